@@ -1,0 +1,32 @@
+# huddle — the two commands that matter:
+#   make up     build and run the whole system on this machine
+#   make test   build with ASan+UBSan and run every test
+# Both install what is missing (scripts/deps.sh, apt-get).
+
+JOBS    ?= $(shell nproc)
+TESTDIR ?= build/asan
+RELDIR  ?= build/release
+
+.PHONY: all deps build build-test up test fault bench bench-policy compose-test clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	@cmake -S . -B $(RELDIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHD_SANITIZE=OFF >/dev/null
+	@cmake --build $(RELDIR) -j $(JOBS)
+
+build-test: deps
+	@cmake -S . -B $(TESTDIR) -DCMAKE_BUILD_TYPE=Debug -DHD_SANITIZE=ON >/dev/null
+	@cmake --build $(TESTDIR) -j $(JOBS)
+
+up: build
+	@HUDDLE_BIN_DIR=$(RELDIR) scripts/up.sh
+
+test: build-test
+	@ctest --test-dir $(TESTDIR) --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+
+clean:
+	rm -rf build

@@ -1,0 +1,36 @@
+/*  hd_config: configuration from environment variables with defaults.
+    Each process declares its variables once; `--help` lists them with their
+    defaults and meaning, so an operator never has to read the source. */
+#ifndef HD_CONFIG_H
+#define HD_CONFIG_H
+
+typedef struct {
+    const char *name;  /* HUDDLE_... */
+    const char *def;   /* default; NULL = unset */
+    const char *help;
+} hd_config_var_t;
+
+/* Registers `vars` (terminated by an entry with name NULL; borrowed, static)
+   and handles argv: --help / -h prints usage and exits 0; any other argument
+   is a usage error (exit 2). Call once, first thing in main. */
+void hd_config_init(int argc, char **argv, const char *program, const char *summary,
+                    const hd_config_var_t *vars);
+
+/* The variable's value: the environment's if set and non-empty, else its
+   default. Borrowed. NULL if neither. */
+const char *hd_config_get(const char *name);
+
+/* The value as an integer; `fallback` if unset or not a number (logged). */
+long hd_config_long(const char *name, long fallback);
+
+/* Variables every bus process shares, to splice into a program's table. */
+#define HD_CONFIG_COMMON_DB                                                          \
+    {"HUDDLE_DATABASE_URL", "postgresql:///huddle",                                 \
+     "PostgreSQL connection URL (libpq syntax)"},                                   \
+    {"HUDDLE_LOG_LEVEL", "info", "debug, info, warn or error"}
+#define HD_CONFIG_COMMON_BUS                                                         \
+    {"HUDDLE_HUB_ENDPOINT", "tcp://127.0.0.1:7600", "the hub's ZeroMQ endpoint"},   \
+    {"HUDDLE_KEYS_DIR", ".huddle/keys",                                             \
+     "CURVE keys: NAME.key_secret for this process, hub.key for the hub"}
+
+#endif

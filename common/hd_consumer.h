@@ -1,0 +1,48 @@
+/*  hd_consumer: the consumer loop every central service runs (DESIGN.md,
+    bus invariant 4). It fetches from the hub by cursor and applies each
+    batch in one transaction: the effects, their outbox rows and the advanced
+    cursor commit together, so effects happen exactly once whatever crashes
+    and redeliveries occur. Each event is applied under a savepoint: an event
+    that can never be applied becomes a dead letter instead of blocking the
+    stream. */
+#ifndef HD_CONSUMER_H
+#define HD_CONSUMER_H
+
+#include "hd_bus.h"
+#include "hd_db.h"
+
+#include <stddef.h>
+
+enum {
+    HD_APPLY_OK = 0,     /* applied (or nothing to do) */
+    HD_APPLY_RETRY = -1, /* transient (database): roll back the batch, retry */
+    HD_APPLY_DEAD = -2   /* never applicable: dead letter with `why`, go on */
+};
+
+/* Applies one event inside the open transaction on db. Write `why` on DEAD. */
+typedef int(hd_consumer_apply_fn)(hd_db_t *db, const hd_envelope_t *ev, void *arg,
+                                  char *why, size_t why_len);
+
+/* Called between fetches (outside any transaction) for timed work; returns
+   the longest the loop may wait for events before calling it again (ms). */
+typedef int(hd_consumer_idle_fn)(hd_db_t *db, void *arg);
+
+typedef struct {
+    const char *name;          /* cursor name in consumer_cursor */
+    const char *const *types;  /* event types wanted; NULL = all */
+    size_t ntypes;
+    uint32_t batch;            /* max events per fetch/transaction (default 256) */
+    int wait_ms;               /* long-poll wait (default 1000) */
+    hd_consumer_apply_fn *apply;
+    hd_consumer_idle_fn *idle; /* may be NULL */
+    void *arg;
+} hd_consumer_cfg_t;
+
+/* Runs until hd_stop is set. Returns 0 on orderly stop, -1 if the cursor
+   cannot be read at all. Neither db nor bus is taken. */
+int hd_consumer_run(hd_db_t *db, hd_bus_t *bus, const hd_consumer_cfg_t *cfg);
+
+/* Loads (creating at 0) the stored cursor of `name`; -1 on error. */
+long long hd_consumer_cursor(hd_db_t *db, const char *name);
+
+#endif

@@ -1,0 +1,136 @@
+/*  hd_db: PostgreSQL connection with parameterized statements. */
+#include "hd_db.h"
+
+#include "hd_log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct hd_db {
+    PGconn *conn;
+    char *url;
+    char error[512];
+    char sqlstate[6];
+};
+
+static void nap_ms(int ms) {
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static PGconn *open_conn(const char *url) {
+    PGconn *c = PQconnectdb(url);
+    if (PQstatus(c) == CONNECTION_OK)
+        return c;
+    hd_warn("db_connect_failed", "%s", PQerrorMessage(c));
+    PQfinish(c);
+    return NULL;
+}
+
+hd_db_t *hd_db_connect(const char *url, int timeout_ms) {
+    int waited = 0, backoff = 50;
+    PGconn *c;
+    while (!(c = open_conn(url))) {
+        if (waited >= timeout_ms)
+            return NULL;
+        nap_ms(backoff);
+        waited += backoff;
+        backoff = backoff < 1000 ? backoff * 2 : 1000;
+    }
+    hd_db_t *self = calloc(1, sizeof *self);
+    if (!self)
+        abort();
+    self->conn = c;
+    self->url = strdup(url);
+    return self;
+}
+
+void hd_db_destroy(hd_db_t **self_p) {
+    if (!self_p || !*self_p)
+        return;
+    hd_db_t *self = *self_p;
+    PQfinish(self->conn);
+    free(self->url);
+    free(self);
+    *self_p = NULL;
+}
+
+PGconn *hd_db_conn(hd_db_t *self) { return self->conn; }
+
+int hd_db_ensure(hd_db_t *self) {
+    if (self->conn && PQstatus(self->conn) == CONNECTION_OK)
+        return 0;
+    if (self->conn)
+        PQreset(self->conn);
+    if (self->conn && PQstatus(self->conn) == CONNECTION_OK) {
+        hd_info("db_reconnected", "connection re-established");
+        return 0;
+    }
+    return -1;
+}
+
+static void keep_error(hd_db_t *self, PGresult *r) {
+    const char *msg = r ? PQresultErrorMessage(r) : PQerrorMessage(self->conn);
+    if (!msg || !*msg)
+        msg = PQerrorMessage(self->conn);
+    snprintf(self->error, sizeof self->error, "%s", msg ? msg : "unknown error");
+    size_t n = strlen(self->error);
+    while (n && (self->error[n - 1] == '\n' || self->error[n - 1] == ' '))
+        self->error[--n] = 0;
+    const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    snprintf(self->sqlstate, sizeof self->sqlstate, "%s", st ? st : "");
+}
+
+PGresult *hd_db_execv(hd_db_t *self, const char *sql, int n, const char *const *params,
+                      const int *lengths, const int *formats, int result_format) {
+    self->error[0] = 0;
+    self->sqlstate[0] = 0;
+    PGresult *r = PQexecParams(self->conn, sql, n, NULL, params, lengths, formats,
+                               result_format);
+    ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+        return r;
+    keep_error(self, r);
+    PQclear(r);
+    /* A unique violation is an expected answer for idempotent writes. */
+    if (strcmp(self->sqlstate, "23505") != 0)
+        hd_warn("db_error", "%s [%s]", self->error, self->sqlstate);
+    return NULL;
+}
+
+PGresult *hd_db_exec(hd_db_t *self, const char *sql, int n, const char *const *params) {
+    return hd_db_execv(self, sql, n, params, NULL, NULL, 0);
+}
+
+int hd_db_cmd(hd_db_t *self, const char *sql, int n, const char *const *params) {
+    PGresult *r = hd_db_exec(self, sql, n, params);
+    if (!r)
+        return -1;
+    PQclear(r);
+    return 0;
+}
+
+long hd_db_count(hd_db_t *self, const char *sql, int n, const char *const *params) {
+    PGresult *r = hd_db_exec(self, sql, n, params);
+    if (!r)
+        return -1;
+    long c = atol(PQcmdTuples(r));
+    PQclear(r);
+    return c;
+}
+
+int hd_db_begin(hd_db_t *self) { return hd_db_cmd(self, "BEGIN", 0, NULL); }
+int hd_db_commit(hd_db_t *self) { return hd_db_cmd(self, "COMMIT", 0, NULL); }
+
+void hd_db_rollback(hd_db_t *self) {
+    if (PQtransactionStatus(self->conn) == PQTRANS_IDLE)
+        return;
+    PGresult *r = PQexec(self->conn, "ROLLBACK");
+    PQclear(r);
+}
+
+const char *hd_db_error(hd_db_t *self) { return self->error; }
+const char *hd_db_sqlstate(hd_db_t *self) { return self->sqlstate; }
+int hd_db_unique_violation(hd_db_t *self) { return strcmp(self->sqlstate, "23505") == 0; }

@@ -1,0 +1,53 @@
+/*  hd_db: one PostgreSQL connection, parameterized statements only.
+    Every statement goes through PQexecParams: no SQL is ever built from
+    input. A broken connection is re-established on the next hd_db_ensure. */
+#ifndef HD_DB_H
+#define HD_DB_H
+
+#include <libpq-fe.h>
+#include <stddef.h>
+
+typedef struct hd_db hd_db_t;
+
+/* Connects to `url`, retrying with backoff for up to timeout_ms (0: one try).
+   Returns NULL on failure (logged). The caller owns the handle. */
+hd_db_t *hd_db_connect(const char *url, int timeout_ms);
+
+/* Closes the connection; safe on NULL, nulls the caller's pointer. */
+void hd_db_destroy(hd_db_t **self_p);
+
+/* The raw connection, borrowed (for PQsocket, LISTEN, ...). */
+PGconn *hd_db_conn(hd_db_t *self);
+
+/* Reconnects if the connection is broken. 0 when usable, -1 otherwise. */
+int hd_db_ensure(hd_db_t *self);
+
+/* Runs `sql` with text parameters (NULL entries are SQL NULL). Returns the
+   result, the caller's to PQclear, or NULL on error (logged, message kept
+   for hd_db_error / hd_db_sqlstate). */
+PGresult *hd_db_exec(hd_db_t *self, const char *sql, int n, const char *const *params);
+
+/* As hd_db_exec, with per-parameter lengths and formats (1 = binary) for
+   bytea, and the result format (0 text, 1 binary). */
+PGresult *hd_db_execv(hd_db_t *self, const char *sql, int n, const char *const *params,
+                      const int *lengths, const int *formats, int result_format);
+
+/* Runs a statement and discards its result: 0 ok, -1 error. */
+int hd_db_cmd(hd_db_t *self, const char *sql, int n, const char *const *params);
+
+/* Rows affected by a command, or -1 on error. */
+long hd_db_count(hd_db_t *self, const char *sql, int n, const char *const *params);
+
+int hd_db_begin(hd_db_t *self);
+int hd_db_commit(hd_db_t *self);
+/* Rolls back; always safe, also outside a transaction. */
+void hd_db_rollback(hd_db_t *self);
+
+/* The last error's message and SQLSTATE ("" if none). Borrowed. */
+const char *hd_db_error(hd_db_t *self);
+const char *hd_db_sqlstate(hd_db_t *self);
+
+/* True when the last error was a unique violation (23505). */
+int hd_db_unique_violation(hd_db_t *self);
+
+#endif

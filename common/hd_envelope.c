@@ -1,0 +1,83 @@
+/*  hd_envelope: type names and (de)serialization of events. */
+#include "hd_envelope.h"
+
+#include "hd_id.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+    Huddle__V1__Envelope__BodyCase body;
+    const char *name;
+} s_types[] = {
+    {HUDDLE__V1__ENVELOPE__BODY_CONTENT_SUBMITTED, "content.submitted"},
+    {HUDDLE__V1__ENVELOPE__BODY_POLICY_EVALUATED, "policy.evaluated"},
+    {HUDDLE__V1__ENVELOPE__BODY_CONTENT_BLOCKED, "content.blocked"},
+    {HUDDLE__V1__ENVELOPE__BODY_APPROVAL_REQUESTED, "approval.requested"},
+    {HUDDLE__V1__ENVELOPE__BODY_DECISION_RECORDED, "decision.recorded"},
+    {HUDDLE__V1__ENVELOPE__BODY_APPROVAL_RECORDED, "approval.recorded"},
+    {HUDDLE__V1__ENVELOPE__BODY_DECISION_REFUSED, "decision.refused"},
+    {HUDDLE__V1__ENVELOPE__BODY_CONTENT_APPROVED, "content.approved"},
+    {HUDDLE__V1__ENVELOPE__BODY_CONTENT_REJECTED, "content.rejected"},
+    {HUDDLE__V1__ENVELOPE__BODY_PUBLISH_SUCCEEDED, "publish.succeeded"},
+    {HUDDLE__V1__ENVELOPE__BODY_PUBLISH_FAILED, "publish.failed"},
+    {HUDDLE__V1__ENVELOPE__BODY_MENTION_RECEIVED, "mention.received"},
+    {HUDDLE__V1__ENVELOPE__BODY_MENTION_ROUTED, "mention.routed"},
+    {HUDDLE__V1__ENVELOPE__BODY_POLICY_ACTIVATED, "policy.activated"},
+};
+#define NTYPES (sizeof s_types / sizeof s_types[0])
+
+const char *hd_envelope_type_name(Huddle__V1__Envelope__BodyCase body) {
+    for (size_t i = 0; i < NTYPES; i++)
+        if (s_types[i].body == body)
+            return s_types[i].name;
+    return NULL;
+}
+
+Huddle__V1__Envelope__BodyCase hd_envelope_type_case(const char *type) {
+    for (size_t i = 0; type && i < NTYPES; i++)
+        if (strcmp(s_types[i].name, type) == 0)
+            return s_types[i].body;
+    return HUDDLE__V1__ENVELOPE__BODY__NOT_SET;
+}
+
+void hd_envelope_stamp(hd_envelope_t *env, char *id_buf, const char *source,
+                       const char *causation_id, const char *label) {
+    const char *type = hd_envelope_type_name(env->body_case);
+    if (causation_id && *causation_id)
+        hd_id_derive(id_buf, causation_id, label ? label : type);
+    else
+        hd_id_random(id_buf);
+    env->id = id_buf;
+    env->type = (char *)(type ? type : "");
+    env->occurred_at_ms = hd_now_ms();
+    env->source = (char *)source;
+    if (causation_id)
+        env->causation_id = (char *)causation_id;
+}
+
+uint8_t *hd_envelope_pack(const hd_envelope_t *env, size_t *len) {
+    *len = huddle__v1__envelope__get_packed_size(env);
+    uint8_t *buf = malloc(*len ? *len : 1);
+    if (!buf)
+        abort();
+    huddle__v1__envelope__pack(env, buf);
+    return buf;
+}
+
+hd_envelope_t *hd_envelope_unpack(const uint8_t *data, size_t len) {
+    hd_envelope_t *env = huddle__v1__envelope__unpack(NULL, len, data);
+    if (!env)
+        return NULL;
+    const char *want = hd_envelope_type_name(env->body_case);
+    if (!want || strcmp(want, env->type) != 0) {
+        huddle__v1__envelope__free_unpacked(env, NULL);
+        return NULL;
+    }
+    return env;
+}
+
+void hd_envelope_free(hd_envelope_t *env) {
+    if (env)
+        huddle__v1__envelope__free_unpacked(env, NULL);
+}

@@ -1,0 +1,74 @@
+/*  hd_log: JSON-line logs on stderr (see hd_log.h). */
+#include "hd_log.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *s_service = "huddle";
+static hd_log_level_t s_min = HD_LOG_INFO;
+static const char *s_names[] = {"debug", "info", "warn", "error"};
+
+void hd_log_init(const char *service) {
+    s_service = service;
+    const char *lvl = getenv("HUDDLE_LOG_LEVEL");
+    if (!lvl)
+        return;
+    for (int i = 0; i < 4; i++)
+        if (strcasecmp(lvl, s_names[i]) == 0)
+            s_min = (hd_log_level_t)i;
+}
+
+static void stamp(char *buf, size_t len) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    gmtime_r(&ts.tv_sec, &tm);
+    size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, len - n, ".%03ldZ", ts.tv_nsec / 1000000);
+}
+
+void hd_log(hd_log_level_t level, const char *what, const char *event_id,
+            const char *correlation_id, const char *fmt, ...) {
+    if (level < s_min)
+        return;
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    char ts[40];
+    stamp(ts, sizeof ts);
+
+    json_t *o = json_object();
+    json_object_set_new(o, "ts", json_string(ts));
+    json_object_set_new(o, "level", json_string(s_names[level]));
+    json_object_set_new(o, "service", json_string(s_service));
+    json_object_set_new(o, "event", json_string(what ? what : ""));
+    /* json_string refuses invalid UTF-8: keep the line, lose the bytes. */
+    json_t *m = json_string(msg);
+    json_object_set_new(o, "msg", m ? m : json_string("(message not UTF-8)"));
+    if (event_id && *event_id)
+        json_object_set_new(o, "event_id", json_string(event_id));
+    if (correlation_id && *correlation_id)
+        json_object_set_new(o, "correlation_id", json_string(correlation_id));
+    char *line = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    if (!line)
+        return;
+    size_t n = strlen(line);
+    char *out = malloc(n + 2);
+    if (out) {
+        memcpy(out, line, n);
+        out[n] = '\n';
+        ssize_t w = write(STDERR_FILENO, out, n + 1);
+        (void)w;
+        free(out);
+    }
+    free(line);
+}

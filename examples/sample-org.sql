@@ -1,0 +1,66 @@
+-- The sample organization that `make up` loads (huddle-migrate, HUDDLE_SEED=sample).
+-- Idempotent: every insert skips what exists. Tokens are issued by huddle-migrate.
+
+INSERT INTO department (id, name) VALUES
+  ('hub', 'Social Media Center of Excellence'),
+  ('marketing', 'Marketing'),
+  ('customer-care', 'Customer Care'),
+  ('legal', 'Legal & Compliance'),
+  ('hr', 'Human Resources')
+ON CONFLICT DO NOTHING;
+
+INSERT INTO person (id, email, name, department_id) VALUES
+  ('00000000-0000-4000-8000-000000000001', 'olivia@example.org', 'Olivia Grant', 'hub'),
+  ('00000000-0000-4000-8000-000000000002', 'maya@example.org', 'Maya Lopez', 'marketing'),
+  ('00000000-0000-4000-8000-000000000003', 'carl@example.org', 'Carl Chen', 'marketing'),
+  ('00000000-0000-4000-8000-000000000004', 'rita@example.org', 'Rita Reyes', 'customer-care'),
+  ('00000000-0000-4000-8000-000000000005', 'cora@example.org', 'Cora Kim', 'customer-care'),
+  ('00000000-0000-4000-8000-000000000006', 'lena@example.org', 'Lena Fischer', 'legal'),
+  ('00000000-0000-4000-8000-000000000007', 'hank@example.org', 'Hank Ito', 'hr'),
+  ('00000000-0000-4000-8000-000000000008', 'ben@example.org', 'Ben Novak', 'marketing')
+ON CONFLICT DO NOTHING;
+
+INSERT INTO person_role (person_id, role) VALUES
+  ('00000000-0000-4000-8000-000000000001', 'orchestrator'),
+  ('00000000-0000-4000-8000-000000000002', 'player'),
+  ('00000000-0000-4000-8000-000000000002', 'responder'),
+  ('00000000-0000-4000-8000-000000000003', 'coach'),
+  ('00000000-0000-4000-8000-000000000003', 'player'),
+  ('00000000-0000-4000-8000-000000000004', 'responder'),
+  ('00000000-0000-4000-8000-000000000004', 'player'),
+  ('00000000-0000-4000-8000-000000000005', 'coach'),
+  ('00000000-0000-4000-8000-000000000006', 'legal'),
+  ('00000000-0000-4000-8000-000000000007', 'coach'),
+  ('00000000-0000-4000-8000-000000000008', 'player')
+ON CONFLICT DO NOTHING;
+
+INSERT INTO channel (id, kind, base_url, max_length) VALUES
+  ('sandbox', 'mastodon', 'http://127.0.0.1:7700', 500)
+ON CONFLICT DO NOTHING;
+
+INSERT INTO channel_account (channel_id, department_id, handle, token) VALUES
+  ('sandbox', 'hub', 'example', 'sbx-hub'),
+  ('sandbox', 'marketing', 'example_marketing', 'sbx-marketing'),
+  ('sandbox', 'customer-care', 'example_care', 'sbx-customer-care'),
+  ('sandbox', 'legal', 'example_legal', 'sbx-legal'),
+  ('sandbox', 'hr', 'example_careers', 'sbx-hr')
+ON CONFLICT DO NOTHING;
+
+INSERT INTO routing_rule (id, priority, keywords, channel_id, department_id) VALUES
+  ('legal-threats', 10, '{lawsuit,lawyer,attorney,gdpr,sue}', NULL, 'legal'),
+  ('support', 20, '{refund,broken,order,support,help,delivery,invoice}', NULL, 'customer-care'),
+  ('jobs', 30, '{job,jobs,hiring,career,careers,internship}', NULL, 'hr'),
+  ('partnerships', 40, '{partnership,collab,collaboration,sponsor,campaign}', NULL, 'marketing'),
+  ('everything-else', 1000, '{*}', NULL, 'customer-care')
+ON CONFLICT DO NOTHING;
+
+-- Every item needs a coach of its own department; findings may add legal.
+INSERT INTO approval_step (department_id, role, same_department) VALUES
+  (NULL, 'coach', true)
+ON CONFLICT DO NOTHING;
+
+INSERT INTO review_role (role, same_department) VALUES
+  ('legal', false),
+  ('crisis', false),
+  ('coach', true)
+ON CONFLICT DO NOTHING;

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# `make up`: runs the whole system on this machine.
+# With no HUDDLE_DATABASE_URL it starts (creating once) a private PostgreSQL
+# under the state folder; it applies migrations, loads the sample
+# organization, creates CURVE keys, starts every service and the sandbox
+# channel, prints a tour and waits. Ctrl-C stops everything; running it again
+# reuses the cluster, the keys and the data.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+bin=$(realpath "${HUDDLE_BIN_DIR:-build/release}")
+state=${HUDDLE_STATE_DIR:-.huddle}
+mkdir -p "$state/logs" "$state/sandbox"
+state=$(realpath "$state")
+
+pids=()
+own_pg=0
+stop_all() {
+    trap - INT TERM EXIT
+    echo
+    echo "stopping huddle..."
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    [ "$own_pg" = 1 ] && "$root/scripts/pg.sh" stop "$state/pg"
+    echo "stopped. Data kept in $state (run 'make up' again to resume)."
+}
+trap stop_all INT TERM EXIT
+
+if [ -z "${HUDDLE_DATABASE_URL:-}" ]; then
+    own_pg=1
+    HUDDLE_DATABASE_URL=$("$root/scripts/pg.sh" start "$state/pg" "${HUDDLE_PG_PORT:-55432}")
+fi
+export HUDDLE_DATABASE_URL
+export HUDDLE_KEYS_DIR="$state/keys"
+export HUDDLE_TOKENS_FILE="$state/tokens"
+export HUDDLE_LOG_LEVEL=${HUDDLE_LOG_LEVEL:-info}
+
+HUDDLE_MIGRATIONS_DIR="$root/migrations" HUDDLE_SEED=sample HUDDLE_SEED_DIR="$root/examples" \
+    "$bin/huddle-migrate" 2>>"$state/logs/migrate.log"
+
+# The sandbox knows the accounts the organization holds on it.
+accounts=$(psql "$HUDDLE_DATABASE_URL" -Atq -c \
+    "SELECT string_agg(handle || ':' || token, ',') FROM channel_account a
+     JOIN channel c ON c.id = a.channel_id WHERE c.kind = 'mastodon'")
+
+start() {
+    local name=$1
+    shift
+    env "$@" "$bin/huddle-$name" 2>>"$state/logs/$name.log" &
+    pids+=($!)
+}
+start sandbox SANDBOX_ACCOUNTS="$accounts" SANDBOX_DATA="$state/sandbox/statuses.jsonl"
+start hub
+start ingest
+start policy
+start workflow
+start publisher
+start metrics
+
+api=${HUDDLE_API_ADDR:-127.0.0.1:8080}
+for _ in $(seq 1 100); do
+    curl -fsS "http://$api/healthz" >/dev/null 2>&1 && break
+    sleep 0.1
+done
+
+cat <<TOUR
+
+huddle is up.  Logs: $state/logs/*.log (JSON lines)   Tokens: $state/tokens
+
+The tour (in another terminal, from $root):
+  export PATH=$bin:\$PATH HUDDLE_TOKENS_FILE=$state/tokens
+  # a marketing player submits a post; it prints the content id
+  id=\$(huddle submit --as maya@example.org --channel sandbox "Spring launch: meet our new app!")
+  huddle status \$id                          # policy passed it; it needs a marketing coach
+  huddle approve \$id --as maya@example.org   # refused: nobody approves their own post
+  huddle approve \$id --as carl@example.org   # the marketing coach approves
+  huddle status \$id                          # published, with the sandbox URL
+  curl -s http://127.0.0.1:7700/api/v1/statuses   # what went out
+  # a banned term blocks, and the author sees exactly why
+  huddle submit --as maya@example.org --channel sandbox "Guaranteed returns for everyone!"
+  # a legal-risk phrase also needs legal: carl, then lena@example.org approve
+  huddle submit --as maya@example.org --channel sandbox "We settled the class action."
+  # inbound: a mention is routed to the department that must act
+  huddle inbound --as olivia@example.org --channel sandbox --id m-1 --author @sam "My order arrived broken, refund please"
+  huddle inbox --as rita@example.org
+  curl -s http://127.0.0.1:9100/metrics | grep huddle_
+
+Ctrl-C stops everything.
+TOUR
+wait -n "${pids[@]}" || true
+echo "a service exited; see $state/logs" >&2

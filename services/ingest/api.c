@@ -1,0 +1,294 @@
+/*  api: huddle's HTTP JSON API (docs/api.md). Every request is authenticated
+    by a bearer token; every refused POST keeps its raw body as a dead letter
+    with the reason; every answer is JSON. */
+#include "api.h"
+
+#include "decision.h"
+#include "hd_deadletter.h"
+#include "hd_log.h"
+#include "inbound.h"
+#include "query.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ing_api {
+    hd_db_t *db;
+    const char *inbound_token; /* shared secret for webhooks; NULL: people only */
+};
+
+ing_api_t *ing_api_new(hd_db_t *db, const char *inbound_token) {
+    ing_api_t *self = calloc(1, sizeof *self);
+    if (!self)
+        abort();
+    self->db = db;
+    self->inbound_token = inbound_token && *inbound_token ? inbound_token : NULL;
+    return self;
+}
+
+void ing_api_destroy(ing_api_t **self_p) {
+    if (self_p && *self_p) {
+        free(*self_p);
+        *self_p = NULL;
+    }
+}
+
+/* Answers a refusal and keeps what was received. */
+static void refuse(ing_api_t *api, hd_http_req_t *req, int status, const char *field,
+                   const char *code, const char *msg, const char *corr) {
+    if (!strcmp(hd_http_req_method(req), "POST")) {
+        size_t len;
+        const char *body = hd_http_req_body(req, &len);
+        char what[600];
+        snprintf(what, sizeof what, "%d %s %s: %s", status, hd_http_req_method(req),
+                 hd_http_req_path(req), msg);
+        if (hd_db_ensure(api->db) == 0)
+            hd_deadletter_put(api->db, "ingest.http", hd_http_req_peer(req), what, field, body, len,
+                              corr);
+    }
+    hd_http_respond_error(req, status, code, field && *field ? field : NULL, "%s", msg);
+}
+
+static const char *code_of(int status) {
+    switch (status) {
+    case 400: return "bad_request";
+    case 401: return "unauthenticated";
+    case 403: return "forbidden";
+    case 404: return "not_found";
+    case 409: return "conflict";
+    case 413: return "too_large";
+    case 422: return "invalid";
+    default: return status >= 500 ? "unavailable" : "error";
+    }
+}
+
+static void answer(ing_api_t *api, hd_http_req_t *req, const ing_result_t *res,
+                   const char *id_name, const char *corr) {
+    if (res->status >= 400) {
+        refuse(api, req, res->status, res->field, code_of(res->status), res->error, corr);
+        return;
+    }
+    hd_http_respond_json(req, res->status, json_pack("{s:s, s:s}", id_name, res->id, "status",
+                                                     res->status == 200 ? "duplicate" : "accepted"));
+}
+
+/* Parses the body as a JSON object; answers 400 and returns NULL if not. */
+static json_t *parse_body(ing_api_t *api, hd_http_req_t *req) {
+    size_t len;
+    const char *body = hd_http_req_body(req, &len);
+    json_error_t err;
+    json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
+    if (!j || !json_is_object(j)) {
+        char msg[300];
+        if (!j)
+            snprintf(msg, sizeof msg, "body is not valid JSON: %s at line %d column %d", err.text,
+                     err.line, err.column);
+        else
+            snprintf(msg, sizeof msg, "body must be a JSON object");
+        json_decref(j);
+        refuse(api, req, 400, "body", "bad_json", msg, NULL);
+        return NULL;
+    }
+    return j;
+}
+
+/* A string member, or NULL. Sets *bad to the field name if present with
+   another type. */
+static const char *member(json_t *o, const char *name, const char **bad) {
+    json_t *v = json_object_get(o, name);
+    if (!v || json_is_null(v))
+        return NULL;
+    if (!json_is_string(v)) {
+        if (!*bad)
+            *bad = name;
+        return NULL;
+    }
+    return json_string_value(v);
+}
+
+static int authenticate(ing_api_t *api, hd_http_req_t *req, ing_person_t *who) {
+    const char *tok = ing_auth_bearer(hd_http_req_header(req, "Authorization"));
+    int rc = tok ? ing_auth_token(api->db, tok, who) : 0;
+    if (rc == 1)
+        return 0;
+    if (rc < 0)
+        refuse(api, req, 503, NULL, "unavailable", "database unavailable, retry", NULL);
+    else
+        refuse(api, req, 401, "Authorization", "unauthenticated",
+               tok ? "unknown or revoked API token" : "missing 'Authorization: Bearer TOKEN'",
+               NULL);
+    return -1;
+}
+
+static void post_content(ing_api_t *api, hd_http_req_t *req, const ing_person_t *who) {
+    json_t *j = parse_body(api, req);
+    if (!j)
+        return;
+    const char *bad = NULL;
+    ing_submission_t in = {
+        .channel = member(j, "channel", &bad),
+        .text = member(j, "text", &bad),
+        .kind = member(j, "kind", &bad),
+        .scheduled_at = member(j, "scheduled_at", &bad),
+        .idempotency_key = hd_http_req_header(req, "Idempotency-Key"),
+    };
+    if (!in.idempotency_key)
+        in.idempotency_key = member(j, "idempotency_key", &bad);
+    ing_result_t res;
+    if (bad)
+        ing_result_refuse(&res, 422, bad, "%s must be a string", bad);
+    else
+        ing_content_submit(api->db, who, &in, &res);
+    answer(api, req, &res, "id", NULL);
+    json_decref(j);
+}
+
+static void post_decision(ing_api_t *api, hd_http_req_t *req, const ing_person_t *who,
+                          const char *id) {
+    json_t *j = parse_body(api, req);
+    if (!j)
+        return;
+    const char *bad = NULL;
+    ing_decision_t in = {.content_id = id,
+                         .decision = member(j, "decision", &bad),
+                         .role = member(j, "role", &bad),
+                         .reason = member(j, "reason", &bad)};
+    ing_result_t res;
+    if (bad)
+        ing_result_refuse(&res, 422, bad, "%s must be a string", bad);
+    else
+        ing_decision_submit(api->db, who, &in, &res);
+    answer(api, req, &res, "decision_id", hd_id_valid(id) ? id : NULL);
+    json_decref(j);
+}
+
+static void post_inbound(ing_api_t *api, hd_http_req_t *req) {
+    const char *tok = ing_auth_bearer(hd_http_req_header(req, "Authorization"));
+    ing_person_t who;
+    int rc = api->inbound_token && tok && !strcmp(tok, api->inbound_token)
+                 ? 1
+                 : (tok ? ing_auth_token(api->db, tok, &who) : 0);
+    if (rc != 1) {
+        refuse(api, req, rc < 0 ? 503 : 401, "Authorization", code_of(rc < 0 ? 503 : 401),
+               "inbound needs the webhook secret or a person's token", NULL);
+        return;
+    }
+    json_t *j = parse_body(api, req);
+    if (!j)
+        return;
+    const char *bad = NULL;
+    ing_mention_t in = {.channel = member(j, "channel", &bad),
+                        .external_id = member(j, "external_id", &bad),
+                        .author_handle = member(j, "author", &bad),
+                        .text = member(j, "text", &bad),
+                        .url = member(j, "url", &bad)};
+    ing_result_t res;
+    if (bad)
+        ing_result_refuse(&res, 422, bad, "%s must be a string", bad);
+    else
+        ing_inbound_receive(api->db, &in, &res);
+    answer(api, req, &res, "id", NULL);
+    json_decref(j);
+}
+
+static void get_item(ing_api_t *api, hd_http_req_t *req, const ing_person_t *who,
+                     const char *id) {
+    if (!hd_id_valid(id)) {
+        hd_http_respond_error(req, 404, "not_found", "id", "'%s' is not a content id", id);
+        return;
+    }
+    int status;
+    char why[256];
+    json_t *item = ing_query_item(api->db, who, id, &status, why, sizeof why);
+    if (item)
+        hd_http_respond_json(req, 200, item);
+    else
+        hd_http_respond_error(req, status, code_of(status), "id", "%s", why);
+}
+
+static void get_inbox(ing_api_t *api, hd_http_req_t *req, const ing_person_t *who) {
+    char buf[16];
+    const char *l = hd_http_req_param(req, "limit", buf, sizeof buf);
+    int limit = l ? atoi(l) : 50;
+    if (limit < 1 || limit > 1000)
+        limit = 50;
+    int status;
+    json_t *box = ing_query_inbox(api->db, who, limit, &status);
+    if (box)
+        hd_http_respond_json(req, 200, box);
+    else
+        hd_http_respond_error(req, status, code_of(status), NULL, "database unavailable, retry");
+}
+
+static void me(hd_http_req_t *req, const ing_person_t *who) {
+    json_t *roles = json_array();
+    for (int i = 0; i < who->nroles; i++)
+        json_array_append_new(roles, json_string(who->roles[i]));
+    hd_http_respond_json(req, 200, json_pack("{s:s, s:s, s:s, s:o}", "id", who->id, "email",
+                                             who->email, "department", who->department, "roles",
+                                             roles));
+}
+
+/* Routes /v1/content/{id}[/decisions]. */
+static void content_routes(ing_api_t *api, hd_http_req_t *req, const ing_person_t *who,
+                           const char *rest, int is_post) {
+    char id[64];
+    const char *slash = strchr(rest, '/');
+    size_t n = slash ? (size_t)(slash - rest) : strlen(rest);
+    snprintf(id, sizeof id, "%.*s", (int)(n < sizeof id ? n : sizeof id - 1), rest);
+    if (!slash && !is_post)
+        get_item(api, req, who, id);
+    else if (slash && !strcmp(slash, "/decisions") && is_post)
+        post_decision(api, req, who, id);
+    else
+        refuse(api, req, slash && !strcmp(slash, "/decisions") ? 405 : 404, NULL,
+               "not_found", "no such route", NULL);
+}
+
+void ing_api_handle(hd_http_req_t *req, void *arg) {
+    ing_api_t *api = arg;
+    const char *m = hd_http_req_method(req), *path = hd_http_req_path(req);
+    int is_post = !strcmp(m, "POST"), is_get = !strcmp(m, "GET");
+    if (!strcmp(path, "/healthz")) {
+        int ok = hd_db_ensure(api->db) == 0;
+        hd_http_respond_json(req, ok ? 200 : 503, json_pack("{s:s, s:s}", "status",
+                                                            ok ? "ok" : "database unavailable",
+                                                            "service", "ingest"));
+        return;
+    }
+    if (hd_db_ensure(api->db) < 0) {
+        refuse(api, req, 503, NULL, "unavailable", "database unavailable, retry", NULL);
+        return;
+    }
+    if (!is_post && !is_get) {
+        refuse(api, req, 405, NULL, "method_not_allowed", "only GET and POST are served", NULL);
+        return;
+    }
+    if (is_post && !strcmp(path, "/v1/inbound")) {
+        post_inbound(api, req);
+        return;
+    }
+    ing_person_t who;
+    if (authenticate(api, req, &who) < 0)
+        return;
+    if (is_post && !strcmp(path, "/v1/content"))
+        post_content(api, req, &who);
+    else if (!strncmp(path, "/v1/content/", 12))
+        content_routes(api, req, &who, path + 12, is_post);
+    else if (is_get && !strcmp(path, "/v1/inbox"))
+        get_inbox(api, req, &who);
+    else if (is_get && !strcmp(path, "/v1/me"))
+        me(req, &who);
+    else
+        refuse(api, req, 404, NULL, "not_found", "no such route", NULL);
+}
+
+void ing_api_reject(const char *peer, int status, const char *reason, const char *raw,
+                    size_t raw_len, void *arg) {
+    ing_api_t *api = arg;
+    char what[300];
+    snprintf(what, sizeof what, "%d %s", status, reason);
+    if (hd_db_ensure(api->db) == 0)
+        hd_deadletter_put(api->db, "ingest.http", peer, what, "request", raw, raw_len, NULL);
+}

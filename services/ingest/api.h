@@ -1,0 +1,26 @@
+/*  api: the HTTP JSON API of ingest (docs/api.md):
+      POST /v1/content                  submit (Idempotency-Key honoured)
+      GET  /v1/content/{id}             state, findings and whole history
+      POST /v1/content/{id}/decisions   approve / reject
+      POST /v1/inbound                  a mention seen on a channel
+      GET  /v1/inbox                    the caller's department's inbox
+      GET  /v1/me, GET /healthz */
+#ifndef ING_API_H
+#define ING_API_H
+
+#include "hd_db.h"
+#include "hd_http.h"
+
+typedef struct ing_api ing_api_t;
+
+/* The API over `db` (borrowed; used only from the HTTP thread).
+   inbound_token: webhook shared secret accepted by /v1/inbound, may be NULL. */
+ing_api_t *ing_api_new(hd_db_t *db, const char *inbound_token);
+void ing_api_destroy(ing_api_t **self_p);
+
+/* hd_http handler and reject hook; arg is the ing_api_t. */
+void ing_api_handle(hd_http_req_t *req, void *arg);
+void ing_api_reject(const char *peer, int status, const char *reason, const char *raw,
+                    size_t raw_len, void *arg);
+
+#endif

@@ -1,0 +1,69 @@
+/*  huddle-ingest: the only door for input from outside. The HTTP API runs on
+    its own thread with its own database connection; the ZeroMQ door runs on
+    the main thread with another. Both validate, persist with the outbox, and
+    answer only after commit. */
+#include "api.h"
+#include "hd_config.h"
+#include "hd_db.h"
+#include "hd_http.h"
+#include "hd_keys.h"
+#include "hd_log.h"
+#include "hd_signal.h"
+#include "zdoor.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <zmq.h>
+
+static const hd_config_var_t s_vars[] = {
+    HD_CONFIG_COMMON_DB,
+    {"HUDDLE_KEYS_DIR", ".huddle/keys",
+     "CURVE keys: ingest.key_secret, authorized/ peers of the ZeroMQ door"},
+    {"HUDDLE_API_ADDR", "127.0.0.1:8080", "HTTP API listen address (host:port)"},
+    {"HUDDLE_INGEST_BIND", "tcp://127.0.0.1:7610", "ZeroMQ door endpoint (CURVE)"},
+    {"HUDDLE_MAX_BODY", "65536", "largest accepted HTTP body in bytes (413 beyond)"},
+    {"HUDDLE_INBOUND_TOKEN", NULL, "shared secret a webhook may use for POST /v1/inbound"},
+    {NULL, NULL, NULL}};
+
+int main(int argc, char **argv) {
+    hd_config_init(argc, argv, "huddle-ingest",
+                   "huddle's door for input: the HTTP JSON API and the ZeroMQ door.", s_vars);
+    hd_log_init("ingest");
+    hd_signal_init();
+    const char *url = hd_config_get("HUDDLE_DATABASE_URL");
+    const char *keys = hd_config_get("HUDDLE_KEYS_DIR");
+    int rc = 1;
+    hd_db_t *http_db = hd_db_connect(url, 30000), *zmq_db = hd_db_connect(url, 30000);
+    zcert_t *cert = hd_keys_load(keys, "ingest");
+    void *ctx = zmq_ctx_new();
+    char authorized[4096];
+    snprintf(authorized, sizeof authorized, "%s/authorized", keys);
+    ing_api_t *api = NULL;
+    hd_http_server_t *http = NULL;
+    ing_zdoor_t *door = NULL;
+    if (!http_db || !zmq_db || !cert)
+        goto out;
+    api = ing_api_new(http_db, hd_config_get("HUDDLE_INBOUND_TOKEN"));
+    http = hd_http_server_new(hd_config_get("HUDDLE_API_ADDR"),
+                              (size_t)hd_config_long("HUDDLE_MAX_BODY", 65536), ing_api_handle, api);
+    if (!http)
+        goto out;
+    hd_http_server_set_reject(http, ing_api_reject, api);
+    door = ing_zdoor_new(ctx, hd_config_get("HUDDLE_INGEST_BIND"), cert, authorized, zmq_db);
+    if (!door)
+        goto out;
+    hd_info("started", "API on %s, door on %s", hd_config_get("HUDDLE_API_ADDR"),
+            hd_config_get("HUDDLE_INGEST_BIND"));
+    ing_zdoor_run(door);
+    rc = 0;
+out:
+    hd_http_server_destroy(&http);
+    ing_zdoor_destroy(&door);
+    ing_api_destroy(&api);
+    zcert_destroy(&cert);
+    zmq_ctx_term(ctx);
+    hd_db_destroy(&http_db);
+    hd_db_destroy(&zmq_db);
+    hd_info("stopped", "rc=%d", rc);
+    return rc;
+}

@@ -1,0 +1,245 @@
+/*  huddle-migrate: brings a database to the current schema and, on request,
+    loads the sample organization.
+    Migrations are the numbered files of HUDDLE_MIGRATIONS_DIR, applied in
+    name order, each in its own transaction, each once (schema_migration),
+    under an advisory lock so that concurrent starts (compose, tests) are safe.
+    The seed is idempotent: run it again and nothing changes, except that
+    people without an API token get one, written to HUDDLE_TOKENS_FILE. */
+#include "hd_config.h"
+#include "hd_db.h"
+#include "hd_id.h"
+#include "hd_keys.h"
+#include "hd_log.h"
+#include "hd_outbox.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const hd_config_var_t s_vars[] = {
+    HD_CONFIG_COMMON_DB,
+    {"HUDDLE_MIGRATIONS_DIR", "migrations", "folder of numbered NNN_name.sql migrations"},
+    {"HUDDLE_SEED", "none", "'sample' loads the sample organization, 'none' nothing"},
+    {"HUDDLE_SEED_DIR", "examples", "folder holding sample-org.sql and policy/starter.yaml"},
+    {"HUDDLE_TOKENS_FILE", ".huddle/tokens",
+     "where new API tokens are appended as 'EMAIL TOKEN' lines (mode 0600)"},
+    {"HUDDLE_KEYS_DIR", "", "when set, CURVE keys for every service are created there"},
+    {NULL, NULL, NULL}};
+
+/* Reads a whole file into a malloc'd string (caller frees); NULL on error. */
+static char *slurp(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        fclose(f);
+        return NULL;
+    }
+    buf[n] = 0;
+    fclose(f);
+    return buf;
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b) {
+    return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int is_migration(const struct dirent *d) {
+    size_t n = strlen(d->d_name);
+    return n > 4 && strcmp(d->d_name + n - 4, ".sql") == 0 && d->d_name[0] >= '0' &&
+           d->d_name[0] <= '9';
+}
+
+/* Runs a trusted SQL file (ours, not input) as one script. */
+static int run_script(hd_db_t *db, const char *path) {
+    char *sql = slurp(path);
+    if (!sql) {
+        hd_error("migrate_read_failed", "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    PGresult *r = PQexec(hd_db_conn(db), sql);
+    free(sql);
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+    if (!ok)
+        hd_error("migrate_sql_failed", "%s: %s", path, PQresultErrorMessage(r));
+    PQclear(r);
+    return ok ? 0 : -1;
+}
+
+static int apply_one(hd_db_t *db, const char *dir, const char *name) {
+    const char *p[1] = {name};
+    PGresult *r = hd_db_exec(db, "SELECT 1 FROM schema_migration WHERE name = $1", 1, p);
+    if (!r)
+        return -1;
+    int done = PQntuples(r) > 0;
+    PQclear(r);
+    if (done)
+        return 0;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (hd_db_begin(db) || run_script(db, path) ||
+        hd_db_cmd(db, "INSERT INTO schema_migration (name) VALUES ($1)", 1, p) ||
+        hd_db_commit(db)) {
+        hd_db_rollback(db);
+        return -1;
+    }
+    hd_info("migration_applied", "%s", name);
+    return 0;
+}
+
+static int migrate(hd_db_t *db, const char *dir) {
+    if (hd_db_cmd(db, "SELECT pg_advisory_lock(4242001)", 0, NULL) ||
+        hd_db_cmd(db,
+                  "CREATE TABLE IF NOT EXISTS schema_migration (name text PRIMARY KEY, "
+                  "applied_at timestamptz NOT NULL DEFAULT now())",
+                  0, NULL))
+        return -1;
+    struct dirent **list;
+    int n = scandir(dir, &list, is_migration, by_name);
+    if (n < 0) {
+        hd_error("migrate_dir", "%s: %s", dir, strerror(errno));
+        return -1;
+    }
+    int rc = 0;
+    for (int i = 0; i < n; i++) {
+        if (!rc)
+            rc = apply_one(db, dir, list[i]->d_name);
+        free(list[i]);
+    }
+    free(list);
+    hd_db_cmd(db, "SELECT pg_advisory_unlock(4242001)", 0, NULL);
+    return rc;
+}
+
+/* A URL-safe random token of 32 bytes of entropy. */
+static int new_token(char out[64]) {
+    unsigned char raw[32];
+    int fd = open("/dev/urandom", O_RDONLY);
+    if (fd < 0 || read(fd, raw, sizeof raw) != (ssize_t)sizeof raw) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    close(fd);
+    static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    strcpy(out, "hdt_");
+    for (int i = 0; i < 32; i++)
+        out[4 + i] = a[raw[i] & 63];
+    out[36] = 0;
+    return 0;
+}
+
+/* Gives every person without a token a new one; appends them to `path`. */
+static int issue_tokens(hd_db_t *db, const char *path) {
+    PGresult *r = hd_db_exec(db, "SELECT id, email FROM person WHERE token_hash IS NULL "
+                                 "ORDER BY email", 0, NULL);
+    if (!r)
+        return -1;
+    FILE *out = NULL;
+    if (PQntuples(r) > 0) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        out = fd >= 0 ? fdopen(fd, "a") : NULL;
+        if (!out) {
+            hd_error("tokens_file", "%s: %s", path, strerror(errno));
+            PQclear(r);
+            return -1;
+        }
+    }
+    int rc = 0;
+    for (int i = 0; i < PQntuples(r) && !rc; i++) {
+        char tok[64];
+        const char *p[2] = {tok, PQgetvalue(r, i, 0)};
+        rc = new_token(tok) ||
+             hd_db_cmd(db, "UPDATE person SET token_hash = sha256(convert_to($1, 'UTF8')) "
+                           "WHERE id = $2", 2, p);
+        if (!rc)
+            fprintf(out, "%s %s\n", PQgetvalue(r, i, 1), tok);
+    }
+    if (out)
+        fclose(out);
+    PQclear(r);
+    return rc;
+}
+
+/* Loads the starter policy as version 1 when no policy exists yet, and
+   announces it on the bus. */
+static int seed_policy(hd_db_t *db, const char *path) {
+    char *yaml = slurp(path);
+    if (!yaml) {
+        hd_error("seed_policy", "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    const char *p[1] = {yaml};
+    long n = hd_db_count(db,
+                         "INSERT INTO policy_version (version, source, created_by, active) "
+                         "SELECT 1, $1, 'seed', true "
+                         "WHERE NOT EXISTS (SELECT 1 FROM policy_version)",
+                         1, p);
+    free(yaml);
+    if (n <= 0)
+        return n < 0 ? -1 : 0;
+    Huddle__V1__PolicyActivated body = HUDDLE__V1__POLICY_ACTIVATED__INIT;
+    body.version = 1;
+    body.activated_by = "seed";
+    hd_envelope_t env = HUDDLE__V1__ENVELOPE__INIT;
+    env.body_case = HUDDLE__V1__ENVELOPE__BODY_POLICY_ACTIVATED;
+    env.policy_activated = &body;
+    env.actor = "seed";
+    char id[HD_ID_LEN];
+    hd_envelope_stamp(&env, id, "migrate", NULL, NULL);
+    return hd_outbox_put(db, &env) < 0 ? -1 : 0;
+}
+
+static int seed(hd_db_t *db, const char *dir, const char *tokens) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/sample-org.sql", dir);
+    if (hd_db_begin(db) || run_script(db, path))
+        goto fail;
+    snprintf(path, sizeof path, "%s/policy/starter.yaml", dir);
+    if (seed_policy(db, path) || issue_tokens(db, tokens) || hd_db_commit(db))
+        goto fail;
+    hd_info("seeded", "sample organization loaded; tokens in %s", tokens);
+    return 0;
+fail:
+    hd_db_rollback(db);
+    return -1;
+}
+
+/* Creates the CURVE keys of the hub, ingest and every central service. */
+static int make_keys(const char *dir) {
+    static const char *names[] = {"hub", "ingest", "policy", "workflow",
+                                  "publisher", "metrics", "cli", NULL};
+    for (int i = 0; names[i]; i++)
+        if (hd_keys_ensure(dir, names[i], NULL, strcmp(names[i], "hub") != 0) < 0)
+            return -1;
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    hd_config_init(argc, argv, "huddle-migrate",
+                   "Applies huddle's database migrations; optionally loads the sample "
+                   "organization and creates CURVE keys.",
+                   s_vars);
+    hd_log_init("migrate");
+    const char *keys = hd_config_get("HUDDLE_KEYS_DIR");
+    if (keys && *keys && make_keys(keys) < 0)
+        return 1;
+    hd_db_t *db = hd_db_connect(hd_config_get("HUDDLE_DATABASE_URL"), 30000);
+    if (!db)
+        return 1;
+    int rc = migrate(db, hd_config_get("HUDDLE_MIGRATIONS_DIR"));
+    if (!rc && strcmp(hd_config_get("HUDDLE_SEED"), "sample") == 0)
+        rc = seed(db, hd_config_get("HUDDLE_SEED_DIR"), hd_config_get("HUDDLE_TOKENS_FILE"));
+    hd_db_destroy(&db);
+    return rc ? 1 : 0;
+}
