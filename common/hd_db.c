@@ -20,10 +20,18 @@ static void nap_ms(int ms) {
     nanosleep(&ts, NULL);
 }
 
+/* Server notices become debug log lines instead of raw stderr text. */
+static void on_notice(void *arg, const char *message) {
+    (void)arg;
+    hd_debug("db_notice", "%s", message);
+}
+
 static PGconn *open_conn(const char *url) {
     PGconn *c = PQconnectdb(url);
-    if (PQstatus(c) == CONNECTION_OK)
+    if (PQstatus(c) == CONNECTION_OK) {
+        PQsetNoticeProcessor(c, on_notice, NULL);
         return c;
+    }
     hd_warn("db_connect_failed", "%s", PQerrorMessage(c));
     PQfinish(c);
     return NULL;
