@@ -23,6 +23,7 @@ static const char *USAGE =
     "  reject ID --as EMAIL --reason TEXT [--role ROLE]\n"
     "  status ID [--as EMAIL] [--json]       an item's state, findings and history\n"
     "  inbox --as EMAIL [--json]             your department's inbound mentions\n"
+    "  queue --as EMAIL [--json]             items awaiting your decision\n"
     "  inbound --as EMAIL --channel C --id EXTERNAL_ID --author HANDLE [--url URL] TEXT\n"
     "                                        record a mention seen on a channel\n"
     "  me --as EMAIL                         who the token belongs to\n"
@@ -238,6 +239,26 @@ static int cmd_inbox(const opts_t *o) {
     return st == 200 ? 0 : 1;
 }
 
+static int cmd_queue(const opts_t *o) {
+    json_t *ans;
+    int st = call("GET", "/v1/queue", o->as, NULL, NULL, &ans);
+    if (st == 200 && o->json) {
+        json_dumpf(ans, stdout, JSON_INDENT(2));
+        printf("\n");
+    } else if (st == 200) {
+        size_t i;
+        json_t *m;
+        json_array_foreach(json_object_get(ans, "items"), i, m)
+            printf("%s  as %-8s %-14s %s: %s\n", json_string_value(json_object_get(m, "id")),
+                   json_string_value(json_object_get(m, "as_role")),
+                   json_string_value(json_object_get(m, "department")),
+                   json_string_value(json_object_get(m, "author")),
+                   json_string_value(json_object_get(m, "text")));
+    }
+    json_decref(ans);
+    return st == 200 ? 0 : 1;
+}
+
 static int cmd_inbound(int argc, char **argv, const opts_t *o) {
     if (optind != argc - 1 || !o->channel || !o->id || !o->author) {
         fprintf(stderr, "usage: huddle inbound --as EMAIL --channel C --id EXTERNAL_ID "
@@ -313,6 +334,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(cmd, "reject")) rc = cmd_decide(argc, argv, &o, "reject");
         else if (!strcmp(cmd, "status")) rc = cmd_status(argc, argv, &o);
         else if (!strcmp(cmd, "inbox")) rc = cmd_inbox(&o);
+        else if (!strcmp(cmd, "queue")) rc = cmd_queue(&o);
         else if (!strcmp(cmd, "inbound")) rc = cmd_inbound(argc, argv, &o);
         else if (!strcmp(cmd, "me")) rc = cmd_me(&o);
         else if (!strcmp(cmd, "keygen")) rc = cmd_keygen(argc, argv, &o);

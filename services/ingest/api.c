@@ -221,6 +221,20 @@ static void get_inbox(ing_api_t *api, hd_http_req_t *req, const ing_person_t *wh
         hd_http_respond_error(req, status, code_of(status), NULL, "database unavailable, retry");
 }
 
+static void get_queue(ing_api_t *api, hd_http_req_t *req, const ing_person_t *who) {
+    char buf[16];
+    const char *l = hd_http_req_param(req, "limit", buf, sizeof buf);
+    int limit = l ? atoi(l) : 100;
+    if (limit < 1 || limit > 1000)
+        limit = 100;
+    int status;
+    json_t *q = ing_query_queue(api->db, who, limit, &status);
+    if (q)
+        hd_http_respond_json(req, 200, q);
+    else
+        hd_http_respond_error(req, status, code_of(status), NULL, "database unavailable, retry");
+}
+
 static void me(hd_http_req_t *req, const ing_person_t *who) {
     json_t *roles = json_array();
     for (int i = 0; i < who->nroles; i++)
@@ -278,6 +292,8 @@ void ing_api_handle(hd_http_req_t *req, void *arg) {
         content_routes(api, req, &who, path + 12, is_post);
     else if (is_get && !strcmp(path, "/v1/inbox"))
         get_inbox(api, req, &who);
+    else if (is_get && !strcmp(path, "/v1/queue"))
+        get_queue(api, req, &who);
     else if (is_get && !strcmp(path, "/v1/me"))
         me(req, &who);
     else

@@ -4,6 +4,7 @@
       POST /v1/content/{id}/decisions   approve / reject
       POST /v1/inbound                  a mention seen on a channel
       GET  /v1/inbox                    the caller's department's inbox
+      GET  /v1/queue                    items awaiting a decision the caller may make
       GET  /v1/me, GET /healthz */
 #ifndef ING_API_H
 #define ING_API_H

@@ -1,6 +1,7 @@
 /*  query: read models for the API. */
 #include "query.h"
 
+#include "chain.h"
 #include "hd_envelope.h"
 #include "hd_pbjson.h"
 
@@ -128,4 +129,47 @@ json_t *ing_query_inbox(hd_db_t *db, const ing_person_t *viewer, int limit, int 
     PQclear(r);
     *status = 200;
     return json_pack("{s:s, s:o}", "department", viewer->department, "items", items);
+}
+
+/* Candidates are items awaiting one of the viewer's roles; the chain's own
+   rule then says which of them the viewer may really decide. */
+json_t *ing_query_queue(hd_db_t *db, const ing_person_t *viewer, int limit, int *status) {
+    char lim[16];
+    snprintf(lim, sizeof lim, "%d", limit);
+    const char *p[2] = {viewer->id, lim};
+    PGresult *r = hd_db_exec(
+        db,
+        "SELECT w.content_id, w.department_id, w.author_email, w.channel_id, w.text, "
+        "w.required_roles::text, w.requested_at FROM workflow_item w "
+        "WHERE w.state = 'awaiting_approval' AND w.author_id <> $1 "
+        "AND w.required_roles && ARRAY(SELECT role FROM person_role WHERE person_id = $1) "
+        "ORDER BY w.requested_at LIMIT $2",
+        2, p);
+    wf_actor_t who;
+    char why[256];
+    if (!r || wf_chain_load_actor(db, viewer->id, &who, why, sizeof why) != 0) {
+        if (r)
+            PQclear(r);
+        *status = 503;
+        return NULL;
+    }
+    static const char *names[] = {"id", "department", "author", "channel", "text",
+                                  "required_roles", "requested_at"};
+    json_t *items = json_array();
+    for (int i = 0; i < PQntuples(r); i++) {
+        wf_item_t item;
+        char role[WF_NAME_LEN];
+        if (wf_chain_load(db, PQgetvalue(r, i, 0), &item, why, sizeof why) != 0 ||
+            wf_chain_pick_role(&item, &who, role, sizeof role) < 0 ||
+            !wf_chain_may_decide(&item, &who, role, why, sizeof why))
+            continue;
+        json_t *o = json_object();
+        for (int c = 0; c < 7; c++)
+            json_object_set_new(o, names[c], text_or_null(r, i, c));
+        json_object_set_new(o, "as_role", json_string(role));
+        json_array_append_new(items, o);
+    }
+    PQclear(r);
+    *status = 200;
+    return json_pack("{s:o}", "items", items);
 }

@@ -18,4 +18,8 @@ json_t *ing_query_item(hd_db_t *db, const ing_person_t *viewer, const char *id, 
 /* The open inbox of the viewer's department, newest first (at most limit). */
 json_t *ing_query_inbox(hd_db_t *db, const ing_person_t *viewer, int limit, int *status);
 
+/* Items awaiting a decision the viewer may make (workflow's own rule),
+   oldest request first, at most limit. */
+json_t *ing_query_queue(hd_db_t *db, const ing_person_t *viewer, int limit, int *status);
+
 #endif
