@@ -62,7 +62,8 @@ start)
             { cat "$dir/initdb.log" >&2; exit 1; }
     fi
     echo "$port" >"$dir/port"
-    [ "$(id -u)" = 0 ] && chown "$PG_USER" "$dir/port" || true
+    echo "${HUDDLE_PG_OPTIONS:-}" >"$dir/options"
+    [ "$(id -u)" = 0 ] && chown "$PG_USER" "$dir/port" "$dir/options" || true
     if ! as_owner "$(pg_bin pg_ctl)" -D "$dir/data" status >/dev/null 2>&1; then
         as_owner "$(pg_bin pg_ctl)" -D "$dir/data" -l "$dir/data/server.log" -w -t 60 \
             -o "-p $port -k $(realpath "$dir/data") -c listen_addresses=127.0.0.1 -c max_connections=200 ${HUDDLE_PG_OPTIONS:-}" \
@@ -79,7 +80,7 @@ stop)
     ;;
 restart)
     as_owner "$(pg_bin pg_ctl)" -D "$dir/data" -m immediate -w -t 60 restart \
-        -o "-p $(cat "$dir/port") -k $(realpath "$dir/data") -c listen_addresses=127.0.0.1 -c max_connections=200 ${HUDDLE_PG_OPTIONS:-}" \
+        -o "-p $(cat "$dir/port") -k $(realpath "$dir/data") -c listen_addresses=127.0.0.1 -c max_connections=200 $(cat "$dir/options" 2>/dev/null)" \
         -l "$dir/data/server.log" >/dev/null
     ;;
 url)

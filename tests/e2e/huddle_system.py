@@ -36,16 +36,27 @@ def check(cond, what):
 
 
 class System:
-    def __init__(self, name, heartbeat_ms=500):
+    def __init__(self, name, heartbeat_ms=500, own_cluster=False):
+        """own_cluster: a PostgreSQL of this system's own (which a fault test
+        may restart) instead of a database on the shared test cluster."""
         self.bin = os.environ["HUDDLE_BIN_DIR"]
         self.src = os.environ["HUDDLE_SOURCE_DIR"]
-        pgdir = os.environ["HUDDLE_TEST_PG_DIR"]
-        with open(os.path.join(pgdir, "url")) as f:
-            base = f.read().strip()
+        self.tmp = tempfile.mkdtemp(prefix=f"huddle-{name}-")
+        os.chmod(self.tmp, 0o755)
+        self.pg_dir = None
+        if own_cluster:
+            self.pg_dir = os.path.join(self.tmp, "pg")
+            base = subprocess.run(
+                [os.path.join(self.src, "scripts", "pg.sh"), "start", self.pg_dir,
+                 str(free_port())], check=True, capture_output=True, text=True,
+                env=dict(os.environ, HUDDLE_PG_OPTIONS=os.environ.get(
+                    "HUDDLE_FAULT_PG_OPTIONS", "-c synchronous_commit=on"))).stdout.strip()
+        else:
+            with open(os.path.join(os.environ["HUDDLE_TEST_PG_DIR"], "url")) as f:
+                base = f.read().strip()
         self.cluster = base.rsplit("/", 1)[0]
         self.name = name
         self.db_url = f"{self.cluster}/{name}"
-        self.tmp = tempfile.mkdtemp(prefix=f"huddle-{name}-")
         self.procs = {}
         self.ports = {k: free_port() for k in
                       ["hub", "hub_http", "api", "ingest", "policy", "workflow",
@@ -93,6 +104,8 @@ class System:
     def __exit__(self, *exc):
         for name in list(self.procs):
             self.kill(name, signal.SIGKILL)
+        if self.pg_dir:
+            subprocess.run([os.path.join(self.src, "scripts", "pg.sh"), "stop", self.pg_dir])
         if exc[0] is None:
             shutil.rmtree(self.tmp, ignore_errors=True)
         else:
@@ -152,6 +165,11 @@ class System:
             proc.kill()
             rc = proc.wait()
         return rc, time.time() - t0
+
+    def restart_pg(self):
+        """PostgreSQL crash-restart (pg_ctl restart -m immediate)."""
+        subprocess.run([os.path.join(self.src, "scripts", "pg.sh"), "restart", self.pg_dir],
+                       check=True)
 
     def kill(self, name, sig=signal.SIGKILL):
         proc = self.procs.pop(name)

@@ -1,0 +1,276 @@
+#!/usr/bin/env python3
+"""Nothing lost, nothing twice: the governed path under crashes.
+
+Runs the real system (its own PostgreSQL cluster, every service a real
+process), drives N items through it at a steady rate plus inbound mentions,
+plays the approvers through the API, and meanwhile SIGKILLs a random service
+every 1-3 s (the hub included) and restarts it, crash-restarts PostgreSQL
+once, and has the sandbox channel fail ~10% of posts (500, 429 with
+Retry-After, a hang, a closed connection) and crash once after storing a post
+but before answering. Then it waits for quiet and checks every guarantee.
+
+    fault.py [--items N] [--rate R] [--fault-seconds S] [--seed X]
+
+Last line: items=N acked=... published=... lost=0 duplicated=0 gaps=0
+dead_letters=... kills=... elapsed=...s; exit 1 on any violation, printing the
+first offending item's history."""
+import argparse
+import json
+import os
+import random
+import signal
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "e2e"))
+from huddle_system import System  # noqa: E402
+
+KILLABLE = ["hub", "ingest", "policy", "workflow", "publisher", "metrics"]
+AUTHORS = ["maya@example.org", "rita@example.org"]       # marketing, customer-care players
+APPROVERS = ["carl@example.org", "cora@example.org", "lena@example.org"]
+
+
+class Run:
+    def __init__(self, s, args):
+        self.s, self.args = s, args
+        self.rng = random.Random(args.seed)
+        self.acked = {}          # idempotency key -> (content id, expected final state)
+        self.mentions = {}       # external id -> mention id
+        self.lock = threading.Lock()
+        self.kills = 0
+        self.done_submitting = threading.Event()
+        self.stop_chaos = threading.Event()
+        self.stop_approvers = threading.Event()
+        self.errors = []
+
+    # ---------- load ----------
+    def plan(self, i):
+        r = random.Random(self.args.seed * 1000003 + i).random()
+        if r < 0.15:
+            return "blocked", f"Guaranteed returns, act now! fault-{i}"
+        if r < 0.30:
+            return "published", f"Update on the class action, reviewed. fault-{i}"
+        if r < 0.35:
+            return "rejected", f"Please reject-me draft fault-{i}"
+        return "published", f"Our team shipped something new today. fault-{i}"
+
+    def submit_one(self, i):
+        expect, text = self.plan(i)
+        key = f"fault-{self.args.seed}-{i}"
+        author = AUTHORS[i % len(AUTHORS)]
+        while True:
+            try:
+                st, body = self.s.api("POST", "/v1/content", as_=author,
+                                      body={"channel": "sandbox", "text": text},
+                                      headers={"Idempotency-Key": key})
+            except Exception:                      # no answer: retry, same key
+                st, body = None, None
+            if st in (200, 201):
+                with self.lock:
+                    self.acked[key] = (body["id"], expect)
+                return
+            if st is not None and 400 <= st < 500:
+                self.errors.append(f"submit {key} refused {st}: {body}")
+                return
+            time.sleep(0.2)
+
+    def mention_one(self, i):
+        ext = f"fault-m-{self.args.seed}-{i}"
+        while True:
+            try:
+                st, body = self.s.api("POST", "/v1/inbound", as_="olivia@example.org", body={
+                    "channel": "sandbox", "external_id": ext, "author": "@someone",
+                    "text": f"my order is broken, refund please {ext}"})
+            except Exception:
+                st, body = None, None
+            if st in (200, 201):
+                with self.lock:
+                    self.mentions[ext] = body["id"]
+                return
+            time.sleep(0.2)
+
+    def submitter(self, worker, nworkers):
+        interval = nworkers / self.args.rate
+        next_t = time.time()
+        for i in range(worker, self.args.items, nworkers):
+            next_t += interval
+            self.submit_one(i)
+            if i % 10 == 0:
+                self.mention_one(i)
+            delay = next_t - time.time()
+            if delay > 0:
+                time.sleep(delay)
+
+    def approver(self, email):
+        while not self.stop_approvers.is_set():
+            try:
+                st, q = self.s.api("GET", "/v1/queue?limit=200", as_=email)
+            except Exception:
+                time.sleep(0.3)
+                continue
+            items = q.get("items", []) if st == 200 else []
+            for it in items:
+                reject = "reject-me" in it["text"]
+                body = {"decision": "reject", "reason": "not on brand"} if reject else \
+                    {"decision": "approve"}
+                try:
+                    self.s.api("POST", f"/v1/content/{it['id']}/decisions", as_=email, body=body)
+                except Exception:
+                    pass
+            if not items:
+                time.sleep(0.3)
+
+    # ---------- faults ----------
+    def chaos(self):
+        pg_done = False
+        t0 = time.time()
+        while not self.stop_chaos.is_set():
+            if self.stop_chaos.wait(self.rng.uniform(1.0, 3.0)):
+                break
+            if not pg_done and time.time() - t0 > self.args.fault_seconds / 2:
+                self.s.restart_pg()
+                pg_done = True
+                continue
+            name = self.rng.choice(KILLABLE)
+            self.s.kill(name, signal.SIGKILL)
+            self.kills += 1
+            time.sleep(self.rng.uniform(0.1, 0.5))
+            self.s.start(name)
+        if not pg_done:
+            self.s.restart_pg()
+
+    def sandbox_watch(self):
+        """The sandbox crashes once by design; bring it back without the crash."""
+        while not self.stop_approvers.is_set():
+            p = self.s.procs.get("sandbox")
+            if p and p.poll() is not None:
+                self.s.procs.pop("sandbox")
+                self.s.start("sandbox", SANDBOX_CRASH_AFTER_STORE=0)
+            time.sleep(0.2)
+
+    # ---------- checks ----------
+    def quiet(self, timeout):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            finals = self.s.psql(
+                "SELECT count(*) FROM workflow_item WHERE state IN "
+                "('published','blocked','rejected','failed')")
+            pending = self.s.psql("SELECT count(*) FROM outbox")
+            if int(finals) >= len(self.acked) and pending == "0":
+                head = int(self.s.psql("SELECT coalesce(max(seq),0) FROM event_log"))
+                lag = self.s.psql(f"SELECT count(*) FROM consumer_cursor WHERE seq < {head}")
+                routed = int(self.s.psql("SELECT count(*) FROM inbox_item"))
+                if lag == "0" and routed >= len(self.mentions):
+                    return True
+            time.sleep(1)
+        return False
+
+    def first_history(self, cid):
+        st, item = self.s.api("GET", f"/v1/content/{cid}", as_="olivia@example.org")
+        return json.dumps(item, indent=1)[:4000]
+
+    def verify(self):
+        v = {"lost": 0, "duplicated": 0, "gaps": 0, "wrong": 0}
+        first = None
+        states = dict(line.split("|") for line in self.s.psql(
+            "SELECT content_id, state FROM workflow_item").splitlines() if line)
+        stats = self.s.sandbox("/api/v1/stats")["by_idempotency_key"]
+        published = 0
+        for key, (cid, expect) in self.acked.items():
+            state = states.get(cid)
+            posts = stats.get(cid, 0)
+            if state is None:
+                v["lost"] += 1
+            elif state != expect:
+                v["wrong"] += 1
+            if expect == "published" and posts > 1 or expect != "published" and posts:
+                v["duplicated"] += 1
+            if expect == "published" and posts == 0:
+                v["lost"] += 1
+            published += state == "published"
+            if first is None and (state != expect or (posts != 1) == (expect == "published")):
+                first = cid
+        n, hi = map(int, self.s.psql("SELECT count(*), coalesce(max(seq),0) FROM event_log")
+                    .split("|"))
+        v["gaps"] = hi - n
+        routed = set(self.s.psql("SELECT mention_id FROM inbox_item").split())
+        v["lost"] += sum(1 for m in self.mentions.values() if m not in routed)
+        v["metrics"] = self.metrics_mismatch()
+        return v, published, first
+
+    def metrics_mismatch(self):
+        text = self.s.metrics()
+        by_type = {}
+        for line in text.splitlines():
+            if line.startswith("huddle_events_total{"):
+                t = line.split('type="', 1)[1].split('"', 1)[0]
+                by_type[t] = by_type.get(t, 0) + float(line.rsplit(" ", 1)[1])
+        truth = dict(line.split("|") for line in self.s.psql(
+            "SELECT type, count(*) FROM event_log GROUP BY type").splitlines())
+        bad = [f"{t}: metrics {by_type.get(t, 0):.0f} store {c}" for t, c in truth.items()
+               if by_type.get(t, 0) != float(c)]
+        return bad
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--items", type=int, default=20000)
+    ap.add_argument("--rate", type=float, default=40.0, help="items submitted per second")
+    ap.add_argument("--fault-seconds", type=float, default=None,
+                    help="how long faults are injected (default: the whole submission)")
+    ap.add_argument("--seed", type=int, default=int(time.time()) % 100000)
+    ap.add_argument("--quiet-timeout", type=float, default=600)
+    args = ap.parse_args()
+    if args.fault_seconds is None:
+        args.fault_seconds = args.items / args.rate
+    t0 = time.time()
+    with System(f"fault_{args.seed}", heartbeat_ms=500, own_cluster=True) as s:
+        s.env["SANDBOX_FAULT_RATE"] = "0.1"
+        s.env["SANDBOX_FAULT_TIMEOUT_MS"] = "12000"
+        s.env["HUDDLE_LOG_LEVEL"] = "warn"
+        s.start_all()
+        s.kill("sandbox")
+        s.start("sandbox", SANDBOX_CRASH_AFTER_STORE=random.Random(args.seed).randint(20, 80))
+        s.wait_healthy("sandbox")
+        run = Run(s, args)
+        nsub = 4
+        threads = [threading.Thread(target=run.submitter, args=(w, nsub)) for w in range(nsub)]
+        threads += [threading.Thread(target=run.approver, args=(a,), daemon=True)
+                    for a in APPROVERS]
+        threads += [threading.Thread(target=run.sandbox_watch, daemon=True)]
+        chaos = threading.Thread(target=run.chaos)
+        for t in threads:
+            t.start()
+        chaos.start()
+        time.sleep(min(args.fault_seconds, 1e9))
+        run.stop_chaos.set()
+        for t in threads[:nsub]:
+            t.join()
+        run.stop_chaos.set()
+        chaos.join()
+        ok_quiet = run.quiet(args.quiet_timeout)
+        run.stop_approvers.set()
+        v, published, first = run.verify()
+        dead = s.psql("SELECT count(*) FROM dead_letter")
+        elapsed = time.time() - t0
+        violations = v["lost"] + v["duplicated"] + v["gaps"] + v["wrong"] + len(v["metrics"]) + \
+            len(run.errors) + (0 if ok_quiet else 1)
+        if violations:
+            if not ok_quiet:
+                print("system did not become quiet in time")
+            for e in run.errors[:5] + v["metrics"][:5]:
+                print("violation:", e)
+            if v["wrong"]:
+                print(f"{v['wrong']} items ended in an unexpected state")
+            if first:
+                print("first offending item:\n" + run.first_history(first))
+        print(f"items={args.items} acked={len(run.acked)} published={published} "
+              f"lost={v['lost']} duplicated={v['duplicated']} gaps={v['gaps']} "
+              f"dead_letters={dead} kills={run.kills} elapsed={elapsed:.0f}s")
+        if violations:
+            raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
