@@ -54,7 +54,9 @@ const char *hd_http_req_body(const hd_http_req_t *req, size_t *len);
 const char *hd_http_req_param(const hd_http_req_t *req, const char *name, char *buf,
                               size_t buf_len);
 
-/* Sends the response. body is copied. */
+/* Sends the response. body is copied. status 0 closes the connection
+   without answering (fault injection). 429 and 503 answers carry
+   "Retry-After: 1". */
 void hd_http_respond(hd_http_req_t *req, int status, const char *content_type,
                      const char *body, size_t len);
 

@@ -1,0 +1,32 @@
+/*  hd_health: the health and metrics endpoint every huddle process serves.
+    GET /healthz answers 200 {"status":"ok","service":"..."}; GET /metrics
+    answers Prometheus text: huddle_up and huddle_process_start_time_seconds
+    for the service, then whatever the service's own callback writes.
+    Anything else is a 404 (unknown path) or 405 (known path, wrong method)
+    JSON error. HEAD is accepted wherever GET is. */
+#ifndef HD_HEALTH_H
+#define HD_HEALTH_H
+
+#include "hd_http.h"
+
+#include <stdio.h>
+
+/* Appends Prometheus text exposition lines ("# TYPE x counter\nx 3\n") to
+   `out`. Runs on the HTTP server's thread: read shared figures with atomics
+   or under the service's own lock. */
+typedef void(hd_health_fn)(FILE *out, void *arg);
+
+/* Starts a server on `addr` ("127.0.0.1:7701", port 0 picks one) serving
+   the health routes. `service` is copied; extra (may be NULL) is called with
+   `arg` for each GET /metrics. Returns NULL if it cannot listen (logged).
+   The caller owns the server: hd_http_server_destroy(&server). */
+hd_http_server_t *hd_health_start(const char *addr, const char *service,
+                                  hd_health_fn *extra, void *arg);
+
+/* For a service that already runs its own hd_http server: answers req if
+   its path is /healthz or /metrics and returns 1; returns 0 (nothing sent)
+   for any other path. */
+int hd_health_route(hd_http_req_t *req, const char *service, hd_health_fn *extra,
+                    void *arg);
+
+#endif

@@ -1,0 +1,440 @@
+/*  api: the sandbox's HTTP routes (see api.h). */
+#include "api.h"
+
+#include "hd_health.h"
+#include "hd_log.h"
+#include "hd_signal.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#define SERVICE "huddle-sandbox"
+#define MAX_KEY_BYTES 255
+#define PARAM_CAP 16384 /* a decoded parameter is never longer than the URL */
+
+typedef struct {
+    char *status;
+    char *visibility;
+    char *in_reply_to_id;
+} post_fields_t;
+
+static void fields_free(post_fields_t *f) {
+    free(f->status);
+    free(f->visibility);
+    free(f->in_reply_to_id);
+}
+
+static int is_get(const char *method) {
+    return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+}
+
+json_t *sb_api_status_json(const sb_api_t *api, const json_t *stored) {
+    json_t *s = json_deep_copy(stored);
+    const char *acct = json_string_value(json_object_get(stored, "acct"));
+    const char *id = json_string_value(json_object_get(stored, "id"));
+    char profile[1024], url[sizeof profile + 40];
+    snprintf(profile, sizeof profile, "%s/@%s", api->public_url, acct);
+    snprintf(url, sizeof url, "%s/%s", profile, id);
+    json_object_del(s, "acct");
+    json_object_set_new(s, "url", json_string(url));
+    json_object_set_new(s, "account", json_pack("{s:s,s:s,s:s}", "acct", acct, "username",
+                                                acct, "url", profile));
+    return s;
+}
+
+/* Code points in s, or -1 if it is not valid UTF-8. */
+static long utf8_length(const char *s) {
+    long n = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        int extra = *p < 0x80 ? 0 : (*p & 0xE0) == 0xC0 ? 1 : (*p & 0xF0) == 0xE0 ? 2
+                                  : (*p & 0xF8) == 0xF0 ? 3 : -1;
+        if (extra < 0 || (extra == 1 && *p < 0xC2) || (extra == 3 && *p > 0xF4))
+            return -1;
+        p++;
+        for (int i = 0; i < extra; i++, p++)
+            if ((*p & 0xC0) != 0x80)
+                return -1;
+        n++;
+    }
+    return n;
+}
+
+static int blank(const char *s) {
+    for (; *s; s++)
+        if (!isspace((unsigned char)*s))
+            return 0;
+    return 1;
+}
+
+/* ---- request bodies ---- */
+
+static int hexv(int c) {
+    return c >= '0' && c <= '9' ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+/* Decodes n form-encoded bytes into a new string; NULL if it holds a NUL. */
+static char *form_decode(const char *s, size_t n) {
+    char *out = malloc(n + 1);
+    size_t o = 0;
+    for (size_t i = 0; out && i < n; i++) {
+        int c = (unsigned char)s[i];
+        if (c == '+')
+            c = ' ';
+        else if (c == '%' && i + 2 < n && hexv(s[i + 1]) >= 0 && hexv(s[i + 2]) >= 0) {
+            c = hexv(s[i + 1]) * 16 + hexv(s[i + 2]);
+            i += 2;
+        }
+        if (c == 0) {
+            free(out);
+            return NULL;
+        }
+        out[o++] = (char)c;
+    }
+    if (out)
+        out[o] = '\0';
+    return out;
+}
+
+static int parse_form(const char *body, size_t len, post_fields_t *f, const char **why) {
+    const char *p = body, *end = body + len;
+    while (p < end) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        const char *stop = amp ? amp : end;
+        const char *eq = memchr(p, '=', (size_t)(stop - p));
+        char *name = form_decode(p, (size_t)((eq ? eq : stop) - p));
+        char *value = eq ? form_decode(eq + 1, (size_t)(stop - eq - 1)) : strdup("");
+        char **slot = !name ? NULL
+                      : strcmp(name, "status") == 0     ? &f->status
+                      : strcmp(name, "visibility") == 0 ? &f->visibility
+                      : strcmp(name, "in_reply_to_id") == 0 ? &f->in_reply_to_id
+                                                            : NULL;
+        if (slot && !value) {
+            free(name);
+            *why = "form field holds a NUL byte";
+            return -1;
+        }
+        if (slot && !*slot) {
+            *slot = value;
+            value = NULL;
+        }
+        free(name);
+        free(value);
+        p = amp ? amp + 1 : end;
+    }
+    return 0;
+}
+
+/* A JSON field that must be a string (or, for ids, an integer) if present. */
+static int json_field(json_t *o, const char *name, int allow_int, char **out) {
+    json_t *v = json_object_get(o, name);
+    if (!v || json_is_null(v))
+        return 0;
+    if (json_is_string(v)) {
+        *out = strdup(json_string_value(v));
+        return 0;
+    }
+    if (allow_int && json_is_integer(v)) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        *out = strdup(buf);
+        return 0;
+    }
+    return -1;
+}
+
+/* Fills f from the body; answers the error itself and returns -1. */
+static int read_fields(hd_http_req_t *req, post_fields_t *f) {
+    size_t len;
+    const char *body = hd_http_req_body(req, &len);
+    const char *ctype = hd_http_req_header(req, "Content-Type");
+    int json = ctype ? strncasecmp(ctype, "application/json", 16) == 0
+                     : len > 0 && body[strspn(body, " \t\r\n")] == '{';
+    if (!json && ctype && strncasecmp(ctype, "application/x-www-form-urlencoded", 33) != 0) {
+        hd_http_respond_error(req, 415, "unsupported_media_type", "Content-Type",
+                              "send application/json or application/x-www-form-urlencoded");
+        return -1;
+    }
+    if (!json) {
+        const char *why = NULL;
+        if (parse_form(body, len, f, &why) < 0) {
+            hd_http_respond_error(req, 400, "bad_body", NULL, "%s", why);
+            return -1;
+        }
+        return 0;
+    }
+    json_error_t err;
+    json_t *o = json_loadb(body, len, 0, &err);
+    if (!json_is_object(o)) {
+        hd_http_respond_error(req, 400, "bad_json", NULL, "body is not a JSON object: %s",
+                              o ? "wrong type" : err.text);
+        json_decref(o);
+        return -1;
+    }
+    const char *bad = json_field(o, "status", 0, &f->status) < 0           ? "status"
+                      : json_field(o, "visibility", 0, &f->visibility) < 0 ? "visibility"
+                      : json_field(o, "in_reply_to_id", 1, &f->in_reply_to_id) < 0
+                          ? "in_reply_to_id"
+                          : NULL;
+    json_decref(o);
+    if (bad) {
+        hd_http_respond_error(req, 422, "invalid", bad, "%s must be a string", bad);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- POST /api/v1/statuses ---- */
+
+/* Applies an injected fault. 1 = answered (or dropped), stop here. */
+static int inject_fault(sb_api_t *api, hd_http_req_t *req) {
+    sb_fault_t fault = sb_faults_pick(&api->faults);
+    if (fault == SB_FAULT_NONE)
+        return 0;
+    api->faults_injected[fault]++;
+    hd_info("fault_injected", "POST from %s: %s", hd_http_req_peer(req),
+            sb_fault_name(fault));
+    switch (fault) {
+    case SB_FAULT_500:
+        hd_http_respond_error(req, 500, "injected_fault", NULL, "injected server error");
+        return 1;
+    case SB_FAULT_429:
+        hd_http_respond_error(req, 429, "rate_limited", NULL, "injected rate limit");
+        return 1;
+    case SB_FAULT_DROP:
+        hd_http_respond(req, 0, NULL, NULL, 0);
+        return 1;
+    case SB_FAULT_HANG:
+        if (hd_sleep_ms((int)api->fault_timeout_ms)) {
+            hd_http_respond_error(req, 503, "shutting_down", NULL, "sandbox is stopping");
+            return 1;
+        }
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+/* Validates the fields; answers 422 itself and returns -1. */
+static int validate(sb_api_t *api, hd_http_req_t *req, post_fields_t *f) {
+    static const char *visibilities[] = {"public", "unlisted", "private", "direct"};
+    long n = f->status ? utf8_length(f->status) : 0;
+    if (n < 0) {
+        hd_http_respond_error(req, 422, "invalid", "status", "status is not valid UTF-8");
+        return -1;
+    }
+    if (!f->status || blank(f->status)) {
+        hd_http_respond_error(req, 422, "invalid", "status", "status must not be empty");
+        return -1;
+    }
+    if (n > api->max_chars) {
+        hd_http_respond_error(req, 422, "too_long", "status",
+                              "status has %ld characters, the limit is %ld", n,
+                              api->max_chars);
+        return -1;
+    }
+    int ok = !f->visibility;
+    for (size_t i = 0; !ok && i < 4; i++)
+        ok = strcmp(f->visibility, visibilities[i]) == 0;
+    if (!ok) {
+        hd_http_respond_error(req, 422, "invalid", "visibility",
+                              "visibility must be public, unlisted, private or direct");
+        return -1;
+    }
+    if (f->in_reply_to_id && (utf8_length(f->in_reply_to_id) < 0 ||
+                              strlen(f->in_reply_to_id) > 64)) {
+        hd_http_respond_error(req, 422, "invalid", "in_reply_to_id",
+                              "in_reply_to_id must be an id of at most 64 bytes");
+        return -1;
+    }
+    return 0;
+}
+
+static void create(sb_api_t *api, hd_http_req_t *req, const char *acct, const char *key,
+                   post_fields_t *f) {
+    const json_t *s = sb_store_add(api->store, acct, f->status, f->visibility, key,
+                                   f->in_reply_to_id);
+    if (!s) {
+        hd_http_respond_error(req, 500, "store_failed", NULL, "the post was not stored");
+        return;
+    }
+    const char *id = json_string_value(json_object_get(s, "id"));
+    api->created++;
+    hd_info("status_created", "@%s posted status %s (%zu bytes, Idempotency-Key %s)", acct,
+            id, strlen(f->status), key ? key : "none");
+    if (api->crash_after > 0 && api->created == api->crash_after) {
+        hd_warn("crash_after_store", "SANDBOX_CRASH_AFTER_STORE=%ld reached: exiting",
+                api->crash_after);
+        _exit(137);
+    }
+    hd_http_respond_json(req, 200, sb_api_status_json(api, s));
+}
+
+static void post_status(sb_api_t *api, hd_http_req_t *req) {
+    if (inject_fault(api, req))
+        return;
+    const char *acct =
+        sb_accounts_authorize(api->accounts, hd_http_req_header(req, "Authorization"));
+    if (!acct) {
+        hd_http_respond_error(req, 401, "unauthorized", "Authorization",
+                              "a known token is required: Authorization: Bearer TOKEN");
+        return;
+    }
+    const char *key = hd_http_req_header(req, "Idempotency-Key");
+    if (key && (!*key || strlen(key) > MAX_KEY_BYTES || utf8_length(key) < 0)) {
+        hd_http_respond_error(req, 422, "invalid", "Idempotency-Key",
+                              "Idempotency-Key must be 1-%d bytes of UTF-8", MAX_KEY_BYTES);
+        return;
+    }
+    const json_t *seen = key ? sb_store_find_key(api->store, acct, key) : NULL;
+    if (seen) {
+        hd_info("status_replayed", "@%s repeated Idempotency-Key %s: status %s returned",
+                acct, key, json_string_value(json_object_get(seen, "id")));
+        hd_http_respond_json(req, 200, sb_api_status_json(api, seen));
+        return;
+    }
+    post_fields_t f = {0};
+    if (read_fields(req, &f) == 0 && validate(api, req, &f) == 0)
+        create(api, req, acct, key, &f);
+    fields_free(&f);
+}
+
+/* ---- reads ---- */
+
+/* Whether the query names `name`, decodable or not. */
+static int param_given(const char *query, const char *name) {
+    size_t n = strlen(name);
+    for (const char *p = query; p && *p; p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL)
+        if (strncmp(p, name, n) == 0 && (p[n] == '=' || p[n] == '&' || p[n] == '\0'))
+            return 1;
+    return 0;
+}
+
+/* The decoded parameter, NULL if absent; answers 400 (and sets *bad) if
+   it is present but cannot be decoded. */
+static const char *param(hd_http_req_t *req, const char *name, char *buf, int *bad) {
+    const char *v = hd_http_req_param(req, name, buf, PARAM_CAP);
+    if (!v && param_given(hd_http_req_query(req), name) && !*bad) {
+        *bad = 1;
+        hd_http_respond_error(req, 400, "bad_parameter", name, "%s cannot be decoded", name);
+    }
+    return v;
+}
+
+static void list_statuses(sb_api_t *api, hd_http_req_t *req) {
+    static char acct_buf[PARAM_CAP], key_buf[PARAM_CAP], limit_buf[PARAM_CAP];
+    int bad = 0;
+    const char *acct = param(req, "account", acct_buf, &bad);
+    const char *key = param(req, "idempotency_key", key_buf, &bad);
+    const char *limit_s = param(req, "limit", limit_buf, &bad);
+    if (bad)
+        return;
+    long limit = -1;
+    if (limit_s) {
+        char *end;
+        limit = strtol(limit_s, &end, 10);
+        if (!*limit_s || *end || limit < 0) {
+            hd_http_respond_error(req, 400, "bad_parameter", "limit",
+                                  "limit must be a number >= 0");
+            return;
+        }
+    }
+    if (acct && *acct == '@')
+        acct++;
+    json_t *out = json_array();
+    for (size_t i = sb_store_count(api->store); i-- > 0 && limit != 0;) {
+        const json_t *s = sb_store_at(api->store, i);
+        const char *k = json_string_value(json_object_get(s, "idempotency_key"));
+        if (acct && strcmp(acct, json_string_value(json_object_get(s, "acct"))) != 0)
+            continue;
+        if (key && (!k || strcmp(key, k) != 0))
+            continue;
+        json_array_append_new(out, sb_api_status_json(api, s));
+        if (limit > 0)
+            limit--;
+    }
+    hd_http_respond_json(req, 200, out);
+}
+
+static void show_status(sb_api_t *api, hd_http_req_t *req, const char *id) {
+    const json_t *s = sb_store_find(api->store, id);
+    if (!s) {
+        hd_http_respond_error(req, 404, "not_found", "id", "no status with id %.64s", id);
+        return;
+    }
+    hd_http_respond_json(req, 200, sb_api_status_json(api, s));
+}
+
+static void verify_credentials(sb_api_t *api, hd_http_req_t *req) {
+    const char *acct =
+        sb_accounts_authorize(api->accounts, hd_http_req_header(req, "Authorization"));
+    if (!acct) {
+        hd_http_respond_error(req, 401, "unauthorized", "Authorization",
+                              "a known token is required: Authorization: Bearer TOKEN");
+        return;
+    }
+    hd_http_respond_json(req, 200, json_pack("{s:s,s:s,s:s}", "id", acct, "acct", acct,
+                                             "username", acct));
+}
+
+static void write_metrics(FILE *out, void *arg) {
+    sb_api_t *api = arg;
+    fprintf(out,
+            "# HELP huddle_sandbox_statuses Statuses stored.\n"
+            "# TYPE huddle_sandbox_statuses gauge\n"
+            "huddle_sandbox_statuses %zu\n"
+            "# HELP huddle_sandbox_faults_total Faults injected since start.\n"
+            "# TYPE huddle_sandbox_faults_total counter\n",
+            sb_store_count(api->store));
+    for (int f = SB_FAULT_500; f <= SB_FAULT_DROP; f++)
+        fprintf(out, "huddle_sandbox_faults_total{kind=\"%s\"} %ld\n",
+                sb_fault_name((sb_fault_t)f), api->faults_injected[f]);
+}
+
+static void method_not_allowed(hd_http_req_t *req) {
+    hd_http_respond_error(req, 405, "method_not_allowed", "method",
+                          "%s does not accept %s", hd_http_req_path(req),
+                          hd_http_req_method(req));
+}
+
+void sb_api_handle(hd_http_req_t *req, void *arg) {
+    sb_api_t *api = arg;
+    const char *path = hd_http_req_path(req);
+    const char *method = hd_http_req_method(req);
+    static const char statuses[] = "/api/v1/statuses";
+    size_t sl = sizeof statuses - 1;
+    if (hd_health_route(req, SERVICE, write_metrics, api))
+        return;
+    if (strcmp(path, statuses) == 0 || strcmp(path, "/api/v1/statuses/") == 0) {
+        if (strcmp(method, "POST") == 0)
+            post_status(api, req);
+        else if (is_get(method))
+            list_statuses(api, req);
+        else
+            method_not_allowed(req);
+    } else if (strncmp(path, statuses, sl) == 0 && path[sl] == '/' &&
+               !strchr(path + sl + 1, '/')) {
+        if (is_get(method))
+            show_status(api, req, path + sl + 1);
+        else
+            method_not_allowed(req);
+    } else if (strcmp(path, "/api/v1/stats") == 0) {
+        if (is_get(method))
+            hd_http_respond_json(req, 200, sb_store_stats(api->store));
+        else
+            method_not_allowed(req);
+    } else if (strcmp(path, "/api/v1/accounts/verify_credentials") == 0) {
+        if (is_get(method))
+            verify_credentials(api, req);
+        else
+            method_not_allowed(req);
+    } else {
+        hd_http_respond_error(req, 404, "not_found", "path", "no route for %.200s", path);
+    }
+}

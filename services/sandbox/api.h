@@ -1,0 +1,38 @@
+/*  api: the sandbox's Mastodon-style HTTP routes.
+      POST /api/v1/statuses            post (Bearer token; JSON or form body;
+                                       Idempotency-Key honoured per account)
+      GET  /api/v1/statuses            all, newest first; ?account=handle,
+                                       ?idempotency_key=K, ?limit=N
+      GET  /api/v1/statuses/{id}       one status or 404
+      GET  /api/v1/stats               {"posts":N,"by_idempotency_key":{...}}
+      GET  /api/v1/accounts/verify_credentials   the token's account
+      GET  /healthz, GET /metrics
+    Errors are hd_http JSON errors naming the field that is wrong. */
+#ifndef SB_API_H
+#define SB_API_H
+
+#include "accounts.h"
+#include "fault.h"
+#include "hd_http.h"
+#include "store.h"
+
+typedef struct {
+    sb_store_t *store;         /* borrowed */
+    sb_accounts_t *accounts;   /* borrowed */
+    const char *public_url;    /* borrowed; no trailing slash */
+    long max_chars;            /* status limit in code points */
+    sb_faults_t faults;
+    long fault_timeout_ms;     /* how long a "hang" fault waits */
+    long crash_after;          /* _exit(137) after storing the N-th post; 0 = never */
+    long created;              /* posts created by this process */
+    long faults_injected[5];   /* by sb_fault_t */
+} sb_api_t;
+
+/* The hd_http handler; arg is an sb_api_t. Runs on the server thread only,
+   so the store needs no lock. */
+void sb_api_handle(hd_http_req_t *req, void *arg);
+
+/* Renders a stored status as the API shows it (new reference). */
+json_t *sb_api_status_json(const sb_api_t *api, const json_t *stored);
+
+#endif

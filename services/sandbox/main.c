@@ -1,0 +1,129 @@
+/*  huddle-sandbox: a small fake social network, so people and tests can see
+    exactly what huddle sent out. Mastodon-style statuses API (see api.h),
+    posts kept in an fsync'd JSON-lines file, optional fault injection for
+    the publisher's fault tests. */
+#include "accounts.h"
+#include "api.h"
+#include "fault.h"
+#include "store.h"
+
+#include "hd_config.h"
+#include "hd_http.h"
+#include "hd_log.h"
+#include "hd_signal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const hd_config_var_t s_vars[] = {
+    {"SANDBOX_ADDR", "127.0.0.1:7700", "listen address: host:port or [ipv6]:port"},
+    {"SANDBOX_PUBLIC_URL", NULL,
+     "base of status urls (http://HOST/@handle/ID); unset: http://SANDBOX_ADDR"},
+    {"SANDBOX_ACCOUNTS", "demo:demo-token",
+     "accounts and their bearer tokens: handle:token,handle2:token2"},
+    {"SANDBOX_DATA", ".huddle/sandbox/statuses.jsonl",
+     "append-only JSON-lines file of posts (directory created)"},
+    {"SANDBOX_MAX_CHARS", "500", "status length limit in characters (code points)"},
+    {"SANDBOX_FAULT_RATE", "0",
+     "0..1: fraction of POSTs that get a fault: 500, 429 (Retry-After: 1), a hang, or a "
+     "closed connection, chosen uniformly"},
+    {"SANDBOX_FAULT_TIMEOUT_MS", "5000",
+     "how long a hang lasts; the post is then handled normally"},
+    {"SANDBOX_FAULT_SEED", "0", "seed of the fault choice (0: from the clock)"},
+    {"SANDBOX_CRASH_AFTER_STORE", "0",
+     "N > 0: store the N-th new post, then exit 137 before answering"},
+    {"HUDDLE_LOG_LEVEL", "info", "debug, info, warn or error"},
+    {NULL, NULL, NULL}};
+
+/* Reads the numbers and the fault rate; -1 (logged) on bad values. */
+static int configure(sb_api_t *api) {
+    api->max_chars = hd_config_long("SANDBOX_MAX_CHARS", 500);
+    api->fault_timeout_ms = hd_config_long("SANDBOX_FAULT_TIMEOUT_MS", 5000);
+    api->crash_after = hd_config_long("SANDBOX_CRASH_AFTER_STORE", 0);
+    double rate = 0;
+    if (sb_fault_parse_rate(hd_config_get("SANDBOX_FAULT_RATE"), &rate) < 0) {
+        hd_error("config_invalid", "SANDBOX_FAULT_RATE=%s is not a number from 0 to 1",
+                 hd_config_get("SANDBOX_FAULT_RATE"));
+        return -1;
+    }
+    if (api->max_chars < 1 || api->fault_timeout_ms < 0 || api->crash_after < 0) {
+        hd_error("config_invalid",
+                 "SANDBOX_MAX_CHARS must be > 0, SANDBOX_FAULT_TIMEOUT_MS and "
+                 "SANDBOX_CRASH_AFTER_STORE >= 0");
+        return -1;
+    }
+    sb_faults_init(&api->faults, rate,
+                   (uint64_t)strtoull(hd_config_get("SANDBOX_FAULT_SEED"), NULL, 10));
+    return 0;
+}
+
+/* SANDBOX_PUBLIC_URL without its trailing slashes, or one built from the
+   address actually bound. Caller frees. */
+static char *public_url(const char *addr, int port) {
+    const char *given = hd_config_get("SANDBOX_PUBLIC_URL");
+    char *url;
+    if (given) {
+        url = strdup(given);
+    } else {
+        char host[128];
+        const char *colon = strrchr(addr, ':');
+        size_t n = colon ? (size_t)(colon - addr) : 0;
+        snprintf(host, sizeof host, "%.*s", (int)(n < sizeof host ? n : 0), addr);
+        if (!*host || strcmp(host, "0.0.0.0") == 0 || strcmp(host, "*") == 0)
+            strcpy(host, "127.0.0.1");
+        else if (strcmp(host, "[::]") == 0)
+            strcpy(host, "[::1]");
+        url = malloc(strlen(host) + 32);
+        if (url)
+            sprintf(url, "http://%s:%d", host, port);
+    }
+    for (size_t n = url ? strlen(url) : 0; n > 0 && url[n - 1] == '/'; n--)
+        url[n - 1] = '\0';
+    return url;
+}
+
+static int run(sb_api_t *api) {
+    const char *addr = hd_config_get("SANDBOX_ADDR");
+    hd_http_server_t *server = hd_http_server_new(addr, 64 * 1024, sb_api_handle, api);
+    if (!server)
+        return 1;
+    char *url = public_url(addr, hd_http_server_port(server));
+    if (!url) {
+        hd_http_server_destroy(&server);
+        return 1;
+    }
+    api->public_url = url;
+    hd_info("listening", "sandbox on %s (port %d), %zu accounts, statuses as %s/@handle/ID",
+            addr, hd_http_server_port(server), sb_accounts_count(api->accounts), url);
+    while (!hd_sleep_ms(1000)) {
+    }
+    hd_info("stopping", "SIGTERM or SIGINT received");
+    hd_http_server_destroy(&server);
+    free(url);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    hd_config_init(argc, argv, "huddle-sandbox",
+                   "A fake Mastodon-style social network: what huddle publishes lands "
+                   "here.\nAPI: POST/GET /api/v1/statuses, GET /api/v1/statuses/{id}, "
+                   "GET /api/v1/stats, GET /healthz, GET /metrics.",
+                   s_vars);
+    hd_log_init("sandbox");
+    hd_signal_init();
+    sb_api_t api = {0};
+    if (configure(&api) < 0)
+        return 2;
+    char err[256];
+    api.accounts = sb_accounts_parse(hd_config_get("SANDBOX_ACCOUNTS"), err, sizeof err);
+    if (!api.accounts) {
+        hd_error("config_invalid", "SANDBOX_ACCOUNTS: %s", err);
+        return 2;
+    }
+    api.store = sb_store_open(hd_config_get("SANDBOX_DATA"));
+    int rc = api.store ? run(&api) : 1;
+    sb_store_destroy(&api.store);
+    sb_accounts_destroy(&api.accounts);
+    return rc;
+}

@@ -1,0 +1,534 @@
+/*  Tests for hd_http: a real server on 127.0.0.1:0 (and [::1]:0), driven
+    over real sockets with hand-written bytes, so keep-alive, pipelining and
+    the refusals are seen exactly as a client sees them. */
+#include "hd_http.h"
+#include "hd_test.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- what the reject hook saw ---- */
+
+static pthread_mutex_t s_lock = PTHREAD_MUTEX_INITIALIZER;
+static int s_reject_status;
+static char s_reject_raw[70000];
+static size_t s_reject_len;
+static int s_reject_calls;
+
+static void on_reject(const char *peer, int status, const char *reason, const char *raw,
+                      size_t raw_len, void *arg) {
+    (void)peer, (void)reason, (void)arg;
+    pthread_mutex_lock(&s_lock);
+    s_reject_calls++;
+    s_reject_status = status;
+    s_reject_len = raw_len < sizeof s_reject_raw ? raw_len : sizeof s_reject_raw;
+    memcpy(s_reject_raw, raw, s_reject_len);
+    pthread_mutex_unlock(&s_lock);
+}
+
+static void reject_reset(void) {
+    pthread_mutex_lock(&s_lock);
+    s_reject_calls = 0;
+    s_reject_status = 0;
+    s_reject_len = 0;
+    pthread_mutex_unlock(&s_lock);
+}
+
+static int reject_calls(void) {
+    pthread_mutex_lock(&s_lock);
+    int n = s_reject_calls;
+    pthread_mutex_unlock(&s_lock);
+    return n;
+}
+
+/* ---- the handler under test ---- */
+
+static void handler(hd_http_req_t *req, void *arg) {
+    (void)arg;
+    const char *path = hd_http_req_path(req);
+    if (strcmp(path, "/echo") == 0) {
+        size_t len;
+        const char *body = hd_http_req_body(req, &len);
+        const char *x = hd_http_req_header(req, "x-test");
+        hd_http_respond_json(req, 200,
+                             json_pack("{s:s,s:s,s:s,s:s%,s:s}", "method",
+                                       hd_http_req_method(req), "path", path, "query",
+                                       hd_http_req_query(req), "body", body, len, "x",
+                                       x ? x : "(none)"));
+    } else if (strcmp(path, "/param") == 0) {
+        char a[64], b[64], c[64], e[64], m[64], t[4];
+        const char *pa = hd_http_req_param(req, "a", a, sizeof a);
+        const char *pb = hd_http_req_param(req, "b", b, sizeof b);
+        const char *pc = hd_http_req_param(req, "c d", c, sizeof c);
+        const char *pe = hd_http_req_param(req, "empty", e, sizeof e);
+        const char *pm = hd_http_req_param(req, "missing", m, sizeof m);
+        const char *pt = hd_http_req_param(req, "a", t, sizeof t); /* too long */
+        char out[512];
+        snprintf(out, sizeof out, "a=[%s] b=[%s] c=[%s] empty=[%s] missing=%s short=%s",
+                 pa ? pa : "NULL", pb ? pb : "NULL", pc ? pc : "NULL", pe ? pe : "NULL",
+                 pm ? "present" : "NULL", pt ? "present" : "NULL");
+        hd_http_respond(req, 200, "text/plain", out, strlen(out));
+    } else if (strcmp(path, "/silent") == 0) {
+        /* answers nothing: the server must answer 500 itself */
+    } else if (strcmp(path, "/drop") == 0) {
+        hd_http_respond(req, 0, NULL, NULL, 0);
+    } else if (strcmp(path, "/busy") == 0) {
+        hd_http_respond_error(req, 429, "busy", NULL, "slow down");
+    } else {
+        hd_http_respond(req, 200, "text/plain", path, strlen(path));
+    }
+}
+
+/* ---- a raw socket client ---- */
+
+static int dial(int family, int port) {
+    int fd = socket(family, SOCK_STREAM, 0);
+    if (fd < 0)
+        return -1;
+    int rc;
+    if (family == AF_INET6) {
+        struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons(port)};
+        inet_pton(AF_INET6, "::1", &a.sin6_addr);
+        rc = connect(fd, (struct sockaddr *)&a, sizeof a);
+    } else {
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+        inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+        rc = connect(fd, (struct sockaddr *)&a, sizeof a);
+    }
+    if (rc < 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static int send_all(int fd, const char *p, size_t n) {
+    while (n > 0) {
+        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Counts the complete responses at the start of buf (Content-Length framed). */
+static int complete_responses(const char *buf, size_t len) {
+    int count = 0;
+    const char *p = buf, *end = buf + len;
+    while (p < end) {
+        const char *hend = memmem(p, (size_t)(end - p), "\r\n\r\n", 4);
+        if (!hend)
+            break;
+        const char *cl = memmem(p, (size_t)(hend - p), "Content-Length: ", 16);
+        size_t blen = cl ? strtoul(cl + 16, NULL, 10) : 0;
+        if ((size_t)(end - (hend + 4)) < blen)
+            break;
+        p = hend + 4 + blen;
+        count++;
+    }
+    return count;
+}
+
+/* Reads until `want` responses are complete, EOF, or timeout. Returns the
+   bytes read; *eof is set if the server closed. */
+static size_t read_responses(int fd, int want, char *buf, size_t cap, int timeout_ms,
+                             int *eof) {
+    size_t len = 0;
+    *eof = 0;
+    while (len + 1 < cap) {
+        if (want > 0 && complete_responses(buf, len) >= want)
+            break;
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        if (poll(&pfd, 1, timeout_ms) <= 0)
+            break;
+        ssize_t r = recv(fd, buf + len, cap - 1 - len, 0);
+        if (r <= 0) {
+            *eof = 1;
+            break;
+        }
+        len += (size_t)r;
+    }
+    buf[len] = '\0';
+    return len;
+}
+
+static int64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static hd_http_server_t *start(size_t max_body) {
+    hd_http_server_t *s = hd_http_server_new("127.0.0.1:0", max_body, handler, NULL);
+    if (s)
+        hd_http_server_set_reject(s, on_reject, NULL);
+    reject_reset();
+    return s;
+}
+
+/* ---- cases ---- */
+
+HD_TEST(port_zero_picks_a_port) {
+    hd_http_server_t *s = start(1024);
+    ASSERT(s);
+    ASSERT(hd_http_server_port(s) > 0);
+    hd_http_server_destroy(&s);
+    ASSERT(s == NULL);
+    hd_http_server_destroy(&s); /* safe twice */
+    hd_http_server_destroy(NULL);
+}
+
+HD_TEST(bad_addresses_are_refused) {
+    ASSERT(hd_http_server_new("nonsense", 1024, handler, NULL) == NULL);
+    ASSERT(hd_http_server_new("127.0.0.1:99999", 1024, handler, NULL) == NULL);
+    ASSERT(hd_http_server_new("::1:80", 1024, handler, NULL) == NULL);
+    ASSERT(hd_http_server_new("10.255.255.1:0", 1024, handler, NULL) == NULL);
+    /* a port in use */
+    hd_http_server_t *a = start(1024);
+    ASSERT(a);
+    char addr[64];
+    snprintf(addr, sizeof addr, "127.0.0.1:%d", hd_http_server_port(a));
+    hd_http_server_t *b = hd_http_server_new(addr, 1024, handler, NULL);
+    int refused = b == NULL;
+    hd_http_server_destroy(&b);
+    hd_http_server_destroy(&a);
+    ASSERT(refused);
+}
+
+HD_TEST(keep_alive_two_requests_one_connection) {
+    hd_http_server_t *s = start(1024);
+    ASSERT(s);
+    int fd = dial(AF_INET, hd_http_server_port(s));
+    ASSERT(fd >= 0);
+    char buf[8192];
+    int eof;
+    const char *r1 = "GET /one HTTP/1.1\r\nHost: x\r\n\r\n";
+    ASSERT_EQ(send_all(fd, r1, strlen(r1)), 0);
+    read_responses(fd, 1, buf, sizeof buf, 2000, &eof);
+    ASSERT(strncmp(buf, "HTTP/1.1 200 OK\r\n", 17) == 0);
+    ASSERT(strstr(buf, "Connection: keep-alive\r\n"));
+    ASSERT(strstr(buf, "Content-Length: 4\r\n"));
+    ASSERT(strstr(buf, "\r\n\r\n/one"));
+    const char *r2 = "GET /two HTTP/1.1\r\nHost: x\r\n\r\n";
+    ASSERT_EQ(send_all(fd, r2, strlen(r2)), 0);
+    read_responses(fd, 1, buf, sizeof buf, 2000, &eof);
+    ASSERT(!eof);
+    ASSERT(strstr(buf, "\r\n\r\n/two"));
+    close(fd);
+    hd_http_server_destroy(&s);
+}
+
+HD_TEST(pipelined_requests_answered_in_order) {
+    hd_http_server_t *s = start(1024);
+    ASSERT(s);
+    int fd = dial(AF_INET, hd_http_server_port(s));
+    ASSERT(fd >= 0);
+    const char *reqs = "GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
+                       "POST /echo?q=1 HTTP/1.1\r\nHost: x\r\nX-Test: yes\r\n"
+                       "Content-Length: 5\r\n\r\nhello"
+                       "GET /c HTTP/1.1\r\nHost: x\r\n\r\n";
+    ASSERT_EQ(send_all(fd, reqs, strlen(reqs)), 0);
+    char buf[8192];
+    int eof;
+    read_responses(fd, 3, buf, sizeof buf, 2000, &eof);
+    ASSERT_EQ(complete_responses(buf, strlen(buf)), 3);
+    char *a = strstr(buf, "\r\n\r\n/a");
+    char *echo = strstr(buf, "\"body\":\"hello\"");
+    char *c = strstr(buf, "\r\n\r\n/c");
+    ASSERT(a && echo && c);
+    ASSERT(a < echo && echo < c);
+    ASSERT(strstr(buf, "\"query\":\"q=1\""));
+    ASSERT(strstr(buf, "\"x\":\"yes\""));
+    ASSERT(strstr(buf, "\"method\":\"POST\""));
+    close(fd);
+    hd_http_server_destroy(&s);
+}
+
+HD_TEST(chunked_body_is_accepted) {
+    hd_http_server_t *s = start(1024);
+    ASSERT(s);
+    int fd = dial(AF_INET, hd_http_server_port(s));
+    ASSERT(fd >= 0);
+    const char *r = "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    "3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n";
+    ASSERT_EQ(send_all(fd, r, strlen(r)), 0);
+    char buf[4096];
+    int eof;
+    read_responses(fd, 1, buf, sizeof buf, 2000, &eof);
+    ASSERT(strstr(buf, "\"body\":\"abcdefg\""));
+    close(fd);
+    hd_http_server_destroy(&s);
+}
+
+HD_TEST(oversize_body_gets_413) {
+    hd_http_server_t *s = start(1024);
+    ASSERT(s);
+    int fd = dial(AF_INET, hd_http_server_port(s));
+    ASSERT(fd >= 0);
+    const char *r = "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n";
+    ASSERT_EQ(send_all(fd, r, strlen(r)), 0);
+    char junk[4096];
+    memset(junk, 'z', sizeof junk);
+    send_all(fd, junk, sizeof junk); /* the server may already be closing */
+    char buf[4096];
+    int eof;
+    read_responses(fd, 1, buf, sizeof buf, 3000, &eof);
+    ASSERT(strncmp(buf, "HTTP/1.1 413 ", 13) == 0);
+    ASSERT(strstr(buf, "Connection: close\r\n"));
+    ASSERT(strstr(buf, "\"status\":413"));
+    ASSERT(strstr(buf, "\"code\":\"body_too_large\""));
+    ASSERT_EQ(reject_calls(), 1);
+    ASSERT_EQ(s_reject_status, 413);
+    close(fd);
+
+    /* a chunked body that grows past the limit */
+    reject_reset();
+    fd = dial(AF_INET, hd_http_server_port(s));
+    ASSERT(fd >= 0);
+    const char *c = "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    "800\r\n";
+    ASSERT_EQ(send_all(fd, c, strlen(c)), 0);
+    send_all(fd, junk, 2048);
+    read_responses(fd, 1, buf, sizeof buf, 3000, &eof);
+    ASSERT(strncmp(buf, "HTTP/1.1 413 ", 13) == 0);
+    close(fd);
+    hd_http_server_destroy(&s);
+}
+
+HD_TEST(malformed_request_gets_400_and_raw_bytes) {
+    hd_http_server_t *s = start(1024);
+    ASSERT(s);
+    int fd = dial(AF_INET, hd_http_server_port(s));
+    ASSERT(fd >= 0);
+    const char *r = "GET /ok HTTP/1.1\r\nHost: x\r\n\r\n"
+                    "BLAH /x HTTP/1.1\r\nHost: x\r\n\r\n";
+    ASSERT_EQ(send_all(fd, r, strlen(r)), 0);
+    char buf[4096];
+    int eof;
+    read_responses(fd, 2, buf, sizeof buf, 2000, &eof);
+    ASSERT(strstr(buf, "HTTP/1.1 200 OK"));
+    char *bad = strstr(buf, "HTTP/1.1 400 Bad Request\r\n");
+    ASSERT(bad);
+    ASSERT(strstr(bad, "\"code\":\"bad_request\""));
+    ASSERT(strstr(bad, "\"status\":400"));
+    ASSERT(strstr(bad, "\"message\":"));
+    ASSERT_EQ(reject_calls(), 1);
+    ASSERT_EQ(s_reject_status, 400);
+    /* exactly the refused message's bytes, not the good one before it */
+    const char *want = "BLAH /x HTTP/1.1\r\nHost: x\r\n\r\n";
+    ASSERT_EQ(s_reject_len, strlen(want));
+    ASSERT(memcmp(s_reject_raw, want, s_reject_len) == 0);
+    read_responses(fd, 0, buf, sizeof buf, 3000, &eof);
+    ASSERT(eof); /* and the connection is closed */
+    close(fd);
+    hd_http_server_destroy(&s);
+}
+
+HD_TEST(huge_header_gets_431) {
+    hd_http_server_t *s = start(1024);
+    ASSERT(s);
+    int fd = dial(AF_INET, hd_http_server_port(s));
+    ASSERT(fd >= 0);
+    size_t n = 20 * 1024;
+    char *r = malloc(n + 128);
+    ASSERT(r);
+    int h = snprintf(r, 128, "GET / HTTP/1.1\r\nHost: x\r\nX-Big: ");
+    memset(r + h, 'a', n);
+    memcpy(r + h + n, "\r\n\r\n", 4);
+    send_all(fd, r, (size_t)h + n + 4);
+    free(r);
+    char buf[4096];
+    int eof;
+    read_responses(fd, 1, buf, sizeof buf, 3000, &eof);
+    ASSERT(strncmp(buf, "HTTP/1.1 431 ", 13) == 0);
+    ASSERT(strstr(buf, "\"code\":\"headers_too_large\""));
+    ASSERT_EQ(reject_calls(), 1);
+    ASSERT_EQ(s_reject_status, 431);
+    ASSERT(s_reject_len >= 16 * 1024);
+    ASSERT(memcmp(s_reject_raw, "GET / HTTP/1.1\r\n", 16) == 0);
+    close(fd);
+    hd_http_server_destroy(&s);
+}
+
+HD_TEST(query_params_are_decoded) {
+    hd_http_server_t *s = start(1024);
+    ASSERT(s);
+    char url[256], *body = NULL;
+    snprintf(url, sizeof url,
+             "http://127.0.0.1:%d/param?a=hello%%20w%%C3%%B6rld&b=x+y%%2B&c%%20d=%%zz&empty=",
+             hd_http_server_port(s));
+    int status = hd_http_get(url, &body, 2000);
+    ASSERT_EQ(status, 200);
+    ASSERT_STR(body,
+               "a=[hello w\xc3\xb6rld] b=[x y+] c=[%zz] empty=[] missing=NULL short=NULL");
+    free(body);
+    hd_http_server_destroy(&s);
+}
+
+HD_TEST(ipv6_loopback) {
+    hd_http_server_t *s = hd_http_server_new("[::1]:0", 1024, handler, NULL);
+    if (!s) {
+        printf("skip: no IPv6 loopback here\n");
+        return;
+    }
+    int fd = dial(AF_INET6, hd_http_server_port(s));
+    ASSERT(fd >= 0);
+    const char *r = "GET /echo HTTP/1.1\r\nHost: x\r\n\r\n";
+    ASSERT_EQ(send_all(fd, r, strlen(r)), 0);
+    char buf[4096];
+    int eof;
+    read_responses(fd, 1, buf, sizeof buf, 2000, &eof);
+    ASSERT(strstr(buf, "\"path\":\"/echo\""));
+    close(fd);
+    char url[128], *body = NULL;
+    snprintf(url, sizeof url, "http://[::1]:%d/v6", hd_http_server_port(s));
+    ASSERT_EQ(hd_http_get(url, &body, 2000), 200);
+    ASSERT_STR(body, "/v6");
+    free(body);
+    hd_http_server_destroy(&s);
+}
+
+HD_TEST(connection_close_and_http10) {
+    hd_http_server_t *s = start(1024);
+    ASSERT(s);
+    char buf[4096];
+    int eof;
+    int fd = dial(AF_INET, hd_http_server_port(s));
+    ASSERT(fd >= 0);
+    const char *r = "GET /bye HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    ASSERT_EQ(send_all(fd, r, strlen(r)), 0);
+    read_responses(fd, 0, buf, sizeof buf, 3000, &eof);
+    ASSERT(eof);
+    ASSERT(strstr(buf, "Connection: close\r\n"));
+    ASSERT(strstr(buf, "\r\n\r\n/bye"));
+    close(fd);
+
+    fd = dial(AF_INET, hd_http_server_port(s));
+    ASSERT(fd >= 0);
+    r = "GET /old HTTP/1.0\r\n\r\n";
+    ASSERT_EQ(send_all(fd, r, strlen(r)), 0);
+    read_responses(fd, 0, buf, sizeof buf, 3000, &eof);
+    ASSERT(eof);
+    ASSERT(strstr(buf, "Connection: close\r\n"));
+    close(fd);
+
+    fd = dial(AF_INET, hd_http_server_port(s));
+    ASSERT(fd >= 0);
+    r = "GET /old HTTP/1.0\r\nConnection: keep-alive\r\n\r\n";
+    ASSERT_EQ(send_all(fd, r, strlen(r)), 0);
+    read_responses(fd, 1, buf, sizeof buf, 3000, &eof);
+    ASSERT(!eof);
+    ASSERT(strstr(buf, "Connection: keep-alive\r\n"));
+    close(fd);
+    hd_http_server_destroy(&s);
+}
+
+HD_TEST(head_has_length_but_no_body) {
+    hd_http_server_t *s = start(1024);
+    ASSERT(s);
+    int fd = dial(AF_INET, hd_http_server_port(s));
+    ASSERT(fd >= 0);
+    const char *r = "HEAD /four HTTP/1.1\r\nHost: x\r\n\r\nGET /next HTTP/1.1\r\n\r\n";
+    ASSERT_EQ(send_all(fd, r, strlen(r)), 0);
+    char buf[4096];
+    int eof;
+    read_responses(fd, 0, buf, sizeof buf, 500, &eof);
+    ASSERT(strstr(buf, "Content-Length: 5\r\n"));
+    ASSERT(strstr(buf, "\r\n\r\nHTTP/1.1 200 OK\r\n")); /* no body after HEAD */
+    ASSERT(strstr(buf, "\r\n\r\n/next"));
+    close(fd);
+    hd_http_server_destroy(&s);
+}
+
+HD_TEST(handler_without_answer_gets_500_drop_closes) {
+    hd_http_server_t *s = start(1024);
+    ASSERT(s);
+    char url[128], *body = NULL;
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/silent", hd_http_server_port(s));
+    ASSERT_EQ(hd_http_get(url, &body, 2000), 500);
+    ASSERT(strstr(body, "\"code\":\"no_response\""));
+    free(body);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/drop", hd_http_server_port(s));
+    ASSERT_EQ(hd_http_get(url, &body, 2000), -1);
+    ASSERT(body == NULL);
+
+    int fd = dial(AF_INET, hd_http_server_port(s));
+    ASSERT(fd >= 0);
+    const char *r = "GET /busy HTTP/1.1\r\nHost: x\r\n\r\n";
+    ASSERT_EQ(send_all(fd, r, strlen(r)), 0);
+    char buf[4096];
+    int eof;
+    read_responses(fd, 1, buf, sizeof buf, 2000, &eof);
+    ASSERT(strncmp(buf, "HTTP/1.1 429 ", 13) == 0);
+    ASSERT(strstr(buf, "Retry-After: 1\r\n"));
+    close(fd);
+    hd_http_server_destroy(&s);
+}
+
+HD_TEST(truncated_request_is_kept) {
+    hd_http_server_t *s = start(1024);
+    ASSERT(s);
+    int fd = dial(AF_INET, hd_http_server_port(s));
+    ASSERT(fd >= 0);
+    const char *r = "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\nshort";
+    ASSERT_EQ(send_all(fd, r, strlen(r)), 0);
+    usleep(100 * 1000);
+    close(fd);
+    for (int i = 0; i < 100 && reject_calls() == 0; i++)
+        usleep(10 * 1000);
+    ASSERT_EQ(reject_calls(), 1);
+    ASSERT_EQ(s_reject_len, strlen(r));
+    hd_http_server_destroy(&s);
+}
+
+HD_TEST(destroy_with_idle_connection_is_fast) {
+    hd_http_server_t *s = start(1024);
+    ASSERT(s);
+    int fd = dial(AF_INET, hd_http_server_port(s));
+    ASSERT(fd >= 0);
+    int fd2 = dial(AF_INET, hd_http_server_port(s));
+    ASSERT(fd2 >= 0);
+    const char *partial = "GET /half HTTP/1.1\r\nHo";
+    send_all(fd2, partial, strlen(partial));
+    usleep(50 * 1000);
+    int64_t t0 = now_ms();
+    hd_http_server_destroy(&s);
+    int64_t took = now_ms() - t0;
+    ASSERT(took < 500);
+    char buf[64];
+    int eof;
+    read_responses(fd, 0, buf, sizeof buf, 1000, &eof);
+    ASSERT(eof); /* the idle connection was closed */
+    close(fd);
+    close(fd2);
+}
+
+HD_TEST(get_client_fails_cleanly) {
+    char *body = (char *)"x";
+    /* nothing listens on port 1 */
+    ASSERT_EQ(hd_http_get("http://127.0.0.1:1/", &body, 1000), -1);
+    ASSERT(body == NULL);
+    ASSERT_EQ(hd_http_get(NULL, NULL, 1000), -1);
+}
+
+HD_TEST_MAIN(HD_CASE(port_zero_picks_a_port), HD_CASE(bad_addresses_are_refused),
+             HD_CASE(keep_alive_two_requests_one_connection),
+             HD_CASE(pipelined_requests_answered_in_order), HD_CASE(chunked_body_is_accepted),
+             HD_CASE(oversize_body_gets_413), HD_CASE(malformed_request_gets_400_and_raw_bytes),
+             HD_CASE(huge_header_gets_431), HD_CASE(query_params_are_decoded),
+             HD_CASE(ipv6_loopback), HD_CASE(connection_close_and_http10),
+             HD_CASE(head_has_length_but_no_body),
+             HD_CASE(handler_without_answer_gets_500_drop_closes),
+             HD_CASE(truncated_request_is_kept), HD_CASE(destroy_with_idle_connection_is_fast),
+             HD_CASE(get_client_fails_cleanly))

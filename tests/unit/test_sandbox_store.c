@@ -1,0 +1,164 @@
+/*  Tests for the sandbox's domain logic: the JSON-lines store (reload,
+    torn-tail repair, idempotency lookups, stats), account parsing and the
+    fault choice. Real files in a temporary directory. */
+#include "accounts.h"
+#include "fault.h"
+#include "store.h"
+
+#include "hd_test.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char s_dir[64];
+
+static void temp_path(char *out, size_t len, const char *name) {
+    if (!s_dir[0]) {
+        snprintf(s_dir, sizeof s_dir, "/tmp/hd-sandbox-XXXXXX");
+        if (!mkdtemp(s_dir))
+            s_dir[0] = '\0';
+    }
+    snprintf(out, len, "%s/%s", s_dir, name);
+}
+
+static const char *field(const json_t *s, const char *name) {
+    return json_string_value(json_object_get(s, name));
+}
+
+HD_TEST(store_adds_finds_and_reloads) {
+    char path[128];
+    temp_path(path, sizeof path, "nested/dir/a.jsonl");
+    sb_store_t *st = sb_store_open(path);
+    ASSERT(st);
+    ASSERT_EQ(sb_store_count(st), 0);
+    const json_t *a = sb_store_add(st, "alice", "hello", NULL, "k1", NULL);
+    ASSERT(a);
+    ASSERT_STR(field(a, "id"), "1");
+    ASSERT_STR(field(a, "visibility"), "public");
+    ASSERT(sb_store_add(st, "bob", "hi", "unlisted", "k1", "1"));
+    ASSERT(sb_store_add(st, "alice", "again", NULL, NULL, NULL));
+    ASSERT(sb_store_find_key(st, "alice", "k1") == a);
+    ASSERT(sb_store_find_key(st, "carol", "k1") == NULL);
+    ASSERT(sb_store_find_key(st, "alice", "k2") == NULL);
+    ASSERT_STR(field(sb_store_find(st, "2"), "acct"), "bob");
+    ASSERT(sb_store_find(st, "9") == NULL);
+    json_t *stats = sb_store_stats(st);
+    ASSERT_EQ(json_integer_value(json_object_get(stats, "posts")), 3);
+    ASSERT_EQ(json_integer_value(json_object_get(
+                  json_object_get(stats, "by_idempotency_key"), "k1")),
+              2);
+    json_decref(stats);
+    sb_store_destroy(&st);
+    ASSERT(st == NULL);
+    sb_store_destroy(&st);
+
+    st = sb_store_open(path);
+    ASSERT(st);
+    ASSERT_EQ(sb_store_count(st), 3);
+    ASSERT_STR(field(sb_store_at(st, 1), "in_reply_to_id"), "1");
+    const json_t *d = sb_store_add(st, "bob", "after restart", NULL, NULL, NULL);
+    ASSERT(d);
+    ASSERT_STR(field(d, "id"), "4"); /* ids keep counting after a restart */
+    sb_store_destroy(&st);
+}
+
+HD_TEST(store_cuts_torn_tail_and_skips_bad_lines) {
+    char path[128];
+    temp_path(path, sizeof path, "torn.jsonl");
+    FILE *f = fopen(path, "w");
+    ASSERT(f);
+    fputs("{\"id\":\"5\",\"acct\":\"a\",\"content\":\"one\"}\n"
+          "this is not json\n"
+          "{\"id\":\"6\",\"acct\":\"a\"}\n"
+          "{\"id\":\"7\",\"acct\":\"a\",\"content\":\"tw",
+          f);
+    fclose(f);
+    sb_store_t *st = sb_store_open(path);
+    ASSERT(st);
+    ASSERT_EQ(sb_store_count(st), 1);
+    const json_t *n = sb_store_add(st, "a", "new", NULL, NULL, NULL);
+    ASSERT(n);
+    ASSERT_STR(field(n, "id"), "6");
+    sb_store_destroy(&st);
+    /* the new line starts on a line of its own: a reload sees both */
+    st = sb_store_open(path);
+    ASSERT(st);
+    ASSERT_EQ(sb_store_count(st), 2);
+    ASSERT_STR(field(sb_store_at(st, 1), "content"), "new");
+    sb_store_destroy(&st);
+}
+
+HD_TEST(store_open_fails_cleanly) {
+    ASSERT(sb_store_open("") == NULL);
+    ASSERT(sb_store_open(NULL) == NULL);
+    ASSERT(sb_store_open("/proc/no/such/place/x.jsonl") == NULL);
+}
+
+HD_TEST(accounts_parse_and_authorize) {
+    char err[128];
+    sb_accounts_t *a = sb_accounts_parse(" alice:t1, bob.b:t-2 ,", err, sizeof err);
+    ASSERT(a);
+    ASSERT_EQ(sb_accounts_count(a), 2);
+    ASSERT_STR(sb_accounts_authorize(a, "Bearer t1"), "alice");
+    ASSERT_STR(sb_accounts_authorize(a, "bearer t-2"), "bob.b");
+    ASSERT(sb_accounts_authorize(a, "Bearer t3") == NULL);
+    ASSERT(sb_accounts_authorize(a, "Basic dDE=") == NULL);
+    ASSERT(sb_accounts_authorize(a, NULL) == NULL);
+    ASSERT(sb_accounts_has(a, "alice"));
+    ASSERT(!sb_accounts_has(a, "carol"));
+    sb_accounts_destroy(&a);
+    ASSERT(a == NULL);
+
+    ASSERT(sb_accounts_parse("alice", err, sizeof err) == NULL);
+    ASSERT(strstr(err, "handle:token"));
+    ASSERT(sb_accounts_parse("al ice:t", err, sizeof err) == NULL);
+    ASSERT(sb_accounts_parse("alice:", err, sizeof err) == NULL);
+    ASSERT(sb_accounts_parse("a:t,a:u", err, sizeof err) == NULL);
+    ASSERT(strstr(err, "twice"));
+    ASSERT(sb_accounts_parse("a:t,b:t", err, sizeof err) == NULL);
+    ASSERT(sb_accounts_parse("", err, sizeof err) == NULL);
+}
+
+HD_TEST(faults_follow_the_rate) {
+    sb_faults_t f;
+    sb_faults_init(&f, 0, 42);
+    for (int i = 0; i < 1000; i++)
+        ASSERT_EQ(sb_faults_pick(&f), SB_FAULT_NONE);
+    int seen[5] = {0};
+    sb_faults_init(&f, 1, 42);
+    for (int i = 0; i < 4000; i++)
+        seen[sb_faults_pick(&f)]++;
+    ASSERT_EQ(seen[SB_FAULT_NONE], 0);
+    for (int k = SB_FAULT_500; k <= SB_FAULT_DROP; k++)
+        ASSERT(seen[k] > 800 && seen[k] < 1200);
+    sb_faults_init(&f, 0.25, 7);
+    int faults = 0;
+    for (int i = 0; i < 4000; i++)
+        faults += sb_faults_pick(&f) != SB_FAULT_NONE;
+    ASSERT(faults > 800 && faults < 1200);
+    double r;
+    ASSERT_EQ(sb_fault_parse_rate("0.5", &r), 0);
+    ASSERT(r == 0.5);
+    ASSERT_EQ(sb_fault_parse_rate("1.5", &r), -1);
+    ASSERT_EQ(sb_fault_parse_rate("abc", &r), -1);
+    ASSERT_EQ(sb_fault_parse_rate("nan", &r), -1);
+}
+
+static void cleanup(void) {
+    if (s_dir[0]) {
+        char cmd[128];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_dir);
+        int rc = system(cmd);
+        (void)rc;
+    }
+}
+
+HD_TEST(zz_cleanup) {
+    cleanup();
+}
+
+HD_TEST_MAIN(HD_CASE(store_adds_finds_and_reloads),
+             HD_CASE(store_cuts_torn_tail_and_skips_bad_lines),
+             HD_CASE(store_open_fails_cleanly), HD_CASE(accounts_parse_and_authorize),
+             HD_CASE(faults_follow_the_rate), HD_CASE(zz_cleanup))
