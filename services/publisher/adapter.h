@@ -1,0 +1,49 @@
+/*  adapter: how the publisher talks to one kind of channel.
+
+    The channel's kind (table channel, column kind) selects the adapter; no
+    channel or department is named in code. Every adapter offers the same
+    two calls, both idempotent by construction: post (delivers a text under
+    an idempotency key: the content id; posting again with the same key must
+    not create a second post) and lookup (finds what was posted under a key,
+    to reconcile a delivery whose outcome was never recorded). */
+#ifndef PUB_ADAPTER_H
+#define PUB_ADAPTER_H
+
+#include <stddef.h>
+
+typedef struct {
+    const char *base_url;        /* the channel's API root, e.g. http://127.0.0.1:7700 */
+    const char *token;           /* bearer token of the department's account */
+    const char *idempotency_key; /* the content id */
+    const char *text;            /* post only */
+    long connect_timeout_ms;     /* 0: 2000 */
+    long timeout_ms;             /* 0: 10000 */
+} pub_request_t;
+
+typedef enum {
+    PUB_DONE = 0,  /* posted (post) or found (lookup): post_id and url are set */
+    PUB_NOT_FOUND, /* lookup: nothing was posted under that key */
+    PUB_RETRY,     /* transient: try again after a backoff */
+    PUB_FAIL,      /* permanent: the same request would fail again */
+    PUB_ABORTED    /* stopped by shutdown mid-call: outcome unknown */
+} pub_outcome_t;
+
+typedef struct {
+    pub_outcome_t outcome;
+    long http_status;    /* 0 when no response came */
+    long retry_after_ms; /* -1 unless the channel sent Retry-After */
+    char post_id[128];
+    char url[512];
+    char error[256]; /* why, for PUB_RETRY / PUB_FAIL / PUB_ABORTED */
+} pub_result_t;
+
+typedef struct {
+    const char *kind;
+    void (*post)(const pub_request_t *req, pub_result_t *res);
+    void (*lookup)(const pub_request_t *req, pub_result_t *res);
+} pub_adapter_t;
+
+/* The adapter for a channel kind ("mastodon"), or NULL. Static, borrowed. */
+const pub_adapter_t *pub_adapter_find(const char *kind);
+
+#endif

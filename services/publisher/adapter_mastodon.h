@@ -1,0 +1,27 @@
+/*  adapter_mastodon: delivery to a Mastodon-compatible server.
+
+      post:   POST {base}/api/v1/statuses  JSON {"status": text}
+              Authorization: Bearer <token>, Idempotency-Key: <content id>
+              2xx with "id" and "url" in the JSON status = delivered.
+      lookup: GET {base}/api/v1/statuses?idempotency_key=<key>
+              answers [] (never posted) or [status].
+
+    Timeouts: connect 2 s, whole call 10 s (unless the request sets others).
+    A call in progress is abandoned when hd_stop is set (PUB_ABORTED). The
+    answer parsers are exposed for tests. */
+#ifndef PUB_ADAPTER_MASTODON_H
+#define PUB_ADAPTER_MASTODON_H
+
+#include "adapter.h"
+
+extern const pub_adapter_t pub_adapter_mastodon;
+
+/* Reads "id" (string or integer) and "url" of a status object from body
+   (len bytes, need not be terminated) into res. 0, or -1 with res->error. */
+int pub_mastodon_parse_status(const char *body, size_t len, pub_result_t *res);
+
+/* Reads a lookup answer: [] -> 1 (nothing posted), [status, ...] -> 0 with
+   the first status's id and url in res, anything else -> -1 (res->error). */
+int pub_mastodon_parse_lookup(const char *body, size_t len, pub_result_t *res);
+
+#endif

@@ -1,0 +1,67 @@
+/*  jobs: the publisher's delivery jobs (table publish_job).
+
+    content.approved inserts a pending job (not_before = the scheduled time,
+    or now) in the consumer's transaction. The runner (the consumer's idle
+    hook) takes due jobs one at a time and, for each:
+      1. records the attempt first (in_flight, attempts + 1, a lease of
+         PUB_LEASE_S in not_before) and commits;
+      2. calls the channel through the adapter of the channel's kind, with
+         the department's account token and the content id as idempotency
+         key;
+      3. records the outcome in one transaction: done + publish.succeeded;
+         pending again with a backoff (retry.h) for a transient failure;
+         failed + publish.failed for a permanent one or when
+         max_attempts attempts failed.
+    A job still in_flight when the runner starts (a crash mid-call: outcome
+    unknown) or whose lease ran out is reconciled: the channel is asked what
+    it holds under the idempotency key; found -> recorded as delivered, not
+    found -> pending again with the same key. A post is never made twice.
+
+    One publisher process per database: at start it treats every in_flight
+    job as orphaned. */
+#ifndef PUB_JOBS_H
+#define PUB_JOBS_H
+
+#include "hd_consumer.h"
+#include "hd_db.h"
+
+#include <stddef.h>
+#include <stdio.h>
+
+#define PUB_LEASE_S 60 /* longer than any call (10 s timeout) */
+
+typedef struct {
+    int max_attempts;        /* HUDDLE_PUBLISH_MAX_ATTEMPTS, default 8 */
+    long connect_timeout_ms; /* 0: adapter default (2 s) */
+    long timeout_ms;         /* 0: adapter default (10 s) */
+    int started;             /* set once the start-up reconciliation ran */
+    unsigned seed;           /* jitter */
+    /* outcomes since start, read by the /metrics thread */
+    _Atomic unsigned long delivered, retried, failed;
+} pub_jobs_t;
+
+/* Appends this runner's figures as Prometheus text (hd_health_fn; arg is
+   the pub_jobs_t). Safe from another thread. */
+void pub_jobs_metrics(FILE *out, void *arg);
+
+/* Initializes a runner with defaults (max_attempts 8). */
+void pub_jobs_init(pub_jobs_t *self, int max_attempts);
+
+/* hd_consumer_apply_fn for content.approved (others are ignored). */
+int pub_jobs_apply(hd_db_t *db, const hd_envelope_t *ev, void *arg, char *why, size_t why_len);
+
+/* hd_consumer_idle_fn: on the first call reconciles every in_flight job,
+   later ones those whose lease ran out; then delivers up to a handful of
+   due jobs. Returns how long the loop may wait before calling again (ms,
+   0..1000). arg is a pub_jobs_t. Runs outside any transaction. */
+int pub_jobs_idle(hd_db_t *db, void *arg);
+
+/* Reconciles in_flight jobs (all when `all`, else expired leases).
+   Returns the number handled, -1 on database error. */
+int pub_jobs_reconcile(hd_db_t *db, pub_jobs_t *self, int all);
+
+/* Delivers up to `max` due pending jobs. Returns the number attempted,
+   -1 on database error. */
+int pub_jobs_run_due(hd_db_t *db, pub_jobs_t *self, int max);
+
+#endif

@@ -1,0 +1,289 @@
+/*  chain: the who-may-decide rule and the loaders that feed it. */
+#include "chain.h"
+
+#include "hd_log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void say(char *why, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void say(char *why, size_t n, const char *fmt, ...) {
+    if (!why || !n)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, n, fmt, ap);
+    va_end(ap);
+}
+
+static const wf_role_t *find_role(const wf_item_t *item, const char *role) {
+    for (size_t i = 0; i < item->nroles; i++)
+        if (strcmp(item->roles[i].name, role) == 0)
+            return &item->roles[i];
+    return NULL;
+}
+
+static int holds(const wf_actor_t *actor, const char *role) {
+    for (size_t i = 0; i < actor->nroles; i++)
+        if (strcmp(actor->roles[i], role) == 0)
+            return 1;
+    return 0;
+}
+
+int wf_chain_may_decide(const wf_item_t *item, const wf_actor_t *actor, const char *role, char *why,
+                        size_t n) {
+    if (strcmp(item->state, "awaiting_approval") != 0) {
+        say(why, n, "content %s is %s, not awaiting approval", item->content_id, item->state);
+        return 0;
+    }
+    if (!actor->active) {
+        say(why, n, "person %s is not active", actor->id);
+        return 0;
+    }
+    if (strcmp(actor->id, item->author_id) == 0) {
+        say(why, n, "four-eyes: the author of %s cannot decide on it", item->content_id);
+        return 0;
+    }
+    if (!role || !*role) {
+        say(why, n, "no role given and the actor holds none of the roles %s still needs",
+            item->content_id);
+        return 0;
+    }
+    if (!holds(actor, role)) {
+        say(why, n, "the actor does not hold role '%s'", role);
+        return 0;
+    }
+    const wf_role_t *r = find_role(item, role);
+    if (!r) {
+        say(why, n, "role '%s' is not required for content %s", role, item->content_id);
+        return 0;
+    }
+    if (r->approved) {
+        say(why, n, "role '%s' has already approved content %s", role, item->content_id);
+        return 0;
+    }
+    if (r->same_department && strcmp(actor->department, item->department) != 0) {
+        say(why, n, "role '%s' must be held by someone of department '%s'", role, item->department);
+        return 0;
+    }
+    if (why && n)
+        why[0] = 0;
+    return 1;
+}
+
+int wf_chain_pick_role(const wf_item_t *item, const wf_actor_t *actor, char *out, size_t n) {
+    const char *fallback = NULL;
+    for (size_t i = 0; i < item->nroles; i++) {
+        const wf_role_t *r = &item->roles[i];
+        if (r->approved || !holds(actor, r->name))
+            continue;
+        if (wf_chain_may_decide(item, actor, r->name, NULL, 0)) {
+            snprintf(out, n, "%s", r->name);
+            return 0;
+        }
+        if (!fallback)
+            fallback = r->name;
+    }
+    if (!fallback)
+        return -1;
+    snprintf(out, n, "%s", fallback);
+    return 0;
+}
+
+size_t wf_chain_remaining(const wf_item_t *item, const char **out, size_t max) {
+    size_t k = 0;
+    for (size_t i = 0; i < item->nroles && k < max; i++)
+        if (!item->roles[i].approved)
+            out[k++] = item->roles[i].name;
+    return k;
+}
+
+/* Copies a column value, refusing one that does not fit (a malformed row
+   must not be silently truncated into a different name). */
+static int copy_col(PGresult *r, int row, int col, char *dst, size_t n) {
+    const char *v = PQgetvalue(r, row, col);
+    if (strlen(v) >= n)
+        return -1;
+    memcpy(dst, v, strlen(v) + 1);
+    return 0;
+}
+
+static int load_roles(hd_db_t *db, const char *content_id, wf_item_t *item, char *why, size_t n) {
+    const char *p[1] = {content_id};
+    PGresult *r =
+        hd_db_exec(db,
+                   "SELECT r.role, r.role = ANY(w.same_department_roles), "
+                   "       EXISTS (SELECT 1 FROM workflow_approval a "
+                   "               WHERE a.content_id = w.content_id AND a.role = r.role) "
+                   "FROM workflow_item w, unnest(w.required_roles) WITH ORDINALITY AS r(role, i) "
+                   "WHERE w.content_id = $1 ORDER BY r.i",
+                   1, p);
+    if (!r) {
+        say(why, n, "database: %s", hd_db_error(db));
+        return -1;
+    }
+    int rows = PQntuples(r);
+    if (rows > WF_MAX_ROLES) {
+        PQclear(r);
+        say(why, n, "content %s requires more than the supported number of roles", content_id);
+        return -1;
+    }
+    for (int i = 0; i < rows; i++) {
+        wf_role_t *role = &item->roles[i];
+        if (copy_col(r, i, 0, role->name, sizeof role->name) < 0) {
+            PQclear(r);
+            say(why, n, "content %s has an overlong role name", content_id);
+            return -1;
+        }
+        role->same_department = PQgetvalue(r, i, 1)[0] == 't';
+        role->approved = PQgetvalue(r, i, 2)[0] == 't';
+    }
+    item->nroles = (size_t)rows;
+    PQclear(r);
+    return 0;
+}
+
+int wf_chain_load(hd_db_t *db, const char *content_id, wf_item_t *item, char *why, size_t n) {
+    memset(item, 0, sizeof *item);
+    if (!content_id || !hd_id_valid(content_id)) {
+        say(why, n, "'%s' is not a content id", content_id ? content_id : "");
+        return 1;
+    }
+    const char *p[1] = {content_id};
+    PGresult *r = hd_db_exec(db,
+                             "SELECT author_id, department_id, state FROM workflow_item "
+                             "WHERE content_id = $1",
+                             1, p);
+    if (!r) {
+        say(why, n, "database: %s", hd_db_error(db));
+        return -1;
+    }
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        say(why, n, "no workflow item for content %s", content_id);
+        return 1;
+    }
+    snprintf(item->content_id, sizeof item->content_id, "%s", content_id);
+    int bad = copy_col(r, 0, 0, item->author_id, sizeof item->author_id) ||
+              copy_col(r, 0, 1, item->department, sizeof item->department) ||
+              copy_col(r, 0, 2, item->state, sizeof item->state);
+    PQclear(r);
+    if (bad) {
+        say(why, n, "workflow item %s has an overlong column", content_id);
+        return -1;
+    }
+    return load_roles(db, content_id, item, why, n);
+}
+
+int wf_chain_load_actor(hd_db_t *db, const char *actor_id, wf_actor_t *actor, char *why, size_t n) {
+    memset(actor, 0, sizeof *actor);
+    if (!actor_id || !hd_id_valid(actor_id)) {
+        say(why, n, "'%s' is not a person id", actor_id ? actor_id : "");
+        return 1;
+    }
+    const char *p[1] = {actor_id};
+    PGresult *r = hd_db_exec(db,
+                             "SELECT p.department_id, p.active, "
+                             "       coalesce(pr.role, '') FROM person p "
+                             "LEFT JOIN person_role pr ON pr.person_id = p.id "
+                             "WHERE p.id = $1 ORDER BY pr.role",
+                             1, p);
+    if (!r) {
+        say(why, n, "database: %s", hd_db_error(db));
+        return -1;
+    }
+    int rows = PQntuples(r);
+    if (rows == 0) {
+        PQclear(r);
+        say(why, n, "no person %s", actor_id);
+        return 1;
+    }
+    snprintf(actor->id, sizeof actor->id, "%s", actor_id);
+    int bad = copy_col(r, 0, 0, actor->department, sizeof actor->department);
+    actor->active = PQgetvalue(r, 0, 1)[0] == 't';
+    /* Roles beyond the limit or overlong are ignored: they can only deny. */
+    for (int i = 0; i < rows && actor->nroles < WF_MAX_ROLES; i++) {
+        if (!PQgetvalue(r, i, 2)[0])
+            continue;
+        if (copy_col(r, i, 2, actor->roles[actor->nroles], WF_NAME_LEN) == 0)
+            actor->nroles++;
+    }
+    PQclear(r);
+    if (bad) {
+        say(why, n, "person %s has an overlong department", actor_id);
+        return -1;
+    }
+    return 0;
+}
+
+/* Adds `name` to out unless present; a role listed twice keeps the stricter
+   same_department. Returns -1 when the list is full. */
+static int add_role(wf_role_t *out, int *count, const char *name, int same) {
+    for (int i = 0; i < *count; i++)
+        if (strcmp(out[i].name, name) == 0) {
+            out[i].same_department |= same;
+            return 0;
+        }
+    if (*count >= WF_MAX_ROLES || strlen(name) >= WF_NAME_LEN)
+        return -1;
+    memset(&out[*count], 0, sizeof out[*count]);
+    snprintf(out[*count].name, WF_NAME_LEN, "%s", name);
+    out[*count].same_department = same;
+    (*count)++;
+    return 0;
+}
+
+/* The department's own chain, or the default chain when it has none. */
+static PGresult *query_chain(hd_db_t *db, const char *department) {
+    const char *p[1] = {department};
+    return hd_db_exec(db,
+                      "SELECT role, same_department FROM approval_step "
+                      "WHERE department_id = $1 "
+                      "   OR (department_id IS NULL AND NOT EXISTS "
+                      "       (SELECT 1 FROM approval_step WHERE department_id = $1)) "
+                      "ORDER BY id",
+                      1, p);
+}
+
+int wf_chain_required(hd_db_t *db, const char *department, const char *const *extra, size_t nextra,
+                      wf_role_t *out, int *auto_pass, char *why, size_t n) {
+    int count = 0;
+    *auto_pass = 0;
+    PGresult *r = query_chain(db, department);
+    if (!r) {
+        say(why, n, "database: %s", hd_db_error(db));
+        return -1;
+    }
+    for (int i = 0; i < PQntuples(r); i++) {
+        const char *role = PQgetvalue(r, i, 0);
+        if (strcmp(role, WF_ROLE_AUTO) == 0) {
+            *auto_pass = 1;
+            continue;
+        }
+        if (add_role(out, &count, role, PQgetvalue(r, i, 1)[0] == 't') < 0) {
+            PQclear(r);
+            say(why, n, "the approval chain of '%s' has too many roles", department);
+            return -2;
+        }
+    }
+    PQclear(r);
+    for (size_t i = 0; i < nextra; i++) {
+        const char *p[1] = {extra[i]};
+        r = hd_db_exec(db, "SELECT same_department FROM review_role WHERE role = $1", 1, p);
+        if (!r) {
+            say(why, n, "database: %s", hd_db_error(db));
+            return -1;
+        }
+        int same = PQntuples(r) > 0 && PQgetvalue(r, 0, 0)[0] == 't';
+        PQclear(r);
+        if (add_role(out, &count, extra[i], same) < 0) {
+            say(why, n, "too many roles (or role '%s' too long) for department '%s'", extra[i],
+                department);
+            return -2;
+        }
+    }
+    return count;
+}

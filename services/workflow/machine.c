@@ -1,0 +1,438 @@
+/*  machine: workflow's handlers for content, policy, decision and publish
+    events. The rules about who may decide live in chain.c; this file only
+    moves items between states and records what it did. */
+#include "machine.h"
+
+#include "chain.h"
+#include "hd_id.h"
+#include "hd_log.h"
+#include "hd_outbox.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const wf_types[] = {"content.submitted", "policy.evaluated", "decision.recorded",
+                                "publish.succeeded", "publish.failed",   "mention.received"};
+const size_t wf_ntypes = sizeof wf_types / sizeof wf_types[0];
+
+static int dead(char *why, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int dead(char *why, size_t n, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, n, fmt, ap);
+    va_end(ap);
+    return HD_APPLY_DEAD;
+}
+
+static const char *str(const char *s) { return s ? s : ""; }
+
+int wf_emit(hd_db_t *db, const hd_envelope_t *cause, hd_envelope_t *env, const char *department,
+            const char *label) {
+    char id[HD_ID_LEN];
+    env->department = (char *)str(department);
+    env->correlation_id = (char *)str(cause->correlation_id);
+    hd_envelope_stamp(env, id, "workflow", cause->id, label);
+    int rc = hd_outbox_put(db, env);
+    if (rc == 1)
+        hd_log(HD_LOG_INFO, "emit_replayed", id, env->correlation_id,
+               "%s caused by %s was already recorded", env->type, cause->id);
+    else if (rc == 0)
+        hd_log(HD_LOG_INFO, "emitted", id, env->correlation_id, "%s caused by %s", env->type,
+               cause->id);
+    env->id = NULL; /* id lived on this stack frame */
+    return rc < 0 ? -1 : 0;
+}
+
+/* Whether some output of `cause` is already recorded: then its effects were
+   applied in the same transaction, and applying it again would only produce
+   a different, refusing answer. 1 yes, 0 no, -1 database error. */
+static int already_applied(hd_db_t *db, const hd_envelope_t *cause) {
+    const char *p[2] = {cause->id,
+                        hd_id_valid(str(cause->correlation_id)) ? cause->correlation_id : NULL};
+    PGresult *r = hd_db_exec(db,
+                             "SELECT EXISTS (SELECT 1 FROM outbox WHERE causation_id = $1) "
+                             "    OR EXISTS (SELECT 1 FROM event_log WHERE causation_id = $1 "
+                             "               AND ($2::uuid IS NULL OR correlation_id = $2))",
+                             2, p);
+    if (!r)
+        return -1;
+    int yes = PQgetvalue(r, 0, 0)[0] == 't';
+    PQclear(r);
+    return yes;
+}
+
+static int set_state(hd_db_t *db, const char *content_id, const char *state, int64_t at_ms,
+                     int decided) {
+    char at[32];
+    snprintf(at, sizeof at, "%" PRId64, at_ms);
+    const char *p[4] = {content_id, state, at, decided ? "t" : "f"};
+    return hd_db_cmd(db,
+                     "UPDATE workflow_item SET state = $2, updated_at = now(), "
+                     "decided_at = CASE WHEN $4::boolean THEN to_timestamp($3::bigint / 1000.0) "
+                     "                  ELSE decided_at END "
+                     "WHERE content_id = $1",
+                     4, p);
+}
+
+static int64_t when(const hd_envelope_t *ev) {
+    return ev->occurred_at_ms > 0 ? ev->occurred_at_ms : hd_now_ms();
+}
+
+/* ---------- content.submitted ---------- */
+
+static int on_submitted(hd_db_t *db, const hd_envelope_t *ev, char *why, size_t n) {
+    const Huddle__V1__ContentSubmitted *b = ev->content_submitted;
+    if (!b || !hd_id_valid(str(b->content_id)))
+        return dead(why, n, "content.submitted: content_id is not a UUID");
+    if (!hd_id_valid(str(b->author_id)))
+        return dead(why, n, "content.submitted: author_id is not a UUID");
+    if (!*str(ev->department) || !*str(b->channel))
+        return dead(why, n, "content.submitted: department and channel are required");
+    char sched[32], sub[32];
+    snprintf(sched, sizeof sched, "%" PRId64, b->scheduled_at_ms);
+    snprintf(sub, sizeof sub, "%" PRId64, when(ev));
+    const char *p[8] = {b->content_id, ev->department, b->author_id, str(b->author_email),
+                        b->channel,    str(b->text),   sched,        sub};
+    long c = hd_db_count(
+        db,
+        "INSERT INTO workflow_item (content_id, department_id, author_id, author_email, "
+        "  channel_id, text, state, scheduled_at, submitted_at) "
+        "VALUES ($1, $2, $3, $4, $5, $6, 'evaluating', "
+        "  CASE WHEN $7::bigint > 0 THEN to_timestamp($7::bigint / 1000.0) END, "
+        "  to_timestamp($8::bigint / 1000.0)) "
+        "ON CONFLICT (content_id) DO NOTHING",
+        8, p);
+    if (c < 0)
+        return HD_APPLY_RETRY;
+    hd_log(HD_LOG_INFO, c ? "item_evaluating" : "item_exists", ev->id, b->content_id,
+           "department=%s channel=%s", ev->department, b->channel);
+    return HD_APPLY_OK;
+}
+
+/* ---------- approval ---------- */
+
+/* content.approved for an item, from its stored row. */
+static int emit_approved(hd_db_t *db, const hd_envelope_t *cause, const char *content_id) {
+    const char *p[1] = {content_id};
+    PGresult *r = hd_db_exec(db,
+                             "SELECT channel_id, text, author_id, author_email, department_id, "
+                             "  coalesce((extract(epoch FROM scheduled_at) * 1000)::bigint, 0) "
+                             "FROM workflow_item WHERE content_id = $1",
+                             1, p);
+    if (!r || PQntuples(r) != 1) {
+        PQclear(r);
+        return -1;
+    }
+    Huddle__V1__ContentApproved body = HUDDLE__V1__CONTENT_APPROVED__INIT;
+    body.content_id = (char *)content_id;
+    body.channel = PQgetvalue(r, 0, 0);
+    body.text = PQgetvalue(r, 0, 1);
+    body.author_id = PQgetvalue(r, 0, 2);
+    body.author_email = PQgetvalue(r, 0, 3);
+    body.scheduled_at_ms = strtoll(PQgetvalue(r, 0, 5), NULL, 10);
+    hd_envelope_t env = HUDDLE__V1__ENVELOPE__INIT;
+    env.body_case = HUDDLE__V1__ENVELOPE__BODY_CONTENT_APPROVED;
+    env.content_approved = &body;
+    int rc = wf_emit(db, cause, &env, PQgetvalue(r, 0, 4), "content.approved");
+    PQclear(r);
+    return rc;
+}
+
+static int approve_now(hd_db_t *db, const hd_envelope_t *ev, const char *content_id) {
+    char at[32];
+    snprintf(at, sizeof at, "%" PRId64, when(ev));
+    const char *p[2] = {content_id, at};
+    if (hd_db_cmd(db,
+                  "UPDATE workflow_item SET state = 'approved', required_roles = '{}', "
+                  "  same_department_roles = '{}', updated_at = now(), "
+                  "  requested_at = to_timestamp($2::bigint / 1000.0), "
+                  "  decided_at = to_timestamp($2::bigint / 1000.0) "
+                  "WHERE content_id = $1",
+                  2, p) < 0)
+        return HD_APPLY_RETRY;
+    hd_log(HD_LOG_INFO, "item_auto_approved", ev->id, content_id,
+           "the department's chain approves passing items automatically");
+    return emit_approved(db, ev, content_id) < 0 ? HD_APPLY_RETRY : HD_APPLY_OK;
+}
+
+/* Joins role names with '\n' (role names never hold one: checked) for
+   string_to_array on the server. */
+static void join_roles(const wf_role_t *roles, size_t n, int only_same, char *out, size_t len) {
+    size_t used = 0;
+    out[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (only_same && !roles[i].same_department)
+            continue;
+        int w = snprintf(out + used, len - used, "%s%s", used ? "\n" : "", roles[i].name);
+        if (w < 0 || (size_t)w >= len - used)
+            break;
+        used += (size_t)w;
+    }
+}
+
+static int request_approval(hd_db_t *db, const hd_envelope_t *ev, const wf_item_t *item,
+                            const wf_role_t *roles, size_t nroles) {
+    char all[WF_MAX_ROLES * (WF_NAME_LEN + 1)], same[sizeof all], at[32];
+    join_roles(roles, nroles, 0, all, sizeof all);
+    join_roles(roles, nroles, 1, same, sizeof same);
+    snprintf(at, sizeof at, "%" PRId64, when(ev));
+    const char *p[4] = {item->content_id, all, same, at};
+    if (hd_db_cmd(db,
+                  "UPDATE workflow_item SET state = 'awaiting_approval', updated_at = now(), "
+                  "  required_roles = string_to_array($2, E'\\n'), "
+                  "  same_department_roles = coalesce(string_to_array($3, E'\\n'), '{}'), "
+                  "  requested_at = to_timestamp($4::bigint / 1000.0) "
+                  "WHERE content_id = $1",
+                  4, p) < 0)
+        return HD_APPLY_RETRY;
+    char *names[WF_MAX_ROLES];
+    for (size_t i = 0; i < nroles; i++)
+        names[i] = (char *)roles[i].name;
+    Huddle__V1__ApprovalRequested body = HUDDLE__V1__APPROVAL_REQUESTED__INIT;
+    body.content_id = (char *)item->content_id;
+    body.roles = names;
+    body.n_roles = nroles;
+    hd_envelope_t env = HUDDLE__V1__ENVELOPE__INIT;
+    env.body_case = HUDDLE__V1__ENVELOPE__BODY_APPROVAL_REQUESTED;
+    env.approval_requested = &body;
+    hd_log(HD_LOG_INFO, "item_awaiting_approval", ev->id, item->content_id, "roles=%s", all);
+    return wf_emit(db, ev, &env, item->department, "approval.requested") < 0 ? HD_APPLY_RETRY
+                                                                             : HD_APPLY_OK;
+}
+
+/* A role name from the network: printable, no separator, fits. */
+static int role_ok(const char *s) {
+    size_t len = strlen(s);
+    if (len == 0 || len >= WF_NAME_LEN)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == ',' || s[i] == '"' || s[i] == '\\' ||
+            s[i] == '{' || s[i] == '}')
+            return 0;
+    return 1;
+}
+
+/* ---------- policy.evaluated ---------- */
+
+static int on_blocked(hd_db_t *db, const hd_envelope_t *ev, const wf_item_t *item) {
+    const Huddle__V1__PolicyEvaluated *b = ev->policy_evaluated;
+    if (set_state(db, item->content_id, "blocked", when(ev), 1) < 0)
+        return HD_APPLY_RETRY;
+    Huddle__V1__ContentBlocked body = HUDDLE__V1__CONTENT_BLOCKED__INIT;
+    body.content_id = (char *)item->content_id;
+    body.findings = b->findings;
+    body.n_findings = b->n_findings;
+    body.policy_version = b->policy_version;
+    hd_envelope_t env = HUDDLE__V1__ENVELOPE__INIT;
+    env.body_case = HUDDLE__V1__ENVELOPE__BODY_CONTENT_BLOCKED;
+    env.content_blocked = &body;
+    hd_log(HD_LOG_INFO, "item_blocked", ev->id, item->content_id, "%zu findings, policy v%" PRId64,
+           b->n_findings, b->policy_version);
+    return wf_emit(db, ev, &env, item->department, "content.blocked") < 0 ? HD_APPLY_RETRY
+                                                                          : HD_APPLY_OK;
+}
+
+static int on_evaluated(hd_db_t *db, const hd_envelope_t *ev, const wf_ctx_t *ctx, char *why,
+                        size_t n) {
+    const Huddle__V1__PolicyEvaluated *b = ev->policy_evaluated;
+    if (!b || !hd_id_valid(str(b->content_id)))
+        return dead(why, n, "policy.evaluated: content_id is not a UUID");
+    const char *verdict = str(b->verdict);
+    int block = strcmp(verdict, "block") == 0, pass = strcmp(verdict, "pass") == 0;
+    if (!block && !pass && strcmp(verdict, "review") != 0)
+        return dead(why, n, "policy.evaluated: unknown verdict '%.40s'", verdict);
+    for (size_t i = 0; i < b->n_roles; i++)
+        if (!role_ok(str(b->roles[i])))
+            return dead(why, n, "policy.evaluated: role %zu is empty, too long or malformed", i);
+    wf_item_t item;
+    char reason[256];
+    int rc = wf_chain_load(db, b->content_id, &item, reason, sizeof reason);
+    if (rc < 0)
+        return HD_APPLY_RETRY;
+    if (rc == 1)
+        return dead(why, n,
+                    "policy.evaluated for content %s arrived before its content.submitted "
+                    "was applied",
+                    b->content_id);
+    if (strcmp(item.state, "evaluating") != 0) {
+        hd_log(HD_LOG_INFO, "verdict_ignored", ev->id, b->content_id,
+               "item is %s, no longer evaluating", item.state);
+        return HD_APPLY_OK;
+    }
+    if (block)
+        return on_blocked(db, ev, &item);
+    wf_role_t roles[WF_MAX_ROLES];
+    int auto_pass = 0;
+    int nroles = wf_chain_required(db, item.department, (const char *const *)b->roles, b->n_roles,
+                                   roles, &auto_pass, reason, sizeof reason);
+    if (nroles == -1)
+        return HD_APPLY_RETRY;
+    if (nroles < 0)
+        return dead(why, n, "policy.evaluated: %s", reason);
+    if (pass && auto_pass && b->n_roles == 0)
+        return approve_now(db, ev, item.content_id);
+    if (nroles == 0) {
+        memset(&roles[0], 0, sizeof roles[0]);
+        snprintf(roles[0].name, sizeof roles[0].name, "%s",
+                 ctx && ctx->fallback_role ? ctx->fallback_role : "orchestrator");
+        nroles = 1;
+    }
+    return request_approval(db, ev, &item, roles, (size_t)nroles);
+}
+
+/* ---------- decision.recorded ---------- */
+
+static int refuse(hd_db_t *db, const hd_envelope_t *ev, const char *department,
+                  const char *reason) {
+    const Huddle__V1__DecisionRecorded *b = ev->decision_recorded;
+    Huddle__V1__DecisionRefused body = HUDDLE__V1__DECISION_REFUSED__INIT;
+    body.content_id = b->content_id;
+    body.decision_id = b->decision_id;
+    body.actor_email = b->actor_email;
+    body.reason = (char *)reason;
+    hd_envelope_t env = HUDDLE__V1__ENVELOPE__INIT;
+    env.body_case = HUDDLE__V1__ENVELOPE__BODY_DECISION_REFUSED;
+    env.decision_refused = &body;
+    hd_log(HD_LOG_INFO, "decision_refused", ev->id, b->content_id, "%s: %s", str(b->actor_email),
+           reason);
+    return wf_emit(db, ev, &env, department, "decision.refused") < 0 ? HD_APPLY_RETRY : HD_APPLY_OK;
+}
+
+static int reject(hd_db_t *db, const hd_envelope_t *ev, const wf_item_t *item, const char *role) {
+    const Huddle__V1__DecisionRecorded *b = ev->decision_recorded;
+    if (set_state(db, item->content_id, "rejected", when(ev), 1) < 0)
+        return HD_APPLY_RETRY;
+    Huddle__V1__ContentRejected body = HUDDLE__V1__CONTENT_REJECTED__INIT;
+    body.content_id = (char *)item->content_id;
+    body.actor_email = b->actor_email;
+    body.role = (char *)role;
+    body.reason = b->reason;
+    hd_envelope_t env = HUDDLE__V1__ENVELOPE__INIT;
+    env.body_case = HUDDLE__V1__ENVELOPE__BODY_CONTENT_REJECTED;
+    env.content_rejected = &body;
+    hd_log(HD_LOG_INFO, "item_rejected", ev->id, item->content_id, "by %s as %s",
+           str(b->actor_email), role);
+    return wf_emit(db, ev, &env, item->department, "content.rejected") < 0 ? HD_APPLY_RETRY
+                                                                           : HD_APPLY_OK;
+}
+
+static int approve(hd_db_t *db, const hd_envelope_t *ev, wf_item_t *item, const char *role) {
+    const Huddle__V1__DecisionRecorded *b = ev->decision_recorded;
+    const char *p[3] = {item->content_id, role, b->actor_id};
+    if (hd_db_cmd(db,
+                  "INSERT INTO workflow_approval (content_id, role, actor_id) "
+                  "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                  3, p) < 0)
+        return HD_APPLY_RETRY;
+    for (size_t i = 0; i < item->nroles; i++)
+        if (strcmp(item->roles[i].name, role) == 0)
+            item->roles[i].approved = 1;
+    const char *left[WF_MAX_ROLES];
+    size_t nleft = wf_chain_remaining(item, left, WF_MAX_ROLES);
+    Huddle__V1__ApprovalRecorded body = HUDDLE__V1__APPROVAL_RECORDED__INIT;
+    body.content_id = (char *)item->content_id;
+    body.actor_id = b->actor_id;
+    body.actor_email = b->actor_email;
+    body.role = (char *)role;
+    body.remaining_roles = (char **)left;
+    body.n_remaining_roles = nleft;
+    hd_envelope_t env = HUDDLE__V1__ENVELOPE__INIT;
+    env.body_case = HUDDLE__V1__ENVELOPE__BODY_APPROVAL_RECORDED;
+    env.approval_recorded = &body;
+    hd_log(HD_LOG_INFO, "approval_recorded", ev->id, item->content_id, "by %s as %s, %zu left",
+           str(b->actor_email), role, nleft);
+    if (wf_emit(db, ev, &env, item->department, "approval.recorded") < 0)
+        return HD_APPLY_RETRY;
+    if (nleft > 0)
+        return HD_APPLY_OK;
+    if (set_state(db, item->content_id, "approved", when(ev), 1) < 0)
+        return HD_APPLY_RETRY;
+    hd_log(HD_LOG_INFO, "item_approved", ev->id, item->content_id, "every role approved");
+    return emit_approved(db, ev, item->content_id) < 0 ? HD_APPLY_RETRY : HD_APPLY_OK;
+}
+
+static int on_decision(hd_db_t *db, const hd_envelope_t *ev, char *why, size_t n) {
+    const Huddle__V1__DecisionRecorded *b = ev->decision_recorded;
+    if (!b || !hd_id_valid(str(b->content_id)) || !hd_id_valid(str(b->actor_id)))
+        return dead(why, n, "decision.recorded: content_id and actor_id must be UUIDs");
+    int done = already_applied(db, ev);
+    if (done < 0)
+        return HD_APPLY_RETRY;
+    if (done) {
+        hd_log(HD_LOG_INFO, "decision_replayed", ev->id, b->content_id, "already applied");
+        return HD_APPLY_OK;
+    }
+    wf_item_t item;
+    wf_actor_t actor;
+    char reason[256];
+    int rc = wf_chain_load(db, b->content_id, &item, reason, sizeof reason);
+    if (rc < 0)
+        return HD_APPLY_RETRY;
+    if (rc == 1)
+        return refuse(db, ev, ev->department, reason);
+    rc = wf_chain_load_actor(db, b->actor_id, &actor, reason, sizeof reason);
+    if (rc < 0)
+        return HD_APPLY_RETRY;
+    if (rc == 1)
+        return refuse(db, ev, item.department, reason);
+    int approving = strcmp(str(b->decision), "approve") == 0;
+    if (!approving && strcmp(str(b->decision), "reject") != 0) {
+        snprintf(reason, sizeof reason, "decision must be approve or reject");
+        return refuse(db, ev, item.department, reason);
+    }
+    char role[WF_NAME_LEN] = "";
+    if (*str(b->role))
+        snprintf(role, sizeof role, "%s", b->role);
+    else
+        wf_chain_pick_role(&item, &actor, role, sizeof role);
+    if (!wf_chain_may_decide(&item, &actor, role, reason, sizeof reason))
+        return refuse(db, ev, item.department, reason);
+    return approving ? approve(db, ev, &item, role) : reject(db, ev, &item, role);
+}
+
+/* ---------- publish.succeeded / publish.failed ---------- */
+
+static int on_published(hd_db_t *db, const hd_envelope_t *ev, char *why, size_t n) {
+    int ok = ev->body_case == HUDDLE__V1__ENVELOPE__BODY_PUBLISH_SUCCEEDED;
+    const char *cid = ok ? str(ev->publish_succeeded ? ev->publish_succeeded->content_id : NULL)
+                         : str(ev->publish_failed ? ev->publish_failed->content_id : NULL);
+    if (!hd_id_valid(cid))
+        return dead(why, n, "%s: content_id is not a UUID", ev->type);
+    if (!ok && !ev->publish_failed->permanent) {
+        hd_log(HD_LOG_INFO, "publish_retrying", ev->id, cid, "failure is not permanent");
+        return HD_APPLY_OK;
+    }
+    const char *p[2] = {cid, ok ? "published" : "failed"};
+    long c = hd_db_count(db,
+                         "UPDATE workflow_item SET state = $2, updated_at = now() "
+                         "WHERE content_id = $1 AND state IN ('approved', 'failed')",
+                         2, p);
+    if (c < 0)
+        return HD_APPLY_RETRY;
+    hd_log(HD_LOG_INFO, c ? (ok ? "item_published" : "item_failed") : "publish_result_ignored",
+           ev->id, cid, "%s", ev->type);
+    return HD_APPLY_OK;
+}
+
+int wf_apply(hd_db_t *db, const hd_envelope_t *ev, void *arg, char *why, size_t why_len) {
+    const wf_ctx_t *ctx = arg;
+    switch (ev->body_case) {
+    case HUDDLE__V1__ENVELOPE__BODY_CONTENT_SUBMITTED:
+        return on_submitted(db, ev, why, why_len);
+    case HUDDLE__V1__ENVELOPE__BODY_POLICY_EVALUATED:
+        return on_evaluated(db, ev, ctx, why, why_len);
+    case HUDDLE__V1__ENVELOPE__BODY_DECISION_RECORDED:
+        return on_decision(db, ev, why, why_len);
+    case HUDDLE__V1__ENVELOPE__BODY_PUBLISH_SUCCEEDED:
+    case HUDDLE__V1__ENVELOPE__BODY_PUBLISH_FAILED:
+        return on_published(db, ev, why, why_len);
+    case HUDDLE__V1__ENVELOPE__BODY_MENTION_RECEIVED:
+        return wf_inbox_apply(db, ev, why, why_len);
+    default:
+        return HD_APPLY_OK; /* not ours: nothing to do */
+    }
+}

@@ -1,0 +1,522 @@
+/*  publisher against a real PostgreSQL and a fake Mastodon server running
+    in this process (real sockets, real libcurl): delivery, retries with
+    backoff and Retry-After, permanent failures, attempts exhausted, and the
+    reconciliation of a job left in flight by a crash - never posting twice. */
+#include "hd_db.h"
+#include "hd_id.h"
+#include "hd_outbox.h"
+#include "hd_test.h"
+#include "hd_testdb.h"
+#include "jobs.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* ---------------- the fake channel ---------------- */
+
+#define MAX_POSTS 64
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_t thread;
+    int fd, port, stop;
+    int script[8], nscript; /* statuses for the next POSTs; 1 = never answer in time */
+    char retry_after[32];
+    char keys[MAX_POSTS][64];
+    int nposts;        /* posts created */
+    int post_requests; /* POST calls received */
+    int lookups;       /* GET lookups received */
+    char last_auth[128];
+    char last_body[512];
+} s_fake = {.lock = PTHREAD_MUTEX_INITIALIZER, .fd = -1};
+
+static void header_value(const char *req, const char *name, char *out, size_t n) {
+    out[0] = 0;
+    size_t nl = strlen(name);
+    for (const char *p = strstr(req, "\r\n"); p && p[2]; p = strstr(p + 2, "\r\n")) {
+        if (strncasecmp(p + 2, name, nl) == 0 && p[2 + nl] == ':') {
+            const char *v = p + 3 + nl;
+            while (*v == ' ')
+                v++;
+            snprintf(out, n, "%.*s", (int)strcspn(v, "\r\n"), v);
+            return;
+        }
+    }
+}
+
+static void reply(int c, int status, const char *extra, const char *body) {
+    char buf[2048];
+    int n = snprintf(buf, sizeof buf,
+                     "HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
+                     "Connection: close\r\n%s\r\n%s",
+                     status, strlen(body), extra, body);
+    if (send(c, buf, (size_t)n, MSG_NOSIGNAL) < 0)
+        perror("fake write");
+}
+
+static int find_post(const char *key) {
+    for (int i = 0; i < s_fake.nposts; i++)
+        if (strcmp(s_fake.keys[i], key) == 0)
+            return i;
+    return -1;
+}
+
+static void status_json(char *out, size_t n, int i) {
+    snprintf(out, n, "{\"id\":\"%d\",\"url\":\"http://127.0.0.1:%d/@acme/%d\"}", 1000 + i,
+             s_fake.port, 1000 + i);
+}
+
+static void serve_post(int c, const char *req, const char *body) {
+    char key[64], js[256], extra[64] = "";
+    int status = 200;
+    header_value(req, "Idempotency-Key", key, sizeof key);
+    pthread_mutex_lock(&s_fake.lock);
+    s_fake.post_requests++;
+    header_value(req, "Authorization", s_fake.last_auth, sizeof s_fake.last_auth);
+    snprintf(s_fake.last_body, sizeof s_fake.last_body, "%s", body);
+    if (s_fake.nscript > 0) {
+        status = s_fake.script[0];
+        memmove(s_fake.script, s_fake.script + 1, sizeof s_fake.script - sizeof s_fake.script[0]);
+        s_fake.nscript--;
+        if (status == 429 && s_fake.retry_after[0])
+            snprintf(extra, sizeof extra, "Retry-After: %s\r\n", s_fake.retry_after);
+    }
+    int i = status == 200 ? find_post(key) : -1;
+    if (status == 200 && i < 0 && s_fake.nposts < MAX_POSTS) {
+        i = s_fake.nposts++;
+        snprintf(s_fake.keys[i], sizeof s_fake.keys[i], "%s", key);
+    }
+    if (status == 200)
+        status_json(js, sizeof js, i);
+    pthread_mutex_unlock(&s_fake.lock);
+    if (status == 1) {
+        usleep(800 * 1000); /* longer than the test's 300 ms timeout */
+        return;
+    }
+    reply(c, status, extra, status == 200 ? js : "{\"error\":\"scripted\"}");
+}
+
+static void serve_lookup(int c, const char *path) {
+    const char *k = strstr(path, "idempotency_key=");
+    char key[64], js[300] = "[]";
+    snprintf(key, sizeof key, "%.*s", (int)strcspn(k ? k + 16 : "", " &"), k ? k + 16 : "");
+    pthread_mutex_lock(&s_fake.lock);
+    s_fake.lookups++;
+    int i = find_post(key);
+    if (i >= 0) {
+        char one[256];
+        status_json(one, sizeof one, i);
+        snprintf(js, sizeof js, "[%s]", one);
+    }
+    pthread_mutex_unlock(&s_fake.lock);
+    reply(c, 200, "", js);
+}
+
+static void serve(int c) {
+    char req[8192];
+    size_t len = 0;
+    char *end = NULL;
+    while (len < sizeof req - 1) {
+        ssize_t n = read(c, req + len, sizeof req - 1 - len);
+        if (n <= 0)
+            return;
+        len += (size_t)n;
+        req[len] = 0;
+        if ((end = strstr(req, "\r\n\r\n"))) {
+            char cl[32];
+            header_value(req, "Content-Length", cl, sizeof cl);
+            if (len >= (size_t)(end + 4 - req) + (size_t)atoi(cl))
+                break;
+        }
+    }
+    if (!end)
+        return;
+    if (strncmp(req, "POST /api/v1/statuses ", 22) == 0)
+        serve_post(c, req, end + 4);
+    else if (strncmp(req, "GET /api/v1/statuses?", 21) == 0)
+        serve_lookup(c, req + 4);
+    else
+        reply(c, 404, "", "{}");
+}
+
+static void *fake_main(void *arg) {
+    while (!s_fake.stop) {
+        struct pollfd p = {s_fake.fd, POLLIN, 0};
+        if (poll(&p, 1, 50) <= 0)
+            continue;
+        int c = accept(s_fake.fd, NULL, NULL);
+        if (c < 0)
+            continue;
+        serve(c);
+        close(c);
+    }
+    return NULL;
+}
+
+static int fake_start(void) {
+    s_fake.fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t al = sizeof a;
+    if (bind(s_fake.fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(s_fake.fd, 16) < 0 ||
+        getsockname(s_fake.fd, (struct sockaddr *)&a, &al) < 0)
+        return -1;
+    s_fake.port = ntohs(a.sin_port);
+    return pthread_create(&s_fake.thread, NULL, fake_main, NULL);
+}
+
+static void fake_script(const int *statuses, int n) {
+    pthread_mutex_lock(&s_fake.lock);
+    memcpy(s_fake.script, statuses, sizeof *statuses * (size_t)n);
+    s_fake.nscript = n;
+    pthread_mutex_unlock(&s_fake.lock);
+}
+
+static int fake_count(int *field) {
+    pthread_mutex_lock(&s_fake.lock);
+    int v = *field;
+    pthread_mutex_unlock(&s_fake.lock);
+    return v;
+}
+
+/* ---------------- database ---------------- */
+
+static hd_db_t *s_db;
+static pub_jobs_t s_jobs;
+
+static int setup(void) {
+    if (s_db)
+        return 0;
+    char url[512], sql[2048];
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (fake_start() < 0 || hd_testdb_create("test_publisher_jobs", 0, url, sizeof url) < 0)
+        return -1;
+    s_db = hd_db_connect(url, 5000);
+    if (!s_db)
+        return -1;
+    /* 'closed' points at port 1, where nobody listens. */
+    snprintf(sql, sizeof sql,
+             "INSERT INTO department (id, name) VALUES ('marketing','M'), ('hr','H');"
+             "INSERT INTO channel (id, kind, base_url) VALUES"
+             " ('sandbox', 'mastodon', 'http://127.0.0.1:%d/'),"
+             " ('closed', 'mastodon', 'http://127.0.0.1:1'),"
+             " ('fax', 'fax', 'http://127.0.0.1:%d');"
+             "INSERT INTO channel_account (channel_id, department_id, handle, token) VALUES"
+             " ('sandbox', 'marketing', 'acme', 'sbx-marketing'),"
+             " ('closed', 'marketing', 'acme', 'sbx-marketing'),"
+             " ('fax', 'marketing', 'acme', 'sbx-marketing');",
+             s_fake.port, s_fake.port);
+    PGresult *r = PQexec(hd_db_conn(s_db), sql);
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    if (!ok)
+        fprintf(stderr, "fixture: %s\n", PQresultErrorMessage(r));
+    PQclear(r);
+    pub_jobs_init(&s_jobs, 8);
+    s_jobs.timeout_ms = 300;
+    s_jobs.started = 1; /* reconciliation is driven explicitly below */
+    return ok ? 0 : -1;
+}
+
+typedef struct {
+    char cid[HD_ID_LEN];
+    char eid[HD_ID_LEN];
+} job_ids_t;
+
+/* content.approved for a new content id, applied in a transaction. */
+static int approve(job_ids_t *j, const char *channel, const char *dept, int64_t scheduled) {
+    hd_id_random(j->cid);
+    hd_id_random(j->eid);
+    Huddle__V1__ContentApproved b = HUDDLE__V1__CONTENT_APPROVED__INIT;
+    b.content_id = j->cid;
+    b.channel = (char *)channel;
+    b.text = "Hello \"fediverse\" \xe2\x9c\xa8";
+    b.scheduled_at_ms = scheduled;
+    hd_envelope_t ev = HUDDLE__V1__ENVELOPE__INIT;
+    ev.id = j->eid;
+    ev.type = "content.approved";
+    ev.department = (char *)dept;
+    ev.correlation_id = j->cid;
+    ev.body_case = HUDDLE__V1__ENVELOPE__BODY_CONTENT_APPROVED;
+    ev.content_approved = &b;
+    char why[256] = "";
+    hd_db_begin(s_db);
+    int rc = pub_jobs_apply(s_db, &ev, &s_jobs, why, sizeof why);
+    if (rc == HD_APPLY_OK)
+        hd_db_commit(s_db);
+    else
+        hd_db_rollback(s_db);
+    return rc;
+}
+
+static char s_col[512];
+
+/* One column of the job, into s_col. */
+static const char *job_col(const char *cid, const char *col) {
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT coalesce((%s)::text, '') FROM publish_job WHERE content_id = $1", col);
+    const char *p[1] = {cid};
+    PGresult *r = hd_db_exec(s_db, sql, 1, p);
+    snprintf(s_col, sizeof s_col, "%s", r && PQntuples(r) ? PQgetvalue(r, 0, 0) : "(none)");
+    PQclear(r);
+    return s_col;
+}
+
+static void make_due(const char *cid) {
+    const char *p[1] = {cid};
+    hd_db_cmd(s_db, "UPDATE publish_job SET not_before = now() WHERE content_id = $1", 1, p);
+}
+
+/* The event the job emitted (label), or NULL. Free it. */
+static hd_envelope_t *emitted(const job_ids_t *j, const char *label) {
+    char id[HD_ID_LEN];
+    hd_id_derive(id, j->eid, label);
+    const char *p[1] = {id};
+    PGresult *r =
+        hd_db_execv(s_db, "SELECT payload FROM outbox WHERE event_id = $1", 1, p, NULL, NULL, 1);
+    hd_envelope_t *ev =
+        r && PQntuples(r) == 1
+            ? hd_envelope_unpack((const uint8_t *)PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0))
+            : NULL;
+    PQclear(r);
+    return ev;
+}
+
+HD_TEST(delivers_with_token_key_and_text) {
+    ASSERT_EQ(setup(), 0);
+    job_ids_t j;
+    ASSERT_EQ(approve(&j, "sandbox", "marketing", 0), HD_APPLY_OK);
+    ASSERT_STR(job_col(j.cid, "state"), "pending");
+    ASSERT_STR(job_col(j.cid, "cause_event_id"), j.eid);
+    int posts = fake_count(&s_fake.nposts);
+    ASSERT_EQ(pub_jobs_run_due(s_db, &s_jobs, 8), 1);
+    ASSERT_STR(job_col(j.cid, "state"), "done");
+    ASSERT_STR(job_col(j.cid, "attempts"), "1");
+    ASSERT(strstr(job_col(j.cid, "url"), "/@acme/") != NULL);
+    ASSERT_EQ(fake_count(&s_fake.nposts), posts + 1);
+    ASSERT_STR(s_fake.last_auth, "Bearer sbx-marketing");
+    ASSERT_STR(s_fake.last_body, "{\"status\":\"Hello \\\"fediverse\\\" \xe2\x9c\xa8\"}");
+    ASSERT_STR(s_fake.keys[s_fake.nposts - 1], j.cid);
+    hd_envelope_t *ev = emitted(&j, "publish.succeeded");
+    ASSERT(ev != NULL);
+    int ok = strcmp(ev->publish_succeeded->content_id, j.cid) == 0 &&
+             strcmp(ev->department, "marketing") == 0 && strcmp(ev->correlation_id, j.cid) == 0 &&
+             strcmp(ev->causation_id, j.eid) == 0 && ev->publish_succeeded->attempts == 1 &&
+             *ev->publish_succeeded->post_id;
+    hd_envelope_free(ev);
+    ASSERT(ok);
+    ASSERT_EQ(pub_jobs_run_due(s_db, &s_jobs, 8), 0); /* nothing else is due */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    pub_jobs_metrics(f, &s_jobs);
+    fclose(f);
+    int counted =
+        strstr(text, "huddle_publisher_attempts_total{outcome=\"delivered\"} 1\n") != NULL;
+    free(text);
+    ASSERT(counted);
+}
+
+HD_TEST(transient_failure_backs_off_then_succeeds) {
+    ASSERT_EQ(setup(), 0);
+    job_ids_t j;
+    ASSERT_EQ(approve(&j, "sandbox", "marketing", 0), HD_APPLY_OK);
+    int script[] = {503};
+    fake_script(script, 1);
+    ASSERT_EQ(pub_jobs_run_due(s_db, &s_jobs, 8), 1);
+    ASSERT_STR(job_col(j.cid, "state"), "pending");
+    ASSERT_STR(job_col(j.cid, "attempts"), "1");
+    ASSERT(strstr(job_col(j.cid, "last_error"), "503") != NULL);
+    /* backoff after one attempt: 250..500 ms */
+    ASSERT_STR(job_col(j.cid, "not_before > now() + interval '200 ms' AND "
+                              "not_before < now() + interval '600 ms'"),
+               "true");
+    ASSERT_EQ(pub_jobs_run_due(s_db, &s_jobs, 8), 0); /* not yet due */
+    make_due(j.cid);
+    ASSERT_EQ(pub_jobs_run_due(s_db, &s_jobs, 8), 1);
+    ASSERT_STR(job_col(j.cid, "state"), "done");
+    ASSERT_STR(job_col(j.cid, "attempts"), "2");
+    ASSERT_STR(job_col(j.cid, "last_error"), "");
+}
+
+HD_TEST(retry_after_is_honoured) {
+    ASSERT_EQ(setup(), 0);
+    job_ids_t j;
+    ASSERT_EQ(approve(&j, "sandbox", "marketing", 0), HD_APPLY_OK);
+    int script[] = {429};
+    snprintf(s_fake.retry_after, sizeof s_fake.retry_after, "120");
+    fake_script(script, 1);
+    ASSERT_EQ(pub_jobs_run_due(s_db, &s_jobs, 8), 1);
+    s_fake.retry_after[0] = 0;
+    ASSERT_STR(job_col(j.cid, "state"), "pending");
+    ASSERT_STR(job_col(j.cid, "not_before > now() + interval '118 s' AND "
+                              "not_before < now() + interval '122 s'"),
+               "true");
+    /* the loop is told to wait, but at most a second */
+    int wait = pub_jobs_idle(s_db, &s_jobs);
+    ASSERT(wait > 0 && wait <= 1000);
+    ASSERT_STR(job_col(j.cid, "state"), "pending");
+}
+
+HD_TEST(permanent_failure_is_reported_once) {
+    ASSERT_EQ(setup(), 0);
+    job_ids_t j;
+    ASSERT_EQ(approve(&j, "sandbox", "marketing", 0), HD_APPLY_OK);
+    int script[] = {422};
+    fake_script(script, 1);
+    ASSERT_EQ(pub_jobs_run_due(s_db, &s_jobs, 8), 1);
+    ASSERT_STR(job_col(j.cid, "state"), "failed");
+    hd_envelope_t *ev = emitted(&j, "publish.failed");
+    ASSERT(ev != NULL);
+    int ok = ev->publish_failed->permanent && ev->publish_failed->attempts == 1 &&
+             strstr(ev->publish_failed->reason, "422") != NULL;
+    hd_envelope_free(ev);
+    ASSERT(ok);
+    ASSERT_EQ(pub_jobs_run_due(s_db, &s_jobs, 8), 0);
+}
+
+HD_TEST(attempts_run_out) {
+    ASSERT_EQ(setup(), 0);
+    job_ids_t j;
+    ASSERT_EQ(approve(&j, "sandbox", "marketing", 0), HD_APPLY_OK);
+    int script[] = {500, 502, 503};
+    fake_script(script, 3);
+    s_jobs.max_attempts = 3;
+    for (int i = 0; i < 3; i++) {
+        make_due(j.cid);
+        ASSERT_EQ(pub_jobs_run_due(s_db, &s_jobs, 8), 1);
+    }
+    s_jobs.max_attempts = 8;
+    ASSERT_STR(job_col(j.cid, "state"), "failed");
+    ASSERT_STR(job_col(j.cid, "attempts"), "3");
+    hd_envelope_t *ev = emitted(&j, "publish.failed");
+    ASSERT(ev != NULL);
+    int ok = ev->publish_failed->attempts == 3 &&
+             strstr(ev->publish_failed->reason, "gave up after 3 attempts") != NULL;
+    hd_envelope_free(ev);
+    ASSERT(ok);
+}
+
+HD_TEST(no_answer_is_transient) {
+    ASSERT_EQ(setup(), 0);
+    job_ids_t refused, slow;
+    ASSERT_EQ(approve(&refused, "closed", "marketing", 0), HD_APPLY_OK);
+    ASSERT_EQ(pub_jobs_run_due(s_db, &s_jobs, 1), 1);
+    ASSERT_STR(job_col(refused.cid, "state"), "pending");
+    ASSERT(strstr(job_col(refused.cid, "last_error"), "no answer") != NULL);
+    /* park it so it does not disturb the next tests */
+    const char *p[1] = {refused.cid};
+    hd_db_cmd(s_db, "UPDATE publish_job SET state = 'failed' WHERE content_id = $1", 1, p);
+
+    ASSERT_EQ(approve(&slow, "sandbox", "marketing", 0), HD_APPLY_OK);
+    int script[] = {1};
+    fake_script(script, 1);
+    ASSERT_EQ(pub_jobs_run_due(s_db, &s_jobs, 1), 1);
+    ASSERT_STR(job_col(slow.cid, "state"), "pending");
+    ASSERT(strstr(job_col(slow.cid, "last_error"), "no answer") != NULL);
+    usleep(700 * 1000); /* the single-threaded fake finishes its slow answer */
+    make_due(slow.cid);
+    ASSERT_EQ(pub_jobs_run_due(s_db, &s_jobs, 1), 1);
+    ASSERT_STR(job_col(slow.cid, "state"), "done");
+}
+
+HD_TEST(undeliverable_jobs_fail_permanently) {
+    ASSERT_EQ(setup(), 0);
+    job_ids_t kind, account, channel;
+    ASSERT_EQ(approve(&kind, "fax", "marketing", 0), HD_APPLY_OK);
+    ASSERT_EQ(approve(&account, "sandbox", "hr", 0), HD_APPLY_OK);
+    ASSERT_EQ(approve(&channel, "nowhere", "marketing", 0), HD_APPLY_OK);
+    ASSERT_EQ(pub_jobs_run_due(s_db, &s_jobs, 8), 3);
+    ASSERT_STR(job_col(kind.cid, "last_error"),
+               "no adapter for the channel's kind (channel fax, kind 'fax')");
+    ASSERT(strstr(job_col(account.cid, "last_error"), "no account") != NULL);
+    ASSERT(strstr(job_col(channel.cid, "last_error"), "not configured") != NULL);
+    ASSERT_STR(job_col(channel.cid, "state"), "failed");
+}
+
+HD_TEST(scheduled_jobs_wait_for_their_time) {
+    ASSERT_EQ(setup(), 0);
+    job_ids_t j;
+    ASSERT_EQ(approve(&j, "sandbox", "marketing", hd_now_ms() + 3600 * 1000), HD_APPLY_OK);
+    ASSERT_EQ(pub_jobs_run_due(s_db, &s_jobs, 8), 0);
+    ASSERT_STR(job_col(j.cid, "state"), "pending");
+    const char *p[1] = {j.cid};
+    hd_db_cmd(s_db, "UPDATE publish_job SET state = 'failed' WHERE content_id = $1", 1, p);
+}
+
+/* A crash after the attempt was recorded: the job is in flight. */
+static void crash_in_flight(const char *cid) {
+    const char *p[1] = {cid};
+    hd_db_cmd(s_db,
+              "UPDATE publish_job SET state = 'in_flight', attempts = attempts + 1, "
+              "  not_before = now() + interval '60 s' WHERE content_id = $1",
+              1, p);
+}
+
+HD_TEST(in_flight_job_that_was_posted_is_recorded_not_reposted) {
+    ASSERT_EQ(setup(), 0);
+    job_ids_t j;
+    ASSERT_EQ(approve(&j, "sandbox", "marketing", 0), HD_APPLY_OK);
+    /* the post reached the channel, then the publisher died */
+    ASSERT_EQ(pub_jobs_run_due(s_db, &s_jobs, 8), 1);
+    const char *p[1] = {j.cid};
+    hd_db_cmd(s_db,
+              "UPDATE publish_job SET state = 'in_flight', post_id = NULL, url = NULL "
+              "WHERE content_id = $1",
+              1, p);
+    hd_db_cmd(s_db, "DELETE FROM outbox", 0, NULL);
+    int posts = fake_count(&s_fake.post_requests), lookups = fake_count(&s_fake.lookups);
+    /* a fresh runner reconciles at start, whatever the lease says */
+    pub_jobs_t fresh;
+    pub_jobs_init(&fresh, 8);
+    ASSERT(pub_jobs_idle(s_db, &fresh) >= 0);
+    ASSERT_EQ(fake_count(&s_fake.lookups), lookups + 1);
+    ASSERT_EQ(fake_count(&s_fake.post_requests), posts);
+    ASSERT_STR(job_col(j.cid, "state"), "done");
+    ASSERT(strstr(job_col(j.cid, "url"), "/@acme/") != NULL);
+    hd_envelope_t *ev = emitted(&j, "publish.succeeded");
+    ASSERT(ev != NULL);
+    hd_envelope_free(ev);
+}
+
+HD_TEST(in_flight_job_that_was_not_posted_is_retried_with_the_same_key) {
+    ASSERT_EQ(setup(), 0);
+    job_ids_t j;
+    ASSERT_EQ(approve(&j, "sandbox", "marketing", 0), HD_APPLY_OK);
+    crash_in_flight(j.cid); /* died before the channel saw anything */
+    int posts = fake_count(&s_fake.nposts);
+    /* a running runner leaves a job under a live lease alone */
+    ASSERT_EQ(pub_jobs_reconcile(s_db, &s_jobs, 0), 0);
+    ASSERT_STR(job_col(j.cid, "state"), "in_flight");
+    ASSERT_EQ(pub_jobs_reconcile(s_db, &s_jobs, 1), 1);
+    ASSERT_STR(job_col(j.cid, "state"), "pending");
+    ASSERT_EQ(pub_jobs_run_due(s_db, &s_jobs, 8), 1);
+    ASSERT_STR(job_col(j.cid, "state"), "done");
+    ASSERT_STR(job_col(j.cid, "attempts"), "2");
+    ASSERT_EQ(fake_count(&s_fake.nposts), posts + 1);
+    ASSERT_STR(s_fake.keys[s_fake.nposts - 1], j.cid);
+}
+
+HD_TEST(cleanup) {
+    s_fake.stop = 1;
+    if (s_fake.fd >= 0) {
+        pthread_join(s_fake.thread, NULL);
+        close(s_fake.fd);
+    }
+    hd_db_destroy(&s_db);
+    curl_global_cleanup();
+}
+
+HD_TEST_MAIN(HD_CASE(delivers_with_token_key_and_text),
+             HD_CASE(transient_failure_backs_off_then_succeeds), HD_CASE(retry_after_is_honoured),
+             HD_CASE(permanent_failure_is_reported_once), HD_CASE(attempts_run_out),
+             HD_CASE(no_answer_is_transient), HD_CASE(undeliverable_jobs_fail_permanently),
+             HD_CASE(scheduled_jobs_wait_for_their_time),
+             HD_CASE(in_flight_job_that_was_posted_is_recorded_not_reposted),
+             HD_CASE(in_flight_job_that_was_not_posted_is_retried_with_the_same_key),
+             HD_CASE(cleanup))
