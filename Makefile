@@ -28,5 +28,8 @@ up: build
 test: build-test
 	@ctest --test-dir $(TESTDIR) --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 
+bench-policy: deps
+	@bench/policy/run.sh
+
 clean:
 	rm -rf build

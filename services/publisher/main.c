@@ -22,6 +22,8 @@ static const hd_config_var_t s_vars[] = {
     {"HUDDLE_PUBLISHER_HTTP", "127.0.0.1:7640", "address of the /healthz and /metrics endpoint"},
     {"HUDDLE_PUBLISH_MAX_ATTEMPTS", "8",
      "attempts before a transient delivery failure becomes permanent"},
+    {"HUDDLE_PUBLISH_TIMEOUT_MS", "10000",
+     "longest wait for a channel's answer; beyond it the outcome is unknown and reconciled"},
     {NULL, NULL, NULL}};
 
 static const char *const s_types[] = {"content.approved"};
@@ -37,6 +39,7 @@ int main(int argc, char **argv) {
     int rc = 1;
     pub_jobs_t jobs;
     pub_jobs_init(&jobs, (int)hd_config_long("HUDDLE_PUBLISH_MAX_ATTEMPTS", 8));
+    jobs.timeout_ms = hd_config_long("HUDDLE_PUBLISH_TIMEOUT_MS", 10000);
     hd_bus_t *bus = NULL;
     hd_http_server_t *http = NULL;
     zcert_t *own = NULL;

@@ -227,7 +227,9 @@ def main():
     t0 = time.time()
     with System(f"fault_{args.seed}", heartbeat_ms=500, own_cluster=True) as s:
         s.env["SANDBOX_FAULT_RATE"] = "0.1"
-        s.env["SANDBOX_FAULT_TIMEOUT_MS"] = "12000"
+        # A hang outlasts the publisher's patience: the outcome is unknown.
+        s.env["SANDBOX_FAULT_TIMEOUT_MS"] = "1500"
+        s.env["HUDDLE_PUBLISH_TIMEOUT_MS"] = "1000"
         s.env["HUDDLE_LOG_LEVEL"] = "warn"
         s.start_all()
         s.kill("sandbox")

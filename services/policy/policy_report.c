@@ -1,0 +1,124 @@
+/*  policy_report: JSON, protobuf and marked-text forms of a result. */
+#include "policy_report.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static char *span_copy(const char *text, const hd_policy_finding_t *f) {
+    size_t n = f->end > f->start ? f->end - f->start : 0;
+    char *s = malloc(n + 1);
+    if (!s)
+        return NULL;
+    memcpy(s, text + f->start, n);
+    s[n] = 0;
+    return s;
+}
+
+json_t *hd_policy_findings_json(const hd_policy_result_t *res, const char *text) {
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < hd_policy_result_count(res); i++) {
+        const hd_policy_finding_t *f = hd_policy_result_finding(res, i);
+        char *m = span_copy(text, f);
+        /* json_stringn would refuse bytes that are not UTF-8: keep them
+           visible but valid. */
+        json_t *matched = m ? json_stringn(m, strlen(m)) : NULL;
+        if (!matched)
+            matched = json_string("");
+        free(m);
+        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:I}", "rule_id",
+                              f->rule_id, "kind", f->kind, "severity", f->severity, "action",
+                              f->action, "role", f->role, "message", f->message, "matched",
+                              matched, "start", (json_int_t)f->start, "end", (json_int_t)f->end);
+        if (!o || json_array_append_new(arr, o) < 0) {
+            json_decref(arr);
+            return NULL;
+        }
+    }
+    return arr;
+}
+
+int hd_policy_pb_fill(hd_policy_pb_t *pb, Huddle__V1__PolicyEvaluated *msg,
+                      const hd_policy_result_t *res, const char *text, int64_t version) {
+    memset(pb, 0, sizeof *pb);
+    size_t n = hd_policy_result_count(res), nr = hd_policy_result_nroles(res);
+    pb->items = calloc(n ? n : 1, sizeof *pb->items);
+    pb->ptrs = calloc(n ? n : 1, sizeof *pb->ptrs);
+    pb->matched = calloc(n ? n : 1, sizeof *pb->matched);
+    pb->roles = calloc(nr ? nr : 1, sizeof *pb->roles);
+    if (!pb->items || !pb->ptrs || !pb->matched || !pb->roles) {
+        hd_policy_pb_free(pb);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const hd_policy_finding_t *f = hd_policy_result_finding(res, i);
+        Huddle__V1__Finding *x = &pb->items[i];
+        huddle__v1__finding__init(x);
+        pb->matched[i] = span_copy(text, f);
+        if (!pb->matched[i]) {
+            hd_policy_pb_free(pb);
+            return -1;
+        }
+        pb->n = i + 1;
+        x->rule_id = (char *)f->rule_id;
+        x->kind = (char *)f->kind;
+        x->severity = (char *)f->severity;
+        x->action = (char *)f->action;
+        x->role = (char *)f->role;
+        x->message = (char *)f->message;
+        x->matched = pb->matched[i];
+        x->start = f->start;
+        x->end = f->end;
+        pb->ptrs[i] = x;
+    }
+    for (size_t i = 0; i < nr; i++)
+        pb->roles[i] = (char *)hd_policy_result_role(res, i);
+    pb->nroles = nr;
+    msg->verdict = (char *)hd_verdict_name(hd_policy_result_verdict(res));
+    msg->n_findings = n;
+    msg->findings = pb->ptrs;
+    msg->n_roles = nr;
+    msg->roles = pb->roles;
+    msg->policy_version = version;
+    return 0;
+}
+
+void hd_policy_pb_free(hd_policy_pb_t *pb) {
+    for (size_t i = 0; pb->matched && i < pb->n; i++)
+        free(pb->matched[i]);
+    free(pb->items), free(pb->ptrs), free(pb->matched), free(pb->roles);
+    memset(pb, 0, sizeof *pb);
+}
+
+void hd_policy_print_marked(FILE *out, const char *text, size_t len,
+                            const hd_policy_result_t *res, int color) {
+    size_t n = hd_policy_result_count(res);
+    for (size_t i = 0; i <= len; i++) {
+        /* closing marks first, so adjacent spans read [[a]]1[[b]]2 */
+        for (size_t k = 0; k < n; k++) {
+            const hd_policy_finding_t *f = hd_policy_result_finding(res, k);
+            if (f->end > f->start && f->end == i)
+                fprintf(out, "%s]]%zu", color ? "\033[0m" : "", k + 1);
+        }
+        for (size_t k = 0; k < n; k++) {
+            const hd_policy_finding_t *f = hd_policy_result_finding(res, k);
+            if (f->end > f->start && f->start == i)
+                fprintf(out, "[[%s", color ? "\033[4m" : "");
+        }
+        if (i < len)
+            fputc(text[i], out);
+    }
+    hd_verdict_t v = hd_policy_result_verdict(res);
+    fprintf(out, "\n\nverdict: %s", hd_verdict_name(v));
+    for (size_t i = 0; i < hd_policy_result_nroles(res); i++)
+        fprintf(out, "%s%s", i ? ", " : " (roles: ", hd_policy_result_role(res, i));
+    fprintf(out, "%s\n", hd_policy_result_nroles(res) ? ")" : "");
+    for (size_t k = 0; k < n; k++) {
+        const hd_policy_finding_t *f = hd_policy_result_finding(res, k);
+        fprintf(out, "  %zu. %s %s%s%s %s/%s", k + 1, f->action, f->role[0] ? "(" : "", f->role,
+                f->role[0] ? ")" : "", f->rule_id, f->kind);
+        if (f->end > f->start)
+            fprintf(out, " [%u,%u) \"%.*s\"", f->start, f->end, (int)(f->end - f->start),
+                    text + f->start);
+        fprintf(out, ": %s\n", f->message);
+    }
+}

@@ -1,0 +1,209 @@
+/*  policy_store: versions, verdicts and facts in PostgreSQL (see header). */
+#include "policy_store.h"
+
+#include "hd_envelope.h"
+#include "hd_id.h"
+#include "hd_outbox.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int hd_policy_store_active(hd_db_t *db, int64_t *version) {
+    PGresult *r = hd_db_exec(db, "SELECT version FROM policy_version WHERE active", 0, NULL);
+    if (!r)
+        return -1;
+    *version = PQntuples(r) ? atoll(PQgetvalue(r, 0, 0)) : 0;
+    PQclear(r);
+    return 0;
+}
+
+int hd_policy_store_source(hd_db_t *db, int64_t version, char **src, size_t *len) {
+    char v[32];
+    snprintf(v, sizeof v, "%lld", (long long)version);
+    const char *p[1] = {v};
+    PGresult *r = hd_db_exec(db, "SELECT source FROM policy_version WHERE version = $1", 1, p);
+    if (!r)
+        return -1;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return 1;
+    }
+    *len = (size_t)PQgetlength(r, 0, 0);
+    *src = malloc(*len + 1);
+    if (!*src) {
+        PQclear(r);
+        return -1;
+    }
+    memcpy(*src, PQgetvalue(r, 0, 0), *len + 1);
+    PQclear(r);
+    return 0;
+}
+
+static int db_fail(hd_db_t *db, char *err, size_t err_len) {
+    snprintf(err, err_len, "database: %s\n", hd_db_error(db));
+    hd_db_rollback(db);
+    return -1;
+}
+
+int hd_policy_store_apply(hd_db_t *db, const char *src, size_t len, const char *created_by,
+                          int64_t *version, int *unchanged, char *err, size_t err_len) {
+    *unchanged = 0;
+    hd_policy_t *pol = hd_policy_new(src, len, err, err_len);
+    if (!pol)
+        return 1;
+    hd_policy_destroy(&pol);
+    if (memchr(src, 0, len)) {
+        snprintf(err, err_len, "line 0: the policy contains a NUL byte\n");
+        return 1;
+    }
+    char *copy = strndup(src, len);
+    if (!copy)
+        abort();
+    /* One writer at a time: the next number and the active flag must agree. */
+    if (hd_db_begin(db) < 0 ||
+        hd_db_cmd(db, "LOCK TABLE policy_version IN SHARE ROW EXCLUSIVE MODE", 0, NULL) < 0) {
+        free(copy);
+        return db_fail(db, err, err_len);
+    }
+    const char *p1[1] = {copy};
+    PGresult *r = hd_db_exec(db, "SELECT version FROM policy_version WHERE active AND source = $1",
+                             1, p1);
+    if (!r) {
+        free(copy);
+        return db_fail(db, err, err_len);
+    }
+    if (PQntuples(r)) {
+        *version = atoll(PQgetvalue(r, 0, 0));
+        *unchanged = 1;
+        PQclear(r);
+        free(copy);
+        hd_db_rollback(db);
+        return 0;
+    }
+    PQclear(r);
+    const char *p2[2] = {copy, created_by ? created_by : ""};
+    if (hd_db_cmd(db, "UPDATE policy_version SET active = false WHERE active", 0, NULL) < 0 ||
+        !(r = hd_db_exec(db,
+                         "INSERT INTO policy_version (version, source, created_by, active) "
+                         "SELECT coalesce(max(version), 0) + 1, $1, $2, true FROM policy_version "
+                         "RETURNING version",
+                         2, p2))) {
+        free(copy);
+        return db_fail(db, err, err_len);
+    }
+    free(copy);
+    *version = atoll(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    Huddle__V1__PolicyActivated body = HUDDLE__V1__POLICY_ACTIVATED__INIT;
+    body.version = *version;
+    body.activated_by = (char *)(created_by ? created_by : "");
+    hd_envelope_t env = HUDDLE__V1__ENVELOPE__INIT;
+    env.body_case = HUDDLE__V1__ENVELOPE__BODY_POLICY_ACTIVATED;
+    env.policy_activated = &body;
+    env.actor = body.activated_by;
+    char idbuf[HD_ID_LEN];
+    hd_envelope_stamp(&env, idbuf, "policy", NULL, NULL);
+    if (hd_outbox_put(db, &env) < 0 || hd_db_commit(db) < 0)
+        return db_fail(db, err, err_len);
+    return 0;
+}
+
+int hd_policy_store_channel(hd_db_t *db, const char *channel, char *kind, size_t kind_len,
+                            long *max_length) {
+    kind[0] = 0;
+    *max_length = 0;
+    const char *p[1] = {channel ? channel : ""};
+    PGresult *r = hd_db_exec(db, "SELECT kind, max_length FROM channel WHERE id = $1", 1, p);
+    if (!r)
+        return -1;
+    if (PQntuples(r)) {
+        snprintf(kind, kind_len, "%s", PQgetvalue(r, 0, 0));
+        *max_length = atol(PQgetvalue(r, 0, 1));
+    }
+    PQclear(r);
+    return 0;
+}
+
+int hd_policy_store_author(hd_db_t *db, hd_policy_ctx_t *ctx, int64_t at_ms) {
+    char at[32];
+    snprintf(at, sizeof at, "%lld", (long long)at_ms);
+    const char *id = ctx->author_id && hd_id_valid(ctx->author_id) ? ctx->author_id : NULL;
+    const char *p[5] = {id, ctx->author_email ? ctx->author_email : "",
+                        ctx->channel ? ctx->channel : "", at,
+                        ctx->submitter_email ? ctx->submitter_email : ""};
+    /* One round trip: the person, their best certification for the channel,
+       and whether the submitter holds a delegation from them. */
+    PGresult *r = hd_db_exec(
+        db,
+        "WITH a AS (SELECT id, active FROM person WHERE ($1::uuid IS NOT NULL AND id = $1::uuid) "
+        "  OR ($1::uuid IS NULL AND lower(email) = lower($2)) LIMIT 1), "
+        "t AS (SELECT to_timestamp($4::bigint / 1000.0) AS at) "
+        "SELECT a.active, "
+        " (SELECT count(*) FROM certification c WHERE c.person_id = a.id "
+        "   AND (c.channel_id IS NULL OR c.channel_id = $3)), "
+        " (SELECT coalesce(max(extract(epoch FROM c.expires_at) * 1000), 0)::bigint * "
+        "   (CASE WHEN bool_or(c.expires_at IS NULL) THEN 0 ELSE 1 END) "
+        "   FROM certification c WHERE c.person_id = a.id "
+        "   AND (c.channel_id IS NULL OR c.channel_id = $3)), "
+        " EXISTS (SELECT 1 FROM delegation d JOIN person s ON s.id = d.delegate_id, t "
+        "   WHERE d.principal_id = a.id AND lower(s.email) = lower($5) "
+        "   AND (d.channel_id IS NULL OR d.channel_id = $3) AND d.valid_from <= t.at "
+        "   AND (d.valid_until IS NULL OR d.valid_until > t.at)) "
+        "FROM a",
+        5, p);
+    if (!r)
+        return -1;
+    ctx->author_facts = 1;
+    ctx->author_known = PQntuples(r) > 0;
+    if (ctx->author_known) {
+        ctx->author_active = PQgetvalue(r, 0, 0)[0] == 't';
+        ctx->author_certified = atol(PQgetvalue(r, 0, 1)) > 0;
+        ctx->cert_expires_ms = atoll(PQgetvalue(r, 0, 2));
+        ctx->delegated = PQgetvalue(r, 0, 3)[0] == 't';
+    }
+    PQclear(r);
+    return 0;
+}
+
+int hd_policy_store_crises(hd_db_t *db, hd_policy_crises_t *out) {
+    memset(out, 0, sizeof *out);
+    PGresult *r = hd_db_exec(db,
+                             "SELECT name, coalesce(department_id, ''), coalesce(channel_id, '') "
+                             "FROM crisis WHERE ended_at IS NULL ORDER BY started_at, id",
+                             0, NULL);
+    if (!r)
+        return -1;
+    int n = PQntuples(r);
+    out->items = calloc(n ? (size_t)n : 1, sizeof *out->items);
+    if (!out->items) {
+        PQclear(r);
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        out->items[i].name = PQgetvalue(r, i, 0);
+        out->items[i].department = PQgetvalue(r, i, 1);
+        out->items[i].channel = PQgetvalue(r, i, 2);
+    }
+    out->n = (size_t)n;
+    out->res = r;
+    return 0;
+}
+
+void hd_policy_crises_free(hd_policy_crises_t *c) {
+    free(c->items);
+    if (c->res)
+        PQclear(c->res);
+    memset(c, 0, sizeof *c);
+}
+
+int hd_policy_store_verdict(hd_db_t *db, const char *content_id, int64_t version,
+                            const char *verdict, const char *findings_json) {
+    char v[32];
+    snprintf(v, sizeof v, "%lld", (long long)version);
+    const char *p[4] = {content_id, v, verdict, findings_json};
+    return hd_db_cmd(db,
+                     "INSERT INTO policy_verdict (content_id, policy_version, verdict, findings) "
+                     "VALUES ($1, $2, $3, $4::jsonb) ON CONFLICT (content_id) DO NOTHING",
+                     4, p);
+}
