@@ -10,6 +10,7 @@
 
 struct hd_db {
     PGconn *conn;
+    long long last_used_ms; /* monotonic; an idle connection is probed */
     char *url;
     char error[512];
     char sqlstate[6];
@@ -67,7 +68,27 @@ void hd_db_destroy(hd_db_t **self_p) {
 
 PGconn *hd_db_conn(hd_db_t *self) { return self->conn; }
 
+static long long mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A connection idle for a while may have lost its server (a restart) without
+   libpq knowing yet: probe it with an empty query so that the caller's real
+   statement does not fail for that reason. */
+static void probe_if_idle(hd_db_t *self) {
+    long long now = mono_ms();
+    if (now - self->last_used_ms < 1000 || PQtransactionStatus(self->conn) != PQTRANS_IDLE)
+        return;
+    PGresult *r = PQexec(self->conn, "");
+    PQclear(r);
+    self->last_used_ms = now;
+}
+
 int hd_db_ensure(hd_db_t *self) {
+    if (self->conn && PQstatus(self->conn) == CONNECTION_OK)
+        probe_if_idle(self);
     if (self->conn && PQstatus(self->conn) == CONNECTION_OK)
         return 0;
     if (self->conn)
@@ -95,6 +116,7 @@ PGresult *hd_db_execv(hd_db_t *self, const char *sql, int n, const char *const *
                       const int *lengths, const int *formats, int result_format) {
     self->error[0] = 0;
     self->sqlstate[0] = 0;
+    self->last_used_ms = mono_ms();
     PGresult *r = PQexecParams(self->conn, sql, n, NULL, params, lengths, formats,
                                result_format);
     ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
