@@ -28,6 +28,15 @@ up: build
 test: build-test
 	@ctest --test-dir $(TESTDIR) --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 
+# The full fault run: 20,000 items under crashes (tests/fault/fault.py --help).
+FAULT_ARGS ?= --items 20000
+fault: build
+	@HUDDLE_BIN_DIR=$(RELDIR) HUDDLE_SOURCE_DIR=$(CURDIR) python3 tests/fault/fault.py $(FAULT_ARGS)
+
+# Throughput, latency and memory against this machine's own limits.
+bench: build
+	@HUDDLE_BIN_DIR=$(RELDIR) BENCH_NO_BUILD=1 scripts/bench.sh
+
 bench-policy: deps
 	@bench/policy/run.sh
 

@@ -257,7 +257,7 @@ HD_TEST(limits_channel_counting) {
     hd_policy_ctx_t m = {.channel = "sandbox", .channel_kind = "mastodon",
                          .channel_max_length = 500};
     /* 480 characters + a 60-byte URL counting 23 = 504 > 500 */
-    char text[1024];
+    char text[4096];
     snprintf(text, sizeof text, "%s https://example.com/%s", repeat('a', 480, ""),
              "0123456789012345678901234567890123456789");
     ASSERT(eval_ctx(text, &m) == 0);

@@ -1,0 +1,590 @@
+"""huddle's benchmark (`make bench`, started by scripts/bench.sh).
+
+One run, one machine: a private PostgreSQL with durable commits, every
+service as a real release-built process, and in the same run the limits that
+PostgreSQL and ZeroMQ set on this machine. Phases:
+
+  1. throughput  ITEMS items (or E2E_SECONDS of submitting) through ingest (64 keep-alive HTTP clients and a
+                 ZeroMQ client at once) for `marketing`, whose chain approves
+                 a passing item automatically (approval_step role 'auto');
+                 items/s from submit to stored on the sandbox channel.
+  2. latency     half that rate, open loop, for LAT_SECONDS: submit ->
+                 published (the sandbox's created_at) p50 / p99, and where
+                 the time goes, stage by stage, from event_log.
+  3. hub fetch   one consumer reads the whole event_log from seq 0 through
+                 the hub (bench-fetch), alternating with a raw CURVE
+                 DEALER/ROUTER pair with the same request / reply sizes
+                 (bench-zmqraw); best of 5 rounds each.
+  4. ingest      64 connections as fast as they go for ACK_SECONDS:
+                 durable acknowledgements/s.
+  5. RSS         VmHWM of every service; then the services stop.
+  6. db limit    pgbench replaying the statements one item causes
+                 (bench/pgbench/item.sql), same concurrency, durable commits;
+                 beside it ingest's step alone (ingest.sql) with 1 and CONNS
+                 clients, and both again with the outbox NOTIFY trigger off.
+
+Everything a run measured is kept under RESULTS (items.tsv files, the
+pg_stat_statements snapshot, CPU per process, the service logs on failure).
+The last four lines are the figures. Settings (environment):
+  BENCH_CONNS=64 BENCH_ITEMS=20000 BENCH_ZMQ_ITEMS=4000 BENCH_E2E_SECONDS=30
+  BENCH_LAT_SECONDS=15
+  BENCH_ACK_SECONDS=10 BENCH_PGBENCH_SECONDS=20 BENCH_RESULTS=dir
+"""
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from datetime import datetime
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "e2e"))
+from huddle_system import SERVICES, System  # noqa: E402
+
+CONNS = int(os.environ.get("BENCH_CONNS", "64"))
+ITEMS = int(os.environ.get("BENCH_ITEMS", "20000"))
+ZMQ_ITEMS = int(os.environ.get("BENCH_ZMQ_ITEMS", "4000"))
+E2E_SECONDS = float(os.environ.get("BENCH_E2E_SECONDS", "30"))  # submission stops at either
+LAT_SECONDS = float(os.environ.get("BENCH_LAT_SECONDS", "15"))
+ACK_SECONDS = float(os.environ.get("BENCH_ACK_SECONDS", "10"))
+PGBENCH_SECONDS = int(os.environ.get("BENCH_PGBENCH_SECONDS", "20"))
+STALL_SECONDS = 30  # no item published for this long: stop waiting
+DRAIN_SECONDS = float(os.environ.get("BENCH_DRAIN_SECONDS", "120"))  # nor longer than this
+DEPT_PEOPLE = ["maya@example.org", "carl@example.org"]  # marketing
+PG_OPTIONS = ("-c fsync=on -c synchronous_commit=on -c full_page_writes=on "
+              "-c shared_preload_libraries=pg_stat_statements "
+              "-c pg_stat_statements.track=all -c track_io_timing=on")
+
+
+def pg_tool(name):
+    """A PostgreSQL program, newest server version first (as scripts/pg.sh)."""
+    for v in ("17", "16", "15"):
+        path = f"/usr/lib/postgresql/{v}/bin/{name}"
+        if os.access(path, os.X_OK):
+            return path
+    return name
+
+
+def log(msg):
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def machine_cpu():
+    """CPU seconds the whole machine spent busy, and its number of CPUs."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    idle = fields[3] + fields[4]
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK"), os.cpu_count()
+
+
+class CpuTracker(threading.Thread):
+    """CPU seconds used during a phase by this run's processes, by name: the
+    services, this cluster's PostgreSQL processes (the postmaster and its
+    children) and the tools this script started (bench-*, pgbench, psql).
+    /proc is read every 0.2 s so that processes which end during the phase
+    (pgbench's backends) are counted up to their last reading."""
+
+    def __init__(self, system):
+        super().__init__(daemon=True)
+        self.services = {p.pid: name for name, p in system.procs.items()}
+        with open(os.path.join(system.pg_dir, "data", "postmaster.pid")) as f:
+            self.postmaster = int(f.readline())
+        self.first, self.last, self.names = {}, {}, {}
+        self.stop_flag = threading.Event()
+        self.tick = os.sysconf("SC_CLK_TCK")
+        self.initial = True  # what runs now counts from its current figure
+        self.scan()
+        self.initial = False
+
+    def classify(self, pid, comm, ppid):
+        if pid in self.services:
+            return self.services[pid]
+        if pid == self.postmaster or ppid == self.postmaster:
+            return "postgres"
+        if ppid == os.getpid():
+            return comm
+        return None
+
+    def scan(self):
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    raw = f.read()
+            except OSError:
+                continue
+            comm = raw[raw.index("(") + 1:raw.rindex(")")]
+            fields = raw[raw.rindex(")") + 2:].split()
+            key = (int(pid), fields[19])  # pid + start time: a reused pid is another process
+            name = self.names.get(key) or self.classify(int(pid), comm, int(fields[1]))
+            if not name:
+                continue
+            secs = (int(fields[11]) + int(fields[12])) / self.tick
+            self.names[key] = name
+            self.first.setdefault(key, secs if self.initial else 0.0)
+            self.last[key] = secs
+
+    def run(self):
+        while not self.stop_flag.wait(0.2):
+            self.scan()
+
+    def finish(self):
+        self.stop_flag.set()
+        self.join()
+        self.scan()
+        out = {}
+        for key, secs in self.last.items():
+            name = self.names[key]
+            out[name] = out.get(name, 0.0) + secs - self.first[key]
+        return out
+
+
+class WaitSampler(threading.Thread):
+    """What PostgreSQL's busy backends are doing, sampled every 100 ms
+    through one psql session: (wait event, statement) -> samples."""
+    QUERY = ("SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU'), "
+             "left(regexp_replace(query, '\\s+', ' ', 'g'), 48) FROM pg_stat_activity "
+             "WHERE datname = current_database() AND state = 'active' "
+             "AND pid <> pg_backend_pid();")
+
+    def __init__(self, url):
+        super().__init__(daemon=True)
+        self.counts, self.samples = {}, 0
+        self.stop_flag = threading.Event()
+        self.psql = subprocess.Popen(["psql", url, "-Atq", "-F", "|"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True, bufsize=1)
+
+    def run(self):
+        while not self.stop_flag.is_set():
+            self.psql.stdin.write(self.QUERY + "\nSELECT '--end--';\n")
+            for line in self.psql.stdout:
+                line = line.rstrip("\n")
+                if line == "--end--":
+                    break
+                self.counts[line] = self.counts.get(line, 0) + 1
+            self.samples += 1
+            time.sleep(0.1)
+
+    def finish(self):
+        self.stop_flag.set()
+        self.join()
+        self.psql.stdin.close()
+        self.psql.wait()
+        return self.counts, self.samples
+
+
+class Bench:
+    def __init__(self, s, results):
+        self.s = s
+        self.results = results
+        self.bin = s.bin
+        self.figures = {}
+
+    # ---------- helpers ----------
+    def tool(self, name, *args, **kw):
+        return subprocess.Popen([os.path.join(self.bin, name), *map(str, args)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env=self.s.env, **kw)
+
+    def finish(self, proc, what):
+        out, err = proc.communicate()
+        if proc.returncode != 0 or not out.strip():
+            raise RuntimeError(f"{what} failed ({proc.returncode}): {err[-2000:]}")
+        if err.strip():
+            with open(os.path.join(self.results, f"{what}.stderr"), "a") as f:
+                f.write(err)
+        return json.loads(out.strip().splitlines()[-1])
+
+    def sandbox_count(self):
+        url = f"http://127.0.0.1:{self.s.ports['sandbox']}/metrics"
+        with urllib.request.urlopen(url, timeout=10) as r:
+            m = re.search(r"^huddle_sandbox_statuses (\d+)", r.read().decode(), re.M)
+        return int(m.group(1)) if m else 0
+
+    def published_at(self):
+        """content id -> time the sandbox stored its post (s since epoch).
+        The publisher sends the content id as the post's Idempotency-Key."""
+        out = {}
+        for st in self.s.sandbox("/api/v1/statuses"):
+            key = st.get("idempotency_key")
+            if key:
+                t = datetime.strptime(st["created_at"], "%Y-%m-%dT%H:%M:%S.%fZ")
+                out[key] = (t - datetime(1970, 1, 1)).total_seconds()
+        return out
+
+    def wait_published(self, target, what):
+        """Waits until the sandbox holds `target` posts, or nothing moves for
+        STALL_SECONDS. Returns the count reached."""
+        last, moved, give_up = -1, time.time(), time.time() + DRAIN_SECONDS
+        while True:
+            n = self.sandbox_count()
+            if n >= target:
+                return n
+            if time.time() > give_up:
+                log(f"{what}: {n} of {target} posts after {DRAIN_SECONDS:.0f}s; going on")
+                return n
+            if n != last:
+                last, moved = n, time.time()
+            elif time.time() - moved > STALL_SECONDS:
+                log(f"{what}: stalled at {n} of {target} posts")
+                return n
+            time.sleep(0.5)
+
+    def cpu_start(self):
+        tracker = CpuTracker(self.s)
+        tracker.start()
+        return tracker, machine_cpu()[0], time.time()
+
+    def cpu_report(self, start, phase):
+        tracker, busy0, t0 = start
+        rows = sorted(((v, k) for k, v in tracker.finish().items()), reverse=True)
+        busy1, ncpu = machine_cpu()
+        seconds = time.time() - t0
+        ours = sum(v for v, _ in rows)
+        other = max(busy1 - busy0 - ours, 0.0)
+        rows.append((other, "OTHER (not this run's)"))
+        text = ", ".join(f"{k} {v / seconds * 100:.0f}%" for v, k in rows if v > 0.05)
+        log(f"{phase}: CPU in % of one core over {seconds:.1f}s ({ncpu} cores): {text}")
+        if other / seconds > 0.2:
+            log(f"{phase}: WARNING: other processes used {other / seconds * 100:.0f}% of a "
+                "core: this machine is not quiet, figures are lower than it can do")
+        with open(os.path.join(self.results, "cpu.txt"), "a") as f:
+            f.write(f"{phase} ({seconds:.1f}s): {text}\n")
+
+    def waits(self, sampler, phase, top=10):
+        counts, samples = sampler.finish()
+        rows = sorted(counts.items(), key=lambda kv: -kv[1])
+        with open(os.path.join(self.results, "waits.txt"), "a") as f:
+            f.write(f"{phase}: {samples} samples of active backends (wait event | statement)\n")
+            for k, v in rows:
+                f.write(f"  {v / max(samples, 1):6.2f}  {k}\n")
+        log(f"{phase}: busy PostgreSQL backends, mean over {samples} samples "
+            "(wait event | statement):")
+        for k, v in rows[:top]:
+            log(f"  {v / max(samples, 1):5.2f}  {k}")
+
+    def pg_counters(self):
+        row = self.s.psql("SELECT xact_commit, (SELECT wal_sync FROM pg_stat_wal), "
+                          "(SELECT wal_bytes FROM pg_stat_wal) FROM pg_stat_database "
+                          "WHERE datname = current_database()")
+        return [float(x) for x in row.split("|")]
+
+    def tokens(self):
+        return [self.s.token(p) for p in DEPT_PEOPLE]
+
+    def loadgen_http(self, tag, **opts):
+        args = ["--http", f"127.0.0.1:{self.s.ports['api']}", "--conns", CONNS,
+                "--key-prefix", f"{tag}-{os.getpid()}",
+                "--out", os.path.join(self.results, f"{tag}.tsv")]
+        for t in self.tokens():
+            args += ["--token", t]
+        for k, v in opts.items():
+            args += [f"--{k.replace('_', '-')}", v]
+        return self.tool("bench-loadgen", *args)
+
+    def loadgen_zmq(self, tag, **opts):
+        args = ["--zmq", self.s.env["HUDDLE_INGEST_BIND"], "--author", DEPT_PEOPLE[0],
+                "--keys", self.s.env["HUDDLE_KEYS_DIR"], "--window", CONNS,
+                "--key-prefix", f"{tag}-{os.getpid()}",
+                "--out", os.path.join(self.results, f"{tag}.tsv")]
+        for k, v in opts.items():
+            args += [f"--{k.replace('_', '-')}", v]
+        return self.tool("bench-loadgen", *args)
+
+    def items(self, tag):
+        """(content id, submit time in s) of the acknowledged items of a run."""
+        out = []
+        with open(os.path.join(self.results, f"{tag}.tsv")) as f:
+            for line in f:
+                _, cid, t_sub, _, status = line.rstrip("\n").split("\t")
+                if status in ("200", "201"):
+                    out.append((cid, int(t_sub) / 1e6))
+        return out
+
+    # ---------- phases ----------
+    def setup(self):
+        s = self.s
+        s.psql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        # The feature under load: marketing's chain approves a passing item
+        # without a person (services/workflow/chain.h). Its own row replaces
+        # the default chain (coach) for marketing.
+        s.psql("INSERT INTO approval_step (department_id, role, same_department) "
+               "VALUES ('marketing', 'auto', false) ON CONFLICT DO NOTHING")
+        s.start_all()
+        log(f"system up: {', '.join(f'{k} pid {p.pid}' for k, p in s.procs.items())}")
+
+    def warmup(self):
+        """A few items through the whole path: proves auto-approval works
+        and warms every connection before anything is timed."""
+        base = self.sandbox_count()
+        r = self.finish(self.loadgen_http("warmup", count=200), "loadgen-warmup")
+        if r["acked"] != 200:
+            raise RuntimeError(f"warm-up: ingest acknowledged {r['acked']} of 200: {r}")
+        n = self.wait_published(base + 200, "warm-up")
+        if n < base + 200:
+            cid = self.items("warmup")[0][0]
+            raise RuntimeError(f"warm-up: only {n - base} of 200 items published; "
+                               f"first item: {self.s.item(cid)}")
+        log("warm-up: 200 items published")
+
+    def throughput(self):
+        base = self.sandbox_count()
+        self.s.psql("SELECT pg_stat_statements_reset()")
+        pg0, cpu0, t0 = self.pg_counters(), self.cpu_start(), time.time()
+        seq0 = int(self.s.psql("SELECT coalesce(max(seq), 0) FROM event_log"))
+        sampler = WaitSampler(self.s.db_url)
+        sampler.start()
+        http = self.loadgen_http("e2e-http", count=ITEMS - ZMQ_ITEMS, duration=E2E_SECONDS)
+        zmq = self.loadgen_zmq("e2e-zmq", count=ZMQ_ITEMS, duration=E2E_SECONDS)
+        rh = self.finish(http, "loadgen-e2e-http")
+        rz = self.finish(zmq, "loadgen-e2e-zmq")
+        acked = rh["acked"] + rz["acked"]
+        log(f"throughput: ingest acknowledged {acked} items "
+            f"(HTTP {rh['acks_per_s']:.0f}/s, ZeroMQ {rz['acks_per_s']:.0f}/s)")
+        self.wait_published(base + acked, "throughput")
+        self.cpu_report(cpu0, "throughput")
+        self.waits(sampler, "throughput")
+        pg1 = self.pg_counters()
+        self.batches(seq0)
+        items = self.items("e2e-http") + self.items("e2e-zmq")
+        pub = self.published_at()
+        done = sorted(pub[c] for c, _ in items if c in pub)
+        first = min(t for _, t in items)
+        if len(done) < 10:
+            raise RuntimeError(f"throughput: only {len(done)} items published")
+        lo, hi = int(len(done) * 0.1), int(len(done) * 0.9) - 1
+        sustained = (hi - lo) / (done[hi] - done[lo]) if done[hi] > done[lo] else 0
+        overall = len(done) / (done[-1] - first)
+        log(f"throughput: {len(done)} of {len(items)} published; sustained (10-90%) "
+            f"{sustained:.0f} items/s, overall {overall:.0f} items/s")
+        commits, syncs, wal = [(b - a) / max(len(done), 1) for a, b in zip(pg0, pg1)]
+        log(f"throughput: per item {commits:.2f} commits, {syncs:.2f} WAL fsyncs, "
+            f"{wal:.0f} WAL bytes")
+        self.statements(len(done))
+        self.figures.update(e2e=sustained, e2e_overall=overall, zmq_acks=rz["acks_per_s"],
+                            e2e_missing=len(items) - len(done),
+                            commits_per_item=commits, syncs_per_item=syncs)
+
+    def statements(self, nitems):
+        """Keeps what PostgreSQL ran per item (for bench/pgbench/item.sql)."""
+        rows = self.s.psql(
+            "SELECT calls, round(total_exec_time::numeric, 1), rows, "
+            "regexp_replace(query, '\\s+', ' ', 'g') FROM pg_stat_statements "
+            "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+            "ORDER BY total_exec_time DESC")
+        path = os.path.join(self.results, "statements.tsv")
+        with open(path, "w") as f:
+            f.write("calls_per_item\ttotal_ms\trows\tquery\n")
+            for line in rows.splitlines():
+                calls, total, nrows, query = line.split("|", 3)
+                f.write(f"{int(calls) / nitems:.3f}\t{total}\t{nrows}\t{query}\n")
+        log(f"throughput: statements per item in {path}")
+        for line in rows.splitlines()[:12]:
+            calls, total, _, query = line.split("|", 3)
+            log(f"  {int(calls) / nitems:6.2f}/item {float(total):9.0f} ms  {query[:110]}")
+
+    def batches(self, seq0):
+        """How much each stage batches: events per sequencer transaction
+        (rows of one move share its sequenced_at) and events per consumer
+        transaction (cursor updates)."""
+        row = self.s.psql(f"SELECT count(*), count(DISTINCT sequenced_at) FROM event_log "
+                          f"WHERE seq > {seq0}")
+        events, moves = (int(x) for x in row.split("|"))
+        log(f"throughput: sequencer moved {events} events in {moves} transactions "
+            f"({events / max(moves, 1):.1f} per transaction)")
+        self.figures["seq_batch"] = events / max(moves, 1)
+
+    def latency(self):
+        rate = max(round(self.figures["e2e"] / 2), 10)
+        base = self.sandbox_count()
+        cpu0 = self.cpu_start()
+        r = self.finish(self.loadgen_http("latency", rate=rate, duration=LAT_SECONDS),
+                        "loadgen-latency")
+        self.wait_published(base + r["acked"], "latency")
+        self.cpu_report(cpu0, "latency")
+        items = self.items("latency")
+        pub = self.published_at()
+        lat = sorted((pub[c] - t) * 1000 for c, t in items if c in pub)
+        missing = len(items) - len(lat)
+        if not lat:
+            raise RuntimeError("latency: nothing published")
+        pct = lambda p: lat[min(len(lat) - 1, int(p * (len(lat) - 1) + 0.5))]  # noqa: E731
+        log(f"latency: {len(items)} items at {rate}/s: submit->published p50 {pct(0.5):.1f} ms, "
+            f"p99 {pct(0.99):.1f} ms, max {lat[-1]:.1f} ms, {missing} not published; "
+            f"ack p50 {r['ack_p50_ms']:.1f} ms p99 {r['ack_p99_ms']:.1f} ms")
+        self.figures.update(rate=rate, p50=pct(0.5), p99=pct(0.99),
+                            lat_missing=missing)
+        self.stages([c for c, _ in items])
+
+    def stages(self, ids):
+        """Where the time goes, per event type of the latency run: from the
+        outbox row's commit-time stamp (created_at, the producing transaction's
+        start) to the sequencer's sequenced_at, and from each event's
+        sequencing to the next event's creation (a consumer's turn)."""
+        self.s.psql("DROP TABLE IF EXISTS bench_ids; CREATE TABLE bench_ids (id uuid PRIMARY KEY)")
+        path = os.path.join(self.results, "latency-ids.txt")
+        with open(path, "w") as f:
+            f.write("\n".join(ids) + "\n")
+        subprocess.run(["psql", self.s.db_url, "-q", "-c",
+                        f"\\copy bench_ids FROM '{path}'"], check=True)
+        rows = self.s.psql(
+            "SELECT e.type, "
+            "percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM e.sequenced_at - e.created_at)), "
+            "percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM e.sequenced_at - e.created_at)), "
+            "percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM e.created_at - c.created_at)), "
+            "percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM e.created_at - c.created_at)), "
+            "count(*) "
+            "FROM event_log e JOIN bench_ids b ON b.id = e.correlation_id "
+            "JOIN content c ON c.id = e.correlation_id GROUP BY e.type "
+            "ORDER BY 4")
+        log("latency: per event (ms): created->sequenced p50/p99 | "
+            "content.created_at->event created p50/p99")
+        with open(os.path.join(self.results, "stages.txt"), "w") as f:
+            for line in rows.splitlines():
+                t, a, b, c, d, n = line.split("|")
+                text = (f"  {t:22s} {float(a)*1000:7.1f} {float(b)*1000:7.1f} | "
+                        f"{float(c)*1000:7.1f} {float(d)*1000:7.1f}  (n={n})")
+                log(text)
+                f.write(text + "\n")
+
+    def hub_fetch(self, rounds=5):
+        """Reads the whole log through the hub as a fresh consumer from seq 0,
+        then replays the same request / reply sizes over raw ZeroMQ, in
+        alternating rounds so that both see the same machine; each figure is
+        the best round (a shared machine only ever makes a round slower)."""
+        head = self.s.psql("SELECT coalesce(max(seq), 0) FROM event_log")
+        cpu0 = self.cpu_start()
+        hub, raw, shape = [], [], None
+        for _ in range(rounds):
+            runs = []
+            while sum(x["seconds"] for x in runs) < 0.6 and len(runs) < 20:
+                runs.append(self.finish(self.tool(
+                    "bench-fetch", "--hub", self.s.env["HUDDLE_HUB_ENDPOINT"],
+                    "--keys", self.s.env["HUDDLE_KEYS_DIR"], "--until", head), "bench-fetch"))
+            events = sum(x["events"] for x in runs)
+            hub.append(events / sum(x["seconds"] for x in runs))
+            shape = shape or dict(runs[0], avg_batch=events / sum(x["batches"] for x in runs))
+            z = self.finish(self.tool("bench-zmqraw", "--reply-bytes",
+                                      int(shape["avg_reply_bytes"]), "--events-per-reply",
+                                      shape["avg_batch"], "--request-bytes",
+                                      shape["request_bytes"], "--duration", 1), "bench-zmqraw")
+            raw.append(z["events_per_s"])
+        self.cpu_report(cpu0, "hub fetch")
+        log(f"hub fetch: seq 1..{head}, {shape['avg_batch']:.0f} events "
+            f"({shape['avg_reply_bytes']:.0f} bytes) per reply; events/s per round: "
+            + ", ".join(f"{x:.0f}" for x in hub))
+        log(f"zmq raw (CURVE DEALER/ROUTER, same sizes): events/s per round: "
+            + ", ".join(f"{x:.0f}" for x in raw))
+        self.figures.update(hub=max(hub), zmq=max(raw), hub_rounds=hub, zmq_rounds=raw)
+
+    def ingest_acks(self):
+        cpu0 = self.cpu_start()
+        sampler = WaitSampler(self.s.db_url)
+        sampler.start()
+        r = self.finish(self.loadgen_http("acks", duration=ACK_SECONDS), "loadgen-acks")
+        self.cpu_report(cpu0, "ingest acks")
+        self.waits(sampler, "ingest acks")
+        log(f"ingest: {r['acked']} acknowledged in {r['seconds']:.1f} s = "
+            f"{r['acks_per_s']:.0f}/s over {CONNS} connections; ack p50 "
+            f"{r['ack_p50_ms']:.1f} ms p99 {r['ack_p99_ms']:.1f} ms; "
+            f"{r['refused']} refused, {r['lost']} lost")
+        self.figures["acks"] = r["acks_per_s"]
+
+    def rss(self):
+        peak = {}
+        for name, p in self.s.procs.items():
+            with open(f"/proc/{p.pid}/status") as f:
+                m = re.search(r"^VmHWM:\s+(\d+) kB", f.read(), re.M)
+            peak[name] = int(m.group(1)) / 1024
+        log("peak RSS (MB): " + ", ".join(f"{k} {v:.1f}" for k, v in sorted(peak.items())))
+        self.figures["rss"] = peak
+        for name in list(self.s.procs):
+            self.s.stop(name)
+
+    def pgbench(self, script, clients, seconds, tag):
+        path = os.path.join(HERE, "pgbench", script)
+        maya = self.s.psql("SELECT id FROM person WHERE email = 'maya@example.org'")
+        out = subprocess.run(
+            [pg_tool("pgbench"), "-n", "-r", "-M", "extended", "-c", str(clients),
+             "-j", str(min(clients, 2)), "-T", str(seconds), "-f", path,
+             "-D", f"maya={maya}", "-D", f"token={self.s.token(DEPT_PEOPLE[0])}",
+             self.s.db_url], capture_output=True, text=True)
+        with open(os.path.join(self.results, f"pgbench-{tag}.txt"), "w") as f:
+            f.write(out.stdout + out.stderr)
+        m = re.search(r"tps = ([\d.]+) \(without initial", out.stdout)
+        if out.returncode != 0 or not m:
+            raise RuntimeError(f"pgbench {tag} failed: {out.stderr[-2000:]}")
+        return float(m.group(1))
+
+    def db_limit(self):
+        """pgbench replaying one item's statements (bench/pgbench/item.sql)
+        with CONNS clients: the database's limit. Beside it, ingest's own
+        step (ingest.sql) with 1 client (ingest today) and with CONNS, and
+        all of it again with the outbox NOTIFY trigger off: what one
+        connection and the wake-up hint cost at commit."""
+        self.s.psql("CREATE SEQUENCE IF NOT EXISTS bench_event_seq START 1000000000")
+        self.s.psql("INSERT INTO consumer_cursor (consumer) SELECT 'bench-' || s || '-' || c "
+                    "FROM unnest(ARRAY['policy', 'workflow', 'metrics', 'publisher']) s, "
+                    f"generate_series(0, {CONNS - 1}) c ON CONFLICT DO NOTHING")
+        self.s.psql("CHECKPOINT")
+        short = max(PGBENCH_SECONDS // 3, 3)
+        runs = {}
+        for notify in ("on", "off"):
+            if notify == "off":
+                self.s.psql("ALTER TABLE outbox DISABLE TRIGGER outbox_notify")
+            cpu0 = self.cpu_start()
+            runs[("item", CONNS, notify)] = self.pgbench("item.sql", CONNS, PGBENCH_SECONDS,
+                                                         f"item-c{CONNS}-notify-{notify}")
+            self.cpu_report(cpu0, f"db limit (NOTIFY {notify})")
+            for c in (1, CONNS):
+                runs[("ingest", c, notify)] = self.pgbench("ingest.sql", c, short,
+                                                           f"ingest-c{c}-notify-{notify}")
+        self.s.psql("ALTER TABLE outbox ENABLE TRIGGER outbox_notify")
+        log("db limit (pgbench, durable commits): items/s       NOTIFY trigger on |  off")
+        for (script, c) in [("item", CONNS), ("ingest", 1), ("ingest", CONNS)]:
+            log(f"  {script + '.sql':12s} {c:3d} clients            "
+                f"{runs[(script, c, 'on')]:8.0f} | {runs[(script, c, 'off')]:5.0f}")
+        self.figures["db"] = runs[("item", CONNS, "on")]
+        self.figures["pgbench"] = {f"{a}-c{b}-notify-{n}": v for (a, b, n), v in runs.items()}
+
+    def print_figures(self):
+        f = self.figures
+        print()
+        print(f"e2e items/s={f['e2e']:.0f} p50_ms={f['p50']:.1f} p99_ms={f['p99']:.1f} "
+              f"db_limit_items/s={f['db']:.0f} db_ratio={f['e2e'] / f['db']:.2f}")
+        print(f"hub events/s={f['hub']:.0f} zmq_limit/s={f['zmq']:.0f} "
+              f"zmq_ratio={f['hub'] / f['zmq']:.2f}")
+        print(f"ingest acks/s={f['acks']:.0f}")
+        print(f"rss_max_mb={max(f['rss'].values()):.1f}")
+        with open(os.path.join(self.results, "figures.json"), "w") as out:
+            json.dump(f, out, indent=1)
+
+
+def main():
+    results = os.environ.get("BENCH_RESULTS") or os.path.join(
+        os.environ["HUDDLE_BIN_DIR"], "bench-results", time.strftime("%Y%m%d-%H%M%S"))
+    os.makedirs(results, exist_ok=True)
+    log(f"results in {results}")
+    os.environ["HUDDLE_FAULT_PG_OPTIONS"] = PG_OPTIONS  # System's own-cluster options
+    os.environ.setdefault("HUDDLE_LOG_LEVEL", "info")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    with System("bench", heartbeat_ms=1000, own_cluster=True) as s:
+        b = Bench(s, results)
+        b.setup()
+        b.warmup()
+        b.throughput()
+        b.latency()
+        b.hub_fetch()
+        b.ingest_acks()
+        b.rss()
+        b.db_limit()
+        b.print_figures()
+
+
+if __name__ == "__main__":
+    main()

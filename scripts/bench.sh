@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# `make bench`: huddle's benchmarks (bench/run.py says what is measured).
+# Builds the release binaries (no sanitizers) unless BENCH_NO_BUILD=1, then
+# runs every phase against a private PostgreSQL with durable commits and
+# every service, and prints the figures last. The cluster, the services and
+# the tools are started and stopped by PID; nothing else is touched.
+# Settings: HUDDLE_BIN_DIR (default build/release), BENCH_* (bench/run.py).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+bin=${HUDDLE_BIN_DIR:-build/release}
+
+if [ "${BENCH_NO_BUILD:-0}" != 1 ]; then
+    cmake -S . -B "$bin" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHD_SANITIZE=OFF >/dev/null
+    cmake --build "$bin" -j "$(nproc)" --target huddle-hub huddle-ingest huddle-policy \
+        huddle-workflow huddle-publisher huddle-metrics huddle-sandbox huddle-migrate \
+        bench-loadgen bench-fetch bench-zmqraw
+fi
+bin=$(realpath "$bin")
+for b in huddle-hub huddle-ingest huddle-policy huddle-workflow huddle-publisher \
+         huddle-metrics huddle-sandbox huddle-migrate bench-loadgen bench-fetch bench-zmqraw; do
+    [ -x "$bin/$b" ] || { echo "bench: $bin/$b missing; run 'make build'" >&2; exit 1; }
+done
+if grep -q 'HD_SANITIZE:BOOL=ON' "$bin/CMakeCache.txt" 2>/dev/null; then
+    echo "bench: $bin is a sanitizer build; benchmarks need a release build" >&2
+    exit 1
+fi
+command -v psql >/dev/null || { echo "bench: psql missing; run scripts/deps.sh" >&2; exit 1; }
+
+HUDDLE_BIN_DIR="$bin" HUDDLE_SOURCE_DIR="$root" exec python3 "$root/bench/run.py"
