@@ -1,0 +1,186 @@
+/*  hd_consumer: fetch by cursor, apply a batch in one transaction (DESIGN.md,
+    bus invariant 4). The cursor is advanced with a compare-and-set in the
+    same transaction as the effects, so a crash anywhere either loses the
+    whole batch (it is fetched again) or keeps all of it; and whenever the
+    outcome of a transaction is unknown (a failed COMMIT, a lost connection)
+    the stored cursor is read back: it tells which happened. */
+#include "hd_consumer.h"
+
+#include "hd_deadletter.h"
+#include "hd_id.h"
+#include "hd_log.h"
+#include "hd_signal.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RETRY_MIN_MS 100
+#define RETRY_MAX_MS 5000
+#define CURSOR_READ_TIMEOUT_MS 30000
+
+enum { BATCH_DONE = 0, BATCH_RETRY = -1, BATCH_RELOAD = -2 };
+
+long long hd_consumer_cursor(hd_db_t *db, const char *name) {
+    const char *p[1] = {name};
+    if (hd_db_cmd(db,
+                  "INSERT INTO consumer_cursor (consumer, seq) VALUES ($1, 0) "
+                  "ON CONFLICT (consumer) DO NOTHING",
+                  1, p) < 0)
+        return -1;
+    PGresult *r = hd_db_exec(db, "SELECT seq FROM consumer_cursor WHERE consumer = $1", 1, p);
+    if (!r)
+        return -1;
+    long long seq = PQntuples(r) == 1 ? atoll(PQgetvalue(r, 0, 0)) : -1;
+    PQclear(r);
+    return seq;
+}
+
+/* Reads the cursor, reconnecting as needed, for up to `timeout_ms`. */
+static long long load_cursor(hd_db_t *db, const char *name, int timeout_ms) {
+    int64_t until = hd_now_ms() + timeout_ms;
+    int pause = RETRY_MIN_MS;
+    while (!hd_stop) {
+        if (hd_db_ensure(db) == 0) {
+            long long c = hd_consumer_cursor(db, name);
+            if (c >= 0)
+                return c;
+        }
+        if (hd_now_ms() >= until)
+            break;
+        hd_sleep_ms(pause);
+        pause = pause * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : pause * 2;
+    }
+    return -1;
+}
+
+static int savepoint(hd_db_t *db, const char *cmd) { return hd_db_cmd(db, cmd, 0, NULL); }
+
+/* Applies one event under a savepoint. 0 applied or dead-lettered,
+   -1 the batch must be rolled back and retried. */
+static int apply_one(hd_db_t *db, const hd_consumer_cfg_t *cfg, const hd_envelope_t *ev) {
+    if (savepoint(db, "SAVEPOINT hd_ev") < 0)
+        return -1;
+    char why[512] = "";
+    int rc = cfg->apply(db, ev, cfg->arg, why, sizeof why);
+    if (rc == HD_APPLY_OK) {
+        if (PQtransactionStatus(hd_db_conn(db)) == PQTRANS_INERROR) {
+            hd_log(HD_LOG_ERROR, "consumer_apply_ignored_error", ev->id, ev->correlation_id,
+                   "%s: apply returned OK on a failed statement; retrying", cfg->name);
+            return -1;
+        }
+        return savepoint(db, "RELEASE SAVEPOINT hd_ev");
+    }
+    if (rc != HD_APPLY_DEAD) {
+        hd_log(HD_LOG_WARN, "consumer_apply_retry", ev->id, ev->correlation_id,
+               "%s: seq %" PRIu64 " %s: transient failure, batch will be retried", cfg->name,
+               ev->seq, ev->type);
+        return -1;
+    }
+    if (savepoint(db, "ROLLBACK TO SAVEPOINT hd_ev") < 0)
+        return -1;
+    size_t len;
+    uint8_t *raw = hd_envelope_pack(ev, &len);
+    char reason[700];
+    snprintf(reason, sizeof reason, "%s (event %s, seq %" PRIu64 ", type %s)",
+             why[0] ? why : "not applicable", ev->id, ev->seq, ev->type);
+    int dl = hd_deadletter_put(db, cfg->name, NULL, reason, NULL, raw, len, ev->correlation_id);
+    free(raw);
+    hd_log(HD_LOG_WARN, "consumer_dead_letter", ev->id, ev->correlation_id, "%s: %s",
+           cfg->name, reason);
+    return dl < 0 ? -1 : savepoint(db, "RELEASE SAVEPOINT hd_ev");
+}
+
+static int advance(hd_db_t *db, const char *name, long long from, long long to) {
+    char a[24], b[24];
+    snprintf(a, sizeof a, "%lld", from);
+    snprintf(b, sizeof b, "%lld", to);
+    const char *p[3] = {name, a, b};
+    return (int)hd_db_count(db,
+                            "UPDATE consumer_cursor SET seq = $3, updated_at = now() "
+                            "WHERE consumer = $1 AND seq = $2",
+                            3, p);
+}
+
+static int apply_batch(hd_db_t *db, const hd_consumer_cfg_t *cfg, hd_bus_batch_t *batch,
+                       long long *cursor) {
+    size_t n = hd_bus_batch_count(batch);
+    if (hd_db_begin(db) < 0)
+        return BATCH_RELOAD;
+    for (size_t i = 0; i < n; i++) {
+        const hd_envelope_t *ev = hd_bus_batch_event(batch, i);
+        if (apply_one(db, cfg, ev) < 0) {
+            hd_db_rollback(db);
+            return BATCH_RETRY;
+        }
+    }
+    long long to = (long long)hd_bus_batch_event(batch, n - 1)->seq;
+    int moved = advance(db, cfg->name, *cursor, to);
+    if (moved != 1) {
+        if (moved == 0)
+            hd_warn("consumer_cursor_moved", "%s: cursor is no longer %lld: reloading",
+                    cfg->name, *cursor);
+        hd_db_rollback(db);
+        return BATCH_RELOAD;
+    }
+    if (hd_db_commit(db) < 0) {
+        hd_db_rollback(db);
+        return BATCH_RELOAD; /* committed or not: the stored cursor says */
+    }
+    hd_debug("consumer_batch", "%s: applied %zu events, cursor %lld -> %lld", cfg->name, n,
+             *cursor, to);
+    *cursor = to;
+    return BATCH_DONE;
+}
+
+static int idle_wait(hd_db_t *db, const hd_consumer_cfg_t *cfg) {
+    int wait = cfg->wait_ms > 0 ? cfg->wait_ms : 1000;
+    if (cfg->idle) {
+        if (hd_db_ensure(db) == 0) {
+            int cap = cfg->idle(db, cfg->arg);
+            hd_db_rollback(db); /* an idle callback never leaves a txn open */
+            if (cap >= 0 && cap < wait)
+                wait = cap;
+        } else {
+            wait = wait < 500 ? wait : 500;
+        }
+    }
+    return wait;
+}
+
+int hd_consumer_run(hd_db_t *db, hd_bus_t *bus, const hd_consumer_cfg_t *cfg) {
+    long long cursor = load_cursor(db, cfg->name, CURSOR_READ_TIMEOUT_MS);
+    if (cursor < 0) {
+        if (hd_stop)
+            return 0;
+        hd_error("consumer_no_cursor", "%s: cannot read the cursor", cfg->name);
+        return -1;
+    }
+    hd_info("consumer_start", "%s: resuming after seq %lld", cfg->name, cursor);
+    uint32_t max = cfg->batch ? cfg->batch : 256;
+    int pause = RETRY_MIN_MS;
+    while (!hd_stop) {
+        int wait = idle_wait(db, cfg);
+        hd_bus_batch_t *batch = NULL;
+        if (hd_bus_fetch(bus, (uint64_t)cursor, max, cfg->types, cfg->ntypes, wait, &batch) < 0)
+            continue; /* hub down or reconnecting: hd_bus paces the retries */
+        if (hd_bus_batch_count(batch) == 0) {
+            hd_bus_batch_destroy(&batch);
+            continue;
+        }
+        int rc = hd_db_ensure(db) == 0 ? apply_batch(db, cfg, batch, &cursor) : BATCH_RELOAD;
+        hd_bus_batch_destroy(&batch);
+        if (rc == BATCH_DONE) {
+            pause = RETRY_MIN_MS;
+            continue;
+        }
+        hd_sleep_ms(pause);
+        pause = pause * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : pause * 2;
+        long long c = load_cursor(db, cfg->name, RETRY_MAX_MS);
+        if (c >= 0)
+            cursor = c;
+    }
+    hd_info("consumer_stop", "%s: stopped at seq %lld", cfg->name, cursor);
+    return 0;
+}

@@ -1,0 +1,279 @@
+/*  sequencer: outbox -> event_log, gap-free and commit-ordered.
+
+    One statement per batch (a single statement is one transaction): delete
+    the committed outbox rows with the lowest oids, drop those whose event_id
+    is already in event_log, and insert the rest with seq = last + 1, ... in
+    oid order. Only committed rows are visible to the DELETE, and a writer's
+    later transaction always gets a higher oid than its earlier (committed)
+    one, so each writer's events keep their commit order; a transaction that
+    commits late simply lands in a later batch with higher seqs. Nothing here
+    tails a sequence. Whenever the outcome of a batch is unknown (the
+    connection broke), the next connection re-reads max(seq).
+
+    Wake-ups: LISTEN huddle_outbox (migrations/002_outbox_notify.sql) is a
+    hint; the outbox is also looked at every poll_ms regardless. */
+#include "sequencer.h"
+
+#include "hd_db.h"
+#include "hd_log.h"
+#include "history.h"
+
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 2000
+#define SLICE_MS 200 /* longest sleep before looking at the stop flag */
+
+struct hub_sequencer {
+    pthread_t thread;
+    atomic_int stop;
+    hub_sequencer_cfg_t cfg;
+    char *db_url, *pipe_ep;
+    void *pipe;
+    hd_db_t *db;
+    int leader;
+    uint64_t last; /* highest seq handed to the hub loop */
+};
+
+static const char *MOVE_SQL =
+    "WITH moved AS ("
+    "  DELETE FROM outbox WHERE oid IN (SELECT oid FROM outbox ORDER BY oid LIMIT $1::int)"
+    "  RETURNING oid, event_id, type, department, correlation_id, causation_id, payload,"
+    "            created_at"
+    "), fresh AS ("
+    "  SELECT m.*, $2::bigint + row_number() OVER (ORDER BY m.event_id) AS seq FROM moved m"
+    "  WHERE NOT EXISTS (SELECT 1 FROM event_log e WHERE e.event_id = m.event_id)"
+    "), ins AS ("
+    "  INSERT INTO event_log (seq, event_id, type, department, correlation_id, causation_id,"
+    "                         payload, created_at)"
+    "  SELECT seq, event_id, type, department, correlation_id, causation_id, payload,"
+    "         created_at FROM fresh"
+    "  RETURNING seq, type, department, payload"
+    ") SELECT seq, type, department, payload FROM ins ORDER BY seq";
+
+void hub_seqbatch_destroy(hub_seqbatch_t **self_p) {
+    if (!self_p || !*self_p)
+        return;
+    hub_history_free((*self_p)->events, (int)(*self_p)->n);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+/* Hands a batch to the hub loop; blocks (checking stop) while it is busy. */
+static void hand_over(hub_sequencer_t *self, uint64_t head, hub_event_t **evs, size_t n) {
+    hub_seqbatch_t *b = calloc(1, sizeof *b);
+    if (!b)
+        abort();
+    b->head = head;
+    b->n = n;
+    b->events = evs;
+    while (!atomic_load(&self->stop)) {
+        if (zmq_send(self->pipe, &b, sizeof b, 0) == (int)sizeof b)
+            return;
+        if (zmq_errno() != EAGAIN && zmq_errno() != EINTR)
+            break;
+    }
+    hub_seqbatch_destroy(&b);
+}
+
+static void set_leader(hub_sequencer_t *self, int on) {
+    self->leader = on;
+    atomic_store(&self->cfg.stats->leader, on);
+}
+
+static void db_drop(hub_sequencer_t *self) {
+    hd_db_destroy(&self->db);
+    if (self->leader)
+        hd_warn("sequencer_lost_db", "lost the database: sequencing paused");
+    set_leader(self, 0);
+}
+
+static int try_lock(hub_sequencer_t *self) {
+    char key[24];
+    snprintf(key, sizeof key, "%d", HUB_SEQ_LOCK_KEY);
+    const char *p[1] = {key};
+    PGresult *r = hd_db_exec(self->db, "SELECT pg_try_advisory_lock($1::bigint)", 1, p);
+    if (!r)
+        return -1;
+    int got = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+    PQclear(r);
+    if (!got)
+        return 0;
+    long long head = hub_history_head(self->db);
+    if (head < 0)
+        return -1;
+    set_leader(self, 1);
+    self->last = (uint64_t)head;
+    hand_over(self, self->last, NULL, 0);
+    hd_info("sequencer_leader", "holding the sequencer lock; head %lld", head);
+    return 1;
+}
+
+static int db_open(hub_sequencer_t *self) {
+    self->db = hd_db_connect(self->db_url, 0);
+    if (!self->db)
+        return -1;
+    long long head;
+    if (hd_db_cmd(self->db, "LISTEN huddle_outbox", 0, NULL) < 0 ||
+        (head = hub_history_head(self->db)) < 0) {
+        db_drop(self);
+        return -1;
+    }
+    self->last = (uint64_t)head;
+    hand_over(self, self->last, NULL, 0);
+    hd_info("sequencer_connected", "event_log head %lld", head);
+    if (try_lock(self) < 0) {
+        db_drop(self);
+        return -1;
+    }
+    if (!self->leader)
+        hd_info("sequencer_standby", "another hub holds the sequencer lock: following");
+    return 0;
+}
+
+/* Leader: one batch. 1 if the batch was full (more may wait), 0 if not,
+   -1 on error. */
+static int step_leader(hub_sequencer_t *self) {
+    char lim[16], last[24];
+    snprintf(lim, sizeof lim, "%d", self->cfg.batch);
+    snprintf(last, sizeof last, "%llu", (unsigned long long)self->last);
+    const char *p[2] = {lim, last};
+    PGresult *r = hd_db_execv(self->db, MOVE_SQL, 2, p, NULL, NULL, 1);
+    if (!r)
+        return -1;
+    int n = PQntuples(r);
+    hub_event_t **evs = hub_history_rows(r);
+    PQclear(r);
+    if (n == 0)
+        return 0;
+    if (evs[0]->seq != self->last + 1 || evs[n - 1]->seq != self->last + (uint64_t)n) {
+        /* Cannot happen with one writer; if it does, stop trusting `last`. */
+        hd_error("sequencer_seq_mismatch", "expected %llu.., got %llu..%llu",
+                 (unsigned long long)self->last + 1, (unsigned long long)evs[0]->seq,
+                 (unsigned long long)evs[n - 1]->seq);
+        hub_history_free(evs, n);
+        return -1;
+    }
+    self->last += (uint64_t)n;
+    atomic_fetch_add(&self->cfg.stats->sequenced, (unsigned long long)n);
+    hd_debug("sequencer_batch", "sequenced %d events up to %llu", n,
+             (unsigned long long)self->last);
+    hand_over(self, self->last, evs, (size_t)n);
+    return n == self->cfg.batch;
+}
+
+/* Standby: take the lock if it is free, else follow event_log. */
+static int step_follower(hub_sequencer_t *self) {
+    int got = try_lock(self);
+    if (got != 0)
+        return got < 0 ? -1 : 1;
+    hub_event_t **evs;
+    int n = hub_history_read(self->db, self->last, INT64_MAX, (uint32_t)self->cfg.batch, NULL,
+                             &evs);
+    if (n < 0)
+        return -1;
+    if (n == 0)
+        return 0;
+    self->last = evs[n - 1]->seq;
+    hand_over(self, self->last, evs, (size_t)n);
+    return n == self->cfg.batch;
+}
+
+/* Sleeps until a NOTIFY arrives or poll_ms passes. */
+static void wait_hint(hub_sequencer_t *self) {
+    PGconn *c = hd_db_conn(self->db);
+    int left = self->cfg.poll_ms;
+    while (left > 0 && !atomic_load(&self->stop)) {
+        int slice = left < SLICE_MS ? left : SLICE_MS;
+        struct pollfd pfd = {PQsocket(c), POLLIN, 0};
+        int rc = poll(&pfd, 1, slice);
+        left -= slice;
+        if (rc <= 0)
+            continue;
+        if (!PQconsumeInput(c))
+            return; /* broken: the next statement finds out and reconnects */
+        int hinted = 0;
+        PGnotify *n;
+        while ((n = PQnotifies(c))) {
+            hinted = 1;
+            PQfreemem(n);
+        }
+        if (hinted)
+            return;
+    }
+}
+
+static void *run(void *arg) {
+    hub_sequencer_t *self = arg;
+    int backoff = BACKOFF_MIN_MS;
+    while (!atomic_load(&self->stop)) {
+        if (!self->db) {
+            if (db_open(self) < 0) {
+                for (int t = 0; t < backoff && !atomic_load(&self->stop); t += 50)
+                    poll(NULL, 0, 50);
+                backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
+                continue;
+            }
+            backoff = BACKOFF_MIN_MS;
+        }
+        int more = self->leader ? step_leader(self) : step_follower(self);
+        if (more < 0) {
+            db_drop(self); /* re-connect, re-LISTEN, re-lock, re-read max(seq) */
+            continue;
+        }
+        if (!more)
+            wait_hint(self);
+    }
+    hd_db_destroy(&self->db);
+    return NULL;
+}
+
+hub_sequencer_t *hub_sequencer_start(const hub_sequencer_cfg_t *cfg) {
+    hub_sequencer_t *self = calloc(1, sizeof *self);
+    if (!self)
+        abort();
+    self->cfg = *cfg;
+    self->db_url = strdup(cfg->db_url);
+    self->pipe_ep = strdup(cfg->pipe);
+    self->cfg.db_url = self->db_url;
+    self->cfg.pipe = self->pipe_ep;
+    if (self->cfg.batch < 1)
+        self->cfg.batch = 1000;
+    if (self->cfg.poll_ms < 1)
+        self->cfg.poll_ms = 200;
+    self->pipe = zmq_socket(cfg->zmq_ctx, ZMQ_PAIR);
+    int linger = 0, timeout = SLICE_MS;
+    if (self->pipe) {
+        zmq_setsockopt(self->pipe, ZMQ_LINGER, &linger, sizeof linger);
+        zmq_setsockopt(self->pipe, ZMQ_SNDTIMEO, &timeout, sizeof timeout);
+    }
+    if (!self->pipe || zmq_connect(self->pipe, self->pipe_ep) != 0 ||
+        pthread_create(&self->thread, NULL, run, self) != 0) {
+        hd_error("sequencer_start_failed", "%s", zmq_strerror(zmq_errno()));
+        if (self->pipe)
+            zmq_close(self->pipe);
+        free(self->db_url);
+        free(self->pipe_ep);
+        free(self);
+        return NULL;
+    }
+    return self;
+}
+
+void hub_sequencer_stop(hub_sequencer_t **self_p) {
+    if (!self_p || !*self_p)
+        return;
+    hub_sequencer_t *self = *self_p;
+    atomic_store(&self->stop, 1);
+    pthread_join(self->thread, NULL);
+    zmq_close(self->pipe);
+    free(self->db_url);
+    free(self->pipe_ep);
+    free(self);
+    *self_p = NULL;
+}
