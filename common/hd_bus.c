@@ -45,6 +45,7 @@ struct hd_bus {
     int backoff_ms;
     uint64_t next_id, head;
     unsigned connects;
+    unsigned seed; /* for backoff jitter: peers restarted together spread out */
 };
 
 struct hd_bus_batch {
@@ -76,6 +77,7 @@ hd_bus_t *hd_bus_new(const char *endpoint, const char *hub_z85, zcert_t **own,
         self->hb_ms = 10;
     self->hub_hb_ms = self->hb_ms;
     self->backoff_ms = BACKOFF_MIN_MS;
+    self->seed = (unsigned)hd_now_ms() ^ ((unsigned)getpid() << 16);
     char host[64] = "";
     gethostname(host, sizeof host - 1);
     char rnd[HD_ID_LEN];
@@ -90,7 +92,7 @@ static void bus_close(hd_bus_t *self) {
     zmq_close(self->sock);
     self->sock = NULL;
     self->registered = 0;
-    int jitter = rand() % (self->backoff_ms / 2 + 1);
+    int jitter = rand_r(&self->seed) % (self->backoff_ms / 2 + 1);
     self->retry_at = hd_now_ms() + self->backoff_ms + jitter;
     self->backoff_ms = self->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
                                                              : self->backoff_ms * 2;
@@ -365,6 +367,13 @@ int hd_bus_fetch(hd_bus_t *self, uint64_t after_seq, uint32_t max,
         int rc = bus_wait(self, deadline, rid, &reply);
         if (rc == 401)
             continue; /* hub forgot us (restart): HELLO again and retry */
+        if (rc > 0) { /* 503 (log unavailable) or a refusal: do not hammer */
+            int64_t left = deadline - hd_now_ms();
+            if (left > 0)
+                hd_sleep_ms(left < self->backoff_ms ? (int)left : self->backoff_ms);
+            self->backoff_ms = self->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
+                                                                     : self->backoff_ms * 2;
+        }
         if (rc != WAIT_OK)
             return -1;
         if (!batch_valid(reply->events, after_seq)) {

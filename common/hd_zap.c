@@ -131,6 +131,10 @@ hd_zap_t *hd_zap_new(void *ctx, const char *authorized_dir) {
         hd_zap_destroy(&self);
         return NULL;
     }
+    struct stat st;
+    if (stat(self->dir, &st) != 0)
+        hd_warn("zap_no_authorized_dir", "%s does not exist: every peer is refused until "
+                "it holds their keys", self->dir);
     load_peers(self);
     return self;
 }

@@ -46,7 +46,7 @@ static const char *MOVE_SQL =
     "  RETURNING oid, event_id, type, department, correlation_id, causation_id, payload,"
     "            created_at"
     "), fresh AS ("
-    "  SELECT m.*, $2::bigint + row_number() OVER (ORDER BY m.event_id) AS seq FROM moved m"
+    "  SELECT m.*, $2::bigint + row_number() OVER (ORDER BY m.oid) AS seq FROM moved m"
     "  WHERE NOT EXISTS (SELECT 1 FROM event_log e WHERE e.event_id = m.event_id)"
     "), ins AS ("
     "  INSERT INTO event_log (seq, event_id, type, department, correlation_id, causation_id,"

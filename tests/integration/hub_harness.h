@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -115,6 +116,7 @@ static inline int hh_start(hub_proc_t *h, const char *const *extra) {
     snprintf(bin, sizeof bin, "%s/huddle-hub", dir ? dir : ".");
     pid_t pid = fork();
     if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive a killed test */
         setenv("HUDDLE_DATABASE_URL", h->url, 1);
         setenv("HUDDLE_KEYS_DIR", h->keys, 1);
         setenv("HUDDLE_HUB_BIND", h->endpoint, 1);

@@ -62,6 +62,7 @@ HD_TEST(consumer_child) {
 static pid_t spawn_consumer(hub_proc_t *h) {
     pid_t pid = fork();
     if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         setenv("HUB_TEST_URL", h->url, 1);
         setenv("HUB_TEST_KEYS", h->keys, 1);
         setenv("HUB_TEST_ENDPOINT", h->endpoint, 1);
