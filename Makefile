@@ -40,5 +40,9 @@ bench: build
 bench-policy: deps
 	@bench/policy/run.sh
 
+# The whole system in containers, the way operators run it (docs in README).
+compose-test:
+	@scripts/compose-test.sh
+
 clean:
 	rm -rf build

@@ -410,6 +410,10 @@ uint64_t hd_bus_batch_head(const hd_bus_batch_t *batch) {
     return batch ? batch->msg->events->head_seq : 0;
 }
 
+uint64_t hd_bus_batch_scanned(const hd_bus_batch_t *batch) {
+    return batch ? batch->msg->events->scanned_seq : 0;
+}
+
 void hd_bus_batch_destroy(hd_bus_batch_t **batch_p) {
     if (!batch_p || !*batch_p)
         return;

@@ -41,6 +41,8 @@ size_t hd_bus_batch_count(const hd_bus_batch_t *batch);
 /* Event i (ascending seq), borrowed from the batch. seq is set. */
 const hd_envelope_t *hd_bus_batch_event(const hd_bus_batch_t *batch, size_t i);
 uint64_t hd_bus_batch_head(const hd_bus_batch_t *batch);
+/* Every matching event up to this seq was delivered (hub's scanned_seq). */
+uint64_t hd_bus_batch_scanned(const hd_bus_batch_t *batch);
 void hd_bus_batch_destroy(hd_bus_batch_t **batch_p);
 
 #endif

@@ -115,7 +115,10 @@ static int apply_batch(hd_db_t *db, const hd_consumer_cfg_t *cfg, hd_bus_batch_t
             return BATCH_RETRY;
         }
     }
-    long long to = (long long)hd_bus_batch_event(batch, n - 1)->seq;
+    long long to = n ? (long long)hd_bus_batch_event(batch, n - 1)->seq : *cursor;
+    /* Past events of types this consumer does not want, too. */
+    if ((long long)hd_bus_batch_scanned(batch) > to)
+        to = (long long)hd_bus_batch_scanned(batch);
     int moved = advance(db, cfg->name, *cursor, to);
     if (moved != 1) {
         if (moved == 0)
@@ -165,7 +168,9 @@ int hd_consumer_run(hd_db_t *db, hd_bus_t *bus, const hd_consumer_cfg_t *cfg) {
         hd_bus_batch_t *batch = NULL;
         if (hd_bus_fetch(bus, (uint64_t)cursor, max, cfg->types, cfg->ntypes, wait, &batch) < 0)
             continue; /* hub down or reconnecting: hd_bus paces the retries */
-        if (hd_bus_batch_count(batch) == 0) {
+        /* Nothing for us, nothing new scanned: no transaction at all. */
+        if (hd_bus_batch_count(batch) == 0 &&
+            (long long)hd_bus_batch_scanned(batch) <= cursor) {
             hd_bus_batch_destroy(&batch);
             continue;
         }

@@ -61,6 +61,7 @@ typedef struct {
     size_t n;
     hub_event_t **owned;
     int nowned;
+    uint64_t scanned; /* every match <= scanned is in ev (or was sent before) */
 } gathered_t;
 
 /* ---------- plumbing ---------- */
@@ -121,6 +122,7 @@ static void gathered_add(gathered_t *g, const hub_event_t *ev, size_t *bytes) {
 static int gather(hub_server_t *self, uint64_t after, uint32_t max, const hub_filter_t *f,
                   gathered_t *g) {
     memset(g, 0, sizeof *g);
+    g->scanned = after;
     if (after >= self->head)
         return 0;
     g->ev = calloc(max, sizeof *g->ev);
@@ -128,11 +130,13 @@ static int gather(hub_server_t *self, uint64_t after, uint32_t max, const hub_fi
         abort();
     size_t bytes = 0;
     if (after + 1 >= hub_ring_lo(self->ring)) {
-        for (uint64_t s = after + 1; s <= self->head && g->n < max && bytes < REPLY_BYTES; s++) {
+        uint64_t s;
+        for (s = after + 1; s <= self->head && g->n < max && bytes < REPLY_BYTES; s++) {
             const hub_event_t *ev = hub_ring_get(self->ring, s);
             if (ev && hub_filter_match(f, ev->type, ev->department))
                 gathered_add(g, ev, &bytes);
         }
+        g->scanned = s - 1;
         return 0;
     }
     hd_db_t *db = server_db(self);
@@ -144,12 +148,15 @@ static int gather(hub_server_t *self, uint64_t after, uint32_t max, const hub_fi
     g->nowned = n;
     for (int i = 0; i < n && bytes < REPLY_BYTES; i++)
         gathered_add(g, g->owned[i], &bytes);
+    /* Fewer than max rows, all sent: (after, head] was read whole. */
+    g->scanned = n < (int)max && g->n == (size_t)n ? self->head
+                 : g->n ? g->ev[g->n - 1]->seq : after;
     return 0;
 }
 
 static void send_events(hub_server_t *self, route_t to, uint64_t rid, gathered_t *g) {
     size_t len;
-    uint8_t *buf = hub_wire_events(rid, self->head, g->ev, g->n, &len);
+    uint8_t *buf = hub_wire_events(rid, self->head, g->scanned, g->ev, g->n, &len);
     send_to(self, to, buf, len);
     atomic_fetch_add(&self->cfg.stats->served, (unsigned long long)g->n);
 }
@@ -366,7 +373,8 @@ static void timers(hub_server_t *self) {
     hub_waiter_t *w = hub_waiters_expired(self->waiters, now);
     while (w) {
         hub_waiter_t *next = w->next;
-        gathered_t none = {0};
+        /* Parked only while nothing matched up to its after_seq. */
+        gathered_t none = {.scanned = w->after_seq};
         send_events(self, (route_t){w->peer, w->peer_len}, w->request_id, &none);
         hub_waiter_destroy(&w);
         w = next;

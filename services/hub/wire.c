@@ -9,6 +9,7 @@
 #define TAG_BUS_EVENTS 0x6a   /* BusMessage.events = 13 */
 #define TAG_REQUEST_ID 0x08   /* Events.request_id = 1 */
 #define TAG_HEAD_SEQ 0x10     /* Events.head_seq = 2 */
+#define TAG_SCANNED_SEQ 0x20  /* Events.scanned_seq = 4 */
 #define TAG_EVENT 0x1a        /* Events.events = 3 */
 
 uint8_t *hub_wire_pack(Huddle__V1__BusMessage *m, size_t *len) {
@@ -21,10 +22,11 @@ uint8_t *hub_wire_pack(Huddle__V1__BusMessage *m, size_t *len) {
     return buf;
 }
 
-uint8_t *hub_wire_events(uint64_t request_id, uint64_t head, const hub_event_t *const *evs,
-                         size_t n, size_t *len) {
+uint8_t *hub_wire_events(uint64_t request_id, uint64_t head, uint64_t scanned,
+                         const hub_event_t *const *evs, size_t n, size_t *len) {
     uint8_t tmp[10];
-    size_t body = 1 + hub_varint(tmp, request_id) + 1 + hub_varint(tmp, head);
+    size_t body = 1 + hub_varint(tmp, request_id) + 1 + hub_varint(tmp, head) + 1 +
+                  hub_varint(tmp, scanned);
     for (size_t i = 0; i < n; i++)
         body += 1 + hub_varint(tmp, evs[i]->len) + evs[i]->len;
     size_t total = 2 + 1 + hub_varint(tmp, body) + body;
@@ -40,6 +42,8 @@ uint8_t *hub_wire_events(uint64_t request_id, uint64_t head, const hub_event_t *
     o += hub_varint(buf + o, request_id);
     buf[o++] = TAG_HEAD_SEQ;
     o += hub_varint(buf + o, head);
+    buf[o++] = TAG_SCANNED_SEQ;
+    o += hub_varint(buf + o, scanned);
     for (size_t i = 0; i < n; i++) {
         buf[o++] = TAG_EVENT;
         o += hub_varint(buf + o, evs[i]->len);

@@ -33,7 +33,8 @@ HD_TEST(events_reply_decodes) {
     hub_event_t *evs[3] = {stored(seqs[0], 0, "a"), stored(seqs[1], 7, "b"),
                            stored(seqs[2], 0, "c")};
     size_t len;
-    uint8_t *buf = hub_wire_events(99, 123456789, (const hub_event_t *const *)evs, 3, &len);
+    uint8_t *buf = hub_wire_events(99, 123456789, 123456000, (const hub_event_t *const *)evs, 3,
+                                   &len);
     Huddle__V1__BusMessage *m = huddle__v1__bus_message__unpack(NULL, len, buf);
     free(buf);
     ASSERT(m);
@@ -41,6 +42,7 @@ HD_TEST(events_reply_decodes) {
     ASSERT_EQ(m->cmd_case, HUDDLE__V1__BUS_MESSAGE__CMD_EVENTS);
     ASSERT_EQ(m->events->request_id, 99);
     ASSERT_EQ(m->events->head_seq, 123456789);
+    ASSERT_EQ(m->events->scanned_seq, 123456000);
     ASSERT_EQ(m->events->n_events, 3);
     const char *actors[3] = {"a", "b", "c"};
     for (int i = 0; i < 3; i++) {
@@ -55,7 +57,7 @@ HD_TEST(events_reply_decodes) {
 
 HD_TEST(empty_reply_and_errors) {
     size_t len;
-    uint8_t *buf = hub_wire_events(0, 0, NULL, 0, &len);
+    uint8_t *buf = hub_wire_events(0, 0, 0, NULL, 0, &len);
     Huddle__V1__BusMessage *m = huddle__v1__bus_message__unpack(NULL, len, buf);
     free(buf);
     ASSERT(m && m->cmd_case == HUDDLE__V1__BUS_MESSAGE__CMD_EVENTS);

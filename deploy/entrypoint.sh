@@ -1,0 +1,48 @@
+#!/bin/sh
+# Entrypoint of the huddle image: the first argument names what to run.
+#   hub | ingest | policy | workflow | publisher | metrics | sandbox
+#              the service, exec'd so that it is PID 1 and gets SIGTERM itself
+#   migrate    the one-shot first-start step: migrations, the seed chosen by
+#              HUDDLE_SEED, CURVE keys in HUDDLE_KEYS_DIR (created once, kept
+#              in the volume); with HUDDLE_SEED_SANDBOX_URL set, the sample
+#              organization's sandbox channel is pointed at that address
+#   cli ARGS   the huddle command line (also: huddle ARGS)
+#   anything else is run as given (sh, ls, ...)
+# Each service's variables: docker run --rm IMAGE SERVICE --help
+set -eu
+
+usage() {
+    cat <<'EOF'
+huddle image. Usage: SERVICE [--help] | migrate | cli ARGS... | COMMAND...
+Services: hub ingest policy workflow publisher metrics sandbox
+Each service's settings (environment variables): SERVICE --help
+EOF
+}
+
+# Points the sample sandbox channel at the sandbox container; the seed holds
+# a loopback address that only fits a single-machine install.
+sandbox_url() {
+    [ -n "${HUDDLE_SEED_SANDBOX_URL:-}" ] && [ "${HUDDLE_SEED:-none}" = sample ] || return 0
+    printf '%s\n' "UPDATE channel SET base_url = :'url' WHERE id = 'sandbox';" |
+        /usr/local/lib/huddle/psql "$HUDDLE_DATABASE_URL" -X -q -v ON_ERROR_STOP=1 \
+            -v url="$HUDDLE_SEED_SANDBOX_URL"
+}
+
+cmd=${1:-}
+[ $# -gt 0 ] && shift
+case "$cmd" in
+hub | ingest | policy | workflow | publisher | metrics | sandbox)
+    exec "/usr/local/bin/huddle-$cmd" "$@" ;;
+migrate)
+    /usr/local/bin/huddle-migrate "$@"
+    case " $* " in *" --help "* | *" -h "*) exit 0 ;; esac
+    sandbox_url
+    printf '{"ts":"%s","level":"info","service":"migrate","event":"first_start_done","msg":"%s"}\n' \
+        "$(date -u +%Y-%m-%dT%H:%M:%S.000Z)" "keys in ${HUDDLE_KEYS_DIR:-(none)}" >&2 ;;
+cli | huddle)
+    exec /usr/local/bin/huddle "$@" ;;
+"" | help | -h | --help)
+    usage ;;
+*)
+    exec "$cmd" "$@" ;;
+esac
