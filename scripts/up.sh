@@ -24,7 +24,8 @@ stop_all() {
     [ "$own_pg" = 1 ] && "$root/scripts/pg.sh" stop "$state/pg"
     echo "stopped. Data kept in $state (run 'make up' again to resume)."
 }
-trap stop_all INT TERM EXIT
+trap 'stop_all; exit 0' INT TERM
+trap stop_all EXIT
 
 if [ -z "${HUDDLE_DATABASE_URL:-}" ]; then
     own_pg=1
@@ -88,4 +89,5 @@ The tour (in another terminal, from $root):
 Ctrl-C stops everything.
 TOUR
 wait -n "${pids[@]}" || true
-echo "a service exited; see $state/logs" >&2
+echo "a service exited unexpectedly; see $state/logs" >&2
+exit 1

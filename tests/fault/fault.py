@@ -241,16 +241,18 @@ def main():
         threads += [threading.Thread(target=run.approver, args=(a,), daemon=True)
                     for a in APPROVERS]
         threads += [threading.Thread(target=run.sandbox_watch, daemon=True)]
-        chaos = threading.Thread(target=run.chaos)
+        chaos = threading.Thread(target=run.chaos, daemon=True)
         for t in threads:
             t.start()
         chaos.start()
-        time.sleep(min(args.fault_seconds, 1e9))
-        run.stop_chaos.set()
+        try:
+            time.sleep(args.fault_seconds)
+        finally:
+            # Faults end before the system is judged, also when we fail.
+            run.stop_chaos.set()
+            chaos.join()
         for t in threads[:nsub]:
             t.join()
-        run.stop_chaos.set()
-        chaos.join()
         ok_quiet = run.quiet(args.quiet_timeout)
         run.stop_approvers.set()
         v, published, first = run.verify()
