@@ -207,14 +207,17 @@ static void get_item(ing_api_t *api, hd_http_req_t *req, const ing_person_t *who
         hd_http_respond_error(req, status, code_of(status), "id", "%s", why);
 }
 
-static void get_inbox(ing_api_t *api, hd_http_req_t *req, const ing_person_t *who) {
+/* ?limit=N within 1..1000, else `def`. */
+static int limit_param(hd_http_req_t *req, int def) {
     char buf[16];
     const char *l = hd_http_req_param(req, "limit", buf, sizeof buf);
-    int limit = l ? atoi(l) : 50;
-    if (limit < 1 || limit > 1000)
-        limit = 50;
+    int limit = l ? atoi(l) : def;
+    return limit < 1 || limit > 1000 ? def : limit;
+}
+
+static void get_inbox(ing_api_t *api, hd_http_req_t *req, const ing_person_t *who) {
     int status;
-    json_t *box = ing_query_inbox(api->db, who, limit, &status);
+    json_t *box = ing_query_inbox(api->db, who, limit_param(req, 50), &status);
     if (box)
         hd_http_respond_json(req, 200, box);
     else
@@ -222,13 +225,8 @@ static void get_inbox(ing_api_t *api, hd_http_req_t *req, const ing_person_t *wh
 }
 
 static void get_queue(ing_api_t *api, hd_http_req_t *req, const ing_person_t *who) {
-    char buf[16];
-    const char *l = hd_http_req_param(req, "limit", buf, sizeof buf);
-    int limit = l ? atoi(l) : 100;
-    if (limit < 1 || limit > 1000)
-        limit = 100;
     int status;
-    json_t *q = ing_query_queue(api->db, who, limit, &status);
+    json_t *q = ing_query_queue(api->db, who, limit_param(req, 100), &status);
     if (q)
         hd_http_respond_json(req, 200, q);
     else
