@@ -118,15 +118,15 @@ static int emit(hd_db_t *db, const ing_person_t *a, const ing_submission_t *in, 
 /* Inserts the item; sets res->status 201 (new) or leaves 0 (already there). */
 static int insert(hd_db_t *db, const ing_person_t *a, const ing_submission_t *in,
                   ing_result_t *res) {
-    const char *p[7] = {res->id,  a->id, a->department, in->channel, in->kind ? in->kind : "post",
-                        in->text, in->idempotency_key};
-    const char *p7[8] = {p[0], p[1], p[2], p[3], p[4], p[5], p[6], in->scheduled_at};
+    const char *p[8] = {res->id,  a->id,    a->department,       in->channel,
+                        in->kind ? in->kind : "post", in->text, in->idempotency_key,
+                        in->scheduled_at};
     PGresult *r = hd_db_exec(db,
                              "INSERT INTO content (id, author_id, department_id, channel_id, kind, "
                              "text, idempotency_key, scheduled_at) "
                              "VALUES ($1, $2, $3, $4, $5, $6, $7, $8::timestamptz) "
                              "ON CONFLICT (id) DO NOTHING",
-                             8, p7);
+                             8, p);
     if (!r) {
         const char *st = hd_db_sqlstate(db);
         if (!strncmp(st, "22", 2))
