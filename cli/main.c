@@ -4,7 +4,6 @@
 #include "client.h"
 #include "hd_keys.h"
 
-#include <curl/curl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -321,7 +320,6 @@ int main(int argc, char **argv) {
         }
         return fn(argc - 1, argv + 1);
     }
-    curl_global_init(CURL_GLOBAL_DEFAULT);
     opts_t o;
     int rc = 2;
     if (parse(argc - 1, argv + 1, &o) < 0)
@@ -343,6 +341,5 @@ int main(int argc, char **argv) {
             fputs(USAGE, stderr);
         }
     }
-    curl_global_cleanup();
     return rc;
 }

@@ -22,7 +22,6 @@
 #include "hd_http_internal.h"
 #include "hd_log.h"
 
-#include <curl/curl.h>
 #include <http_parser.h>
 #include <pthread.h>
 #include <signal.h>
@@ -918,61 +917,4 @@ void hd_http_server_destroy(hd_http_server_t **self_p) {
     if (s->cleanup)
         s->cleanup(s->cleanup_arg);
     free(s);
-}
-
-/* ---- the client ---- */
-
-typedef struct {
-    char *data;
-    size_t len;
-} sink_t;
-
-static size_t on_curl_data(char *p, size_t size, size_t n, void *arg) {
-    sink_t *k = arg;
-    size_t len = size * n;
-    char *d = realloc(k->data, k->len + len + 1);
-    if (!d)
-        return 0;
-    memcpy(d + k->len, p, len);
-    k->len += len;
-    d[k->len] = '\0';
-    k->data = d;
-    return len;
-}
-
-static void curl_init_once(void) {
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-int hd_http_get(const char *url, char **body_out, int timeout_ms) {
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, curl_init_once);
-    if (body_out)
-        *body_out = NULL;
-    if (!url)
-        return -1;
-    CURL *h = curl_easy_init();
-    if (!h)
-        return -1;
-    sink_t sink = {NULL, 0};
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(timeout_ms > 0 ? timeout_ms : 10000));
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_curl_data);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
-    CURLcode rc = curl_easy_perform(h);
-    long status = -1;
-    if (rc == CURLE_OK)
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(h);
-    if (rc != CURLE_OK) {
-        free(sink.data);
-        return -1;
-    }
-    if (body_out) {
-        *body_out = sink.data ? sink.data : calloc(1, 1);
-    } else {
-        free(sink.data);
-    }
-    return (int)status;
 }

@@ -69,9 +69,17 @@ void hd_http_respond_error(hd_http_req_t *req, int status, const char *code,
                            const char *field, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
-/* A plain GET client for tests and tools: fetches http://host:port/path
-   into a malloc'd NUL-terminated body (caller frees). Returns the status
-   or -1. */
+/* A small blocking client (libcurl) for tools and tests. Sends `method` to
+   url with the given "Name: value" headers (NULL-terminated array, may be
+   NULL) and body (may be NULL); the answer's body goes into a malloc'd
+   NUL-terminated string (caller frees; NULL on failure). Returns the HTTP
+   status, or -1 when no answer came (the reason in err, err_len bytes, when
+   given). timeout_ms 0: 10 s. */
+int hd_http_request(const char *method, const char *url, const char *const *headers,
+                    const char *body, int timeout_ms, char **body_out, char *err,
+                    size_t err_len);
+
+/* hd_http_request for a plain GET. */
 int hd_http_get(const char *url, char **body_out, int timeout_ms);
 
 #endif
