@@ -2,6 +2,7 @@
     own token (--as EMAIL picks it from the tokens file); operators manage
     keys and policy. `huddle help` lists the commands. */
 #include "client.h"
+#include "cmd_policy.h"
 #include "hd_keys.h"
 
 #include <getopt.h>
@@ -9,9 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Policy commands live in cmd_policy.c; weak so the CLI builds without. */
-__attribute__((weak)) int hd_cli_policy(int argc, char **argv);
-__attribute__((weak)) int hd_cli_check(int argc, char **argv);
 
 static const char *USAGE =
     "usage: huddle COMMAND [options]\n\n"
@@ -314,10 +312,6 @@ int main(int argc, char **argv) {
     const char *cmd = argv[1];
     if (!strcmp(cmd, "policy") || !strcmp(cmd, "check")) {
         int (*fn)(int, char **) = !strcmp(cmd, "policy") ? hd_cli_policy : hd_cli_check;
-        if (!fn) {
-            fprintf(stderr, "huddle: %s is not built into this binary\n", cmd);
-            return 2;
-        }
         return fn(argc - 1, argv + 1);
     }
     opts_t o;
