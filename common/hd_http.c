@@ -63,9 +63,20 @@ struct hd_http_req {
     int in_value; /* last header callback was a value */
     buf_t body;
     int responded;
+    int deferred; /* the handler kept it: answered later through a later_t */
     int keep_alive;
     int head;
 };
+
+struct hd_http_later {
+    conn_t *conn; /* NULL once the connection is gone */
+};
+
+typedef struct post {
+    hd_http_post_fn *fn;
+    void *arg;
+    struct post *next;
+} post_t;
 
 struct conn {
     uv_tcp_t tcp;
@@ -84,6 +95,8 @@ struct conn {
     int finishing;   /* answer the last response, then shut down */
     int draining;    /* shut down; discarding input until EOF or timeout */
     int read_paused; /* write queue over the high-water mark */
+    hd_http_later_t *later; /* a deferred request awaiting its answer */
+    buf_t backlog;          /* bytes read past the deferred request */
     char peer[64];
     conn_t *prev, *next;
 };
@@ -92,6 +105,9 @@ struct hd_http_server {
     uv_loop_t loop;
     uv_tcp_t listener;
     uv_async_t stop;
+    uv_async_t wake; /* runs posted callbacks */
+    uv_mutex_t post_lock;
+    post_t *posts, *posts_tail;
     uv_thread_t thread;
     int port;
     size_t max_body;
@@ -159,6 +175,7 @@ static void req_reset(hd_http_req_t *r) {
     if (r->body.data)
         r->body.data[0] = '\0';
     r->responded = 0;
+    r->deferred = 0;
     r->keep_alive = 0;
     r->head = 0;
 }
@@ -283,8 +300,11 @@ static void on_close(uv_handle_t *h) {
     conn_t *c = h->data;
     if (--c->pending_closes > 0)
         return;
+    if (c->later)
+        c->later->conn = NULL; /* its owner learns through hd_http_later_req */
     req_free(&c->req);
     buf_free(&c->raw);
+    buf_free(&c->backlog);
     free(c);
 }
 
@@ -365,7 +385,7 @@ static void on_write(uv_write_t *w, int status) {
         conn_finish(c);
         return;
     }
-    if (c->read_paused && uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) <
+    if (c->read_paused && !c->later && uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) <
                               WRITE_HIGH_WATER / 2) {
         c->read_paused = 0;
         uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
@@ -602,7 +622,7 @@ static void dispatch(conn_t *c) {
     r->keep_alive = http_should_keep_alive(&c->parser) && !c->parser.upgrade;
     buf_add(&r->body, "", 0);
     s->handler(r, s->arg);
-    if (!r->responded) {
+    if (!r->responded && !r->deferred) {
         hd_error("http_no_response", "%s %s: handler returned without answering",
                  hd_http_req_method(r), hd_http_req_path(r));
         hd_http_respond_error(r, 500, "no_response", NULL, "the server did not answer");
@@ -635,6 +655,12 @@ static void conn_feed(conn_t *c, const char *data, size_t len) {
             off += n;
             dispatch(c);
             http_parser_pause(&c->parser, 0);
+            if (c->later) {
+                /* Answers go out in order: read nothing more until it is done. */
+                buf_add(&c->backlog, data + off, len - off);
+                uv_read_stop((uv_stream_t *)&c->tcp);
+                return;
+            }
             continue;
         }
         if (err != HPE_OK) {
@@ -774,6 +800,91 @@ void hd_http_respond_error(hd_http_req_t *req, int status, const char *code,
     free(text);
 }
 
+/* ---- answering later ---- */
+
+hd_http_later_t *hd_http_defer(hd_http_req_t *req) {
+    conn_t *c = req->conn;
+    if (req->responded || req->deferred || c->later)
+        return NULL;
+    hd_http_later_t *l = xrealloc(NULL, sizeof *l);
+    l->conn = c;
+    req->deferred = 1;
+    c->later = l;
+    return l;
+}
+
+hd_http_req_t *hd_http_later_req(hd_http_later_t *later) {
+    return later && later->conn && !later->conn->closing ? &later->conn->req : NULL;
+}
+
+/* Goes on with the connection: the bytes read past the deferred request
+   first, then the socket. */
+static void conn_resume(conn_t *c) {
+    buf_t b = c->backlog;
+    memset(&c->backlog, 0, sizeof c->backlog);
+    c->raw.len = 0;
+    if (b.len)
+        conn_feed(c, b.data, b.len);
+    buf_free(&b);
+    if (!c->later && !c->closing && !c->finishing && !c->draining && !c->read_paused &&
+        uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) < 0)
+        conn_close(c);
+}
+
+void hd_http_later_done(hd_http_later_t **later_p) {
+    if (!later_p || !*later_p)
+        return;
+    hd_http_later_t *l = *later_p;
+    *later_p = NULL;
+    conn_t *c = l->conn;
+    free(l);
+    if (!c)
+        return;
+    c->later = NULL;
+    if (c->closing)
+        return;
+    if (!c->req.responded) {
+        hd_error("http_no_response", "%s %s: deferred request finished without an answer",
+                 hd_http_req_method(&c->req), hd_http_req_path(&c->req));
+        c->req.deferred = 0;
+        hd_http_respond_error(&c->req, 500, "no_response", NULL, "the server did not answer");
+    }
+    conn_resume(c);
+}
+
+/* Runs every posted callback, in posting order. */
+static void run_posts(hd_http_server_t *s) {
+    uv_mutex_lock(&s->post_lock);
+    post_t *p = s->posts;
+    s->posts = s->posts_tail = NULL;
+    uv_mutex_unlock(&s->post_lock);
+    while (p) {
+        post_t *next = p->next;
+        p->fn(p->arg);
+        free(p);
+        p = next;
+    }
+}
+
+static void on_wake(uv_async_t *a) {
+    run_posts(a->data);
+}
+
+void hd_http_server_post(hd_http_server_t *self, hd_http_post_fn *fn, void *arg) {
+    post_t *p = xrealloc(NULL, sizeof *p);
+    p->fn = fn;
+    p->arg = arg;
+    p->next = NULL;
+    uv_mutex_lock(&self->post_lock);
+    if (self->posts_tail)
+        self->posts_tail->next = p;
+    else
+        self->posts = p;
+    self->posts_tail = p;
+    uv_mutex_unlock(&self->post_lock);
+    uv_async_send(&self->wake);
+}
+
 /* ---- the server ---- */
 
 /* "host:port", "[v6]:port", ":port" or "*:port" (all IPv4 interfaces). */
@@ -813,10 +924,12 @@ static int parse_addr(const char *addr, struct sockaddr_storage *ss) {
 
 static void on_stop(uv_async_t *a) {
     hd_http_server_t *s = a->data;
+    run_posts(s); /* answers already on their way go out before the doors close */
     while (s->conns)
         conn_close(s->conns);
     uv_close((uv_handle_t *)&s->listener, NULL);
     uv_close((uv_handle_t *)&s->stop, NULL);
+    uv_close((uv_handle_t *)&s->wake, NULL);
 }
 
 static void run(void *arg) {
@@ -847,6 +960,20 @@ static int bind_listen(hd_http_server_t *s, const char *addr) {
     return 0;
 }
 
+/* Undoes a half-made server: closes whatever handles were opened. */
+static hd_http_server_t *server_abandon(hd_http_server_t *s, int handles) {
+    uv_close((uv_handle_t *)&s->listener, NULL);
+    if (handles > 0)
+        uv_close((uv_handle_t *)&s->stop, NULL);
+    if (handles > 1)
+        uv_close((uv_handle_t *)&s->wake, NULL);
+    uv_run(&s->loop, UV_RUN_DEFAULT);
+    uv_loop_close(&s->loop);
+    uv_mutex_destroy(&s->post_lock);
+    free(s);
+    return NULL;
+}
+
 hd_http_server_t *hd_http_server_new(const char *addr, size_t max_body,
                                      hd_http_handler_fn *handler, void *arg) {
     if (!addr || !handler)
@@ -860,27 +987,21 @@ hd_http_server_t *hd_http_server_new(const char *addr, size_t max_body,
         free(s);
         return NULL;
     }
+    if (uv_mutex_init(&s->post_lock) < 0)
+        abort();
     s->max_body = max_body;
     s->handler = handler;
     s->arg = arg;
     uv_tcp_init(&s->loop, &s->listener);
     s->listener.data = s;
-    if (bind_listen(s, addr) < 0 || uv_async_init(&s->loop, &s->stop, on_stop) < 0) {
-        uv_close((uv_handle_t *)&s->listener, NULL);
-        uv_run(&s->loop, UV_RUN_DEFAULT);
-        uv_loop_close(&s->loop);
-        free(s);
-        return NULL;
-    }
+    if (bind_listen(s, addr) < 0 || uv_async_init(&s->loop, &s->stop, on_stop) < 0)
+        return server_abandon(s, 0);
     s->stop.data = s;
-    if (uv_thread_create(&s->thread, run, s) < 0) {
-        uv_close((uv_handle_t *)&s->listener, NULL);
-        uv_close((uv_handle_t *)&s->stop, NULL);
-        uv_run(&s->loop, UV_RUN_DEFAULT);
-        uv_loop_close(&s->loop);
-        free(s);
-        return NULL;
-    }
+    if (uv_async_init(&s->loop, &s->wake, on_wake) < 0)
+        return server_abandon(s, 1);
+    s->wake.data = s;
+    if (uv_thread_create(&s->thread, run, s) < 0)
+        return server_abandon(s, 2);
     return s;
 }
 
@@ -914,7 +1035,9 @@ void hd_http_server_destroy(hd_http_server_t **self_p) {
         uv_run(&s->loop, UV_RUN_DEFAULT);
         uv_loop_close(&s->loop);
     }
+    run_posts(s); /* posted after the stop: their connections are gone */
     if (s->cleanup)
         s->cleanup(s->cleanup_arg);
+    uv_mutex_destroy(&s->post_lock);
     free(s);
 }

@@ -2,7 +2,9 @@
     One libuv loop on a thread of its own; requests parsed by http-parser
     (keep-alive, pipelining, Content-Length bodies; chunked request bodies are
     accepted too). The handler runs on the server thread, one request at a
-    time, and answers with hd_http_respond before it returns.
+    time, and answers with hd_http_respond before it returns, or defers the
+    answer (hd_http_defer) to give it later from the server thread; the
+    connection reads nothing more until then, so answers stay in order.
     Bad HTTP never reaches the handler: the server answers 400 / 413 / 431
     with a JSON error and, when a reject hook is set, hands it the raw bytes
     so the caller can keep a dead letter. */
@@ -16,7 +18,7 @@ typedef struct hd_http_server hd_http_server_t;
 typedef struct hd_http_req hd_http_req_t;
 
 /* Called for every complete, well-formed request. Must call one of the
-   hd_http_respond* functions exactly once before returning. */
+   hd_http_respond* functions exactly once before returning, or hd_http_defer. */
 typedef void(hd_http_handler_fn)(hd_http_req_t *req, void *arg);
 
 /* Called when the server refuses input itself (malformed request, header or
@@ -53,6 +55,34 @@ const char *hd_http_req_body(const hd_http_req_t *req, size_t *len);
 /* Value of one query parameter, URL-decoded, copied into buf; NULL if absent. */
 const char *hd_http_req_param(const hd_http_req_t *req, const char *name, char *buf,
                               size_t buf_len);
+
+/* ---- answering later ----
+   A handler that cannot answer at once (it waits for a group commit) calls
+   hd_http_defer and returns. The work finishes elsewhere, then posts a
+   callback to the server thread (hd_http_server_post), which answers through
+   hd_http_later_req and calls hd_http_later_done. */
+typedef struct hd_http_later hd_http_later_t;
+
+/* Inside the handler only: keeps the request open after the handler returns.
+   The caller owns the handle and must give it back with hd_http_later_done.
+   NULL if the request was already answered or deferred. */
+hd_http_later_t *hd_http_defer(hd_http_req_t *req);
+
+/* Server thread only: the deferred request, to read and answer with the
+   hd_http_respond* functions; NULL if the connection is gone meanwhile (the
+   answer then has nobody to go to). Borrowed, valid until _done. */
+hd_http_req_t *hd_http_later_req(hd_http_later_t *later);
+
+/* Server thread only: frees the handle and goes on reading the connection.
+   A request left unanswered gets a 500. Safe on NULL; nulls the pointer. */
+void hd_http_later_done(hd_http_later_t **later_p);
+
+/* Runs fn(arg) on the server thread soon, in posting order; callable from
+   any thread while the server exists. Callbacks still queued when the server
+   is destroyed run during hd_http_server_destroy (their deferred requests'
+   connections are gone by then). */
+typedef void(hd_http_post_fn)(void *arg);
+void hd_http_server_post(hd_http_server_t *self, hd_http_post_fn *fn, void *arg);
 
 /* Sends the response. body is copied. status 0 closes the connection
    without answering (fault injection). 429 and 503 answers carry

@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,6 +49,50 @@ static int reject_calls(void) {
     return n;
 }
 
+/* ---- deferred answers: a worker thread answers through the server thread ---- */
+
+static hd_http_server_t *s_server;
+static atomic_int s_later_done, s_later_gone;
+
+typedef struct {
+    hd_http_later_t *later;
+    char path[64];
+    int delay_ms;
+} later_job_t;
+
+static void later_answer(void *arg) {
+    later_job_t *j = arg;
+    hd_http_req_t *req = hd_http_later_req(j->later);
+    if (req) {
+        char out[96];
+        snprintf(out, sizeof out, "later:%s", j->path);
+        hd_http_respond(req, 200, "text/plain", out, strlen(out));
+    } else
+        atomic_fetch_add(&s_later_gone, 1);
+    hd_http_later_done(&j->later);
+    free(j);
+    atomic_fetch_add(&s_later_done, 1);
+}
+
+static void *later_worker(void *arg) {
+    later_job_t *j = arg;
+    usleep((useconds_t)j->delay_ms * 1000);
+    hd_http_server_post(s_server, later_answer, j);
+    return NULL;
+}
+
+static void defer_request(hd_http_req_t *req, int delay_ms) {
+    later_job_t *j = calloc(1, sizeof *j);
+    j->later = hd_http_defer(req);
+    ASSERT(j->later);
+    ASSERT(hd_http_defer(req) == NULL); /* once */
+    snprintf(j->path, sizeof j->path, "%s", hd_http_req_path(req));
+    j->delay_ms = delay_ms;
+    pthread_t t;
+    ASSERT_EQ(pthread_create(&t, NULL, later_worker, j), 0);
+    pthread_detach(t);
+}
+
 /* ---- the handler under test ---- */
 
 static void handler(hd_http_req_t *req, void *arg) {
@@ -79,6 +124,8 @@ static void handler(hd_http_req_t *req, void *arg) {
         /* answers nothing: the server must answer 500 itself */
     } else if (strcmp(path, "/drop") == 0) {
         hd_http_respond(req, 0, NULL, NULL, 0);
+    } else if (strncmp(path, "/later/", 7) == 0) {
+        defer_request(req, atoi(path + 7));
     } else if (strcmp(path, "/busy") == 0) {
         hd_http_respond_error(req, 429, "busy", NULL, "slow down");
     } else {
@@ -514,6 +561,74 @@ HD_TEST(destroy_with_idle_connection_is_fast) {
     close(fd2);
 }
 
+static int wait_done(int want) {
+    for (int i = 0; i < 500 && atomic_load(&s_later_done) < want; i++)
+        usleep(10 * 1000);
+    return atomic_load(&s_later_done);
+}
+
+HD_TEST(deferred_answers_keep_pipelined_order) {
+    hd_http_server_t *s = start(1024);
+    ASSERT(s);
+    s_server = s;
+    atomic_store(&s_later_done, 0);
+    int fd = dial(AF_INET, hd_http_server_port(s));
+    ASSERT(fd >= 0);
+    /* the first answer comes late, the second at once, the third late again */
+    const char *reqs = "GET /later/80 HTTP/1.1\r\nHost: x\r\n\r\n"
+                       "GET /now HTTP/1.1\r\nHost: x\r\n\r\n"
+                       "GET /later/5 HTTP/1.1\r\nHost: x\r\n\r\n";
+    ASSERT_EQ(send_all(fd, reqs, strlen(reqs)), 0);
+    char buf[8192];
+    int eof;
+    read_responses(fd, 3, buf, sizeof buf, 5000, &eof);
+    ASSERT_EQ(complete_responses(buf, strlen(buf)), 3);
+    char *a = strstr(buf, "later:/later/80"), *b = strstr(buf, "\r\n\r\n/now"),
+         *c = strstr(buf, "later:/later/5");
+    ASSERT(a && b && c);
+    ASSERT(a < b && b < c);
+    /* a second connection is served while the first waits */
+    int fd2 = dial(AF_INET, hd_http_server_port(s));
+    const char *one = "GET /later/200 HTTP/1.1\r\nHost: x\r\n\r\n";
+    ASSERT_EQ(send_all(fd, one, strlen(one)), 0);
+    const char *two = "GET /quick HTTP/1.1\r\nHost: x\r\n\r\n";
+    ASSERT_EQ(send_all(fd2, two, strlen(two)), 0);
+    read_responses(fd2, 1, buf, sizeof buf, 5000, &eof);
+    ASSERT(strstr(buf, "\r\n\r\n/quick"));
+    ASSERT(atomic_load(&s_later_done) < 3); /* /later/200 still waits */
+    read_responses(fd, 1, buf, sizeof buf, 5000, &eof);
+    ASSERT(strstr(buf, "later:/later/200"));
+    close(fd);
+    close(fd2);
+    hd_http_server_destroy(&s);
+}
+
+HD_TEST(deferred_answer_after_the_client_left) {
+    hd_http_server_t *s = start(1024);
+    ASSERT(s);
+    s_server = s;
+    atomic_store(&s_later_done, 0);
+    atomic_store(&s_later_gone, 0);
+    int fd = dial(AF_INET, hd_http_server_port(s));
+    ASSERT(fd >= 0);
+    const char *reqs = "GET /later/300 HTTP/1.1\r\nHost: x\r\n\r\n"
+                       "GET /after HTTP/1.1\r\nHost: x\r\n\r\n";
+    ASSERT_EQ(send_all(fd, reqs, strlen(reqs)), 0);
+    usleep(50 * 1000);
+    close(fd); /* gone before the answer; the server notices when it answers */
+    ASSERT_EQ(wait_done(1), 1);
+    /* the server still serves */
+    fd = dial(AF_INET, hd_http_server_port(s));
+    const char *r = "GET /still HTTP/1.1\r\nHost: x\r\n\r\n";
+    ASSERT_EQ(send_all(fd, r, strlen(r)), 0);
+    char buf[2048];
+    int eof;
+    read_responses(fd, 1, buf, sizeof buf, 5000, &eof);
+    ASSERT(strstr(buf, "\r\n\r\n/still"));
+    close(fd);
+    hd_http_server_destroy(&s);
+}
+
 HD_TEST(get_client_fails_cleanly) {
     char *body = (char *)"x";
     /* nothing listens on port 1 */
@@ -531,4 +646,6 @@ HD_TEST_MAIN(HD_CASE(port_zero_picks_a_port), HD_CASE(bad_addresses_are_refused)
              HD_CASE(head_has_length_but_no_body),
              HD_CASE(handler_without_answer_gets_500_drop_closes),
              HD_CASE(truncated_request_is_kept), HD_CASE(destroy_with_idle_connection_is_fast),
+             HD_CASE(deferred_answers_keep_pipelined_order),
+             HD_CASE(deferred_answer_after_the_client_left),
              HD_CASE(get_client_fails_cleanly))
