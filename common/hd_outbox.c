@@ -1,6 +1,8 @@
 /*  hd_outbox: the transactional outbox writer. */
 #include "hd_outbox.h"
 
+#include "hd_pgarray.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -27,4 +29,44 @@ int hd_outbox_put(hd_db_t *db, const hd_envelope_t *env) {
     int inserted = atoi(PQcmdTuples(r));
     PQclear(r);
     return inserted ? 0 : 1;
+}
+
+static const char *opt(const char *s) {
+    return s && *s ? s : NULL;
+}
+
+int hd_outbox_put_many(hd_db_t *db, const hd_envelope_t *const *envs, size_t n) {
+    if (n == 0)
+        return 0;
+    hd_pgarray_t col[6] = {{0}};
+    for (size_t i = 0; i < n; i++) {
+        const hd_envelope_t *env = envs[i];
+        size_t len;
+        uint8_t *payload = hd_envelope_pack(env, &len);
+        hd_pgarray_add(&col[0], env->id);
+        hd_pgarray_add(&col[1], env->type);
+        hd_pgarray_add(&col[2], env->department ? env->department : "");
+        hd_pgarray_add(&col[3], opt(env->correlation_id));
+        hd_pgarray_add(&col[4], opt(env->causation_id));
+        hd_pgarray_add_bytea(&col[5], payload, len);
+        free(payload);
+    }
+    const char *params[6];
+    for (int c = 0; c < 6; c++)
+        params[c] = hd_pgarray_str(&col[c]);
+    PGresult *r = hd_db_exec(
+        db,
+        "INSERT INTO outbox (event_id, type, department, correlation_id, causation_id, payload) "
+        "SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::uuid[], "
+        "$6::bytea[]) AS x(event_id, type, department, correlation_id, causation_id, payload) "
+        "WHERE NOT EXISTS (SELECT 1 FROM event_log e WHERE e.event_id = x.event_id) "
+        "ON CONFLICT (event_id) DO NOTHING",
+        6, params);
+    for (int c = 0; c < 6; c++)
+        hd_pgarray_free(&col[c]);
+    if (!r)
+        return -1;
+    int inserted = atoi(PQcmdTuples(r));
+    PQclear(r);
+    return inserted;
 }

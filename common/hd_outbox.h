@@ -13,4 +13,9 @@
    (a replay: nothing written), -1 on database error (caller rolls back). */
 int hd_outbox_put(hd_db_t *db, const hd_envelope_t *env);
 
+/* hd_outbox_put for n events in one statement (a batch commits its events
+   with one round trip). Returns how many were recorded (replays are
+   skipped), or -1 on database error (caller rolls back). */
+int hd_outbox_put_many(hd_db_t *db, const hd_envelope_t *const *envs, size_t n);
+
 #endif

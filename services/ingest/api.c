@@ -3,12 +3,14 @@
     with the reason; every answer is JSON. */
 #include "api.h"
 
+#include "batch.h"
 #include "decision.h"
 #include "hd_deadletter.h"
 #include "hd_log.h"
 #include "inbound.h"
 #include "query.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,15 +18,22 @@
 struct ing_api {
     hd_db_t *db;
     const char *inbound_token; /* shared secret for webhooks; NULL: people only */
+    ing_batch_t *batch;        /* group commit for POST /v1/content */
+    _Atomic(hd_http_server_t *) server; /* where deferred answers are given */
 };
 
-ing_api_t *ing_api_new(hd_db_t *db, const char *inbound_token) {
+ing_api_t *ing_api_new(hd_db_t *db, const char *inbound_token, ing_batch_t *batch) {
     ing_api_t *self = calloc(1, sizeof *self);
     if (!self)
         abort();
     self->db = db;
     self->inbound_token = inbound_token && *inbound_token ? inbound_token : NULL;
+    self->batch = batch;
     return self;
+}
+
+void ing_api_set_server(ing_api_t *self, hd_http_server_t *server) {
+    atomic_store(&self->server, server);
 }
 
 void ing_api_destroy(ing_api_t **self_p) {
@@ -66,7 +75,8 @@ static const char *code_of(int status) {
 static void answer(ing_api_t *api, hd_http_req_t *req, const ing_result_t *res,
                    const char *id_name, const char *corr) {
     if (res->status >= 400) {
-        refuse(api, req, res->status, res->field, code_of(res->status), res->error, corr);
+        refuse(api, req, res->status, res->field, res->code[0] ? res->code : code_of(res->status),
+               res->error, corr);
         return;
     }
     hd_http_respond_json(req, res->status, json_pack("{s:s, s:s}", id_name, res->id, "status",
@@ -121,27 +131,80 @@ static int authenticate(ing_api_t *api, hd_http_req_t *req, ing_person_t *who) {
     return -1;
 }
 
-static void post_content(ing_api_t *api, hd_http_req_t *req, const ing_person_t *who) {
-    json_t *j = parse_body(api, req);
-    if (!j)
-        return;
-    const char *bad = NULL;
-    ing_submission_t in = {
-        .channel = member(j, "channel", &bad),
-        .text = member(j, "text", &bad),
-        .kind = member(j, "kind", &bad),
-        .scheduled_at = member(j, "scheduled_at", &bad),
-        .idempotency_key = hd_http_req_header(req, "Idempotency-Key"),
-    };
-    if (!in.idempotency_key)
-        in.idempotency_key = member(j, "idempotency_key", &bad);
-    ing_result_t res;
-    if (bad)
-        ing_result_refuse(&res, 422, bad, "%s must be a string", bad);
+/* Server thread: the batch is done with the item; answer its sender. */
+static void content_answer(void *arg) {
+    ing_item_t *it = arg;
+    ing_api_t *api = it->done_arg;
+    hd_http_later_t *later = it->user;
+    hd_http_req_t *req = hd_http_later_req(later);
+    if (req)
+        answer(api, req, &it->res, "id", NULL);
     else
-        ing_content_submit(api->db, who, &in, &res);
-    answer(api, req, &res, "id", NULL);
+        hd_warn("answer_undelivered", "the sender of item %s left before its answer (%d)",
+                it->res.id[0] ? it->res.id : "-", it->res.status);
+    hd_http_later_done(&later);
+    ing_item_free(&it);
+}
+
+/* Writer thread: hand the item back to the server thread. */
+static void content_done(ing_item_t *it, void *arg) {
+    ing_api_t *api = arg;
+    hd_http_server_post(atomic_load(&api->server), content_answer, it);
+}
+
+/* The submission in the body as a new item; what is wrong with it goes in
+   item->pre, to be told once the caller is known to be someone. */
+static ing_item_t *read_submission(hd_http_req_t *req) {
+    size_t len;
+    const char *body = hd_http_req_body(req, &len);
+    json_error_t err;
+    json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
+    const char *bad = NULL;
+    ing_submission_t in = {0};
+    if (j && json_is_object(j)) {
+        in.channel = member(j, "channel", &bad);
+        in.text = member(j, "text", &bad);
+        in.kind = member(j, "kind", &bad);
+        in.scheduled_at = member(j, "scheduled_at", &bad);
+        in.idempotency_key = hd_http_req_header(req, "Idempotency-Key");
+        if (!in.idempotency_key)
+            in.idempotency_key = member(j, "idempotency_key", &bad);
+    }
+    ing_item_t *it = ing_item_new(&in);
+    if (!j || !json_is_object(j)) {
+        if (!j)
+            ing_result_refuse(&it->pre, 400, "body", "body is not valid JSON: %s at line %d "
+                              "column %d", err.text, err.line, err.column);
+        else
+            ing_result_refuse(&it->pre, 400, "body", "body must be a JSON object");
+        snprintf(it->pre.code, sizeof it->pre.code, "bad_json");
+    } else if (bad)
+        ing_result_refuse(&it->pre, 422, bad, "%s must be a string", bad);
+    else
+        ing_content_validate(&it->in, &it->pre);
     json_decref(j);
+    return it;
+}
+
+/* POST /v1/content: authenticated, checked and recorded by the batch (group
+   commit); the answer is given when the batch has committed. */
+static void post_content(ing_api_t *api, hd_http_req_t *req) {
+    const char *tok = ing_auth_bearer(hd_http_req_header(req, "Authorization"));
+    if (!tok) {
+        refuse(api, req, 401, "Authorization", "unauthenticated",
+               "missing 'Authorization: Bearer TOKEN'", NULL);
+        return;
+    }
+    if (!atomic_load(&api->server)) {
+        refuse(api, req, 503, NULL, "unavailable", "starting up, retry", NULL);
+        return;
+    }
+    ing_item_t *it = read_submission(req);
+    ing_item_set(&it->token, tok);
+    it->done = content_done;
+    it->done_arg = api;
+    it->user = hd_http_defer(req);
+    ing_batch_submit(api->batch, it);
 }
 
 static void post_decision(ing_api_t *api, hd_http_req_t *req, const ing_person_t *who,
@@ -262,6 +325,10 @@ void ing_api_handle(hd_http_req_t *req, void *arg) {
     ing_api_t *api = arg;
     const char *m = hd_http_req_method(req), *path = hd_http_req_path(req);
     int is_post = !strcmp(m, "POST"), is_get = !strcmp(m, "GET");
+    if (is_post && !strcmp(path, "/v1/content")) {
+        post_content(api, req);
+        return;
+    }
     if (!strcmp(path, "/healthz")) {
         int ok = hd_db_ensure(api->db) == 0;
         hd_http_respond_json(req, ok ? 200 : 503, json_pack("{s:s, s:s}", "status",
@@ -284,9 +351,7 @@ void ing_api_handle(hd_http_req_t *req, void *arg) {
     ing_person_t who;
     if (authenticate(api, req, &who) < 0)
         return;
-    if (is_post && !strcmp(path, "/v1/content"))
-        post_content(api, req, &who);
-    else if (!strncmp(path, "/v1/content/", 12))
+    if (!strncmp(path, "/v1/content/", 12))
         content_routes(api, req, &who, path + 12, is_post);
     else if (is_get && !strcmp(path, "/v1/inbox"))
         get_inbox(api, req, &who);

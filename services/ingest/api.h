@@ -9,14 +9,22 @@
 #ifndef ING_API_H
 #define ING_API_H
 
+#include "batch.h"
 #include "hd_db.h"
 #include "hd_http.h"
 
 typedef struct ing_api ing_api_t;
 
 /* The API over `db` (borrowed; used only from the HTTP thread).
-   inbound_token: webhook shared secret accepted by /v1/inbound, may be NULL. */
-ing_api_t *ing_api_new(hd_db_t *db, const char *inbound_token);
+   inbound_token: webhook shared secret accepted by /v1/inbound, may be NULL.
+   batch (borrowed) records submissions; it must outlive the HTTP server's
+   use of the API, and be destroyed before the server (its last answers go
+   out through the server). */
+ing_api_t *ing_api_new(hd_db_t *db, const char *inbound_token, ing_batch_t *batch);
+
+/* The server whose thread gives the deferred answers; set before requests
+   arrive (right after hd_http_server_new). */
+void ing_api_set_server(ing_api_t *self, hd_http_server_t *server);
 void ing_api_destroy(ing_api_t **self_p);
 
 /* hd_http handler and reject hook; arg is the ing_api_t. */

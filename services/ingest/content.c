@@ -26,7 +26,7 @@ static int valid_kind(const char *k) {
     return !strcmp(k, "post") || !strcmp(k, "reply") || !strcmp(k, "share");
 }
 
-static int validate(const ing_submission_t *in, ing_result_t *res) {
+int ing_content_validate(const ing_submission_t *in, ing_result_t *res) {
     if (!in->channel || !*in->channel)
         ing_result_refuse(res, 422, "channel", "channel is required");
     else if (!in->text || !*in->text)
@@ -85,6 +85,31 @@ static void answer_retry(hd_db_t *db, const ing_submission_t *in, ing_result_t *
                           "idempotency key already used for different content (item %s)", res->id);
 }
 
+void ing_content_event(ing_content_event_t *ev, const ing_person_t *a,
+                       const ing_submission_t *in, const char *id, long long policy_version,
+                       long long scheduled_at_ms) {
+    Huddle__V1__ContentSubmitted init = HUDDLE__V1__CONTENT_SUBMITTED__INIT;
+    hd_envelope_t env = HUDDLE__V1__ENVELOPE__INIT;
+    ev->body = init;
+    ev->body.content_id = (char *)id;
+    ev->body.author_id = (char *)a->id;
+    ev->body.author_email = (char *)a->email;
+    ev->body.channel = (char *)in->channel;
+    ev->body.text = (char *)in->text;
+    ev->body.kind = (char *)(in->kind ? in->kind : "post");
+    ev->body.idempotency_key = (char *)(in->idempotency_key ? in->idempotency_key : "");
+    ev->body.policy_version = policy_version;
+    ev->body.scheduled_at_ms = scheduled_at_ms;
+    ev->env = env;
+    ev->env.body_case = HUDDLE__V1__ENVELOPE__BODY_CONTENT_SUBMITTED;
+    ev->env.content_submitted = &ev->body;
+    ev->env.department = (char *)a->department;
+    ev->env.correlation_id = (char *)id;
+    ev->env.actor = (char *)a->email;
+    hd_envelope_stamp(&ev->env, ev->id, "ingest", id, "content.submitted");
+    ev->env.causation_id = "";
+}
+
 static int emit(hd_db_t *db, const ing_person_t *a, const ing_submission_t *in, const char *id) {
     PGresult *r = hd_db_exec(db, "SELECT coalesce((SELECT version FROM policy_version "
                                  "WHERE active), 0), coalesce((SELECT (extract(epoch FROM "
@@ -92,27 +117,10 @@ static int emit(hd_db_t *db, const ing_person_t *a, const ing_submission_t *in, 
                              1, (const char *[]){id});
     if (!r)
         return -1;
-    Huddle__V1__ContentSubmitted body = HUDDLE__V1__CONTENT_SUBMITTED__INIT;
-    body.content_id = (char *)id;
-    body.author_id = (char *)a->id;
-    body.author_email = (char *)a->email;
-    body.channel = (char *)in->channel;
-    body.text = (char *)in->text;
-    body.kind = (char *)(in->kind ? in->kind : "post");
-    body.idempotency_key = (char *)(in->idempotency_key ? in->idempotency_key : "");
-    body.policy_version = atoll(PQgetvalue(r, 0, 0));
-    body.scheduled_at_ms = atoll(PQgetvalue(r, 0, 1));
+    ing_content_event_t ev;
+    ing_content_event(&ev, a, in, id, atoll(PQgetvalue(r, 0, 0)), atoll(PQgetvalue(r, 0, 1)));
     PQclear(r);
-    hd_envelope_t env = HUDDLE__V1__ENVELOPE__INIT;
-    env.body_case = HUDDLE__V1__ENVELOPE__BODY_CONTENT_SUBMITTED;
-    env.content_submitted = &body;
-    env.department = (char *)a->department;
-    env.correlation_id = (char *)id;
-    env.actor = (char *)a->email;
-    char eid[HD_ID_LEN];
-    hd_envelope_stamp(&env, eid, "ingest", id, "content.submitted");
-    env.causation_id = "";
-    return hd_outbox_put(db, &env) < 0 ? -1 : 0;
+    return hd_outbox_put(db, &ev.env) < 0 ? -1 : 0;
 }
 
 /* Inserts the item; sets res->status 201 (new) or leaves 0 (already there). */
@@ -142,17 +150,22 @@ static int insert(hd_db_t *db, const ing_person_t *a, const ing_submission_t *in
     return 0;
 }
 
-void ing_content_submit(hd_db_t *db, const ing_person_t *author, const ing_submission_t *in,
-                        ing_result_t *res) {
-    memset(res, 0, sizeof *res);
-    if (validate(in, res) < 0 || check_channel(db, author, in->channel, res) < 0)
-        return;
+void ing_content_id(const ing_person_t *author, const ing_submission_t *in,
+                    char id[HD_ID_LEN]) {
     if (in->idempotency_key) {
         char label[MAX_KEY + 16];
         snprintf(label, sizeof label, "content:%s", in->idempotency_key);
-        hd_id_derive(res->id, author->id, label);
+        hd_id_derive(id, author->id, label);
     } else
-        hd_id_random(res->id);
+        hd_id_random(id);
+}
+
+void ing_content_submit(hd_db_t *db, const ing_person_t *author, const ing_submission_t *in,
+                        ing_result_t *res) {
+    memset(res, 0, sizeof *res);
+    if (ing_content_validate(in, res) < 0 || check_channel(db, author, in->channel, res) < 0)
+        return;
+    ing_content_id(author, in, res->id);
     if (hd_db_begin(db) < 0) {
         ing_result_refuse(res, 503, NULL, "database unavailable, retry");
         return;

@@ -8,6 +8,7 @@
 
 #include "auth.h"
 #include "hd_db.h"
+#include "hd_envelope.h"
 
 typedef struct {
     const char *channel;
@@ -24,11 +25,31 @@ typedef struct {
     char id[HD_ID_LEN];
     char error[512];
     char field[64];
+    char code[32]; /* the API's error code when not the status's usual one */
 } ing_result_t;
 
 /* Sets a refusal on res. */
 void ing_result_refuse(ing_result_t *res, int status, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* Checks what needs no database (required fields, sizes, kind, key).
+   0 if fine; else -1 with the refusal in res. */
+int ing_content_validate(const ing_submission_t *in, ing_result_t *res);
+
+/* The item id: derived from author and idempotency key, random without one. */
+void ing_content_id(const ing_person_t *author, const ing_submission_t *in,
+                    char id[HD_ID_LEN]);
+
+/* A content.submitted event, stamped (id derived from the item id). Every
+   pointer in it borrows from the arguments, which must outlive it. */
+typedef struct {
+    hd_envelope_t env;
+    Huddle__V1__ContentSubmitted body;
+    char id[HD_ID_LEN];
+} ing_content_event_t;
+void ing_content_event(ing_content_event_t *ev, const ing_person_t *a,
+                       const ing_submission_t *in, const char *id, long long policy_version,
+                       long long scheduled_at_ms);
 
 /* Validates and records a submission by `author`. All strings borrowed. */
 void ing_content_submit(hd_db_t *db, const ing_person_t *author, const ing_submission_t *in,

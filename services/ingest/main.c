@@ -3,6 +3,7 @@
     the main thread with another. Both validate, persist with the outbox, and
     answer only after commit. */
 #include "api.h"
+#include "batch.h"
 #include "hd_config.h"
 #include "hd_db.h"
 #include "hd_http.h"
@@ -23,6 +24,9 @@ static const hd_config_var_t s_vars[] = {
     {"HUDDLE_INGEST_BIND", "tcp://127.0.0.1:7610", "ZeroMQ door endpoint (CURVE)"},
     {"HUDDLE_MAX_BODY", "65536", "largest accepted HTTP body in bytes (413 beyond)"},
     {"HUDDLE_INBOUND_TOKEN", NULL, "shared secret a webhook may use for POST /v1/inbound"},
+    {"HUDDLE_INGEST_WRITERS", "2",
+     "group-commit writers (each its own database connection) for submissions"},
+    {"HUDDLE_INGEST_BATCH", "256", "most submissions one group commit records"},
     {NULL, NULL, NULL}};
 
 int main(int argc, char **argv) {
@@ -39,16 +43,22 @@ int main(int argc, char **argv) {
     char authorized[4096];
     snprintf(authorized, sizeof authorized, "%s/authorized", keys);
     ing_api_t *api = NULL;
+    ing_batch_t *batch = NULL;
     hd_http_server_t *http = NULL;
     ing_zdoor_t *door = NULL;
     if (!http_db || !zmq_db || !cert)
         goto out;
-    api = ing_api_new(http_db, hd_config_get("HUDDLE_INBOUND_TOKEN"));
+    batch = ing_batch_new(url, (int)hd_config_long("HUDDLE_INGEST_WRITERS", 2),
+                          (int)hd_config_long("HUDDLE_INGEST_BATCH", 256), 30000);
+    if (!batch)
+        goto out;
+    api = ing_api_new(http_db, hd_config_get("HUDDLE_INBOUND_TOKEN"), batch);
     http = hd_http_server_new(hd_config_get("HUDDLE_API_ADDR"),
                               (size_t)hd_config_long("HUDDLE_MAX_BODY", 65536), ing_api_handle, api);
     if (!http)
         goto out;
     hd_http_server_set_reject(http, ing_api_reject, api);
+    ing_api_set_server(api, http);
     door = ing_zdoor_new(ctx, hd_config_get("HUDDLE_INGEST_BIND"), cert, authorized, zmq_db);
     if (!door)
         goto out;
@@ -57,7 +67,9 @@ int main(int argc, char **argv) {
     ing_zdoor_run(door);
     rc = 0;
 out:
+    ing_batch_stop(batch); /* its last answers go out through the server */
     hd_http_server_destroy(&http);
+    ing_batch_destroy(&batch);
     ing_zdoor_destroy(&door);
     ing_api_destroy(&api);
     zcert_destroy(&cert);

@@ -1,0 +1,208 @@
+/*  batch: group commit for submissions (see batch.h). The queue is a plain
+    list under one mutex; a writer takes all of it (up to max_batch) at once,
+    which is what makes batches grow by themselves exactly when commits are
+    the bottleneck, and stay at one item when the door is quiet. */
+#include "batch.h"
+
+#include "batch_sql.h"
+#include "hd_log.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ing_batch {
+    pthread_mutex_t lock;
+    pthread_cond_t ready;
+    ing_item_t *head, *tail;
+    int stopping;
+    int nwriters;
+    int max_batch;
+    pthread_t *threads;
+    hd_db_t **dbs;
+};
+
+typedef struct {
+    ing_batch_t *batch;
+    hd_db_t *db;
+} writer_t;
+
+static char *dup_or_null(const char *s) {
+    if (!s)
+        return NULL;
+    char *d = strdup(s);
+    if (!d)
+        abort();
+    return d;
+}
+
+void ing_item_set(char **member, const char *s) {
+    free(*member);
+    *member = dup_or_null(s);
+}
+
+ing_item_t *ing_item_new(const ing_submission_t *in) {
+    ing_item_t *it = calloc(1, sizeof *it);
+    if (!it)
+        abort();
+    if (in) {
+        it->in.channel = dup_or_null(in->channel);
+        it->in.text = dup_or_null(in->text);
+        it->in.kind = dup_or_null(in->kind);
+        it->in.idempotency_key = dup_or_null(in->idempotency_key);
+        it->in.scheduled_at = dup_or_null(in->scheduled_at);
+    }
+    return it;
+}
+
+void ing_item_free(ing_item_t **item_p) {
+    if (!item_p || !*item_p)
+        return;
+    ing_item_t *it = *item_p;
+    free(it->token);
+    free(it->email);
+    free(it->only_department);
+    free((char *)it->in.channel);
+    free((char *)it->in.text);
+    free((char *)it->in.kind);
+    free((char *)it->in.idempotency_key);
+    free((char *)it->in.scheduled_at);
+    free(it);
+    *item_p = NULL;
+}
+
+/* Takes up to max_batch queued items; NULL once stopping and empty. */
+static ing_item_t *take(ing_batch_t *b, size_t *n) {
+    pthread_mutex_lock(&b->lock);
+    while (!b->head && !b->stopping)
+        pthread_cond_wait(&b->ready, &b->lock);
+    ing_item_t *first = b->head, *last = NULL;
+    size_t count = 0;
+    for (ing_item_t *it = first; it && count < (size_t)b->max_batch; it = it->next) {
+        last = it;
+        count++;
+    }
+    if (last) {
+        b->head = last->next;
+        if (!b->head)
+            b->tail = NULL;
+        last->next = NULL;
+    }
+    pthread_mutex_unlock(&b->lock);
+    *n = count;
+    return first;
+}
+
+static void *writer_run(void *arg) {
+    writer_t *w = arg;
+    ing_item_t *list;
+    size_t n;
+    ing_item_t *stack[64], **items = stack;
+    size_t cap = sizeof stack / sizeof stack[0];
+    while ((list = take(w->batch, &n))) {
+        if (n > cap) {
+            if (items != stack)
+                free(items);
+            cap = n;
+            items = malloc(cap * sizeof *items);
+            if (!items)
+                abort();
+        }
+        size_t i = 0;
+        for (ing_item_t *it = list; it; it = it->next)
+            items[i++] = it;
+        ing_batch_record(w->db, items, n);
+        for (i = 0; i < n; i++) {
+            items[i]->next = NULL;
+            items[i]->done(items[i], items[i]->done_arg);
+        }
+    }
+    if (items != stack)
+        free(items);
+    free(w);
+    return NULL;
+}
+
+ing_batch_t *ing_batch_new(const char *db_url, int writers, int max_batch, int connect_ms) {
+    ing_batch_t *b = calloc(1, sizeof *b);
+    if (!b)
+        abort();
+    b->nwriters = writers < 1 ? 1 : writers;
+    b->max_batch = max_batch < 1 ? 1 : max_batch;
+    pthread_mutex_init(&b->lock, NULL);
+    pthread_cond_init(&b->ready, NULL);
+    b->threads = calloc((size_t)b->nwriters, sizeof *b->threads);
+    b->dbs = calloc((size_t)b->nwriters, sizeof *b->dbs);
+    if (!b->threads || !b->dbs)
+        abort();
+    for (int i = 0; i < b->nwriters; i++) {
+        if (!(b->dbs[i] = hd_db_connect(db_url, connect_ms))) {
+            b->nwriters = i; /* only these have threads to stop (none yet) */
+            for (int k = 0; k < i; k++)
+                hd_db_destroy(&b->dbs[k]);
+            free(b->threads);
+            free(b->dbs);
+            free(b);
+            return NULL;
+        }
+    }
+    for (int i = 0; i < b->nwriters; i++) {
+        writer_t *w = calloc(1, sizeof *w);
+        if (!w)
+            abort();
+        w->batch = b;
+        w->db = b->dbs[i];
+        if (pthread_create(&b->threads[i], NULL, writer_run, w) != 0)
+            abort(); /* no thread is as fatal as no memory */
+    }
+    hd_info("batch_started", "%d writers, up to %d items per commit", b->nwriters,
+            b->max_batch);
+    return b;
+}
+
+void ing_batch_submit(ing_batch_t *self, ing_item_t *item) {
+    item->next = NULL;
+    pthread_mutex_lock(&self->lock);
+    if (self->stopping) {
+        pthread_mutex_unlock(&self->lock);
+        ing_result_refuse(&item->res, 503, NULL, "ingest is stopping, retry");
+        item->done(item, item->done_arg);
+        return;
+    }
+    if (self->tail)
+        self->tail->next = item;
+    else
+        self->head = item;
+    self->tail = item;
+    pthread_cond_signal(&self->ready);
+    pthread_mutex_unlock(&self->lock);
+}
+
+void ing_batch_stop(ing_batch_t *self) {
+    if (!self)
+        return;
+    pthread_mutex_lock(&self->lock);
+    int joined = self->stopping;
+    self->stopping = 1;
+    pthread_cond_broadcast(&self->ready);
+    pthread_mutex_unlock(&self->lock);
+    if (joined)
+        return;
+    for (int i = 0; i < self->nwriters; i++) {
+        pthread_join(self->threads[i], NULL);
+        hd_db_destroy(&self->dbs[i]);
+    }
+}
+
+void ing_batch_destroy(ing_batch_t **self_p) {
+    if (!self_p || !*self_p)
+        return;
+    ing_batch_t *b = *self_p;
+    *self_p = NULL;
+    ing_batch_stop(b);
+    pthread_mutex_destroy(&b->lock);
+    pthread_cond_destroy(&b->ready);
+    free(b->threads);
+    free(b->dbs);
+    free(b);
+}

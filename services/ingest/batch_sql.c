@@ -1,0 +1,311 @@
+/*  batch_sql: one group commit. Every statement carries the whole batch as
+    array parameters (hd_pgarray), so a batch costs the same handful of
+    round trips whether it holds one item or hundreds. */
+#include "batch_sql.h"
+
+#include "hd_log.h"
+#include "hd_outbox.h"
+#include "hd_pgarray.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_TOKEN 512
+#define MAX_EMAIL 255
+
+static void *xcalloc(size_t n, size_t size) {
+    void *p = calloc(n ? n : 1, size);
+    if (!p)
+        abort();
+    return p;
+}
+
+/* The key an item is authenticated by, or NULL if it cannot be valid. */
+static const char *auth_key(const ing_item_t *it, int by_email) {
+    const char *k = by_email ? it->email : it->token;
+    size_t max = by_email ? MAX_EMAIL : MAX_TOKEN;
+    return k && *k && strlen(k) <= max ? k : NULL;
+}
+
+static const char *const PEOPLE_SQL[2] = {
+    "SELECT x.k, p.id, p.email, p.department_id FROM unnest($1::text[]) AS x(k) "
+    "JOIN person p ON p.active AND p.token_hash = sha256(convert_to(x.k, 'UTF8'))",
+    "SELECT x.k, p.id, p.email, p.department_id FROM unnest($1::text[]) AS x(k) "
+    "JOIN person p ON p.active AND lower(p.email) = lower(x.k)"};
+
+/* Fills item->who for every item whose token (or email) names an active
+   person, with one query for all distinct keys. -1 on database error. */
+static int resolve_people(hd_db_t *db, ing_item_t **items, size_t n, int by_email) {
+    hd_pgarray_t keys = {0};
+    const char **seen = xcalloc(n, sizeof *seen);
+    size_t nseen = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *k = auth_key(items[i], by_email);
+        size_t j = 0;
+        while (k && j < nseen && strcmp(seen[j], k) != 0)
+            j++;
+        if (k && j == nseen) {
+            seen[nseen++] = k;
+            hd_pgarray_add(&keys, k);
+        }
+    }
+    free(seen);
+    if (nseen == 0)
+        return 0;
+    const char *p[1] = {hd_pgarray_str(&keys)};
+    PGresult *r = hd_db_exec(db, PEOPLE_SQL[by_email], 1, p);
+    hd_pgarray_free(&keys);
+    if (!r)
+        return -1;
+    for (int row = 0; row < PQntuples(r); row++)
+        for (size_t i = 0; i < n; i++) {
+            const char *k = auth_key(items[i], by_email);
+            if (!k || strcmp(k, PQgetvalue(r, row, 0)) != 0)
+                continue;
+            ing_person_t *w = &items[i]->who;
+            snprintf(w->id, sizeof w->id, "%s", PQgetvalue(r, row, 1));
+            snprintf(w->email, sizeof w->email, "%s", PQgetvalue(r, row, 2));
+            snprintf(w->department, sizeof w->department, "%s", PQgetvalue(r, row, 3));
+        }
+    PQclear(r);
+    return 0;
+}
+
+/* Refuses what is decided without a write: unknown caller, a door peer
+   outside its department, a refusal found before the batch. */
+static void refuse_early(ing_item_t *it) {
+    if (!it->who.id[0]) {
+        if (it->email)
+            ing_result_refuse(&it->res, 422, "author_email", "unknown author '%s'", it->email);
+        else
+            ing_result_refuse(&it->res, 401, "Authorization", "unknown or revoked API token");
+    } else if (it->only_department && strcmp(it->only_department, it->who.department) != 0)
+        ing_result_refuse(&it->res, 403, "author_email",
+                          "this peer may only submit for department %s", it->only_department);
+    else if (it->pre.status)
+        it->res = it->pre;
+}
+
+static const char *CHANNELS_SQL =
+    "SELECT x.i, EXISTS (SELECT 1 FROM channel c WHERE c.id = x.ch), "
+    "EXISTS (SELECT 1 FROM channel_account a WHERE a.channel_id = x.ch "
+    "AND a.department_id = x.dep) "
+    "FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS x(ch, dep, i)";
+
+/* The author's department must hold an account on the channel: one query
+   for every distinct (channel, department) of the batch. */
+static int check_channels(hd_db_t *db, ing_item_t **items, size_t n) {
+    hd_pgarray_t chs = {0}, deps = {0};
+    size_t *pair = xcalloc(n, sizeof *pair), npairs = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t j = 0;
+        while (j < i && (strcmp(items[j]->in.channel, items[i]->in.channel) != 0 ||
+                         strcmp(items[j]->who.department, items[i]->who.department) != 0))
+            j++;
+        if (j < i)
+            pair[i] = pair[j];
+        else {
+            pair[i] = ++npairs;
+            hd_pgarray_add(&chs, items[i]->in.channel);
+            hd_pgarray_add(&deps, items[i]->who.department);
+        }
+    }
+    const char *p[2] = {hd_pgarray_str(&chs), hd_pgarray_str(&deps)};
+    PGresult *r = npairs ? hd_db_exec(db, CHANNELS_SQL, 2, p) : NULL;
+    hd_pgarray_free(&chs);
+    hd_pgarray_free(&deps);
+    if (npairs && !r) {
+        free(pair);
+        return -1;
+    }
+    for (int row = 0; r && row < PQntuples(r); row++) {
+        size_t k = strtoul(PQgetvalue(r, row, 0), NULL, 10);
+        int known = PQgetvalue(r, row, 1)[0] == 't', account = PQgetvalue(r, row, 2)[0] == 't';
+        for (size_t i = 0; i < n; i++) {
+            if (pair[i] != k || (known && account))
+                continue;
+            if (!known)
+                ing_result_refuse(&items[i]->res, 422, "channel", "unknown channel '%s'",
+                                  items[i]->in.channel);
+            else
+                ing_result_refuse(&items[i]->res, 422, "channel",
+                                  "department '%s' has no account on channel '%s'",
+                                  items[i]->who.department, items[i]->in.channel);
+        }
+    }
+    if (r)
+        PQclear(r);
+    free(pair);
+    return 0;
+}
+
+static const char *INSERT_SQL =
+    "INSERT INTO content (id, author_id, department_id, channel_id, kind, text, "
+    "idempotency_key, scheduled_at) "
+    "SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], "
+    "$6::text[], $7::text[], $8::timestamptz[]) "
+    "ON CONFLICT (id) DO NOTHING "
+    "RETURNING id, coalesce((extract(epoch FROM scheduled_at) * 1000)::bigint, 0)";
+
+/* Inserts the items; the new ones get 201 and their scheduled time (ms).
+   Two items with one id (a retry racing its original) insert once: the
+   first is new, the second a retry. -1 on database error. */
+static int insert_items(hd_db_t *db, ing_item_t **it, size_t n, long long *sched) {
+    hd_pgarray_t col[8] = {{0}};
+    for (size_t i = 0; i < n; i++) {
+        const ing_submission_t *in = &it[i]->in;
+        hd_pgarray_add(&col[0], it[i]->res.id);
+        hd_pgarray_add(&col[1], it[i]->who.id);
+        hd_pgarray_add(&col[2], it[i]->who.department);
+        hd_pgarray_add(&col[3], in->channel);
+        hd_pgarray_add(&col[4], in->kind ? in->kind : "post");
+        hd_pgarray_add(&col[5], in->text);
+        hd_pgarray_add(&col[6], in->idempotency_key);
+        hd_pgarray_add(&col[7], in->scheduled_at);
+    }
+    const char *p[8];
+    for (int c = 0; c < 8; c++)
+        p[c] = hd_pgarray_str(&col[c]);
+    PGresult *r = hd_db_exec(db, INSERT_SQL, 8, p);
+    for (int c = 0; c < 8; c++)
+        hd_pgarray_free(&col[c]);
+    if (!r)
+        return -1;
+    for (int row = 0; row < PQntuples(r); row++) {
+        size_t i = 0;
+        while (i < n && (it[i]->res.status || strcmp(it[i]->res.id, PQgetvalue(r, row, 0))))
+            i++;
+        if (i < n) {
+            it[i]->res.status = 201;
+            sched[i] = atoll(PQgetvalue(r, row, 1));
+        }
+    }
+    PQclear(r);
+    return 0;
+}
+
+/* Items not inserted were there already: the same content is a retry (200,
+   the original answer), other content under the same key is refused. */
+static int answer_retries(hd_db_t *db, ing_item_t **it, size_t n) {
+    hd_pgarray_t ids = {0};
+    for (size_t i = 0; i < n; i++)
+        if (!it[i]->res.status)
+            hd_pgarray_add(&ids, it[i]->res.id);
+    if (ids.n == 0)
+        return 0;
+    const char *p[1] = {hd_pgarray_str(&ids)};
+    PGresult *r = hd_db_exec(db, "SELECT id, channel_id, text FROM content WHERE id = ANY($1::uuid[])",
+                             1, p);
+    hd_pgarray_free(&ids);
+    if (!r)
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (it[i]->res.status)
+            continue;
+        int row = 0;
+        while (row < PQntuples(r) && strcmp(PQgetvalue(r, row, 0), it[i]->res.id))
+            row++;
+        if (row == PQntuples(r)) {
+            rc = -1; /* another unique key refused it: let the one-by-one path say why */
+            continue;
+        }
+        if (!strcmp(PQgetvalue(r, row, 1), it[i]->in.channel) &&
+            !strcmp(PQgetvalue(r, row, 2), it[i]->in.text))
+            it[i]->res.status = 200;
+        else
+            ing_result_refuse(&it[i]->res, 422, "idempotency_key",
+                              "idempotency key already used for different content (item %s)",
+                              it[i]->res.id);
+    }
+    PQclear(r);
+    return rc;
+}
+
+/* One content.submitted per new item, in one outbox statement. */
+static int emit_events(hd_db_t *db, ing_item_t **it, size_t n, const long long *sched) {
+    PGresult *r = hd_db_exec(db, "SELECT coalesce((SELECT version FROM policy_version "
+                                 "WHERE active), 0)", 0, NULL);
+    if (!r)
+        return -1;
+    long long version = atoll(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    ing_content_event_t *ev = xcalloc(n, sizeof *ev);
+    const hd_envelope_t **envs = xcalloc(n, sizeof *envs);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (it[i]->res.status == 201) {
+            ing_content_event(&ev[k], &it[i]->who, &it[i]->in, it[i]->res.id, version, sched[i]);
+            envs[k] = &ev[k].env;
+            k++;
+        }
+    int rc = hd_outbox_put_many(db, envs, k);
+    free(envs);
+    free(ev);
+    return rc < 0 ? -1 : 0;
+}
+
+/* The group commit itself. -1 on an error before COMMIT (the caller rolls
+   back and records the items one by one), -2 when COMMIT itself failed: the
+   outcome is unknown, so nothing is tried again here (a sender's retry with
+   its idempotency key gets the original answer). */
+static int write_batch(hd_db_t *db, ing_item_t **it, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        ing_content_id(&it[i]->who, &it[i]->in, it[i]->res.id);
+    long long *sched = xcalloc(n, sizeof *sched);
+    int rc = hd_db_begin(db) < 0 || insert_items(db, it, n, sched) < 0 ||
+                     answer_retries(db, it, n) < 0 || emit_events(db, it, n, sched) < 0
+                 ? -1
+                 : hd_db_commit(db) < 0 ? -2 : 0;
+    free(sched);
+    if (rc == -2)
+        for (size_t i = 0; i < n; i++)
+            ing_result_refuse(&it[i]->res, 503, NULL, "commit failed, retry");
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < n; i++)
+        if (it[i]->res.status < 400)
+            hd_log(HD_LOG_INFO, it[i]->res.status == 201 ? "content_submitted" : "content_retry",
+                   NULL, it[i]->res.id, "author=%s channel=%s batch=%zu", it[i]->who.email,
+                   it[i]->in.channel, n);
+    return 0;
+}
+
+/* Keeps the items still without an outcome at the front; returns their count. */
+static size_t still_open(ing_item_t **items, size_t n, ing_item_t **open) {
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!items[i]->res.status)
+            open[k++] = items[i];
+    return k;
+}
+
+void ing_batch_record(hd_db_t *db, ing_item_t **items, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        memset(&items[i]->res, 0, sizeof items[i]->res);
+        memset(&items[i]->who, 0, sizeof items[i]->who);
+    }
+    if (hd_db_ensure(db) < 0 || resolve_people(db, items, n, 0) < 0 ||
+        resolve_people(db, items, n, 1) < 0) {
+        for (size_t i = 0; i < n; i++)
+            ing_result_refuse(&items[i]->res, 503, NULL, "database unavailable, retry");
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        refuse_early(items[i]);
+    ing_item_t **open = xcalloc(n, sizeof *open);
+    size_t k = still_open(items, n, open);
+    if (k && check_channels(db, open, k) < 0)
+        for (size_t i = 0; i < k; i++)
+            ing_result_refuse(&open[i]->res, 503, NULL, "database unavailable, retry");
+    k = still_open(items, n, open);
+    if (k && write_batch(db, open, k) == -1) {
+        hd_db_rollback(db);
+        hd_warn("batch_fallback", "a batch of %zu failed (%s); recording one by one", k,
+                hd_db_error(db));
+        for (size_t i = 0; i < k; i++)
+            ing_content_submit(db, &open[i]->who, &open[i]->in, &open[i]->res);
+    }
+    free(open);
+}
