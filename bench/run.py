@@ -29,6 +29,8 @@ The last four lines are the figures. Settings (environment):
   BENCH_CONNS=64 BENCH_ITEMS=20000 BENCH_ZMQ_ITEMS=4000 BENCH_E2E_SECONDS=30
   BENCH_LAT_SECONDS=15
   BENCH_ACK_SECONDS=10 BENCH_PGBENCH_SECONDS=20 BENCH_RESULTS=dir
+  BENCH_PHASES=throughput,latency,fetch,acks,db  (a subset, to look at one
+  stage; the figure lines then show only what was measured)
 """
 import json
 import os
@@ -555,11 +557,14 @@ class Bench:
     def print_figures(self):
         f = self.figures
         print()
-        print(f"e2e items/s={f['e2e']:.0f} p50_ms={f['p50']:.1f} p99_ms={f['p99']:.1f} "
-              f"db_limit_items/s={f['db']:.0f} db_ratio={f['e2e'] / f['db']:.2f}")
-        print(f"hub events/s={f['hub']:.0f} zmq_limit/s={f['zmq']:.0f} "
-              f"zmq_ratio={f['hub'] / f['zmq']:.2f}")
-        print(f"ingest acks/s={f['acks']:.0f}")
+        if all(k in f for k in ("e2e", "p50", "db")):
+            print(f"e2e items/s={f['e2e']:.0f} p50_ms={f['p50']:.1f} p99_ms={f['p99']:.1f} "
+                  f"db_limit_items/s={f['db']:.0f} db_ratio={f['e2e'] / f['db']:.2f}")
+        if "hub" in f:
+            print(f"hub events/s={f['hub']:.0f} zmq_limit/s={f['zmq']:.0f} "
+                  f"zmq_ratio={f['hub'] / f['zmq']:.2f}")
+        if "acks" in f:
+            print(f"ingest acks/s={f['acks']:.0f}")
         print(f"rss_max_mb={max(f['rss'].values()):.1f}")
         with open(os.path.join(self.results, "figures.json"), "w") as out:
             json.dump(f, out, indent=1)
@@ -575,14 +580,24 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     with System("bench", heartbeat_ms=1000, own_cluster=True) as s:
         b = Bench(s, results)
+        phases = os.environ.get("BENCH_PHASES", "throughput,latency,fetch,acks,db").split(",")
+        unknown = set(phases) - {"throughput", "latency", "fetch", "acks", "db"}
+        if unknown or ("latency" in phases and "throughput" not in phases):
+            sys.exit(f"bench: BENCH_PHASES: unknown {sorted(unknown)} or latency "
+                     "without throughput (it runs at half the measured rate)")
         b.setup()
         b.warmup()
-        b.throughput()
-        b.latency()
-        b.hub_fetch()
-        b.ingest_acks()
+        if "throughput" in phases:
+            b.throughput()
+        if "latency" in phases:
+            b.latency()
+        if "fetch" in phases:
+            b.hub_fetch()
+        if "acks" in phases:
+            b.ingest_acks()
         b.rss()
-        b.db_limit()
+        if "db" in phases:
+            b.db_limit()
         b.print_figures()
 
 
