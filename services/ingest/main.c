@@ -59,7 +59,8 @@ int main(int argc, char **argv) {
         goto out;
     hd_http_server_set_reject(http, ing_api_reject, api);
     ing_api_set_server(api, http);
-    door = ing_zdoor_new(ctx, hd_config_get("HUDDLE_INGEST_BIND"), cert, authorized, zmq_db);
+    door = ing_zdoor_new(ctx, hd_config_get("HUDDLE_INGEST_BIND"), cert, authorized, zmq_db,
+                         batch);
     if (!door)
         goto out;
     hd_info("started", "API on %s, door on %s", hd_config_get("HUDDLE_API_ADDR"),
@@ -67,7 +68,9 @@ int main(int argc, char **argv) {
     ing_zdoor_run(door);
     rc = 0;
 out:
-    ing_batch_stop(batch); /* its last answers go out through the server */
+    ing_batch_stop(batch); /* its last answers go out through the doors */
+    if (door)
+        ing_zdoor_flush(door);
     hd_http_server_destroy(&http);
     ing_batch_destroy(&batch);
     ing_zdoor_destroy(&door);
