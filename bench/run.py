@@ -16,7 +16,8 @@ PostgreSQL and ZeroMQ set on this machine. Phases:
                  DEALER/ROUTER pair with the same request / reply sizes
                  (bench-zmqraw); best of 5 rounds each.
   4. ingest      64 connections as fast as they go for ACK_SECONDS:
-                 durable acknowledgements/s.
+                 durable acknowledgements/s, with every service running
+                 (the figure), then again with ingest alone.
   5. RSS         VmHWM of every service; then the services stop.
   6. db limit    pgbench replaying the statements one item causes
                  (bench/pgbench/item.sql), same concurrency, durable commits;
@@ -485,6 +486,9 @@ class Bench:
         self.figures.update(hub=max(hub), zmq=max(raw), hub_rounds=hub, zmq_rounds=raw)
 
     def ingest_acks(self):
+        """Acks with every service running (the figure: what is acknowledged
+        is also being processed), then with ingest alone (the others paused
+        by SIGSTOP, resumed after): how much of the limit is ingest's own."""
         cpu0 = self.cpu_start()
         sampler = WaitSampler(self.s.db_url)
         sampler.start()
@@ -496,6 +500,20 @@ class Bench:
             f"{r['ack_p50_ms']:.1f} ms p99 {r['ack_p99_ms']:.1f} ms; "
             f"{r['refused']} refused, {r['lost']} lost")
         self.figures["acks"] = r["acks_per_s"]
+        others = [p for name, p in self.s.procs.items() if name not in ("ingest", "sandbox")]
+        for p in others:
+            p.send_signal(signal.SIGSTOP)
+        try:
+            cpu0 = self.cpu_start()
+            a = self.finish(self.loadgen_http("acks-alone", duration=ACK_SECONDS),
+                            "loadgen-acks-alone")
+            self.cpu_report(cpu0, "ingest acks, ingest alone")
+        finally:
+            for p in others:
+                p.send_signal(signal.SIGCONT)
+        log(f"ingest alone (hub and consumers paused): {a['acks_per_s']:.0f}/s; ack p50 "
+            f"{a['ack_p50_ms']:.1f} ms p99 {a['ack_p99_ms']:.1f} ms; {a['lost']} lost")
+        self.figures["acks_alone"] = a["acks_per_s"]
 
     def rss(self):
         peak = {}
