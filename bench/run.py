@@ -22,7 +22,7 @@ PostgreSQL and ZeroMQ set on this machine. Phases:
   6. db limit    pgbench replaying the statements one item causes
                  (bench/pgbench/item.sql), same concurrency, durable commits;
                  beside it ingest's step alone (ingest.sql) with 1 and CONNS
-                 clients, and both again with the outbox NOTIFY trigger off.
+                 clients.
 
 Everything a run measured is kept under RESULTS (items.tsv files, the
 pg_stat_statements snapshot, CPU per process, the service logs on failure).
@@ -544,9 +544,8 @@ class Bench:
     def db_limit(self):
         """pgbench replaying one item's statements (bench/pgbench/item.sql)
         with CONNS clients: the database's limit. Beside it, ingest's own
-        step (ingest.sql) with 1 client (ingest today) and with CONNS, and
-        all of it again with the outbox NOTIFY trigger off: what one
-        connection and the wake-up hint cost at commit."""
+        step (ingest.sql) with 1 client and with CONNS: what PostgreSQL's
+        group commit gives a door that commits many requests at once."""
         self.s.psql("CREATE SEQUENCE IF NOT EXISTS bench_event_seq START 1000000000")
         self.s.psql("INSERT INTO consumer_cursor (consumer) SELECT 'bench-' || s || '-' || c "
                     "FROM unnest(ARRAY['policy', 'workflow', 'metrics', 'publisher']) s, "
@@ -554,23 +553,17 @@ class Bench:
         self.s.psql("CHECKPOINT")
         short = max(PGBENCH_SECONDS // 3, 3)
         runs = {}
-        for notify in ("on", "off"):
-            if notify == "off":
-                self.s.psql("ALTER TABLE outbox DISABLE TRIGGER outbox_notify")
-            cpu0 = self.cpu_start()
-            runs[("item", CONNS, notify)] = self.pgbench("item.sql", CONNS, PGBENCH_SECONDS,
-                                                         f"item-c{CONNS}-notify-{notify}")
-            self.cpu_report(cpu0, f"db limit (NOTIFY {notify})")
-            for c in (1, CONNS):
-                runs[("ingest", c, notify)] = self.pgbench("ingest.sql", c, short,
-                                                           f"ingest-c{c}-notify-{notify}")
-        self.s.psql("ALTER TABLE outbox ENABLE TRIGGER outbox_notify")
-        log("db limit (pgbench, durable commits): items/s       NOTIFY trigger on |  off")
+        cpu0 = self.cpu_start()
+        runs[("item", CONNS)] = self.pgbench("item.sql", CONNS, PGBENCH_SECONDS,
+                                             f"item-c{CONNS}")
+        self.cpu_report(cpu0, "db limit")
+        for c in (1, CONNS):
+            runs[("ingest", c)] = self.pgbench("ingest.sql", c, short, f"ingest-c{c}")
+        log("db limit (pgbench, durable commits): items/s")
         for (script, c) in [("item", CONNS), ("ingest", 1), ("ingest", CONNS)]:
-            log(f"  {script + '.sql':12s} {c:3d} clients            "
-                f"{runs[(script, c, 'on')]:8.0f} | {runs[(script, c, 'off')]:5.0f}")
-        self.figures["db"] = runs[("item", CONNS, "on")]
-        self.figures["pgbench"] = {f"{a}-c{b}-notify-{n}": v for (a, b, n), v in runs.items()}
+            log(f"  {script + '.sql':12s} {c:3d} clients  {runs[(script, c)]:8.0f}")
+        self.figures["db"] = runs[("item", CONNS)]
+        self.figures["pgbench"] = {f"{a}-c{b}": v for (a, b), v in runs.items()}
 
     def print_figures(self):
         f = self.figures

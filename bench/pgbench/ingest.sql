@@ -1,9 +1,8 @@
 -- What ingest's HTTP door does for one POST /v1/content, for pgbench: the
 -- statements of bench/pgbench/item.sql's ingest step alone. Run by
--- bench/run.py with 1 client (ingest today: one connection, one request at
--- a time) and with CONNS clients (what PostgreSQL's own group commit gives
--- when many requests commit at once), with the outbox NOTIFY trigger on and
--- off. Variables as item.sql: -D maya=<person id> -D token=<API token>.
+-- bench/run.py with 1 client (one connection, one request at a time) and
+-- with CONNS clients (what PostgreSQL's own group commit gives when many
+-- requests commit at once). Variables as item.sql: -D maya=<person id> -D token=<API token>.
 
 \set n random(1, 1000000000000000)
 

@@ -25,7 +25,7 @@ static const hd_config_var_t s_vars[] = {
     {"HUDDLE_HUB_BIND", "tcp://127.0.0.1:7600", "ZeroMQ endpoint the hub binds (ROUTER)"},
     {"HUDDLE_HUB_HTTP", "127.0.0.1:7601", "address of /healthz and /metrics"},
     {"HUDDLE_HEARTBEAT_MS", "1000", "heartbeat interval; 3 silent intervals = dead peer"},
-    {"HUDDLE_HUB_POLL_MS", "200", "outbox poll interval (NOTIFY wakes it sooner)"},
+    {"HUDDLE_HUB_POLL_MS", "25", "longest pause between looks at an idle outbox (busy: ~1 ms)"},
     {"HUDDLE_HUB_BATCH", "1000", "outbox rows sequenced per transaction"},
     {"HUDDLE_HUB_RING", "65536", "recent events kept in memory"},
     {"HUDDLE_HUB_RING_MB", "64", "memory bound of the recent-event ring (MiB)"},
@@ -96,7 +96,7 @@ int main(int argc, char **argv) {
     hub_server_t *server = hub_server_new(&scfg);
     hub_sequencer_cfg_t qcfg = {.db_url = scfg.db_url,
                                 .batch = (int)positive("HUDDLE_HUB_BATCH", 1000),
-                                .poll_ms = (int)positive("HUDDLE_HUB_POLL_MS", 200),
+                                .poll_ms = (int)positive("HUDDLE_HUB_POLL_MS", 25),
                                 .zmq_ctx = ctx,
                                 .pipe = SEQ_PIPE,
                                 .stats = &stats};

@@ -10,8 +10,15 @@
     tails a sequence. Whenever the outcome of a batch is unknown (the
     connection broke), the next connection re-reads max(seq).
 
-    Wake-ups: LISTEN huddle_outbox (migrations/002_outbox_notify.sql) is a
-    hint; the outbox is also looked at every poll_ms regardless. */
+    Wake-ups: none from the producers. A NOTIFY at commit (the first design)
+    takes a database-wide lock that is held until the commit record is
+    flushed, which serialized every producer's commit and switched off
+    PostgreSQL's group commit (migrations/007_outbox_no_notify.sql says
+    more). Instead the sequencer polls adaptively: at once after a full
+    batch, after IDLE_MIN_MS after a partial one (so the next batch has
+    time to grow), and with a pause that doubles up to poll_ms while the
+    outbox stays empty. Busy, a commit waits at most a millisecond or two;
+    idle, one cheap statement every poll_ms. */
 #include "sequencer.h"
 
 #include "hd_db.h"
@@ -28,6 +35,7 @@
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 2000
 #define SLICE_MS 200 /* longest sleep before looking at the stop flag */
+#define IDLE_MIN_MS 1
 
 struct hub_sequencer {
     pthread_t thread;
@@ -37,12 +45,14 @@ struct hub_sequencer {
     void *pipe;
     hd_db_t *db;
     int leader;
+    int idle_ms;   /* the next pause while the outbox stays empty */
     uint64_t last; /* highest seq handed to the hub loop */
 };
 
 static const char *MOVE_SQL =
     "WITH moved AS ("
-    "  DELETE FROM outbox WHERE oid IN (SELECT oid FROM outbox ORDER BY oid LIMIT $1::int)"
+    "  DELETE FROM outbox WHERE oid <= (SELECT max(oid) FROM"
+    "    (SELECT oid FROM outbox ORDER BY oid LIMIT $1::int) first)"
     "  RETURNING oid, event_id, type, department, correlation_id, causation_id, payload,"
     "            created_at"
     "), fresh AS ("
@@ -119,8 +129,7 @@ static int db_open(hub_sequencer_t *self) {
     if (!self->db)
         return -1;
     long long head;
-    if (hd_db_cmd(self->db, "LISTEN huddle_outbox", 0, NULL) < 0 ||
-        (head = hub_history_head(self->db)) < 0) {
+    if ((head = hub_history_head(self->db)) < 0) {
         db_drop(self);
         return -1;
     }
@@ -136,8 +145,7 @@ static int db_open(hub_sequencer_t *self) {
     return 0;
 }
 
-/* Leader: one batch. 1 if the batch was full (more may wait), 0 if not,
-   -1 on error. */
+/* Leader: one batch. The number of events moved, -1 on error. */
 static int step_leader(hub_sequencer_t *self) {
     char lim[16], last[24];
     snprintf(lim, sizeof lim, "%d", self->cfg.batch);
@@ -164,14 +172,16 @@ static int step_leader(hub_sequencer_t *self) {
     hd_debug("sequencer_batch", "sequenced %d events up to %llu", n,
              (unsigned long long)self->last);
     hand_over(self, self->last, evs, (size_t)n);
-    return n == self->cfg.batch;
+    return n;
 }
 
-/* Standby: take the lock if it is free, else follow event_log. */
+/* Standby: take the lock if it is free, else follow event_log. The number
+   of events read (a batch's worth once it becomes the leader), -1 on
+   error. */
 static int step_follower(hub_sequencer_t *self) {
     int got = try_lock(self);
     if (got != 0)
-        return got < 0 ? -1 : 1;
+        return got < 0 ? -1 : self->cfg.batch;
     hub_event_t **evs;
     int n = hub_history_read(self->db, self->last, INT64_MAX, (uint32_t)self->cfg.batch, NULL,
                              &evs);
@@ -181,30 +191,26 @@ static int step_follower(hub_sequencer_t *self) {
         return 0;
     self->last = evs[n - 1]->seq;
     hand_over(self, self->last, evs, (size_t)n);
-    return n == self->cfg.batch;
+    return n;
 }
 
-/* Sleeps until a NOTIFY arrives or poll_ms passes. */
-static void wait_hint(hub_sequencer_t *self) {
-    PGconn *c = hd_db_conn(self->db);
-    int left = self->cfg.poll_ms;
-    while (left > 0 && !atomic_load(&self->stop)) {
-        int slice = left < SLICE_MS ? left : SLICE_MS;
-        struct pollfd pfd = {PQsocket(c), POLLIN, 0};
-        int rc = poll(&pfd, 1, slice);
-        left -= slice;
-        if (rc <= 0)
-            continue;
-        if (!PQconsumeInput(c))
-            return; /* broken: the next statement finds out and reconnects */
-        int hinted = 0;
-        PGnotify *n;
-        while ((n = PQnotifies(c))) {
-            hinted = 1;
-            PQfreemem(n);
-        }
-        if (hinted)
-            return;
+/* Sleeps before the next look at the outbox, given how many events the
+   last step moved. */
+static void pause_after(hub_sequencer_t *self, int moved) {
+    if (moved >= self->cfg.batch)
+        return;
+    int ms;
+    if (moved > 0) {
+        self->idle_ms = IDLE_MIN_MS;
+        ms = IDLE_MIN_MS;
+    } else {
+        ms = self->idle_ms;
+        self->idle_ms = ms * 2 > self->cfg.poll_ms ? self->cfg.poll_ms : ms * 2;
+    }
+    while (ms > 0 && !atomic_load(&self->stop)) {
+        int slice = ms < SLICE_MS ? ms : SLICE_MS;
+        poll(NULL, 0, slice);
+        ms -= slice;
     }
 }
 
@@ -221,13 +227,12 @@ static void *run(void *arg) {
             }
             backoff = BACKOFF_MIN_MS;
         }
-        int more = self->leader ? step_leader(self) : step_follower(self);
-        if (more < 0) {
-            db_drop(self); /* re-connect, re-LISTEN, re-lock, re-read max(seq) */
+        int moved = self->leader ? step_leader(self) : step_follower(self);
+        if (moved < 0) {
+            db_drop(self); /* re-connect, re-lock, re-read max(seq) */
             continue;
         }
-        if (!more)
-            wait_hint(self);
+        pause_after(self, moved);
     }
     hd_db_destroy(&self->db);
     return NULL;
@@ -245,7 +250,8 @@ hub_sequencer_t *hub_sequencer_start(const hub_sequencer_cfg_t *cfg) {
     if (self->cfg.batch < 1)
         self->cfg.batch = 1000;
     if (self->cfg.poll_ms < 1)
-        self->cfg.poll_ms = 200;
+        self->cfg.poll_ms = 25;
+    self->idle_ms = IDLE_MIN_MS;
     self->pipe = zmq_socket(cfg->zmq_ctx, ZMQ_PAIR);
     int linger = 0, timeout = SLICE_MS;
     if (self->pipe) {
