@@ -57,6 +57,44 @@ static long long load_cursor(hd_db_t *db, const char *name, int timeout_ms) {
 
 static int savepoint(hd_db_t *db, const char *cmd) { return hd_db_cmd(db, cmd, 0, NULL); }
 
+static void gather_begin(const hd_consumer_cfg_t *cfg) {
+    if (cfg->begin)
+        cfg->begin(cfg->arg);
+}
+
+static int gather_flush(hd_db_t *db, const hd_consumer_cfg_t *cfg) {
+    return cfg->flush ? cfg->flush(db, cfg->arg) : 0;
+}
+
+/* An apply that said OK on a failed statement cannot be trusted. */
+static int failed_silently(hd_db_t *db, const hd_consumer_cfg_t *cfg, const hd_envelope_t *ev) {
+    if (PQtransactionStatus(hd_db_conn(db)) != PQTRANS_INERROR)
+        return 0;
+    hd_log(HD_LOG_ERROR, "consumer_apply_ignored_error", ev->id, ev->correlation_id,
+           "%s: apply returned OK on a failed statement; retrying", cfg->name);
+    return 1;
+}
+
+static void log_retry(const hd_consumer_cfg_t *cfg, const hd_envelope_t *ev) {
+    hd_log(HD_LOG_WARN, "consumer_apply_retry", ev->id, ev->correlation_id,
+           "%s: seq %" PRIu64 " %s: transient failure, batch will be retried", cfg->name, ev->seq,
+           ev->type);
+}
+
+static int dead_letter(hd_db_t *db, const hd_consumer_cfg_t *cfg, const hd_envelope_t *ev,
+                       const char *why) {
+    size_t len;
+    uint8_t *raw = hd_envelope_pack(ev, &len);
+    char reason[700];
+    snprintf(reason, sizeof reason, "%s (event %s, seq %" PRIu64 ", type %s)",
+             why[0] ? why : "not applicable", ev->id, ev->seq, ev->type);
+    int dl = hd_deadletter_put(db, cfg->name, NULL, reason, NULL, raw, len, ev->correlation_id);
+    free(raw);
+    hd_log(HD_LOG_WARN, "consumer_dead_letter", ev->id, ev->correlation_id, "%s: %s", cfg->name,
+           reason);
+    return dl;
+}
+
 /* Applies one event under a savepoint. 0 applied or dead-lettered,
    -1 the batch must be rolled back and retried. */
 static int apply_one(hd_db_t *db, const hd_consumer_cfg_t *cfg, const hd_envelope_t *ev) {
@@ -65,31 +103,48 @@ static int apply_one(hd_db_t *db, const hd_consumer_cfg_t *cfg, const hd_envelop
     char why[512] = "";
     int rc = cfg->apply(db, ev, cfg->arg, why, sizeof why);
     if (rc == HD_APPLY_OK) {
-        if (PQtransactionStatus(hd_db_conn(db)) == PQTRANS_INERROR) {
-            hd_log(HD_LOG_ERROR, "consumer_apply_ignored_error", ev->id, ev->correlation_id,
-                   "%s: apply returned OK on a failed statement; retrying", cfg->name);
+        if (failed_silently(db, cfg, ev) || gather_flush(db, cfg) < 0)
             return -1;
-        }
         return savepoint(db, "RELEASE SAVEPOINT hd_ev");
     }
     if (rc != HD_APPLY_DEAD) {
-        hd_log(HD_LOG_WARN, "consumer_apply_retry", ev->id, ev->correlation_id,
-               "%s: seq %" PRIu64 " %s: transient failure, batch will be retried", cfg->name,
-               ev->seq, ev->type);
+        log_retry(cfg, ev);
         return -1;
     }
+    gather_begin(cfg); /* what this event gathered goes with its effects */
     if (savepoint(db, "ROLLBACK TO SAVEPOINT hd_ev") < 0)
         return -1;
-    size_t len;
-    uint8_t *raw = hd_envelope_pack(ev, &len);
-    char reason[700];
-    snprintf(reason, sizeof reason, "%s (event %s, seq %" PRIu64 ", type %s)",
-             why[0] ? why : "not applicable", ev->id, ev->seq, ev->type);
-    int dl = hd_deadletter_put(db, cfg->name, NULL, reason, NULL, raw, len, ev->correlation_id);
-    free(raw);
-    hd_log(HD_LOG_WARN, "consumer_dead_letter", ev->id, ev->correlation_id, "%s: %s",
-           cfg->name, reason);
-    return dl < 0 ? -1 : savepoint(db, "RELEASE SAVEPOINT hd_ev");
+    return dead_letter(db, cfg, ev, why) < 0 ? -1 : savepoint(db, "RELEASE SAVEPOINT hd_ev");
+}
+
+/* Applies every event without savepoints. 0 applied, BATCH_RETRY a
+   transient failure, 1 some event can never be applied (the caller rolls
+   back and goes event by event). */
+static int apply_fast(hd_db_t *db, const hd_consumer_cfg_t *cfg, hd_bus_batch_t *batch) {
+    size_t n = hd_bus_batch_count(batch);
+    for (size_t i = 0; i < n; i++) {
+        const hd_envelope_t *ev = hd_bus_batch_event(batch, i);
+        char why[512] = "";
+        int rc = cfg->apply(db, ev, cfg->arg, why, sizeof why);
+        if (rc == HD_APPLY_DEAD)
+            return 1;
+        if (rc != HD_APPLY_OK) {
+            log_retry(cfg, ev);
+            return BATCH_RETRY;
+        }
+        if (failed_silently(db, cfg, ev))
+            return BATCH_RETRY;
+    }
+    return gather_flush(db, cfg) < 0 ? BATCH_RETRY : 0;
+}
+
+/* Applies every event under its own savepoint. 0 or BATCH_RETRY. */
+static int apply_each(hd_db_t *db, const hd_consumer_cfg_t *cfg, hd_bus_batch_t *batch) {
+    size_t n = hd_bus_batch_count(batch);
+    for (size_t i = 0; i < n; i++)
+        if (apply_one(db, cfg, hd_bus_batch_event(batch, i)) < 0)
+            return BATCH_RETRY;
+    return 0;
 }
 
 static int advance(hd_db_t *db, const char *name, long long from, long long to) {
@@ -103,17 +158,31 @@ static int advance(hd_db_t *db, const char *name, long long from, long long to) 
                             3, p);
 }
 
+/* Opens the transaction and applies the batch's events, fast first. */
+static int apply_events(hd_db_t *db, const hd_consumer_cfg_t *cfg, hd_bus_batch_t *batch) {
+    if (hd_db_begin(db) < 0)
+        return BATCH_RELOAD;
+    gather_begin(cfg);
+    int rc = apply_fast(db, cfg, batch);
+    if (rc != 1)
+        return rc;
+    /* Some event is a dead letter: start again, event by event. */
+    hd_db_rollback(db);
+    if (hd_db_begin(db) < 0)
+        return BATCH_RELOAD;
+    gather_begin(cfg);
+    return apply_each(db, cfg, batch);
+}
+
 static int apply_batch(hd_db_t *db, const hd_consumer_cfg_t *cfg, hd_bus_batch_t *batch,
                        long long *cursor) {
     size_t n = hd_bus_batch_count(batch);
-    if (hd_db_begin(db) < 0)
-        return BATCH_RELOAD;
-    for (size_t i = 0; i < n; i++) {
-        const hd_envelope_t *ev = hd_bus_batch_event(batch, i);
-        if (apply_one(db, cfg, ev) < 0) {
-            hd_db_rollback(db);
-            return BATCH_RETRY;
-        }
+    int rc = apply_events(db, cfg, batch);
+    if (rc == BATCH_RELOAD)
+        return rc;
+    if (rc != 0) {
+        hd_db_rollback(db);
+        return BATCH_RETRY;
     }
     long long to = n ? (long long)hd_bus_batch_event(batch, n - 1)->seq : *cursor;
     /* Past events of types this consumer does not want, too. */

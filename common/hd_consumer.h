@@ -2,8 +2,10 @@
     bus invariant 4). It fetches from the hub by cursor and applies each
     batch in one transaction: the effects, their outbox rows and the advanced
     cursor commit together, so effects happen exactly once whatever crashes
-    and redeliveries occur. Each event is applied under a savepoint: an event
-    that can never be applied becomes a dead letter instead of blocking the
+    and redeliveries occur. A batch is applied at first without savepoints
+    (two round trips per event saved); if one of its events can never be
+    applied, the batch is rolled back and applied again with a savepoint per
+    event, so that event becomes a dead letter instead of blocking the
     stream. */
 #ifndef HD_CONSUMER_H
 #define HD_CONSUMER_H
@@ -23,6 +25,15 @@ enum {
 typedef int(hd_consumer_apply_fn)(hd_db_t *db, const hd_envelope_t *ev, void *arg,
                                   char *why, size_t why_len);
 
+/* Optional batching of effects: `begin` forgets whatever apply calls have
+   gathered in memory and not flushed; `flush` writes it inside the open
+   transaction (0, or -1 to roll back and retry). The loop calls begin before
+   each attempt at a batch and flush after the events whose effects it writes
+   (after the whole batch, or after each event when a batch is applied event
+   by event), always before the cursor moves. */
+typedef void(hd_consumer_begin_fn)(void *arg);
+typedef int(hd_consumer_flush_fn)(hd_db_t *db, void *arg);
+
 /* Called between fetches (outside any transaction) for timed work; returns
    the longest the loop may wait for events before calling it again (ms). */
 typedef int(hd_consumer_idle_fn)(hd_db_t *db, void *arg);
@@ -35,6 +46,8 @@ typedef struct {
     int wait_ms;               /* long-poll wait (default 1000) */
     hd_consumer_apply_fn *apply;
     hd_consumer_idle_fn *idle; /* may be NULL */
+    hd_consumer_begin_fn *begin; /* may be NULL (then flush is NULL too) */
+    hd_consumer_flush_fn *flush;
     void *arg;
 } hd_consumer_cfg_t;
 
