@@ -1,6 +1,8 @@
 /*  aggregate: events -> counters and the approval latency histogram. */
 #include "aggregate.h"
 
+#include "gather.h"
+
 #include "hd_id.h"
 #include "hd_log.h"
 
@@ -148,9 +150,13 @@ static int latency_stop(hd_db_t *db, const hd_envelope_t *ev, const char *conten
 int mx_aggregate_apply(hd_db_t *db, const hd_envelope_t *ev, void *arg, char *why, size_t why_len) {
     mx_bump_t bumps[MX_MAX_BUMPS];
     size_t n = mx_aggregate_plan(ev, bumps, MX_MAX_BUMPS);
-    for (size_t i = 0; i < n; i++)
-        if (bump(db, &bumps[i]) < 0)
+    mx_gather_t *gather = arg;
+    for (size_t i = 0; i < n; i++) {
+        if (gather)
+            mx_gather_add(gather, &bumps[i]);
+        else if (bump(db, &bumps[i]) < 0)
             return HD_APPLY_RETRY;
+    }
     int rc = 0;
     if (ev->body_case == HUDDLE__V1__ENVELOPE__BODY_APPROVAL_REQUESTED)
         rc = latency_start(db, ev);

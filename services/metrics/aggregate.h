@@ -36,7 +36,9 @@ typedef struct {
    (<= max). */
 size_t mx_aggregate_plan(const hd_envelope_t *ev, mx_bump_t *out, size_t max);
 
-/* hd_consumer_apply_fn: applies the plan and the latency bookkeeping. */
+/* hd_consumer_apply_fn: applies the plan and the latency bookkeeping. With
+   arg an mx_gather_t (gather.h) the counters are gathered there for the
+   batch's flush; with arg NULL they are written at once. */
 int mx_aggregate_apply(hd_db_t *db, const hd_envelope_t *ev, void *arg, char *why, size_t why_len);
 
 #endif

@@ -3,6 +3,7 @@
     histogram, and the figures come out as Prometheus text, also over HTTP
     from a connection of the server thread's own. */
 #include "aggregate.h"
+#include "gather.h"
 #include "hd_db.h"
 #include "hd_health.h"
 #include "hd_http.h"
@@ -171,6 +172,48 @@ HD_TEST(counters_by_event_with_escaped_labels) {
     ASSERT(ok);
 }
 
+/* The consumer's batched path: increments gathered over a batch land as one
+   upsert per counter, added to what is there; what a begin forgets (a batch
+   rolled back, a dead letter) never counts. */
+HD_TEST(gathered_batch_counts_once) {
+    ASSERT_EQ(setup(), 0);
+    mx_gather_t g = {0};
+    char id[HD_ID_LEN], why[256];
+    hd_envelope_t ev;
+    Huddle__V1__ContentBlocked cb = HUDDLE__V1__CONTENT_BLOCKED__INIT;
+    ASSERT_EQ(hd_db_begin(s_db), 0);
+    mx_gather_begin(&g);
+    for (int i = 0; i < 3; i++) {
+        env_init(&ev, id, HUDDLE__V1__ENVELOPE__BODY_CONTENT_BLOCKED, "gather-a", 0);
+        ev.content_blocked = &cb;
+        ASSERT_EQ(mx_aggregate_apply(s_db, &ev, &g, why, sizeof why), HD_APPLY_OK);
+    }
+    env_init(&ev, id, HUDDLE__V1__ENVELOPE__BODY_CONTENT_BLOCKED, "gather-b", 0);
+    ev.content_blocked = &cb;
+    ASSERT_EQ(mx_aggregate_apply(s_db, &ev, &g, why, sizeof why), HD_APPLY_OK);
+    ASSERT_EQ(g.n, 4); /* two counters for each of two departments */
+    ASSERT_EQ(mx_gather_flush(s_db, &g), 0);
+    ASSERT_EQ(g.n, 0);
+    /* Gathered, then forgotten: must not count. */
+    ASSERT_EQ(mx_aggregate_apply(s_db, &ev, &g, why, sizeof why), HD_APPLY_OK);
+    mx_gather_begin(&g);
+    ASSERT_EQ(mx_gather_flush(s_db, &g), 0);
+    /* A second batch adds to the first. */
+    env_init(&ev, id, HUDDLE__V1__ENVELOPE__BODY_CONTENT_BLOCKED, "gather-a", 0);
+    ev.content_blocked = &cb;
+    ASSERT_EQ(mx_aggregate_apply(s_db, &ev, &g, why, sizeof why), HD_APPLY_OK);
+    ASSERT_EQ(mx_gather_flush(s_db, &g), 0);
+    ASSERT_EQ(hd_db_commit(s_db), 0);
+    mx_gather_free(&g);
+    char *text = report();
+    ASSERT(text != NULL);
+    int ok = has(text, "huddle_items_blocked_total{department=\"gather-a\"} 4") &&
+             has(text, "huddle_items_blocked_total{department=\"gather-b\"} 1") &&
+             has(text, "huddle_events_total{type=\"content.blocked\",department=\"gather-a\"} 4");
+    free(text);
+    ASSERT(ok);
+}
+
 static void figures(FILE *out, void *arg) { mx_report_write(arg, out); }
 
 HD_TEST(served_over_http) {
@@ -202,4 +245,4 @@ HD_TEST(served_over_http) {
 HD_TEST(cleanup) { hd_db_destroy(&s_db); }
 
 HD_TEST_MAIN(HD_CASE(approval_latency_histogram), HD_CASE(counters_by_event_with_escaped_labels),
-             HD_CASE(served_over_http), HD_CASE(cleanup))
+             HD_CASE(gathered_batch_counts_once), HD_CASE(served_over_http), HD_CASE(cleanup))
