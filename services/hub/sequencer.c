@@ -49,15 +49,20 @@ struct hub_sequencer {
     uint64_t last; /* highest seq handed to the hub loop */
 };
 
+/* Both lookups are written so that no estimate can turn them into scans:
+   the oids come as an array (an index probe each), and the "already in
+   event_log" check is a per-row subplan on its unique index. Planned as
+   joins, they read the whole outbox (dead rows included) and the whole
+   event_log on every batch: 44 ms a batch at 65,000 events in the log. */
 static const char *MOVE_SQL =
     "WITH moved AS ("
-    "  DELETE FROM outbox WHERE oid <= (SELECT max(oid) FROM"
-    "    (SELECT oid FROM outbox ORDER BY oid LIMIT $1::int) first)"
+    "  DELETE FROM outbox WHERE oid = ANY (ARRAY("
+    "    SELECT oid FROM outbox ORDER BY oid LIMIT $1::int))"
     "  RETURNING oid, event_id, type, department, correlation_id, causation_id, payload,"
     "            created_at"
     "), fresh AS ("
     "  SELECT m.*, $2::bigint + row_number() OVER (ORDER BY m.oid) AS seq FROM moved m"
-    "  WHERE NOT EXISTS (SELECT 1 FROM event_log e WHERE e.event_id = m.event_id)"
+    "  WHERE (SELECT 1 FROM event_log e WHERE e.event_id = m.event_id LIMIT 1) IS NULL"
     "), ins AS ("
     "  INSERT INTO event_log (seq, event_id, type, department, correlation_id, causation_id,"
     "                         payload, created_at)"
