@@ -420,7 +420,10 @@ class Bench:
         lat = sorted((pub[c] - t) * 1000 for c, t in items if c in pub)
         missing = len(items) - len(lat)
         if not lat:
-            raise RuntimeError("latency: nothing published")
+            log(f"latency: none of {len(items)} items published within the drain time: "
+                "no latency figure")
+            self.figures.update(p50=float("nan"), p99=float("nan"), lat_rate=rate)
+            return
         pct = lambda p: lat[min(len(lat) - 1, int(p * (len(lat) - 1) + 0.5))]  # noqa: E731
         log(f"latency: {len(items)} items at {rate}/s: submit->published p50 {pct(0.5):.1f} ms, "
             f"p99 {pct(0.99):.1f} ms, max {lat[-1]:.1f} ms, {missing} not published; "

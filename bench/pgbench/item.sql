@@ -1,6 +1,7 @@
 -- The SQL one item causes across huddle's services, for pgbench: one script
 -- run = one item, one transaction per service step (a consumer's batch of
--- one event), with the services' own statements (pg_stat_statements of a
+-- one event, applied without savepoints as hd_consumer does), with the
+-- services' own statements (pg_stat_statements of a
 -- real run: bench-results/*/statements.tsv). Run by bench/run.py as
 --   pgbench -n -M extended -c CONNS -j 2 -T S -f item.sql \
 --           -D maya=<person id> -D token=<maya's API token> URL
@@ -29,67 +30,53 @@ COMMIT;
 
 -- policy: content.submitted -> verdict + policy.evaluated
 BEGIN;
-SAVEPOINT hd_ev;
 SELECT kind, max_length FROM channel WHERE id = 'sandbox';
 INSERT INTO policy_verdict (content_id, policy_version, verdict, findings) VALUES (md5(:n::text || 'c')::uuid, 1, 'pass', '[]'::jsonb) ON CONFLICT (content_id) DO NOTHING;
 INSERT INTO outbox (event_id, type, department, correlation_id, causation_id, payload) SELECT md5(:n::text || 'e2')::uuid, 'policy.evaluated', 'marketing', md5(:n::text || 'c')::uuid, md5(:n::text || 'e1')::uuid, decode(repeat('ab', 320), 'hex') WHERE NOT EXISTS (SELECT 1 FROM event_log WHERE event_id = md5(:n::text || 'e2')::uuid) ON CONFLICT (event_id) DO NOTHING;
-RELEASE SAVEPOINT hd_ev;
 UPDATE consumer_cursor SET seq = seq + 1, updated_at = now() WHERE consumer = 'bench-policy-' || :client_id::text;
 COMMIT;
 
 -- workflow: content.submitted -> workflow_item
 BEGIN;
-SAVEPOINT hd_ev;
 INSERT INTO workflow_item (content_id, department_id, author_id, author_email, channel_id, text, state, scheduled_at, submitted_at) VALUES (md5(:n::text || 'c')::uuid, 'marketing', :maya, 'maya@example.org', 'sandbox', 'Spring launch bench: meet our new app! Meet the team, try the new features and tell us what you think. Meet the team.', 'evaluating', NULL, now()) ON CONFLICT (content_id) DO NOTHING;
-RELEASE SAVEPOINT hd_ev;
 UPDATE consumer_cursor SET seq = seq + 1, updated_at = now() WHERE consumer = 'bench-workflow-' || :client_id::text;
 COMMIT;
 
 -- metrics: content.submitted
 BEGIN;
-SAVEPOINT hd_ev;
 INSERT INTO metrics_counter (name, labels, value) VALUES ('bench_events_total', 'client="' || :client_id::text || '",type="content.submitted"', 1) ON CONFLICT (name, labels) DO UPDATE SET value = metrics_counter.value + 1;
 INSERT INTO metrics_counter (name, labels, value) VALUES ('bench_content_submitted_total', 'client="' || :client_id::text || '",department="marketing"', 1) ON CONFLICT (name, labels) DO UPDATE SET value = metrics_counter.value + 1;
-RELEASE SAVEPOINT hd_ev;
 UPDATE consumer_cursor SET seq = seq + 1, updated_at = now() WHERE consumer = 'bench-metrics-' || :client_id::text;
 COMMIT;
 
 -- workflow: policy.evaluated (PASS, chain 'auto') -> content.approved
 BEGIN;
-SAVEPOINT hd_ev;
 SELECT author_id, department_id, state FROM workflow_item WHERE content_id = md5(:n::text || 'c')::uuid;
 SELECT role, same_department FROM approval_step WHERE department_id = 'marketing' OR (department_id IS NULL AND NOT EXISTS (SELECT 1 FROM approval_step WHERE department_id = 'marketing')) ORDER BY id;
 UPDATE workflow_item SET state = 'approved', required_roles = '{}', same_department_roles = '{}', updated_at = now(), requested_at = now(), decided_at = now() WHERE content_id = md5(:n::text || 'c')::uuid;
 SELECT r.role, r.role = ANY(w.same_department_roles), EXISTS (SELECT 1 FROM workflow_approval a WHERE a.content_id = w.content_id AND a.role = r.role) FROM workflow_item w, unnest(w.required_roles) WITH ORDINALITY AS r(role, i) WHERE w.content_id = md5(:n::text || 'c')::uuid ORDER BY r.i;
 SELECT channel_id, text, author_id, author_email, department_id, coalesce((extract(epoch FROM scheduled_at) * 1000)::bigint, 0) FROM workflow_item WHERE content_id = md5(:n::text || 'c')::uuid;
 INSERT INTO outbox (event_id, type, department, correlation_id, causation_id, payload) SELECT md5(:n::text || 'e3')::uuid, 'content.approved', 'marketing', md5(:n::text || 'c')::uuid, md5(:n::text || 'e2')::uuid, decode(repeat('ab', 320), 'hex') WHERE NOT EXISTS (SELECT 1 FROM event_log WHERE event_id = md5(:n::text || 'e3')::uuid) ON CONFLICT (event_id) DO NOTHING;
-RELEASE SAVEPOINT hd_ev;
 UPDATE consumer_cursor SET seq = seq + 1, updated_at = now() WHERE consumer = 'bench-workflow-' || :client_id::text;
 COMMIT;
 
 -- metrics: policy.evaluated
 BEGIN;
-SAVEPOINT hd_ev;
 INSERT INTO metrics_counter (name, labels, value) VALUES ('bench_events_total', 'client="' || :client_id::text || '",type="policy.evaluated"', 1) ON CONFLICT (name, labels) DO UPDATE SET value = metrics_counter.value + 1;
-RELEASE SAVEPOINT hd_ev;
 UPDATE consumer_cursor SET seq = seq + 1, updated_at = now() WHERE consumer = 'bench-metrics-' || :client_id::text;
 COMMIT;
 
 -- publisher: content.approved -> publish_job
 BEGIN;
-SAVEPOINT hd_ev;
 INSERT INTO publish_job (content_id, channel_id, department_id, text, state, not_before, cause_event_id) VALUES (md5(:n::text || 'c')::uuid, 'sandbox', 'marketing', 'Spring launch bench: meet our new app! Meet the team, try the new features and tell us what you think. Meet the team.', 'pending', now(), md5(:n::text || 'e3')::uuid) ON CONFLICT (content_id) DO NOTHING;
-RELEASE SAVEPOINT hd_ev;
 UPDATE consumer_cursor SET seq = seq + 1, updated_at = now() WHERE consumer = 'bench-publisher-' || :client_id::text;
 COMMIT;
 
 -- metrics: content.approved (stops the approval clock)
 BEGIN;
-SAVEPOINT hd_ev;
 INSERT INTO metrics_counter (name, labels, value) VALUES ('bench_events_total', 'client="' || :client_id::text || '",type="content.approved"', 1) ON CONFLICT (name, labels) DO UPDATE SET value = metrics_counter.value + 1;
 INSERT INTO metrics_counter (name, labels, value) VALUES ('bench_content_approved_total', 'client="' || :client_id::text || '",department="marketing"', 1) ON CONFLICT (name, labels) DO UPDATE SET value = metrics_counter.value + 1;
 DELETE FROM metrics_pending WHERE content_id = md5(:n::text || 'c')::uuid RETURNING department, requested_at_ms;
-RELEASE SAVEPOINT hd_ev;
 UPDATE consumer_cursor SET seq = seq + 1, updated_at = now() WHERE consumer = 'bench-metrics-' || :client_id::text;
 COMMIT;
 
@@ -107,17 +94,13 @@ COMMIT;
 
 -- workflow: publish.succeeded -> published
 BEGIN;
-SAVEPOINT hd_ev;
 UPDATE workflow_item SET state = 'published', updated_at = now() WHERE content_id = md5(:n::text || 'c')::uuid AND state IN ('approved', 'failed');
-RELEASE SAVEPOINT hd_ev;
 UPDATE consumer_cursor SET seq = seq + 1, updated_at = now() WHERE consumer = 'bench-workflow-' || :client_id::text;
 COMMIT;
 
 -- metrics: publish.succeeded
 BEGIN;
-SAVEPOINT hd_ev;
 INSERT INTO metrics_counter (name, labels, value) VALUES ('bench_events_total', 'client="' || :client_id::text || '",type="publish.succeeded"', 1) ON CONFLICT (name, labels) DO UPDATE SET value = metrics_counter.value + 1;
-RELEASE SAVEPOINT hd_ev;
 UPDATE consumer_cursor SET seq = seq + 1, updated_at = now() WHERE consumer = 'bench-metrics-' || :client_id::text;
 COMMIT;
 
