@@ -111,40 +111,38 @@ static int copy_col(PGresult *r, int row, int col, char *dst, size_t n) {
     return 0;
 }
 
-static int load_roles(hd_db_t *db, const char *content_id, wf_item_t *item, char *why, size_t n) {
-    const char *p[1] = {content_id};
-    PGresult *r =
-        hd_db_exec(db,
-                   "SELECT r.role, r.role = ANY(w.same_department_roles), "
-                   "       EXISTS (SELECT 1 FROM workflow_approval a "
-                   "               WHERE a.content_id = w.content_id AND a.role = r.role) "
-                   "FROM workflow_item w, unnest(w.required_roles) WITH ORDINALITY AS r(role, i) "
-                   "WHERE w.content_id = $1 ORDER BY r.i",
-                   1, p);
-    if (!r) {
-        say(why, n, "database: %s", hd_db_error(db));
-        return -1;
-    }
-    int rows = PQntuples(r);
+/* Fills item->roles from rows of LOAD_SQL (columns 3..5); a row with a NULL
+   role is an item that requires none. */
+static int load_roles(PGresult *r, wf_item_t *item, char *why, size_t n) {
+    int rows = PQgetisnull(r, 0, 3) ? 0 : PQntuples(r);
     if (rows > WF_MAX_ROLES) {
-        PQclear(r);
-        say(why, n, "content %s requires more than the supported number of roles", content_id);
+        say(why, n, "content %s requires more than the supported number of roles",
+            item->content_id);
         return -1;
     }
     for (int i = 0; i < rows; i++) {
         wf_role_t *role = &item->roles[i];
-        if (copy_col(r, i, 0, role->name, sizeof role->name) < 0) {
-            PQclear(r);
-            say(why, n, "content %s has an overlong role name", content_id);
+        if (copy_col(r, i, 3, role->name, sizeof role->name) < 0) {
+            say(why, n, "content %s has an overlong role name", item->content_id);
             return -1;
         }
-        role->same_department = PQgetvalue(r, i, 1)[0] == 't';
-        role->approved = PQgetvalue(r, i, 2)[0] == 't';
+        role->same_department = PQgetvalue(r, i, 4)[0] == 't';
+        role->approved = PQgetvalue(r, i, 5)[0] == 't';
     }
     item->nroles = (size_t)rows;
-    PQclear(r);
     return 0;
 }
+
+/* The item and its required roles in one round trip: one row per role, in
+   chain order, or one row with NULL role columns when it requires none. */
+static const char *LOAD_SQL =
+    "SELECT w.author_id, w.department_id, w.state, r.role, "
+    "       r.role = ANY(w.same_department_roles), "
+    "       EXISTS (SELECT 1 FROM workflow_approval a "
+    "               WHERE a.content_id = w.content_id AND a.role = r.role) "
+    "FROM workflow_item w "
+    "LEFT JOIN LATERAL unnest(w.required_roles) WITH ORDINALITY AS r(role, i) ON true "
+    "WHERE w.content_id = $1 ORDER BY r.i";
 
 int wf_chain_load(hd_db_t *db, const char *content_id, wf_item_t *item, char *why, size_t n) {
     memset(item, 0, sizeof *item);
@@ -153,10 +151,7 @@ int wf_chain_load(hd_db_t *db, const char *content_id, wf_item_t *item, char *wh
         return 1;
     }
     const char *p[1] = {content_id};
-    PGresult *r = hd_db_exec(db,
-                             "SELECT author_id, department_id, state FROM workflow_item "
-                             "WHERE content_id = $1",
-                             1, p);
+    PGresult *r = hd_db_exec(db, LOAD_SQL, 1, p);
     if (!r) {
         say(why, n, "database: %s", hd_db_error(db));
         return -1;
@@ -170,12 +165,14 @@ int wf_chain_load(hd_db_t *db, const char *content_id, wf_item_t *item, char *wh
     int bad = copy_col(r, 0, 0, item->author_id, sizeof item->author_id) ||
               copy_col(r, 0, 1, item->department, sizeof item->department) ||
               copy_col(r, 0, 2, item->state, sizeof item->state);
-    PQclear(r);
     if (bad) {
+        PQclear(r);
         say(why, n, "workflow item %s has an overlong column", content_id);
         return -1;
     }
-    return load_roles(db, content_id, item, why, n);
+    int rc = load_roles(r, item, why, n);
+    PQclear(r);
+    return rc;
 }
 
 int wf_chain_load_actor(hd_db_t *db, const char *actor_id, wf_actor_t *actor, char *why, size_t n) {

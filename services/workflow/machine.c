@@ -115,18 +115,15 @@ static int on_submitted(hd_db_t *db, const hd_envelope_t *ev, char *why, size_t 
 
 /* ---------- approval ---------- */
 
-/* content.approved for an item, from its stored row. */
-static int emit_approved(hd_db_t *db, const hd_envelope_t *cause, const char *content_id) {
-    const char *p[1] = {content_id};
-    PGresult *r = hd_db_exec(db,
-                             "SELECT channel_id, text, author_id, author_email, department_id, "
-                             "  coalesce((extract(epoch FROM scheduled_at) * 1000)::bigint, 0) "
-                             "FROM workflow_item WHERE content_id = $1",
-                             1, p);
-    if (!r || PQntuples(r) != 1) {
-        PQclear(r);
-        return -1;
-    }
+/* The workflow_item columns content.approved carries, in the order
+   emit_approved_row reads them. */
+#define APPROVED_COLS                                                                              \
+    "channel_id, text, author_id, author_email, department_id, "                                   \
+    "coalesce((extract(epoch FROM scheduled_at) * 1000)::bigint, 0)"
+
+/* content.approved from a row of APPROVED_COLS. r stays the caller's. */
+static int emit_approved_row(hd_db_t *db, const hd_envelope_t *cause, const char *content_id,
+                             PGresult *r) {
     Huddle__V1__ContentApproved body = HUDDLE__V1__CONTENT_APPROVED__INIT;
     body.content_id = (char *)content_id;
     body.channel = PQgetvalue(r, 0, 0);
@@ -137,26 +134,40 @@ static int emit_approved(hd_db_t *db, const hd_envelope_t *cause, const char *co
     hd_envelope_t env = HUDDLE__V1__ENVELOPE__INIT;
     env.body_case = HUDDLE__V1__ENVELOPE__BODY_CONTENT_APPROVED;
     env.content_approved = &body;
-    int rc = wf_emit(db, cause, &env, PQgetvalue(r, 0, 4), "content.approved");
+    return wf_emit(db, cause, &env, PQgetvalue(r, 0, 4), "content.approved");
+}
+
+/* content.approved for an item, from its stored row. */
+static int emit_approved(hd_db_t *db, const hd_envelope_t *cause, const char *content_id) {
+    const char *p[1] = {content_id};
+    PGresult *r = hd_db_exec(db, "SELECT " APPROVED_COLS " FROM workflow_item WHERE content_id = $1",
+                             1, p);
+    int rc = r && PQntuples(r) == 1 ? emit_approved_row(db, cause, content_id, r) : -1;
     PQclear(r);
     return rc;
 }
 
+/* Approves without a person; the update hands back what the event needs. */
 static int approve_now(hd_db_t *db, const hd_envelope_t *ev, const char *content_id) {
     char at[32];
     snprintf(at, sizeof at, "%" PRId64, when(ev));
     const char *p[2] = {content_id, at};
-    if (hd_db_cmd(db,
-                  "UPDATE workflow_item SET state = 'approved', required_roles = '{}', "
-                  "  same_department_roles = '{}', updated_at = now(), "
-                  "  requested_at = to_timestamp($2::bigint / 1000.0), "
-                  "  decided_at = to_timestamp($2::bigint / 1000.0) "
-                  "WHERE content_id = $1",
-                  2, p) < 0)
+    PGresult *r = hd_db_exec(db,
+                             "UPDATE workflow_item SET state = 'approved', required_roles = '{}', "
+                             "  same_department_roles = '{}', updated_at = now(), "
+                             "  requested_at = to_timestamp($2::bigint / 1000.0), "
+                             "  decided_at = to_timestamp($2::bigint / 1000.0) "
+                             "WHERE content_id = $1 RETURNING " APPROVED_COLS,
+                             2, p);
+    if (!r || PQntuples(r) != 1) {
+        PQclear(r);
         return HD_APPLY_RETRY;
+    }
     hd_log(HD_LOG_INFO, "item_auto_approved", ev->id, content_id,
            "the department's chain approves passing items automatically");
-    return emit_approved(db, ev, content_id) < 0 ? HD_APPLY_RETRY : HD_APPLY_OK;
+    int rc = emit_approved_row(db, ev, content_id, r);
+    PQclear(r);
+    return rc < 0 ? HD_APPLY_RETRY : HD_APPLY_OK;
 }
 
 /* Joins role names with '\n' (role names never hold one: checked) for
