@@ -51,11 +51,9 @@ COMMIT;
 
 -- workflow: policy.evaluated (PASS, chain 'auto') -> content.approved
 BEGIN;
-SELECT author_id, department_id, state FROM workflow_item WHERE content_id = md5(:n::text || 'c')::uuid;
+SELECT w.author_id, w.department_id, w.state, r.role, r.role = ANY(w.same_department_roles), EXISTS (SELECT 1 FROM workflow_approval a WHERE a.content_id = w.content_id AND a.role = r.role) FROM workflow_item w LEFT JOIN LATERAL unnest(w.required_roles) WITH ORDINALITY AS r(role, i) ON true WHERE w.content_id = md5(:n::text || 'c')::uuid ORDER BY r.i;
 SELECT role, same_department FROM approval_step WHERE department_id = 'marketing' OR (department_id IS NULL AND NOT EXISTS (SELECT 1 FROM approval_step WHERE department_id = 'marketing')) ORDER BY id;
-UPDATE workflow_item SET state = 'approved', required_roles = '{}', same_department_roles = '{}', updated_at = now(), requested_at = now(), decided_at = now() WHERE content_id = md5(:n::text || 'c')::uuid;
-SELECT r.role, r.role = ANY(w.same_department_roles), EXISTS (SELECT 1 FROM workflow_approval a WHERE a.content_id = w.content_id AND a.role = r.role) FROM workflow_item w, unnest(w.required_roles) WITH ORDINALITY AS r(role, i) WHERE w.content_id = md5(:n::text || 'c')::uuid ORDER BY r.i;
-SELECT channel_id, text, author_id, author_email, department_id, coalesce((extract(epoch FROM scheduled_at) * 1000)::bigint, 0) FROM workflow_item WHERE content_id = md5(:n::text || 'c')::uuid;
+UPDATE workflow_item SET state = 'approved', required_roles = '{}', same_department_roles = '{}', updated_at = now(), requested_at = now(), decided_at = now() WHERE content_id = md5(:n::text || 'c')::uuid RETURNING channel_id, text, author_id, author_email, department_id, coalesce((extract(epoch FROM scheduled_at) * 1000)::bigint, 0);
 INSERT INTO outbox (event_id, type, department, correlation_id, causation_id, payload) SELECT md5(:n::text || 'e3')::uuid, 'content.approved', 'marketing', md5(:n::text || 'c')::uuid, md5(:n::text || 'e2')::uuid, decode(repeat('ab', 320), 'hex') WHERE NOT EXISTS (SELECT 1 FROM event_log WHERE event_id = md5(:n::text || 'e3')::uuid) ON CONFLICT (event_id) DO NOTHING;
 UPDATE consumer_cursor SET seq = seq + 1, updated_at = now() WHERE consumer = 'bench-workflow-' || :client_id::text;
 COMMIT;
