@@ -5,11 +5,20 @@
     two calls, both idempotent by construction: post (delivers a text under
     an idempotency key: the content id; posting again with the same key must
     not create a second post) and lookup (finds what was posted under a key,
-    to reconcile a delivery whose outcome was never recorded). */
+    to reconcile a delivery whose outcome was never recorded).
+
+    Both calls are safe from several threads at once, each thread with its
+    own pub_conn_t (or none). */
 #ifndef PUB_ADAPTER_H
 #define PUB_ADAPTER_H
 
+#include <curl/curl.h>
 #include <stddef.h>
+
+/* A thread's reusable transport: one libcurl easy handle, kept between
+   calls so the next call to the same channel reuses its kept-alive
+   connection. Belongs to one thread at a time. */
+typedef struct pub_conn pub_conn_t;
 
 typedef struct {
     const char *base_url;        /* the channel's API root, e.g. http://127.0.0.1:7700 */
@@ -18,6 +27,7 @@ typedef struct {
     const char *text;            /* post only */
     long connect_timeout_ms;     /* 0: 2000 */
     long timeout_ms;             /* 0: 10000 */
+    pub_conn_t *conn;            /* borrowed; NULL: a fresh connection for this call */
 } pub_request_t;
 
 typedef enum {
@@ -42,6 +52,17 @@ typedef struct {
     void (*post)(const pub_request_t *req, pub_result_t *res);
     void (*lookup)(const pub_request_t *req, pub_result_t *res);
 } pub_adapter_t;
+
+/* A new connection, the caller's to destroy; NULL when libcurl cannot
+   make a handle. */
+pub_conn_t *pub_conn_new(void);
+
+/* Closes the connection; safe on NULL, nulls the caller's pointer. */
+void pub_conn_destroy(pub_conn_t **self_p);
+
+/* The connection's easy handle, reset to default options (live
+   connections are kept). Borrowed: valid until pub_conn_destroy. */
+CURL *pub_conn_easy(pub_conn_t *self);
 
 /* The adapter for a channel kind ("mastodon"), or NULL. Static, borrowed. */
 const pub_adapter_t *pub_adapter_find(const char *kind);

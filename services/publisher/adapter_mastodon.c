@@ -183,6 +183,17 @@ static struct curl_slist *auth_headers(const pub_request_t *req, pub_result_t *r
     return list;
 }
 
+/* The handle for one call: the caller's kept one, or a fresh one that
+   release() cleans up. */
+static CURL *acquire(const pub_request_t *req) {
+    return req->conn ? pub_conn_easy(req->conn) : curl_easy_init();
+}
+
+static void release(const pub_request_t *req, CURL *c) {
+    if (!req->conn)
+        curl_easy_cleanup(c);
+}
+
 static void build_url(char *out, size_t n, const char *base, const char *path) {
     size_t blen = strlen(base);
     while (blen && base[blen - 1] == '/')
@@ -200,7 +211,7 @@ static void mastodon_post(const pub_request_t *req, pub_result_t *res) {
     json_t *j = json_pack("{s:s}", "status", req->text ? req->text : "");
     char *payload = j ? json_dumps(j, JSON_COMPACT) : NULL;
     json_decref(j);
-    CURL *c = curl_easy_init();
+    CURL *c = acquire(req);
     answer_t ans = {0};
     char url[2048];
     build_url(url, sizeof url, req->base_url, "/api/v1/statuses");
@@ -217,7 +228,8 @@ static void mastodon_post(const pub_request_t *req, pub_result_t *res) {
                 res->outcome = PUB_DONE;
         }
     }
-    curl_easy_cleanup(c);
+    if (c)
+        release(req, c);
     curl_slist_free_all(hdrs);
     free(payload);
     free(ans.data);
@@ -229,7 +241,7 @@ static void mastodon_lookup(const pub_request_t *req, pub_result_t *res) {
     struct curl_slist *hdrs = auth_headers(req, res);
     if (!hdrs)
         return;
-    CURL *c = curl_easy_init();
+    CURL *c = acquire(req);
     answer_t ans = {0};
     char *key = c ? curl_easy_escape(c, req->idempotency_key, 0) : NULL;
     if (!c || !key) {
@@ -252,7 +264,8 @@ static void mastodon_lookup(const pub_request_t *req, pub_result_t *res) {
         }
     }
     curl_free(key);
-    curl_easy_cleanup(c);
+    if (c)
+        release(req, c);
     curl_slist_free_all(hdrs);
     free(ans.data);
 }

@@ -7,6 +7,8 @@
               answers [] (never posted) or [status].
 
     Timeouts: connect 2 s, whole call 10 s (unless the request sets others).
+    A request with a conn reuses its handle, so a worker posting to one
+    server keeps one connection alive instead of opening one per post.
     A call in progress is abandoned when hd_stop is set (PUB_ABORTED). The
     answer parsers are exposed for tests. */
 #ifndef PUB_ADAPTER_MASTODON_H

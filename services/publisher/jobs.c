@@ -2,10 +2,11 @@
 #include "jobs.h"
 
 #include "adapter.h"
+#include "claim.h"
 #include "hd_id.h"
 #include "hd_log.h"
-#include "hd_outbox.h"
 #include "hd_signal.h"
+#include "record.h"
 #include "retry.h"
 
 #include <inttypes.h>
@@ -14,30 +15,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#define TEXT_(x) #x
-#define TEXT(x) TEXT_(x)
-#define LEASE_TEXT TEXT(PUB_LEASE_S)
-
-typedef struct {
-    char content_id[HD_ID_LEN];
-    char cause[HD_ID_LEN];
-    char channel[128];
-    char department[128];
-    char *text;
-    int attempts;
-    int have_channel, have_account;
-    char kind[64];
-    char base_url[512];
-    char token[512];
-} job_t;
-
 static const char *str(const char *s) { return s ? s : ""; }
 
 void pub_jobs_init(pub_jobs_t *self, int max_attempts) {
     memset(self, 0, sizeof *self);
     self->max_attempts = max_attempts > 0 ? max_attempts : 8;
+    self->batch = PUB_BATCH_DEFAULT;
+    self->concurrency = PUB_CONCURRENCY_DEFAULT;
     self->seed = (unsigned)hd_now_ms() ^ (unsigned)getpid();
 }
+
+void pub_jobs_destroy(pub_jobs_t *self) { pub_pool_destroy(&self->pool); }
 
 void pub_jobs_metrics(FILE *out, void *arg) {
     pub_jobs_t *self = arg;
@@ -82,142 +70,10 @@ int pub_jobs_apply(hd_db_t *db, const hd_envelope_t *ev, void *arg, char *why, s
     return HD_APPLY_OK;
 }
 
-static void copy(char *dst, size_t n, PGresult *r, int col) {
-    snprintf(dst, n, "%s", PQgetvalue(r, 0, col));
-}
-
-/* Loads a job with its channel and account. 1 loaded, 0 none, -1 error. */
-static int load_job(hd_db_t *db, const char *content_id, job_t *job) {
-    const char *p[1] = {content_id};
-    PGresult *r =
-        hd_db_exec(db,
-                   "SELECT j.content_id, j.cause_event_id, j.channel_id, j.department_id, j.text, "
-                   "  j.attempts, c.id IS NOT NULL, a.token IS NOT NULL, coalesce(c.kind, ''), "
-                   "  coalesce(c.base_url, ''), coalesce(a.token, '') "
-                   "FROM publish_job j LEFT JOIN channel c ON c.id = j.channel_id "
-                   "LEFT JOIN channel_account a ON a.channel_id = j.channel_id "
-                   "  AND a.department_id = j.department_id "
-                   "WHERE j.content_id = $1",
-                   1, p);
-    if (!r)
-        return -1;
-    if (PQntuples(r) != 1) {
-        PQclear(r);
-        return 0;
-    }
-    memset(job, 0, sizeof *job);
-    copy(job->content_id, sizeof job->content_id, r, 0);
-    copy(job->cause, sizeof job->cause, r, 1);
-    copy(job->channel, sizeof job->channel, r, 2);
-    copy(job->department, sizeof job->department, r, 3);
-    job->text = strdup(PQgetvalue(r, 0, 4));
-    job->attempts = atoi(PQgetvalue(r, 0, 5));
-    job->have_channel = PQgetvalue(r, 0, 6)[0] == 't';
-    job->have_account = PQgetvalue(r, 0, 7)[0] == 't';
-    copy(job->kind, sizeof job->kind, r, 8);
-    copy(job->base_url, sizeof job->base_url, r, 9);
-    copy(job->token, sizeof job->token, r, 10);
-    PQclear(r);
-    if (!job->text)
-        abort();
-    return 1;
-}
-
-static int emit(hd_db_t *db, const job_t *job, hd_envelope_t *env, const char *label) {
-    char id[HD_ID_LEN];
-    env->department = (char *)job->department;
-    env->correlation_id = (char *)job->content_id;
-    hd_envelope_stamp(env, id, "publisher", job->cause, label);
-    int rc = hd_outbox_put(db, env);
-    if (rc >= 0)
-        hd_log(HD_LOG_INFO, rc ? "emit_replayed" : "emitted", id, job->content_id, "%s", env->type);
-    return rc < 0 ? -1 : 0;
-}
-
-/* Runs `fn` in its own transaction; 0 committed, -1 rolled back. */
-static int in_txn(hd_db_t *db, int (*fn)(hd_db_t *, const job_t *, const void *), const job_t *job,
-                  const void *arg) {
-    if (hd_db_begin(db) < 0)
-        return -1;
-    if (fn(db, job, arg) < 0 || hd_db_commit(db) < 0) {
-        hd_db_rollback(db);
-        hd_log(HD_LOG_WARN, "job_record_failed", NULL, job->content_id,
-               "outcome not recorded (%s); the job will be reconciled", hd_db_error(db));
-        return -1;
-    }
-    return 0;
-}
-
-static int record_done(hd_db_t *db, const job_t *job, const void *arg) {
-    const pub_result_t *res = arg;
-    const char *p[3] = {job->content_id, res->post_id, res->url};
-    long c = hd_db_count(db,
-                         "UPDATE publish_job SET state = 'done', post_id = $2, url = $3, "
-                         "  last_error = NULL, updated_at = now() "
-                         "WHERE content_id = $1 AND state = 'in_flight'",
-                         3, p);
-    if (c <= 0)
-        return (int)c; /* 0: somebody else recorded it; nothing to emit */
-    Huddle__V1__PublishSucceeded body = HUDDLE__V1__PUBLISH_SUCCEEDED__INIT;
-    body.content_id = (char *)job->content_id;
-    body.channel = (char *)job->channel;
-    body.post_id = (char *)res->post_id;
-    body.url = (char *)res->url;
-    body.attempts = (uint32_t)job->attempts;
-    hd_envelope_t env = HUDDLE__V1__ENVELOPE__INIT;
-    env.body_case = HUDDLE__V1__ENVELOPE__BODY_PUBLISH_SUCCEEDED;
-    env.publish_succeeded = &body;
-    hd_log(HD_LOG_INFO, "publish_succeeded", job->cause, job->content_id,
-           "post %s at %s after %d attempt(s)", res->post_id, res->url, job->attempts);
-    return emit(db, job, &env, "publish.succeeded");
-}
-
-static int record_failed(hd_db_t *db, const job_t *job, const void *arg) {
-    const char *reason = arg;
-    const char *p[2] = {job->content_id, reason};
-    long c = hd_db_count(db,
-                         "UPDATE publish_job SET state = 'failed', last_error = $2, "
-                         "  updated_at = now() "
-                         "WHERE content_id = $1 AND state IN ('in_flight', 'pending')",
-                         2, p);
-    if (c <= 0)
-        return (int)c;
-    Huddle__V1__PublishFailed body = HUDDLE__V1__PUBLISH_FAILED__INIT;
-    body.content_id = (char *)job->content_id;
-    body.channel = (char *)job->channel;
-    body.reason = (char *)reason;
-    body.attempts = (uint32_t)job->attempts;
-    body.permanent = 1;
-    hd_envelope_t env = HUDDLE__V1__ENVELOPE__INIT;
-    env.body_case = HUDDLE__V1__ENVELOPE__BODY_PUBLISH_FAILED;
-    env.publish_failed = &body;
-    hd_log(HD_LOG_WARN, "publish_failed", job->cause, job->content_id, "after %d attempt(s): %s",
-           job->attempts, reason);
-    return emit(db, job, &env, "publish.failed");
-}
-
-typedef struct {
-    const char *state; /* pending: retry; in_flight: keep the lease */
-    long delay_ms;
-    const char *error;
-} later_t;
-
-static int record_later(hd_db_t *db, const job_t *job, const void *arg) {
-    const later_t *l = arg;
-    char ms[32];
-    snprintf(ms, sizeof ms, "%ld", l->delay_ms);
-    const char *p[4] = {job->content_id, l->state, ms, l->error};
-    return hd_db_cmd(db,
-                     "UPDATE publish_job SET state = $2, last_error = $4, updated_at = now(), "
-                     "  not_before = now() + make_interval(secs => $3::bigint / 1000.0) "
-                     "WHERE content_id = $1 AND state = 'in_flight'",
-                     4, p);
-}
-
 static double jitter(pub_jobs_t *self) { return (double)rand_r(&self->seed) / RAND_MAX; }
 
 /* Why a job cannot be delivered at all, or NULL with *adapter set. */
-static const char *undeliverable(const job_t *job, const pub_adapter_t **adapter) {
+static const char *undeliverable(const pub_job_t *job, const pub_adapter_t **adapter) {
     if (!job->have_channel)
         return "the channel is not configured";
     if (!job->have_account)
@@ -226,120 +82,178 @@ static const char *undeliverable(const job_t *job, const pub_adapter_t **adapter
     return *adapter ? NULL : "no adapter for the channel's kind";
 }
 
-static void record_outcome(hd_db_t *db, pub_jobs_t *self, const job_t *job,
-                           const pub_result_t *res) {
-    char reason[400];
-    switch (res->outcome) {
-    case PUB_DONE:
-        if (in_txn(db, record_done, job, res) == 0)
-            self->delivered++;
-        return;
-    case PUB_RETRY:
-        if (job->attempts >= self->max_attempts) {
-            snprintf(reason, sizeof reason, "gave up after %d attempts: %s", job->attempts,
-                     res->error);
-            if (in_txn(db, record_failed, job, reason) == 0)
-                self->failed++;
-            return;
-        }
-        self->retried++;
-        later_t l = {
-            "pending",
-            pub_retry_backoff_ms((unsigned)job->attempts, res->retry_after_ms, jitter(self)),
-            res->error};
-        hd_log(HD_LOG_INFO, "publish_retry", job->cause, job->content_id,
-               "attempt %d failed (%s); next in %ld ms", job->attempts, res->error, l.delay_ms);
-        in_txn(db, record_later, job, &l);
-        return;
-    case PUB_FAIL:
-        if (in_txn(db, record_failed, job, res->error) == 0)
-            self->failed++;
-        return;
-    case PUB_NOT_FOUND: /* lookup only; handled by reconcile */
-    case PUB_ABORTED:
-        hd_log(HD_LOG_INFO, "publish_abandoned", job->cause, job->content_id,
-               "%s; the job stays in flight and is reconciled at start", res->error);
-        return;
-    }
-}
-
-static pub_request_t request_of(const pub_jobs_t *self, const job_t *job) {
-    pub_request_t req = {
-        job->base_url,   job->token, job->content_id, job->text, self->connect_timeout_ms,
-        self->timeout_ms};
+static pub_request_t request_of(const pub_jobs_t *self, const pub_job_t *job) {
+    pub_request_t req = {job->base_url,           job->token,       job->content_id, job->text,
+                         self->connect_timeout_ms, self->timeout_ms, NULL};
     return req;
 }
 
-/* Takes the next due pending job and records the attempt. 1 claimed (job
-   filled; the caller frees job->text), 0 none due, -1 database error. */
-static int claim(hd_db_t *db, job_t *job) {
-    if (hd_db_begin(db) < 0)
-        return -1;
-    PGresult *r =
-        hd_db_exec(db,
-                   "UPDATE publish_job SET state = 'in_flight', attempts = attempts + 1, "
-                   "  updated_at = now(), not_before = now() + make_interval(secs => $1::int) "
-                   "WHERE content_id = (SELECT content_id FROM publish_job "
-                   "  WHERE state = 'pending' AND not_before <= now() "
-                   "  ORDER BY not_before LIMIT 1 FOR UPDATE SKIP LOCKED) "
-                   "RETURNING content_id",
-                   1, (const char *const[]){LEASE_TEXT});
-    if (!r) {
-        hd_db_rollback(db);
-        return -1;
+/* ---------------- delivering a batch ---------------- */
+
+/* One job's call, filled by the runner, made by a worker. */
+typedef struct {
+    const pub_adapter_t *adapter; /* NULL: undeliverable, res already set */
+    pub_request_t req;
+    pub_result_t res;
+} call_t;
+
+static void make_call(void *arg, pub_conn_t *conn) {
+    call_t *c = arg;
+    /* Once stopping, a call not yet begun is not begun: the job stays in
+       flight and is looked up at the next start, like one cut short. */
+    if (hd_stop) {
+        memset(&c->res, 0, sizeof c->res);
+        c->res.outcome = PUB_ABORTED;
+        snprintf(c->res.error, sizeof c->res.error, "stopped before the call");
+        return;
     }
-    char cid[HD_ID_LEN] = "";
-    if (PQntuples(r) == 1)
-        snprintf(cid, sizeof cid, "%s", PQgetvalue(r, 0, 0));
-    PQclear(r);
-    int rc = *cid ? load_job(db, cid, job) : 0;
-    if (rc < 0 || hd_db_commit(db) < 0) {
-        if (rc > 0)
-            free(job->text);
-        hd_db_rollback(db);
-        return -1;
+    c->req.conn = conn;
+    c->adapter->post(&c->req, &c->res);
+}
+
+/* Fills calls[i] for jobs[i]; the deliverable ones go into tasks.
+   Returns their number. */
+static size_t prepare(const pub_jobs_t *self, const pub_job_t *jobs, int n, call_t *calls,
+                      void **tasks) {
+    size_t ntasks = 0;
+    for (int i = 0; i < n; i++) {
+        const pub_job_t *job = &jobs[i];
+        call_t *c = &calls[i];
+        const char *why = undeliverable(job, &c->adapter);
+        if (why) {
+            c->adapter = NULL;
+            c->res.outcome = PUB_FAIL;
+            snprintf(c->res.error, sizeof c->res.error, "%s (channel %s, kind '%s')", why,
+                     job->channel, job->kind);
+            continue;
+        }
+        hd_log(HD_LOG_INFO, "publish_attempt", job->cause, job->content_id,
+               "attempt %d on channel %s", job->attempts, job->channel);
+        c->req = request_of(self, job);
+        tasks[ntasks++] = c;
     }
-    return rc;
+    return ntasks;
+}
+
+/* Runs the calls on the pool, started on first use; without one (it could
+   not start) one after the other on this thread. */
+static void deliver(pub_jobs_t *self, void **tasks, size_t n) {
+    if (!self->pool && !self->pool_failed && n > 0) {
+        int size = self->concurrency;
+        size = size < 1 ? 1 : size > PUB_POOL_MAX ? PUB_POOL_MAX : size;
+        self->pool = pub_pool_new(size);
+        self->pool_failed = self->pool == NULL;
+        if (self->pool)
+            hd_info("publish_workers", "%d delivery worker(s) started", size);
+    }
+    if (self->pool) {
+        pub_pool_run(self->pool, make_call, tasks, n);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        make_call(tasks[i], NULL);
+}
+
+/* A lease long enough for the batch's last call: a worker makes about
+   n / workers calls, each at most the timeout. */
+static int lease_s(const pub_jobs_t *self, int n) {
+    long workers = self->pool ? pub_pool_size(self->pool) : self->concurrency;
+    workers = workers < 1 ? 1 : workers;
+    long timeout = self->timeout_ms > 0 ? self->timeout_ms : 10000;
+    long waves = ((long)n + workers - 1) / workers;
+    long s = waves * timeout / 1000 + 10;
+    return s > PUB_LEASE_S ? (int)s : PUB_LEASE_S;
+}
+
+static void count(pub_jobs_t *self, const pub_rec_t *recs, int n) {
+    for (int i = 0; i < n; i++) {
+        if (!recs[i].recorded)
+            continue;
+        if (recs[i].kind == PUB_REC_DONE)
+            self->delivered++;
+        else if (recs[i].kind == PUB_REC_FAILED)
+            self->failed++;
+        else if (recs[i].kind == PUB_REC_LATER)
+            self->retried++;
+    }
+}
+
+static void *xcalloc(size_t n, size_t size) {
+    void *p = calloc(n ? n : 1, size);
+    if (!p)
+        abort();
+    return p;
 }
 
 int pub_jobs_run_due(hd_db_t *db, pub_jobs_t *self, int max) {
-    int done = 0;
-    while (done < max && !hd_stop) {
-        job_t job;
-        int rc = claim(db, &job);
-        if (rc < 0)
-            return -1;
-        if (rc == 0)
-            break;
-        done++;
-        const pub_adapter_t *adapter = NULL;
-        const char *why = undeliverable(&job, &adapter);
-        pub_result_t res;
-        if (why) {
-            memset(&res, 0, sizeof res);
-            res.outcome = PUB_FAIL;
-            snprintf(res.error, sizeof res.error, "%s (channel %s, kind '%s')", why, job.channel,
-                     job.kind);
-        } else {
-            hd_log(HD_LOG_INFO, "publish_attempt", job.cause, job.content_id,
-                   "attempt %d on channel %s", job.attempts, job.channel);
-            pub_request_t req = request_of(self, &job);
-            adapter->post(&req, &res);
-        }
-        record_outcome(db, self, &job, &res);
-        free(job.text);
+    if (hd_stop || max <= 0)
+        return 0;
+    pub_job_t *jobs = NULL;
+    int n = pub_claim_due(db, max, lease_s(self, max), &jobs);
+    if (n <= 0)
+        return n;
+    call_t *calls = xcalloc((size_t)n, sizeof *calls);
+    void **tasks = xcalloc((size_t)n, sizeof *tasks);
+    pub_rec_t *recs = xcalloc((size_t)n, sizeof *recs);
+    deliver(self, tasks, prepare(self, jobs, n, calls, tasks));
+    for (int i = 0; i < n; i++)
+        pub_rec_plan(&recs[i], &jobs[i], &calls[i].res, self->max_attempts, jitter(self));
+    int recorded = pub_rec_batch(db, recs, (size_t)n);
+    count(self, recs, n);
+    hd_debug("publish_batch", "%d job(s) attempted, %d outcome(s) recorded", n, recorded);
+    free(recs);
+    free(tasks);
+    free(calls);
+    pub_claim_free(&jobs, n);
+    return n;
+}
+
+/* ---------------- reconciliation ---------------- */
+
+/* What the channel's answer to a lookup means for an in-flight job;
+   0 when nothing is to be written. */
+static int reconcile_plan(pub_jobs_t *self, const pub_job_t *job, const pub_result_t *res,
+                          pub_rec_t *rec) {
+    memset(rec, 0, sizeof *rec);
+    rec->job = job;
+    rec->kind = PUB_REC_LATER;
+    switch (res->outcome) {
+    case PUB_DONE:
+        rec->kind = PUB_REC_DONE;
+        snprintf(rec->post_id, sizeof rec->post_id, "%s", res->post_id);
+        snprintf(rec->url, sizeof rec->url, "%s", res->url);
+        return 1;
+    case PUB_NOT_FOUND:
+        rec->state = "pending";
+        snprintf(rec->error, sizeof rec->error, "reconciled: not posted");
+        return 1;
+    case PUB_RETRY: /* keep it in flight: only a lookup may settle it */
+        rec->state = "in_flight";
+        rec->delay_ms =
+            pub_retry_backoff_ms((unsigned)job->attempts, res->retry_after_ms, jitter(self));
+        snprintf(rec->error, sizeof rec->error, "%s", res->error);
+        return 1;
+    case PUB_FAIL:
+        rec->kind = PUB_REC_FAILED;
+        snprintf(rec->error, sizeof rec->error, "reconciliation failed: %s", res->error);
+        return 1;
+    case PUB_ABORTED:
+        return 0;
     }
-    return done;
+    return 0;
 }
 
 /* Settles one in_flight job by asking the channel what it holds. */
-static void reconcile_one(hd_db_t *db, pub_jobs_t *self, const job_t *job) {
+static void reconcile_one(hd_db_t *db, pub_jobs_t *self, const pub_job_t *job) {
     const pub_adapter_t *adapter = NULL;
     const char *why = undeliverable(job, &adapter);
-    char reason[400];
+    pub_rec_t rec;
     if (why) {
-        snprintf(reason, sizeof reason, "%s (channel %s)", why, job->channel);
-        in_txn(db, record_failed, job, reason);
+        memset(&rec, 0, sizeof rec);
+        rec.job = job;
+        rec.kind = PUB_REC_FAILED;
+        snprintf(rec.error, sizeof rec.error, "%s (channel %s)", why, job->channel);
+        pub_rec_one(db, &rec);
         return;
     }
     pub_request_t req = request_of(self, job);
@@ -350,55 +264,19 @@ static void reconcile_one(hd_db_t *db, pub_jobs_t *self, const job_t *job) {
            res.outcome == PUB_DONE        ? "has the post"
            : res.outcome == PUB_NOT_FOUND ? "has no post: retrying with the same key"
                                           : "could not say");
-    later_t l = {"pending", 0, "reconciled: not posted"};
-    switch (res.outcome) {
-    case PUB_DONE:
-        in_txn(db, record_done, job, &res);
-        return;
-    case PUB_NOT_FOUND:
-        in_txn(db, record_later, job, &l);
-        return;
-    case PUB_RETRY: /* keep it in flight: only a lookup may settle it */
-        l.state = "in_flight";
-        l.delay_ms =
-            pub_retry_backoff_ms((unsigned)job->attempts, res.retry_after_ms, jitter(self));
-        l.error = res.error;
-        in_txn(db, record_later, job, &l);
-        return;
-    case PUB_FAIL:
-        snprintf(reason, sizeof reason, "reconciliation failed: %s", res.error);
-        in_txn(db, record_failed, job, reason);
-        return;
-    case PUB_ABORTED:
-        return;
-    }
+    if (reconcile_plan(self, job, &res, &rec))
+        pub_rec_one(db, &rec);
 }
 
 int pub_jobs_reconcile(hd_db_t *db, pub_jobs_t *self, int all) {
-    const char *p[1] = {all ? "t" : "f"};
-    PGresult *r = hd_db_exec(db,
-                             "SELECT content_id FROM publish_job WHERE state = 'in_flight' "
-                             "  AND ($1::boolean OR not_before <= now()) "
-                             "ORDER BY not_before LIMIT 64",
-                             1, p);
-    if (!r)
-        return -1;
-    int n = PQntuples(r), handled = 0;
+    pub_job_t *jobs = NULL;
+    int n = pub_claim_in_flight(db, all, 64, &jobs), handled = 0;
     for (int i = 0; i < n && !hd_stop; i++) {
-        job_t job;
-        int rc = load_job(db, PQgetvalue(r, i, 0), &job);
-        if (rc < 0) {
-            PQclear(r);
-            return -1;
-        }
-        if (rc == 0)
-            continue;
-        reconcile_one(db, self, &job);
-        free(job.text);
+        reconcile_one(db, self, &jobs[i]);
         handled++;
     }
-    PQclear(r);
-    return handled;
+    pub_claim_free(&jobs, n);
+    return n < 0 ? -1 : handled;
 }
 
 /* Milliseconds until the next job falls due (pending, or a lease runs out),
@@ -418,14 +296,14 @@ static int next_due_ms(hd_db_t *db) {
 
 int pub_jobs_idle(hd_db_t *db, void *arg) {
     pub_jobs_t *self = arg;
-    enum { PER_TICK = 8 };
+    int batch = self->batch > 0 ? self->batch : PUB_BATCH_DEFAULT;
     if (hd_db_ensure(db) < 0)
         return 1000;
     if (pub_jobs_reconcile(db, self, !self->started) < 0)
         return 1000;
     self->started = 1;
-    int n = pub_jobs_run_due(db, self, PER_TICK);
+    int n = pub_jobs_run_due(db, self, batch);
     if (n < 0)
         return 1000;
-    return n >= PER_TICK ? 0 : next_due_ms(db);
+    return n >= batch ? 0 : next_due_ms(db);
 }

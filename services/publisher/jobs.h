@@ -2,16 +2,20 @@
 
     content.approved inserts a pending job (not_before = the scheduled time,
     or now) in the consumer's transaction. The runner (the consumer's idle
-    hook) takes due jobs one at a time and, for each:
-      1. records the attempt first (in_flight, attempts + 1, a lease of
-         PUB_LEASE_S in not_before) and commits;
-      2. calls the channel through the adapter of the channel's kind, with
-         the department's account token and the content id as idempotency
-         key;
-      3. records the outcome in one transaction: done + publish.succeeded;
-         pending again with a backoff (retry.h) for a transient failure;
-         failed + publish.failed for a permanent one or when
-         max_attempts attempts failed.
+    hook) delivers due jobs a batch at a time:
+      1. claims up to `batch` due jobs and records their attempt (in_flight,
+         attempts + 1, a lease in not_before) in one transaction, committed
+         before any call (claim.h);
+      2. calls each job's channel through the adapter of the channel's kind,
+         with the department's account token and the content id as
+         idempotency key, up to `concurrency` calls at a time on a pool of
+         worker threads, each keeping its connection alive (pool.h);
+      3. records every outcome in one transaction (record.h): done +
+         publish.succeeded; pending again with a backoff (retry.h) for a
+         transient failure; failed + publish.failed for a permanent one or
+         when max_attempts attempts failed. If that transaction fails, each
+         outcome is recorded on its own; one that still fails stays in
+         flight.
     A job still in_flight when the runner starts (a crash mid-call: outcome
     unknown) or whose lease ran out is reconciled: the channel is asked what
     it holds under the idempotency key; found -> recorded as delivered, not
@@ -24,18 +28,27 @@
 
 #include "hd_consumer.h"
 #include "hd_db.h"
+#include "pool.h"
 
 #include <stddef.h>
 #include <stdio.h>
 
-#define PUB_LEASE_S 60 /* longer than any call (10 s timeout) */
+/* The shortest lease; a batch's lease also outlasts all its calls (the
+   last may wait for batch / concurrency - 1 earlier ones on its worker). */
+#define PUB_LEASE_S 60
+#define PUB_BATCH_DEFAULT 64
+#define PUB_CONCURRENCY_DEFAULT 16
 
 typedef struct {
     int max_attempts;        /* HUDDLE_PUBLISH_MAX_ATTEMPTS, default 8 */
+    int batch;               /* HUDDLE_PUBLISH_BATCH: jobs claimed at once, default 64 */
+    int concurrency;         /* HUDDLE_PUBLISH_CONCURRENCY: calls at once, default 16 */
     long connect_timeout_ms; /* 0: adapter default (2 s) */
     long timeout_ms;         /* 0: adapter default (10 s) */
     int started;             /* set once the start-up reconciliation ran */
     unsigned seed;           /* jitter */
+    pub_pool_t *pool;        /* started by the first batch; NULL: calls run inline */
+    int pool_failed;         /* the pool could not start: do not retry every batch */
     /* outcomes since start, read by the /metrics thread */
     _Atomic unsigned long delivered, retried, failed;
 } pub_jobs_t;
@@ -44,24 +57,30 @@ typedef struct {
    the pub_jobs_t). Safe from another thread. */
 void pub_jobs_metrics(FILE *out, void *arg);
 
-/* Initializes a runner with defaults (max_attempts 8). */
+/* Initializes a runner with defaults (max_attempts 8, batch 64,
+   concurrency 16); set the fields before the first batch to change them. */
 void pub_jobs_init(pub_jobs_t *self, int max_attempts);
+
+/* Stops the runner's workers (between batches only). Safe twice. */
+void pub_jobs_destroy(pub_jobs_t *self);
 
 /* hd_consumer_apply_fn for content.approved (others are ignored). */
 int pub_jobs_apply(hd_db_t *db, const hd_envelope_t *ev, void *arg, char *why, size_t why_len);
 
 /* hd_consumer_idle_fn: on the first call reconciles every in_flight job,
-   later ones those whose lease ran out; then delivers up to a handful of
-   due jobs. Returns how long the loop may wait before calling again (ms,
-   0..1000). arg is a pub_jobs_t. Runs outside any transaction. */
+   later ones those whose lease ran out; then delivers one batch of due
+   jobs. Returns how long the loop may wait before calling again (ms,
+   0..1000): 0 when the batch was full, so a backlog drains between quick
+   fetches. arg is a pub_jobs_t. Runs outside any transaction. */
 int pub_jobs_idle(hd_db_t *db, void *arg);
 
 /* Reconciles in_flight jobs (all when `all`, else expired leases).
    Returns the number handled, -1 on database error. */
 int pub_jobs_reconcile(hd_db_t *db, pub_jobs_t *self, int all);
 
-/* Delivers up to `max` due pending jobs. Returns the number attempted,
-   -1 on database error. */
+/* Delivers up to `max` due pending jobs as one batch: one claim, the
+   calls in parallel, one record. Returns the number attempted, -1 on
+   database error (nothing claimed). */
 int pub_jobs_run_due(hd_db_t *db, pub_jobs_t *self, int max);
 
 #endif

@@ -1,7 +1,8 @@
 /*  huddle-publisher: delivers approved content to its channel.
     Wires configuration, database, hub connection and health endpoint around
     hd_consumer_run: jobs.c turns content.approved into publish jobs (apply)
-    and delivers due jobs between fetches (idle hook). */
+    and delivers due jobs between fetches (idle hook), a batch at a time on
+    a pool of worker threads. */
 #include "hd_config.h"
 #include "hd_consumer.h"
 #include "hd_service.h"
@@ -21,9 +22,15 @@ static const hd_config_var_t s_vars[] = {
      "attempts before a transient delivery failure becomes permanent"},
     {"HUDDLE_PUBLISH_TIMEOUT_MS", "10000",
      "longest wait for a channel's answer; beyond it the outcome is unknown and reconciled"},
+    {"HUDDLE_PUBLISH_BATCH", "64",
+     "due jobs claimed, and their outcomes recorded, in one transaction each"},
+    {"HUDDLE_PUBLISH_CONCURRENCY", "16",
+     "channel calls made at the same time (worker threads, one kept-alive connection each)"},
     {NULL, NULL, NULL}};
 
 static const char *const s_types[] = {"content.approved"};
+
+static long clamp(long v, long lo, long hi) { return v < lo ? lo : v > hi ? hi : v; }
 
 int main(int argc, char **argv) {
     hd_config_init(argc, argv, "huddle-publisher",
@@ -37,6 +44,9 @@ int main(int argc, char **argv) {
     pub_jobs_t jobs;
     pub_jobs_init(&jobs, (int)hd_config_long("HUDDLE_PUBLISH_MAX_ATTEMPTS", 8));
     jobs.timeout_ms = hd_config_long("HUDDLE_PUBLISH_TIMEOUT_MS", 10000);
+    jobs.batch = (int)clamp(hd_config_long("HUDDLE_PUBLISH_BATCH", PUB_BATCH_DEFAULT), 1, 1000);
+    jobs.concurrency = (int)clamp(
+        hd_config_long("HUDDLE_PUBLISH_CONCURRENCY", PUB_CONCURRENCY_DEFAULT), 1, PUB_POOL_MAX);
     hd_service_t svc;
     if (hd_service_start(&svc, "publisher", "HUDDLE_PUBLISHER_HTTP", pub_jobs_metrics, &jobs) <
         0)
@@ -47,8 +57,10 @@ int main(int argc, char **argv) {
                              .apply = pub_jobs_apply,
                              .idle = pub_jobs_idle,
                              .arg = &jobs};
-    hd_info("started", "consuming as 'publisher', max %d attempts", jobs.max_attempts);
+    hd_info("started", "consuming as 'publisher', max %d attempts, batches of %d, %d calls at once",
+            jobs.max_attempts, jobs.batch, jobs.concurrency);
     rc = hd_consumer_run(svc.db, svc.bus, &cfg) == 0 ? 0 : 1;
+    pub_jobs_destroy(&jobs); /* the workers use libcurl: stop them before its cleanup */
     hd_service_stop(&svc);
 done:
     curl_global_cleanup();

@@ -1,10 +1,14 @@
 /*  publisher against a real PostgreSQL and a fake Mastodon server running
     in this process (real sockets, real libcurl): delivery, retries with
     backoff and Retry-After, permanent failures, attempts exhausted, and the
-    reconciliation of a job left in flight by a crash - never posting twice. */
+    reconciliation of a job left in flight by a crash - never posting twice.
+    And the batches: many jobs claimed by one statement and posted at the
+    same time, a mixed batch's outcomes each recorded right, a batch record
+    that fails falling back to one by one, and a stop in mid-batch. */
 #include "hd_db.h"
 #include "hd_id.h"
 #include "hd_outbox.h"
+#include "hd_signal.h"
 #include "hd_test.h"
 #include "hd_testdb.h"
 #include "jobs.h"
@@ -20,12 +24,22 @@
 
 /* ---------------- the fake channel ---------------- */
 
-#define MAX_POSTS 64
+#define MAX_POSTS 512
 
+/* One thread per connection, so concurrent calls really overlap. A base
+   url ending in /sNNN/ makes every POST under it answer NNN, so one
+   channel can fail while another succeeds in the same batch. */
 static struct {
     pthread_mutex_t lock;
     pthread_t thread;
     int fd, port, stop;
+    int handlers;             /* connection threads running */
+    int delay_ms;             /* before handling a POST */
+    int active, max_active;   /* POSTs being handled at once */
+    int forced;               /* POSTs answered by a /sNNN/ prefix */
+    int stop_on_post;         /* the next POST sets hd_stop (a shutdown mid-call) */
+    PGconn *probe;            /* the fake's own look at publish_job */
+    int watch, in_flight_seen; /* at the next POST: in_flight jobs (-1 unknown) */
     int script[8], nscript; /* statuses for the next POSTs; 1 = never answer in time */
     char retry_after[32];
     char keys[MAX_POSTS][64];
@@ -72,10 +86,42 @@ static void status_json(char *out, size_t n, int i) {
              s_fake.port, 1000 + i);
 }
 
-static void serve_post(int c, const char *req, const char *body) {
+/* What the store holds when a call arrives: were the attempts committed
+   before it? Called with the lock held. */
+static void look_at_jobs(void) {
+    PGresult *r = PQexec(s_fake.probe, "SELECT count(*) FROM publish_job WHERE state = 'in_flight'");
+    s_fake.in_flight_seen =
+        PQresultStatus(r) == PGRES_TUPLES_OK ? atoi(PQgetvalue(r, 0, 0)) : -1;
+    PQclear(r);
+}
+
+/* Counts the POST as active for the fake's delay; may play a shutdown. */
+static void slow_start(void) {
+    pthread_mutex_lock(&s_fake.lock);
+    if (s_fake.watch) {
+        s_fake.watch = 0;
+        look_at_jobs();
+    }
+    if (s_fake.stop_on_post) {
+        s_fake.stop_on_post = 0;
+        hd_stop = 1;
+    }
+    if (++s_fake.active > s_fake.max_active)
+        s_fake.max_active = s_fake.active;
+    int delay = s_fake.delay_ms;
+    pthread_mutex_unlock(&s_fake.lock);
+    if (delay > 0)
+        usleep((useconds_t)delay * 1000);
+    pthread_mutex_lock(&s_fake.lock);
+    s_fake.active--;
+    pthread_mutex_unlock(&s_fake.lock);
+}
+
+static void serve_post(int c, const char *req, const char *body, int forced) {
     char key[64], js[256], extra[64] = "";
     int status = 200;
     header_value(req, "Idempotency-Key", key, sizeof key);
+    slow_start();
     pthread_mutex_lock(&s_fake.lock);
     s_fake.post_requests++;
     header_value(req, "Authorization", s_fake.last_auth, sizeof s_fake.last_auth);
@@ -86,6 +132,10 @@ static void serve_post(int c, const char *req, const char *body) {
         s_fake.nscript--;
         if (status == 429 && s_fake.retry_after[0])
             snprintf(extra, sizeof extra, "Retry-After: %s\r\n", s_fake.retry_after);
+    }
+    if (forced) {
+        status = forced;
+        s_fake.forced++;
     }
     int i = status == 200 ? find_post(key) : -1;
     if (status == 200 && i < 0 && s_fake.nposts < MAX_POSTS) {
@@ -137,12 +187,29 @@ static void serve(int c) {
     }
     if (!end)
         return;
-    if (strncmp(req, "POST /api/v1/statuses ", 22) == 0)
-        serve_post(c, req, end + 4);
-    else if (strncmp(req, "GET /api/v1/statuses?", 21) == 0)
-        serve_lookup(c, req + 4);
+    int post = strncmp(req, "POST ", 5) == 0;
+    const char *path = req + (post ? 5 : 4);
+    int forced = 0;
+    if (strncmp(path, "/s", 2) == 0 && strspn(path + 2, "0123456789") == 3 && path[5] == '/') {
+        forced = atoi(path + 2);
+        path += 5;
+    }
+    if (post && strncmp(path, "/api/v1/statuses ", 17) == 0)
+        serve_post(c, req, end + 4, forced);
+    else if (!post && strncmp(req, "GET ", 4) == 0 && strncmp(path, "/api/v1/statuses?", 17) == 0)
+        serve_lookup(c, path);
     else
         reply(c, 404, "", "{}");
+}
+
+static void *connection_main(void *arg) {
+    int c = (int)(intptr_t)arg;
+    serve(c);
+    close(c);
+    pthread_mutex_lock(&s_fake.lock);
+    s_fake.handlers--;
+    pthread_mutex_unlock(&s_fake.lock);
+    return NULL;
 }
 
 static void *fake_main(void *arg) {
@@ -153,17 +220,39 @@ static void *fake_main(void *arg) {
         int c = accept(s_fake.fd, NULL, NULL);
         if (c < 0)
             continue;
-        serve(c);
+        pthread_t t;
+        pthread_mutex_lock(&s_fake.lock);
+        s_fake.handlers++;
+        pthread_mutex_unlock(&s_fake.lock);
+        if (pthread_create(&t, NULL, connection_main, (void *)(intptr_t)c) == 0) {
+            pthread_detach(t);
+            continue;
+        }
         close(c);
+        pthread_mutex_lock(&s_fake.lock);
+        s_fake.handlers--;
+        pthread_mutex_unlock(&s_fake.lock);
     }
     return NULL;
+}
+
+/* Waits until no connection is being served (slow answers finished). */
+static void fake_settle(void) {
+    for (int i = 0; i < 500; i++) {
+        pthread_mutex_lock(&s_fake.lock);
+        int busy = s_fake.handlers;
+        pthread_mutex_unlock(&s_fake.lock);
+        if (!busy)
+            return;
+        usleep(10 * 1000);
+    }
 }
 
 static int fake_start(void) {
     s_fake.fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t al = sizeof a;
-    if (bind(s_fake.fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(s_fake.fd, 16) < 0 ||
+    if (bind(s_fake.fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(s_fake.fd, 64) < 0 ||
         getsockname(s_fake.fd, (struct sockaddr *)&a, &al) < 0)
         return -1;
     s_fake.port = ntohs(a.sin_port);
@@ -192,25 +281,46 @@ static pub_jobs_t s_jobs;
 static int setup(void) {
     if (s_db)
         return 0;
-    char url[512], sql[2048];
+    char url[512], sql[4096];
     curl_global_init(CURL_GLOBAL_DEFAULT);
     if (fake_start() < 0 || hd_testdb_create("test_publisher_jobs", 0, url, sizeof url) < 0)
         return -1;
     s_db = hd_db_connect(url, 5000);
-    if (!s_db)
+    s_fake.probe = PQconnectdb(url);
+    if (!s_db || PQstatus(s_fake.probe) != CONNECTION_OK)
         return -1;
-    /* 'closed' points at port 1, where nobody listens. */
+    /* 'closed' points at port 1, where nobody listens; 'perm' and 'flaky'
+       answer every post 422 and 500. update_log records each UPDATE
+       statement on publish_job with its transaction; a row listed in
+       poison cannot become done. */
     snprintf(sql, sizeof sql,
              "INSERT INTO department (id, name) VALUES ('marketing','M'), ('hr','H');"
              "INSERT INTO channel (id, kind, base_url) VALUES"
              " ('sandbox', 'mastodon', 'http://127.0.0.1:%d/'),"
              " ('closed', 'mastodon', 'http://127.0.0.1:1'),"
-             " ('fax', 'fax', 'http://127.0.0.1:%d');"
+             " ('fax', 'fax', 'http://127.0.0.1:%d'),"
+             " ('perm', 'mastodon', 'http://127.0.0.1:%d/s422/'),"
+             " ('flaky', 'mastodon', 'http://127.0.0.1:%d/s500');"
              "INSERT INTO channel_account (channel_id, department_id, handle, token) VALUES"
              " ('sandbox', 'marketing', 'acme', 'sbx-marketing'),"
              " ('closed', 'marketing', 'acme', 'sbx-marketing'),"
-             " ('fax', 'marketing', 'acme', 'sbx-marketing');",
-             s_fake.port, s_fake.port);
+             " ('fax', 'marketing', 'acme', 'sbx-marketing'),"
+             " ('perm', 'marketing', 'acme', 'sbx-marketing'),"
+             " ('flaky', 'marketing', 'acme', 'sbx-marketing');"
+             "CREATE TABLE update_log (xid bigint NOT NULL);"
+             "CREATE FUNCTION log_update() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+             "  INSERT INTO update_log VALUES (txid_current()); RETURN NULL; END $$;"
+             "CREATE TRIGGER log_update AFTER UPDATE ON publish_job"
+             "  FOR EACH STATEMENT EXECUTE FUNCTION log_update();"
+             "CREATE TABLE poison (content_id uuid PRIMARY KEY);"
+             "CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+             "  IF NEW.state = 'done' AND EXISTS (SELECT 1 FROM poison p"
+             "    WHERE p.content_id = NEW.content_id) THEN"
+             "    RAISE EXCEPTION 'poisoned row %%', NEW.content_id; END IF;"
+             "  RETURN NEW; END $$;"
+             "CREATE TRIGGER refuse_poison BEFORE UPDATE ON publish_job"
+             "  FOR EACH ROW EXECUTE FUNCTION refuse_poison();",
+             s_fake.port, s_fake.port, s_fake.port, s_fake.port);
     PGresult *r = PQexec(hd_db_conn(s_db), sql);
     int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     if (!ok)
@@ -474,7 +584,9 @@ HD_TEST(in_flight_job_that_was_posted_is_recorded_not_reposted) {
     /* a fresh runner reconciles at start, whatever the lease says */
     pub_jobs_t fresh;
     pub_jobs_init(&fresh, 8);
-    ASSERT(pub_jobs_idle(s_db, &fresh) >= 0);
+    int waited = pub_jobs_idle(s_db, &fresh);
+    pub_jobs_destroy(&fresh);
+    ASSERT(waited >= 0);
     ASSERT_EQ(fake_count(&s_fake.lookups), lookups + 1);
     ASSERT_EQ(fake_count(&s_fake.post_requests), posts);
     ASSERT_STR(job_col(j.cid, "state"), "done");
@@ -502,12 +614,244 @@ HD_TEST(in_flight_job_that_was_not_posted_is_retried_with_the_same_key) {
     ASSERT_STR(s_fake.keys[s_fake.nposts - 1], j.cid);
 }
 
+/* ---------------- batches ---------------- */
+
+/* Sets every unfinished job aside, so a test sees only its own. */
+static void park_all(void) {
+    hd_db_cmd(s_db, "UPDATE publish_job SET state = 'failed' WHERE state IN ('pending', 'in_flight')",
+              0, NULL);
+}
+
+static long sql_long(const char *sql) {
+    PGresult *r = hd_db_exec(s_db, sql, 0, NULL);
+    long v = r && PQntuples(r) == 1 ? atol(PQgetvalue(r, 0, 0)) : -1;
+    PQclear(r);
+    return v;
+}
+
+/* Posts the fake holds under key. */
+static int posts_under(const char *key) {
+    pthread_mutex_lock(&s_fake.lock);
+    int n = 0;
+    for (int i = 0; i < s_fake.nposts; i++)
+        n += strcmp(s_fake.keys[i], key) == 0;
+    pthread_mutex_unlock(&s_fake.lock);
+    return n;
+}
+
+/* Slows POSTs down by delay_ms; with watch, the next POST counts the
+   in-flight jobs. Starts a new count of POSTs at once. */
+static void fake_slow(int delay_ms, int watch) {
+    pthread_mutex_lock(&s_fake.lock);
+    s_fake.delay_ms = delay_ms;
+    if (watch) {
+        s_fake.watch = 1;
+        s_fake.in_flight_seen = -1;
+        s_fake.max_active = 0;
+    }
+    pthread_mutex_unlock(&s_fake.lock);
+}
+
+/* 0 when the job is `state` with `attempts` and has exactly the events
+   wanted (1 / 0 for publish.succeeded and publish.failed). */
+static int check_job(const job_ids_t *j, const char *state, const char *attempts, int ok,
+                     int ko) {
+    hd_envelope_t *s = emitted(j, "publish.succeeded"), *f = emitted(j, "publish.failed");
+    int good = strcmp(job_col(j->cid, "state"), state) == 0 &&
+               strcmp(job_col(j->cid, "attempts"), attempts) == 0 && (s != NULL) == ok &&
+               (f != NULL) == ko;
+    if (!good)
+        fprintf(stderr, "job %s: state %s, attempts %s, succeeded %d, failed %d\n", j->cid,
+                job_col(j->cid, "state"), job_col(j->cid, "attempts"), s != NULL, f != NULL);
+    if (s)
+        good = good && s->publish_succeeded->attempts == 1 &&
+               strcmp(s->causation_id, j->eid) == 0 && strcmp(s->correlation_id, j->cid) == 0;
+    if (f)
+        good = good && f->publish_failed->permanent && strcmp(f->causation_id, j->eid) == 0;
+    hd_envelope_free(s);
+    hd_envelope_free(f);
+    return good ? 0 : -1;
+}
+
+HD_TEST(a_batch_is_claimed_at_once_and_posted_concurrently) {
+    ASSERT_EQ(setup(), 0);
+    park_all();
+    enum { N = 40, DELAY_MS = 150 };
+    job_ids_t j[N];
+    for (int i = 0; i < N; i++)
+        ASSERT_EQ(approve(&j[i], "sandbox", "marketing", 0), HD_APPLY_OK);
+    int posts = fake_count(&s_fake.nposts), requests = fake_count(&s_fake.post_requests);
+    hd_db_cmd(s_db, "DELETE FROM update_log", 0, NULL);
+    fake_slow(DELAY_MS, 1);
+    s_jobs.timeout_ms = 5000;
+    int64_t t0 = hd_now_ms();
+    int n = pub_jobs_run_due(s_db, &s_jobs, 64);
+    int64_t took = hd_now_ms() - t0;
+    s_jobs.timeout_ms = 300;
+    fake_slow(0, 0);
+    ASSERT_EQ(n, N);
+    /* every attempt was committed, in one go, before the first call */
+    ASSERT_EQ(s_fake.in_flight_seen, N);
+    /* one UPDATE claimed them all, one recorded them all: two transactions */
+    ASSERT_EQ(sql_long("SELECT count(*) FROM update_log"), 2);
+    ASSERT_EQ(sql_long("SELECT count(DISTINCT xid) FROM update_log"), 2);
+    /* at the same time, never more than the workers */
+    ASSERT(s_fake.max_active >= 4);
+    ASSERT(s_fake.max_active <= s_jobs.concurrency);
+    ASSERT(took < N * DELAY_MS / 2);
+    /* one call and one post per job */
+    ASSERT_EQ(fake_count(&s_fake.post_requests), requests + N);
+    ASSERT_EQ(fake_count(&s_fake.nposts), posts + N);
+    for (int i = 0; i < N; i++) {
+        ASSERT_EQ(posts_under(j[i].cid), 1);
+        ASSERT_EQ(check_job(&j[i], "done", "1", 1, 0), 0);
+        ASSERT(strstr(job_col(j[i].cid, "url"), "/@acme/") != NULL);
+    }
+    ASSERT_EQ(pub_jobs_run_due(s_db, &s_jobs, 64), 0);
+}
+
+HD_TEST(a_mixed_batch_records_each_outcome) {
+    ASSERT_EQ(setup(), 0);
+    park_all();
+    job_ids_t ok[4], perm[4], flaky[4], fax[2], stranger[2];
+    for (int i = 0; i < 4; i++) {
+        ASSERT_EQ(approve(&ok[i], "sandbox", "marketing", 0), HD_APPLY_OK);
+        ASSERT_EQ(approve(&perm[i], "perm", "marketing", 0), HD_APPLY_OK);
+        ASSERT_EQ(approve(&flaky[i], "flaky", "marketing", 0), HD_APPLY_OK);
+    }
+    for (int i = 0; i < 2; i++) {
+        ASSERT_EQ(approve(&fax[i], "fax", "marketing", 0), HD_APPLY_OK);
+        ASSERT_EQ(approve(&stranger[i], "sandbox", "hr", 0), HD_APPLY_OK);
+    }
+    int forced = fake_count(&s_fake.forced), requests = fake_count(&s_fake.post_requests);
+    unsigned long delivered = s_jobs.delivered, retried = s_jobs.retried, failed = s_jobs.failed;
+    ASSERT_EQ(pub_jobs_run_due(s_db, &s_jobs, 64), 16);
+    /* the undeliverable ones were never called */
+    ASSERT_EQ(fake_count(&s_fake.forced), forced + 8);
+    ASSERT_EQ(fake_count(&s_fake.post_requests), requests + 12);
+    for (int i = 0; i < 4; i++) {
+        ASSERT_EQ(check_job(&ok[i], "done", "1", 1, 0), 0);
+        ASSERT_EQ(check_job(&perm[i], "failed", "1", 0, 1), 0);
+        ASSERT(strstr(job_col(perm[i].cid, "last_error"), "HTTP 422") != NULL);
+        ASSERT_EQ(check_job(&flaky[i], "pending", "1", 0, 0), 0);
+        ASSERT(strstr(job_col(flaky[i].cid, "last_error"), "HTTP 500") != NULL);
+        ASSERT_STR(job_col(flaky[i].cid, "not_before > now() + interval '200 ms' AND "
+                                         "not_before < now() + interval '600 ms'"),
+                   "true");
+    }
+    for (int i = 0; i < 2; i++) {
+        ASSERT_EQ(check_job(&fax[i], "failed", "1", 0, 1), 0);
+        ASSERT_STR(job_col(fax[i].cid, "last_error"),
+                   "no adapter for the channel's kind (channel fax, kind 'fax')");
+        ASSERT_EQ(check_job(&stranger[i], "failed", "1", 0, 1), 0);
+        ASSERT(strstr(job_col(stranger[i].cid, "last_error"), "no account") != NULL);
+    }
+    ASSERT_EQ(s_jobs.delivered - delivered, 4);
+    ASSERT_EQ(s_jobs.retried - retried, 4);
+    ASSERT_EQ(s_jobs.failed - failed, 8);
+    /* the retries come back as a batch of their own, still failing */
+    for (int i = 0; i < 4; i++)
+        make_due(flaky[i].cid);
+    ASSERT_EQ(pub_jobs_run_due(s_db, &s_jobs, 64), 4);
+    for (int i = 0; i < 4; i++)
+        ASSERT_EQ(check_job(&flaky[i], "pending", "2", 0, 0), 0);
+    park_all();
+}
+
+HD_TEST(full_batches_keep_the_runner_going) {
+    ASSERT_EQ(setup(), 0);
+    park_all();
+    job_ids_t j[12];
+    for (int i = 0; i < 12; i++)
+        ASSERT_EQ(approve(&j[i], "sandbox", "marketing", 0), HD_APPLY_OK);
+    s_jobs.batch = 8;
+    int first = pub_jobs_idle(s_db, &s_jobs);
+    long done = hd_db_count(s_db, "SELECT 1 FROM publish_job WHERE state = 'done'", 0, NULL);
+    int second = pub_jobs_idle(s_db, &s_jobs);
+    long after = hd_db_count(s_db, "SELECT 1 FROM publish_job WHERE state = 'done'", 0, NULL);
+    s_jobs.batch = PUB_BATCH_DEFAULT;
+    ASSERT_EQ(first, 0); /* a full batch: call again at once */
+    ASSERT(second > 0);  /* the rest fitted: nothing more is due */
+    ASSERT_EQ(after - done, 4);
+    for (int i = 0; i < 12; i++)
+        ASSERT_EQ(check_job(&j[i], "done", "1", 1, 0), 0);
+}
+
+HD_TEST(a_failed_batch_record_falls_back_to_one_by_one) {
+    ASSERT_EQ(setup(), 0);
+    park_all();
+    job_ids_t j[6];
+    for (int i = 0; i < 6; i++)
+        ASSERT_EQ(approve(&j[i], "sandbox", "marketing", 0), HD_APPLY_OK);
+    const char *p[1] = {j[2].cid};
+    ASSERT_EQ(hd_db_cmd(s_db, "INSERT INTO poison VALUES ($1)", 1, p), 0);
+    int lookups = fake_count(&s_fake.lookups);
+    ASSERT_EQ(pub_jobs_run_due(s_db, &s_jobs, 64), 6);
+    /* the bad row stays in flight, without an event; the others are done */
+    for (int i = 0; i < 6; i++)
+        ASSERT_EQ(check_job(&j[i], i == 2 ? "in_flight" : "done", "1", i != 2, 0), 0);
+    ASSERT_EQ(hd_db_cmd(s_db, "DELETE FROM poison", 0, NULL), 0);
+    /* reconciled: the channel has it, so it is recorded, not posted again */
+    ASSERT_EQ(pub_jobs_reconcile(s_db, &s_jobs, 1), 1);
+    ASSERT_EQ(fake_count(&s_fake.lookups), lookups + 1);
+    ASSERT_EQ(check_job(&j[2], "done", "1", 1, 0), 0);
+    for (int i = 0; i < 6; i++)
+        ASSERT_EQ(posts_under(j[i].cid), 1);
+}
+
+HD_TEST(a_stop_mid_batch_posts_nothing_twice) {
+    ASSERT_EQ(setup(), 0);
+    park_all();
+    enum { N = 24 };
+    job_ids_t j[N];
+    for (int i = 0; i < N; i++)
+        ASSERT_EQ(approve(&j[i], "sandbox", "marketing", 0), HD_APPLY_OK);
+    int requests = fake_count(&s_fake.post_requests);
+    fake_slow(1500, 0);
+    pthread_mutex_lock(&s_fake.lock);
+    s_fake.stop_on_post = 1;
+    pthread_mutex_unlock(&s_fake.lock);
+    s_jobs.timeout_ms = 5000;
+    int n = pub_jobs_run_due(s_db, &s_jobs, 64);
+    int stopped = hd_stop;
+    hd_stop = 0;
+    s_jobs.timeout_ms = 300;
+    fake_settle(); /* the slow answers end: their posts are stored */
+    fake_slow(0, 0);
+    int called = fake_count(&s_fake.post_requests) - requests;
+    ASSERT_EQ(n, N);
+    ASSERT(stopped);
+    /* calls not begun when the stop came were not begun at all */
+    ASSERT(called >= 1 && called <= s_jobs.concurrency);
+    /* nothing is retried or failed on an unknown outcome: it stays in flight */
+    int in_flight = 0;
+    for (int i = 0; i < N; i++) {
+        int leased = strcmp(job_col(j[i].cid, "state"), "in_flight") == 0;
+        ASSERT(leased || strcmp(s_col, "done") == 0);
+        in_flight += leased;
+    }
+    ASSERT(in_flight >= N - called);
+    /* the next start looks each one up, then posts what is missing */
+    ASSERT_EQ(pub_jobs_reconcile(s_db, &s_jobs, 1), in_flight);
+    ASSERT(pub_jobs_run_due(s_db, &s_jobs, 64) >= 0);
+    for (int i = 0; i < N; i++) {
+        ASSERT_STR(job_col(j[i].cid, "state"), "done");
+        ASSERT_EQ(posts_under(j[i].cid), 1);
+    }
+    /* every call that reached the channel stored its post: none was made twice */
+    ASSERT_EQ(fake_count(&s_fake.post_requests) - requests, N);
+}
+
 HD_TEST(cleanup) {
+    pub_jobs_destroy(&s_jobs);
+    fake_settle();
     s_fake.stop = 1;
     if (s_fake.fd >= 0) {
         pthread_join(s_fake.thread, NULL);
         close(s_fake.fd);
     }
+    if (s_fake.probe)
+        PQfinish(s_fake.probe);
     hd_db_destroy(&s_db);
     curl_global_cleanup();
 }
@@ -519,4 +863,8 @@ HD_TEST_MAIN(HD_CASE(delivers_with_token_key_and_text),
              HD_CASE(scheduled_jobs_wait_for_their_time),
              HD_CASE(in_flight_job_that_was_posted_is_recorded_not_reposted),
              HD_CASE(in_flight_job_that_was_not_posted_is_retried_with_the_same_key),
-             HD_CASE(cleanup))
+             HD_CASE(a_batch_is_claimed_at_once_and_posted_concurrently),
+             HD_CASE(a_mixed_batch_records_each_outcome),
+             HD_CASE(full_batches_keep_the_runner_going),
+             HD_CASE(a_failed_batch_record_falls_back_to_one_by_one),
+             HD_CASE(a_stop_mid_batch_posts_nothing_twice), HD_CASE(cleanup))

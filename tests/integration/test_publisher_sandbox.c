@@ -188,6 +188,7 @@ HD_TEST(every_post_once_through_faults) {
     pub_jobs_init(&jobs, 40);
     jobs.timeout_ms = 300; /* shorter than the sandbox's 600 ms hang */
     int settled = run_until_settled(&jobs, 60000);
+    pub_jobs_destroy(&jobs);
     long total = count_statuses(NULL);
     long once = 0;
     for (int i = 0; i < 6; i++)
@@ -216,6 +217,7 @@ HD_TEST(a_channel_that_dies_before_answering_gets_no_second_post) {
     ASSERT_EQ(sandbox_start("0", "0"), 0);
     ASSERT_EQ(count_statuses(cid), 1); /* it did store it */
     int settled = run_until_settled(&jobs, 10000);
+    pub_jobs_destroy(&jobs);
     long total = count_statuses(NULL), mine = count_statuses(cid);
     ASSERT_EQ(sandbox_stop(), 0);
     ASSERT_EQ(settled, 0);
@@ -243,6 +245,8 @@ HD_TEST(an_in_flight_job_is_reconciled_against_the_channel) {
     pub_jobs_t fresh;
     pub_jobs_init(&fresh, 8);
     int settled = run_until_settled(&fresh, 10000);
+    pub_jobs_destroy(&fresh);
+    pub_jobs_destroy(&jobs);
     long total = count_statuses(NULL), a = count_statuses(posted), b = count_statuses(lost);
     ASSERT_EQ(sandbox_stop(), 0);
     ASSERT_EQ(settled, 0);

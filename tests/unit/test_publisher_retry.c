@@ -113,7 +113,7 @@ HD_TEST(adapters_by_kind) {
 }
 
 HD_TEST(malformed_token_is_refused_before_any_call) {
-    pub_request_t req = {"http://127.0.0.1:1", "tok\r\nX-Evil: 1", "k", "hi", 0, 0};
+    pub_request_t req = {"http://127.0.0.1:1", "tok\r\nX-Evil: 1", "k", "hi", 0, 0, NULL};
     pub_result_t r;
     pub_adapter_mastodon.post(&req, &r);
     ASSERT_EQ(r.outcome, PUB_FAIL);

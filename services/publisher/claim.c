@@ -1,0 +1,119 @@
+/*  claim: the statements that read jobs with what delivering them needs. */
+#include "claim.h"
+
+#include "hd_log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A job row `j` with its channel and the department's account on it; a
+   missing channel or account is a permanent failure the runner reports,
+   so both are outer joins. */
+#define JOB_COLS                                                                          \
+    "j.content_id, j.cause_event_id, j.channel_id, j.department_id, j.text, j.attempts, " \
+    "c.id IS NOT NULL, a.token IS NOT NULL, coalesce(c.kind, ''), "                       \
+    "coalesce(c.base_url, ''), coalesce(a.token, '') "
+#define JOB_JOINS                                                  \
+    "LEFT JOIN channel c ON c.id = j.channel_id "                  \
+    "LEFT JOIN channel_account a ON a.channel_id = j.channel_id " \
+    "  AND a.department_id = j.department_id "
+
+/* The oldest due jobs are locked, marked and returned in one statement:
+   the lock, the attempt and the read cannot drift apart. */
+static const char *CLAIM_SQL =
+    "WITH due AS (SELECT content_id, not_before AS due_at FROM publish_job "
+    "  WHERE state = 'pending' AND not_before <= now() "
+    "  ORDER BY not_before LIMIT $2 FOR UPDATE SKIP LOCKED), "
+    "j AS (UPDATE publish_job p SET state = 'in_flight', attempts = p.attempts + 1, "
+    "  updated_at = now(), not_before = now() + make_interval(secs => $1::int) "
+    "  FROM due WHERE p.content_id = due.content_id "
+    "  RETURNING p.content_id, p.cause_event_id, p.channel_id, p.department_id, p.text, "
+    "    p.attempts, due.due_at) "
+    "SELECT " JOB_COLS "FROM j " JOB_JOINS "ORDER BY j.due_at";
+
+static const char *IN_FLIGHT_SQL =
+    "SELECT " JOB_COLS "FROM publish_job j " JOB_JOINS
+    "WHERE j.state = 'in_flight' AND ($1::boolean OR j.not_before <= now()) "
+    "ORDER BY j.not_before LIMIT $2";
+
+static void copy(char *dst, size_t n, PGresult *r, int row, int col) {
+    snprintf(dst, n, "%s", PQgetvalue(r, row, col));
+}
+
+static void read_job(PGresult *r, int row, pub_job_t *job) {
+    memset(job, 0, sizeof *job);
+    copy(job->content_id, sizeof job->content_id, r, row, 0);
+    copy(job->cause, sizeof job->cause, r, row, 1);
+    copy(job->channel, sizeof job->channel, r, row, 2);
+    copy(job->department, sizeof job->department, r, row, 3);
+    job->text = strdup(PQgetvalue(r, row, 4));
+    if (!job->text)
+        abort();
+    job->attempts = atoi(PQgetvalue(r, row, 5));
+    job->have_channel = PQgetvalue(r, row, 6)[0] == 't';
+    job->have_account = PQgetvalue(r, row, 7)[0] == 't';
+    copy(job->kind, sizeof job->kind, r, row, 8);
+    copy(job->base_url, sizeof job->base_url, r, row, 9);
+    copy(job->token, sizeof job->token, r, row, 10);
+}
+
+/* Every row of r as jobs (r is cleared). Returns the count. */
+static int read_jobs(PGresult *r, pub_job_t **jobs) {
+    int n = PQntuples(r);
+    *jobs = NULL;
+    if (n > 0) {
+        *jobs = calloc((size_t)n, sizeof **jobs);
+        if (!*jobs)
+            abort();
+        for (int i = 0; i < n; i++)
+            read_job(r, i, &(*jobs)[i]);
+    }
+    PQclear(r);
+    return n;
+}
+
+int pub_claim_due(hd_db_t *db, int max, int lease_s, pub_job_t **jobs) {
+    char lease[16], limit[16];
+    snprintf(lease, sizeof lease, "%d", lease_s);
+    snprintf(limit, sizeof limit, "%d", max > 0 ? max : 1);
+    const char *p[2] = {lease, limit};
+    *jobs = NULL;
+    if (hd_db_begin(db) < 0)
+        return -1;
+    PGresult *r = hd_db_exec(db, CLAIM_SQL, 2, p);
+    if (!r) {
+        hd_db_rollback(db);
+        return -1;
+    }
+    int n = read_jobs(r, jobs);
+    /* Nothing may be called before the attempts are durable. */
+    if (hd_db_commit(db) < 0) {
+        hd_db_rollback(db);
+        hd_log(HD_LOG_WARN, "job_claim_failed", NULL, NULL,
+               "claim of %d job(s) not committed (%s); any that did commit are reconciled "
+               "when their lease runs out",
+               n, hd_db_error(db));
+        pub_claim_free(jobs, n);
+        return -1;
+    }
+    return n;
+}
+
+int pub_claim_in_flight(hd_db_t *db, int all, int max, pub_job_t **jobs) {
+    char limit[16];
+    snprintf(limit, sizeof limit, "%d", max > 0 ? max : 1);
+    const char *p[2] = {all ? "t" : "f", limit};
+    *jobs = NULL;
+    PGresult *r = hd_db_exec(db, IN_FLIGHT_SQL, 2, p);
+    return r ? read_jobs(r, jobs) : -1;
+}
+
+void pub_claim_free(pub_job_t **jobs, int n) {
+    if (!jobs || !*jobs)
+        return;
+    for (int i = 0; i < n; i++)
+        free((*jobs)[i].text);
+    free(*jobs);
+    *jobs = NULL;
+}

@@ -1,0 +1,47 @@
+/*  claim: reading delivery jobs out of publish_job, a batch per statement.
+
+    pub_claim_due takes up to N due pending jobs and records their attempt
+    (in_flight, attempts + 1, a lease) in one transaction, committed before
+    any call is made, so a job whose outcome is later unknown is known to
+    have been tried. Each job comes back with its channel's kind and
+    address and the department's account token, joined in the same
+    statement. pub_claim_in_flight reads in-flight jobs the same way, for
+    reconciliation. */
+#ifndef PUB_CLAIM_H
+#define PUB_CLAIM_H
+
+#include "hd_db.h"
+#include "hd_id.h"
+
+#include <stddef.h>
+
+typedef struct {
+    char content_id[HD_ID_LEN];
+    char cause[HD_ID_LEN]; /* the content.approved event: the events' causation */
+    char channel[128];
+    char department[128];
+    char *text; /* owned */
+    int attempts; /* including the one being made */
+    int have_channel, have_account;
+    char kind[64];
+    char base_url[512];
+    char token[512];
+} pub_job_t;
+
+/* Claims up to `max` due pending jobs, oldest due first, skipping jobs
+   locked by another transaction, leasing them for lease_s seconds. On
+   success *jobs is an array of the count returned (the caller frees it
+   with pub_claim_free; NULL when 0). Returns the number claimed, -1 on
+   database error (nothing claimed; logged). Opens and ends its own
+   transaction. */
+int pub_claim_due(hd_db_t *db, int max, int lease_s, pub_job_t **jobs);
+
+/* Reads up to `max` in_flight jobs: all of them when `all`, else those
+   whose lease ran out; oldest first. Same ownership and results as
+   pub_claim_due; changes nothing. */
+int pub_claim_in_flight(hd_db_t *db, int all, int max, pub_job_t **jobs);
+
+/* Frees n jobs read by the calls above; safe on NULL, nulls *jobs. */
+void pub_claim_free(pub_job_t **jobs, int n);
+
+#endif
