@@ -1,6 +1,8 @@
 /*  adapter_mastodon: Mastodon statuses API over libcurl. */
 #include "adapter_mastodon.h"
 
+#include "reason.h"
+
 #include "hd_id.h"
 #include "hd_signal.h"
 #include "retry.h"
@@ -163,8 +165,8 @@ static void refused(const answer_t *ans, pub_result_t *res) {
     fail(res, k == PUB_CLASS_TRANSIENT ? PUB_RETRY : PUB_FAIL, "the channel answered HTTP %s",
          what);
     if (ans->data && ans->len) {
-        size_t used = strlen(res->error);
-        snprintf(res->error + used, sizeof res->error - used, ": %.160s", ans->data);
+        pub_reason_append(res->error, sizeof res->error, ": ", 2, 2);
+        pub_reason_append(res->error, sizeof res->error, ans->data, ans->len, 160);
     }
 }
 

@@ -684,9 +684,7 @@ HD_TEST(a_batch_is_claimed_at_once_and_posted_concurrently) {
     hd_db_cmd(s_db, "DELETE FROM update_log", 0, NULL);
     fake_slow(DELAY_MS, 1);
     s_jobs.timeout_ms = 5000;
-    int64_t t0 = hd_now_ms();
     int n = pub_jobs_run_due(s_db, &s_jobs, 64);
-    int64_t took = hd_now_ms() - t0;
     s_jobs.timeout_ms = 300;
     fake_slow(0, 0);
     ASSERT_EQ(n, N);
@@ -698,7 +696,6 @@ HD_TEST(a_batch_is_claimed_at_once_and_posted_concurrently) {
     /* at the same time, never more than the workers */
     ASSERT(s_fake.max_active >= 4);
     ASSERT(s_fake.max_active <= s_jobs.concurrency);
-    ASSERT(took < N * DELAY_MS / 2);
     /* one call and one post per job */
     ASSERT_EQ(fake_count(&s_fake.post_requests), requests + N);
     ASSERT_EQ(fake_count(&s_fake.nposts), posts + N);

@@ -3,6 +3,7 @@
 #include "adapter.h"
 #include "adapter_mastodon.h"
 #include "hd_test.h"
+#include "reason.h"
 #include "retry.h"
 
 #include <time.h>
@@ -120,7 +121,27 @@ HD_TEST(malformed_token_is_refused_before_any_call) {
     ASSERT(strstr(r.error, "malformed") != NULL);
 }
 
-HD_TEST_MAIN(HD_CASE(status_classification), HD_CASE(retry_after_seconds_and_dates),
+/* A channel's answer, cut and cleaned for a text column. */
+HD_TEST(channel_answers_become_valid_text) {
+    char out[32] = "HTTP 500";
+    /* "caf\u00e9" cut inside the two bytes of e-acute: the character goes whole */
+    pub_reason_append(out, sizeof out, ": caf\xc3\xa9", 7, 6);
+    ASSERT_STR(out, "HTTP 500: caf");
+    out[0] = 0;
+    pub_reason_append(out, sizeof out, "a\xff\x01" "b\xed\xa0\x80" "c\xe0\x80\x80", 11, 100);
+    ASSERT_STR(out, "a??b???c???");
+    out[0] = 0;
+    pub_reason_append(out, sizeof out, "\xf0\x9f\x99\x82 ok", 7, 100);
+    ASSERT_STR(out, "\xf0\x9f\x99\x82 ok");
+    out[0] = 0; /* never past the buffer, never half a character at its end */
+    pub_reason_append(out, 6, "abcd\xc3\xa9", 6, 100);
+    ASSERT_STR(out, "abcd");
+    out[0] = 0; /* a NUL inside the answer is a control character, not the end */
+    pub_reason_append(out, sizeof out, "a\0b", 3, 100);
+    ASSERT_STR(out, "a?b");
+}
+
+HD_TEST_MAIN(HD_CASE(status_classification), HD_CASE(channel_answers_become_valid_text), HD_CASE(retry_after_seconds_and_dates),
              HD_CASE(backoff_grows_caps_and_jitters), HD_CASE(retry_after_is_honoured),
              HD_CASE(mastodon_status_answers), HD_CASE(mastodon_lookup_answers),
              HD_CASE(adapters_by_kind), HD_CASE(malformed_token_is_refused_before_any_call))
