@@ -1,8 +1,9 @@
-/*  Tests for the sandbox's domain logic: the JSON-lines store (reload,
-    torn-tail repair, idempotency lookups, stats), account parsing and the
-    fault choice. Real files in a temporary directory. */
+/*  Tests for the sandbox's domain logic: the hash index, the JSON-lines
+    store (reload, torn-tail repair, idempotency lookups, stats), account
+    parsing and the fault choice. Real files in a temporary directory. */
 #include "accounts.h"
 #include "fault.h"
+#include "index.h"
 #include "store.h"
 
 #include "hd_test.h"
@@ -25,6 +26,64 @@ static void temp_path(char *out, size_t len, const char *name) {
 static const char *field(const json_t *s, const char *name) {
     return json_string_value(json_object_get(s, name));
 }
+
+/* ---- the index, with a table of strings as the entries ---- */
+
+static const char *s_words[5001];
+
+static int match_word(uint32_t value, const void *key, void *arg) {
+    (void)arg;
+    return strcmp(s_words[value], key) == 0;
+}
+
+static uint64_t hash_word(const char *w) {
+    return sb_index_hash(0, w, strlen(w));
+}
+
+/* Every hash the same: each lookup must walk the collision run and still
+   tell the entries apart by their keys. */
+static uint64_t hash_all_alike(const char *w) {
+    (void)w;
+    return 42;
+}
+
+static int check_index(uint64_t (*hash)(const char *), size_t n) {
+    static char buf[5001][24];
+    sb_index_t *ix = sb_index_new();
+    for (size_t i = 0; i < n; i++) {
+        snprintf(buf[i], sizeof buf[i], "w%zu", i);
+        s_words[i] = buf[i];
+        sb_index_put(ix, hash(buf[i]), (uint32_t)i, match_word, buf[i], NULL);
+    }
+    int ok = sb_index_count(ix) == n;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = sb_index_find(ix, hash(buf[i]), match_word, buf[i], NULL) == i;
+    ok = ok && sb_index_find(ix, hash("nope"), match_word, "nope", NULL) == SB_INDEX_NONE;
+    /* a newer entry with an existing key replaces it, no second entry */
+    snprintf(buf[n], sizeof buf[n], "w1");
+    s_words[n] = buf[n];
+    sb_index_put(ix, hash("w1"), (uint32_t)n, match_word, "w1", NULL);
+    ok = ok && sb_index_count(ix) == n &&
+         sb_index_find(ix, hash("w1"), match_word, "w1", NULL) == n;
+    sb_index_clear(ix);
+    ok = ok && sb_index_count(ix) == 0 &&
+         sb_index_find(ix, hash(buf[0]), match_word, buf[0], NULL) == SB_INDEX_NONE;
+    sb_index_destroy(&ix);
+    return ok && ix == NULL;
+}
+
+HD_TEST(index_finds_replaces_and_grows) {
+    ASSERT(check_index(hash_word, 5000)); /* grows from 64 slots many times */
+    ASSERT(check_index(hash_all_alike, 300));
+    /* composite keys: the parts' boundary counts */
+    uint64_t ab_c = sb_index_hash(sb_index_hash(0, "ab", 2), "c", 1);
+    uint64_t a_bc = sb_index_hash(sb_index_hash(0, "a", 1), "bc", 2);
+    ASSERT(ab_c != a_bc);
+    sb_index_destroy(NULL);
+    ASSERT(sb_index_find(NULL, 1, match_word, "x", NULL) == SB_INDEX_NONE);
+}
+
+/* ---- the store ---- */
 
 HD_TEST(store_adds_finds_and_reloads) {
     char path[128];
@@ -158,7 +217,7 @@ HD_TEST(zz_cleanup) {
     cleanup();
 }
 
-HD_TEST_MAIN(HD_CASE(store_adds_finds_and_reloads),
+HD_TEST_MAIN(HD_CASE(index_finds_replaces_and_grows), HD_CASE(store_adds_finds_and_reloads),
              HD_CASE(store_cuts_torn_tail_and_skips_bad_lines),
              HD_CASE(store_open_fails_cleanly), HD_CASE(accounts_parse_and_authorize),
              HD_CASE(faults_follow_the_rate), HD_CASE(zz_cleanup))
