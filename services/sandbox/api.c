@@ -31,14 +31,26 @@ static int is_get(const char *method) {
     return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 }
 
-json_t *sb_api_status_json(const sb_api_t *api, const json_t *stored) {
-    json_t *s = json_deep_copy(stored);
-    const char *acct = json_string_value(json_object_get(stored, "acct"));
-    const char *id = json_string_value(json_object_get(stored, "id"));
+static json_t *opt_string(const char *s) {
+    return s ? json_string(s) : json_null();
+}
+
+/* The stored line's fields but "acct", in its order, then the url and the
+   account: the shape the API always had. */
+json_t *sb_api_status_json(const sb_api_t *api, const sb_post_t *post) {
+    json_t *s = json_object();
+    const char *acct = post->acct;
     char profile[1024], url[sizeof profile + 40];
     snprintf(profile, sizeof profile, "%s/@%s", api->public_url, acct);
-    snprintf(url, sizeof url, "%s/%s", profile, id);
-    json_object_del(s, "acct");
+    snprintf(url, sizeof url, "%s/%s", profile, post->id);
+    json_object_set_new(s, "id", json_string(post->id));
+    json_object_set_new(s, "content", json_string(post->content));
+    if (post->visibility)
+        json_object_set_new(s, "visibility", json_string(post->visibility));
+    if (post->created_at)
+        json_object_set_new(s, "created_at", json_string(post->created_at));
+    json_object_set_new(s, "idempotency_key", opt_string(post->idempotency_key));
+    json_object_set_new(s, "in_reply_to_id", opt_string(post->in_reply_to_id));
     json_object_set_new(s, "url", json_string(url));
     json_object_set_new(s, "account", json_pack("{s:s,s:s,s:s}", "acct", acct, "username",
                                                 acct, "url", profile));
@@ -258,22 +270,21 @@ static int validate(sb_api_t *api, hd_http_req_t *req, post_fields_t *f) {
 
 static void create(sb_api_t *api, hd_http_req_t *req, const char *acct, const char *key,
                    post_fields_t *f) {
-    const json_t *s = sb_store_add(api->store, acct, f->status, f->visibility, key,
-                                   f->in_reply_to_id);
-    if (!s) {
+    const sb_post_t *p = sb_store_append(api->store, acct, f->status, f->visibility, key,
+                                         f->in_reply_to_id);
+    if (!p || sb_store_sync(api->store) < 0) {
         hd_http_respond_error(req, 500, "store_failed", NULL, "the post was not stored");
         return;
     }
-    const char *id = json_string_value(json_object_get(s, "id"));
     api->created++;
     hd_info("status_created", "@%s posted status %s (%zu bytes, Idempotency-Key %s)", acct,
-            id, strlen(f->status), key ? key : "none");
+            p->id, strlen(f->status), key ? key : "none");
     if (api->crash_after > 0 && api->created == api->crash_after) {
         hd_warn("crash_after_store", "SANDBOX_CRASH_AFTER_STORE=%ld reached: exiting",
                 api->crash_after);
         _exit(137);
     }
-    hd_http_respond_json(req, 200, sb_api_status_json(api, s));
+    hd_http_respond_json(req, 200, sb_api_status_json(api, p));
 }
 
 static void post_status(sb_api_t *api, hd_http_req_t *req) {
@@ -292,10 +303,10 @@ static void post_status(sb_api_t *api, hd_http_req_t *req) {
                               "Idempotency-Key must be 1-%d bytes of UTF-8", MAX_KEY_BYTES);
         return;
     }
-    const json_t *seen = key ? sb_store_find_key(api->store, acct, key) : NULL;
+    const sb_post_t *seen = key ? sb_store_find_key(api->store, acct, key) : NULL;
     if (seen) {
         hd_info("status_replayed", "@%s repeated Idempotency-Key %s: status %s returned",
-                acct, key, json_string_value(json_object_get(seen, "id")));
+                acct, key, seen->id);
         hd_http_respond_json(req, 200, sb_api_status_json(api, seen));
         return;
     }
@@ -348,10 +359,10 @@ static void list_statuses(sb_api_t *api, hd_http_req_t *req) {
     if (acct && *acct == '@')
         acct++;
     json_t *out = json_array();
-    for (size_t i = sb_store_count(api->store); i-- > 0 && limit != 0;) {
-        const json_t *s = sb_store_at(api->store, i);
-        const char *k = json_string_value(json_object_get(s, "idempotency_key"));
-        if (acct && strcmp(acct, json_string_value(json_object_get(s, "acct"))) != 0)
+    for (size_t i = sb_store_synced(api->store); i-- > 0 && limit != 0;) {
+        const sb_post_t *s = sb_store_at(api->store, i);
+        const char *k = s->idempotency_key;
+        if (acct && strcmp(acct, s->acct) != 0)
             continue;
         if (key && (!k || strcmp(key, k) != 0))
             continue;
@@ -363,8 +374,8 @@ static void list_statuses(sb_api_t *api, hd_http_req_t *req) {
 }
 
 static void show_status(sb_api_t *api, hd_http_req_t *req, const char *id) {
-    const json_t *s = sb_store_find(api->store, id);
-    if (!s) {
+    const sb_post_t *s = sb_store_find(api->store, id);
+    if (!s || !sb_store_durable(api->store, s)) {
         hd_http_respond_error(req, 404, "not_found", "id", "no status with id %.64s", id);
         return;
     }
@@ -391,7 +402,7 @@ static void write_metrics(FILE *out, void *arg) {
             "huddle_sandbox_statuses %zu\n"
             "# HELP huddle_sandbox_faults_total Faults injected since start.\n"
             "# TYPE huddle_sandbox_faults_total counter\n",
-            sb_store_count(api->store));
+            sb_store_synced(api->store));
     for (int f = SB_FAULT_500; f <= SB_FAULT_DROP; f++)
         fprintf(out, "huddle_sandbox_faults_total{kind=\"%s\"} %ld\n",
                 sb_fault_name((sb_fault_t)f), api->faults_injected[f]);

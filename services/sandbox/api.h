@@ -29,10 +29,11 @@ typedef struct {
 } sb_api_t;
 
 /* The hd_http handler; arg is an sb_api_t. Runs on the server thread only,
-   so the store needs no lock. */
+   so the store needs no lock. Reads show durable posts only: nobody sees a
+   post a crash could still take back. */
 void sb_api_handle(hd_http_req_t *req, void *arg);
 
 /* Renders a stored status as the API shows it (new reference). */
-json_t *sb_api_status_json(const sb_api_t *api, const json_t *stored);
+json_t *sb_api_status_json(const sb_api_t *api, const sb_post_t *post);
 
 #endif
