@@ -268,11 +268,32 @@ static int validate(sb_api_t *api, hd_http_req_t *req, post_fields_t *f) {
     return 0;
 }
 
+void sb_api_answer_post(hd_http_req_t *req, const sb_post_t *post, void *arg) {
+    if (post)
+        hd_http_respond_json(req, 200, sb_api_status_json(arg, post));
+    else
+        hd_http_respond_error(req, 500, "store_failed", NULL, "the post was not stored");
+}
+
+/* Answers now if the post is on disk, else once the batch's fsync is done. */
+static void answer_when_durable(sb_api_t *api, hd_http_req_t *req, const sb_post_t *post) {
+    if (sb_store_durable(api->store, post)) {
+        sb_api_answer_post(req, post, api);
+        return;
+    }
+    if (sb_commit_wait(api->commit, req, post) == 0)
+        return;
+    /* Not a sync here: a failed one would drop posts others wait for. The
+       post is synced with the next batch; a retry with its key finds it. */
+    hd_error("defer_failed", "status %s: the answer cannot wait for its fsync", post->id);
+    hd_http_respond_error(req, 500, "internal", NULL, "the answer could not wait for the disk");
+}
+
 static void create(sb_api_t *api, hd_http_req_t *req, const char *acct, const char *key,
                    post_fields_t *f) {
     const sb_post_t *p = sb_store_append(api->store, acct, f->status, f->visibility, key,
                                          f->in_reply_to_id);
-    if (!p || sb_store_sync(api->store) < 0) {
+    if (!p) {
         hd_http_respond_error(req, 500, "store_failed", NULL, "the post was not stored");
         return;
     }
@@ -280,11 +301,13 @@ static void create(sb_api_t *api, hd_http_req_t *req, const char *acct, const ch
     hd_info("status_created", "@%s posted status %s (%zu bytes, Idempotency-Key %s)", acct,
             p->id, strlen(f->status), key ? key : "none");
     if (api->crash_after > 0 && api->created == api->crash_after) {
-        hd_warn("crash_after_store", "SANDBOX_CRASH_AFTER_STORE=%ld reached: exiting",
-                api->crash_after);
+        /* Stored means on disk: sync it (and the batch so far), answer nobody. */
+        int rc = sb_store_sync(api->store);
+        hd_warn("crash_after_store", "SANDBOX_CRASH_AFTER_STORE=%ld reached (sync %s): "
+                "exiting", api->crash_after, rc == 0 ? "ok" : "failed");
         _exit(137);
     }
-    hd_http_respond_json(req, 200, sb_api_status_json(api, p));
+    answer_when_durable(api, req, p);
 }
 
 static void post_status(sb_api_t *api, hd_http_req_t *req) {
@@ -303,11 +326,13 @@ static void post_status(sb_api_t *api, hd_http_req_t *req) {
                               "Idempotency-Key must be 1-%d bytes of UTF-8", MAX_KEY_BYTES);
         return;
     }
+    /* A post still waiting for its fsync is found too: the repeat waits
+       for the same fsync and never makes a second post. */
     const sb_post_t *seen = key ? sb_store_find_key(api->store, acct, key) : NULL;
     if (seen) {
         hd_info("status_replayed", "@%s repeated Idempotency-Key %s: status %s returned",
                 acct, key, seen->id);
-        hd_http_respond_json(req, 200, sb_api_status_json(api, seen));
+        answer_when_durable(api, req, seen);
         return;
     }
     post_fields_t f = {0};
@@ -400,9 +425,13 @@ static void write_metrics(FILE *out, void *arg) {
             "# HELP huddle_sandbox_statuses Statuses stored.\n"
             "# TYPE huddle_sandbox_statuses gauge\n"
             "huddle_sandbox_statuses %zu\n"
+            "# HELP huddle_sandbox_fsyncs_total fsyncs of new posts since start (one "
+            "per batch).\n"
+            "# TYPE huddle_sandbox_fsyncs_total counter\n"
+            "huddle_sandbox_fsyncs_total %ld\n"
             "# HELP huddle_sandbox_faults_total Faults injected since start.\n"
             "# TYPE huddle_sandbox_faults_total counter\n",
-            sb_store_synced(api->store));
+            sb_store_synced(api->store), sb_store_fsyncs(api->store));
     for (int f = SB_FAULT_500; f <= SB_FAULT_DROP; f++)
         fprintf(out, "huddle_sandbox_faults_total{kind=\"%s\"} %ld\n",
                 sb_fault_name((sb_fault_t)f), api->faults_injected[f]);
