@@ -221,6 +221,10 @@ const char *hd_http_req_peer(const hd_http_req_t *req) {
     return req->conn->peer;
 }
 
+hd_http_server_t *hd_http_req_server(const hd_http_req_t *req) {
+    return req->conn->server;
+}
+
 const char *hd_http_req_header(const hd_http_req_t *req, const char *name) {
     for (size_t i = 0; i < req->nheaders; i++)
         if (strcasecmp(buf_str(&req->headers[i].name), name) == 0)

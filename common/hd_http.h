@@ -48,6 +48,10 @@ const char *hd_http_req_method(const hd_http_req_t *req);
 const char *hd_http_req_path(const hd_http_req_t *req);
 const char *hd_http_req_query(const hd_http_req_t *req);
 const char *hd_http_req_peer(const hd_http_req_t *req);
+/* The server the request came to (borrowed), so a handler can post work to
+   its own thread (hd_http_server_post) without a pointer kept elsewhere,
+   which would not be set yet for a request that arrives right after _new. */
+hd_http_server_t *hd_http_req_server(const hd_http_req_t *req);
 /* Header value by case-insensitive name, NULL if absent. */
 const char *hd_http_req_header(const hd_http_req_t *req, const char *name);
 /* The body (NUL-terminated for convenience) and its length. */

@@ -31,14 +31,26 @@ static int is_get(const char *method) {
     return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 }
 
-json_t *sb_api_status_json(const sb_api_t *api, const json_t *stored) {
-    json_t *s = json_deep_copy(stored);
-    const char *acct = json_string_value(json_object_get(stored, "acct"));
-    const char *id = json_string_value(json_object_get(stored, "id"));
+static json_t *opt_string(const char *s) {
+    return s ? json_string(s) : json_null();
+}
+
+/* The stored line's fields but "acct", in its order, then the url and the
+   account: the shape the API always had. */
+json_t *sb_api_status_json(const sb_api_t *api, const sb_post_t *post) {
+    json_t *s = json_object();
+    const char *acct = post->acct;
     char profile[1024], url[sizeof profile + 40];
     snprintf(profile, sizeof profile, "%s/@%s", api->public_url, acct);
-    snprintf(url, sizeof url, "%s/%s", profile, id);
-    json_object_del(s, "acct");
+    snprintf(url, sizeof url, "%s/%s", profile, post->id);
+    json_object_set_new(s, "id", json_string(post->id));
+    json_object_set_new(s, "content", json_string(post->content));
+    if (post->visibility)
+        json_object_set_new(s, "visibility", json_string(post->visibility));
+    if (post->created_at)
+        json_object_set_new(s, "created_at", json_string(post->created_at));
+    json_object_set_new(s, "idempotency_key", opt_string(post->idempotency_key));
+    json_object_set_new(s, "in_reply_to_id", opt_string(post->in_reply_to_id));
     json_object_set_new(s, "url", json_string(url));
     json_object_set_new(s, "account", json_pack("{s:s,s:s,s:s}", "acct", acct, "username",
                                                 acct, "url", profile));
@@ -256,24 +268,46 @@ static int validate(sb_api_t *api, hd_http_req_t *req, post_fields_t *f) {
     return 0;
 }
 
+void sb_api_answer_post(hd_http_req_t *req, const sb_post_t *post, void *arg) {
+    if (post)
+        hd_http_respond_json(req, 200, sb_api_status_json(arg, post));
+    else
+        hd_http_respond_error(req, 500, "store_failed", NULL, "the post was not stored");
+}
+
+/* Answers now if the post is on disk, else once the batch's fsync is done. */
+static void answer_when_durable(sb_api_t *api, hd_http_req_t *req, const sb_post_t *post) {
+    if (sb_store_durable(api->store, post)) {
+        sb_api_answer_post(req, post, api);
+        return;
+    }
+    if (sb_commit_wait(api->commit, req, post) == 0)
+        return;
+    /* Not a sync here: a failed one would drop posts others wait for. The
+       post is synced with the next batch; a retry with its key finds it. */
+    hd_error("defer_failed", "status %s: the answer cannot wait for its fsync", post->id);
+    hd_http_respond_error(req, 500, "internal", NULL, "the answer could not wait for the disk");
+}
+
 static void create(sb_api_t *api, hd_http_req_t *req, const char *acct, const char *key,
                    post_fields_t *f) {
-    const json_t *s = sb_store_add(api->store, acct, f->status, f->visibility, key,
-                                   f->in_reply_to_id);
-    if (!s) {
+    const sb_post_t *p = sb_store_append(api->store, acct, f->status, f->visibility, key,
+                                         f->in_reply_to_id);
+    if (!p) {
         hd_http_respond_error(req, 500, "store_failed", NULL, "the post was not stored");
         return;
     }
-    const char *id = json_string_value(json_object_get(s, "id"));
     api->created++;
     hd_info("status_created", "@%s posted status %s (%zu bytes, Idempotency-Key %s)", acct,
-            id, strlen(f->status), key ? key : "none");
+            p->id, strlen(f->status), key ? key : "none");
     if (api->crash_after > 0 && api->created == api->crash_after) {
-        hd_warn("crash_after_store", "SANDBOX_CRASH_AFTER_STORE=%ld reached: exiting",
-                api->crash_after);
+        /* Stored means on disk: sync it (and the batch so far), answer nobody. */
+        int rc = sb_store_sync(api->store);
+        hd_warn("crash_after_store", "SANDBOX_CRASH_AFTER_STORE=%ld reached (sync %s): "
+                "exiting", api->crash_after, rc == 0 ? "ok" : "failed");
         _exit(137);
     }
-    hd_http_respond_json(req, 200, sb_api_status_json(api, s));
+    answer_when_durable(api, req, p);
 }
 
 static void post_status(sb_api_t *api, hd_http_req_t *req) {
@@ -292,11 +326,13 @@ static void post_status(sb_api_t *api, hd_http_req_t *req) {
                               "Idempotency-Key must be 1-%d bytes of UTF-8", MAX_KEY_BYTES);
         return;
     }
-    const json_t *seen = key ? sb_store_find_key(api->store, acct, key) : NULL;
+    /* A post still waiting for its fsync is found too: the repeat waits
+       for the same fsync and never makes a second post. */
+    const sb_post_t *seen = key ? sb_store_find_key(api->store, acct, key) : NULL;
     if (seen) {
         hd_info("status_replayed", "@%s repeated Idempotency-Key %s: status %s returned",
-                acct, key, json_string_value(json_object_get(seen, "id")));
-        hd_http_respond_json(req, 200, sb_api_status_json(api, seen));
+                acct, key, seen->id);
+        answer_when_durable(api, req, seen);
         return;
     }
     post_fields_t f = {0};
@@ -348,10 +384,10 @@ static void list_statuses(sb_api_t *api, hd_http_req_t *req) {
     if (acct && *acct == '@')
         acct++;
     json_t *out = json_array();
-    for (size_t i = sb_store_count(api->store); i-- > 0 && limit != 0;) {
-        const json_t *s = sb_store_at(api->store, i);
-        const char *k = json_string_value(json_object_get(s, "idempotency_key"));
-        if (acct && strcmp(acct, json_string_value(json_object_get(s, "acct"))) != 0)
+    for (size_t i = sb_store_synced(api->store); i-- > 0 && limit != 0;) {
+        const sb_post_t *s = sb_store_at(api->store, i);
+        const char *k = s->idempotency_key;
+        if (acct && strcmp(acct, s->acct) != 0)
             continue;
         if (key && (!k || strcmp(key, k) != 0))
             continue;
@@ -363,8 +399,8 @@ static void list_statuses(sb_api_t *api, hd_http_req_t *req) {
 }
 
 static void show_status(sb_api_t *api, hd_http_req_t *req, const char *id) {
-    const json_t *s = sb_store_find(api->store, id);
-    if (!s) {
+    const sb_post_t *s = sb_store_find(api->store, id);
+    if (!s || !sb_store_durable(api->store, s)) {
         hd_http_respond_error(req, 404, "not_found", "id", "no status with id %.64s", id);
         return;
     }
@@ -389,9 +425,13 @@ static void write_metrics(FILE *out, void *arg) {
             "# HELP huddle_sandbox_statuses Statuses stored.\n"
             "# TYPE huddle_sandbox_statuses gauge\n"
             "huddle_sandbox_statuses %zu\n"
+            "# HELP huddle_sandbox_fsyncs_total fsyncs of new posts since start (one "
+            "per batch).\n"
+            "# TYPE huddle_sandbox_fsyncs_total counter\n"
+            "huddle_sandbox_fsyncs_total %ld\n"
             "# HELP huddle_sandbox_faults_total Faults injected since start.\n"
             "# TYPE huddle_sandbox_faults_total counter\n",
-            sb_store_count(api->store));
+            sb_store_synced(api->store), sb_store_fsyncs(api->store));
     for (int f = SB_FAULT_500; f <= SB_FAULT_DROP; f++)
         fprintf(out, "huddle_sandbox_faults_total{kind=\"%s\"} %ld\n",
                 sb_fault_name((sb_fault_t)f), api->faults_injected[f]);

@@ -1,6 +1,8 @@
 /*  api: the sandbox's Mastodon-style HTTP routes.
       POST /api/v1/statuses            post (Bearer token; JSON or form body;
-                                       Idempotency-Key honoured per account)
+                                       Idempotency-Key honoured per account);
+                                       answered once the post is fsync'd, one
+                                       fsync per batch (commit.h)
       GET  /api/v1/statuses            all, newest first; ?account=handle,
                                        ?idempotency_key=K, ?limit=N
       GET  /api/v1/statuses/{id}       one status or 404
@@ -12,12 +14,14 @@
 #define SB_API_H
 
 #include "accounts.h"
+#include "commit.h"
 #include "fault.h"
 #include "hd_http.h"
 #include "store.h"
 
 typedef struct {
     sb_store_t *store;         /* borrowed */
+    sb_commit_t *commit;       /* borrowed; answers POSTs once their post is on disk */
     sb_accounts_t *accounts;   /* borrowed */
     const char *public_url;    /* borrowed; no trailing slash */
     long max_chars;            /* status limit in code points */
@@ -29,10 +33,15 @@ typedef struct {
 } sb_api_t;
 
 /* The hd_http handler; arg is an sb_api_t. Runs on the server thread only,
-   so the store needs no lock. */
+   so the store needs no lock. Reads show durable posts only: nobody sees a
+   post a crash could still take back. */
 void sb_api_handle(hd_http_req_t *req, void *arg);
 
+/* The commit's answer function (sb_commit_answer_fn); arg is an sb_api_t:
+   200 with the post, or 500 when it was not stored. */
+void sb_api_answer_post(hd_http_req_t *req, const sb_post_t *post, void *arg);
+
 /* Renders a stored status as the API shows it (new reference). */
-json_t *sb_api_status_json(const sb_api_t *api, const json_t *stored);
+json_t *sb_api_status_json(const sb_api_t *api, const sb_post_t *post);
 
 #endif

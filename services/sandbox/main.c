@@ -4,6 +4,7 @@
     the publisher's fault tests. */
 #include "accounts.h"
 #include "api.h"
+#include "commit.h"
 #include "fault.h"
 #include "store.h"
 
@@ -122,7 +123,10 @@ int main(int argc, char **argv) {
         return 2;
     }
     api.store = sb_store_open(hd_config_get("SANDBOX_DATA"));
-    int rc = api.store ? run(&api) : 1;
+    api.commit = sb_commit_new(api.store, sb_api_answer_post, &api);
+    int rc = api.commit ? run(&api) : 1;
+    /* Freed after run's server: a flush posted last runs in its destroy. */
+    sb_commit_destroy(&api.commit);
     sb_store_destroy(&api.store);
     sb_accounts_destroy(&api.accounts);
     return rc;

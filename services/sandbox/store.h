@@ -1,14 +1,18 @@
 /*  store: the sandbox's posts, in memory and in an append-only JSON-lines
-    file. Every accepted post is one line, written and fsync'd before the
-    caller answers, so what a client was told was posted survives a crash.
-    A torn last line (a crash mid-write) is cut off when the file is opened;
-    other unreadable lines are skipped with a warning.
+    file. A new post is written at once (sb_store_append) and made durable
+    with the others written since by one fsync (sb_store_sync): the caller
+    answers only after the sync, so what a client was told was posted
+    survives a crash, and a burst of posts costs one fsync. A torn last line
+    (a crash mid-write) is cut off when the file is opened; other unreadable
+    lines are skipped with a warning.
 
-    A stored status is a jansson object:
+    A line of the file:
       {"id":"12","acct":"alice","content":"...","visibility":"public",
        "created_at":"2025-01-02T03:04:05.678Z","idempotency_key":"k"|null,
        "in_reply_to_id":"7"|null}
-    Lookups are linear scans: this is a test double, not a database. */
+    In memory a post is one allocation holding its strings (sb_post_t), and
+    two hash indexes find a post by id and by (account, idempotency key) in
+    constant time. */
 #ifndef SB_STORE_H
 #define SB_STORE_H
 
@@ -17,32 +21,61 @@
 
 typedef struct sb_store sb_store_t;
 
+/* A stored status. Every string lives in the post's own allocation;
+   visibility and created_at are NULL only for lines that lacked them,
+   idempotency_key and in_reply_to_id are NULL when there is none. */
+typedef struct {
+    const char *id, *acct, *content, *visibility, *created_at, *idempotency_key,
+        *in_reply_to_id;
+} sb_post_t;
+
 /* Opens (creating it and its directories if needed) and loads the file at
    `path`. NULL on failure (logged). The caller owns the store. */
 sb_store_t *sb_store_open(const char *path);
 
-/* Closes the file and frees. Safe on NULL; nulls the caller's pointer. */
+/* Syncs what is still unsynced, closes the file and frees. Safe on NULL;
+   nulls the caller's pointer. */
 void sb_store_destroy(sb_store_t **self_p);
 
-/* Number of stored statuses; the i-th in creation order (borrowed). */
+/* Number of posts, durable or not; the i-th in creation order (borrowed,
+   valid while the store lives, unless a failed sync drops it). */
 size_t sb_store_count(const sb_store_t *self);
-const json_t *sb_store_at(const sb_store_t *self, size_t i);
+const sb_post_t *sb_store_at(const sb_store_t *self, size_t i);
 
-/* The status with this id, or NULL. Borrowed. */
-const json_t *sb_store_find(const sb_store_t *self, const char *id);
+/* Posts 0 .. synced-1 are on disk; the rest are written but not fsync'd. */
+size_t sb_store_synced(const sb_store_t *self);
 
-/* The status this account created with this idempotency key, or NULL. */
-const json_t *sb_store_find_key(const sb_store_t *self, const char *acct, const char *key);
+/* Whether `post` is on disk (its answer may go out). */
+int sb_store_durable(const sb_store_t *self, const sb_post_t *post);
 
-/* Stores a new status (fsync'd) and returns it (borrowed), or NULL if it
-   could not be written (logged; the file is left as it was). idempotency_key
-   and in_reply_to_id may be NULL. */
-const json_t *sb_store_add(sb_store_t *self, const char *acct, const char *content,
-                           const char *visibility, const char *idempotency_key,
-                           const char *in_reply_to_id);
+/* The post with this id, or NULL. Borrowed. */
+const sb_post_t *sb_store_find(const sb_store_t *self, const char *id);
 
-/* {"posts":N,"by_idempotency_key":{"k":count,...}}: every stored creation
-   counted under its key (keyless posts count only in "posts"). New ref. */
+/* The latest post this account created with this idempotency key, durable
+   or not, or NULL. Borrowed. */
+const sb_post_t *sb_store_find_key(const sb_store_t *self, const char *acct,
+                                   const char *key);
+
+/* Writes a new post to the file, not yet fsync'd, and returns it (borrowed),
+   or NULL if it could not be written (logged; the file is left as it was).
+   visibility NULL means "public"; idempotency_key and in_reply_to_id may be
+   NULL. The post is findable at once, so a retry can wait for it. */
+const sb_post_t *sb_store_append(sb_store_t *self, const char *acct, const char *content,
+                                 const char *visibility, const char *idempotency_key,
+                                 const char *in_reply_to_id);
+
+/* fsyncs every post appended since the last sync. 0 when they are on disk
+   (or there were none). -1 when the fsync failed (logged): the file is cut
+   back to its last durable length and those posts are forgotten, their
+   pointers freed (their ids are not given out again in this process). */
+int sb_store_sync(sb_store_t *self);
+
+/* fsyncs of new posts so far (tried, failed ones too): one per batch. */
+long sb_store_fsyncs(const sb_store_t *self);
+
+/* {"posts":N,"by_idempotency_key":{"k":count,...}} over the durable posts:
+   every creation counted under its key, whatever the account (keyless
+   posts count only in "posts"). New reference. */
 json_t *sb_store_stats(const sb_store_t *self);
 
 #endif

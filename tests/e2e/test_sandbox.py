@@ -254,6 +254,134 @@ class SandboxTest(unittest.TestCase):
         self.assertEqual(stats, {"posts": 1, "by_idempotency_key": {"f": 1}})
         sb.stop(self)
 
+    def metric(self, sb, name):
+        st, _, text = sb.request("GET", "/metrics")
+        self.assertEqual(st, 200)
+        for line in text.decode().splitlines():
+            if line.startswith(name + " "):
+                return int(line.split()[1])
+        self.fail("no %s in /metrics:\n%s" % (name, text.decode()))
+
+    def read_file_posts(self):
+        with open(self.data, encoding="utf-8") as f:
+            return [json.loads(line) for line in f]
+
+    def test_concurrent_posts_group_commit(self):
+        """200 POSTs from 8 keep-alive connections at once, pairs of them
+        repeating a key: every one answered, one post per key, all in the
+        file after a restart."""
+        sb = self.start()
+        nconn, rounds = 8, 25
+        barrier = threading.Barrier(nconn)
+        answers = [[] for _ in range(nconn)]
+        errors = []
+
+        def client(i):
+            conn = http.client.HTTPConnection("127.0.0.1", sb.port, timeout=30)
+            try:
+                for r in range(rounds):
+                    barrier.wait(timeout=30)
+                    # connections i and i+4 send the same key in the same round
+                    key = "burst-%d-%d" % (r, i % 4)
+                    st, resp, body = sb.post("round %d from %d" % (r, i), key=key, conn=conn)
+                    answers[i].append((key, st, body, resp.getheader("Connection")))
+            except Exception as e:  # reported below, with the thread's number
+                errors.append("client %d: %r" % (i, e))
+                barrier.abort()
+            finally:
+                conn.close()
+
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(nconn)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        self.assertEqual(errors, [])
+        flat = [a for per in answers for a in per]
+        self.assertEqual(len(flat), nconn * rounds)
+        by_key = {}
+        for key, st, body, connection in flat:
+            self.assertEqual((st, connection), (200, "keep-alive"), body)
+            self.assertEqual(body["idempotency_key"], key)
+            by_key.setdefault(key, set()).add((body["id"], body["content"]))
+        self.assertEqual(len(by_key), rounds * 4)
+        for key, seen in by_key.items():
+            self.assertEqual(len(seen), 1, "key %s answered with %s" % (key, seen))
+        ids = {next(iter(v))[0] for v in by_key.values()}
+        self.assertEqual(len(ids), rounds * 4)  # one post per key, distinct ids
+        want = {"posts": rounds * 4, "by_idempotency_key": {k: 1 for k in by_key}}
+        st, _, stats = sb.request("GET", "/api/v1/stats")
+        self.assertEqual(stats, want)
+        self.assertLessEqual(self.metric(sb, "huddle_sandbox_fsyncs_total"), rounds * 4)
+        sb.stop(self)
+
+        # the file holds every post once, and a restart serves them all
+        lines = self.read_file_posts()
+        self.assertEqual(sorted(p["id"] for p in lines), sorted(ids))
+        self.assertEqual(sorted(p["idempotency_key"] for p in lines), sorted(by_key))
+        sb = self.start()
+        st, _, stats = sb.request("GET", "/api/v1/stats")
+        self.assertEqual(stats, want)
+        for key, seen in by_key.items():
+            st, _, again = sb.post("retry", key=key)
+            self.assertEqual((st, again["id"]), (200, next(iter(seen))[0]))
+        self.assertEqual(sb.request("GET", "/api/v1/stats")[2], want)
+        sb.stop(self)
+
+    def wait_stopped(self, pid):
+        """Until every thread of pid is stopped: a signal is delivered
+        asynchronously, and a thread still running could read a request
+        early and flush it alone."""
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            states = []
+            for tid in os.listdir("/proc/%d/task" % pid):
+                with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+                    states.append(f.read().rsplit(")", 1)[1].split()[0])
+            if all(st in ("T", "t") for st in states):
+                return
+            time.sleep(0.01)
+        self.fail("the sandbox did not stop: %s" % states)
+
+    def test_posts_arriving_together_share_one_fsync(self):
+        """With the sandbox stopped (SIGSTOP), 8 POSTs are sent on 8
+        connections, two per key; on SIGCONT it reads them in one go: one
+        fsync answers all 8, and each key's repeat, which came while the
+        first was not yet on disk, gets that first post."""
+        sb = self.start()
+        conns = [http.client.HTTPConnection("127.0.0.1", sb.port, timeout=30)
+                 for _ in range(8)]
+        for c in conns:  # connected and kept alive before the freeze
+            self.assertEqual(sb.request("GET", "/healthz", conn=c)[0], 200)
+        before = self.metric(sb, "huddle_sandbox_fsyncs_total")
+        sb.proc.send_signal(signal.SIGSTOP)
+        try:
+            self.wait_stopped(sb.proc.pid)
+            for i, c in enumerate(conns):
+                c.request("POST", "/api/v1/statuses",
+                          json.dumps({"status": "together %d" % i}),
+                          {"Authorization": "Bearer tok-a", "Idempotency-Key": "t%d" % (i % 4),
+                           "Content-Type": "application/json"})
+            time.sleep(0.2)
+        finally:
+            sb.proc.send_signal(signal.SIGCONT)
+        got = []
+        for c in conns:
+            r = c.getresponse()
+            got.append((r.status, json.loads(r.read())))
+            c.close()
+        self.assertEqual([st for st, _ in got], [200] * 8, got)
+        for i in range(4):  # the same post, whichever of the two came first
+            self.assertEqual(got[i][1], got[i + 4][1])
+            self.assertIn(got[i][1]["content"], ("together %d" % i, "together %d" % (i + 4)))
+        self.assertEqual(len({b["id"] for _, b in got}), 4)
+        self.assertEqual(self.metric(sb, "huddle_sandbox_fsyncs_total") - before, 1)
+        st, _, stats = sb.request("GET", "/api/v1/stats")
+        self.assertEqual(stats, {"posts": 4, "by_idempotency_key": {"t%d" % i: 1
+                                                                     for i in range(4)}})
+        sb.stop(self)
+        self.assertEqual(len(self.read_file_posts()), 4)
+
     def test_sigterm_during_hang_is_fast(self):
         sb = self.start(SANDBOX_FAULT_RATE=1, SANDBOX_FAULT_TIMEOUT_MS=20000)
         hanging = threading.Event()

@@ -93,6 +93,19 @@ static void defer_request(hd_http_req_t *req, int delay_ms) {
     pthread_detach(t);
 }
 
+/* Defers and posts the answer from the server thread itself, through the
+   server the request names: the way a group commit answers once per loop. */
+static atomic_int s_self_server_ok;
+
+static void defer_to_self(hd_http_req_t *req) {
+    later_job_t *j = calloc(1, sizeof *j);
+    j->later = hd_http_defer(req);
+    ASSERT(j->later);
+    snprintf(j->path, sizeof j->path, "%s", hd_http_req_path(req));
+    atomic_store(&s_self_server_ok, hd_http_req_server(req) == s_server);
+    hd_http_server_post(hd_http_req_server(req), later_answer, j);
+}
+
 /* ---- the handler under test ---- */
 
 static void handler(hd_http_req_t *req, void *arg) {
@@ -126,6 +139,8 @@ static void handler(hd_http_req_t *req, void *arg) {
         hd_http_respond(req, 0, NULL, NULL, 0);
     } else if (strncmp(path, "/later/", 7) == 0) {
         defer_request(req, atoi(path + 7));
+    } else if (strcmp(path, "/self") == 0) {
+        defer_to_self(req);
     } else if (strcmp(path, "/busy") == 0) {
         hd_http_respond_error(req, 429, "busy", NULL, "slow down");
     } else {
@@ -629,6 +644,28 @@ HD_TEST(deferred_answer_after_the_client_left) {
     hd_http_server_destroy(&s);
 }
 
+HD_TEST(deferred_answer_posted_from_the_server_thread) {
+    hd_http_server_t *s = start(1024);
+    ASSERT(s);
+    s_server = s;
+    atomic_store(&s_later_done, 0);
+    atomic_store(&s_self_server_ok, 0);
+    int fd = dial(AF_INET, hd_http_server_port(s));
+    ASSERT(fd >= 0);
+    const char *reqs = "GET /self HTTP/1.1\r\nHost: x\r\n\r\n"
+                       "GET /next HTTP/1.1\r\nHost: x\r\n\r\n";
+    ASSERT_EQ(send_all(fd, reqs, strlen(reqs)), 0);
+    char buf[4096];
+    int eof;
+    read_responses(fd, 2, buf, sizeof buf, 5000, &eof);
+    ASSERT_EQ(complete_responses(buf, strlen(buf)), 2);
+    char *a = strstr(buf, "later:/self"), *b = strstr(buf, "\r\n\r\n/next");
+    ASSERT(a && b && a < b);
+    ASSERT_EQ(atomic_load(&s_self_server_ok), 1);
+    close(fd);
+    hd_http_server_destroy(&s);
+}
+
 HD_TEST(get_client_fails_cleanly) {
     char *body = (char *)"x";
     /* nothing listens on port 1 */
@@ -648,4 +685,5 @@ HD_TEST_MAIN(HD_CASE(port_zero_picks_a_port), HD_CASE(bad_addresses_are_refused)
              HD_CASE(truncated_request_is_kept), HD_CASE(destroy_with_idle_connection_is_fast),
              HD_CASE(deferred_answers_keep_pipelined_order),
              HD_CASE(deferred_answer_after_the_client_left),
+             HD_CASE(deferred_answer_posted_from_the_server_thread),
              HD_CASE(get_client_fails_cleanly))

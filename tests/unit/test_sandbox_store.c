@@ -1,8 +1,10 @@
-/*  Tests for the sandbox's domain logic: the JSON-lines store (reload,
-    torn-tail repair, idempotency lookups, stats), account parsing and the
-    fault choice. Real files in a temporary directory. */
+/*  Tests for the sandbox's domain logic: the hash index, the JSON-lines
+    store (reload, torn-tail repair, idempotency lookups, group sync, stats),
+    account parsing and the fault choice. Real files in a temporary
+    directory. */
 #include "accounts.h"
 #include "fault.h"
+#include "index.h"
 #include "store.h"
 
 #include "hd_test.h"
@@ -22,9 +24,70 @@ static void temp_path(char *out, size_t len, const char *name) {
     snprintf(out, len, "%s/%s", s_dir, name);
 }
 
-static const char *field(const json_t *s, const char *name) {
-    return json_string_value(json_object_get(s, name));
+/* Appends and syncs: the old one-post-one-fsync path. */
+static const sb_post_t *add(sb_store_t *st, const char *acct, const char *content,
+                            const char *visibility, const char *key, const char *reply) {
+    const sb_post_t *p = sb_store_append(st, acct, content, visibility, key, reply);
+    return p && sb_store_sync(st) == 0 ? p : NULL;
 }
+
+/* ---- the index, with a table of strings as the entries ---- */
+
+static const char *s_words[5001];
+
+static int match_word(uint32_t value, const void *key, void *arg) {
+    (void)arg;
+    return strcmp(s_words[value], key) == 0;
+}
+
+static uint64_t hash_word(const char *w) {
+    return sb_index_hash(0, w, strlen(w));
+}
+
+/* Every hash the same: each lookup must walk the collision run and still
+   tell the entries apart by their keys. */
+static uint64_t hash_all_alike(const char *w) {
+    (void)w;
+    return 42;
+}
+
+static int check_index(uint64_t (*hash)(const char *), size_t n) {
+    static char buf[5001][24];
+    sb_index_t *ix = sb_index_new();
+    for (size_t i = 0; i < n; i++) {
+        snprintf(buf[i], sizeof buf[i], "w%zu", i);
+        s_words[i] = buf[i];
+        sb_index_put(ix, hash(buf[i]), (uint32_t)i, match_word, buf[i], NULL);
+    }
+    int ok = sb_index_count(ix) == n;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = sb_index_find(ix, hash(buf[i]), match_word, buf[i], NULL) == i;
+    ok = ok && sb_index_find(ix, hash("nope"), match_word, "nope", NULL) == SB_INDEX_NONE;
+    /* a newer entry with an existing key replaces it, no second entry */
+    snprintf(buf[n], sizeof buf[n], "w1");
+    s_words[n] = buf[n];
+    sb_index_put(ix, hash("w1"), (uint32_t)n, match_word, "w1", NULL);
+    ok = ok && sb_index_count(ix) == n &&
+         sb_index_find(ix, hash("w1"), match_word, "w1", NULL) == n;
+    sb_index_clear(ix);
+    ok = ok && sb_index_count(ix) == 0 &&
+         sb_index_find(ix, hash(buf[0]), match_word, buf[0], NULL) == SB_INDEX_NONE;
+    sb_index_destroy(&ix);
+    return ok && ix == NULL;
+}
+
+HD_TEST(index_finds_replaces_and_grows) {
+    ASSERT(check_index(hash_word, 5000)); /* grows from 64 slots many times */
+    ASSERT(check_index(hash_all_alike, 300));
+    /* composite keys: the parts' boundary counts */
+    uint64_t ab_c = sb_index_hash(sb_index_hash(0, "ab", 2), "c", 1);
+    uint64_t a_bc = sb_index_hash(sb_index_hash(0, "a", 1), "bc", 2);
+    ASSERT(ab_c != a_bc);
+    sb_index_destroy(NULL);
+    ASSERT(sb_index_find(NULL, 1, match_word, "x", NULL) == SB_INDEX_NONE);
+}
+
+/* ---- the store ---- */
 
 HD_TEST(store_adds_finds_and_reloads) {
     char path[128];
@@ -32,16 +95,18 @@ HD_TEST(store_adds_finds_and_reloads) {
     sb_store_t *st = sb_store_open(path);
     ASSERT(st);
     ASSERT_EQ(sb_store_count(st), 0);
-    const json_t *a = sb_store_add(st, "alice", "hello", NULL, "k1", NULL);
+    const sb_post_t *a = add(st, "alice", "hello", NULL, "k1", NULL);
     ASSERT(a);
-    ASSERT_STR(field(a, "id"), "1");
-    ASSERT_STR(field(a, "visibility"), "public");
-    ASSERT(sb_store_add(st, "bob", "hi", "unlisted", "k1", "1"));
-    ASSERT(sb_store_add(st, "alice", "again", NULL, NULL, NULL));
+    ASSERT_STR(a->id, "1");
+    ASSERT_STR(a->visibility, "public");
+    ASSERT(a->in_reply_to_id == NULL);
+    ASSERT(add(st, "bob", "hi", "unlisted", "k1", "1"));
+    ASSERT(add(st, "alice", "again", NULL, NULL, NULL));
     ASSERT(sb_store_find_key(st, "alice", "k1") == a);
     ASSERT(sb_store_find_key(st, "carol", "k1") == NULL);
     ASSERT(sb_store_find_key(st, "alice", "k2") == NULL);
-    ASSERT_STR(field(sb_store_find(st, "2"), "acct"), "bob");
+    ASSERT(sb_store_find_key(st, "alice", NULL) == NULL);
+    ASSERT_STR(sb_store_find(st, "2")->acct, "bob");
     ASSERT(sb_store_find(st, "9") == NULL);
     json_t *stats = sb_store_stats(st);
     ASSERT_EQ(json_integer_value(json_object_get(stats, "posts")), 3);
@@ -56,10 +121,16 @@ HD_TEST(store_adds_finds_and_reloads) {
     st = sb_store_open(path);
     ASSERT(st);
     ASSERT_EQ(sb_store_count(st), 3);
-    ASSERT_STR(field(sb_store_at(st, 1), "in_reply_to_id"), "1");
-    const json_t *d = sb_store_add(st, "bob", "after restart", NULL, NULL, NULL);
+    ASSERT_EQ(sb_store_synced(st), 3);
+    ASSERT_STR(sb_store_at(st, 1)->in_reply_to_id, "1");
+    ASSERT_STR(sb_store_at(st, 1)->visibility, "unlisted");
+    /* the reloaded indexes find what the first process stored */
+    ASSERT_STR(sb_store_find_key(st, "alice", "k1")->content, "hello");
+    ASSERT_STR(sb_store_find_key(st, "bob", "k1")->content, "hi");
+    ASSERT_STR(sb_store_find(st, "3")->content, "again");
+    const sb_post_t *d = add(st, "bob", "after restart", NULL, NULL, NULL);
     ASSERT(d);
-    ASSERT_STR(field(d, "id"), "4"); /* ids keep counting after a restart */
+    ASSERT_STR(d->id, "4"); /* ids keep counting after a restart */
     sb_store_destroy(&st);
 }
 
@@ -77,15 +148,125 @@ HD_TEST(store_cuts_torn_tail_and_skips_bad_lines) {
     sb_store_t *st = sb_store_open(path);
     ASSERT(st);
     ASSERT_EQ(sb_store_count(st), 1);
-    const json_t *n = sb_store_add(st, "a", "new", NULL, NULL, NULL);
+    const sb_post_t *n = add(st, "a", "new", NULL, NULL, NULL);
     ASSERT(n);
-    ASSERT_STR(field(n, "id"), "6");
+    ASSERT_STR(n->id, "6");
     sb_store_destroy(&st);
     /* the new line starts on a line of its own: a reload sees both */
     st = sb_store_open(path);
     ASSERT(st);
     ASSERT_EQ(sb_store_count(st), 2);
-    ASSERT_STR(field(sb_store_at(st, 1), "content"), "new");
+    ASSERT_STR(sb_store_at(st, 1)->content, "new");
+    /* a line without visibility or created_at keeps them absent */
+    ASSERT(sb_store_at(st, 0)->visibility == NULL);
+    ASSERT(sb_store_at(st, 0)->created_at == NULL);
+    sb_store_destroy(&st);
+}
+
+HD_TEST(store_group_sync) {
+    char path[128];
+    temp_path(path, sizeof path, "group.jsonl");
+    sb_store_t *st = sb_store_open(path);
+    ASSERT(st);
+    const sb_post_t *p[3];
+    for (int i = 0; i < 3; i++) {
+        char key[8];
+        snprintf(key, sizeof key, "g%d", i);
+        p[i] = sb_store_append(st, "alice", "batched", NULL, key, NULL);
+        ASSERT(p[i]);
+    }
+    /* written, findable (a retry must find it), but not yet durable */
+    ASSERT_EQ(sb_store_count(st), 3);
+    ASSERT_EQ(sb_store_synced(st), 0);
+    ASSERT(!sb_store_durable(st, p[0]) && !sb_store_durable(st, p[2]));
+    ASSERT(sb_store_find_key(st, "alice", "g1") == p[1]);
+    ASSERT(sb_store_find(st, "3") == p[2]);
+    json_t *stats = sb_store_stats(st);
+    ASSERT_EQ(json_integer_value(json_object_get(stats, "posts")), 0); /* durable only */
+    json_decref(stats);
+    /* the lines are in the file already, ahead of the fsync */
+    struct stat sbuf;
+    ASSERT_EQ(stat(path, &sbuf), 0);
+    ASSERT(sbuf.st_size > 0);
+    ASSERT_EQ(sb_store_fsyncs(st), 0);
+    ASSERT_EQ(sb_store_sync(st), 0);
+    ASSERT_EQ(sb_store_fsyncs(st), 1); /* one for the three */
+    ASSERT_EQ(sb_store_synced(st), 3);
+    ASSERT(sb_store_durable(st, p[0]) && sb_store_durable(st, p[2]));
+    ASSERT(!sb_store_durable(st, NULL));
+    ASSERT_EQ(sb_store_sync(st), 0); /* nothing to do is fine, and no fsync */
+    ASSERT_EQ(sb_store_fsyncs(st), 1);
+    stats = sb_store_stats(st);
+    ASSERT_EQ(json_integer_value(json_object_get(stats, "posts")), 3);
+    json_decref(stats);
+    /* an unsynced post left at destroy is synced there, not lost */
+    ASSERT(sb_store_append(st, "bob", "last", NULL, "g0", NULL));
+    sb_store_destroy(&st);
+    st = sb_store_open(path);
+    ASSERT(st);
+    ASSERT_EQ(sb_store_count(st), 4);
+    ASSERT_STR(sb_store_find_key(st, "bob", "g0")->content, "last");
+    ASSERT_STR(sb_store_find_key(st, "alice", "g0")->content, "batched");
+    sb_store_destroy(&st);
+}
+
+HD_TEST(store_forgets_what_failed_to_write_or_sync) {
+    /* /dev/full refuses every write */
+    sb_store_t *st = sb_store_open("/dev/full");
+    ASSERT(st);
+    ASSERT(sb_store_append(st, "alice", "lost", NULL, "w1", NULL) == NULL);
+    ASSERT_EQ(sb_store_count(st), 0);
+    ASSERT(sb_store_find_key(st, "alice", "w1") == NULL);
+    sb_store_destroy(&st);
+    /* /dev/null takes the writes but cannot fsync: the batch is dropped */
+    st = sb_store_open("/dev/null");
+    ASSERT(st);
+    ASSERT(sb_store_append(st, "alice", "one", NULL, "n1", NULL));
+    ASSERT(sb_store_append(st, "alice", "two", NULL, "n2", NULL));
+    ASSERT_EQ(sb_store_sync(st), -1);
+    ASSERT_EQ(sb_store_count(st), 0);
+    ASSERT_EQ(sb_store_synced(st), 0);
+    ASSERT(sb_store_find_key(st, "alice", "n1") == NULL);
+    ASSERT(sb_store_find(st, "2") == NULL);
+    /* and the store goes on: a new post gets a new id */
+    const sb_post_t *p = sb_store_append(st, "alice", "three", NULL, "n1", NULL);
+    ASSERT(p);
+    ASSERT_STR(p->id, "3");
+    ASSERT(sb_store_find_key(st, "alice", "n1") == p);
+    sb_store_destroy(&st);
+}
+
+HD_TEST(store_indexes_many_posts) {
+    char path[128];
+    temp_path(path, sizeof path, "many.jsonl");
+    sb_store_t *st = sb_store_open(path);
+    ASSERT(st);
+    enum { N = 10000 };
+    char key[32], id[32];
+    for (int i = 0; i < N; i++) {
+        snprintf(key, sizeof key, "key-%d", i);
+        ASSERT(sb_store_append(st, i % 2 ? "bob" : "alice", "a status of some sixty "
+                               "characters, give or take a few", NULL, key, NULL));
+        if (i % 1000 == 999)
+            ASSERT_EQ(sb_store_sync(st), 0);
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < N; i++) {
+            snprintf(key, sizeof key, "key-%d", i);
+            snprintf(id, sizeof id, "%d", i + 1);
+            const sb_post_t *p = sb_store_find_key(st, i % 2 ? "bob" : "alice", key);
+            ASSERT(p);
+            ASSERT_STR(p->id, id);
+            ASSERT(sb_store_find(st, id) == p);
+            /* the other account has no post under this key */
+            ASSERT(sb_store_find_key(st, i % 2 ? "alice" : "bob", key) == NULL);
+        }
+        /* the second pass runs on the indexes a reload built */
+        sb_store_destroy(&st);
+        st = sb_store_open(path);
+        ASSERT(st);
+        ASSERT_EQ(sb_store_count(st), N);
+    }
     sb_store_destroy(&st);
 }
 
@@ -158,7 +339,9 @@ HD_TEST(zz_cleanup) {
     cleanup();
 }
 
-HD_TEST_MAIN(HD_CASE(store_adds_finds_and_reloads),
-             HD_CASE(store_cuts_torn_tail_and_skips_bad_lines),
+HD_TEST_MAIN(HD_CASE(index_finds_replaces_and_grows), HD_CASE(store_adds_finds_and_reloads),
+             HD_CASE(store_cuts_torn_tail_and_skips_bad_lines), HD_CASE(store_group_sync),
+             HD_CASE(store_forgets_what_failed_to_write_or_sync),
+             HD_CASE(store_indexes_many_posts),
              HD_CASE(store_open_fails_cleanly), HD_CASE(accounts_parse_and_authorize),
              HD_CASE(faults_follow_the_rate), HD_CASE(zz_cleanup))
