@@ -345,9 +345,11 @@ class SandboxTest(unittest.TestCase):
 
     def test_posts_arriving_together_share_one_fsync(self):
         """With the sandbox stopped (SIGSTOP), 8 POSTs are sent on 8
-        connections, two per key; on SIGCONT it reads them in one go: one
-        fsync answers all 8, and each key's repeat, which came while the
-        first was not yet on disk, gets that first post."""
+        connections, two per key; on SIGCONT it reads them together: fewer
+        fsyncs than posts answer all 8 (one when every request is read in
+        the same loop turn, which is the rule but not a promise the kernel
+        makes), and each key's repeat, which came while the first was not
+        yet on disk, gets that first post."""
         sb = self.start()
         conns = [http.client.HTTPConnection("127.0.0.1", sb.port, timeout=30)
                  for _ in range(8)]
@@ -375,7 +377,7 @@ class SandboxTest(unittest.TestCase):
             self.assertEqual(got[i][1], got[i + 4][1])
             self.assertIn(got[i][1]["content"], ("together %d" % i, "together %d" % (i + 4)))
         self.assertEqual(len({b["id"] for _, b in got}), 4)
-        self.assertEqual(self.metric(sb, "huddle_sandbox_fsyncs_total") - before, 1)
+        self.assertLess(self.metric(sb, "huddle_sandbox_fsyncs_total") - before, 4)
         st, _, stats = sb.request("GET", "/api/v1/stats")
         self.assertEqual(stats, {"posts": 4, "by_idempotency_key": {"t%d" % i: 1
                                                                      for i in range(4)}})
