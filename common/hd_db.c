@@ -1,15 +1,21 @@
-/*  hd_db: PostgreSQL connection with parameterized statements. */
+/*  hd_db: PostgreSQL connection with parameterized statements. Statements
+    that repeat (SELECT, INSERT, UPDATE, DELETE, WITH) are prepared on first
+    use and run by name afterwards (hd_stmtcache.h says why). */
 #include "hd_db.h"
 
 #include "hd_log.h"
+#include "hd_stmtcache.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#define STMTS_MAX 256 /* per connection; more run unprepared */
+
 struct hd_db {
     PGconn *conn;
+    hd_stmtcache_t *stmts; /* what this server session has prepared */
     long long last_used_ms; /* monotonic; an idle connection is probed */
     char *url;
     char error[512];
@@ -53,6 +59,7 @@ hd_db_t *hd_db_connect(const char *url, int timeout_ms) {
         abort();
     self->conn = c;
     self->url = strdup(url);
+    self->stmts = hd_stmtcache_new(STMTS_MAX);
     return self;
 }
 
@@ -61,6 +68,7 @@ void hd_db_destroy(hd_db_t **self_p) {
         return;
     hd_db_t *self = *self_p;
     PQfinish(self->conn);
+    hd_stmtcache_destroy(&self->stmts);
     free(self->url);
     free(self);
     *self_p = NULL;
@@ -91,8 +99,10 @@ int hd_db_ensure(hd_db_t *self) {
         probe_if_idle(self);
     if (self->conn && PQstatus(self->conn) == CONNECTION_OK)
         return 0;
-    if (self->conn)
+    if (self->conn) {
+        hd_stmtcache_clear(self->stmts); /* a new session has none */
         PQreset(self->conn);
+    }
     if (self->conn && PQstatus(self->conn) == CONNECTION_OK) {
         hd_info("db_reconnected", "connection re-established");
         return 0;
@@ -112,23 +122,60 @@ static void keep_error(hd_db_t *self, PGresult *r) {
     snprintf(self->sqlstate, sizeof self->sqlstate, "%s", st ? st : "");
 }
 
+/* Runs sql prepared (preparing it first if this session has not), or
+   unprepared when it is not worth it or the cache is full. */
+static PGresult *run(hd_db_t *self, const char *sql, int n, const char *const *params,
+                     const int *lengths, const int *formats, int result_format) {
+    const char *name = NULL;
+    char fresh[HD_STMT_NAME_LEN];
+    if (hd_stmtcache_wanted(sql) && !(name = hd_stmtcache_find(self->stmts, sql)) &&
+        hd_stmtcache_name(self->stmts, fresh) == 0) {
+        PGresult *p = PQprepare(self->conn, fresh, sql, n, NULL);
+        if (!p || PQresultStatus(p) != PGRES_COMMAND_OK)
+            return p; /* the statement's own error (syntax, types...) */
+        PQclear(p);
+        hd_stmtcache_put(self->stmts, sql, fresh);
+        name = fresh;
+    }
+    if (!name)
+        return PQexecParams(self->conn, sql, n, NULL, params, lengths, formats, result_format);
+    return PQexecPrepared(self->conn, name, n, params, lengths, formats, result_format);
+}
+
+/* The server lost the statement (26000: DISCARD, DEALLOCATE) or its plan
+   went stale under a schema change (0A000: "cached plan must not change
+   result type"): forget it, so it is prepared again. */
+static int stale(hd_db_t *self, const char *sql) {
+    if (strcmp(self->sqlstate, "26000") != 0 && strcmp(self->sqlstate, "0A000") != 0)
+        return 0;
+    hd_stmtcache_forget(self->stmts, sql);
+    return 1;
+}
+
 PGresult *hd_db_execv(hd_db_t *self, const char *sql, int n, const char *const *params,
                       const int *lengths, const int *formats, int result_format) {
-    self->error[0] = 0;
-    self->sqlstate[0] = 0;
     self->last_used_ms = mono_ms();
-    PGresult *r = PQexecParams(self->conn, sql, n, NULL, params, lengths, formats,
-                               result_format);
-    ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
-    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
-        return r;
-    keep_error(self, r);
-    PQclear(r);
-    /* A unique violation is an expected answer for idempotent writes. */
-    if (strcmp(self->sqlstate, "23505") != 0)
-        hd_warn("db_error", "%s [%s]", self->error, self->sqlstate);
-    return NULL;
+    for (int attempt = 0;; attempt++) {
+        self->error[0] = 0;
+        self->sqlstate[0] = 0;
+        PGresult *r = run(self, sql, n, params, lengths, formats, result_format);
+        ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+        if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+            return r;
+        keep_error(self, r);
+        PQclear(r);
+        /* Outside a transaction nothing was lost: prepare it again at once.
+           Inside, the transaction is aborted and the caller retries it. */
+        if (stale(self, sql) && attempt == 0 && PQtransactionStatus(self->conn) == PQTRANS_IDLE)
+            continue;
+        /* A unique violation is an expected answer for idempotent writes. */
+        if (strcmp(self->sqlstate, "23505") != 0)
+            hd_warn("db_error", "%s [%s]", self->error, self->sqlstate);
+        return NULL;
+    }
 }
+
+size_t hd_db_prepared(hd_db_t *self) { return hd_stmtcache_size(self->stmts); }
 
 PGresult *hd_db_exec(hd_db_t *self, const char *sql, int n, const char *const *params) {
     return hd_db_execv(self, sql, n, params, NULL, NULL, 0);

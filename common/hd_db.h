@@ -1,6 +1,8 @@
-/*  hd_db: one PostgreSQL connection, parameterized statements only.
-    Every statement goes through PQexecParams: no SQL is ever built from
-    input. A broken connection is re-established on the next hd_db_ensure. */
+/*  hd_db: one PostgreSQL connection, parameterized statements only: no SQL
+    is ever built from input. Statements that repeat are prepared on their
+    first use on a connection and executed by name afterwards; a broken
+    connection is re-established on the next hd_db_ensure (and prepares
+    again). */
 #ifndef HD_DB_H
 #define HD_DB_H
 
@@ -31,6 +33,9 @@ PGresult *hd_db_exec(hd_db_t *self, const char *sql, int n, const char *const *p
    bytea, and the result format (0 text, 1 binary). */
 PGresult *hd_db_execv(hd_db_t *self, const char *sql, int n, const char *const *params,
                       const int *lengths, const int *formats, int result_format);
+
+/* How many statements this connection has prepared (for tests). */
+size_t hd_db_prepared(hd_db_t *self);
 
 /* Runs a statement and discards its result: 0 ok, -1 error. */
 int hd_db_cmd(hd_db_t *self, const char *sql, int n, const char *const *params);
