@@ -35,6 +35,11 @@ static const char *opt(const char *s) {
     return s && *s ? s : NULL;
 }
 
+/* The "already sequenced" check is a per-row probe of event_log's unique
+   index, written so that no plan can make it a join: the statement is
+   prepared, and a generic plan (which cannot know the array is short)
+   hashed the whole event_log on every call, 27 ms a batch at 100,000
+   events in the log. */
 int hd_outbox_put_many(hd_db_t *db, const hd_envelope_t *const *envs, size_t n) {
     if (n == 0)
         return 0;
@@ -59,7 +64,7 @@ int hd_outbox_put_many(hd_db_t *db, const hd_envelope_t *const *envs, size_t n) 
         "INSERT INTO outbox (event_id, type, department, correlation_id, causation_id, payload) "
         "SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::uuid[], "
         "$6::bytea[]) AS x(event_id, type, department, correlation_id, causation_id, payload) "
-        "WHERE NOT EXISTS (SELECT 1 FROM event_log e WHERE e.event_id = x.event_id) "
+        "WHERE (SELECT 1 FROM event_log e WHERE e.event_id = x.event_id LIMIT 1) IS NULL "
         "ON CONFLICT (event_id) DO NOTHING",
         6, params);
     for (int c = 0; c < 6; c++)
