@@ -9,6 +9,7 @@
 #include "hd_deadletter.h"
 #include "hd_id.h"
 #include "hd_log.h"
+#include "hd_outbox.h"
 #include "hd_signal.h"
 
 #include <inttypes.h>
@@ -57,13 +58,18 @@ static long long load_cursor(hd_db_t *db, const char *name, int timeout_ms) {
 
 static int savepoint(hd_db_t *db, const char *cmd) { return hd_db_cmd(db, cmd, 0, NULL); }
 
-static void gather_begin(const hd_consumer_cfg_t *cfg) {
+/* What the events' apply calls gathered: the service's own (cfg->begin /
+   flush) and the outbox rows they queued (hd_outbox_defer). */
+static void gather_begin(hd_db_t *db, const hd_consumer_cfg_t *cfg) {
+    hd_outbox_discard(db);
     if (cfg->begin)
         cfg->begin(cfg->arg);
 }
 
 static int gather_flush(hd_db_t *db, const hd_consumer_cfg_t *cfg) {
-    return cfg->flush ? cfg->flush(db, cfg->arg) : 0;
+    if (cfg->flush && cfg->flush(db, cfg->arg) < 0)
+        return -1;
+    return hd_outbox_flush(db) < 0 ? -1 : 0;
 }
 
 /* An apply that said OK on a failed statement cannot be trusted. */
@@ -111,7 +117,7 @@ static int apply_one(hd_db_t *db, const hd_consumer_cfg_t *cfg, const hd_envelop
         log_retry(cfg, ev);
         return -1;
     }
-    gather_begin(cfg); /* what this event gathered goes with its effects */
+    gather_begin(db, cfg); /* what this event gathered goes with its effects */
     if (savepoint(db, "ROLLBACK TO SAVEPOINT hd_ev") < 0)
         return -1;
     return dead_letter(db, cfg, ev, why) < 0 ? -1 : savepoint(db, "RELEASE SAVEPOINT hd_ev");
@@ -162,7 +168,7 @@ static int advance(hd_db_t *db, const char *name, long long from, long long to) 
 static int apply_events(hd_db_t *db, const hd_consumer_cfg_t *cfg, hd_bus_batch_t *batch) {
     if (hd_db_begin(db) < 0)
         return BATCH_RELOAD;
-    gather_begin(cfg);
+    gather_begin(db, cfg);
     int rc = apply_fast(db, cfg, batch);
     if (rc != 1)
         return rc;
@@ -170,14 +176,25 @@ static int apply_events(hd_db_t *db, const hd_consumer_cfg_t *cfg, hd_bus_batch_
     hd_db_rollback(db);
     if (hd_db_begin(db) < 0)
         return BATCH_RELOAD;
-    gather_begin(cfg);
+    gather_begin(db, cfg);
     return apply_each(db, cfg, batch);
 }
 
-static int apply_batch(hd_db_t *db, const hd_consumer_cfg_t *cfg, hd_bus_batch_t *batch,
-                       long long *cursor) {
-    size_t n = hd_bus_batch_count(batch);
+/* apply_events with the batch's outbox rows queued on q and written at its
+   end; whatever the outcome, db writes at once again afterwards. */
+static int apply_queued(hd_db_t *db, const hd_consumer_cfg_t *cfg, hd_bus_batch_t *batch,
+                        hd_outbox_queue_t *q) {
+    hd_outbox_defer(db, q);
     int rc = apply_events(db, cfg, batch);
+    hd_outbox_discard(db); /* empty unless the batch failed */
+    hd_outbox_defer(db, NULL);
+    return rc;
+}
+
+static int apply_batch(hd_db_t *db, const hd_consumer_cfg_t *cfg, hd_bus_batch_t *batch,
+                       hd_outbox_queue_t *q, long long *cursor) {
+    size_t n = hd_bus_batch_count(batch);
+    int rc = apply_queued(db, cfg, batch, q);
     if (rc == BATCH_RELOAD)
         return rc;
     if (rc != 0) {
@@ -232,6 +249,7 @@ int hd_consumer_run(hd_db_t *db, hd_bus_t *bus, const hd_consumer_cfg_t *cfg) {
     hd_info("consumer_start", "%s: resuming after seq %lld", cfg->name, cursor);
     uint32_t max = cfg->batch ? cfg->batch : 256;
     int pause = RETRY_MIN_MS;
+    hd_outbox_queue_t *q = hd_outbox_queue_new();
     while (!hd_stop) {
         int wait = idle_wait(db, cfg);
         hd_bus_batch_t *batch = NULL;
@@ -243,7 +261,8 @@ int hd_consumer_run(hd_db_t *db, hd_bus_t *bus, const hd_consumer_cfg_t *cfg) {
             hd_bus_batch_destroy(&batch);
             continue;
         }
-        int rc = hd_db_ensure(db) == 0 ? apply_batch(db, cfg, batch, &cursor) : BATCH_RELOAD;
+        int rc =
+            hd_db_ensure(db) == 0 ? apply_batch(db, cfg, batch, q, &cursor) : BATCH_RELOAD;
         hd_bus_batch_destroy(&batch);
         if (rc == BATCH_DONE) {
             pause = RETRY_MIN_MS;
@@ -255,6 +274,7 @@ int hd_consumer_run(hd_db_t *db, hd_bus_t *bus, const hd_consumer_cfg_t *cfg) {
         if (c >= 0)
             cursor = c;
     }
+    hd_outbox_queue_destroy(&q);
     hd_info("consumer_stop", "%s: stopped at seq %lld", cfg->name, cursor);
     return 0;
 }

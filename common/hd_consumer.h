@@ -6,7 +6,8 @@
     (two round trips per event saved); if one of its events can never be
     applied, the batch is rolled back and applied again with a savepoint per
     event, so that event becomes a dead letter instead of blocking the
-    stream. */
+    stream. The events a batch emits (hd_outbox_put in apply) are queued and
+    written in one statement at its end (hd_outbox_defer). */
 #ifndef HD_CONSUMER_H
 #define HD_CONSUMER_H
 
