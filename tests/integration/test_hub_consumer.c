@@ -2,12 +2,15 @@
     child process (this program re-executed as "consumer_child") and counts
     each event's effect into a table in the same transaction as its cursor.
     - killed with SIGKILL mid-stream and restarted, it resumes at its
-      cursor: every event has exactly one effect; a poison event becomes a
-      dead letter instead of blocking the stream;
+      cursor: every event has exactly one effect and exactly one output
+      event (queued and written at the batch's end); a poison event becomes
+      a dead letter instead of blocking the stream, and what it queued
+      before it was refused is never written;
     - the hub crashes and restarts while it is connected: the consumer is
       answered 401, says HELLO again and carries on. */
 #include "hd_consumer.h"
 #include "hd_log.h"
+#include "hd_outbox.h"
 #include "hd_signal.h"
 #include "hd_test.h"
 #include "hd_testdb.h"
@@ -17,9 +20,26 @@
 
 /* ---------- the child ---------- */
 
+/* The event's output, derived from it (a replay gives the same id). */
+static int echo(hd_db_t *db, const hd_envelope_t *ev) {
+    Huddle__V1__MentionRouted mr = HUDDLE__V1__MENTION_ROUTED__INIT;
+    mr.mention_id = ev->mention_received->mention_id;
+    hd_envelope_t out = HUDDLE__V1__ENVELOPE__INIT;
+    out.body_case = HUDDLE__V1__ENVELOPE__BODY_MENTION_ROUTED;
+    out.mention_routed = &mr;
+    char id[HD_ID_LEN];
+    hd_envelope_stamp(&out, id, CONSUMER, ev->id, "echo");
+    out.correlation_id = ev->correlation_id;
+    return hd_outbox_put(db, &out);
+}
+
 static int apply(hd_db_t *db, const hd_envelope_t *ev, void *arg, char *why, size_t why_len) {
     (void)arg;
-    if (ev->mention_received && strcmp(ev->mention_received->text, "poison") == 0) {
+    if (!ev->mention_received)
+        return HD_APPLY_OK;
+    if (getenv("HUB_TEST_ECHO") && echo(db, ev) < 0)
+        return HD_APPLY_RETRY;
+    if (strcmp(ev->mention_received->text, "poison") == 0) {
         snprintf(why, why_len, "poison text");
         return HD_APPLY_DEAD;
     }
@@ -45,7 +65,9 @@ HD_TEST(consumer_child) {
     hd_db_t *db = hd_db_connect(url, 5000);
     hd_bus_t *bus = hh_bus(&h, "tester");
     ASSERT(db && bus);
-    hd_consumer_cfg_t cfg = {.name = CONSUMER, .batch = 50, .wait_ms = 1000, .apply = apply};
+    static const char *const types[] = {"mention.received"};
+    hd_consumer_cfg_t cfg = {
+        .name = CONSUMER, .types = types, .ntypes = 1, .batch = 50, .wait_ms = 1000, .apply = apply};
     int rc = hd_consumer_run(db, bus, &cfg);
     unsigned connects = hd_bus_connects(bus);
     fprintf(stderr, "consumer child: %u connections\n", connects);
@@ -112,6 +134,7 @@ HD_TEST(killed_consumer_resumes) {
     ASSERT(db);
     const int n = 3000;
     ASSERT(put_events(db, 1, n, 1500) == 0);
+    setenv("HUB_TEST_ECHO", "1", 1); /* each event emits one of its own */
     ASSERT(hh_start(&h, NULL) == 0);
     pid_t c = spawn_consumer(&h);
     long long seen = hh_wait_for(db, "SELECT (count(*) >= 600)::int FROM test_effect", 1, 60000);
@@ -121,11 +144,26 @@ HD_TEST(killed_consumer_resumes) {
     fprintf(stderr, "killed after %lld effects (cursor %lld)\n", at_kill, hh_scalar(db, CURSOR_SQL));
     ASSERT(at_kill < n - 1);
     c = spawn_consumer(&h);
-    ASSERT_EQ(hh_wait_for(db, CURSOR_SQL, n, 60000), n);
+    ASSERT_EQ(hh_wait_for(db, "SELECT count(*) FROM test_effect", n - 1, 60000), n - 1);
     ASSERT_EQ(stop_child(c, SIGTERM), 0);
+    unsetenv("HUB_TEST_ECHO");
     ASSERT_EQ(hh_scalar(db, "SELECT count(*) FROM test_effect"), n - 1);
     ASSERT_EQ(hh_scalar(db, "SELECT count(DISTINCT event_id) FROM test_effect"), n - 1);
     ASSERT_EQ(hh_scalar(db, "SELECT count(DISTINCT seq) FROM test_effect"), n - 1);
+    const char *echoes = "SELECT count(*) FROM (SELECT causation_id FROM outbox "
+                         "  WHERE type = 'mention.routed' UNION ALL SELECT causation_id "
+                         "  FROM event_log WHERE type = 'mention.routed') e";
+    ASSERT_EQ(hh_wait_for(db, "SELECT count(*) FROM event_log WHERE type = 'mention.routed'",
+                          n - 1, 30000),
+              n - 1);
+    ASSERT_EQ(hh_scalar(db, echoes), n - 1);
+    ASSERT_EQ(hh_scalar(db, "SELECT count(DISTINCT causation_id) FROM event_log "
+                            "WHERE type = 'mention.routed'"),
+              n - 1);
+    ASSERT_EQ(hh_scalar(db, "SELECT count(*) FROM event_log o JOIN event_log i "
+                            "ON i.event_id = o.causation_id WHERE o.type = 'mention.routed' "
+                            "AND i.type = 'mention.received'"),
+              n - 1);
     ASSERT_EQ(hh_scalar(db, "SELECT count(*) FROM dead_letter WHERE source = '" CONSUMER
                             "' AND reason LIKE 'poison text%' AND correlation_id IS NOT NULL"),
               1);
