@@ -45,6 +45,11 @@ static void row_free(row_t *row) {
     free(row->payload);
 }
 
+/* Both inserts take their transaction's id before any row takes an oid
+   (the uncorrelated subquery runs once, before the first row): the hub's
+   sequencer relies on it to prove a missing oid will never commit
+   (services/hub/floor.h). */
+
 /* Inserts rows in one statement. How many were new, or -1. The "already
    sequenced" check is a per-row probe of event_log's unique index, written
    so that no plan can make it a join: the statement is prepared, and a
@@ -69,7 +74,8 @@ static int put_rows(hd_db_t *db, const row_t *rows, size_t n) {
         "FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::uuid[], "
         "$6::bytea[]) WITH ORDINALITY AS x(event_id, type, department, correlation_id, "
         "causation_id, payload, i) "
-        "WHERE (SELECT 1 FROM event_log e WHERE e.event_id = x.event_id LIMIT 1) IS NULL "
+        "WHERE (SELECT pg_current_xact_id()) IS NOT NULL "
+        "  AND (SELECT 1 FROM event_log e WHERE e.event_id = x.event_id LIMIT 1) IS NULL "
         "ORDER BY x.i ON CONFLICT (event_id) DO NOTHING",
         6, params);
     for (int c = 0; c < 6; c++)
@@ -152,7 +158,8 @@ int hd_outbox_put(hd_db_t *db, const hd_envelope_t *env) {
         db,
         "INSERT INTO outbox (event_id, type, department, correlation_id, causation_id, payload) "
         "SELECT $1, $2, $3, $4, $5, $6 "
-        "WHERE NOT EXISTS (SELECT 1 FROM event_log WHERE event_id = $1) "
+        "WHERE (SELECT pg_current_xact_id()) IS NOT NULL "
+        "  AND NOT EXISTS (SELECT 1 FROM event_log WHERE event_id = $1) "
         "ON CONFLICT (event_id) DO NOTHING",
         6, params, lengths, formats, 0);
     free(payload);

@@ -22,7 +22,9 @@
 #include "sequencer.h"
 
 #include "hd_db.h"
+#include "hd_id.h"
 #include "hd_log.h"
+#include "floor.h"
 #include "history.h"
 
 #include <poll.h>
@@ -36,6 +38,7 @@
 #define BACKOFF_MAX_MS 2000
 #define SLICE_MS 200 /* longest sleep before looking at the stop flag */
 #define IDLE_MIN_MS 1
+#define FULL_SCAN_MS 5000 /* a move from oid 0 now and then: checks the floor */
 
 struct hub_sequencer {
     pthread_t thread;
@@ -46,6 +49,8 @@ struct hub_sequencer {
     hd_db_t *db;
     int leader;
     int idle_ms;   /* the next pause while the outbox stays empty */
+    hub_floor_t *floor;
+    int64_t full_scan_at; /* when the next move starts from oid 0 */
     uint64_t last; /* highest seq handed to the hub loop */
 };
 
@@ -53,11 +58,16 @@ struct hub_sequencer {
    the oids come as an array (an index probe each), and the "already in
    event_log" check is a per-row subplan on its unique index. Planned as
    joins, they read the whole outbox (dead rows included) and the whole
-   event_log on every batch: 44 ms a batch at 65,000 events in the log. */
+   event_log on every batch: 44 ms a batch at 65,000 events in the log.
+   The scan starts at the floor (floor.h). Every moved row comes back with
+   its oid (seq NULL: already in event_log, only deleted), and one last row
+   with oid NULL carries the statement's snapshot xmin and the move's own
+   transaction id (NULL when it deleted nothing): an xid assigned after
+   every oid below the ones it moved was taken (floor.h). */
 static const char *MOVE_SQL =
     "WITH moved AS ("
     "  DELETE FROM outbox WHERE oid = ANY (ARRAY("
-    "    SELECT oid FROM outbox ORDER BY oid LIMIT $1::int))"
+    "    SELECT oid FROM outbox WHERE oid >= $3::bigint ORDER BY oid LIMIT $1::int))"
     "  RETURNING oid, event_id, type, department, correlation_id, causation_id, payload,"
     "            created_at"
     "), fresh AS ("
@@ -68,8 +78,12 @@ static const char *MOVE_SQL =
     "                         payload, created_at)"
     "  SELECT seq, event_id, type, department, correlation_id, causation_id, payload,"
     "         created_at FROM fresh"
-    "  RETURNING seq, type, department, payload"
-    ") SELECT seq, type, department, payload FROM ins ORDER BY seq";
+    "  RETURNING seq"
+    ") SELECT f.seq, m.type, m.department, m.payload, m.oid, NULL::xid8, NULL::xid8"
+    "  FROM moved m LEFT JOIN fresh f ON f.oid = m.oid"
+    "  UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, pg_snapshot_xmin(pg_current_snapshot()),"
+    "                   pg_current_xact_id_if_assigned()"
+    "  ORDER BY 5 NULLS LAST";
 
 void hub_seqbatch_destroy(hub_seqbatch_t **self_p) {
     if (!self_p || !*self_p)
@@ -123,6 +137,8 @@ static int try_lock(hub_sequencer_t *self) {
     if (head < 0)
         return -1;
     set_leader(self, 1);
+    hub_floor_reset(self->floor);
+    self->full_scan_at = 0;
     self->last = (uint64_t)head;
     hand_over(self, self->last, NULL, 0);
     hd_info("sequencer_leader", "holding the sequencer lock; head %lld", head);
@@ -150,34 +166,97 @@ static int db_open(hub_sequencer_t *self) {
     return 0;
 }
 
-/* Leader: one batch. The number of events moved, -1 on error. */
+/* What a move returned: its events (rows with a seq), every oid it took,
+   and its snapshot. */
+typedef struct {
+    hub_event_t **evs;
+    int nev;
+    uint64_t *oids;
+    size_t noids;
+    uint64_t xmin, xid; /* xid 0: the move deleted nothing */
+} moved_t;
+
+static void moved_free(moved_t *m) {
+    hub_history_free(m->evs, m->nev);
+    free(m->oids);
+}
+
+static int moved_parse(PGresult *r, moved_t *m) {
+    int rows = PQntuples(r);
+    memset(m, 0, sizeof *m);
+    if (rows < 1 || !PQgetisnull(r, rows - 1, 4))
+        return -1; /* the snapshot row is always there, last */
+    m->evs = calloc((size_t)rows, sizeof *m->evs);
+    m->oids = calloc((size_t)rows, sizeof *m->oids);
+    if (!m->evs || !m->oids)
+        abort();
+    for (int i = 0; i < rows - 1; i++) {
+        m->oids[m->noids++] = hub_history_int8(PQgetvalue(r, i, 4));
+        if (PQgetisnull(r, i, 0))
+            continue; /* already in event_log: deleted only */
+        m->evs[m->nev++] = hub_event_new(
+            hub_history_int8(PQgetvalue(r, i, 0)), PQgetvalue(r, i, 1),
+            (size_t)PQgetlength(r, i, 1), PQgetvalue(r, i, 2), (size_t)PQgetlength(r, i, 2),
+            (const uint8_t *)PQgetvalue(r, i, 3), (size_t)PQgetlength(r, i, 3));
+    }
+    m->xmin = hub_history_int8(PQgetvalue(r, rows - 1, 5));
+    m->xid = PQgetisnull(r, rows - 1, 6) ? 0 : hub_history_int8(PQgetvalue(r, rows - 1, 6));
+    return 0;
+}
+
+/* Events must continue the log exactly; anything else means `last` is
+   wrong (it cannot happen with one writer), so stop trusting it. */
+static int continues_log(const hub_sequencer_t *self, const moved_t *m) {
+    for (int i = 0; i < m->nev; i++)
+        if (m->evs[i]->seq != self->last + 1 + (uint64_t)i) {
+            hd_error("sequencer_seq_mismatch", "expected %llu.., got %llu at %d",
+                     (unsigned long long)self->last + 1, (unsigned long long)m->evs[i]->seq, i);
+            return 0;
+        }
+    return 1;
+}
+
+/* Leader: one batch. The number of outbox rows moved, -1 on error. */
 static int step_leader(hub_sequencer_t *self) {
-    char lim[16], last[24];
+    int full_scan = hd_now_ms() >= self->full_scan_at;
+    uint64_t floor = full_scan ? 0 : hub_floor_get(self->floor);
+    char lim[16], last[24], from[24];
     snprintf(lim, sizeof lim, "%d", self->cfg.batch);
     snprintf(last, sizeof last, "%llu", (unsigned long long)self->last);
-    const char *p[2] = {lim, last};
-    PGresult *r = hd_db_execv(self->db, MOVE_SQL, 2, p, NULL, NULL, 1);
+    snprintf(from, sizeof from, "%llu", (unsigned long long)floor);
+    const char *p[3] = {lim, last, from};
+    PGresult *r = hd_db_execv(self->db, MOVE_SQL, 3, p, NULL, NULL, 1);
     if (!r)
         return -1;
-    int n = PQntuples(r);
-    hub_event_t **evs = hub_history_rows(r);
+    moved_t m;
+    int bad = moved_parse(r, &m) < 0 || !continues_log(self, &m);
     PQclear(r);
-    if (n == 0)
-        return 0;
-    if (evs[0]->seq != self->last + 1 || evs[n - 1]->seq != self->last + (uint64_t)n) {
-        /* Cannot happen with one writer; if it does, stop trusting `last`. */
-        hd_error("sequencer_seq_mismatch", "expected %llu.., got %llu..%llu",
-                 (unsigned long long)self->last + 1, (unsigned long long)evs[0]->seq,
-                 (unsigned long long)evs[n - 1]->seq);
-        hub_history_free(evs, n);
+    if (bad) {
+        moved_free(&m);
         return -1;
     }
-    self->last += (uint64_t)n;
-    atomic_fetch_add(&self->cfg.stats->sequenced, (unsigned long long)n);
-    hd_debug("sequencer_batch", "sequenced %d events up to %llu", n,
-             (unsigned long long)self->last);
-    hand_over(self, self->last, evs, (size_t)n);
-    return n;
+    if (full_scan) {
+        self->full_scan_at = hd_now_ms() + FULL_SCAN_MS;
+        uint64_t expected = hub_floor_get(self->floor);
+        if (m.noids && m.oids[0] < expected) /* the floor's proof failed somewhere */
+            hd_warn("sequencer_below_floor", "outbox oid %llu found below the floor %llu",
+                    (unsigned long long)m.oids[0], (unsigned long long)expected);
+    }
+    hub_floor_update(self->floor, m.oids, m.noids, (int)m.noids >= self->cfg.batch, m.xmin,
+                     m.xid);
+    int moved = (int)m.noids;
+    if (m.nev > 0) {
+        self->last += (uint64_t)m.nev;
+        atomic_fetch_add(&self->cfg.stats->sequenced, (unsigned long long)m.nev);
+        hd_debug("sequencer_batch", "sequenced %d events up to %llu (floor %llu, %zu gaps)",
+                 m.nev, (unsigned long long)self->last, (unsigned long long)floor,
+                 hub_floor_gaps(self->floor));
+        hand_over(self, self->last, m.evs, (size_t)m.nev);
+        m.evs = NULL; /* handed over */
+        m.nev = 0;
+    }
+    moved_free(&m);
+    return moved;
 }
 
 /* Standby: take the lock if it is free, else follow event_log. The number
@@ -257,6 +336,7 @@ hub_sequencer_t *hub_sequencer_start(const hub_sequencer_cfg_t *cfg) {
     if (self->cfg.poll_ms < 1)
         self->cfg.poll_ms = 25;
     self->idle_ms = IDLE_MIN_MS;
+    self->floor = hub_floor_new();
     self->pipe = zmq_socket(cfg->zmq_ctx, ZMQ_PAIR);
     int linger = 0, timeout = SLICE_MS;
     if (self->pipe) {
@@ -268,6 +348,7 @@ hub_sequencer_t *hub_sequencer_start(const hub_sequencer_cfg_t *cfg) {
         hd_error("sequencer_start_failed", "%s", zmq_strerror(zmq_errno()));
         if (self->pipe)
             zmq_close(self->pipe);
+        hub_floor_destroy(&self->floor);
         free(self->db_url);
         free(self->pipe_ep);
         free(self);
@@ -283,6 +364,7 @@ void hub_sequencer_stop(hub_sequencer_t **self_p) {
     atomic_store(&self->stop, 1);
     pthread_join(self->thread, NULL);
     zmq_close(self->pipe);
+    hub_floor_destroy(&self->floor);
     free(self->db_url);
     free(self->pipe_ep);
     free(self);
