@@ -78,10 +78,19 @@ static hd_db_t *server_db(hub_server_t *self) {
     return NULL;
 }
 
+/* Sends buf (taken) without copying it: an EVENTS reply is a few hundred KB,
+   and a second copy into a ZeroMQ message cost as much as building it.
+   ZeroMQ frees buf through hub_wire_free once it is on the wire, from its
+   I/O thread; when the send fails, zmq_msg_close frees it here. */
 static void send_to(hub_server_t *self, route_t to, uint8_t *buf, size_t len) {
-    if (zmq_send(self->router, to.id, to.len, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0)
-        zmq_send(self->router, buf, len, ZMQ_DONTWAIT);
-    free(buf);
+    zmq_msg_t body;
+    if (zmq_msg_init_data(&body, buf, len, hub_wire_free, NULL) != 0) {
+        free(buf);
+        return;
+    }
+    if (zmq_send(self->router, to.id, to.len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+        zmq_msg_send(&body, self->router, ZMQ_DONTWAIT) < 0)
+        zmq_msg_close(&body);
     hub_peer_t *p = hub_peers_find(self->peers, to.id, to.len);
     if (p)
         p->last_sent = hd_now_ms();
