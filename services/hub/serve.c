@@ -137,17 +137,12 @@ static int gather(hub_server_t *self, uint64_t after, uint32_t max, const hub_fi
     g->ev = calloc(max, sizeof *g->ev);
     if (!g->ev)
         abort();
-    size_t bytes = 0;
     if (after + 1 >= hub_ring_lo(self->ring)) {
-        uint64_t s;
-        for (s = after + 1; s <= self->head && g->n < max && bytes < REPLY_BYTES; s++) {
-            const hub_event_t *ev = hub_ring_get(self->ring, s);
-            if (ev && hub_filter_match(f, ev->type, ev->department))
-                gathered_add(g, ev, &bytes);
-        }
-        g->scanned = s - 1;
+        g->n = hub_fetch_ring(self->ring, after, self->head, max, REPLY_BYTES, f, g->ev,
+                              &g->scanned);
         return 0;
     }
+    size_t bytes = 0;
     hd_db_t *db = server_db(self);
     int n = db ? hub_history_read(db, after, self->head, max, f, &g->owned) : -1;
     if (n < 0) {
