@@ -31,7 +31,8 @@ static const hd_config_var_t s_vars[] = {
     {"HUDDLE_HUB_POLL_MS", "200", "outbox poll interval (NOTIFY wakes it sooner)"},
     {"HUDDLE_HUB_BATCH", "1000", "outbox rows sequenced per transaction"},
     {"HUDDLE_HUB_RING", "65536", "recent events kept in memory"},
-    {"HUDDLE_HUB_RING_MB", "64", "memory bound of the recent-event ring (MiB)"},
+    {"HUDDLE_HUB_RING_MB", "24",
+     "memory bound of the recent-event ring (MiB); with the rest, the hub stays under 50 MB"},
     {"HUDDLE_HUB_MAX_FETCH", "1000", "most events in one EVENTS reply"},
     {"HUDDLE_HUB_CREATE_KEYS", "0", "1: create hub.key if missing (tests, first run)"},
     {NULL, NULL, NULL}};
@@ -106,7 +107,7 @@ int main(int argc, char **argv) {
         .db_url = hd_config_get("HUDDLE_DATABASE_URL"),
         .hb_ms = (int)positive("HUDDLE_HEARTBEAT_MS", 1000),
         .ring_events = (size_t)positive("HUDDLE_HUB_RING", 65536),
-        .ring_bytes = (size_t)positive("HUDDLE_HUB_RING_MB", 64) << 20,
+        .ring_bytes = (size_t)positive("HUDDLE_HUB_RING_MB", 24) << 20,
         .max_fetch = (uint32_t)positive("HUDDLE_HUB_MAX_FETCH", 1000),
         .ctx = ctx,
         .seq_pipe = SEQ_PIPE,
