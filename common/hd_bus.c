@@ -13,6 +13,7 @@
     the one awaited are discarded. */
 #include "hd_bus.h"
 
+#include "hd_arena.h"
 #include "hd_config.h"
 #include "hd_id.h"
 #include "hd_keys.h"
@@ -33,6 +34,19 @@
 
 enum { WAIT_OK = 0, WAIT_FAIL = -1 };
 
+/* A message from the hub and the arena that holds all of it: an EVENTS
+   reply decodes into some ten thousand pieces, which malloc and free one by
+   one cost a consumer more than the hub took to send them. */
+typedef struct {
+    Huddle__V1__BusMessage *m;
+    hd_arena_t *arena;
+} inbound_t;
+
+static void inbound_free(inbound_t *in) {
+    in->m = NULL;
+    hd_arena_destroy(&in->arena);
+}
+
 struct hd_bus {
     void *ctx, *sock;
     char *endpoint, *service;
@@ -49,7 +63,7 @@ struct hd_bus {
 };
 
 struct hd_bus_batch {
-    Huddle__V1__BusMessage *msg;
+    inbound_t in;
 };
 
 hd_bus_t *hd_bus_new(const char *endpoint, const char *hub_z85, zcert_t **own,
@@ -160,17 +174,26 @@ static int bus_open(hd_bus_t *self) {
     return 0;
 }
 
-/* Reads one message; NULL when it is not a BusMessage (logged, dropped). */
-static Huddle__V1__BusMessage *recv_msg(hd_bus_t *self) {
+/* Reads one message into *in (the caller frees it with inbound_free).
+   0 when nothing was read or it is not a BusMessage (logged, dropped). */
+static int recv_msg(hd_bus_t *self, inbound_t *in) {
+    in->m = NULL;
+    in->arena = NULL;
     zmq_msg_t frame;
     zmq_msg_init(&frame);
     if (zmq_msg_recv(&frame, self->sock, ZMQ_DONTWAIT) < 0) {
         zmq_msg_close(&frame);
-        return NULL;
+        return 0;
     }
     int multipart = zmq_msg_more(&frame);
-    Huddle__V1__BusMessage *m = multipart ? NULL
-        : huddle__v1__bus_message__unpack(NULL, zmq_msg_size(&frame), zmq_msg_data(&frame));
+    Huddle__V1__BusMessage *m = NULL;
+    if (!multipart) {
+        /* Decoded, a reply takes about twice its wire size. */
+        size_t len = zmq_msg_size(&frame);
+        in->arena = hd_arena_new(2 * len + 1024);
+        m = huddle__v1__bus_message__unpack(hd_arena_protobuf(in->arena), len,
+                                            zmq_msg_data(&frame));
+    }
     zmq_msg_close(&frame);
     while (multipart) {
         zmq_msg_init(&frame);
@@ -178,9 +201,13 @@ static Huddle__V1__BusMessage *recv_msg(hd_bus_t *self) {
         zmq_msg_close(&frame);
     }
     self->last_heard = hd_now_ms();
-    if (!m)
+    if (!m) {
         hd_warn("bus_bad_frame", "undecodable message from the hub dropped");
-    return m;
+        inbound_free(in);
+        return 0;
+    }
+    in->m = m;
+    return 1;
 }
 
 static void send_heartbeat(hd_bus_t *self) {
@@ -191,11 +218,10 @@ static void send_heartbeat(hd_bus_t *self) {
     send_msg(self, &m);
 }
 
-/* Handles one message from the hub. Returns WAIT_OK and keeps *out when it
-   is the awaited answer (rid 0: a WELCOME), an error code when it is an
-   ERROR for this wait, or 1 to keep waiting. */
-static int take(hd_bus_t *self, Huddle__V1__BusMessage *m, uint64_t rid,
-                Huddle__V1__BusMessage **out) {
+/* Handles one message from the hub. Returns WAIT_OK when it is the awaited
+   answer (rid 0: a WELCOME), which the caller then keeps, an error code
+   when it is an ERROR for this wait, or 1 to keep waiting. */
+static int take(hd_bus_t *self, const Huddle__V1__BusMessage *m, uint64_t rid) {
     switch (m->cmd_case) {
     case HUDDLE__V1__BUS_MESSAGE__CMD_HEARTBEAT:
         if (m->heartbeat->head_seq > self->head)
@@ -206,18 +232,14 @@ static int take(hd_bus_t *self, Huddle__V1__BusMessage *m, uint64_t rid,
         self->head = m->welcome->head_seq;
         if (m->welcome->heartbeat_ms >= 10)
             self->hub_hb_ms = (int)m->welcome->heartbeat_ms;
-        if (rid == 0) {
-            *out = m;
+        if (rid == 0)
             return WAIT_OK;
-        }
         break;
     case HUDDLE__V1__BUS_MESSAGE__CMD_EVENTS:
         if (m->events->head_seq > self->head)
             self->head = m->events->head_seq;
-        if (rid != 0 && m->events->request_id == rid) {
-            *out = m;
+        if (rid != 0 && m->events->request_id == rid)
             return WAIT_OK;
-        }
         break;
     case HUDDLE__V1__BUS_MESSAGE__CMD_ERROR: {
         int code = (int)m->error->code;
@@ -239,11 +261,12 @@ static int take(hd_bus_t *self, Huddle__V1__BusMessage *m, uint64_t rid,
 }
 
 /* Waits until `deadline` for the answer to request rid (0: WELCOME),
-   heartbeating meanwhile. WAIT_OK with *out set, an ERROR code, or
-   WAIT_FAIL (timeout, stop, or hub silent: then the socket is closed). */
-static int bus_wait(hd_bus_t *self, int64_t deadline, uint64_t rid,
-                    Huddle__V1__BusMessage **out) {
-    *out = NULL;
+   heartbeating meanwhile. WAIT_OK with *out set (the caller frees it with
+   inbound_free), an ERROR code, or WAIT_FAIL (timeout, stop, or hub silent:
+   then the socket is closed). */
+static int bus_wait(hd_bus_t *self, int64_t deadline, uint64_t rid, inbound_t *out) {
+    out->m = NULL;
+    out->arena = NULL;
     for (;;) {
         int64_t now = hd_now_ms();
         if (hd_stop || now >= deadline)
@@ -267,12 +290,14 @@ static int bus_wait(hd_bus_t *self, int64_t deadline, uint64_t rid,
         zmq_pollitem_t item = {self->sock, 0, ZMQ_POLLIN, 0};
         if (zmq_poll(&item, 1, timeout) <= 0)
             continue;
-        Huddle__V1__BusMessage *m;
-        while ((m = recv_msg(self))) {
-            int rc = take(self, m, rid, out);
-            if (rc == WAIT_OK)
+        inbound_t in;
+        while (recv_msg(self, &in)) {
+            int rc = take(self, in.m, rid);
+            if (rc == WAIT_OK) {
+                *out = in;
                 return WAIT_OK;
-            huddle__v1__bus_message__free_unpacked(m, NULL);
+            }
+            inbound_free(&in);
             if (rc != 1)
                 return rc;
         }
@@ -289,13 +314,13 @@ static int say_hello(hd_bus_t *self, int64_t deadline) {
     m.hello = &hello;
     if (send_msg(self, &m) < 0)
         return WAIT_FAIL;
-    Huddle__V1__BusMessage *reply;
+    inbound_t reply;
     int rc = bus_wait(self, deadline, 0, &reply);
     if (rc == WAIT_OK) {
         hd_info("bus_welcome", "registered with the hub as %s (head %llu)",
-                reply->welcome->peer ? reply->welcome->peer : "?",
+                reply.m->welcome->peer ? reply.m->welcome->peer : "?",
                 (unsigned long long)self->head);
-        huddle__v1__bus_message__free_unpacked(reply, NULL);
+        inbound_free(&reply);
     }
     return rc;
 }
@@ -363,7 +388,7 @@ int hd_bus_fetch(hd_bus_t *self, uint64_t after_seq, uint32_t max,
         uint64_t rid = ++self->next_id;
         if (send_fetch(self, rid, after_seq, max, types, ntypes, wait_ms) < 0)
             return -1;
-        Huddle__V1__BusMessage *reply;
+        inbound_t reply;
         int rc = bus_wait(self, deadline, rid, &reply);
         if (rc == 401)
             continue; /* hub forgot us (restart): HELLO again and retry */
@@ -376,17 +401,17 @@ int hd_bus_fetch(hd_bus_t *self, uint64_t after_seq, uint32_t max,
         }
         if (rc != WAIT_OK)
             return -1;
-        if (!batch_valid(reply->events, after_seq)) {
+        if (!batch_valid(reply.m->events, after_seq)) {
             hd_error("bus_bad_batch", "hub sent events out of order or at/below %llu",
                      (unsigned long long)after_seq);
-            huddle__v1__bus_message__free_unpacked(reply, NULL);
+            inbound_free(&reply);
             return -1;
         }
         self->backoff_ms = BACKOFF_MIN_MS;
         hd_bus_batch_t *b = calloc(1, sizeof *b);
         if (!b)
             abort();
-        b->msg = reply;
+        b->in = reply;
         *batch_out = b;
         return 0;
     }
@@ -397,27 +422,27 @@ uint64_t hd_bus_head(hd_bus_t *self) { return self->head; }
 unsigned hd_bus_connects(hd_bus_t *self) { return self->connects; }
 
 size_t hd_bus_batch_count(const hd_bus_batch_t *batch) {
-    return batch ? batch->msg->events->n_events : 0;
+    return batch ? batch->in.m->events->n_events : 0;
 }
 
 const hd_envelope_t *hd_bus_batch_event(const hd_bus_batch_t *batch, size_t i) {
-    if (!batch || i >= batch->msg->events->n_events)
+    if (!batch || i >= batch->in.m->events->n_events)
         return NULL;
-    return batch->msg->events->events[i];
+    return batch->in.m->events->events[i];
 }
 
 uint64_t hd_bus_batch_head(const hd_bus_batch_t *batch) {
-    return batch ? batch->msg->events->head_seq : 0;
+    return batch ? batch->in.m->events->head_seq : 0;
 }
 
 uint64_t hd_bus_batch_scanned(const hd_bus_batch_t *batch) {
-    return batch ? batch->msg->events->scanned_seq : 0;
+    return batch ? batch->in.m->events->scanned_seq : 0;
 }
 
 void hd_bus_batch_destroy(hd_bus_batch_t **batch_p) {
     if (!batch_p || !*batch_p)
         return;
-    huddle__v1__bus_message__free_unpacked((*batch_p)->msg, NULL);
+    inbound_free(&(*batch_p)->in);
     free(*batch_p);
     *batch_p = NULL;
 }

@@ -52,6 +52,22 @@ int hub_filter_match(const hub_filter_t *f, const char *type, const char *depart
     return 0;
 }
 
+size_t hub_fetch_ring(const hub_ring_t *ring, uint64_t after, uint64_t head, uint32_t max,
+                      size_t max_bytes, const hub_filter_t *f, const hub_event_t **out,
+                      uint64_t *scanned) {
+    size_t n = 0, bytes = 0;
+    uint64_t s;
+    for (s = after + 1; s <= head && n < max && bytes < max_bytes; s++) {
+        const hub_event_t *ev = hub_ring_get(ring, s);
+        if (ev && hub_filter_match(f, ev->type, ev->department)) {
+            out[n++] = ev;
+            bytes += ev->len;
+        }
+    }
+    *scanned = s - 1;
+    return n;
+}
+
 hub_waiter_t *hub_waiter_new(const uint8_t *peer, size_t peer_len, uint64_t request_id,
                              uint64_t after_seq, uint32_t max, hub_filter_t *f,
                              int64_t deadline) {

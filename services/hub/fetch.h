@@ -27,6 +27,15 @@ int hub_filter_init(hub_filter_t *f, char *const *types, size_t ntypes,
 void hub_filter_clear(hub_filter_t *f);
 int hub_filter_match(const hub_filter_t *f, const char *type, const char *department);
 
+/* Puts into out (room for max) the ring's events in (after, head] that pass
+   f, ascending, stopping after max events or once max_bytes of payload are
+   taken. The events are borrowed from the ring until its next push. Needs
+   after + 1 >= hub_ring_lo(ring) (older events are in event_log). Returns
+   how many; *scanned is the seq up to which every match is in out. */
+size_t hub_fetch_ring(const hub_ring_t *ring, uint64_t after, uint64_t head, uint32_t max,
+                      size_t max_bytes, const hub_filter_t *f, const hub_event_t **out,
+                      uint64_t *scanned);
+
 typedef struct hub_waiter {
     uint8_t peer[HUB_ID_MAX];
     size_t peer_len;

@@ -78,10 +78,19 @@ static hd_db_t *server_db(hub_server_t *self) {
     return NULL;
 }
 
+/* Sends buf (taken) without copying it: an EVENTS reply is a few hundred KB,
+   and a second copy into a ZeroMQ message cost as much as building it.
+   ZeroMQ frees buf through hub_wire_free once it is on the wire, from its
+   I/O thread; when the send fails, zmq_msg_close frees it here. */
 static void send_to(hub_server_t *self, route_t to, uint8_t *buf, size_t len) {
-    if (zmq_send(self->router, to.id, to.len, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0)
-        zmq_send(self->router, buf, len, ZMQ_DONTWAIT);
-    free(buf);
+    zmq_msg_t body;
+    if (zmq_msg_init_data(&body, buf, len, hub_wire_free, NULL) != 0) {
+        free(buf);
+        return;
+    }
+    if (zmq_send(self->router, to.id, to.len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+        zmq_msg_send(&body, self->router, ZMQ_DONTWAIT) < 0)
+        zmq_msg_close(&body);
     hub_peer_t *p = hub_peers_find(self->peers, to.id, to.len);
     if (p)
         p->last_sent = hd_now_ms();
@@ -128,17 +137,12 @@ static int gather(hub_server_t *self, uint64_t after, uint32_t max, const hub_fi
     g->ev = calloc(max, sizeof *g->ev);
     if (!g->ev)
         abort();
-    size_t bytes = 0;
     if (after + 1 >= hub_ring_lo(self->ring)) {
-        uint64_t s;
-        for (s = after + 1; s <= self->head && g->n < max && bytes < REPLY_BYTES; s++) {
-            const hub_event_t *ev = hub_ring_get(self->ring, s);
-            if (ev && hub_filter_match(f, ev->type, ev->department))
-                gathered_add(g, ev, &bytes);
-        }
-        g->scanned = s - 1;
+        g->n = hub_fetch_ring(self->ring, after, self->head, max, REPLY_BYTES, f, g->ev,
+                              &g->scanned);
         return 0;
     }
+    size_t bytes = 0;
     hd_db_t *db = server_db(self);
     int n = db ? hub_history_read(db, after, self->head, max, f, &g->owned) : -1;
     if (n < 0) {

@@ -12,6 +12,11 @@
 #define TAG_SCANNED_SEQ 0x20  /* Events.scanned_seq = 4 */
 #define TAG_EVENT 0x1a        /* Events.events = 3 */
 
+void hub_wire_free(void *data, void *hint) {
+    (void)hint;
+    free(data);
+}
+
 uint8_t *hub_wire_pack(Huddle__V1__BusMessage *m, size_t *len) {
     m->version = HUB_PROTOCOL_VERSION;
     *len = huddle__v1__bus_message__get_packed_size(m);

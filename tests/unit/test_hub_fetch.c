@@ -2,9 +2,12 @@
     woken only by a matching event, expired on time, dropped with their
     peer), and peer liveness. */
 #include "fetch.h"
+#include "hd_envelope.h"
 #include "hd_test.h"
 #include "peers.h"
+#include "wire.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static void push(hub_ring_t *r, uint64_t seq, const char *type, const char *dept) {
@@ -109,6 +112,101 @@ HD_TEST(one_per_peer_expiry_and_drop) {
     hub_waiters_destroy(&ws);
 }
 
+/* An event as the sequencer stores it: a packed Envelope (seq 0) whose
+   department and actor say which event it is once decoded. */
+static void push_envelope(hub_ring_t *r, uint64_t seq, const char *type, const char *dept) {
+    Huddle__V1__MentionReceived mr = HUDDLE__V1__MENTION_RECEIVED__INIT;
+    mr.text = "hello";
+    hd_envelope_t env = HUDDLE__V1__ENVELOPE__INIT;
+    env.body_case = HUDDLE__V1__ENVELOPE__BODY_MENTION_RECEIVED;
+    env.mention_received = &mr;
+    char actor[32];
+    snprintf(actor, sizeof actor, "actor-%llu", (unsigned long long)seq);
+    env.type = (char *)type;
+    env.department = (char *)dept;
+    env.actor = actor;
+    size_t len;
+    uint8_t *p = hd_envelope_pack(&env, &len);
+    hub_event_t *e = hub_event_new(seq, type, strlen(type), dept, strlen(dept), p, len);
+    free(p);
+    hub_ring_push(r, &e);
+}
+
+/* Gathers from the ring as a FETCH would, encodes the EVENTS reply, decodes
+   it with protobuf-c and checks it holds exactly the seqs in want. */
+static int reply_holds(const hub_ring_t *r, uint64_t after, uint32_t max, size_t max_bytes,
+                       const hub_filter_t *f, const uint64_t *want, size_t nwant,
+                       uint64_t want_scanned) {
+    const hub_event_t *evs[16];
+    uint64_t scanned = 0;
+    size_t n = hub_fetch_ring(r, after, hub_ring_hi(r), max, max_bytes, f, evs, &scanned);
+    size_t len;
+    uint8_t *buf = hub_wire_events(7, hub_ring_hi(r), scanned, evs, n, &len);
+    Huddle__V1__BusMessage *m = huddle__v1__bus_message__unpack(NULL, len, buf);
+    free(buf);
+    int ok = m && m->cmd_case == HUDDLE__V1__BUS_MESSAGE__CMD_EVENTS &&
+             m->events->request_id == 7 && m->events->head_seq == hub_ring_hi(r) &&
+             m->events->scanned_seq == want_scanned && m->events->n_events == nwant;
+    if (!ok)
+        fprintf(stderr, "reply: %zu events scanned to %llu, want %zu to %llu\n",
+                m && m->events ? m->events->n_events : 0,
+                m && m->events ? (unsigned long long)m->events->scanned_seq : 0ULL, nwant,
+                (unsigned long long)want_scanned);
+    for (size_t i = 0; ok && i < nwant; i++) {
+        const hd_envelope_t *e = m->events->events[i];
+        char actor[32];
+        snprintf(actor, sizeof actor, "actor-%llu", (unsigned long long)want[i]);
+        ok = e->seq == want[i] && strcmp(e->actor, actor) == 0 &&
+             strcmp(e->type, hub_ring_get(r, want[i])->type) == 0 &&
+             strcmp(e->department, hub_ring_get(r, want[i])->department) == 0 &&
+             e->body_case == HUDDLE__V1__ENVELOPE__BODY_MENTION_RECEIVED &&
+             strcmp(e->mention_received->text, "hello") == 0;
+        if (!ok)
+            fprintf(stderr, "event %zu: seq %llu, want %llu\n", i,
+                    (unsigned long long)e->seq, (unsigned long long)want[i]);
+    }
+    if (m)
+        huddle__v1__bus_message__free_unpacked(m, NULL);
+    return ok;
+}
+
+HD_TEST(ring_reply_filters_and_decodes) {
+    hub_ring_t *r = hub_ring_new(100, 1 << 20);
+    const char *types[8] = {"a.x", "b.y", "a.x", "a.x", "b.y", "a.x", "c.z", "a.x"};
+    const char *depts[8] = {"marketing", "marketing", "legal", "", "", "marketing",
+                            "marketing", "legal"};
+    for (int i = 0; i < 8; i++)
+        push_envelope(r, (uint64_t)i + 1, types[i], depts[i]);
+    hub_filter_t all, mkt, mkt_a;
+    char *ta[2] = {"a.x", "c.z"};
+    ASSERT(hub_filter_init(&all, NULL, 0, NULL) == 0);
+    ASSERT(hub_filter_init(&mkt, NULL, 0, "marketing") == 0);
+    ASSERT(hub_filter_init(&mkt_a, ta, 2, "marketing") == 0);
+    const uint64_t every[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    ASSERT(reply_holds(r, 0, 16, 1 << 20, &all, every, 8, 8));
+    /* A department-limited peer: its department and organization-wide only. */
+    const uint64_t m1[6] = {1, 2, 4, 5, 6, 7};
+    ASSERT(reply_holds(r, 0, 16, 1 << 20, &mkt, m1, 6, 8));
+    const uint64_t m2[4] = {4, 5, 6, 7};
+    ASSERT(reply_holds(r, 3, 16, 1 << 20, &mkt, m2, 4, 8));
+    /* Types and department together; after_seq excludes what was sent. */
+    const uint64_t a1[4] = {1, 4, 6, 7};
+    ASSERT(reply_holds(r, 0, 16, 1 << 20, &mkt_a, a1, 4, 8));
+    const uint64_t a2[1] = {7};
+    ASSERT(reply_holds(r, 6, 16, 1 << 20, &mkt_a, a2, 1, 8));
+    /* max stops the scan right after the last event taken. */
+    const uint64_t a3[2] = {1, 4};
+    ASSERT(reply_holds(r, 0, 2, 1 << 20, &mkt_a, a3, 2, 4));
+    /* So does the byte bound (one event already passes 1 byte). */
+    ASSERT(reply_holds(r, 1, 16, 1, &mkt_a, (const uint64_t[]){4}, 1, 4));
+    /* Nothing left: scanned reaches the head so the peer moves on. */
+    ASSERT(reply_holds(r, 7, 16, 1 << 20, &mkt_a, NULL, 0, 8));
+    hub_filter_clear(&all);
+    hub_filter_clear(&mkt);
+    hub_filter_clear(&mkt_a);
+    hub_ring_destroy(&r);
+}
+
 static int s_gone;
 static void gone(const hub_peer_t *p, void *arg) {
     (void)arg;
@@ -134,4 +232,4 @@ HD_TEST(peers_liveness) {
 
 HD_TEST_MAIN(HD_CASE(filter_rules), HD_CASE(waiters_wake_on_match_only),
              HD_CASE(waiter_behind_ring_is_ready), HD_CASE(one_per_peer_expiry_and_drop),
-             HD_CASE(peers_liveness))
+             HD_CASE(peers_liveness), HD_CASE(ring_reply_filters_and_decodes))
