@@ -32,10 +32,13 @@ The last four lines are the figures. Settings (environment):
   BENCH_ACK_SECONDS=10 BENCH_PGBENCH_SECONDS=20 BENCH_RESULTS=dir
   BENCH_PHASES=throughput,latency,fetch,acks,db  (a subset, to look at one
   stage; the figure lines then show only what was measured)
+  BENCH_PG_OPTIONS="-c ..."  more server settings (auto_explain, say); the
+  server log is kept as RESULTS/postgres.log
 """
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -60,7 +63,8 @@ DRAIN_SECONDS = float(os.environ.get("BENCH_DRAIN_SECONDS", "120"))  # nor longe
 DEPT_PEOPLE = ["maya@example.org", "carl@example.org"]  # marketing
 PG_OPTIONS = ("-c fsync=on -c synchronous_commit=on -c full_page_writes=on "
               "-c shared_preload_libraries=pg_stat_statements "
-              "-c pg_stat_statements.track=all -c track_io_timing=on")
+              "-c pg_stat_statements.track=all -c track_io_timing=on "
+              + os.environ.get("BENCH_PG_OPTIONS", ""))  # e.g. auto_explain, to look closer
 
 
 def pg_tool(name):
@@ -618,6 +622,9 @@ def main():
         if "db" in phases:
             b.db_limit()
         b.print_figures()
+        log_path = os.path.join(s.pg_dir, "data", "server.log")
+        if os.path.exists(log_path):
+            shutil.copy(log_path, os.path.join(results, "postgres.log"))
 
 
 if __name__ == "__main__":

@@ -34,8 +34,13 @@ static void on_notice(void *arg, const char *message) {
     hd_debug("db_notice", "%s", message);
 }
 
-static PGconn *open_conn(const char *url) {
-    PGconn *c = PQconnectdb(url);
+/* `url` is expanded as a connection string; `options` (NULL: none) are
+   server settings for the session ("-c name=value ..."), kept by libpq so
+   a PQreset applies them again. */
+static PGconn *open_conn(const char *url, const char *options) {
+    const char *keys[] = {"dbname", options ? "options" : NULL, NULL};
+    const char *vals[] = {url, options, NULL};
+    PGconn *c = PQconnectdbParams(keys, vals, 1);
     if (PQstatus(c) == CONNECTION_OK) {
         PQsetNoticeProcessor(c, on_notice, NULL);
         return c;
@@ -46,9 +51,13 @@ static PGconn *open_conn(const char *url) {
 }
 
 hd_db_t *hd_db_connect(const char *url, int timeout_ms) {
+    return hd_db_connect_with(url, timeout_ms, NULL);
+}
+
+hd_db_t *hd_db_connect_with(const char *url, int timeout_ms, const char *options) {
     int waited = 0, backoff = 50;
     PGconn *c;
-    while (!(c = open_conn(url))) {
+    while (!(c = open_conn(url, options))) {
         if (waited >= timeout_ms)
             return NULL;
         nap_ms(backoff);

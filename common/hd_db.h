@@ -15,6 +15,10 @@ typedef struct hd_db hd_db_t;
    Returns NULL on failure (logged). The caller owns the handle. */
 hd_db_t *hd_db_connect(const char *url, int timeout_ms);
 
+/* hd_db_connect with server settings for the session (libpq "options",
+   e.g. "-c enable_seqscan=off"), applied again on every reconnect. */
+hd_db_t *hd_db_connect_with(const char *url, int timeout_ms, const char *options);
+
 /* Closes the connection; safe on NULL, nulls the caller's pointer. */
 void hd_db_destroy(hd_db_t **self_p);
 

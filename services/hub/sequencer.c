@@ -146,7 +146,7 @@ static int try_lock(hub_sequencer_t *self) {
 }
 
 static int db_open(hub_sequencer_t *self) {
-    self->db = hd_db_connect(self->db_url, 0);
+    self->db = hd_db_connect_with(self->db_url, 0, HUB_DB_OPTIONS);
     if (!self->db)
         return -1;
     long long head;

@@ -16,6 +16,17 @@
 
 #define HUB_SEQ_LOCK_KEY 0x6875646c /* pg advisory lock id: "hudl" */
 
+/* The hub's sessions only ever want ordered index scans: everything it
+   reads is by index, in key order, up to a limit (outbox by oid, event_log
+   by seq). Statistics lag both tables' churn, and the prepared statements'
+   generic plans believed them: a move planned for "a tiny outbox" scanned
+   every dead page of it per batch (634 pages for 120 rows), and a history
+   read planned for "939 rows in range" bitmap-scanned 73,801 rows to sort
+   out the first 1,000 (64 ms a reply). Without sequential and bitmap scans
+   the plan is an index walk that stops at the limit, whatever the
+   estimate. */
+#define HUB_DB_OPTIONS "-c enable_seqscan=off -c enable_bitmapscan=off"
+
 /* n == 0: only news of the head (after a (re)connect or taking the lock). */
 typedef struct {
     uint64_t head;

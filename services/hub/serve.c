@@ -71,7 +71,7 @@ static hd_db_t *server_db(hub_server_t *self) {
     if (now < self->db_retry_at)
         return NULL;
     if (!self->db)
-        self->db = hd_db_connect(self->cfg.db_url, 0);
+        self->db = hd_db_connect_with(self->cfg.db_url, 0, HUB_DB_OPTIONS);
     if (self->db && hd_db_ensure(self->db) == 0)
         return self->db;
     self->db_retry_at = now + DB_RETRY_MS;
