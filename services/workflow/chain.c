@@ -245,10 +245,16 @@ static PGresult *query_chain(hd_db_t *db, const char *department) {
                       1, p);
 }
 
-int wf_chain_required(hd_db_t *db, const char *department, const char *const *extra, size_t nextra,
-                      wf_role_t *out, int *auto_pass, char *why, size_t n) {
-    int count = 0;
-    *auto_pass = 0;
+void wf_chain_memo_clear(void *arg) {
+    wf_chain_memo_t *memo = arg;
+    if (memo)
+        memo->n = 0;
+}
+
+/* The department's chain into out/count/auto_pass, from the database. 0,
+   -1 database error, -2 too many roles. */
+static int read_chain(hd_db_t *db, const char *department, wf_role_t *out, int *count,
+                      int *auto_pass, char *why, size_t n) {
     PGresult *r = query_chain(db, department);
     if (!r) {
         say(why, n, "database: %s", hd_db_error(db));
@@ -260,13 +266,46 @@ int wf_chain_required(hd_db_t *db, const char *department, const char *const *ex
             *auto_pass = 1;
             continue;
         }
-        if (add_role(out, &count, role, PQgetvalue(r, i, 1)[0] == 't') < 0) {
+        if (add_role(out, count, role, PQgetvalue(r, i, 1)[0] == 't') < 0) {
             PQclear(r);
             say(why, n, "the approval chain of '%s' has too many roles", department);
             return -2;
         }
     }
     PQclear(r);
+    return 0;
+}
+
+/* read_chain through the batch's memo. */
+static int chain_of(hd_db_t *db, wf_chain_memo_t *memo, const char *department, wf_role_t *out,
+                    int *count, int *auto_pass, char *why, size_t n) {
+    for (int i = 0; memo && i < memo->n; i++)
+        if (strcmp(memo->e[i].department, department) == 0) {
+            memcpy(out, memo->e[i].roles, sizeof memo->e[i].roles);
+            *count = memo->e[i].nroles;
+            *auto_pass = memo->e[i].auto_pass;
+            return 0;
+        }
+    int rc = read_chain(db, department, out, count, auto_pass, why, n);
+    if (rc == 0 && memo && memo->n < WF_CHAIN_MEMO && strlen(department) < WF_DEPT_LEN) {
+        int k = memo->n++;
+        snprintf(memo->e[k].department, WF_DEPT_LEN, "%s", department);
+        memcpy(memo->e[k].roles, out, sizeof memo->e[k].roles);
+        memo->e[k].nroles = *count;
+        memo->e[k].auto_pass = *auto_pass;
+    }
+    return rc;
+}
+
+int wf_chain_required(hd_db_t *db, wf_chain_memo_t *memo, const char *department,
+                      const char *const *extra, size_t nextra, wf_role_t *out, int *auto_pass,
+                      char *why, size_t n) {
+    int count = 0;
+    *auto_pass = 0;
+    int rc = chain_of(db, memo, department, out, &count, auto_pass, why, n);
+    if (rc < 0)
+        return rc;
+    PGresult *r;
     for (size_t i = 0; i < nextra; i++) {
         const char *p[1] = {extra[i]};
         r = hd_db_exec(db, "SELECT same_department FROM review_role WHERE role = $1", 1, p);

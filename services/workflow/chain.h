@@ -85,14 +85,32 @@ int wf_chain_load(hd_db_t *db, const char *content_id, wf_item_t *item, char *wh
    -1 database error (reason in why). */
 int wf_chain_load_actor(hd_db_t *db, const char *actor_id, wf_actor_t *actor, char *why, size_t n);
 
+#define WF_CHAIN_MEMO 16 /* departments remembered per batch */
+
+/* Departments' chains as read during one consumer batch: each is read once
+   per batch instead of once per item (a chain changed meanwhile applies
+   from the next batch, as if it had been changed a moment later). */
+typedef struct {
+    struct {
+        char department[WF_DEPT_LEN];
+        wf_role_t roles[WF_MAX_ROLES];
+        int nroles, auto_pass;
+    } e[WF_CHAIN_MEMO];
+    int n;
+} wf_chain_memo_t;
+
+/* Forgets every chain (arg: wf_chain_memo_t; an hd_consumer_begin_fn). */
+void wf_chain_memo_clear(void *arg);
+
 /* The roles an item of `department` needs after a verdict: the department's
    chain (or the default chain) united with the verdict's `extra` roles,
    each with its same_department flag. *auto_pass is set when the chain
    holds WF_ROLE_AUTO (which is not put in `out`). `out` has room for
-   WF_MAX_ROLES. Returns the number of roles; -1 on database error, -2 when
-   the roles do not fit (more than WF_MAX_ROLES or an overlong name); why
-   says which. */
-int wf_chain_required(hd_db_t *db, const char *department, const char *const *extra, size_t nextra,
-                      wf_role_t *out, int *auto_pass, char *why, size_t n);
+   WF_MAX_ROLES. memo (may be NULL) remembers chains for the batch.
+   Returns the number of roles; -1 on database error, -2 when the roles do
+   not fit (more than WF_MAX_ROLES or an overlong name); why says which. */
+int wf_chain_required(hd_db_t *db, wf_chain_memo_t *memo, const char *department,
+                      const char *const *extra, size_t nextra, wf_role_t *out, int *auto_pass,
+                      char *why, size_t n);
 
 #endif

@@ -247,7 +247,7 @@ static int on_blocked(hd_db_t *db, const hd_envelope_t *ev, const wf_item_t *ite
                                                                           : HD_APPLY_OK;
 }
 
-static int on_evaluated(hd_db_t *db, const hd_envelope_t *ev, const wf_ctx_t *ctx, char *why,
+static int on_evaluated(hd_db_t *db, const hd_envelope_t *ev, wf_ctx_t *ctx, char *why,
                         size_t n) {
     const Huddle__V1__PolicyEvaluated *b = ev->policy_evaluated;
     if (!b || !hd_id_valid(str(b->content_id)))
@@ -278,8 +278,10 @@ static int on_evaluated(hd_db_t *db, const hd_envelope_t *ev, const wf_ctx_t *ct
         return on_blocked(db, ev, &item);
     wf_role_t roles[WF_MAX_ROLES];
     int auto_pass = 0;
-    int nroles = wf_chain_required(db, item.department, (const char *const *)b->roles, b->n_roles,
-                                   roles, &auto_pass, reason, sizeof reason);
+    int nroles =
+        wf_chain_required(db, ctx ? &ctx->chains : NULL, item.department,
+                          (const char *const *)b->roles, b->n_roles, roles, &auto_pass, reason,
+                          sizeof reason);
     if (nroles == -1)
         return HD_APPLY_RETRY;
     if (nroles < 0)
@@ -429,8 +431,14 @@ static int on_published(hd_db_t *db, const hd_envelope_t *ev, char *why, size_t 
     return HD_APPLY_OK;
 }
 
+void wf_batch_begin(void *arg) {
+    wf_ctx_t *ctx = arg;
+    if (ctx)
+        wf_chain_memo_clear(&ctx->chains);
+}
+
 int wf_apply(hd_db_t *db, const hd_envelope_t *ev, void *arg, char *why, size_t why_len) {
-    const wf_ctx_t *ctx = arg;
+    wf_ctx_t *ctx = arg;
     switch (ev->body_case) {
     case HUDDLE__V1__ENVELOPE__BODY_CONTENT_SUBMITTED:
         return on_submitted(db, ev, why, why_len);

@@ -19,6 +19,7 @@
 #ifndef WF_MACHINE_H
 #define WF_MACHINE_H
 
+#include "chain.h"
 #include "hd_consumer.h"
 #include "hd_db.h"
 #include "hd_envelope.h"
@@ -27,11 +28,15 @@
 
 typedef struct {
     const char *fallback_role; /* borrowed; "orchestrator" when NULL */
+    wf_chain_memo_t chains;    /* cleared per batch (wf_chain_memo_clear) */
 } wf_ctx_t;
 
 /* The event types workflow consumes (for hd_consumer_cfg_t.types). */
 extern const char *const wf_types[];
 extern const size_t wf_ntypes;
+
+/* hd_consumer_begin_fn: a new batch (arg: wf_ctx_t): chains are read again. */
+void wf_batch_begin(void *arg);
 
 /* hd_consumer_apply_fn: dispatches `ev` to its handler. arg is a wf_ctx_t
    (may be NULL). HD_APPLY_OK, HD_APPLY_RETRY on a database error,

@@ -28,9 +28,14 @@ int main(int argc, char **argv) {
     hd_service_t svc;
     if (hd_service_start(&svc, "workflow", "HUDDLE_WORKFLOW_HTTP", NULL, NULL) < 0)
         return 1;
-    wf_ctx_t ctx = {hd_config_get("HUDDLE_WORKFLOW_FALLBACK_ROLE")};
-    hd_consumer_cfg_t cfg = {
-        .name = "workflow", .types = wf_types, .ntypes = wf_ntypes, .apply = wf_apply, .arg = &ctx};
+    static wf_ctx_t ctx; /* large (the chain memo): not on the stack */
+    ctx.fallback_role = hd_config_get("HUDDLE_WORKFLOW_FALLBACK_ROLE");
+    hd_consumer_cfg_t cfg = {.name = "workflow",
+                             .types = wf_types,
+                             .ntypes = wf_ntypes,
+                             .apply = wf_apply,
+                             .begin = wf_batch_begin,
+                             .arg = &ctx};
     hd_info("started", "consuming as 'workflow'");
     int rc = hd_consumer_run(svc.db, svc.bus, &cfg) == 0 ? 0 : 1;
     hd_service_stop(&svc);

@@ -42,7 +42,7 @@ static const char *FIXTURE =
 
 static hd_db_t *s_db;
 static char s_why[512];
-static wf_ctx_t s_ctx = {"orchestrator"};
+static wf_ctx_t s_ctx = {.fallback_role = "orchestrator"};
 
 static int setup(void) {
     if (s_db)
@@ -66,6 +66,7 @@ static int apply(hd_envelope_t *ev) {
     s_why[0] = 0;
     if (hd_db_begin(s_db) < 0)
         return -99;
+    wf_batch_begin(&s_ctx); /* each apply here is a batch of its own */
     int rc = wf_apply(s_db, ev, &s_ctx, s_why, sizeof s_why);
     if (rc == HD_APPLY_OK)
         hd_db_commit(s_db);
@@ -477,7 +478,38 @@ static void teardown(void) { hd_db_destroy(&s_db); }
 
 HD_TEST(cleanup) { teardown(); }
 
+/* Within a batch a department's chain is read once; the next batch sees a
+   change. */
+HD_TEST(chains_are_read_once_per_batch) {
+    ASSERT_EQ(setup(), 0);
+    wf_chain_memo_t memo = {0};
+    wf_role_t roles[WF_MAX_ROLES];
+    int auto_pass = 0;
+    char why[256];
+    ASSERT_EQ(wf_chain_required(s_db, &memo, "newsroom", NULL, 0, roles, &auto_pass, why,
+                                sizeof why),
+              0);
+    ASSERT_EQ(auto_pass, 1);
+    ASSERT_EQ(hd_db_cmd(s_db, "UPDATE approval_step SET role = 'coach' WHERE department_id = "
+                              "'newsroom'", 0, NULL),
+              0);
+    ASSERT_EQ(wf_chain_required(s_db, &memo, "newsroom", NULL, 0, roles, &auto_pass, why,
+                                sizeof why),
+              0); /* same batch: as read at first */
+    ASSERT_EQ(auto_pass, 1);
+    wf_chain_memo_clear(&memo);
+    ASSERT_EQ(wf_chain_required(s_db, &memo, "newsroom", NULL, 0, roles, &auto_pass, why,
+                                sizeof why),
+              1);
+    ASSERT_EQ(auto_pass, 0);
+    ASSERT_STR(roles[0].name, "coach");
+    ASSERT_EQ(hd_db_cmd(s_db, "UPDATE approval_step SET role = 'auto' WHERE department_id = "
+                              "'newsroom'", 0, NULL),
+              0);
+}
+
 HD_TEST_MAIN(HD_CASE(submitted_evaluated_decided_approved_published),
+             HD_CASE(chains_are_read_once_per_batch),
              HD_CASE(a_replay_after_sequencing_records_nothing), HD_CASE(blocked_by_policy),
              HD_CASE(rejected_by_the_coach), HD_CASE(auto_approval_only_where_configured),
              HD_CASE(an_empty_chain_needs_the_fallback_role),
