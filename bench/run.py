@@ -216,13 +216,17 @@ class Bench:
     def published_at(self):
         """content id -> time the sandbox stored its post (s since epoch).
         The publisher sends the content id as the post's Idempotency-Key."""
-        out = {}
-        for st in self.s.sandbox("/api/v1/statuses"):
-            key = st.get("idempotency_key")
-            if key:
-                t = datetime.strptime(st["created_at"], "%Y-%m-%dT%H:%M:%S.%fZ")
-                out[key] = (t - datetime(1970, 1, 1)).total_seconds()
-        return out
+        out, page, max_id = {}, 5000, ""
+        while True:  # in pages: one answer of 100,000 posts would cost the sandbox 100 MB
+            got = self.s.sandbox(f"/api/v1/statuses?limit={page}{max_id}")
+            for st in got:
+                key = st.get("idempotency_key")
+                if key:
+                    t = datetime.strptime(st["created_at"], "%Y-%m-%dT%H:%M:%S.%fZ")
+                    out[key] = (t - datetime(1970, 1, 1)).total_seconds()
+            if len(got) < page:
+                return out
+            max_id = f"&max_id={got[-1]['id']}"
 
     def wait_published(self, target, what):
         """Waits until the sandbox holds `target` posts, or nothing moves for

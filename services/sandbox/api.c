@@ -363,30 +363,43 @@ static const char *param(hd_http_req_t *req, const char *name, char *buf, int *b
     return v;
 }
 
+/* A non-negative number parameter, or -1 when absent; -2 after answering
+   400 for a malformed one. */
+static long number_param(hd_http_req_t *req, const char *name, const char *v) {
+    if (!v)
+        return -1;
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (!*v || *end || n < 0) {
+        hd_http_respond_error(req, 400, "bad_parameter", name, "%s must be a number >= 0", name);
+        return -2;
+    }
+    return n;
+}
+
+/* Newest first, as Mastodon lists them; `max_id` pages back through a long
+   history (only posts with a lower id), `limit` caps a page. */
 static void list_statuses(sb_api_t *api, hd_http_req_t *req) {
-    static char acct_buf[PARAM_CAP], key_buf[PARAM_CAP], limit_buf[PARAM_CAP];
+    static char acct_buf[PARAM_CAP], key_buf[PARAM_CAP], limit_buf[PARAM_CAP],
+        max_buf[PARAM_CAP];
     int bad = 0;
     const char *acct = param(req, "account", acct_buf, &bad);
     const char *key = param(req, "idempotency_key", key_buf, &bad);
     const char *limit_s = param(req, "limit", limit_buf, &bad);
+    const char *max_s = param(req, "max_id", max_buf, &bad);
     if (bad)
         return;
-    long limit = -1;
-    if (limit_s) {
-        char *end;
-        limit = strtol(limit_s, &end, 10);
-        if (!*limit_s || *end || limit < 0) {
-            hd_http_respond_error(req, 400, "bad_parameter", "limit",
-                                  "limit must be a number >= 0");
-            return;
-        }
-    }
+    long limit = number_param(req, "limit", limit_s), max_id;
+    if (limit == -2 || (max_id = number_param(req, "max_id", max_s)) == -2)
+        return;
     if (acct && *acct == '@')
         acct++;
     json_t *out = json_array();
     for (size_t i = sb_store_synced(api->store); i-- > 0 && limit != 0;) {
         const sb_post_t *s = sb_store_at(api->store, i);
         const char *k = s->idempotency_key;
+        if (max_id >= 0 && strtoll(s->id, NULL, 10) >= max_id)
+            continue;
         if (acct && strcmp(acct, s->acct) != 0)
             continue;
         if (key && (!k || strcmp(key, k) != 0))

@@ -216,6 +216,24 @@ class SandboxTest(unittest.TestCase):
         self.assertEqual(stats["posts"], 4)
         sb.stop(self)
 
+    def test_list_pages_back_with_max_id(self):
+        sb = self.start()
+        ids = [int(sb.post("page %d" % i, key="p%d" % i)[2]["id"]) for i in range(7)]
+        seen, max_id = [], ""
+        while True:
+            st, _, page = sb.request("GET", "/api/v1/statuses?limit=3" + max_id)
+            self.assertEqual(st, 200, page)
+            self.assertLessEqual(len(page), 3)
+            seen += [int(p["id"]) for p in page]
+            if len(page) < 3:
+                break
+            max_id = "&max_id=%s" % page[-1]["id"]
+        self.assertEqual(seen, sorted(ids, reverse=True))  # each once, newest first
+        st, _, err = sb.request("GET", "/api/v1/statuses?max_id=x")
+        self.assertEqual(st, 400)
+        self.assertEqual(err["error"]["field"], "max_id")
+        sb.stop(self)
+
     def test_crash_after_store(self):
         sb = self.start(SANDBOX_CRASH_AFTER_STORE=2)
         self.assertEqual(sb.post("one", key="c1")[0], 200)
