@@ -20,7 +20,8 @@ PostgreSQL and ZeroMQ set on this machine. Phases:
                  (the figure), then again with ingest alone.
   5. RSS         VmHWM of every service; then the services stop.
   6. db limit    pgbench replaying the statements one item causes
-                 (bench/pgbench/item.sql), same concurrency, durable commits;
+                 (bench/pgbench/item.sql, one transaction per item, prepared),
+                 same concurrency (and 8 clients), durable commits;
                  beside it ingest's step alone (ingest.sql) with 1 and CONNS
                  clients.
 
@@ -546,7 +547,7 @@ class Bench:
         path = os.path.join(HERE, "pgbench", script)
         maya = self.s.psql("SELECT id FROM person WHERE email = 'maya@example.org'")
         out = subprocess.run(
-            [pg_tool("pgbench"), "-n", "-r", "-M", "extended", "-c", str(clients),
+            [pg_tool("pgbench"), "-n", "-r", "-M", "prepared", "-c", str(clients),
              "-j", str(min(clients, 2)), "-T", str(seconds), "-f", path,
              "-D", f"maya={maya}", "-D", f"token={self.s.token(DEPT_PEOPLE[0])}",
              self.s.db_url], capture_output=True, text=True)
@@ -558,25 +559,25 @@ class Bench:
         return float(m.group(1))
 
     def db_limit(self):
-        """pgbench replaying one item's statements (bench/pgbench/item.sql)
-        with CONNS clients: the database's limit. Beside it, ingest's own
+        """pgbench replaying one item's statements (bench/pgbench/item.sql,
+        one transaction per item) with CONNS clients: the database's limit
+        at the load's concurrency (the figure). Beside it the same with 8
+        clients (about what huddle's services hold open), and ingest's own
         step (ingest.sql) with 1 client and with CONNS: what PostgreSQL's
         group commit gives a door that commits many requests at once."""
         self.s.psql("CREATE SEQUENCE IF NOT EXISTS bench_event_seq START 1000000000")
-        self.s.psql("INSERT INTO consumer_cursor (consumer) SELECT 'bench-' || s || '-' || c "
-                    "FROM unnest(ARRAY['policy', 'workflow', 'metrics', 'publisher']) s, "
-                    f"generate_series(0, {CONNS - 1}) c ON CONFLICT DO NOTHING")
         self.s.psql("CHECKPOINT")
-        short = max(PGBENCH_SECONDS // 3, 3)
+        short = max(PGBENCH_SECONDS // 2, 3)
         runs = {}
         cpu0 = self.cpu_start()
         runs[("item", CONNS)] = self.pgbench("item.sql", CONNS, PGBENCH_SECONDS,
                                              f"item-c{CONNS}")
         self.cpu_report(cpu0, "db limit")
+        runs[("item", 8)] = self.pgbench("item.sql", 8, short, "item-c8")
         for c in (1, CONNS):
             runs[("ingest", c)] = self.pgbench("ingest.sql", c, short, f"ingest-c{c}")
-        log("db limit (pgbench, durable commits): items/s")
-        for (script, c) in [("item", CONNS), ("ingest", 1), ("ingest", CONNS)]:
+        log("db limit (pgbench, durable commits, prepared statements): items/s")
+        for (script, c) in [("item", CONNS), ("item", 8), ("ingest", 1), ("ingest", CONNS)]:
             log(f"  {script + '.sql':12s} {c:3d} clients  {runs[(script, c)]:8.0f}")
         self.figures["db"] = runs[("item", CONNS)]
         self.figures["pgbench"] = {f"{a}-c{b}": v for (a, b), v in runs.items()}
