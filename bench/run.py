@@ -383,21 +383,22 @@ class Bench:
                             e2e_missing=len(items) - len(done),
                             commits_per_item=commits, syncs_per_item=syncs)
 
-    def statements(self, nitems):
+    def statements(self, nitems, phase="throughput"):
         """Keeps what PostgreSQL ran per item (for bench/pgbench/item.sql)."""
         rows = self.s.psql(
             "SELECT calls, round(total_exec_time::numeric, 1), rows, "
             "regexp_replace(query, '\\s+', ' ', 'g') FROM pg_stat_statements "
             "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
             "ORDER BY total_exec_time DESC")
-        path = os.path.join(self.results, "statements.tsv")
+        path = os.path.join(self.results, "statements.tsv" if phase == "throughput"
+                            else f"statements-{phase}.tsv")
         with open(path, "w") as f:
             f.write("calls_per_item\ttotal_ms\trows\tquery\n")
             for line in rows.splitlines():
                 calls, total, nrows, query = line.split("|", 3)
                 f.write(f"{int(calls) / nitems:.3f}\t{total}\t{nrows}\t{query}\n")
-        log(f"throughput: statements per item in {path}")
-        for line in rows.splitlines()[:12]:
+        log(f"{phase}: statements per item in {path}")
+        for line in rows.splitlines()[:12 if phase == "throughput" else 6]:
             calls, total, _, query = line.split("|", 3)
             log(f"  {int(calls) / nitems:6.2f}/item {float(total):9.0f} ms  {query[:110]}")
 
@@ -419,11 +420,13 @@ class Bench:
         if self.wait_published(expected, "latency (draining the throughput backlog)") < expected:
             log("latency: WARNING: the throughput backlog did not drain; latency includes it")
         base = self.sandbox_count()
+        self.s.psql("SELECT pg_stat_statements_reset()")
         cpu0 = self.cpu_start()
         r = self.finish(self.loadgen_http("latency", rate=rate, duration=LAT_SECONDS),
                         "loadgen-latency")
         self.wait_published(base + r["acked"], "latency")
         self.cpu_report(cpu0, "latency")
+        self.statements(max(r["acked"], 1), "latency")
         items = self.items("latency")
         pub = self.published_at()
         lat = sorted((pub[c] - t) * 1000 for c, t in items if c in pub)
