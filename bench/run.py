@@ -10,7 +10,8 @@ PostgreSQL and ZeroMQ set on this machine. Phases:
                  items/s from submit to stored on the sandbox channel.
   2. latency     half that rate, open loop, for LAT_SECONDS: submit ->
                  published (the sandbox's created_at) p50 / p99, and where
-                 the time goes, stage by stage, from event_log.
+                 the time goes, stage by stage, from event_log; then a
+                 quarter of the rate, for context (not a figure line).
   3. hub fetch   one consumer reads the whole event_log from seq 0 through
                  the hub (bench-fetch), alternating with a raw CURVE
                  DEALER/ROUTER pair with the same request / reply sizes
@@ -414,35 +415,55 @@ class Bench:
         self.figures["seq_batch"] = events / max(moves, 1)
 
     def latency(self):
+        """Submit -> published at half the sustained rate (the figure), then,
+        for context, at a quarter of it: how far below saturation the
+        latency target would be met on this machine."""
         rate = max(round(self.figures["e2e"] / 2), 10)
-        # Measured on a drained system: a backlog would only measure the queue.
-        expected = getattr(self, "expected_posts", 0)
-        if self.wait_published(expected, "latency (draining the throughput backlog)") < expected:
-            log("latency: WARNING: the throughput backlog did not drain; latency includes it")
-        base = self.sandbox_count()
-        self.s.psql("SELECT pg_stat_statements_reset()")
-        cpu0 = self.cpu_start()
-        r = self.finish(self.loadgen_http("latency", rate=rate, duration=LAT_SECONDS),
-                        "loadgen-latency")
-        self.wait_published(base + r["acked"], "latency")
-        self.cpu_report(cpu0, "latency")
-        self.statements(max(r["acked"], 1), "latency")
-        items = self.items("latency")
-        pub = self.published_at()
-        lat = sorted((pub[c] - t) * 1000 for c, t in items if c in pub)
-        missing = len(items) - len(lat)
-        if not lat:
-            log(f"latency: none of {len(items)} items published within the drain time: "
-                "no latency figure")
+        got = self.latency_at(rate, "latency", LAT_SECONDS, keep_statements=True)
+        if not got:
             self.figures.update(p50=float("nan"), p99=float("nan"), lat_rate=rate)
             return
+        self.figures.update(rate=rate, p50=got["p50"], p99=got["p99"],
+                            lat_missing=got["missing"])
+        self.stages(got["ids"])
+        quarter = max(round(rate / 2), 5)
+        got = self.latency_at(quarter, "latency-quarter", max(LAT_SECONDS * 2 / 3, 5))
+        if got:
+            self.figures.update(quarter_rate=quarter, quarter_p50=got["p50"],
+                                quarter_p99=got["p99"])
+
+    def drain(self, what):
+        """Waits for every post expected so far: a backlog would only measure
+        the queue."""
+        expected = getattr(self, "expected_posts", 0)
+        if self.wait_published(expected, f"{what} (draining the backlog)") < expected:
+            log(f"{what}: WARNING: the backlog did not drain; latency includes it")
+
+    def latency_at(self, rate, tag, seconds, keep_statements=False):
+        self.drain(tag)
+        base = self.sandbox_count()
+        if keep_statements:
+            self.s.psql("SELECT pg_stat_statements_reset()")
+        cpu0 = self.cpu_start()
+        r = self.finish(self.loadgen_http(tag, rate=rate, duration=seconds), f"loadgen-{tag}")
+        self.expected_posts = base + r["acked"]
+        self.wait_published(self.expected_posts, tag)
+        self.cpu_report(cpu0, tag)
+        if keep_statements:
+            self.statements(max(r["acked"], 1), "latency")
+        items = self.items(tag)
+        pub = self.published_at()
+        lat = sorted((pub[c] - t) * 1000 for c, t in items if c in pub)
+        if not lat:
+            log(f"{tag}: none of {len(items)} items published within the drain time: "
+                "no latency figure")
+            return None
         pct = lambda p: lat[min(len(lat) - 1, int(p * (len(lat) - 1) + 0.5))]  # noqa: E731
-        log(f"latency: {len(items)} items at {rate}/s: submit->published p50 {pct(0.5):.1f} ms, "
-            f"p99 {pct(0.99):.1f} ms, max {lat[-1]:.1f} ms, {missing} not published; "
-            f"ack p50 {r['ack_p50_ms']:.1f} ms p99 {r['ack_p99_ms']:.1f} ms")
-        self.figures.update(rate=rate, p50=pct(0.5), p99=pct(0.99),
-                            lat_missing=missing)
-        self.stages([c for c, _ in items])
+        log(f"{tag}: {len(items)} items at {rate}/s: submit->published p50 {pct(0.5):.1f} ms, "
+            f"p99 {pct(0.99):.1f} ms, max {lat[-1]:.1f} ms, {len(items) - len(lat)} not "
+            f"published; ack p50 {r['ack_p50_ms']:.1f} ms p99 {r['ack_p99_ms']:.1f} ms")
+        return {"p50": pct(0.5), "p99": pct(0.99), "missing": len(items) - len(lat),
+                "ids": [c for c, _ in items]}
 
     def stages(self, ids):
         """Where the time goes, per event type of the latency run: from the
