@@ -1,5 +1,6 @@
 /*  api: the sandbox's HTTP routes (see api.h). */
 #include "api.h"
+#include "hang.h"
 
 #include "hd_health.h"
 #include "hd_log.h"
@@ -204,6 +205,28 @@ static int read_fields(hd_http_req_t *req, post_fields_t *f) {
 
 /* ---- POST /api/v1/statuses ---- */
 
+static void post_body(sb_api_t *api, hd_http_req_t *req);
+
+/* The deferred request of a hang being resumed (server thread only), while
+   post_body handles it: an answer that must wait for the disk takes it
+   over instead of deferring again. */
+static hd_http_later_t *s_resumed;
+
+/* A hang is over: the post goes on as if it had just arrived. */
+static void resume_post(hd_http_later_t *later, void *arg) {
+    sb_api_t *api = arg;
+    hd_http_req_t *req = hd_http_later_req(later);
+    if (req && hd_stop) {
+        hd_http_respond_error(req, 503, "shutting_down", NULL, "sandbox is stopping");
+    } else if (req) {
+        s_resumed = later;
+        post_body(api, req);
+        later = s_resumed; /* NULL when the commit took it */
+        s_resumed = NULL;
+    }
+    hd_http_later_done(&later);
+}
+
 /* Applies an injected fault. 1 = answered (or dropped), stop here. */
 static int inject_fault(sb_api_t *api, hd_http_req_t *req) {
     sb_fault_t fault = sb_faults_pick(&api->faults);
@@ -223,11 +246,7 @@ static int inject_fault(sb_api_t *api, hd_http_req_t *req) {
         hd_http_respond(req, 0, NULL, NULL, 0);
         return 1;
     case SB_FAULT_HANG:
-        if (hd_sleep_ms((int)api->fault_timeout_ms)) {
-            hd_http_respond_error(req, 503, "shutting_down", NULL, "sandbox is stopping");
-            return 1;
-        }
-        return 0;
+        return sb_hang_start(req, api->fault_timeout_ms, resume_post, api) == 0;
     default:
         return 0;
     }
@@ -281,6 +300,11 @@ static void answer_when_durable(sb_api_t *api, hd_http_req_t *req, const sb_post
         sb_api_answer_post(req, post, api);
         return;
     }
+    if (s_resumed) {
+        sb_commit_wait_later(api->commit, hd_http_req_server(req), s_resumed, post);
+        s_resumed = NULL;
+        return;
+    }
     if (sb_commit_wait(api->commit, req, post) == 0)
         return;
     /* Not a sync here: a failed one would drop posts others wait for. The
@@ -311,8 +335,11 @@ static void create(sb_api_t *api, hd_http_req_t *req, const char *acct, const ch
 }
 
 static void post_status(sb_api_t *api, hd_http_req_t *req) {
-    if (inject_fault(api, req))
-        return;
+    if (!inject_fault(api, req))
+        post_body(api, req);
+}
+
+static void post_body(sb_api_t *api, hd_http_req_t *req) {
     const char *acct =
         sb_accounts_authorize(api->accounts, hd_http_req_header(req, "Authorization"));
     if (!acct) {

@@ -53,6 +53,12 @@ int sb_commit_wait(sb_commit_t *self, hd_http_req_t *req, const sb_post_t *post)
     hd_http_later_t *later = hd_http_defer(req);
     if (!later)
         return -1;
+    sb_commit_wait_later(self, hd_http_req_server(req), later, post);
+    return 0;
+}
+
+void sb_commit_wait_later(sb_commit_t *self, hd_http_server_t *server, hd_http_later_t *later,
+                          const sb_post_t *post) {
     if (self->n == self->cap) {
         size_t cap = self->cap ? self->cap * 2 : 64;
         waiter_t *w = realloc(self->waiting, cap * sizeof *w);
@@ -67,9 +73,8 @@ int sb_commit_wait(sb_commit_t *self, hd_http_req_t *req, const sb_post_t *post)
     /* Posted, not run here: the reads already at hand join this batch. */
     if (!self->posted) {
         self->posted = 1;
-        hd_http_server_post(hd_http_req_server(req), on_flush, self);
+        hd_http_server_post(server, on_flush, self);
     }
-    return 0;
 }
 
 void sb_commit_flush(sb_commit_t *self) {

@@ -33,6 +33,11 @@ void sb_commit_destroy(sb_commit_t **self_p);
    posts they wait for, and only the commit knows to answer 500 then. */
 int sb_commit_wait(sb_commit_t *self, hd_http_req_t *req, const sb_post_t *post);
 
+/* sb_commit_wait for a request deferred already (a hang resumed, say):
+   takes `later`. Server thread only. */
+void sb_commit_wait_later(sb_commit_t *self, hd_http_server_t *server, hd_http_later_t *later,
+                          const sb_post_t *post);
+
 /* Syncs the store and answers every waiter now. The posted flush calls it;
    the caller may too (before a crash-after-store exit, say). */
 void sb_commit_flush(sb_commit_t *self);

@@ -4,6 +4,7 @@
     the publisher's fault tests. */
 #include "accounts.h"
 #include "api.h"
+#include "hang.h"
 #include "commit.h"
 #include "fault.h"
 #include "store.h"
@@ -100,6 +101,7 @@ static int run(sb_api_t *api) {
     while (!hd_sleep_ms(1000)) {
     }
     hd_info("stopping", "SIGTERM or SIGINT received");
+    sb_hang_join_all(); /* their resumes run in the server's destroy */
     hd_http_server_destroy(&server);
     free(url);
     return 0;
