@@ -47,8 +47,8 @@ typedef struct {
     int wait_ms;               /* long-poll wait (default 1000) */
     hd_consumer_apply_fn *apply;
     hd_consumer_idle_fn *idle; /* may be NULL */
-    hd_consumer_begin_fn *begin; /* may be NULL (then flush is NULL too) */
-    hd_consumer_flush_fn *flush;
+    hd_consumer_begin_fn *begin; /* may be NULL */
+    hd_consumer_flush_fn *flush; /* may be NULL */
     void *arg;
 } hd_consumer_cfg_t;
 

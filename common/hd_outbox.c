@@ -45,16 +45,15 @@ static void row_free(row_t *row) {
     free(row->payload);
 }
 
-/* Both inserts take their transaction's id before any row takes an oid
-   (the uncorrelated subquery runs once, before the first row): the hub's
-   sequencer relies on it to prove a missing oid will never commit
-   (services/hub/floor.h). */
-
 /* Inserts rows in one statement. How many were new, or -1. The "already
    sequenced" check is a per-row probe of event_log's unique index, written
    so that no plan can make it a join: the statement is prepared, and a
    generic plan (which cannot know the array is short) hashed the whole
-   event_log on every call, 27 ms a batch at 100,000 events in the log. */
+   event_log on every call, 27 ms a batch at 100,000 events in the log.
+   Like hd_outbox_put's, it takes its transaction's id before any row takes
+   an oid (the uncorrelated subquery runs once, before the first row): the
+   hub's sequencer relies on it to prove a missing oid will never commit
+   (services/hub/floor.h). */
 static int put_rows(hd_db_t *db, const row_t *rows, size_t n) {
     if (n == 0)
         return 0;

@@ -216,26 +216,23 @@ static int reconcile_plan(pub_jobs_t *self, const pub_job_t *job, const pub_resu
                           pub_rec_t *rec) {
     memset(rec, 0, sizeof *rec);
     rec->job = job;
-    rec->kind = PUB_REC_LATER;
+    char why[sizeof rec->error];
     switch (res->outcome) {
     case PUB_DONE:
-        rec->kind = PUB_REC_DONE;
-        snprintf(rec->post_id, sizeof rec->post_id, "%s", res->post_id);
-        snprintf(rec->url, sizeof rec->url, "%s", res->url);
+        pub_rec_done(rec, res);
         return 1;
     case PUB_NOT_FOUND:
-        rec->state = "pending";
-        snprintf(rec->error, sizeof rec->error, "reconciled: not posted");
+        pub_rec_later(rec, "pending", 0, "reconciled: not posted");
         return 1;
     case PUB_RETRY: /* keep it in flight: only a lookup may settle it */
-        rec->state = "in_flight";
-        rec->delay_ms =
-            pub_retry_backoff_ms((unsigned)job->attempts, res->retry_after_ms, jitter(self));
-        snprintf(rec->error, sizeof rec->error, "%s", res->error);
+        pub_rec_later(rec, "in_flight",
+                      pub_retry_backoff_ms((unsigned)job->attempts, res->retry_after_ms,
+                                           jitter(self)),
+                      res->error);
         return 1;
     case PUB_FAIL:
-        rec->kind = PUB_REC_FAILED;
-        snprintf(rec->error, sizeof rec->error, "reconciliation failed: %s", res->error);
+        snprintf(why, sizeof why, "reconciliation failed: %s", res->error);
+        pub_rec_failed(rec, why);
         return 1;
     case PUB_ABORTED:
         return 0;
@@ -249,10 +246,11 @@ static void reconcile_one(hd_db_t *db, pub_jobs_t *self, const pub_job_t *job) {
     const char *why = undeliverable(job, &adapter);
     pub_rec_t rec;
     if (why) {
+        char reason[sizeof rec.error];
         memset(&rec, 0, sizeof rec);
         rec.job = job;
-        rec.kind = PUB_REC_FAILED;
-        snprintf(rec.error, sizeof rec.error, "%s (channel %s)", why, job->channel);
+        snprintf(reason, sizeof reason, "%s (channel %s)", why, job->channel);
+        pub_rec_failed(&rec, reason);
         pub_rec_one(db, &rec);
         return;
     }

@@ -13,10 +13,21 @@
 
 /* ---------------- deciding ---------------- */
 
-static void later(pub_rec_t *rec, const char *state, long delay_ms, const char *error) {
+void pub_rec_done(pub_rec_t *rec, const pub_result_t *res) {
+    rec->kind = PUB_REC_DONE;
+    snprintf(rec->post_id, sizeof rec->post_id, "%s", res->post_id);
+    snprintf(rec->url, sizeof rec->url, "%s", res->url);
+}
+
+void pub_rec_later(pub_rec_t *rec, const char *state, long delay_ms, const char *error) {
     rec->kind = PUB_REC_LATER;
     rec->state = state;
     rec->delay_ms = delay_ms;
+    snprintf(rec->error, sizeof rec->error, "%s", error);
+}
+
+void pub_rec_failed(pub_rec_t *rec, const char *error) {
+    rec->kind = PUB_REC_FAILED;
     snprintf(rec->error, sizeof rec->error, "%s", error);
 }
 
@@ -26,18 +37,17 @@ void pub_rec_plan(pub_rec_t *rec, const pub_job_t *job, const pub_result_t *res,
     rec->job = job;
     switch (res->outcome) {
     case PUB_DONE:
-        rec->kind = PUB_REC_DONE;
-        snprintf(rec->post_id, sizeof rec->post_id, "%s", res->post_id);
-        snprintf(rec->url, sizeof rec->url, "%s", res->url);
+        pub_rec_done(rec, res);
         return;
     case PUB_RETRY:
         if (job->attempts >= max_attempts) {
-            rec->kind = PUB_REC_FAILED;
-            snprintf(rec->error, sizeof rec->error, "gave up after %d attempts: %s",
-                     job->attempts, res->error);
+            char why[sizeof rec->error];
+            snprintf(why, sizeof why, "gave up after %d attempts: %s", job->attempts,
+                     res->error);
+            pub_rec_failed(rec, why);
             return;
         }
-        later(rec, "pending",
+        pub_rec_later(rec, "pending",
               pub_retry_backoff_ms((unsigned)job->attempts, res->retry_after_ms, jitter),
               res->error);
         hd_log(HD_LOG_INFO, "publish_retry", job->cause, job->content_id,
@@ -45,8 +55,7 @@ void pub_rec_plan(pub_rec_t *rec, const pub_job_t *job, const pub_result_t *res,
                rec->delay_ms);
         return;
     case PUB_FAIL:
-        rec->kind = PUB_REC_FAILED;
-        snprintf(rec->error, sizeof rec->error, "%s", res->error);
+        pub_rec_failed(rec, res->error);
         return;
     case PUB_NOT_FOUND: /* lookup only; handled by reconcile */
     case PUB_ABORTED:

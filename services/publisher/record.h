@@ -41,6 +41,13 @@ typedef struct {
     int changed;       /* out: the row was still in the expected state (events written) */
 } pub_rec_t;
 
+/* The three kinds of outcome, written into rec (whose job is set): done
+   with res's post_id and url; `state` again after delay_ms with error;
+   failed with error. Shared by delivery and reconciliation. */
+void pub_rec_done(pub_rec_t *rec, const pub_result_t *res);
+void pub_rec_later(pub_rec_t *rec, const char *state, long delay_ms, const char *error);
+void pub_rec_failed(pub_rec_t *rec, const char *error);
+
 /* Decides what a delivery attempt's result means for its job: delivered,
    retried after a backoff (jitter in [0, 1), at least the channel's
    Retry-After), failed for good (permanent, or max_attempts used), or

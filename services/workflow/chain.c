@@ -245,8 +245,7 @@ static PGresult *query_chain(hd_db_t *db, const char *department) {
                       1, p);
 }
 
-void wf_chain_memo_clear(void *arg) {
-    wf_chain_memo_t *memo = arg;
+void wf_chain_memo_clear(wf_chain_memo_t *memo) {
     if (memo)
         memo->n = 0;
 }

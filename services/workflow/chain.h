@@ -99,8 +99,8 @@ typedef struct {
     int n;
 } wf_chain_memo_t;
 
-/* Forgets every chain (arg: wf_chain_memo_t; an hd_consumer_begin_fn). */
-void wf_chain_memo_clear(void *arg);
+/* Forgets every chain (a new batch). */
+void wf_chain_memo_clear(wf_chain_memo_t *memo);
 
 /* The roles an item of `department` needs after a verdict: the department's
    chain (or the default chain) united with the verdict's `extra` roles,
