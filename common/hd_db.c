@@ -224,3 +224,10 @@ void hd_db_rollback(hd_db_t *self) {
 const char *hd_db_error(hd_db_t *self) { return self->error; }
 const char *hd_db_sqlstate(hd_db_t *self) { return self->sqlstate; }
 int hd_db_unique_violation(hd_db_t *self) { return strcmp(self->sqlstate, "23505") == 0; }
+
+int hd_db_returned(const PGresult *r, int col, const char *value) {
+    for (int i = 0; i < PQntuples(r); i++)
+        if (strcmp(PQgetvalue(r, i, col), value) == 0)
+            return 1;
+    return 0;
+}

@@ -6,6 +6,7 @@
 #include "hd_id.h"
 #include "hd_log.h"
 #include "hd_signal.h"
+#include "intake.h"
 #include "record.h"
 #include "retry.h"
 
@@ -25,7 +26,10 @@ void pub_jobs_init(pub_jobs_t *self, int max_attempts) {
     self->seed = (unsigned)hd_now_ms() ^ (unsigned)getpid();
 }
 
-void pub_jobs_destroy(pub_jobs_t *self) { pub_pool_destroy(&self->pool); }
+void pub_jobs_destroy(pub_jobs_t *self) {
+    pub_pool_destroy(&self->pool);
+    pub_intake_destroy(&self->intake);
+}
 
 void pub_jobs_metrics(FILE *out, void *arg) {
     pub_jobs_t *self = arg;
@@ -51,23 +55,29 @@ int pub_jobs_apply(hd_db_t *db, const hd_envelope_t *ev, void *arg, char *why, s
         snprintf(why, why_len, "content.approved: channel and department are required");
         return HD_APPLY_DEAD;
     }
-    char sched[32];
-    snprintf(sched, sizeof sched, "%" PRId64, b->scheduled_at_ms);
-    const char *p[6] = {b->content_id, b->channel, ev->department, str(b->text), sched, ev->id};
-    long c =
-        hd_db_count(db,
-                    "INSERT INTO publish_job (content_id, channel_id, department_id, text, state, "
-                    "  not_before, cause_event_id) "
-                    "VALUES ($1, $2, $3, $4, 'pending', CASE WHEN $5::bigint > 0 "
-                    "  THEN to_timestamp($5::bigint / 1000.0) ELSE now() END, $6) "
-                    "ON CONFLICT (content_id) DO NOTHING",
-                    6, p);
-    if (c < 0)
-        return HD_APPLY_RETRY;
-    hd_log(HD_LOG_INFO, c ? "job_created" : "job_exists", ev->id, b->content_id,
-           "channel=%s department=%s scheduled_at_ms=%" PRId64, b->channel, ev->department,
-           b->scheduled_at_ms);
-    return HD_APPLY_OK;
+    pub_new_job_t job = {b->content_id, b->channel,        ev->department,
+                         str(b->text),  b->scheduled_at_ms, ev->id};
+    pub_jobs_t *self = arg;
+    if (self && self->intake) {
+        pub_intake_add(self->intake, &job);
+        return HD_APPLY_OK;
+    }
+    pub_intake_t *one = pub_intake_new(); /* no batch: written at once */
+    pub_intake_add(one, &job);
+    int rc = pub_intake_flush(one, db);
+    pub_intake_destroy(&one);
+    return rc < 0 ? HD_APPLY_RETRY : HD_APPLY_OK;
+}
+
+void pub_jobs_begin(void *arg) {
+    pub_jobs_t *self = arg;
+    if (self && self->intake)
+        pub_intake_clear(self->intake);
+}
+
+int pub_jobs_flush(hd_db_t *db, void *arg) {
+    pub_jobs_t *self = arg;
+    return self && self->intake ? pub_intake_flush(self->intake, db) : 0;
 }
 
 static double jitter(pub_jobs_t *self) { return (double)rand_r(&self->seed) / RAND_MAX; }

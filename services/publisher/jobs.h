@@ -28,6 +28,7 @@
 
 #include "hd_consumer.h"
 #include "hd_db.h"
+#include "intake.h"
 #include "pool.h"
 
 #include <stddef.h>
@@ -49,6 +50,7 @@ typedef struct {
     unsigned seed;           /* jitter */
     pub_pool_t *pool;        /* started by the first batch; NULL: calls run inline */
     int pool_failed;         /* the pool could not start: do not retry every batch */
+    pub_intake_t *intake;    /* owned; NULL: each job inserted at once (pub_jobs_apply) */
     /* outcomes since start, read by the /metrics thread */
     _Atomic unsigned long delivered, retried, failed;
 } pub_jobs_t;
@@ -61,11 +63,18 @@ void pub_jobs_metrics(FILE *out, void *arg);
    concurrency 16); set the fields before the first batch to change them. */
 void pub_jobs_init(pub_jobs_t *self, int max_attempts);
 
-/* Stops the runner's workers (between batches only). Safe twice. */
+/* Stops the runner's workers (between batches only) and frees the
+   intake. Safe twice. */
 void pub_jobs_destroy(pub_jobs_t *self);
 
-/* hd_consumer_apply_fn for content.approved (others are ignored). */
+/* hd_consumer_apply_fn for content.approved (others are ignored): a pending
+   job, gathered in the runner's intake when it has one (written by
+   pub_jobs_flush), else inserted at once. arg is a pub_jobs_t or NULL. */
 int pub_jobs_apply(hd_db_t *db, const hd_envelope_t *ev, void *arg, char *why, size_t why_len);
+
+/* hd_consumer_begin_fn / _flush_fn for the intake (arg: pub_jobs_t). */
+void pub_jobs_begin(void *arg);
+int pub_jobs_flush(hd_db_t *db, void *arg);
 
 /* hd_consumer_idle_fn: on the first call reconciles every in_flight job,
    later ones those whose lease ran out; then delivers one batch of due

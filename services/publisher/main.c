@@ -51,11 +51,14 @@ int main(int argc, char **argv) {
     if (hd_service_start(&svc, "publisher", "HUDDLE_PUBLISHER_HTTP", pub_jobs_metrics, &jobs) <
         0)
         goto done;
+    jobs.intake = pub_intake_new();
     hd_consumer_cfg_t cfg = {.name = "publisher",
                              .types = s_types,
                              .ntypes = 1,
                              .apply = pub_jobs_apply,
                              .idle = pub_jobs_idle,
+                             .begin = pub_jobs_begin,
+                             .flush = pub_jobs_flush,
                              .arg = &jobs};
     hd_info("started", "consuming as 'publisher', max %d attempts, batches of %d, %d calls at once",
             jobs.max_attempts, jobs.batch, jobs.concurrency);

@@ -84,7 +84,30 @@ static int64_t when(const hd_envelope_t *ev) {
 
 /* ---------- content.submitted ---------- */
 
-static int on_submitted(hd_db_t *db, const hd_envelope_t *ev, char *why, size_t n) {
+/* Before an event reads or writes item content_id: the batch's held-back
+   writes are flushed if one concerns it, so it sees the events before it as
+   applied. 0, or -1 on a database error. */
+static int settle(hd_db_t *db, wf_ctx_t *ctx, const char *content_id) {
+    if (!ctx || !ctx->pending || !wf_pending_has(ctx->pending, content_id))
+        return 0;
+    return wf_pending_flush(ctx->pending, db);
+}
+
+/* The item's INSERT, now (no batch) or held back for the batch's end. */
+static int insert_item(hd_db_t *db, wf_ctx_t *ctx, const wf_new_item_t *it) {
+    if (ctx && ctx->pending) {
+        wf_pending_item(ctx->pending, it);
+        return 0;
+    }
+    wf_pending_t *one = wf_pending_new();
+    wf_pending_item(one, it);
+    int rc = wf_pending_flush(one, db);
+    wf_pending_destroy(&one);
+    return rc;
+}
+
+static int on_submitted(hd_db_t *db, const hd_envelope_t *ev, wf_ctx_t *ctx, char *why,
+                        size_t n) {
     const Huddle__V1__ContentSubmitted *b = ev->content_submitted;
     if (!b || !hd_id_valid(str(b->content_id)))
         return dead(why, n, "content.submitted: content_id is not a UUID");
@@ -92,25 +115,14 @@ static int on_submitted(hd_db_t *db, const hd_envelope_t *ev, char *why, size_t 
         return dead(why, n, "content.submitted: author_id is not a UUID");
     if (!*str(ev->department) || !*str(b->channel))
         return dead(why, n, "content.submitted: department and channel are required");
-    char sched[32], sub[32];
-    snprintf(sched, sizeof sched, "%" PRId64, b->scheduled_at_ms);
-    snprintf(sub, sizeof sub, "%" PRId64, when(ev));
-    const char *p[8] = {b->content_id, ev->department, b->author_id, str(b->author_email),
-                        b->channel,    str(b->text),   sched,        sub};
-    long c = hd_db_count(
-        db,
-        "INSERT INTO workflow_item (content_id, department_id, author_id, author_email, "
-        "  channel_id, text, state, scheduled_at, submitted_at) "
-        "VALUES ($1, $2, $3, $4, $5, $6, 'evaluating', "
-        "  CASE WHEN $7::bigint > 0 THEN to_timestamp($7::bigint / 1000.0) END, "
-        "  to_timestamp($8::bigint / 1000.0)) "
-        "ON CONFLICT (content_id) DO NOTHING",
-        8, p);
-    if (c < 0)
+    if (settle(db, ctx, b->content_id) < 0)
         return HD_APPLY_RETRY;
-    hd_log(HD_LOG_INFO, c ? "item_evaluating" : "item_exists", ev->id, b->content_id,
-           "department=%s channel=%s", ev->department, b->channel);
-    return HD_APPLY_OK;
+    wf_new_item_t it = {.content_id = b->content_id, .department = ev->department,
+                        .author_id = b->author_id, .author_email = str(b->author_email),
+                        .channel = b->channel, .text = str(b->text),
+                        .scheduled_ms = b->scheduled_at_ms, .submitted_ms = when(ev),
+                        .event_id = ev->id};
+    return insert_item(db, ctx, &it) < 0 ? HD_APPLY_RETRY : HD_APPLY_OK;
 }
 
 /* ---------- approval ---------- */
@@ -259,6 +271,8 @@ static int on_evaluated(hd_db_t *db, const hd_envelope_t *ev, wf_ctx_t *ctx, cha
     for (size_t i = 0; i < b->n_roles; i++)
         if (!role_ok(str(b->roles[i])))
             return dead(why, n, "policy.evaluated: role %zu is empty, too long or malformed", i);
+    if (settle(db, ctx, b->content_id) < 0)
+        return HD_APPLY_RETRY;
     wf_item_t item;
     char reason[256];
     int rc = wf_chain_load(db, b->content_id, &item, reason, sizeof reason);
@@ -368,10 +382,13 @@ static int approve(hd_db_t *db, const hd_envelope_t *ev, wf_item_t *item, const 
     return emit_approved(db, ev, item->content_id) < 0 ? HD_APPLY_RETRY : HD_APPLY_OK;
 }
 
-static int on_decision(hd_db_t *db, const hd_envelope_t *ev, char *why, size_t n) {
+static int on_decision(hd_db_t *db, const hd_envelope_t *ev, wf_ctx_t *ctx, char *why,
+                       size_t n) {
     const Huddle__V1__DecisionRecorded *b = ev->decision_recorded;
     if (!b || !hd_id_valid(str(b->content_id)) || !hd_id_valid(str(b->actor_id)))
         return dead(why, n, "decision.recorded: content_id and actor_id must be UUIDs");
+    if (settle(db, ctx, b->content_id) < 0)
+        return HD_APPLY_RETRY;
     int done = already_applied(db, ev);
     if (done < 0)
         return HD_APPLY_RETRY;
@@ -409,7 +426,22 @@ static int on_decision(hd_db_t *db, const hd_envelope_t *ev, char *why, size_t n
 
 /* ---------- publish.succeeded / publish.failed ---------- */
 
-static int on_published(hd_db_t *db, const hd_envelope_t *ev, char *why, size_t n) {
+/* The final state's UPDATE, now (no batch) or held back for the batch's end. */
+static int set_final(hd_db_t *db, wf_ctx_t *ctx, const hd_envelope_t *ev, const char *cid,
+                     const char *state) {
+    if (ctx && ctx->pending) {
+        wf_pending_final(ctx->pending, cid, state, ev->id, ev->type);
+        return 0;
+    }
+    wf_pending_t *one = wf_pending_new();
+    wf_pending_final(one, cid, state, ev->id, ev->type);
+    int rc = wf_pending_flush(one, db);
+    wf_pending_destroy(&one);
+    return rc;
+}
+
+static int on_published(hd_db_t *db, const hd_envelope_t *ev, wf_ctx_t *ctx, char *why,
+                        size_t n) {
     int ok = ev->body_case == HUDDLE__V1__ENVELOPE__BODY_PUBLISH_SUCCEEDED;
     const char *cid = ok ? str(ev->publish_succeeded ? ev->publish_succeeded->content_id : NULL)
                          : str(ev->publish_failed ? ev->publish_failed->content_id : NULL);
@@ -419,36 +451,37 @@ static int on_published(hd_db_t *db, const hd_envelope_t *ev, char *why, size_t 
         hd_log(HD_LOG_INFO, "publish_retrying", ev->id, cid, "failure is not permanent");
         return HD_APPLY_OK;
     }
-    const char *p[2] = {cid, ok ? "published" : "failed"};
-    long c = hd_db_count(db,
-                         "UPDATE workflow_item SET state = $2, updated_at = now() "
-                         "WHERE content_id = $1 AND state IN ('approved', 'failed')",
-                         2, p);
-    if (c < 0)
+    if (settle(db, ctx, cid) < 0 || set_final(db, ctx, ev, cid, ok ? "published" : "failed") < 0)
         return HD_APPLY_RETRY;
-    hd_log(HD_LOG_INFO, c ? (ok ? "item_published" : "item_failed") : "publish_result_ignored",
-           ev->id, cid, "%s", ev->type);
     return HD_APPLY_OK;
 }
 
 void wf_batch_begin(void *arg) {
     wf_ctx_t *ctx = arg;
-    if (ctx)
-        wf_chain_memo_clear(&ctx->chains);
+    if (!ctx)
+        return;
+    wf_chain_memo_clear(&ctx->chains);
+    if (ctx->pending)
+        wf_pending_clear(ctx->pending);
+}
+
+int wf_batch_flush(hd_db_t *db, void *arg) {
+    wf_ctx_t *ctx = arg;
+    return ctx && ctx->pending ? wf_pending_flush(ctx->pending, db) : 0;
 }
 
 int wf_apply(hd_db_t *db, const hd_envelope_t *ev, void *arg, char *why, size_t why_len) {
     wf_ctx_t *ctx = arg;
     switch (ev->body_case) {
     case HUDDLE__V1__ENVELOPE__BODY_CONTENT_SUBMITTED:
-        return on_submitted(db, ev, why, why_len);
+        return on_submitted(db, ev, ctx, why, why_len);
     case HUDDLE__V1__ENVELOPE__BODY_POLICY_EVALUATED:
         return on_evaluated(db, ev, ctx, why, why_len);
     case HUDDLE__V1__ENVELOPE__BODY_DECISION_RECORDED:
-        return on_decision(db, ev, why, why_len);
+        return on_decision(db, ev, ctx, why, why_len);
     case HUDDLE__V1__ENVELOPE__BODY_PUBLISH_SUCCEEDED:
     case HUDDLE__V1__ENVELOPE__BODY_PUBLISH_FAILED:
-        return on_published(db, ev, why, why_len);
+        return on_published(db, ev, ctx, why, why_len);
     case HUDDLE__V1__ENVELOPE__BODY_MENTION_RECEIVED:
         return wf_inbox_apply(db, ev, why, why_len);
     default:

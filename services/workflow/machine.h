@@ -23,20 +23,26 @@
 #include "hd_consumer.h"
 #include "hd_db.h"
 #include "hd_envelope.h"
+#include "pending.h"
 
 #include <stddef.h>
 
 typedef struct {
     const char *fallback_role; /* borrowed; "orchestrator" when NULL */
     wf_chain_memo_t chains;    /* cleared per batch (wf_chain_memo_clear) */
+    wf_pending_t *pending;     /* borrowed; NULL: every write at once */
 } wf_ctx_t;
 
 /* The event types workflow consumes (for hd_consumer_cfg_t.types). */
 extern const char *const wf_types[];
 extern const size_t wf_ntypes;
 
-/* hd_consumer_begin_fn: a new batch (arg: wf_ctx_t): chains are read again. */
+/* hd_consumer_begin_fn: a new batch (arg: wf_ctx_t): chains are read again
+   and held-back writes forgotten. */
 void wf_batch_begin(void *arg);
+
+/* hd_consumer_flush_fn: writes what the batch held back (arg: wf_ctx_t). */
+int wf_batch_flush(hd_db_t *db, void *arg);
 
 /* hd_consumer_apply_fn: dispatches `ev` to its handler. arg is a wf_ctx_t
    (may be NULL). HD_APPLY_OK, HD_APPLY_RETRY on a database error,

@@ -30,14 +30,17 @@ int main(int argc, char **argv) {
         return 1;
     static wf_ctx_t ctx; /* large (the chain memo): not on the stack */
     ctx.fallback_role = hd_config_get("HUDDLE_WORKFLOW_FALLBACK_ROLE");
+    ctx.pending = wf_pending_new();
     hd_consumer_cfg_t cfg = {.name = "workflow",
                              .types = wf_types,
                              .ntypes = wf_ntypes,
                              .apply = wf_apply,
                              .begin = wf_batch_begin,
+                             .flush = wf_batch_flush,
                              .arg = &ctx};
     hd_info("started", "consuming as 'workflow'");
     int rc = hd_consumer_run(svc.db, svc.bus, &cfg) == 0 ? 0 : 1;
+    wf_pending_destroy(&ctx.pending);
     hd_service_stop(&svc);
     hd_info("stopped", "exit %d", rc);
     return rc;

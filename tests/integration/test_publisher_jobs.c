@@ -329,6 +329,7 @@ static int setup(void) {
     pub_jobs_init(&s_jobs, 8);
     s_jobs.timeout_ms = 300;
     s_jobs.started = 1; /* reconciliation is driven explicitly below */
+    s_jobs.intake = pub_intake_new(); /* jobs gathered per batch, as the service does */
     return ok ? 0 : -1;
 }
 
@@ -337,25 +338,35 @@ typedef struct {
     char eid[HD_ID_LEN];
 } job_ids_t;
 
-/* content.approved for a new content id, applied in a transaction. */
-static int approve(job_ids_t *j, const char *channel, const char *dept, int64_t scheduled) {
-    hd_id_random(j->cid);
-    hd_id_random(j->eid);
+/* content.approved of j (ids as they are) with `text`, applied inside the
+   caller's open batch. */
+static int approve_in_batch(const job_ids_t *j, const char *channel, const char *dept,
+                            int64_t scheduled, const char *text) {
     Huddle__V1__ContentApproved b = HUDDLE__V1__CONTENT_APPROVED__INIT;
-    b.content_id = j->cid;
+    b.content_id = (char *)j->cid;
     b.channel = (char *)channel;
-    b.text = "Hello \"fediverse\" \xe2\x9c\xa8";
+    b.text = (char *)text;
     b.scheduled_at_ms = scheduled;
     hd_envelope_t ev = HUDDLE__V1__ENVELOPE__INIT;
-    ev.id = j->eid;
+    ev.id = (char *)j->eid;
     ev.type = "content.approved";
     ev.department = (char *)dept;
-    ev.correlation_id = j->cid;
+    ev.correlation_id = (char *)j->cid;
     ev.body_case = HUDDLE__V1__ENVELOPE__BODY_CONTENT_APPROVED;
     ev.content_approved = &b;
     char why[256] = "";
+    return pub_jobs_apply(s_db, &ev, &s_jobs, why, sizeof why);
+}
+
+/* content.approved for a new content id, applied as a batch of its own. */
+static int approve(job_ids_t *j, const char *channel, const char *dept, int64_t scheduled) {
+    hd_id_random(j->cid);
+    hd_id_random(j->eid);
     hd_db_begin(s_db);
-    int rc = pub_jobs_apply(s_db, &ev, &s_jobs, why, sizeof why);
+    pub_jobs_begin(&s_jobs);
+    int rc = approve_in_batch(j, channel, dept, scheduled, "Hello \"fediverse\" \xe2\x9c\xa8");
+    if (rc == HD_APPLY_OK && pub_jobs_flush(s_db, &s_jobs) < 0)
+        rc = HD_APPLY_RETRY;
     if (rc == HD_APPLY_OK)
         hd_db_commit(s_db);
     else
@@ -839,6 +850,46 @@ HD_TEST(a_stop_mid_batch_posts_nothing_twice) {
     ASSERT_EQ(fake_count(&s_fake.post_requests) - requests, N);
 }
 
+/* A batch's jobs are written at its end, in one statement: a content
+   approved twice in it keeps its first job, and an attempt rolled back
+   leaves nothing for the next. */
+HD_TEST(a_batch_inserts_its_jobs_at_its_end) {
+    ASSERT_EQ(setup(), 0);
+    job_ids_t a, again, b, c;
+    hd_id_random(a.cid);
+    hd_id_random(a.eid);
+    again = a;
+    hd_id_random(again.eid);
+    hd_id_random(b.cid);
+    hd_id_random(b.eid);
+    hd_id_random(c.cid);
+    hd_id_random(c.eid);
+    ASSERT_EQ(hd_db_begin(s_db), 0);
+    pub_jobs_begin(&s_jobs);
+    ASSERT_EQ(approve_in_batch(&a, "sandbox", "marketing", 0, "first"), HD_APPLY_OK);
+    ASSERT_EQ(approve_in_batch(&b, "sandbox", "marketing", 0, "other"), HD_APPLY_OK);
+    ASSERT_EQ(approve_in_batch(&again, "sandbox", "marketing", 0, "second"), HD_APPLY_OK);
+    ASSERT_STR(job_col(a.cid, "state"), "(none)"); /* not written yet */
+    ASSERT_EQ(pub_jobs_flush(s_db, &s_jobs), 0);
+    ASSERT_EQ(hd_db_commit(s_db), 0);
+    ASSERT_STR(job_col(a.cid, "text"), "first");
+    ASSERT_STR(job_col(a.cid, "cause_event_id"), a.eid);
+    ASSERT_STR(job_col(b.cid, "state"), "pending");
+
+    ASSERT_EQ(hd_db_begin(s_db), 0);
+    pub_jobs_begin(&s_jobs);
+    ASSERT_EQ(approve_in_batch(&c, "sandbox", "marketing", 0, "rolled back"), HD_APPLY_OK);
+    hd_db_rollback(s_db);
+    ASSERT_EQ(hd_db_begin(s_db), 0);
+    pub_jobs_begin(&s_jobs);
+    ASSERT_EQ(pub_jobs_flush(s_db, &s_jobs), 0);
+    ASSERT_EQ(hd_db_commit(s_db), 0);
+    ASSERT_STR(job_col(c.cid, "state"), "(none)");
+    /* the runner must not find them due later: clean up for the tests after */
+    const char *p[2] = {a.cid, b.cid};
+    ASSERT_EQ(hd_db_cmd(s_db, "DELETE FROM publish_job WHERE content_id IN ($1, $2)", 2, p), 0);
+}
+
 HD_TEST(cleanup) {
     pub_jobs_destroy(&s_jobs);
     fake_settle();
@@ -864,4 +915,5 @@ HD_TEST_MAIN(HD_CASE(delivers_with_token_key_and_text),
              HD_CASE(a_mixed_batch_records_each_outcome),
              HD_CASE(full_batches_keep_the_runner_going),
              HD_CASE(a_failed_batch_record_falls_back_to_one_by_one),
-             HD_CASE(a_stop_mid_batch_posts_nothing_twice), HD_CASE(cleanup))
+             HD_CASE(a_stop_mid_batch_posts_nothing_twice),
+             HD_CASE(a_batch_inserts_its_jobs_at_its_end), HD_CASE(cleanup))

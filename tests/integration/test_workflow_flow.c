@@ -43,6 +43,8 @@ static const char *FIXTURE =
 static hd_db_t *s_db;
 static char s_why[512];
 static wf_ctx_t s_ctx = {.fallback_role = "orchestrator"};
+static wf_ctx_t s_batch = {.fallback_role = "orchestrator"}; /* with held-back writes */
+static int s_batching; /* apply() adds to the caller's open batch (s_batch) */
 
 static int setup(void) {
     if (s_db)
@@ -64,6 +66,8 @@ static int setup(void) {
 /* Applies ev in its own transaction as the consumer would. */
 static int apply(hd_envelope_t *ev) {
     s_why[0] = 0;
+    if (s_batching)
+        return wf_apply(s_db, ev, &s_batch, s_why, sizeof s_why);
     if (hd_db_begin(s_db) < 0)
         return -99;
     wf_batch_begin(&s_ctx); /* each apply here is a batch of its own */
@@ -474,6 +478,89 @@ HD_TEST(mentions_are_routed_and_never_lost) {
     ASSERT_EQ(scalar("SELECT count(*) FROM inbox_item WHERE mention_id = $1", ba.mention_id), 1);
 }
 
+static int publish(ev_t *e, Huddle__V1__PublishSucceeded *ok, Huddle__V1__PublishFailed *no,
+                   const char *content_id) {
+    ev_init(e, ok ? HUDDLE__V1__ENVELOPE__BODY_PUBLISH_SUCCEEDED
+                  : HUDDLE__V1__ENVELOPE__BODY_PUBLISH_FAILED,
+            "newsroom", content_id);
+    if (ok) {
+        Huddle__V1__PublishSucceeded init = HUDDLE__V1__PUBLISH_SUCCEEDED__INIT;
+        *ok = init;
+        ok->content_id = (char *)content_id;
+        e->env.publish_succeeded = ok;
+    } else {
+        Huddle__V1__PublishFailed init = HUDDLE__V1__PUBLISH_FAILED__INIT;
+        *no = init;
+        no->content_id = (char *)content_id;
+        no->permanent = 1;
+        e->env.publish_failed = no;
+    }
+    return apply(&e->env);
+}
+
+static long items_among(const char *a, const char *b) {
+    char ids[2 * HD_ID_LEN + 4];
+    snprintf(ids, sizeof ids, "{%s,%s}", a, b);
+    return scalar("SELECT count(*) FROM workflow_item WHERE content_id = ANY($1::uuid[])", ids);
+}
+
+/* Several events in one batch, with the item writes held back to its end,
+   leave exactly what applying them one by one leaves: an event about an
+   item with a held write sees it written first. */
+HD_TEST(a_batch_writes_items_at_its_end_in_event_order) {
+    ASSERT_EQ(setup(), 0);
+    s_batch.pending = wf_pending_new();
+    char a[HD_ID_LEN], b[HD_ID_LEN], c[HD_ID_LEN];
+    hd_id_random(a);
+    hd_id_random(b);
+    hd_id_random(c);
+    ASSERT_EQ(hd_db_begin(s_db), 0);
+    wf_batch_begin(&s_batch);
+    s_batching = 1;
+    ASSERT_EQ(submit(a, "newsroom", NINA), HD_APPLY_OK);
+    ASSERT_EQ(submit(b, "marketing", MAYA), HD_APPLY_OK);
+    ASSERT_EQ(items_among(a, b), 0); /* held back */
+    ev_t pe, ps, pf;
+    Huddle__V1__PolicyEvaluated pb;
+    Huddle__V1__PublishSucceeded sb;
+    Huddle__V1__PublishFailed fb;
+    ASSERT_EQ(evaluate(&pe, &pb, a, "newsroom", "pass", NULL, 0), HD_APPLY_OK);
+    ASSERT(state_is(a, "approved")); /* a was written first, then approved */
+    ASSERT_EQ(publish(&ps, &sb, NULL, a), HD_APPLY_OK);
+    ASSERT(state_is(a, "approved")); /* held back */
+    /* a later permanent failure must not undo the success before it */
+    ASSERT_EQ(publish(&pf, NULL, &fb, a), HD_APPLY_OK);
+    ASSERT_EQ(submit(b, "marketing", MAYA), HD_APPLY_OK); /* a replay, same batch */
+    ASSERT_EQ(submit(c, "marketing", MAYA), HD_APPLY_OK);
+    ASSERT_EQ(wf_batch_flush(s_db, &s_batch), 0);
+    s_batching = 0;
+    ASSERT_EQ(hd_db_commit(s_db), 0);
+    ASSERT(state_is(a, "published"));
+    ASSERT(state_is(b, "evaluating"));
+    ASSERT(state_is(c, "evaluating"));
+    hd_envelope_t *ok = emitted(&pe.env, "content.approved");
+    ASSERT(ok != NULL);
+    int text_ok = strstr(ok->content_approved->text, "spring") != NULL;
+    hd_envelope_free(ok);
+    ASSERT(text_ok);
+
+    /* an attempt rolled back leaves nothing for the next one to write */
+    char d[HD_ID_LEN];
+    hd_id_random(d);
+    ASSERT_EQ(hd_db_begin(s_db), 0);
+    wf_batch_begin(&s_batch);
+    s_batching = 1;
+    ASSERT_EQ(submit(d, "marketing", MAYA), HD_APPLY_OK);
+    s_batching = 0;
+    hd_db_rollback(s_db);
+    ASSERT_EQ(hd_db_begin(s_db), 0);
+    wf_batch_begin(&s_batch);
+    ASSERT_EQ(wf_batch_flush(s_db, &s_batch), 0);
+    ASSERT_EQ(hd_db_commit(s_db), 0);
+    ASSERT_EQ(items_among(d, d), 0);
+    wf_pending_destroy(&s_batch.pending);
+}
+
 static void teardown(void) { hd_db_destroy(&s_db); }
 
 HD_TEST(cleanup) { teardown(); }
@@ -514,4 +601,5 @@ HD_TEST_MAIN(HD_CASE(submitted_evaluated_decided_approved_published),
              HD_CASE(rejected_by_the_coach), HD_CASE(auto_approval_only_where_configured),
              HD_CASE(an_empty_chain_needs_the_fallback_role),
              HD_CASE(malformed_or_early_events_become_dead_letters),
-             HD_CASE(mentions_are_routed_and_never_lost), HD_CASE(cleanup))
+             HD_CASE(mentions_are_routed_and_never_lost),
+             HD_CASE(a_batch_writes_items_at_its_end_in_event_order), HD_CASE(cleanup))
