@@ -67,6 +67,22 @@ static void gather_begin(hd_db_t *db, const hd_consumer_cfg_t *cfg) {
         cfg->begin(cfg->arg);
 }
 
+/* A new attempt at the batch: begin, then the service's read-ahead. */
+static int attempt_begin(hd_db_t *db, const hd_consumer_cfg_t *cfg, const hd_bus_batch_t *batch) {
+    gather_begin(db, cfg);
+    if (!cfg->prepare)
+        return 0;
+    size_t n = hd_bus_batch_count(batch);
+    const hd_envelope_t **evs = malloc((n ? n : 1) * sizeof *evs);
+    if (!evs)
+        abort();
+    for (size_t i = 0; i < n; i++)
+        evs[i] = hd_bus_batch_event(batch, i);
+    int rc = cfg->prepare(db, cfg->arg, evs, n);
+    free(evs);
+    return rc;
+}
+
 static int gather_flush(hd_db_t *db, const hd_consumer_cfg_t *cfg) {
     if (cfg->flush && cfg->flush(db, cfg->arg) < 0)
         return -1;
@@ -169,7 +185,8 @@ static int advance(hd_db_t *db, const char *name, long long from, long long to) 
 static int apply_events(hd_db_t *db, const hd_consumer_cfg_t *cfg, hd_bus_batch_t *batch) {
     if (hd_db_begin(db) < 0)
         return BATCH_RELOAD;
-    gather_begin(db, cfg);
+    if (attempt_begin(db, cfg, batch) < 0)
+        return BATCH_RETRY;
     int rc = apply_fast(db, cfg, batch);
     if (rc != 1)
         return rc;
@@ -177,7 +194,8 @@ static int apply_events(hd_db_t *db, const hd_consumer_cfg_t *cfg, hd_bus_batch_
     hd_db_rollback(db);
     if (hd_db_begin(db) < 0)
         return BATCH_RELOAD;
-    gather_begin(db, cfg);
+    if (attempt_begin(db, cfg, batch) < 0)
+        return BATCH_RETRY;
     return apply_each(db, cfg, batch);
 }
 

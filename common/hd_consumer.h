@@ -35,6 +35,13 @@ typedef int(hd_consumer_apply_fn)(hd_db_t *db, const hd_envelope_t *ev, void *ar
 typedef void(hd_consumer_begin_fn)(void *arg);
 typedef int(hd_consumer_flush_fn)(hd_db_t *db, void *arg);
 
+/* Optional read-ahead: called inside the batch's transaction after each
+   begin, before any apply, with the batch's n events (borrowed for the
+   call). A service reads in one statement what its events will need,
+   instead of one read per event. 0, or -1 to roll back and retry. */
+typedef int(hd_consumer_prepare_fn)(hd_db_t *db, void *arg, const hd_envelope_t *const *evs,
+                                    size_t n);
+
 /* Called between fetches (outside any transaction) for timed work; returns
    the longest the loop may wait for events before calling it again (ms). */
 typedef int(hd_consumer_idle_fn)(hd_db_t *db, void *arg);
@@ -49,6 +56,7 @@ typedef struct {
     hd_consumer_idle_fn *idle; /* may be NULL */
     hd_consumer_begin_fn *begin; /* may be NULL */
     hd_consumer_flush_fn *flush; /* may be NULL */
+    hd_consumer_prepare_fn *prepare; /* may be NULL */
     void *arg;
 } hd_consumer_cfg_t;
 

@@ -111,10 +111,12 @@ static int copy_col(PGresult *r, int row, int col, char *dst, size_t n) {
     return 0;
 }
 
-/* Fills item->roles from rows of LOAD_SQL (columns 3..5); a row with a NULL
-   role is an item that requires none. */
-static int load_roles(PGresult *r, wf_item_t *item, char *why, size_t n) {
-    int rows = PQgetisnull(r, 0, 3) ? 0 : PQntuples(r);
+/* Fills item->roles from rows [row, row + nrows) of r, columns col + 3 ..
+   col + 5 (ITEM_COLS); one row with a NULL role is an item that requires
+   none. */
+static int load_roles(PGresult *r, int row, int nrows, int col, wf_item_t *item, char *why,
+                      size_t n) {
+    int rows = PQgetisnull(r, row, col + 3) ? 0 : nrows;
     if (rows > WF_MAX_ROLES) {
         say(why, n, "content %s requires more than the supported number of roles",
             item->content_id);
@@ -122,27 +124,35 @@ static int load_roles(PGresult *r, wf_item_t *item, char *why, size_t n) {
     }
     for (int i = 0; i < rows; i++) {
         wf_role_t *role = &item->roles[i];
-        if (copy_col(r, i, 3, role->name, sizeof role->name) < 0) {
+        if (copy_col(r, row + i, col + 3, role->name, sizeof role->name) < 0) {
             say(why, n, "content %s has an overlong role name", item->content_id);
             return -1;
         }
-        role->same_department = PQgetvalue(r, i, 4)[0] == 't';
-        role->approved = PQgetvalue(r, i, 5)[0] == 't';
+        role->same_department = PQgetvalue(r, row + i, col + 4)[0] == 't';
+        role->approved = PQgetvalue(r, row + i, col + 5)[0] == 't';
     }
     item->nroles = (size_t)rows;
     return 0;
 }
 
+int wf_chain_rows(PGresult *r, int row, int nrows, int col, const char *content_id,
+                  wf_item_t *item, char *why, size_t n) {
+    memset(item, 0, sizeof *item);
+    snprintf(item->content_id, sizeof item->content_id, "%s", content_id);
+    int bad = copy_col(r, row, col, item->author_id, sizeof item->author_id) ||
+              copy_col(r, row, col + 1, item->department, sizeof item->department) ||
+              copy_col(r, row, col + 2, item->state, sizeof item->state);
+    if (bad) {
+        say(why, n, "workflow item %s has an overlong column", content_id);
+        return -1;
+    }
+    return load_roles(r, row, nrows, col, item, why, n);
+}
+
 /* The item and its required roles in one round trip: one row per role, in
    chain order, or one row with NULL role columns when it requires none. */
-static const char *LOAD_SQL =
-    "SELECT w.author_id, w.department_id, w.state, r.role, "
-    "       r.role = ANY(w.same_department_roles), "
-    "       EXISTS (SELECT 1 FROM workflow_approval a "
-    "               WHERE a.content_id = w.content_id AND a.role = r.role) "
-    "FROM workflow_item w "
-    "LEFT JOIN LATERAL unnest(w.required_roles) WITH ORDINALITY AS r(role, i) ON true "
-    "WHERE w.content_id = $1 ORDER BY r.i";
+static const char *LOAD_SQL = "SELECT " WF_ITEM_COLS " FROM " WF_ITEM_FROM
+                              " WHERE w.content_id = $1 ORDER BY r.i";
 
 int wf_chain_load(hd_db_t *db, const char *content_id, wf_item_t *item, char *why, size_t n) {
     memset(item, 0, sizeof *item);
@@ -161,16 +171,7 @@ int wf_chain_load(hd_db_t *db, const char *content_id, wf_item_t *item, char *wh
         say(why, n, "no workflow item for content %s", content_id);
         return 1;
     }
-    snprintf(item->content_id, sizeof item->content_id, "%s", content_id);
-    int bad = copy_col(r, 0, 0, item->author_id, sizeof item->author_id) ||
-              copy_col(r, 0, 1, item->department, sizeof item->department) ||
-              copy_col(r, 0, 2, item->state, sizeof item->state);
-    if (bad) {
-        PQclear(r);
-        say(why, n, "workflow item %s has an overlong column", content_id);
-        return -1;
-    }
-    int rc = load_roles(r, item, why, n);
+    int rc = wf_chain_rows(r, 0, PQntuples(r), 0, content_id, item, why, n);
     PQclear(r);
     return rc;
 }

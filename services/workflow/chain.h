@@ -75,6 +75,24 @@ int wf_chain_pick_role(const wf_item_t *item, const wf_actor_t *actor, char *out
    pointers borrowed from item). Returns their number. */
 size_t wf_chain_remaining(const wf_item_t *item, const char **out, size_t max);
 
+/* The columns of an item and its required roles, one row per role in
+   chain order (one row with NULL role columns when it requires none):
+   author_id, department_id, state, role, same_department, approved. Written
+   as "SELECT " WF_ITEM_COLS " FROM " WF_ITEM_FROM " WHERE ...". */
+#define WF_ITEM_COLS                                                                               \
+    "w.author_id, w.department_id, w.state, r.role, r.role = ANY(w.same_department_roles), "     \
+    "EXISTS (SELECT 1 FROM workflow_approval a WHERE a.content_id = w.content_id "                \
+    "        AND a.role = r.role)"
+#define WF_ITEM_FROM                                                                               \
+    "workflow_item w LEFT JOIN LATERAL unnest(w.required_roles) WITH ORDINALITY AS r(role, i) "   \
+    "ON true"
+
+/* Fills item (content_id as given) from rows [row, row + nrows) of r, whose
+   columns col .. col + 5 are WF_ITEM_COLS of that one item. r stays the
+   caller's. 0, or -1 for a malformed row (reason in why). */
+int wf_chain_rows(PGresult *r, int row, int nrows, int col, const char *content_id,
+                  wf_item_t *item, char *why, size_t n);
+
 /* Loads item `content_id` from workflow_item and workflow_approval (one
    consistent read; call it inside the transaction that acts on it).
    Returns 0 loaded, 1 no such item, -1 database error or a malformed row

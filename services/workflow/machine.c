@@ -84,10 +84,13 @@ static int64_t when(const hd_envelope_t *ev) {
 
 /* ---------- content.submitted ---------- */
 
-/* Before an event reads or writes item content_id: the batch's held-back
-   writes are flushed if one concerns it, so it sees the events before it as
-   applied. 0, or -1 on a database error. */
+/* Before an event reads or writes item content_id: what the batch read
+   ahead of it is forgotten (the item may change now), and the held-back
+   writes are flushed if one concerns it, so it sees the events before it
+   as applied. 0, or -1 on a database error. */
 static int settle(hd_db_t *db, wf_ctx_t *ctx, const char *content_id) {
+    if (ctx && ctx->prefetch)
+        wf_prefetch_drop(ctx->prefetch, content_id);
     if (!ctx || !ctx->pending || !wf_pending_has(ctx->pending, content_id))
         return 0;
     return wf_pending_flush(ctx->pending, db);
@@ -133,20 +136,30 @@ static int on_submitted(hd_db_t *db, const hd_envelope_t *ev, wf_ctx_t *ctx, cha
     "channel_id, text, author_id, author_email, department_id, "                                   \
     "coalesce((extract(epoch FROM scheduled_at) * 1000)::bigint, 0)"
 
-/* content.approved from a row of APPROVED_COLS. r stays the caller's. */
-static int emit_approved_row(hd_db_t *db, const hd_envelope_t *cause, const char *content_id,
-                             PGresult *r) {
+/* content.approved with the given fields (all borrowed). */
+static int emit_approved_body(hd_db_t *db, const hd_envelope_t *cause, const char *content_id,
+                              const char *channel, const char *text, const char *author_id,
+                              const char *author_email, const char *department,
+                              int64_t scheduled_ms) {
     Huddle__V1__ContentApproved body = HUDDLE__V1__CONTENT_APPROVED__INIT;
     body.content_id = (char *)content_id;
-    body.channel = PQgetvalue(r, 0, 0);
-    body.text = PQgetvalue(r, 0, 1);
-    body.author_id = PQgetvalue(r, 0, 2);
-    body.author_email = PQgetvalue(r, 0, 3);
-    body.scheduled_at_ms = strtoll(PQgetvalue(r, 0, 5), NULL, 10);
+    body.channel = (char *)channel;
+    body.text = (char *)text;
+    body.author_id = (char *)author_id;
+    body.author_email = (char *)author_email;
+    body.scheduled_at_ms = scheduled_ms;
     hd_envelope_t env = HUDDLE__V1__ENVELOPE__INIT;
     env.body_case = HUDDLE__V1__ENVELOPE__BODY_CONTENT_APPROVED;
     env.content_approved = &body;
-    return wf_emit(db, cause, &env, PQgetvalue(r, 0, 4), "content.approved");
+    return wf_emit(db, cause, &env, department, "content.approved");
+}
+
+/* content.approved from a row of APPROVED_COLS. r stays the caller's. */
+static int emit_approved_row(hd_db_t *db, const hd_envelope_t *cause, const char *content_id,
+                             PGresult *r) {
+    return emit_approved_body(db, cause, content_id, PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1),
+                              PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 3), PQgetvalue(r, 0, 4),
+                              strtoll(PQgetvalue(r, 0, 5), NULL, 10));
 }
 
 /* content.approved for an item, from its stored row. */
@@ -159,8 +172,19 @@ static int emit_approved(hd_db_t *db, const hd_envelope_t *cause, const char *co
     return rc;
 }
 
-/* Approves without a person; the update hands back what the event needs. */
-static int approve_now(hd_db_t *db, const hd_envelope_t *ev, const char *content_id) {
+/* Approves without a person. An item read ahead (k) is approved at the
+   batch's end and its event built from what was read; otherwise the update
+   hands back what the event needs. */
+static int approve_now(hd_db_t *db, wf_ctx_t *ctx, const hd_envelope_t *ev,
+                       const char *content_id, const wf_known_t *k) {
+    hd_log(HD_LOG_INFO, "item_auto_approved", ev->id, content_id,
+           "the department's chain approves passing items automatically");
+    if (k && ctx && ctx->pending) {
+        wf_pending_approved(ctx->pending, content_id, when(ev));
+        int rc = emit_approved_body(db, ev, content_id, k->channel, k->text, k->item.author_id,
+                                    k->author_email, k->item.department, k->scheduled_ms);
+        return rc < 0 ? HD_APPLY_RETRY : HD_APPLY_OK;
+    }
     char at[32];
     snprintf(at, sizeof at, "%" PRId64, when(ev));
     const char *p[2] = {content_id, at};
@@ -175,8 +199,6 @@ static int approve_now(hd_db_t *db, const hd_envelope_t *ev, const char *content
         PQclear(r);
         return HD_APPLY_RETRY;
     }
-    hd_log(HD_LOG_INFO, "item_auto_approved", ev->id, content_id,
-           "the department's chain approves passing items automatically");
     int rc = emit_approved_row(db, ev, content_id, r);
     PQclear(r);
     return rc < 0 ? HD_APPLY_RETRY : HD_APPLY_OK;
@@ -271,13 +293,19 @@ static int on_evaluated(hd_db_t *db, const hd_envelope_t *ev, wf_ctx_t *ctx, cha
     for (size_t i = 0; i < b->n_roles; i++)
         if (!role_ok(str(b->roles[i])))
             return dead(why, n, "policy.evaluated: role %zu is empty, too long or malformed", i);
+    /* read ahead and untouched since the batch began (taken before settle
+       forgets it), or read now */
+    const wf_known_t *k = ctx && ctx->prefetch ? wf_prefetch_take(ctx->prefetch, b->content_id)
+                                               : NULL;
     if (settle(db, ctx, b->content_id) < 0)
         return HD_APPLY_RETRY;
     wf_item_t item;
     char reason[256];
-    int rc = wf_chain_load(db, b->content_id, &item, reason, sizeof reason);
+    int rc = k ? 0 : wf_chain_load(db, b->content_id, &item, reason, sizeof reason);
     if (rc < 0)
         return HD_APPLY_RETRY;
+    if (k)
+        item = k->item;
     if (rc == 1)
         return dead(why, n,
                     "policy.evaluated for content %s arrived before its content.submitted "
@@ -301,7 +329,7 @@ static int on_evaluated(hd_db_t *db, const hd_envelope_t *ev, wf_ctx_t *ctx, cha
     if (nroles < 0)
         return dead(why, n, "policy.evaluated: %s", reason);
     if (pass && auto_pass && b->n_roles == 0)
-        return approve_now(db, ev, item.content_id);
+        return approve_now(db, ctx, ev, item.content_id, k);
     if (nroles == 0) {
         memset(&roles[0], 0, sizeof roles[0]);
         snprintf(roles[0].name, sizeof roles[0].name, "%s",
@@ -463,6 +491,27 @@ void wf_batch_begin(void *arg) {
     wf_chain_memo_clear(&ctx->chains);
     if (ctx->pending)
         wf_pending_clear(ctx->pending);
+    if (ctx->prefetch)
+        wf_prefetch_clear(ctx->prefetch);
+}
+
+int wf_batch_prepare(hd_db_t *db, void *arg, const hd_envelope_t *const *evs, size_t n) {
+    wf_ctx_t *ctx = arg;
+    if (!ctx || !ctx->prefetch)
+        return 0;
+    size_t k = 0;
+    const char **ids = malloc((n ? n : 1) * sizeof *ids);
+    if (!ids)
+        abort();
+    for (size_t i = 0; i < n; i++) {
+        const hd_envelope_t *ev = evs[i];
+        if (ev->body_case == HUDDLE__V1__ENVELOPE__BODY_POLICY_EVALUATED &&
+            ev->policy_evaluated && hd_id_valid(str(ev->policy_evaluated->content_id)))
+            ids[k++] = ev->policy_evaluated->content_id;
+    }
+    int rc = wf_prefetch_load(ctx->prefetch, db, ids, k);
+    free(ids);
+    return rc;
 }
 
 int wf_batch_flush(hd_db_t *db, void *arg) {

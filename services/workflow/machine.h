@@ -24,6 +24,7 @@
 #include "hd_db.h"
 #include "hd_envelope.h"
 #include "pending.h"
+#include "prefetch.h"
 
 #include <stddef.h>
 
@@ -31,6 +32,7 @@ typedef struct {
     const char *fallback_role; /* borrowed; "orchestrator" when NULL */
     wf_chain_memo_t chains;    /* cleared per batch (wf_chain_memo_clear) */
     wf_pending_t *pending;     /* borrowed; NULL: every write at once */
+    wf_prefetch_t *prefetch;   /* borrowed; NULL: every item read when needed */
 } wf_ctx_t;
 
 /* The event types workflow consumes (for hd_consumer_cfg_t.types). */
@@ -40,6 +42,10 @@ extern const size_t wf_ntypes;
 /* hd_consumer_begin_fn: a new batch (arg: wf_ctx_t): chains are read again
    and held-back writes forgotten. */
 void wf_batch_begin(void *arg);
+
+/* hd_consumer_prepare_fn: reads ahead the items of the batch's verdicts
+   (arg: wf_ctx_t; nothing without a prefetch). */
+int wf_batch_prepare(hd_db_t *db, void *arg, const hd_envelope_t *const *evs, size_t n);
 
 /* hd_consumer_flush_fn: writes what the batch held back (arg: wf_ctx_t). */
 int wf_batch_flush(hd_db_t *db, void *arg);

@@ -31,16 +31,19 @@ int main(int argc, char **argv) {
     static wf_ctx_t ctx; /* large (the chain memo): not on the stack */
     ctx.fallback_role = hd_config_get("HUDDLE_WORKFLOW_FALLBACK_ROLE");
     ctx.pending = wf_pending_new();
+    ctx.prefetch = wf_prefetch_new();
     hd_consumer_cfg_t cfg = {.name = "workflow",
                              .types = wf_types,
                              .ntypes = wf_ntypes,
                              .apply = wf_apply,
                              .begin = wf_batch_begin,
                              .flush = wf_batch_flush,
+                             .prepare = wf_batch_prepare,
                              .arg = &ctx};
     hd_info("started", "consuming as 'workflow'");
     int rc = hd_consumer_run(svc.db, svc.bus, &cfg) == 0 ? 0 : 1;
     wf_pending_destroy(&ctx.pending);
+    wf_prefetch_destroy(&ctx.prefetch);
     hd_service_stop(&svc);
     hd_info("stopped", "exit %d", rc);
     return rc;

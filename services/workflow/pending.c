@@ -21,11 +21,18 @@ typedef struct {
     char *content_id, *state, *event_id, *event_type;
 } final_row_t;
 
+typedef struct {
+    char *content_id;
+    int64_t at_ms;
+} approved_row_t;
+
 struct wf_pending {
     new_row_t *news;
     size_t nnew, capnew;
     final_row_t *finals;
     size_t nfinal, capfinal;
+    approved_row_t *approved;
+    size_t napproved, capapproved;
 };
 
 static char *dup(const char *s) {
@@ -68,7 +75,9 @@ void wf_pending_clear(wf_pending_t *self) {
         free(f->event_id);
         free(f->event_type);
     }
-    self->nnew = self->nfinal = 0;
+    for (size_t i = 0; i < self->napproved; i++)
+        free(self->approved[i].content_id);
+    self->nnew = self->nfinal = self->napproved = 0;
 }
 
 void wf_pending_destroy(wf_pending_t **self_p) {
@@ -77,6 +86,7 @@ void wf_pending_destroy(wf_pending_t **self_p) {
     wf_pending_clear(*self_p);
     free((*self_p)->news);
     free((*self_p)->finals);
+    free((*self_p)->approved);
     free(*self_p);
     *self_p = NULL;
 }
@@ -87,6 +97,9 @@ int wf_pending_has(const wf_pending_t *self, const char *content_id) {
             return 1;
     for (size_t i = 0; i < self->nfinal; i++)
         if (strcmp(self->finals[i].content_id, content_id) == 0)
+            return 1;
+    for (size_t i = 0; i < self->napproved; i++)
+        if (strcmp(self->approved[i].content_id, content_id) == 0)
             return 1;
     return 0;
 }
@@ -111,6 +124,14 @@ void wf_pending_final(wf_pending_t *self, const char *content_id, const char *st
     f->state = dup(state);
     f->event_id = dup(event_id);
     f->event_type = dup(event_type);
+}
+
+void wf_pending_approved(wf_pending_t *self, const char *content_id, int64_t at_ms) {
+    self->approved =
+        grow(self->approved, &self->capapproved, self->napproved + 1, sizeof *self->approved);
+    approved_row_t *a = &self->approved[self->napproved++];
+    a->content_id = dup(content_id);
+    a->at_ms = at_ms;
 }
 
 static void add_ms(hd_pgarray_t *a, int64_t ms) {
@@ -191,8 +212,38 @@ static int write_finals(wf_pending_t *self, hd_db_t *db) {
     return 0;
 }
 
+/* The held automatic approvals in one UPDATE. Each item was read ahead in
+   this transaction and untouched since (prefetch.h), so every row is there:
+   fewer rows updated is a broken promise, and the batch is retried. */
+static int write_approved(wf_pending_t *self, hd_db_t *db) {
+    if (self->napproved == 0)
+        return 0;
+    hd_pgarray_t ids = {0}, at = {0};
+    for (size_t i = 0; i < self->napproved; i++) {
+        hd_pgarray_add(&ids, self->approved[i].content_id);
+        add_ms(&at, self->approved[i].at_ms);
+    }
+    const char *p[2] = {hd_pgarray_str(&ids), hd_pgarray_str(&at)};
+    long c = hd_db_count(db,
+                         "UPDATE workflow_item w SET state = 'approved', required_roles = '{}', "
+                         "  same_department_roles = '{}', updated_at = now(), "
+                         "  requested_at = to_timestamp(x.at / 1000.0), "
+                         "  decided_at = to_timestamp(x.at / 1000.0) "
+                         "FROM unnest($1::uuid[], $2::bigint[]) AS x(c, at) "
+                         "WHERE w.content_id = x.c",
+                         2, p);
+    hd_pgarray_free(&ids);
+    hd_pgarray_free(&at);
+    if (c >= 0 && c != (long)self->napproved) {
+        hd_error("approvals_lost", "%zu automatic approvals held, %ld items updated",
+                 self->napproved, c);
+        return -1;
+    }
+    return c < 0 ? -1 : 0;
+}
+
 int wf_pending_flush(wf_pending_t *self, hd_db_t *db) {
-    if (write_news(self, db) < 0 || write_finals(self, db) < 0)
+    if (write_news(self, db) < 0 || write_approved(self, db) < 0 || write_finals(self, db) < 0)
         return -1;
     wf_pending_clear(self);
     return 0;

@@ -1,9 +1,10 @@
 /*  pending: workflow_item writes held back until the end of a consumer batch.
 
-    Two writes happen once for nearly every item and need nothing read
-    first: the new item of a content.submitted, and the final state of a
-    publish outcome. Gathered over a batch, each kind becomes one statement
-    (`... FROM unnest(...)`) instead of one per event.
+    Three writes happen once for nearly every item and need nothing read
+    first (or nothing the batch did not read ahead, prefetch.h): the new
+    item of a content.submitted, an automatic approval, and the final state
+    of a publish outcome. Gathered over a batch, each kind becomes one
+    statement (`... FROM unnest(...)`) instead of one per event.
 
     The effects must stay exactly those of applying the events one by one.
     So whoever is about to read or write an item calls wf_pending_has first,
@@ -48,6 +49,11 @@ void wf_pending_item(wf_pending_t *self, const wf_new_item_t *item);
    approved or failed". The strings are copied. */
 void wf_pending_final(wf_pending_t *self, const char *content_id, const char *state,
                       const char *event_id, const char *event_type);
+
+/* Holds back "the item is approved at at_ms, needing no role": an
+   automatic approval of an item known to exist and to be evaluating. The
+   string is copied. */
+void wf_pending_approved(wf_pending_t *self, const char *content_id, int64_t at_ms);
 
 /* Writes everything held, inside the caller's open transaction, logs each
    item's outcome, and forgets it. 0, or -1 on a database error (what was

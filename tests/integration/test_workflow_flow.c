@@ -561,6 +561,75 @@ HD_TEST(a_batch_writes_items_at_its_end_in_event_order) {
     wf_pending_destroy(&s_batch.pending);
 }
 
+static void verdict_ev(ev_t *e, Huddle__V1__PolicyEvaluated *b, const char *content_id,
+                       const char *verdict) {
+    Huddle__V1__PolicyEvaluated init = HUDDLE__V1__POLICY_EVALUATED__INIT;
+    *b = init;
+    b->content_id = (char *)content_id;
+    b->verdict = (char *)verdict;
+    b->policy_version = 3;
+    ev_init(e, HUDDLE__V1__ENVELOPE__BODY_POLICY_EVALUATED, "newsroom", content_id);
+    e->env.policy_evaluated = b;
+}
+
+/* The batch's verdicts' items are read ahead in one statement, and an
+   entry read ahead is never used once an earlier event of the batch has
+   touched its item. */
+HD_TEST(items_read_ahead_are_used_only_while_untouched) {
+    ASSERT_EQ(setup(), 0);
+    s_batch.pending = wf_pending_new();
+    s_batch.prefetch = wf_prefetch_new();
+    char p[HD_ID_LEN], q[HD_ID_LEN];
+    hd_id_random(p);
+    hd_id_random(q);
+    ASSERT_EQ(submit(p, "newsroom", NINA), HD_APPLY_OK);
+    ASSERT_EQ(submit(q, "newsroom", NINA), HD_APPLY_OK);
+    ev_t e1, e2, e3, e4;
+    Huddle__V1__PolicyEvaluated b1, b2, b3;
+    Huddle__V1__PublishSucceeded sb;
+    verdict_ev(&e1, &b1, p, "pass");
+    verdict_ev(&e2, &b2, q, "block");
+    verdict_ev(&e3, &b3, q, "pass"); /* a second verdict: q is blocked by then */
+    const hd_envelope_t *evs[4] = {&e1.env, &e2.env, &e3.env, &e4.env};
+
+    /* the read-ahead itself */
+    ASSERT_EQ(hd_db_begin(s_db), 0);
+    wf_batch_begin(&s_batch);
+    ASSERT_EQ(wf_batch_prepare(s_db, &s_batch, evs, 3), 0);
+    const wf_known_t *k = wf_prefetch_take(s_batch.prefetch, p);
+    ASSERT(k != NULL);
+    ASSERT_STR(k->item.state, "evaluating");
+    ASSERT_STR(k->channel, "sandbox");
+    ASSERT(strstr(k->text, "spring") != NULL);
+    ASSERT(wf_prefetch_take(s_batch.prefetch, p) == NULL); /* handed out once */
+    hd_db_rollback(s_db);
+
+    ASSERT_EQ(hd_db_begin(s_db), 0);
+    wf_batch_begin(&s_batch);
+    s_batching = 1;
+    ASSERT_EQ(wf_batch_prepare(s_db, &s_batch, evs, 3), 0);
+    for (int i = 0; i < 3; i++)
+        ASSERT_EQ(apply((hd_envelope_t *)evs[i]), HD_APPLY_OK);
+    ASSERT_EQ(publish(&e4, &sb, NULL, p), HD_APPLY_OK);
+    ASSERT_EQ(wf_batch_flush(s_db, &s_batch), 0);
+    s_batching = 0;
+    ASSERT_EQ(hd_db_commit(s_db), 0);
+    ASSERT(state_is(p, "published"));
+    ASSERT(state_is(q, "blocked"));
+    hd_envelope_t *ok = emitted(&e1.env, "content.approved");
+    ASSERT(ok != NULL);
+    int body_ok = strcmp(ok->department, "newsroom") == 0 &&
+                  strcmp(ok->content_approved->author_id, NINA) == 0 &&
+                  strcmp(ok->content_approved->channel, "sandbox") == 0 &&
+                  strstr(ok->content_approved->text, "spring") != NULL;
+    hd_envelope_free(ok);
+    ASSERT(body_ok);
+    hd_envelope_t *stale = emitted(&e3.env, "content.approved");
+    ASSERT(stale == NULL);
+    wf_prefetch_destroy(&s_batch.prefetch);
+    wf_pending_destroy(&s_batch.pending);
+}
+
 static void teardown(void) { hd_db_destroy(&s_db); }
 
 HD_TEST(cleanup) { teardown(); }
@@ -602,4 +671,5 @@ HD_TEST_MAIN(HD_CASE(submitted_evaluated_decided_approved_published),
              HD_CASE(an_empty_chain_needs_the_fallback_role),
              HD_CASE(malformed_or_early_events_become_dead_letters),
              HD_CASE(mentions_are_routed_and_never_lost),
-             HD_CASE(a_batch_writes_items_at_its_end_in_event_order), HD_CASE(cleanup))
+             HD_CASE(a_batch_writes_items_at_its_end_in_event_order),
+             HD_CASE(items_read_ahead_are_used_only_while_untouched), HD_CASE(cleanup))
