@@ -3,7 +3,7 @@
     histogram, and the figures come out as Prometheus text, also over HTTP
     from a connection of the server thread's own. */
 #include "aggregate.h"
-#include "gather.h"
+#include "batch.h"
 #include "hd_db.h"
 #include "hd_health.h"
 #include "hd_http.h"
@@ -177,12 +177,12 @@ HD_TEST(counters_by_event_with_escaped_labels) {
    rolled back, a dead letter) never counts. */
 HD_TEST(gathered_batch_counts_once) {
     ASSERT_EQ(setup(), 0);
-    mx_gather_t g = {0};
+    mx_batch_t g = {0};
     char id[HD_ID_LEN], why[256];
     hd_envelope_t ev;
     Huddle__V1__ContentBlocked cb = HUDDLE__V1__CONTENT_BLOCKED__INIT;
     ASSERT_EQ(hd_db_begin(s_db), 0);
-    mx_gather_begin(&g);
+    mx_batch_begin(&g);
     for (int i = 0; i < 3; i++) {
         env_init(&ev, id, HUDDLE__V1__ENVELOPE__BODY_CONTENT_BLOCKED, "gather-a", 0);
         ev.content_blocked = &cb;
@@ -191,20 +191,20 @@ HD_TEST(gathered_batch_counts_once) {
     env_init(&ev, id, HUDDLE__V1__ENVELOPE__BODY_CONTENT_BLOCKED, "gather-b", 0);
     ev.content_blocked = &cb;
     ASSERT_EQ(mx_aggregate_apply(s_db, &ev, &g, why, sizeof why), HD_APPLY_OK);
-    ASSERT_EQ(g.n, 4); /* two counters for each of two departments */
-    ASSERT_EQ(mx_gather_flush(s_db, &g), 0);
-    ASSERT_EQ(g.n, 0);
+    ASSERT_EQ(g.counters.n, 4); /* two counters for each of two departments */
+    ASSERT_EQ(mx_batch_flush(s_db, &g), 0);
+    ASSERT_EQ(g.counters.n, 0);
     /* Gathered, then forgotten: must not count. */
     ASSERT_EQ(mx_aggregate_apply(s_db, &ev, &g, why, sizeof why), HD_APPLY_OK);
-    mx_gather_begin(&g);
-    ASSERT_EQ(mx_gather_flush(s_db, &g), 0);
+    mx_batch_begin(&g);
+    ASSERT_EQ(mx_batch_flush(s_db, &g), 0);
     /* A second batch adds to the first. */
     env_init(&ev, id, HUDDLE__V1__ENVELOPE__BODY_CONTENT_BLOCKED, "gather-a", 0);
     ev.content_blocked = &cb;
     ASSERT_EQ(mx_aggregate_apply(s_db, &ev, &g, why, sizeof why), HD_APPLY_OK);
-    ASSERT_EQ(mx_gather_flush(s_db, &g), 0);
+    ASSERT_EQ(mx_batch_flush(s_db, &g), 0);
     ASSERT_EQ(hd_db_commit(s_db), 0);
-    mx_gather_free(&g);
+    mx_batch_free(&g);
     char *text = report();
     ASSERT(text != NULL);
     int ok = has(text, "huddle_items_blocked_total{department=\"gather-a\"} 4") &&
