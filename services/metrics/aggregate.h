@@ -37,8 +37,9 @@ typedef struct {
 size_t mx_aggregate_plan(const hd_envelope_t *ev, mx_bump_t *out, size_t max);
 
 /* hd_consumer_apply_fn: applies the plan and the latency bookkeeping. With
-   arg an mx_gather_t (gather.h) the counters are gathered there for the
-   batch's flush; with arg NULL they are written at once. */
+   arg an mx_batch_t (batch.h) the counters and the latency stops are
+   gathered there for the batch's flush; with arg NULL everything is
+   written at once. */
 int mx_aggregate_apply(hd_db_t *db, const hd_envelope_t *ev, void *arg, char *why, size_t why_len);
 
 #endif

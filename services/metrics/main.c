@@ -3,7 +3,7 @@
     HTTP thread reads them with a connection of its own (report.c) for
     GET /metrics, next to /healthz. */
 #include "aggregate.h"
-#include "gather.h"
+#include "batch.h"
 #include "hd_config.h"
 #include "hd_consumer.h"
 #include "hd_service.h"
@@ -44,17 +44,17 @@ int main(int argc, char **argv) {
         hd_db_destroy(&reader);
         return 1;
     }
-    mx_gather_t gather = {0};
+    mx_batch_t batch = {0};
     hd_consumer_cfg_t cfg = {.name = "metrics",
                              .types = NULL,
                              .ntypes = 0,
                              .apply = mx_aggregate_apply,
-                             .begin = mx_gather_begin,
-                             .flush = mx_gather_flush,
-                             .arg = &gather};
+                             .begin = mx_batch_begin,
+                             .flush = mx_batch_flush,
+                             .arg = &batch};
     hd_info("started", "consuming every event as 'metrics'");
     int rc = hd_consumer_run(svc.db, svc.bus, &cfg) == 0 ? 0 : 1;
-    mx_gather_free(&gather);
+    mx_batch_free(&batch);
     hd_service_stop(&svc); /* before the reader its endpoint uses */
     hd_db_destroy(&reader);
     hd_info("stopped", "exit %d", rc);

@@ -3,7 +3,7 @@
     histogram, and the figures come out as Prometheus text, also over HTTP
     from a connection of the server thread's own. */
 #include "aggregate.h"
-#include "gather.h"
+#include "batch.h"
 #include "hd_db.h"
 #include "hd_health.h"
 #include "hd_http.h"
@@ -11,6 +11,8 @@
 #include "hd_test.h"
 #include "hd_testdb.h"
 #include "report.h"
+
+#include <ctype.h>
 
 static hd_db_t *s_db;
 static char s_url[512];
@@ -177,12 +179,12 @@ HD_TEST(counters_by_event_with_escaped_labels) {
    rolled back, a dead letter) never counts. */
 HD_TEST(gathered_batch_counts_once) {
     ASSERT_EQ(setup(), 0);
-    mx_gather_t g = {0};
+    mx_batch_t g = {0};
     char id[HD_ID_LEN], why[256];
     hd_envelope_t ev;
     Huddle__V1__ContentBlocked cb = HUDDLE__V1__CONTENT_BLOCKED__INIT;
     ASSERT_EQ(hd_db_begin(s_db), 0);
-    mx_gather_begin(&g);
+    mx_batch_begin(&g);
     for (int i = 0; i < 3; i++) {
         env_init(&ev, id, HUDDLE__V1__ENVELOPE__BODY_CONTENT_BLOCKED, "gather-a", 0);
         ev.content_blocked = &cb;
@@ -191,20 +193,20 @@ HD_TEST(gathered_batch_counts_once) {
     env_init(&ev, id, HUDDLE__V1__ENVELOPE__BODY_CONTENT_BLOCKED, "gather-b", 0);
     ev.content_blocked = &cb;
     ASSERT_EQ(mx_aggregate_apply(s_db, &ev, &g, why, sizeof why), HD_APPLY_OK);
-    ASSERT_EQ(g.n, 4); /* two counters for each of two departments */
-    ASSERT_EQ(mx_gather_flush(s_db, &g), 0);
-    ASSERT_EQ(g.n, 0);
+    ASSERT_EQ(g.counters.n, 4); /* two counters for each of two departments */
+    ASSERT_EQ(mx_batch_flush(s_db, &g), 0);
+    ASSERT_EQ(g.counters.n, 0);
     /* Gathered, then forgotten: must not count. */
     ASSERT_EQ(mx_aggregate_apply(s_db, &ev, &g, why, sizeof why), HD_APPLY_OK);
-    mx_gather_begin(&g);
-    ASSERT_EQ(mx_gather_flush(s_db, &g), 0);
+    mx_batch_begin(&g);
+    ASSERT_EQ(mx_batch_flush(s_db, &g), 0);
     /* A second batch adds to the first. */
     env_init(&ev, id, HUDDLE__V1__ENVELOPE__BODY_CONTENT_BLOCKED, "gather-a", 0);
     ev.content_blocked = &cb;
     ASSERT_EQ(mx_aggregate_apply(s_db, &ev, &g, why, sizeof why), HD_APPLY_OK);
-    ASSERT_EQ(mx_gather_flush(s_db, &g), 0);
+    ASSERT_EQ(mx_batch_flush(s_db, &g), 0);
     ASSERT_EQ(hd_db_commit(s_db), 0);
-    mx_gather_free(&g);
+    mx_batch_free(&g);
     char *text = report();
     ASSERT(text != NULL);
     int ok = has(text, "huddle_items_blocked_total{department=\"gather-a\"} 4") &&
@@ -212,6 +214,264 @@ HD_TEST(gathered_batch_counts_once) {
              has(text, "huddle_events_total{type=\"content.blocked\",department=\"gather-a\"} 4");
     free(text);
     ASSERT(ok);
+}
+
+/* ---------- approval latency over consumer batches ---------- */
+
+#define T0 1700000000000LL
+
+/* One decision event and the storage its body points into. */
+typedef struct {
+    hd_envelope_t ev;
+    char id[HD_ID_LEN];
+    Huddle__V1__ApprovalRequested ar;
+    Huddle__V1__ContentApproved ca;
+    Huddle__V1__ContentRejected cr;
+} decision_t;
+
+static hd_envelope_t *requested(decision_t *d, char *content, const char *dept, int64_t at) {
+    Huddle__V1__ApprovalRequested ar = HUDDLE__V1__APPROVAL_REQUESTED__INIT;
+    d->ar = ar;
+    d->ar.content_id = content;
+    env_init(&d->ev, d->id, HUDDLE__V1__ENVELOPE__BODY_APPROVAL_REQUESTED, dept, at);
+    d->ev.approval_requested = &d->ar;
+    return &d->ev;
+}
+
+static hd_envelope_t *approved(decision_t *d, char *content, const char *dept, int64_t at) {
+    Huddle__V1__ContentApproved ca = HUDDLE__V1__CONTENT_APPROVED__INIT;
+    d->ca = ca;
+    d->ca.content_id = content;
+    env_init(&d->ev, d->id, HUDDLE__V1__ENVELOPE__BODY_CONTENT_APPROVED, dept, at);
+    d->ev.content_approved = &d->ca;
+    return &d->ev;
+}
+
+static hd_envelope_t *rejected(decision_t *d, char *content, const char *dept, int64_t at) {
+    Huddle__V1__ContentRejected cr = HUDDLE__V1__CONTENT_REJECTED__INIT;
+    d->cr = cr;
+    d->cr.content_id = content;
+    env_init(&d->ev, d->id, HUDDLE__V1__ENVELOPE__BODY_CONTENT_REJECTED, dept, at);
+    d->ev.content_rejected = &d->cr;
+    return &d->ev;
+}
+
+/* Applies ev into the batch g, as the consumer's fast path does. */
+static int gathered(mx_batch_t *g, hd_envelope_t *ev) {
+    char why[256] = "";
+    return mx_aggregate_apply(s_db, ev, g, why, sizeof why);
+}
+
+/* requested_at_ms of content's pending row, or -1 when there is none. */
+static long long pending_at(const char *content) {
+    const char *p[1] = {content};
+    PGresult *r =
+        hd_db_exec(s_db, "SELECT requested_at_ms FROM metrics_pending WHERE content_id = $1", 1, p);
+    long long at = r && PQntuples(r) == 1 ? atoll(PQgetvalue(r, 0, 0)) : -1;
+    PQclear(r);
+    return at;
+}
+
+/* 1 when the report holds every line (each one named when missing). */
+static int shows(const char *const *lines, size_t n) {
+    char *text = report();
+    if (!text)
+        return 0;
+    int ok = 1;
+    for (size_t i = 0; i < n; i++)
+        ok &= has(text, lines[i]);
+    free(text);
+    return ok;
+}
+
+/* 1 when the report has no latency series for department dept. */
+static int no_latency(const char *dept) {
+    char *text = report(), want[200];
+    snprintf(want, sizeof want, "huddle_approval_latency_seconds_count{department=\"%s\"}", dept);
+    int ok = text && !strstr(text, want);
+    free(text);
+    return ok;
+}
+
+/* Stops gathered over one batch wait for its flush, then each counts once
+   with its own stop time and its own request's department: a second stop
+   of the same item and a stop of an item never requested count nothing,
+   and an id in upper case is the same item. */
+HD_TEST(batched_stops_observed_once_each) {
+    ASSERT_EQ(setup(), 0);
+    char c[4][HD_ID_LEN], upper3[HD_ID_LEN];
+    for (int i = 0; i < 4; i++)
+        hd_id_random(c[i]);
+    for (int i = 0; i < HD_ID_LEN; i++)
+        upper3[i] = (char)toupper((unsigned char)c[2][i]);
+    decision_t d;
+    ASSERT_EQ(apply(requested(&d, c[0], "batch-a", T0)), HD_APPLY_OK);
+    ASSERT_EQ(apply(requested(&d, c[1], "batch-a", T0)), HD_APPLY_OK);
+    ASSERT_EQ(apply(requested(&d, c[2], "batch-b", T0)), HD_APPLY_OK);
+    mx_batch_t g = {0};
+    ASSERT_EQ(hd_db_begin(s_db), 0);
+    mx_batch_begin(&g);
+    ASSERT_EQ(gathered(&g, approved(&d, c[0], "batch-a", T0 + 3000)), HD_APPLY_OK);
+    ASSERT_EQ(gathered(&g, rejected(&d, c[1], "batch-a", T0 + 120000)), HD_APPLY_OK);
+    ASSERT_EQ(gathered(&g, approved(&d, upper3, "batch-b", T0 + 2000)), HD_APPLY_OK);
+    ASSERT_EQ(gathered(&g, approved(&d, c[0], "batch-a", T0 + 500000)), HD_APPLY_OK);
+    ASSERT_EQ(gathered(&g, approved(&d, c[3], "batch-a", T0 + 1000)), HD_APPLY_OK);
+    ASSERT_EQ(pending_at(c[0]), T0); /* not yet: the flush applies them */
+    ASSERT_EQ(mx_batch_flush(s_db, &g), 0);
+    ASSERT_EQ(hd_db_commit(s_db), 0);
+    mx_batch_free(&g);
+    for (int i = 0; i < 3; i++)
+        ASSERT_EQ(pending_at(c[i]), -1);
+    const char *lines[] = {
+        "huddle_approval_latency_seconds_bucket{department=\"batch-a\",le=\"1\"} 0",
+        "huddle_approval_latency_seconds_bucket{department=\"batch-a\",le=\"5\"} 1",
+        "huddle_approval_latency_seconds_bucket{department=\"batch-a\",le=\"60\"} 1",
+        "huddle_approval_latency_seconds_bucket{department=\"batch-a\",le=\"300\"} 2",
+        "huddle_approval_latency_seconds_bucket{department=\"batch-a\",le=\"+Inf\"} 2",
+        "huddle_approval_latency_seconds_sum{department=\"batch-a\"} 123",
+        "huddle_approval_latency_seconds_count{department=\"batch-a\"} 2",
+        "huddle_approval_latency_seconds_bucket{department=\"batch-b\",le=\"1\"} 0",
+        "huddle_approval_latency_seconds_bucket{department=\"batch-b\",le=\"5\"} 1",
+        "huddle_approval_latency_seconds_sum{department=\"batch-b\"} 2",
+        "huddle_approval_latency_seconds_count{department=\"batch-b\"} 1",
+    };
+    ASSERT(shows(lines, sizeof lines / sizeof lines[0]));
+}
+
+/* Rejected, revised and asked again in one batch: the stop is applied
+   before the new request is written, so it stops the old clock and the new
+   one keeps running for the next batch's approval. */
+HD_TEST(stop_then_start_keeps_the_new_request) {
+    ASSERT_EQ(setup(), 0);
+    char x[HD_ID_LEN];
+    hd_id_random(x);
+    decision_t d;
+    ASSERT_EQ(apply(requested(&d, x, "revise", T0)), HD_APPLY_OK);
+    mx_batch_t g = {0};
+    ASSERT_EQ(hd_db_begin(s_db), 0);
+    mx_batch_begin(&g);
+    ASSERT_EQ(gathered(&g, rejected(&d, x, "revise", T0 + 10000)), HD_APPLY_OK);
+    ASSERT_EQ(gathered(&g, requested(&d, x, "revise", T0 + 60000)), HD_APPLY_OK);
+    ASSERT_EQ(mx_batch_flush(s_db, &g), 0);
+    ASSERT_EQ(hd_db_commit(s_db), 0);
+    ASSERT_EQ(pending_at(x), T0 + 60000);
+    const char *first[] = {"huddle_approval_latency_seconds_sum{department=\"revise\"} 10",
+                           "huddle_approval_latency_seconds_count{department=\"revise\"} 1"};
+    ASSERT(shows(first, 2));
+    ASSERT_EQ(hd_db_begin(s_db), 0);
+    mx_batch_begin(&g);
+    ASSERT_EQ(gathered(&g, approved(&d, x, "revise", T0 + 65000)), HD_APPLY_OK);
+    ASSERT_EQ(mx_batch_flush(s_db, &g), 0);
+    ASSERT_EQ(hd_db_commit(s_db), 0);
+    mx_batch_free(&g);
+    ASSERT_EQ(pending_at(x), -1);
+    const char *second[] = {"huddle_approval_latency_seconds_sum{department=\"revise\"} 15",
+                            "huddle_approval_latency_seconds_count{department=\"revise\"} 2"};
+    ASSERT(shows(second, 2));
+}
+
+/* Requested and decided within one batch (twice for z, with a revision in
+   between): every stop finds its request. */
+HD_TEST(start_then_stop_in_one_batch) {
+    ASSERT_EQ(setup(), 0);
+    char y[HD_ID_LEN], z[HD_ID_LEN];
+    hd_id_random(y);
+    hd_id_random(z);
+    decision_t d;
+    mx_batch_t g = {0};
+    ASSERT_EQ(hd_db_begin(s_db), 0);
+    mx_batch_begin(&g);
+    ASSERT_EQ(gathered(&g, requested(&d, y, "quick", T0)), HD_APPLY_OK);
+    ASSERT_EQ(gathered(&g, approved(&d, y, "quick", T0 + 4000)), HD_APPLY_OK);
+    ASSERT_EQ(gathered(&g, requested(&d, z, "quick", T0)), HD_APPLY_OK);
+    ASSERT_EQ(gathered(&g, rejected(&d, z, "quick", T0 + 1000)), HD_APPLY_OK);
+    ASSERT_EQ(gathered(&g, requested(&d, z, "quick", T0 + 2000)), HD_APPLY_OK);
+    ASSERT_EQ(gathered(&g, approved(&d, z, "quick", T0 + 7000)), HD_APPLY_OK);
+    ASSERT_EQ(mx_batch_flush(s_db, &g), 0);
+    ASSERT_EQ(hd_db_commit(s_db), 0);
+    mx_batch_free(&g);
+    ASSERT_EQ(pending_at(y), -1);
+    ASSERT_EQ(pending_at(z), -1);
+    const char *lines[] = {
+        "huddle_approval_latency_seconds_bucket{department=\"quick\",le=\"1\"} 1",
+        "huddle_approval_latency_seconds_bucket{department=\"quick\",le=\"5\"} 3",
+        "huddle_approval_latency_seconds_sum{department=\"quick\"} 10",
+        "huddle_approval_latency_seconds_count{department=\"quick\"} 3",
+    };
+    ASSERT(shows(lines, sizeof lines / sizeof lines[0]));
+}
+
+/* Attempts rolled back, flushed (the cursor could not move, the commit
+   failed) or not (an event failed), leave nothing behind: the retry that
+   commits observes once and counts once. */
+HD_TEST(rolled_back_attempt_then_retry_observes_once) {
+    ASSERT_EQ(setup(), 0);
+    char w[HD_ID_LEN];
+    hd_id_random(w);
+    decision_t d;
+    ASSERT_EQ(apply(requested(&d, w, "retry", T0)), HD_APPLY_OK);
+    mx_batch_t g = {0};
+    for (int attempt = 0; attempt < 3; attempt++) {
+        ASSERT_EQ(hd_db_begin(s_db), 0);
+        mx_batch_begin(&g);
+        ASSERT_EQ(gathered(&g, approved(&d, w, "retry", T0 + 30000)), HD_APPLY_OK);
+        if (attempt != 1)
+            ASSERT_EQ(mx_batch_flush(s_db, &g), 0);
+        if (attempt < 2)
+            hd_db_rollback(s_db);
+        else
+            ASSERT_EQ(hd_db_commit(s_db), 0);
+    }
+    mx_batch_free(&g);
+    ASSERT_EQ(pending_at(w), -1);
+    const char *lines[] = {
+        "huddle_approval_latency_seconds_sum{department=\"retry\"} 30",
+        "huddle_approval_latency_seconds_count{department=\"retry\"} 1",
+        "huddle_events_total{type=\"content.approved\",department=\"retry\"} 1",
+    };
+    ASSERT(shows(lines, sizeof lines / sizeof lines[0]));
+}
+
+static int sql(const char *cmd) { return hd_db_cmd(s_db, cmd, 0, NULL); }
+
+/* The consumer's sequence for a batch [stop w, stop v] whose second event
+   is a dead letter: the fast attempt gathers both and is rolled back
+   unflushed; the slow one flushes w under its savepoint, then forgets v
+   and rolls back to its savepoint. v's clock keeps running. */
+HD_TEST(dead_lettered_stop_not_written) {
+    ASSERT_EQ(setup(), 0);
+    char w[HD_ID_LEN], v[HD_ID_LEN];
+    hd_id_random(w);
+    hd_id_random(v);
+    decision_t d;
+    ASSERT_EQ(apply(requested(&d, w, "dead-w", T0)), HD_APPLY_OK);
+    ASSERT_EQ(apply(requested(&d, v, "dead-v", T0)), HD_APPLY_OK);
+    mx_batch_t g = {0};
+    ASSERT_EQ(hd_db_begin(s_db), 0);
+    mx_batch_begin(&g);
+    ASSERT_EQ(gathered(&g, approved(&d, w, "dead-w", T0 + 20000)), HD_APPLY_OK);
+    ASSERT_EQ(gathered(&g, approved(&d, v, "dead-v", T0 + 20000)), HD_APPLY_OK);
+    hd_db_rollback(s_db);
+    ASSERT_EQ(hd_db_begin(s_db), 0);
+    mx_batch_begin(&g);
+    ASSERT_EQ(sql("SAVEPOINT hd_ev"), 0);
+    ASSERT_EQ(gathered(&g, approved(&d, w, "dead-w", T0 + 20000)), HD_APPLY_OK);
+    ASSERT_EQ(mx_batch_flush(s_db, &g), 0);
+    ASSERT_EQ(sql("RELEASE SAVEPOINT hd_ev"), 0);
+    ASSERT_EQ(sql("SAVEPOINT hd_ev"), 0);
+    ASSERT_EQ(gathered(&g, approved(&d, v, "dead-v", T0 + 20000)), HD_APPLY_OK);
+    mx_batch_begin(&g);
+    ASSERT_EQ(sql("ROLLBACK TO SAVEPOINT hd_ev"), 0);
+    ASSERT_EQ(sql("RELEASE SAVEPOINT hd_ev"), 0);
+    ASSERT_EQ(mx_batch_flush(s_db, &g), 0); /* nothing left to write */
+    ASSERT_EQ(hd_db_commit(s_db), 0);
+    mx_batch_free(&g);
+    ASSERT_EQ(pending_at(w), -1);
+    ASSERT_EQ(pending_at(v), T0);
+    const char *lines[] = {"huddle_approval_latency_seconds_sum{department=\"dead-w\"} 20",
+                           "huddle_approval_latency_seconds_count{department=\"dead-w\"} 1"};
+    ASSERT(shows(lines, 2));
+    ASSERT(no_latency("dead-v"));
 }
 
 static void figures(FILE *out, void *arg) { mx_report_write(arg, out); }
@@ -244,5 +504,11 @@ HD_TEST(served_over_http) {
 
 HD_TEST(cleanup) { hd_db_destroy(&s_db); }
 
+/* served_over_http expects the reject count of approval_latency_histogram
+   alone, so the latency batch cases, which reject more, run after it. */
 HD_TEST_MAIN(HD_CASE(approval_latency_histogram), HD_CASE(counters_by_event_with_escaped_labels),
-             HD_CASE(gathered_batch_counts_once), HD_CASE(served_over_http), HD_CASE(cleanup))
+             HD_CASE(gathered_batch_counts_once), HD_CASE(served_over_http),
+             HD_CASE(batched_stops_observed_once_each),
+             HD_CASE(stop_then_start_keeps_the_new_request), HD_CASE(start_then_stop_in_one_batch),
+             HD_CASE(rolled_back_attempt_then_retry_observes_once),
+             HD_CASE(dead_lettered_stop_not_written), HD_CASE(cleanup))

@@ -1,0 +1,129 @@
+/*  histogram: two upserts per flush, however many observations (see
+    histogram.h). */
+#include "histogram.h"
+
+#include "hd_pgarray.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The series of (name, labels), added when new. A flush sees a handful of
+   departments, so a linear search beats hashing here. */
+static mx_series_t *series(mx_histogram_t *self, const char *name, const char *labels) {
+    for (size_t i = 0; i < self->n; i++)
+        if (strcmp(self->series[i].name, name) == 0 && strcmp(self->series[i].labels, labels) == 0)
+            return &self->series[i];
+    if (self->n == self->cap) {
+        size_t cap = self->cap ? self->cap * 2 : 8;
+        mx_series_t *more = realloc(self->series, cap * sizeof *more);
+        if (!more)
+            abort();
+        self->series = more;
+        self->cap = cap;
+    }
+    mx_series_t *s = &self->series[self->n];
+    memset(s, 0, sizeof *s);
+    s->name = name;
+    snprintf(s->labels, sizeof s->labels, "%s", labels);
+    s->le = calloc(mx_latency_nbuckets, sizeof *s->le);
+    if (!s->le)
+        abort();
+    self->n++;
+    return s;
+}
+
+void mx_histogram_observe(mx_histogram_t *self, const char *name, const char *labels, double v) {
+    mx_series_t *s = series(self, name, labels);
+    for (size_t i = 0; i < mx_latency_nbuckets; i++)
+        if (v <= mx_latency_buckets[i])
+            s->le[i]++;
+    s->sum += v;
+    s->count++;
+}
+
+/* A float8 as PostgreSQL reads it back exactly ("Infinity" for +Inf). */
+static void float8(char *out, size_t n, double v) {
+    if (isinf(v))
+        snprintf(out, n, "%sInfinity", v < 0 ? "-" : "");
+    else
+        snprintf(out, n, "%.17g", v);
+}
+
+/* Every bucket row of every series, in one upsert. 0 or -1. */
+static int write_buckets(const mx_histogram_t *self, hd_db_t *db) {
+    hd_pgarray_t col[4] = {{0}};
+    char le[32], count[24];
+    for (size_t i = 0; i < self->n; i++)
+        for (size_t b = 0; b < mx_latency_nbuckets; b++) {
+            float8(le, sizeof le, mx_latency_buckets[b]);
+            snprintf(count, sizeof count, "%ld", self->series[i].le[b]);
+            hd_pgarray_add(&col[0], self->series[i].name);
+            hd_pgarray_add(&col[1], self->series[i].labels);
+            hd_pgarray_add(&col[2], le);
+            hd_pgarray_add(&col[3], count);
+        }
+    const char *p[4] = {hd_pgarray_str(&col[0]), hd_pgarray_str(&col[1]),
+                        hd_pgarray_str(&col[2]), hd_pgarray_str(&col[3])};
+    /* Sorted, so two writers of the same rows always lock them in one order. */
+    int rc = hd_db_cmd(db,
+                       "INSERT INTO metrics_histogram (name, labels, le, count) "
+                       "SELECT * FROM unnest($1::text[], $2::text[], $3::float8[], $4::bigint[]) "
+                       "  AS x(name, labels, le, count) ORDER BY name, labels, le "
+                       "ON CONFLICT (name, labels, le) DO UPDATE "
+                       "SET count = metrics_histogram.count + EXCLUDED.count",
+                       4, p);
+    for (int c = 0; c < 4; c++)
+        hd_pgarray_free(&col[c]);
+    return rc;
+}
+
+/* The sum and count of every series, in one upsert. 0 or -1. */
+static int write_sums(const mx_histogram_t *self, hd_db_t *db) {
+    hd_pgarray_t col[4] = {{0}};
+    char sum[32], count[24];
+    for (size_t i = 0; i < self->n; i++) {
+        float8(sum, sizeof sum, self->series[i].sum);
+        snprintf(count, sizeof count, "%ld", self->series[i].count);
+        hd_pgarray_add(&col[0], self->series[i].name);
+        hd_pgarray_add(&col[1], self->series[i].labels);
+        hd_pgarray_add(&col[2], sum);
+        hd_pgarray_add(&col[3], count);
+    }
+    const char *p[4] = {hd_pgarray_str(&col[0]), hd_pgarray_str(&col[1]),
+                        hd_pgarray_str(&col[2]), hd_pgarray_str(&col[3])};
+    int rc = hd_db_cmd(db,
+                       "INSERT INTO metrics_histogram_sum (name, labels, sum, count) "
+                       "SELECT * FROM unnest($1::text[], $2::text[], $3::float8[], $4::bigint[]) "
+                       "  AS x(name, labels, sum, count) ORDER BY name, labels "
+                       "ON CONFLICT (name, labels) DO UPDATE "
+                       "SET sum = metrics_histogram_sum.sum + EXCLUDED.sum, "
+                       "    count = metrics_histogram_sum.count + EXCLUDED.count",
+                       4, p);
+    for (int c = 0; c < 4; c++)
+        hd_pgarray_free(&col[c]);
+    return rc;
+}
+
+/* Forgets every series (their bucket arrays go; the array is kept). */
+static void forget(mx_histogram_t *self) {
+    for (size_t i = 0; i < self->n; i++)
+        free(self->series[i].le);
+    self->n = 0;
+}
+
+int mx_histogram_flush(mx_histogram_t *self, hd_db_t *db) {
+    if (self->n == 0)
+        return 0;
+    if (write_buckets(self, db) < 0 || write_sums(self, db) < 0)
+        return -1;
+    forget(self);
+    return 0;
+}
+
+void mx_histogram_free(mx_histogram_t *self) {
+    forget(self);
+    free(self->series);
+    memset(self, 0, sizeof *self);
+}

@@ -1,0 +1,39 @@
+/*  histogram: observations summed in memory per series (name, labels), then
+    added to metrics_histogram / metrics_histogram_sum in two statements
+    whatever their number, instead of two per observation. Buckets are
+    mx_latency_buckets (prom.h) and cumulative: bucket le counts the
+    observations <= le; every bucket row of a series is written, zeros too,
+    so a scrape shows the whole series. */
+#ifndef MX_HISTOGRAM_H
+#define MX_HISTOGRAM_H
+
+#include "hd_db.h"
+#include "prom.h"
+
+#include <stddef.h>
+
+typedef struct {
+    const char *name;           /* static */
+    char labels[MX_LABELS_LEN]; /* rendered, escaped */
+    long *le;                   /* per bucket: observations <= its bound */
+    double sum;
+    long count;
+} mx_series_t;
+
+typedef struct {
+    mx_series_t *series; /* distinct (name, labels) so far */
+    size_t n, cap;
+} mx_histogram_t;
+
+/* Adds one observation v to series (name, labels). name must be static;
+   labels is copied. Aborts on out-of-memory. */
+void mx_histogram_observe(mx_histogram_t *self, const char *name, const char *labels, double v);
+
+/* Adds what was observed to the tables inside the open transaction, then
+   forgets it. 0, or -1 (kept; the caller rolls back). */
+int mx_histogram_flush(mx_histogram_t *self, hd_db_t *db);
+
+/* Frees the memory; the histogram may be reused afterwards. */
+void mx_histogram_free(mx_histogram_t *self);
+
+#endif
