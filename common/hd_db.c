@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #define STMTS_MAX 256 /* per connection; more run unprepared */
@@ -225,9 +226,9 @@ const char *hd_db_error(hd_db_t *self) { return self->error; }
 const char *hd_db_sqlstate(hd_db_t *self) { return self->sqlstate; }
 int hd_db_unique_violation(hd_db_t *self) { return strcmp(self->sqlstate, "23505") == 0; }
 
-int hd_db_returned(const PGresult *r, int col, const char *value) {
+int hd_db_returned_id(const PGresult *r, int col, const char *id) {
     for (int i = 0; i < PQntuples(r); i++)
-        if (strcmp(PQgetvalue(r, i, col), value) == 0)
+        if (strcasecmp(PQgetvalue(r, i, col), id) == 0)
             return 1;
     return 0;
 }

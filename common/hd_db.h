@@ -50,9 +50,11 @@ size_t hd_db_prepared(hd_db_t *self);
 /* Runs a statement and discards its result: 0 ok, -1 error. */
 int hd_db_cmd(hd_db_t *self, const char *sql, int n, const char *const *params);
 
-/* Whether some row of r holds exactly `value` in column col (a batch
-   statement's RETURNING tells which of its rows it wrote). r borrowed. */
-int hd_db_returned(const PGresult *r, int col, const char *value);
+/* Whether some row of r holds the UUID `id` in column col, compared without
+   regard to case (PostgreSQL writes uuids in lower case; an event may carry
+   upper case): a batch statement's RETURNING tells which of its rows it
+   wrote. r borrowed. */
+int hd_db_returned_id(const PGresult *r, int col, const char *id);
 
 /* Rows affected by a command, or -1 on error. */
 long hd_db_count(hd_db_t *self, const char *sql, int n, const char *const *params);

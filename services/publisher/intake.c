@@ -67,7 +67,7 @@ void pub_intake_add(pub_intake_t *self, const pub_new_job_t *job) {
 static void log_jobs(const pub_intake_t *self, PGresult *made) {
     for (size_t i = 0; i < self->n; i++) {
         const job_row_t *r = &self->rows[i];
-        hd_log(HD_LOG_INFO, hd_db_returned(made, 0, r->col[0]) ? "job_created" : "job_exists", r->col[4], r->col[0],
+        hd_log(HD_LOG_INFO, hd_db_returned_id(made, 0, r->col[0]) ? "job_created" : "job_exists", r->col[4], r->col[0],
                "channel=%s department=%s scheduled_at_ms=%" PRId64, r->col[1], r->col[2],
                r->scheduled_ms);
     }

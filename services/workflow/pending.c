@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 enum { NEW_COLS = 6 }; /* content, department, author, email, channel, text */
 
@@ -91,15 +92,16 @@ void wf_pending_destroy(wf_pending_t **self_p) {
     *self_p = NULL;
 }
 
+/* Ids are UUIDs, which PostgreSQL reads in either case. */
 int wf_pending_has(const wf_pending_t *self, const char *content_id) {
     for (size_t i = 0; i < self->nnew; i++)
-        if (strcmp(self->news[i].col[0], content_id) == 0)
+        if (strcasecmp(self->news[i].col[0], content_id) == 0)
             return 1;
     for (size_t i = 0; i < self->nfinal; i++)
-        if (strcmp(self->finals[i].content_id, content_id) == 0)
+        if (strcasecmp(self->finals[i].content_id, content_id) == 0)
             return 1;
     for (size_t i = 0; i < self->napproved; i++)
-        if (strcmp(self->approved[i].content_id, content_id) == 0)
+        if (strcasecmp(self->approved[i].content_id, content_id) == 0)
             return 1;
     return 0;
 }
@@ -171,7 +173,7 @@ static int write_news(wf_pending_t *self, hd_db_t *db) {
         return -1;
     for (size_t i = 0; i < self->nnew; i++) {
         const new_row_t *n = &self->news[i];
-        hd_log(HD_LOG_INFO, hd_db_returned(r, 0, n->col[0]) ? "item_evaluating" : "item_exists",
+        hd_log(HD_LOG_INFO, hd_db_returned_id(r, 0, n->col[0]) ? "item_evaluating" : "item_exists",
                n->event_id, n->col[0], "department=%s channel=%s", n->col[1], n->col[4]);
     }
     PQclear(r);
@@ -204,7 +206,7 @@ static int write_finals(wf_pending_t *self, hd_db_t *db) {
         const final_row_t *f = &self->finals[i];
         int ok = strcmp(f->state, "published") == 0;
         hd_log(HD_LOG_INFO,
-               hd_db_returned(r, 0, f->content_id) ? (ok ? "item_published" : "item_failed")
+               hd_db_returned_id(r, 0, f->content_id) ? (ok ? "item_published" : "item_failed")
                                           : "publish_result_ignored",
                f->event_id, f->content_id, "%s", f->event_type);
     }

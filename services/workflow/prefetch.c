@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct wf_prefetch {
     wf_known_t *e;
@@ -95,9 +96,10 @@ int wf_prefetch_load(wf_prefetch_t *self, hd_db_t *db, const char *const *ids, s
     return 0;
 }
 
+/* The untaken entry of content_id (a UUID in either case), or NULL. */
 static wf_known_t *find(wf_prefetch_t *self, const char *content_id) {
     for (size_t i = 0; i < self->n; i++)
-        if (!self->e[i].taken && strcmp(self->e[i].item.content_id, content_id) == 0)
+        if (!self->e[i].taken && strcasecmp(self->e[i].item.content_id, content_id) == 0)
             return &self->e[i];
     return NULL;
 }

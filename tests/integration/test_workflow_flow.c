@@ -3,6 +3,7 @@
     item states and the outbox rows they produce, with derived ids, and that
     a replay records nothing twice. */
 #include "chain.h"
+#include <ctype.h>
 #include "hd_db.h"
 #include "hd_id.h"
 #include "hd_test.h"
@@ -532,9 +533,19 @@ HD_TEST(a_batch_writes_items_at_its_end_in_event_order) {
     ASSERT_EQ(publish(&pf, NULL, &fb, a), HD_APPLY_OK);
     ASSERT_EQ(submit(b, "marketing", MAYA), HD_APPLY_OK); /* a replay, same batch */
     ASSERT_EQ(submit(c, "marketing", MAYA), HD_APPLY_OK);
+    /* a UUID is the same item in either case */
+    char u[HD_ID_LEN], upper[HD_ID_LEN];
+    hd_id_random(u);
+    for (size_t i = 0; i < HD_ID_LEN; i++)
+        upper[i] = (char)toupper((unsigned char)u[i]);
+    ASSERT_EQ(submit(upper, "newsroom", NINA), HD_APPLY_OK);
+    ev_t pu;
+    Huddle__V1__PolicyEvaluated pub_;
+    ASSERT_EQ(evaluate(&pu, &pub_, u, "newsroom", "pass", NULL, 0), HD_APPLY_OK);
     ASSERT_EQ(wf_batch_flush(s_db, &s_batch), 0);
     s_batching = 0;
     ASSERT_EQ(hd_db_commit(s_db), 0);
+    ASSERT(state_is(u, "approved"));
     ASSERT(state_is(a, "published"));
     ASSERT(state_is(b, "evaluating"));
     ASSERT(state_is(c, "evaluating"));
