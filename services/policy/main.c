@@ -39,10 +39,14 @@ int main(int argc, char **argv) {
     if (hd_policy_store_active(db, &active) == 0 && active > 0 &&
         !hd_policy_svc_engine(svc, db, active, &transient, why, sizeof why))
         hd_warn("policy_unusable", "%s", why);
+    /* Per-item statements are what PostgreSQL spends its CPU on. */
+    hd_policy_svc_gather(svc);
     hd_consumer_cfg_t cfg = {.name = "policy",
                              .types = hd_policy_svc_types,
                              .ntypes = hd_policy_svc_ntypes,
                              .apply = hd_policy_svc_apply,
+                             .begin = hd_policy_svc_begin,
+                             .flush = hd_policy_svc_flush,
                              .arg = svc};
     hd_info("started", "consuming as 'policy'; active policy version %lld", (long long)active);
     rc = hd_consumer_run(db, base.bus, &cfg) == 0 ? 0 : 1;

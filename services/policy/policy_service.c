@@ -4,6 +4,7 @@
 #include "hd_id.h"
 #include "hd_log.h"
 #include "hd_outbox.h"
+#include "policy_batch.h"
 #include "policy_report.h"
 #include "policy_store.h"
 
@@ -27,6 +28,7 @@ struct hd_policy_svc {
     slot_t cache[CACHE_SIZE];
     uint64_t tick;
     hd_policy_result_t *res;
+    hd_policy_batch_t *batch; /* NULL: every apply reads and writes at once */
     atomic_ullong evaluated[3]; /* by verdict */
     atomic_ullong eval_us_total;
     atomic_ullong compiles;
@@ -52,6 +54,7 @@ void hd_policy_svc_destroy(hd_policy_svc_t **self_p) {
     for (int i = 0; i < CACHE_SIZE; i++)
         hd_policy_destroy(&s->cache[i].pol);
     hd_policy_result_destroy(&s->res);
+    hd_policy_batch_destroy(&s->batch);
     free(s);
     *self_p = NULL;
 }
@@ -101,10 +104,26 @@ static int64_t mono_us(void) {
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+void hd_policy_svc_gather(hd_policy_svc_t *s) {
+    if (!s->batch)
+        s->batch = hd_policy_batch_new();
+}
+
+void hd_policy_svc_begin(void *arg) {
+    hd_policy_svc_t *s = arg;
+    hd_policy_batch_clear(s->batch);
+}
+
+int hd_policy_svc_flush(hd_db_t *db, void *arg) {
+    hd_policy_svc_t *s = arg;
+    return hd_policy_batch_flush(s->batch, db);
+}
+
 /* Looks up what the policy needs to know beyond the text. */
-static int gather_facts(hd_db_t *db, hd_policy_t *pol, hd_policy_ctx_t *ctx, char *kind,
-                        size_t kind_len, hd_policy_crises_t *crises) {
-    if (hd_policy_store_channel(db, ctx->channel, kind, kind_len, &ctx->channel_max_length) < 0)
+static int gather_facts(hd_db_t *db, hd_policy_svc_t *s, hd_policy_t *pol, hd_policy_ctx_t *ctx,
+                        char *kind, size_t kind_len, hd_policy_crises_t *crises) {
+    if (hd_policy_batch_channel(s->batch, db, ctx->channel, kind, kind_len,
+                                &ctx->channel_max_length) < 0)
         return -1;
     ctx->channel_kind = kind;
     if (hd_policy_needs_author(pol) && hd_policy_store_author(db, ctx, ctx->submitted_ms) < 0)
@@ -128,7 +147,11 @@ static int emit(hd_db_t *db, const hd_envelope_t *ev, hd_policy_svc_t *s, const 
     if (!fjs)
         abort();
     const char *verdict = hd_verdict_name(hd_policy_result_verdict(s->res));
-    int rc = hd_policy_store_verdict(db, cs->content_id, version, verdict, fjs);
+    int rc = 0;
+    if (s->batch)
+        hd_policy_batch_add_verdict(s->batch, cs->content_id, version, verdict, fjs);
+    else
+        rc = hd_policy_store_verdict(db, cs->content_id, version, verdict, fjs);
     free(fjs);
     if (rc < 0)
         return HD_APPLY_RETRY;
@@ -188,9 +211,9 @@ static int on_submitted(hd_db_t *db, const hd_envelope_t *ev, hd_policy_svc_t *s
     const char *text = cs->text ? cs->text : "";
     int64_t t0 = mono_us();
     if (pol) {
-        char kind[64];
+        char kind[HD_POLICY_KIND_LEN];
         hd_policy_crises_t crises = {0};
-        int rc = gather_facts(db, pol, &ctx, kind, sizeof kind, &crises);
+        int rc = gather_facts(db, s, pol, &ctx, kind, sizeof kind, &crises);
         if (rc == 0)
             rc = hd_policy_eval(pol, text, strlen(text), &ctx, s->res);
         hd_policy_crises_free(&crises);

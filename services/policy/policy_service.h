@@ -3,8 +3,10 @@
     content.submitted: evaluate the text under the item's policy version
     (ContentSubmitted.policy_version; 0 = the active one), record the
     verdict in policy_verdict and emit policy.evaluated, its id derived from
-    the cause. policy.activated: compile the new version ahead of the items
-    that will need it. Compiled versions are cached (versions never change). */
+    the cause (as a consumer, a batch's verdicts are written together at its
+    end: hd_policy_svc_gather). policy.activated: compile the new version
+    ahead of the items that will need it. Compiled versions are cached
+    (versions never change). */
 #ifndef HD_POLICY_SERVICE_H
 #define HD_POLICY_SERVICE_H
 
@@ -28,6 +30,22 @@ void hd_policy_svc_destroy(hd_policy_svc_t **self_p);
 /* hd_consumer_apply_fn; arg is the hd_policy_svc_t. */
 int hd_policy_svc_apply(hd_db_t *db, const hd_envelope_t *ev, void *arg, char *why,
                         size_t why_len);
+
+/* Makes the service gather over a consumer batch (policy_batch.h): each
+   channel's facts are read once per batch, and verdicts are kept in memory
+   and written by hd_policy_svc_flush instead of by each apply. Only for a
+   caller that wires hd_policy_svc_begin and _flush into its
+   hd_consumer_cfg_t (main.c); otherwise every apply reads and writes at
+   once. Aborts on out-of-memory; calling it again changes nothing. */
+void hd_policy_svc_gather(hd_policy_svc_t *self);
+
+/* hd_consumer_begin_fn: forgets the batch's channels and unflushed
+   verdicts; arg is the service (nothing to do when it does not gather). */
+void hd_policy_svc_begin(void *arg);
+
+/* hd_consumer_flush_fn: writes the kept verdicts in one statement inside
+   the open transaction (0, or -1 to roll back); arg is the service. */
+int hd_policy_svc_flush(hd_db_t *db, void *arg);
 
 /* The compiled policy of a version (borrowed from the cache, valid until
    the cache evicts it: at the next call). NULL when the version does not

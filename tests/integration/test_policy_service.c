@@ -3,16 +3,22 @@
     under the version they arrived with while a new one is active; verdicts
     and policy.evaluated events are written once (replays change nothing);
     author facts come from certification / delegation; what-if simulation
-    counts changed verdicts without activating anything. */
+    counts changed verdicts without activating anything. As a consumer
+    (hd_policy_svc_gather, driven the way hd_consumer drives it): one read
+    per channel and one INSERT per batch, first verdict wins within a
+    batch, nothing of a rolled-back attempt or a dead letter is written,
+    and a channel changed during a batch applies from the next one. */
 #include "hd_db.h"
 #include "hd_envelope.h"
 #include "hd_id.h"
 #include "hd_test.h"
 #include "hd_testdb.h"
+#include "policy_batch.h"
 #include "policy_service.h"
 #include "policy_simulate.h"
 #include "policy_store.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 
 static hd_db_t *s_db;
@@ -187,8 +193,383 @@ HD_TEST(simulate_counts_changes) {
     ASSERT_EQ(scalar_long("SELECT version FROM policy_version WHERE active", 0, NULL), 2);
 }
 
+/* ---------- the consumer's batched path (hd_policy_svc_gather) ---------- */
+
+/* V3's only rule blocks a text longer than its channel's max_length. */
+static const char *V3 = "rules:\n  - id: length\n    kind: limits\n    action: block\n";
+#define LONG_TEXT "a text longer than ten characters"
+
+/* One content.submitted with the storage its envelope points into. */
+typedef struct {
+    char cid[HD_ID_LEN], id[HD_ID_LEN];
+    Huddle__V1__ContentSubmitted cs;
+    hd_envelope_t env;
+} sub_t;
+
+static void sub_init(sub_t *s, const char *cid, const char *channel, const char *text,
+                     int64_t version) {
+    snprintf(s->cid, sizeof s->cid, "%s", cid);
+    s->cs = (Huddle__V1__ContentSubmitted)HUDDLE__V1__CONTENT_SUBMITTED__INIT;
+    s->cs.content_id = s->cid;
+    s->cs.author_id = (char *)MAYA_ID;
+    s->cs.author_email = (char *)"maya@example.org";
+    s->cs.channel = (char *)channel;
+    s->cs.text = (char *)text;
+    s->cs.policy_version = version;
+    s->env = (hd_envelope_t)HUDDLE__V1__ENVELOPE__INIT;
+    s->env.body_case = HUDDLE__V1__ENVELOPE__BODY_CONTENT_SUBMITTED;
+    s->env.content_submitted = &s->cs;
+    s->env.department = (char *)"marketing";
+    s->env.correlation_id = s->cid;
+    s->env.actor = (char *)"maya@example.org";
+    hd_envelope_stamp(&s->env, s->id, "ingest", s->cid, "content.submitted");
+}
+
+/* Scans of table channel by this backend not yet sent to the statistics
+   (pg_stat_xact_*: from before this transaction too, until the backend
+   next reports while idle, so only a difference within one transaction
+   means anything). */
+static long channel_scans(void) {
+    return scalar_long("SELECT coalesce(seq_scan, 0) + coalesce(idx_scan, 0) "
+                       "FROM pg_stat_xact_user_tables WHERE relname = 'channel'",
+                       0, NULL);
+}
+
+static long s_scans_at_begin;
+
+/* Reads of table channel in the transaction run_batch left open. */
+static long channel_reads(void) { return channel_scans() - s_scans_at_begin; }
+
+/* Applies one event under a savepoint as hd_consumer's slow path does:
+   flush after it, or forget what it gathered when it is a dead letter.
+   1 dead, 0 applied, -1 error. */
+static int apply_saved(hd_policy_svc_t *svc, sub_t *sub) {
+    char why[256];
+    if (hd_db_cmd(s_db, "SAVEPOINT t", 0, NULL) < 0)
+        return -1;
+    int rc = hd_policy_svc_apply(s_db, &sub->env, svc, why, sizeof why);
+    if (rc == HD_APPLY_OK && hd_policy_svc_flush(s_db, svc) < 0)
+        return -1;
+    if (rc == HD_APPLY_DEAD) {
+        hd_policy_svc_begin(svc);
+        if (hd_db_cmd(s_db, "ROLLBACK TO SAVEPOINT t", 0, NULL) < 0)
+            return -1;
+    }
+    if (rc != HD_APPLY_OK && rc != HD_APPLY_DEAD)
+        return -1;
+    return hd_db_cmd(s_db, "RELEASE SAVEPOINT t", 0, NULL) < 0 ? -1 : rc == HD_APPLY_DEAD;
+}
+
+/* What hd_consumer does with one batch (hd_consumer.c, apply_events): the
+   events without savepoints and one flush; when one is a dead letter, roll
+   back and apply them again one by one (apply_saved). Leaves the
+   transaction open for the caller to look into and commit. Returns the
+   number of dead letters, or -1. */
+static int run_batch(hd_policy_svc_t *svc, sub_t *subs, size_t n) {
+    char why[256];
+    hd_db_rollback(s_db); /* whatever a failed assertion left open */
+    if (hd_db_begin(s_db) < 0)
+        return -1;
+    s_scans_at_begin = channel_scans();
+    hd_policy_svc_begin(svc);
+    size_t i = 0;
+    int rc = HD_APPLY_OK;
+    for (; i < n && rc == HD_APPLY_OK; i++)
+        rc = hd_policy_svc_apply(s_db, &subs[i].env, svc, why, sizeof why);
+    if (rc == HD_APPLY_OK)
+        return hd_policy_svc_flush(s_db, svc);
+    if (rc != HD_APPLY_DEAD)
+        return -1;
+    hd_db_rollback(s_db);
+    if (hd_db_begin(s_db) < 0)
+        return -1;
+    s_scans_at_begin = channel_scans();
+    hd_policy_svc_begin(svc);
+    int dead = 0;
+    for (i = 0; i < n; i++) {
+        int one = apply_saved(svc, &subs[i]);
+        if (one < 0)
+            return -1;
+        dead += one;
+    }
+    return dead;
+}
+
+/* Statements so far that inserted into policy_verdict (a test trigger). */
+static long verdict_statements(void) {
+    return scalar_long("SELECT n FROM test_verdict_stmt", 0, NULL);
+}
+
+static long verdict_rows(const sub_t *subs, size_t n) {
+    long rows = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *p[1] = {subs[i].cid};
+        rows += scalar_long("SELECT count(*) FROM policy_verdict WHERE content_id = $1", 1, p);
+    }
+    return rows;
+}
+
+static int set_max_length(const char *channel, long max) {
+    char m[24];
+    snprintf(m, sizeof m, "%ld", max);
+    const char *p[2] = {channel, m};
+    return hd_db_cmd(s_db, "UPDATE channel SET max_length = $2 WHERE id = $1", 2, p);
+}
+
+/* A gathering service, and channel 'short' at its limit of 10 again (a
+   failed case may have left it otherwise). The caller owns the service;
+   NULL on failure. */
+static hd_policy_svc_t *gathering(void) {
+    hd_db_rollback(s_db);
+    if (set_max_length("short", 10) < 0)
+        return NULL;
+    hd_policy_svc_t *svc = hd_policy_svc_new();
+    if (svc)
+        hd_policy_svc_gather(svc);
+    return svc;
+}
+
+HD_TEST(batch_setup) {
+    char err[4096];
+    int64_t v = 0;
+    int unchanged;
+    ASSERT_EQ(hd_policy_store_apply(s_db, V3, strlen(V3), "test", &v, &unchanged, err,
+                                    sizeof err), 0);
+    ASSERT_EQ(v, 3);
+    ASSERT_EQ(hd_db_cmd(s_db, "INSERT INTO channel (id, kind, base_url, max_length) "
+                              "VALUES ('short', 'plain', 'http://127.0.0.1:9', 10)",
+                        0, NULL), 0);
+    /* Counts statements, not rows: a statement trigger fires once each. */
+    ASSERT_EQ(hd_db_cmd(s_db, "CREATE TABLE test_verdict_stmt (n bigint NOT NULL)", 0, NULL), 0);
+    ASSERT_EQ(hd_db_cmd(s_db, "INSERT INTO test_verdict_stmt VALUES (0)", 0, NULL), 0);
+    ASSERT_EQ(hd_db_cmd(s_db,
+                        "CREATE FUNCTION test_count_verdict_stmt() RETURNS trigger "
+                        "LANGUAGE plpgsql AS $$ BEGIN "
+                        "UPDATE test_verdict_stmt SET n = n + 1; RETURN NULL; END $$",
+                        0, NULL), 0);
+    ASSERT_EQ(hd_db_cmd(s_db,
+                        "CREATE TRIGGER test_verdict_stmt AFTER INSERT ON policy_verdict "
+                        "FOR EACH STATEMENT EXECUTE FUNCTION test_count_verdict_stmt()",
+                        0, NULL), 0);
+}
+
+/* Items across three channels (one unknown): one read per channel, one
+   INSERT for the batch, every verdict right and written once; the
+   findings come through the array parameter exactly as the one-row
+   INSERT writes them (quotes and backslashes included). */
+HD_TEST(batch_writes_every_verdict_once) {
+    hd_policy_svc_t *svc = gathering();
+    ASSERT(svc);
+    static const struct {
+        const char *channel, *text, *verdict;
+    } want[] = {{"short", "hello", "pass"},
+                {"sandbox", LONG_TEXT, "pass"},
+                {"short", "0123456789 \"no\" \\ to that", "block"},
+                {"nowhere", LONG_TEXT, "pass"}, /* unknown: no limit, as before */
+                {"sandbox", "hi", "pass"},
+                {"short", LONG_TEXT, "block"}};
+    enum { N = sizeof want / sizeof want[0] };
+    sub_t subs[N];
+    for (int i = 0; i < N; i++) {
+        char cid[HD_ID_LEN];
+        hd_id_random(cid);
+        sub_init(&subs[i], cid, want[i].channel, want[i].text, 3);
+    }
+    long before = verdict_statements();
+    ASSERT_EQ(run_batch(svc, subs, N), 0);
+    ASSERT_EQ(channel_reads(), 3);
+    ASSERT_EQ(verdict_statements() - before, 1);
+    ASSERT_EQ(hd_db_commit(s_db), 0);
+    ASSERT_EQ(verdict_rows(subs, N), N);
+    for (int i = 0; i < N; i++) {
+        char verdict[16];
+        long ver;
+        verdict_of(subs[i].cid, verdict, &ver);
+        ASSERT_STR(verdict, want[i].verdict);
+        ASSERT_EQ(ver, 3);
+    }
+    const char *p[1] = {subs[2].cid};
+    ASSERT_EQ(scalar_long("SELECT count(*) FROM policy_verdict WHERE content_id = $1 AND "
+                          "findings->0->>'message' LIKE '%(plain counting); the limit is 10'",
+                          1, p), 1);
+    /* The same item through the one-row INSERT (a service not gathering). */
+    char why[256], cid[HD_ID_LEN];
+    hd_id_random(cid);
+    hd_policy_svc_t *plain = hd_policy_svc_new();
+    ASSERT(plain);
+    sub_t one;
+    sub_init(&one, cid, "short", want[2].text, 3);
+    ASSERT_EQ(hd_db_begin(s_db), 0);
+    ASSERT_EQ(hd_policy_svc_apply(s_db, &one.env, plain, why, sizeof why), HD_APPLY_OK);
+    ASSERT_EQ(hd_db_commit(s_db), 0);
+    hd_policy_svc_destroy(&plain);
+    const char *p2[3] = {subs[2].cid, cid, " \"no\" \\ to that"};
+    ASSERT_EQ(scalar_long("SELECT count(*) FROM policy_verdict a, policy_verdict b "
+                          "WHERE a.content_id = $1 AND b.content_id = $2 "
+                          "AND a.findings = b.findings AND a.findings->0->>'matched' = $3",
+                          3, p2), 1);
+    hd_policy_svc_destroy(&svc);
+}
+
+/* Replays within one batch (the same content_id again, once spelled in
+   capitals) keep each item's first verdict, as one INSERT per event did,
+   however the statement sorts them; a replay in a later batch changes
+   nothing either. */
+HD_TEST(batch_duplicate_keeps_the_first) {
+    hd_policy_svc_t *svc = gathering();
+    ASSERT(svc);
+    enum { K = 16 };
+    static sub_t subs[2 * K + 1];
+    for (int i = 0; i < K; i++) {
+        char cid[HD_ID_LEN];
+        hd_id_random(cid);
+        sub_init(&subs[i], cid, "short", "hello", 3);
+        sub_init(&subs[2 * K - 1 - i], cid, "short", LONG_TEXT, 3);
+    }
+    char upper[HD_ID_LEN];
+    for (int i = 0; i < HD_ID_LEN; i++)
+        upper[i] = (char)toupper((unsigned char)subs[0].cid[i]);
+    sub_init(&subs[2 * K], upper, "short", LONG_TEXT, 3);
+    ASSERT_EQ(run_batch(svc, subs, 2 * K + 1), 0);
+    ASSERT_EQ(hd_db_commit(s_db), 0);
+    ASSERT_EQ(verdict_rows(subs, K), K);
+    char verdict[16];
+    long ver;
+    for (int i = 0; i < K; i++) {
+        verdict_of(subs[i].cid, verdict, &ver);
+        ASSERT_STR(verdict, "pass");
+    }
+    ASSERT_EQ(run_batch(svc, &subs[K], K), 0);
+    ASSERT_EQ(hd_db_commit(s_db), 0);
+    for (int i = 0; i < K; i++) {
+        verdict_of(subs[i].cid, verdict, &ver);
+        ASSERT_STR(verdict, "pass");
+    }
+    hd_policy_svc_destroy(&svc);
+}
+
+/* An attempt rolled back (a transient failure) leaves nothing behind for
+   the retry: not the verdicts it gathered, not the channel facts it read
+   (here the channel changed between the attempts). And what a begin
+   forgets is never written. */
+HD_TEST(batch_retry_after_rollback) {
+    hd_policy_svc_t *svc = gathering();
+    ASSERT(svc);
+    char cid[HD_ID_LEN], why[256], verdict[16];
+    long ver;
+    sub_t subs[2];
+    hd_id_random(cid);
+    sub_init(&subs[0], cid, "short", LONG_TEXT, 3);
+    hd_id_random(cid);
+    sub_init(&subs[1], cid, "sandbox", LONG_TEXT, 3);
+    ASSERT_EQ(hd_db_begin(s_db), 0);
+    hd_policy_svc_begin(svc);
+    ASSERT_EQ(hd_policy_svc_apply(s_db, &subs[0].env, svc, why, sizeof why), HD_APPLY_OK);
+    hd_db_rollback(s_db); /* the attempt failed before its flush */
+    ASSERT_EQ(set_max_length("short", 500), 0);
+    long before = verdict_statements();
+    ASSERT_EQ(run_batch(svc, subs, 2), 0);
+    ASSERT_EQ(channel_reads(), 2);
+    ASSERT_EQ(hd_db_commit(s_db), 0);
+    ASSERT_EQ(verdict_statements() - before, 1);
+    ASSERT_EQ(verdict_rows(subs, 2), 2);
+    verdict_of(subs[0].cid, verdict, &ver);
+    ASSERT_STR(verdict, "pass"); /* read again: 500 now */
+    /* Gathered, then forgotten by a begin: never written. */
+    sub_t gone;
+    hd_id_random(cid);
+    sub_init(&gone, cid, "short", "hello", 3);
+    ASSERT_EQ(hd_db_begin(s_db), 0);
+    ASSERT_EQ(hd_policy_svc_apply(s_db, &gone.env, svc, why, sizeof why), HD_APPLY_OK);
+    hd_policy_svc_begin(svc);
+    ASSERT_EQ(hd_policy_svc_flush(s_db, svc), 0);
+    ASSERT_EQ(hd_db_commit(s_db), 0);
+    ASSERT_EQ(verdict_rows(&gone, 1), 0);
+    hd_policy_svc_destroy(&svc);
+}
+
+/* A dead letter in the batch: the consumer starts again event by event,
+   flushing after each; the others' verdicts are written once each, the
+   dead one has none. */
+HD_TEST(batch_with_a_dead_letter) {
+    hd_policy_svc_t *svc = gathering();
+    ASSERT(svc);
+    char cid[HD_ID_LEN], verdict[16];
+    long ver;
+    sub_t subs[3];
+    hd_id_random(cid);
+    sub_init(&subs[0], cid, "short", LONG_TEXT, 3);
+    hd_id_random(cid);
+    sub_init(&subs[1], cid, "short", "hello", 99); /* no such version */
+    hd_id_random(cid);
+    sub_init(&subs[2], cid, "sandbox", "hello", 3);
+    long before = verdict_statements();
+    ASSERT_EQ(run_batch(svc, subs, 3), 1);
+    ASSERT_EQ(hd_db_commit(s_db), 0);
+    ASSERT_EQ(verdict_statements() - before, 2); /* one per applied event */
+    ASSERT_EQ(verdict_rows(&subs[1], 1), 0);
+    verdict_of(subs[0].cid, verdict, &ver);
+    ASSERT_STR(verdict, "block");
+    verdict_of(subs[2].cid, verdict, &ver);
+    ASSERT_STR(verdict, "pass");
+    hd_policy_svc_destroy(&svc);
+}
+
+/* A channel changed during a batch applies from the next batch. */
+HD_TEST(batch_channel_change_applies_next_batch) {
+    hd_policy_svc_t *svc = gathering();
+    ASSERT(svc);
+    char cid[HD_ID_LEN], verdict[16];
+    long ver;
+    sub_t subs[3];
+    for (int i = 0; i < 3; i++) {
+        hd_id_random(cid);
+        sub_init(&subs[i], cid, "short", LONG_TEXT, 3);
+    }
+    ASSERT_EQ(run_batch(svc, subs, 1), 0);
+    ASSERT_EQ(set_max_length("short", 500), 0); /* within the batch */
+    char why[256];
+    ASSERT_EQ(hd_policy_svc_apply(s_db, &subs[1].env, svc, why, sizeof why), HD_APPLY_OK);
+    ASSERT_EQ(hd_policy_svc_flush(s_db, svc), 0);
+    ASSERT_EQ(hd_db_commit(s_db), 0);
+    ASSERT_EQ(run_batch(svc, &subs[2], 1), 0);
+    ASSERT_EQ(hd_db_commit(s_db), 0);
+    const char *expect[3] = {"block", "block", "pass"};
+    for (int i = 0; i < 3; i++) {
+        verdict_of(subs[i].cid, verdict, &ver);
+        ASSERT_STR(verdict, expect[i]);
+    }
+    hd_policy_svc_destroy(&svc);
+}
+
+/* Past HD_POLICY_BATCH_CHANNELS distinct channels, the rest are read each
+   time; the ones remembered still are not. */
+HD_TEST(batch_channel_memo_is_bounded) {
+    hd_policy_svc_t *svc = gathering();
+    ASSERT(svc);
+    enum { DISTINCT = HD_POLICY_BATCH_CHANNELS + 8, N = DISTINCT + 2 };
+    static sub_t subs[N];
+    static char names[DISTINCT][16];
+    for (int i = 0; i < N; i++) {
+        char cid[HD_ID_LEN];
+        hd_id_random(cid);
+        int c = i < DISTINCT ? i : i == DISTINCT ? 0 : DISTINCT - 1;
+        snprintf(names[c], sizeof names[c], "unknown-%d", c);
+        sub_init(&subs[i], cid, names[c], "hello", 3);
+    }
+    ASSERT_EQ(run_batch(svc, subs, N), 0);
+    ASSERT_EQ(channel_reads(), DISTINCT + 1); /* the first one again: remembered */
+    ASSERT_EQ(hd_db_commit(s_db), 0);
+    ASSERT_EQ(verdict_rows(subs, N), N);
+    hd_policy_svc_destroy(&svc);
+}
+
 HD_TEST(teardown) { hd_db_destroy(&s_db); }
 
 HD_TEST_MAIN(HD_CASE(setup), HD_CASE(apply_validates_and_activates),
              HD_CASE(in_flight_items_keep_their_version), HD_CASE(author_facts_from_tables),
-             HD_CASE(simulate_counts_changes), HD_CASE(teardown))
+             HD_CASE(simulate_counts_changes), HD_CASE(batch_setup),
+             HD_CASE(batch_writes_every_verdict_once), HD_CASE(batch_duplicate_keeps_the_first),
+             HD_CASE(batch_retry_after_rollback), HD_CASE(batch_with_a_dead_letter),
+             HD_CASE(batch_channel_change_applies_next_batch),
+             HD_CASE(batch_channel_memo_is_bounded), HD_CASE(teardown))

@@ -1,0 +1,147 @@
+/*  policy_batch: channel facts remembered and verdicts gathered over one
+    consumer batch (see header). */
+#include "policy_batch.h"
+
+#include "hd_pgarray.h"
+#include "policy_store.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    char id[HD_POLICY_CHANNEL_LEN];
+    char kind[HD_POLICY_KIND_LEN];
+    long max_length;
+} channel_t;
+
+typedef struct {
+    char *content_id, *verdict, *findings; /* owned */
+    int64_t version;
+} verdict_t;
+
+struct hd_policy_batch {
+    channel_t channels[HD_POLICY_BATCH_CHANNELS];
+    size_t nchannels;
+    verdict_t *verdicts;
+    size_t n, cap;
+};
+
+hd_policy_batch_t *hd_policy_batch_new(void) {
+    hd_policy_batch_t *self = calloc(1, sizeof *self);
+    if (!self)
+        abort();
+    return self;
+}
+
+static void forget_verdicts(hd_policy_batch_t *self) {
+    for (size_t i = 0; i < self->n; i++) {
+        free(self->verdicts[i].content_id);
+        free(self->verdicts[i].verdict);
+        free(self->verdicts[i].findings);
+    }
+    self->n = 0;
+}
+
+void hd_policy_batch_destroy(hd_policy_batch_t **self_p) {
+    if (!self_p || !*self_p)
+        return;
+    forget_verdicts(*self_p);
+    free((*self_p)->verdicts);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+void hd_policy_batch_clear(hd_policy_batch_t *self) {
+    if (!self)
+        return;
+    self->nchannels = 0;
+    forget_verdicts(self);
+}
+
+/* A batch touches a handful of channels, so a linear search beats hashing. */
+int hd_policy_batch_channel(hd_policy_batch_t *self, hd_db_t *db, const char *channel,
+                            char *kind, size_t kind_len, long *max_length) {
+    const char *id = channel ? channel : "";
+    for (size_t i = 0; self && i < self->nchannels; i++)
+        if (strcmp(self->channels[i].id, id) == 0) {
+            snprintf(kind, kind_len, "%s", self->channels[i].kind);
+            *max_length = self->channels[i].max_length;
+            return 0;
+        }
+    char read[HD_POLICY_KIND_LEN];
+    if (hd_policy_store_channel(db, id, read, sizeof read, max_length) < 0)
+        return -1;
+    snprintf(kind, kind_len, "%s", read);
+    /* Full, or an id too long to keep whole: read it every time instead. */
+    if (self && self->nchannels < HD_POLICY_BATCH_CHANNELS && strlen(id) < HD_POLICY_CHANNEL_LEN) {
+        channel_t *c = &self->channels[self->nchannels++];
+        snprintf(c->id, sizeof c->id, "%s", id);
+        snprintf(c->kind, sizeof c->kind, "%s", read);
+        c->max_length = *max_length;
+    }
+    return 0;
+}
+
+static char *copy(const char *s) {
+    char *p = strdup(s ? s : "");
+    if (!p)
+        abort();
+    return p;
+}
+
+void hd_policy_batch_add_verdict(hd_policy_batch_t *self, const char *content_id,
+                                 int64_t version, const char *verdict,
+                                 const char *findings_json) {
+    if (self->n == self->cap) {
+        size_t cap = self->cap ? self->cap * 2 : 64;
+        verdict_t *v = realloc(self->verdicts, cap * sizeof *v);
+        if (!v)
+            abort();
+        self->verdicts = v;
+        self->cap = cap;
+    }
+    verdict_t *v = &self->verdicts[self->n++];
+    v->content_id = copy(content_id);
+    v->verdict = copy(verdict);
+    v->findings = copy(findings_json);
+    v->version = version;
+}
+
+size_t hd_policy_batch_pending(const hd_policy_batch_t *self) { return self ? self->n : 0; }
+
+int hd_policy_batch_flush(hd_policy_batch_t *self, hd_db_t *db) {
+    if (!self || self->n == 0)
+        return 0;
+    hd_pgarray_t col[4] = {{0}};
+    for (size_t i = 0; i < self->n; i++) {
+        char version[24];
+        snprintf(version, sizeof version, "%" PRId64, self->verdicts[i].version);
+        hd_pgarray_add(&col[0], self->verdicts[i].content_id);
+        hd_pgarray_add(&col[1], version);
+        hd_pgarray_add(&col[2], self->verdicts[i].verdict);
+        hd_pgarray_add(&col[3], self->verdicts[i].findings);
+    }
+    const char *p[4];
+    for (int c = 0; c < 4; c++)
+        p[c] = hd_pgarray_str(&col[c]);
+    /* DISTINCT ON keeps the first kept verdict of an item (a replay within
+       the batch), as one INSERT per event would; sorted by the key, so two
+       writers of the same rows always lock them in one order. */
+    int rc = hd_db_cmd(db,
+                       "INSERT INTO policy_verdict (content_id, policy_version, verdict, findings) "
+                       "SELECT DISTINCT ON (x.content_id) x.content_id, x.policy_version, "
+                       "  x.verdict, x.findings "
+                       "FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::jsonb[]) "
+                       "  WITH ORDINALITY AS x(content_id, policy_version, verdict, findings, i) "
+                       "ORDER BY x.content_id, x.i "
+                       "ON CONFLICT (content_id) DO NOTHING",
+                       4, p);
+    for (int c = 0; c < 4; c++)
+        hd_pgarray_free(&col[c]);
+    if (rc < 0)
+        return -1;
+    forget_verdicts(self);
+    return 0;
+}
