@@ -278,7 +278,7 @@ static void reconcile_one(hd_db_t *db, pub_jobs_t *self, const pub_job_t *job) {
 
 int pub_jobs_reconcile(hd_db_t *db, pub_jobs_t *self, int all) {
     pub_job_t *jobs = NULL;
-    int n = pub_claim_in_flight(db, all, 64, &jobs), handled = 0;
+    int n = pub_claim_in_flight(db, all, PUB_RECONCILE_MAX, &jobs), handled = 0;
     for (int i = 0; i < n && !hd_stop; i++) {
         reconcile_one(db, self, &jobs[i]);
         handled++;
@@ -307,9 +307,16 @@ int pub_jobs_idle(hd_db_t *db, void *arg) {
     int batch = self->batch > 0 ? self->batch : PUB_BATCH_DEFAULT;
     if (hd_db_ensure(db) < 0)
         return 1000;
-    if (pub_jobs_reconcile(db, self, !self->started) < 0)
-        return 1000;
-    self->started = 1;
+    /* Leases last a minute or more: looking for expired ones once a second
+       is soon enough, and the look costs a scan of the due index. */
+    int64_t now = hd_now_ms();
+    if (!self->started || now >= self->reconcile_at) {
+        int handled = pub_jobs_reconcile(db, self, !self->started);
+        if (handled < 0)
+            return 1000;
+        self->started = 1;
+        self->reconcile_at = handled >= PUB_RECONCILE_MAX ? now : now + PUB_RECONCILE_EVERY_MS;
+    }
     int n = pub_jobs_run_due(db, self, batch);
     if (n < 0)
         return 1000;

@@ -32,21 +32,25 @@
 #include "pool.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* The shortest lease; a batch's lease also outlasts all its calls (the
    last may wait for batch / concurrency - 1 earlier ones on its worker). */
 #define PUB_LEASE_S 60
-#define PUB_BATCH_DEFAULT 64
+#define PUB_BATCH_DEFAULT 256
+#define PUB_RECONCILE_EVERY_MS 1000 /* expired leases are looked for this often */
+#define PUB_RECONCILE_MAX 64        /* in-flight jobs settled per look */
 #define PUB_CONCURRENCY_DEFAULT 16
 
 typedef struct {
     int max_attempts;        /* HUDDLE_PUBLISH_MAX_ATTEMPTS, default 8 */
-    int batch;               /* HUDDLE_PUBLISH_BATCH: jobs claimed at once, default 64 */
+    int batch;               /* HUDDLE_PUBLISH_BATCH: jobs claimed at once, default 256 */
     int concurrency;         /* HUDDLE_PUBLISH_CONCURRENCY: calls at once, default 16 */
     long connect_timeout_ms; /* 0: adapter default (2 s) */
     long timeout_ms;         /* 0: adapter default (10 s) */
     int started;             /* set once the start-up reconciliation ran */
+    int64_t reconcile_at;    /* next look for expired leases (hd_now_ms) */
     unsigned seed;           /* jitter */
     pub_pool_t *pool;        /* started by the first batch; NULL: calls run inline */
     int pool_failed;         /* the pool could not start: do not retry every batch */
@@ -59,7 +63,7 @@ typedef struct {
    the pub_jobs_t). Safe from another thread. */
 void pub_jobs_metrics(FILE *out, void *arg);
 
-/* Initializes a runner with defaults (max_attempts 8, batch 64,
+/* Initializes a runner with defaults (max_attempts 8, batch 256,
    concurrency 16); set the fields before the first batch to change them. */
 void pub_jobs_init(pub_jobs_t *self, int max_attempts);
 
@@ -77,7 +81,7 @@ void pub_jobs_begin(void *arg);
 int pub_jobs_flush(hd_db_t *db, void *arg);
 
 /* hd_consumer_idle_fn: on the first call reconciles every in_flight job,
-   later ones those whose lease ran out; then delivers one batch of due
+   later ones (at most once a second) those whose lease ran out; then delivers one batch of due
    jobs. Returns how long the loop may wait before calling again (ms,
    0..1000): 0 when the batch was full, so a backlog drains between quick
    fetches. arg is a pub_jobs_t. Runs outside any transaction. */

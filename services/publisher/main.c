@@ -22,7 +22,7 @@ static const hd_config_var_t s_vars[] = {
      "attempts before a transient delivery failure becomes permanent"},
     {"HUDDLE_PUBLISH_TIMEOUT_MS", "10000",
      "longest wait for a channel's answer; beyond it the outcome is unknown and reconciled"},
-    {"HUDDLE_PUBLISH_BATCH", "64",
+    {"HUDDLE_PUBLISH_BATCH", "256",
      "due jobs claimed, and their outcomes recorded, in one transaction each"},
     {"HUDDLE_PUBLISH_CONCURRENCY", "16",
      "channel calls made at the same time (worker threads, one kept-alive connection each)"},
