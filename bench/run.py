@@ -427,7 +427,8 @@ class Bench:
                             lat_missing=got["missing"])
         self.stages(got["ids"])
         quarter = max(round(rate / 2), 5)
-        got = self.latency_at(quarter, "latency-quarter", max(LAT_SECONDS * 2 / 3, 5))
+        got = self.latency_at(quarter, "latency-quarter", max(LAT_SECONDS * 2 / 3, 5),
+                              keep_statements=True)
         if got:
             self.figures.update(quarter_rate=quarter, quarter_p50=got["p50"],
                                 quarter_p99=got["p99"])
@@ -450,7 +451,7 @@ class Bench:
         self.wait_published(self.expected_posts, tag)
         self.cpu_report(cpu0, tag)
         if keep_statements:
-            self.statements(max(r["acked"], 1), "latency")
+            self.statements(max(r["acked"], 1), tag)
         items = self.items(tag)
         pub = self.published_at()
         lat = sorted((pub[c] - t) * 1000 for c, t in items if c in pub)
