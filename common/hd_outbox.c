@@ -1,6 +1,7 @@
 /*  hd_outbox: the transactional outbox writer. */
 #include "hd_outbox.h"
 
+#include "hd_mem.h"
 #include "hd_pgarray.h"
 
 #include <stdio.h>
@@ -127,14 +128,7 @@ void hd_outbox_discard(hd_db_t *db) {
 }
 
 static void enqueue(hd_outbox_queue_t *q, const hd_envelope_t *env) {
-    if (q->n == q->cap) {
-        size_t cap = q->cap ? q->cap * 2 : 64;
-        row_t *rows = realloc(q->rows, cap * sizeof *rows);
-        if (!rows)
-            abort();
-        q->rows = rows;
-        q->cap = cap;
-    }
+    q->rows = hd_grow(q->rows, &q->cap, q->n + 1, sizeof *q->rows);
     row_of(&q->rows[q->n++], env);
 }
 

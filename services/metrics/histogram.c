@@ -2,6 +2,7 @@
     histogram.h). */
 #include "histogram.h"
 
+#include "hd_mem.h"
 #include "hd_pgarray.h"
 
 #include <math.h>
@@ -15,21 +16,12 @@ static mx_series_t *series(mx_histogram_t *self, const char *name, const char *l
     for (size_t i = 0; i < self->n; i++)
         if (strcmp(self->series[i].name, name) == 0 && strcmp(self->series[i].labels, labels) == 0)
             return &self->series[i];
-    if (self->n == self->cap) {
-        size_t cap = self->cap ? self->cap * 2 : 8;
-        mx_series_t *more = realloc(self->series, cap * sizeof *more);
-        if (!more)
-            abort();
-        self->series = more;
-        self->cap = cap;
-    }
+    self->series = hd_grow(self->series, &self->cap, self->n + 1, sizeof *self->series);
     mx_series_t *s = &self->series[self->n];
     memset(s, 0, sizeof *s);
     s->name = name;
     snprintf(s->labels, sizeof s->labels, "%s", labels);
-    s->le = calloc(mx_latency_nbuckets, sizeof *s->le);
-    if (!s->le)
-        abort();
+    s->le = hd_calloc(mx_latency_nbuckets, sizeof *s->le);
     self->n++;
     return s;
 }

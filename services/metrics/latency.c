@@ -2,6 +2,7 @@
     latency.h). */
 #include "latency.h"
 
+#include "hd_mem.h"
 #include "hd_pgarray.h"
 #include "histogram.h"
 #include "prom.h"
@@ -90,18 +91,9 @@ int mx_latency_start(mx_latency_t *self, hd_db_t *db, const char *content_id,
 
 /* Appends a stop, growing the arrays. Aborts on out-of-memory. */
 static void push(mx_latency_t *self, const char *id, int64_t at_ms) {
-    if (self->n == self->cap) {
-        size_t cap = self->cap ? self->cap * 2 : 64;
-        char(*ids)[HD_ID_LEN] = realloc(self->ids, cap * sizeof *ids);
-        if (!ids)
-            abort();
-        self->ids = ids;
-        int64_t *at = realloc(self->at_ms, cap * sizeof *at);
-        if (!at)
-            abort();
-        self->at_ms = at;
-        self->cap = cap;
-    }
+    size_t cap = self->cap; /* both arrays grow alike */
+    self->ids = hd_grow(self->ids, &cap, self->n + 1, sizeof *self->ids);
+    self->at_ms = hd_grow(self->at_ms, &self->cap, self->n + 1, sizeof *self->at_ms);
     memcpy(self->ids[self->n], id, HD_ID_LEN);
     self->at_ms[self->n++] = at_ms;
 }

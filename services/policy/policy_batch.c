@@ -2,6 +2,7 @@
     consumer batch (see header). */
 #include "policy_batch.h"
 
+#include "hd_mem.h"
 #include "hd_pgarray.h"
 #include "policy_store.h"
 
@@ -28,12 +29,7 @@ struct hd_policy_batch {
     size_t n, cap;
 };
 
-hd_policy_batch_t *hd_policy_batch_new(void) {
-    hd_policy_batch_t *self = calloc(1, sizeof *self);
-    if (!self)
-        abort();
-    return self;
-}
+hd_policy_batch_t *hd_policy_batch_new(void) { return hd_calloc(1, sizeof(hd_policy_batch_t)); }
 
 static void forget_verdicts(hd_policy_batch_t *self) {
     for (size_t i = 0; i < self->n; i++) {
@@ -84,28 +80,14 @@ int hd_policy_batch_channel(hd_policy_batch_t *self, hd_db_t *db, const char *ch
     return 0;
 }
 
-static char *copy(const char *s) {
-    char *p = strdup(s ? s : "");
-    if (!p)
-        abort();
-    return p;
-}
-
 void hd_policy_batch_add_verdict(hd_policy_batch_t *self, const char *content_id,
                                  int64_t version, const char *verdict,
                                  const char *findings_json) {
-    if (self->n == self->cap) {
-        size_t cap = self->cap ? self->cap * 2 : 64;
-        verdict_t *v = realloc(self->verdicts, cap * sizeof *v);
-        if (!v)
-            abort();
-        self->verdicts = v;
-        self->cap = cap;
-    }
+    self->verdicts = hd_grow(self->verdicts, &self->cap, self->n + 1, sizeof *self->verdicts);
     verdict_t *v = &self->verdicts[self->n++];
-    v->content_id = copy(content_id);
-    v->verdict = copy(verdict);
-    v->findings = copy(findings_json);
+    v->content_id = hd_strdup(content_id);
+    v->verdict = hd_strdup(verdict);
+    v->findings = hd_strdup(findings_json);
     v->version = version;
 }
 

@@ -2,6 +2,7 @@
 #include "intake.h"
 
 #include "hd_log.h"
+#include "hd_mem.h"
 #include "hd_pgarray.h"
 
 #include <inttypes.h>
@@ -21,12 +22,7 @@ struct pub_intake {
     size_t n, cap;
 };
 
-pub_intake_t *pub_intake_new(void) {
-    pub_intake_t *self = calloc(1, sizeof *self);
-    if (!self)
-        abort();
-    return self;
-}
+pub_intake_t *pub_intake_new(void) { return hd_calloc(1, sizeof(pub_intake_t)); }
 
 void pub_intake_clear(pub_intake_t *self) {
     for (size_t i = 0; i < self->n; i++)
@@ -45,20 +41,12 @@ void pub_intake_destroy(pub_intake_t **self_p) {
 }
 
 void pub_intake_add(pub_intake_t *self, const pub_new_job_t *job) {
-    if (self->n == self->cap) {
-        size_t cap = self->cap ? self->cap * 2 : 64;
-        job_row_t *rows = realloc(self->rows, cap * sizeof *rows);
-        if (!rows)
-            abort();
-        self->rows = rows;
-        self->cap = cap;
-    }
+    self->rows = hd_grow(self->rows, &self->cap, self->n + 1, sizeof *self->rows);
     job_row_t *r = &self->rows[self->n++];
     const char *cols[COLS] = {job->content_id, job->channel, job->department, job->text,
                               job->event_id};
     for (int c = 0; c < COLS; c++)
-        if (!(r->col[c] = strdup(cols[c] ? cols[c] : "")))
-            abort();
+        r->col[c] = hd_strdup(cols[c]);
     r->scheduled_ms = job->scheduled_ms;
 }
 
@@ -67,7 +55,8 @@ void pub_intake_add(pub_intake_t *self, const pub_new_job_t *job) {
 static void log_jobs(const pub_intake_t *self, PGresult *made) {
     for (size_t i = 0; i < self->n; i++) {
         const job_row_t *r = &self->rows[i];
-        hd_log(HD_LOG_INFO, hd_db_returned_id(made, 0, r->col[0]) ? "job_created" : "job_exists", r->col[4], r->col[0],
+        const char *what = hd_db_returned_id(made, 0, r->col[0]) ? "job_created" : "job_exists";
+        hd_log(HD_LOG_INFO, what, r->col[4], r->col[0],
                "channel=%s department=%s scheduled_at_ms=%" PRId64, r->col[1], r->col[2],
                r->scheduled_ms);
     }

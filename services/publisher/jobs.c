@@ -5,6 +5,7 @@
 #include "claim.h"
 #include "hd_id.h"
 #include "hd_log.h"
+#include "hd_mem.h"
 #include "hd_signal.h"
 #include "intake.h"
 #include "record.h"
@@ -188,13 +189,6 @@ static void count(pub_jobs_t *self, const pub_rec_t *recs, int n) {
     }
 }
 
-static void *xcalloc(size_t n, size_t size) {
-    void *p = calloc(n ? n : 1, size);
-    if (!p)
-        abort();
-    return p;
-}
-
 int pub_jobs_run_due(hd_db_t *db, pub_jobs_t *self, int max) {
     if (hd_stop || max <= 0)
         return 0;
@@ -202,9 +196,9 @@ int pub_jobs_run_due(hd_db_t *db, pub_jobs_t *self, int max) {
     int n = pub_claim_due(db, max, lease_s(self, max), &jobs);
     if (n <= 0)
         return n;
-    call_t *calls = xcalloc((size_t)n, sizeof *calls);
-    void **tasks = xcalloc((size_t)n, sizeof *tasks);
-    pub_rec_t *recs = xcalloc((size_t)n, sizeof *recs);
+    call_t *calls = hd_calloc((size_t)n, sizeof *calls);
+    void **tasks = hd_calloc((size_t)n, sizeof *tasks);
+    pub_rec_t *recs = hd_calloc((size_t)n, sizeof *recs);
     deliver(self, tasks, prepare(self, jobs, n, calls, tasks));
     for (int i = 0; i < n; i++)
         pub_rec_plan(&recs[i], &jobs[i], &calls[i].res, self->max_attempts, jitter(self));

@@ -2,6 +2,7 @@
 #include "pending.h"
 
 #include "hd_log.h"
+#include "hd_mem.h"
 #include "hd_pgarray.h"
 
 #include <inttypes.h>
@@ -36,32 +37,7 @@ struct wf_pending {
     size_t napproved, capapproved;
 };
 
-static char *dup(const char *s) {
-    char *d = strdup(s ? s : "");
-    if (!d)
-        abort();
-    return d;
-}
-
-static void *grow(void *p, size_t *cap, size_t need, size_t size) {
-    if (need <= *cap)
-        return p;
-    size_t cap2 = *cap ? *cap * 2 : 64;
-    while (cap2 < need)
-        cap2 *= 2;
-    void *q = realloc(p, cap2 * size);
-    if (!q)
-        abort();
-    *cap = cap2;
-    return q;
-}
-
-wf_pending_t *wf_pending_new(void) {
-    wf_pending_t *self = calloc(1, sizeof *self);
-    if (!self)
-        abort();
-    return self;
-}
+wf_pending_t *wf_pending_new(void) { return hd_calloc(1, sizeof(wf_pending_t)); }
 
 void wf_pending_clear(wf_pending_t *self) {
     for (size_t i = 0; i < self->nnew; i++) {
@@ -107,32 +83,32 @@ int wf_pending_has(const wf_pending_t *self, const char *content_id) {
 }
 
 void wf_pending_item(wf_pending_t *self, const wf_new_item_t *item) {
-    self->news = grow(self->news, &self->capnew, self->nnew + 1, sizeof *self->news);
+    self->news = hd_grow(self->news, &self->capnew, self->nnew + 1, sizeof *self->news);
     new_row_t *r = &self->news[self->nnew++];
     const char *cols[NEW_COLS] = {item->content_id, item->department, item->author_id,
                                   item->author_email, item->channel,   item->text};
     for (int c = 0; c < NEW_COLS; c++)
-        r->col[c] = dup(cols[c]);
+        r->col[c] = hd_strdup(cols[c]);
     r->scheduled_ms = item->scheduled_ms;
     r->submitted_ms = item->submitted_ms;
-    r->event_id = dup(item->event_id);
+    r->event_id = hd_strdup(item->event_id);
 }
 
 void wf_pending_final(wf_pending_t *self, const char *content_id, const char *state,
                       const char *event_id, const char *event_type) {
-    self->finals = grow(self->finals, &self->capfinal, self->nfinal + 1, sizeof *self->finals);
+    self->finals = hd_grow(self->finals, &self->capfinal, self->nfinal + 1, sizeof *self->finals);
     final_row_t *f = &self->finals[self->nfinal++];
-    f->content_id = dup(content_id);
-    f->state = dup(state);
-    f->event_id = dup(event_id);
-    f->event_type = dup(event_type);
+    f->content_id = hd_strdup(content_id);
+    f->state = hd_strdup(state);
+    f->event_id = hd_strdup(event_id);
+    f->event_type = hd_strdup(event_type);
 }
 
 void wf_pending_approved(wf_pending_t *self, const char *content_id, int64_t at_ms) {
     self->approved =
-        grow(self->approved, &self->capapproved, self->napproved + 1, sizeof *self->approved);
+        hd_grow(self->approved, &self->capapproved, self->napproved + 1, sizeof *self->approved);
     approved_row_t *a = &self->approved[self->napproved++];
-    a->content_id = dup(content_id);
+    a->content_id = hd_strdup(content_id);
     a->at_ms = at_ms;
 }
 
@@ -164,7 +140,8 @@ static int write_news(wf_pending_t *self, hd_db_t *db) {
         "SELECT x.c, x.d, x.a, x.e, x.ch, x.t, 'evaluating', "
         "  CASE WHEN x.s > 0 THEN to_timestamp(x.s / 1000.0) END, to_timestamp(x.sub / 1000.0) "
         "FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], "
-        "            $7::bigint[], $8::bigint[]) WITH ORDINALITY AS x(c, d, a, e, ch, t, s, sub, i) "
+        "            $7::bigint[], $8::bigint[]) "
+        "  WITH ORDINALITY AS x(c, d, a, e, ch, t, s, sub, i) "
         "ORDER BY x.i ON CONFLICT (content_id) DO NOTHING RETURNING content_id",
         NEW_COLS + 2, p);
     for (int c = 0; c < NEW_COLS + 2; c++)

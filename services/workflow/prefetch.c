@@ -2,6 +2,7 @@
 #include "prefetch.h"
 
 #include "hd_log.h"
+#include "hd_mem.h"
 #include "hd_pgarray.h"
 
 #include <stdio.h>
@@ -14,12 +15,7 @@ struct wf_prefetch {
     size_t n, cap;
 };
 
-wf_prefetch_t *wf_prefetch_new(void) {
-    wf_prefetch_t *self = calloc(1, sizeof *self);
-    if (!self)
-        abort();
-    return self;
-}
+wf_prefetch_t *wf_prefetch_new(void) { return hd_calloc(1, sizeof(wf_prefetch_t)); }
 
 void wf_prefetch_clear(wf_prefetch_t *self) {
     for (size_t i = 0; i < self->n; i++)
@@ -46,14 +42,7 @@ static const char *PREFETCH_SQL =
 /* Appends the entry of rows [row, row + nrows) (one item); a row that does
    not fit is skipped with a log line: its event will read it itself. */
 static void add_entry(wf_prefetch_t *self, PGresult *r, int row, int nrows) {
-    if (self->n == self->cap) {
-        size_t cap = self->cap ? self->cap * 2 : 64;
-        wf_known_t *e = realloc(self->e, cap * sizeof *e);
-        if (!e)
-            abort();
-        self->e = e;
-        self->cap = cap;
-    }
+    self->e = hd_grow(self->e, &self->cap, self->n + 1, sizeof *self->e);
     wf_known_t *k = &self->e[self->n];
     memset(k, 0, sizeof *k);
     const char *cid = PQgetvalue(r, row, 0);
@@ -66,8 +55,7 @@ static void add_entry(wf_prefetch_t *self, PGresult *r, int row, int nrows) {
     }
     snprintf(k->channel, sizeof k->channel, "%s", channel);
     snprintf(k->author_email, sizeof k->author_email, "%s", email);
-    if (!(k->text = strdup(PQgetvalue(r, row, 8))))
-        abort();
+    k->text = hd_strdup(PQgetvalue(r, row, 8));
     k->scheduled_ms = strtoll(PQgetvalue(r, row, 10), NULL, 10);
     self->n++;
 }
