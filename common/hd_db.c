@@ -232,3 +232,22 @@ int hd_db_returned_id(const PGresult *r, int col, const char *id) {
             return 1;
     return 0;
 }
+
+PGresult *hd_db_exec_arrays(hd_db_t *self, const char *sql, hd_pgarray_t *cols, int n) {
+    enum { MAX_COLS = 16 };
+    if (n < 0 || n > MAX_COLS)
+        abort(); /* a programming error, not input */
+    const char *p[MAX_COLS];
+    for (int c = 0; c < n; c++)
+        p[c] = hd_pgarray_str(&cols[c]);
+    PGresult *r = hd_db_exec(self, sql, n, p);
+    for (int c = 0; c < n; c++)
+        hd_pgarray_free(&cols[c]);
+    return r;
+}
+
+int hd_db_cmd_arrays(hd_db_t *self, const char *sql, hd_pgarray_t *cols, int n) {
+    PGresult *r = hd_db_exec_arrays(self, sql, cols, n);
+    PQclear(r);
+    return r ? 0 : -1;
+}

@@ -6,6 +6,8 @@
 #ifndef HD_DB_H
 #define HD_DB_H
 
+#include "hd_pgarray.h"
+
 #include <libpq-fe.h>
 #include <stddef.h>
 
@@ -32,6 +34,14 @@ int hd_db_ensure(hd_db_t *self);
    result, the caller's to PQclear, or NULL on error (logged, message kept
    for hd_db_error / hd_db_sqlstate). */
 PGresult *hd_db_exec(hd_db_t *self, const char *sql, int n, const char *const *params);
+
+/* hd_db_exec with n array literals as the parameters $1..$n (one column of
+   a batch each, `... FROM unnest($1::uuid[], ...)`). The arrays are freed
+   whatever the outcome. */
+PGresult *hd_db_exec_arrays(hd_db_t *self, const char *sql, hd_pgarray_t *cols, int n);
+
+/* hd_db_exec_arrays discarding the result: 0 ok, -1 error. */
+int hd_db_cmd_arrays(hd_db_t *self, const char *sql, hd_pgarray_t *cols, int n);
 
 /* As hd_db_exec, with per-parameter lengths and formats (1 = binary) for
    bytea, and the result format (0 text, 1 binary). */

@@ -64,10 +64,7 @@ static int put_rows(hd_db_t *db, const row_t *rows, size_t n) {
             hd_pgarray_add(&col[c], rows[i].col[c]);
         hd_pgarray_add_bytea(&col[5], rows[i].payload, rows[i].len);
     }
-    const char *params[6];
-    for (int c = 0; c < 6; c++)
-        params[c] = hd_pgarray_str(&col[c]);
-    PGresult *r = hd_db_exec(
+    PGresult *r = hd_db_exec_arrays(
         db,
         "INSERT INTO outbox (event_id, type, department, correlation_id, causation_id, payload) "
         "SELECT x.event_id, x.type, x.department, x.correlation_id, x.causation_id, x.payload "
@@ -77,9 +74,7 @@ static int put_rows(hd_db_t *db, const row_t *rows, size_t n) {
         "WHERE (SELECT pg_current_xact_id()) IS NOT NULL "
         "  AND (SELECT 1 FROM event_log e WHERE e.event_id = x.event_id LIMIT 1) IS NULL "
         "ORDER BY x.i ON CONFLICT (event_id) DO NOTHING",
-        6, params);
-    for (int c = 0; c < 6; c++)
-        hd_pgarray_free(&col[c]);
+        col, 6);
     if (!r)
         return -1;
     int inserted = atoi(PQcmdTuples(r));

@@ -46,18 +46,14 @@ int mx_gather_flush(hd_db_t *db, void *arg) {
         hd_pgarray_add(&col[1], self->bumps[i].labels);
         hd_pgarray_add(&col[2], count);
     }
-    const char *p[3] = {hd_pgarray_str(&col[0]), hd_pgarray_str(&col[1]),
-                        hd_pgarray_str(&col[2])};
     /* Sorted, so two writers of the same rows always lock them in one order. */
-    int rc = hd_db_cmd(db,
-                       "INSERT INTO metrics_counter (name, labels, value) "
-                       "SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) "
-                       "  AS x(name, labels, value) ORDER BY name, labels "
-                       "ON CONFLICT (name, labels) DO UPDATE "
-                       "SET value = metrics_counter.value + EXCLUDED.value",
-                       3, p);
-    for (int c = 0; c < 3; c++)
-        hd_pgarray_free(&col[c]);
+    int rc = hd_db_cmd_arrays(db,
+                              "INSERT INTO metrics_counter (name, labels, value) "
+                              "SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) "
+                              "  AS x(name, labels, value) ORDER BY name, labels "
+                              "ON CONFLICT (name, labels) DO UPDATE "
+                              "SET value = metrics_counter.value + EXCLUDED.value",
+                              col, 3);
     if (rc < 0)
         return -1;
     self->n = 0;

@@ -56,19 +56,15 @@ static int write_buckets(const mx_histogram_t *self, hd_db_t *db) {
             hd_pgarray_add(&col[2], le);
             hd_pgarray_add(&col[3], count);
         }
-    const char *p[4] = {hd_pgarray_str(&col[0]), hd_pgarray_str(&col[1]),
-                        hd_pgarray_str(&col[2]), hd_pgarray_str(&col[3])};
     /* Sorted, so two writers of the same rows always lock them in one order. */
-    int rc = hd_db_cmd(db,
-                       "INSERT INTO metrics_histogram (name, labels, le, count) "
-                       "SELECT * FROM unnest($1::text[], $2::text[], $3::float8[], $4::bigint[]) "
-                       "  AS x(name, labels, le, count) ORDER BY name, labels, le "
-                       "ON CONFLICT (name, labels, le) DO UPDATE "
-                       "SET count = metrics_histogram.count + EXCLUDED.count",
-                       4, p);
-    for (int c = 0; c < 4; c++)
-        hd_pgarray_free(&col[c]);
-    return rc;
+    return hd_db_cmd_arrays(db,
+                            "INSERT INTO metrics_histogram (name, labels, le, count) "
+                            "SELECT * FROM unnest($1::text[], $2::text[], $3::float8[], "
+                            "  $4::bigint[]) AS x(name, labels, le, count) "
+                            "ORDER BY name, labels, le "
+                            "ON CONFLICT (name, labels, le) DO UPDATE "
+                            "SET count = metrics_histogram.count + EXCLUDED.count",
+                            col, 4);
 }
 
 /* The sum and count of every series, in one upsert. 0 or -1. */
@@ -83,19 +79,14 @@ static int write_sums(const mx_histogram_t *self, hd_db_t *db) {
         hd_pgarray_add(&col[2], sum);
         hd_pgarray_add(&col[3], count);
     }
-    const char *p[4] = {hd_pgarray_str(&col[0]), hd_pgarray_str(&col[1]),
-                        hd_pgarray_str(&col[2]), hd_pgarray_str(&col[3])};
-    int rc = hd_db_cmd(db,
-                       "INSERT INTO metrics_histogram_sum (name, labels, sum, count) "
-                       "SELECT * FROM unnest($1::text[], $2::text[], $3::float8[], $4::bigint[]) "
-                       "  AS x(name, labels, sum, count) ORDER BY name, labels "
-                       "ON CONFLICT (name, labels) DO UPDATE "
-                       "SET sum = metrics_histogram_sum.sum + EXCLUDED.sum, "
-                       "    count = metrics_histogram_sum.count + EXCLUDED.count",
-                       4, p);
-    for (int c = 0; c < 4; c++)
-        hd_pgarray_free(&col[c]);
-    return rc;
+    return hd_db_cmd_arrays(db,
+                            "INSERT INTO metrics_histogram_sum (name, labels, sum, count) "
+                            "SELECT * FROM unnest($1::text[], $2::text[], $3::float8[], "
+                            "  $4::bigint[]) AS x(name, labels, sum, count) ORDER BY name, labels "
+                            "ON CONFLICT (name, labels) DO UPDATE "
+                            "SET sum = metrics_histogram_sum.sum + EXCLUDED.sum, "
+                            "    count = metrics_histogram_sum.count + EXCLUDED.count",
+                            col, 4);
 }
 
 /* Forgets every series (their bucket arrays go; the array is kept). */

@@ -48,12 +48,11 @@ static int apply(const mx_latency_t *stops, hd_db_t *db) {
     hd_pgarray_t ids = {0};
     for (size_t i = 0; i < stops->n; i++)
         hd_pgarray_add(&ids, stops->ids[i]);
-    const char *p[1] = {hd_pgarray_str(&ids)};
-    PGresult *r = hd_db_exec(db,
-                             "DELETE FROM metrics_pending WHERE content_id = ANY($1::uuid[]) "
-                             "RETURNING content_id, department, requested_at_ms",
-                             1, p);
-    hd_pgarray_free(&ids);
+    PGresult *r =
+        hd_db_exec_arrays(db,
+                          "DELETE FROM metrics_pending WHERE content_id = ANY($1::uuid[]) "
+                          "RETURNING content_id, department, requested_at_ms",
+                          &ids, 1);
     if (!r)
         return -1;
     mx_histogram_t h = {0};

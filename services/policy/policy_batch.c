@@ -105,23 +105,20 @@ int hd_policy_batch_flush(hd_policy_batch_t *self, hd_db_t *db) {
         hd_pgarray_add(&col[2], self->verdicts[i].verdict);
         hd_pgarray_add(&col[3], self->verdicts[i].findings);
     }
-    const char *p[4];
-    for (int c = 0; c < 4; c++)
-        p[c] = hd_pgarray_str(&col[c]);
     /* DISTINCT ON keeps the first kept verdict of an item (a replay within
        the batch), as one INSERT per event would; sorted by the key, so two
        writers of the same rows always lock them in one order. */
-    int rc = hd_db_cmd(db,
-                       "INSERT INTO policy_verdict (content_id, policy_version, verdict, findings) "
-                       "SELECT DISTINCT ON (x.content_id) x.content_id, x.policy_version, "
-                       "  x.verdict, x.findings "
-                       "FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::jsonb[]) "
-                       "  WITH ORDINALITY AS x(content_id, policy_version, verdict, findings, i) "
-                       "ORDER BY x.content_id, x.i "
-                       "ON CONFLICT (content_id) DO NOTHING",
-                       4, p);
-    for (int c = 0; c < 4; c++)
-        hd_pgarray_free(&col[c]);
+    int rc =
+        hd_db_cmd_arrays(db,
+                         "INSERT INTO policy_verdict (content_id, policy_version, verdict, "
+                         "  findings) "
+                         "SELECT DISTINCT ON (x.content_id) x.content_id, x.policy_version, "
+                         "  x.verdict, x.findings "
+                         "FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::jsonb[]) "
+                         "  WITH ORDINALITY AS x(content_id, policy_version, verdict, findings, i) "
+                         "ORDER BY x.content_id, x.i "
+                         "ON CONFLICT (content_id) DO NOTHING",
+                         col, 4);
     if (rc < 0)
         return -1;
     forget_verdicts(self);

@@ -73,12 +73,9 @@ int pub_intake_flush(pub_intake_t *self, hd_db_t *db) {
         snprintf(s, sizeof s, "%" PRId64, self->rows[i].scheduled_ms);
         hd_pgarray_add(&col[COLS], s);
     }
-    const char *p[COLS + 1];
-    for (int c = 0; c <= COLS; c++)
-        p[c] = hd_pgarray_str(&col[c]);
     /* ORDER BY the gathering order: of two jobs for one content the first
        is inserted and the second skipped, as two INSERTs did. */
-    PGresult *r = hd_db_exec(
+    PGresult *r = hd_db_exec_arrays(
         db,
         "INSERT INTO publish_job (content_id, channel_id, department_id, text, state, "
         "  not_before, cause_event_id) "
@@ -87,9 +84,7 @@ int pub_intake_flush(pub_intake_t *self, hd_db_t *db) {
         "FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::uuid[], $6::bigint[]) "
         "  WITH ORDINALITY AS x(c, ch, d, t, e, s, i) "
         "ORDER BY x.i ON CONFLICT (content_id) DO NOTHING RETURNING content_id",
-        COLS + 1, p);
-    for (int c = 0; c <= COLS; c++)
-        hd_pgarray_free(&col[c]);
+        col, COLS + 1);
     if (!r)
         return -1;
     log_jobs(self, r);

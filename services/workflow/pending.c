@@ -130,10 +130,7 @@ static int write_news(wf_pending_t *self, hd_db_t *db) {
         add_ms(&col[NEW_COLS], self->news[i].scheduled_ms);
         add_ms(&col[NEW_COLS + 1], self->news[i].submitted_ms);
     }
-    const char *p[NEW_COLS + 2];
-    for (int c = 0; c < NEW_COLS + 2; c++)
-        p[c] = hd_pgarray_str(&col[c]);
-    PGresult *r = hd_db_exec(
+    PGresult *r = hd_db_exec_arrays(
         db,
         "INSERT INTO workflow_item (content_id, department_id, author_id, author_email, "
         "  channel_id, text, state, scheduled_at, submitted_at) "
@@ -143,9 +140,7 @@ static int write_news(wf_pending_t *self, hd_db_t *db) {
         "            $7::bigint[], $8::bigint[]) "
         "  WITH ORDINALITY AS x(c, d, a, e, ch, t, s, sub, i) "
         "ORDER BY x.i ON CONFLICT (content_id) DO NOTHING RETURNING content_id",
-        NEW_COLS + 2, p);
-    for (int c = 0; c < NEW_COLS + 2; c++)
-        hd_pgarray_free(&col[c]);
+        col, NEW_COLS + 2);
     if (!r)
         return -1;
     for (size_t i = 0; i < self->nnew; i++) {
@@ -157,26 +152,23 @@ static int write_news(wf_pending_t *self, hd_db_t *db) {
     return 0;
 }
 
-/* The held final states in one UPDATE. The per-row probe of the primary key
-   is spelled as a join on the unnested pairs; no plan of it can read more of
-   workflow_item than those rows. 0 or -1. */
+/* The held final states in one UPDATE, joined to the rows by primary key.
+   0 or -1. */
 static int write_finals(wf_pending_t *self, hd_db_t *db) {
     if (self->nfinal == 0)
         return 0;
-    hd_pgarray_t ids = {0}, states = {0};
+    hd_pgarray_t col[2] = {{0}};
     for (size_t i = 0; i < self->nfinal; i++) {
-        hd_pgarray_add(&ids, self->finals[i].content_id);
-        hd_pgarray_add(&states, self->finals[i].state);
+        hd_pgarray_add(&col[0], self->finals[i].content_id);
+        hd_pgarray_add(&col[1], self->finals[i].state);
     }
-    const char *p[2] = {hd_pgarray_str(&ids), hd_pgarray_str(&states)};
-    PGresult *r = hd_db_exec(db,
-                             "UPDATE workflow_item w SET state = x.s, updated_at = now() "
-                             "FROM unnest($1::uuid[], $2::text[]) AS x(c, s) "
-                             "WHERE w.content_id = x.c AND w.state IN ('approved', 'failed') "
-                             "RETURNING w.content_id",
-                             2, p);
-    hd_pgarray_free(&ids);
-    hd_pgarray_free(&states);
+    PGresult *r = hd_db_exec_arrays(db,
+                                    "UPDATE workflow_item w SET state = x.s, updated_at = now() "
+                                    "FROM unnest($1::uuid[], $2::text[]) AS x(c, s) "
+                                    "WHERE w.content_id = x.c "
+                                    "  AND w.state IN ('approved', 'failed') "
+                                    "RETURNING w.content_id",
+                                    col, 2);
     if (!r)
         return -1;
     for (size_t i = 0; i < self->nfinal; i++) {
@@ -197,22 +189,22 @@ static int write_finals(wf_pending_t *self, hd_db_t *db) {
 static int write_approved(wf_pending_t *self, hd_db_t *db) {
     if (self->napproved == 0)
         return 0;
-    hd_pgarray_t ids = {0}, at = {0};
+    hd_pgarray_t col[2] = {{0}};
     for (size_t i = 0; i < self->napproved; i++) {
-        hd_pgarray_add(&ids, self->approved[i].content_id);
-        add_ms(&at, self->approved[i].at_ms);
+        hd_pgarray_add(&col[0], self->approved[i].content_id);
+        add_ms(&col[1], self->approved[i].at_ms);
     }
-    const char *p[2] = {hd_pgarray_str(&ids), hd_pgarray_str(&at)};
-    long c = hd_db_count(db,
-                         "UPDATE workflow_item w SET state = 'approved', required_roles = '{}', "
-                         "  same_department_roles = '{}', updated_at = now(), "
-                         "  requested_at = to_timestamp(x.at / 1000.0), "
-                         "  decided_at = to_timestamp(x.at / 1000.0) "
-                         "FROM unnest($1::uuid[], $2::bigint[]) AS x(c, at) "
-                         "WHERE w.content_id = x.c",
-                         2, p);
-    hd_pgarray_free(&ids);
-    hd_pgarray_free(&at);
+    PGresult *r =
+        hd_db_exec_arrays(db,
+                          "UPDATE workflow_item w SET state = 'approved', required_roles = '{}', "
+                          "  same_department_roles = '{}', updated_at = now(), "
+                          "  requested_at = to_timestamp(x.at / 1000.0), "
+                          "  decided_at = to_timestamp(x.at / 1000.0) "
+                          "FROM unnest($1::uuid[], $2::bigint[]) AS x(c, at) "
+                          "WHERE w.content_id = x.c",
+                          col, 2);
+    long c = r ? atol(PQcmdTuples(r)) : -1;
+    PQclear(r);
     if (c >= 0 && c != (long)self->napproved) {
         hd_error("approvals_lost", "%zu automatic approvals held, %ld items updated",
                  self->napproved, c);

@@ -67,9 +67,7 @@ int wf_prefetch_load(wf_prefetch_t *self, hd_db_t *db, const char *const *ids, s
     hd_pgarray_t arr = {0};
     for (size_t i = 0; i < n; i++)
         hd_pgarray_add(&arr, ids[i]);
-    const char *p[1] = {hd_pgarray_str(&arr)};
-    PGresult *r = hd_db_exec(db, PREFETCH_SQL, 1, p);
-    hd_pgarray_free(&arr);
+    PGresult *r = hd_db_exec_arrays(db, PREFETCH_SQL, &arr, 1);
     if (!r)
         return -1;
     int rows = PQntuples(r);
