@@ -237,7 +237,7 @@ PGresult *hd_db_exec_arrays(hd_db_t *self, const char *sql, hd_pgarray_t *cols, 
     enum { MAX_COLS = 16 };
     if (n < 0 || n > MAX_COLS)
         abort(); /* a programming error, not input */
-    const char *p[MAX_COLS];
+    const char *p[MAX_COLS] = {0};
     for (int c = 0; c < n; c++)
         p[c] = hd_pgarray_str(&cols[c]);
     PGresult *r = hd_db_exec(self, sql, n, p);
