@@ -46,49 +46,71 @@ static int fetch_all(hub_proc_t *h, uint64_t total) {
     return after == total ? 0 : -1;
 }
 
-HD_TEST(survives_postgres_restart) {
-    const char *src = getenv("HUDDLE_SOURCE_DIR"), *bin = getenv("HUDDLE_BIN_DIR");
-    ASSERT(src && bin);
-    char dir[256], port[16];
-    snprintf(dir, sizeof dir, "/tmp/huddle-test-pg-restart-%d", (int)getpid());
+/* The private cluster and the hub under test (started by the scenario). */
+typedef struct {
+    const char *src, *bin;
+    char dir[256];
+    int pg_started;
+    hub_proc_t h;
+} rig_t;
+
+static void scenario(rig_t *r) {
+    hub_proc_t *h = &r->h;
+    char port[16], cmd[1024];
     snprintf(port, sizeof port, "%d", hh_free_port());
-    hub_proc_t h = {0};
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "'%s/scripts/pg.sh' start '%s' %s", src, dir, port);
+    snprintf(cmd, sizeof cmd, "'%s/scripts/pg.sh' start '%s' %s", r->src, r->dir, port);
     FILE *p = popen(cmd, "r");
     ASSERT(p);
-    ASSERT(fgets(h.url, sizeof h.url, p));
+    r->pg_started = 1; /* pg.sh may have started it even if it then fails */
+    char *got = fgets(h->url, sizeof h->url, p);
     pclose(p);
-    h.url[strcspn(h.url, "\n")] = 0;
+    ASSERT(got);
+    h->url[strcspn(h->url, "\n")] = 0;
     snprintf(cmd, sizeof cmd,
              "HUDDLE_DATABASE_URL='%s' HUDDLE_MIGRATIONS_DIR='%s/migrations' HUDDLE_SEED=none "
              "'%s/huddle-migrate' >/dev/null 2>&1",
-             h.url, src, bin);
+             h->url, r->src, r->bin);
     ASSERT_EQ(system(cmd), 0);
-    ASSERT(hh_keys(&h, "pgrestart") == 0);
+    ASSERT(hh_keys(h, "pgrestart") == 0);
     const char *env[] = {"HUDDLE_HUB_RING=10", NULL}; /* most reads go to event_log */
-    ASSERT(hh_start(&h, env) == 0);
+    ASSERT(hh_start(h, env) == 0);
 
-    ASSERT(put_batch(h.url, 1, 100) == 0);
-    hd_db_t *db = hd_db_connect(h.url, 5000);
+    ASSERT(put_batch(h->url, 1, 100) == 0);
+    hd_db_t *db = hd_db_connect(h->url, 5000);
     ASSERT_EQ(hh_wait_for(db, "SELECT count(*) FROM event_log", 100, 10000), 100);
     hd_db_destroy(&db);
-    ASSERT(fetch_all(&h, 100) == 0);
+    ASSERT(fetch_all(h, 100) == 0);
 
-    ASSERT_EQ(sh("'%s/scripts/pg.sh' restart '%s' >/dev/null", src, dir), 0);
-    ASSERT(put_batch(h.url, 101, 100) == 0);
-    db = hd_db_connect(h.url, 5000);
+    ASSERT_EQ(sh("'%s/scripts/pg.sh' restart '%s' >/dev/null", r->src, r->dir), 0);
+    ASSERT(put_batch(h->url, 101, 100) == 0);
+    db = hd_db_connect(h->url, 5000);
     ASSERT(db);
-    ASSERT_EQ(hh_wait_for(db, "SELECT count(*) FROM event_log", 200, 20000), 200);
-    ASSERT_EQ(hh_scalar(db, "SELECT max(seq) FROM event_log"), 200);
-    ASSERT_EQ(hh_scalar(db, "SELECT count(*) FROM outbox"), 0);
+    long long logged = hh_wait_for(db, "SELECT count(*) FROM event_log", 200, 20000);
+    long long top = hh_scalar(db, "SELECT max(seq) FROM event_log");
+    long long left = hh_scalar(db, "SELECT count(*) FROM outbox");
     hd_db_destroy(&db);
-    ASSERT(fetch_all(&h, 200) == 0);
+    ASSERT_EQ(logged, 200);
+    ASSERT_EQ(top, 200);
+    ASSERT_EQ(left, 0);
+    ASSERT(fetch_all(h, 200) == 0);
+    ASSERT_EQ(hh_stop(h, SIGTERM, 2000), 0);
+}
 
-    ASSERT_EQ(hh_stop(&h, SIGTERM, 2000), 0);
-    hh_keys_remove(&h);
-    sh("'%s/scripts/pg.sh' stop '%s' >/dev/null", src, dir);
-    sh("rm -rf \"$(realpath '%s')\" '%s'", dir, dir);
+/* Whatever the scenario's outcome, the hub and the cluster are stopped and
+   their files removed: a failed run must not leave a PostgreSQL behind. */
+HD_TEST(survives_postgres_restart) {
+    rig_t r = {.src = getenv("HUDDLE_SOURCE_DIR"), .bin = getenv("HUDDLE_BIN_DIR")};
+    ASSERT(r.src && r.bin);
+    snprintf(r.dir, sizeof r.dir, "/tmp/huddle-test-pg-restart-%d", (int)getpid());
+    scenario(&r);
+    if (r.h.pid > 0)
+        hh_stop(&r.h, SIGKILL, 2000);
+    if (r.h.keys[0])
+        hh_keys_remove(&r.h);
+    if (r.pg_started) {
+        sh("'%s/scripts/pg.sh' stop '%s' >/dev/null 2>&1", r.src, r.dir);
+        sh("rm -rf \"$(realpath '%s')\" '%s'", r.dir, r.dir);
+    }
 }
 
 HD_TEST_MAIN(HD_CASE(survives_postgres_restart))
