@@ -213,8 +213,14 @@ static int write_approved(wf_pending_t *self, hd_db_t *db) {
     return c < 0 ? -1 : 0;
 }
 
+/* Every item has at most one held write (whatever touches an item flushes
+   first), so the kinds may go in any order. Approvals go before the new
+   items: in `make bench`, after the batch's INSERT into workflow_item the
+   approvals' UPDATE took about 10 ms a call however few its rows (5.2 of
+   9.7 s of executor time at a quarter of the rate), and before it 0.04 ms
+   a row. Why is not known: alone, with pgbench, both orders take 1 ms. */
 int wf_pending_flush(wf_pending_t *self, hd_db_t *db) {
-    if (write_news(self, db) < 0 || write_approved(self, db) < 0 || write_finals(self, db) < 0)
+    if (write_approved(self, db) < 0 || write_news(self, db) < 0 || write_finals(self, db) < 0)
         return -1;
     wf_pending_clear(self);
     return 0;
