@@ -431,6 +431,10 @@ const hd_envelope_t *hd_bus_batch_event(const hd_bus_batch_t *batch, size_t i) {
     return batch->in.m->events->events[i];
 }
 
+const hd_envelope_t *const *hd_bus_batch_events(const hd_bus_batch_t *batch) {
+    return batch ? (const hd_envelope_t *const *)batch->in.m->events->events : NULL;
+}
+
 uint64_t hd_bus_batch_head(const hd_bus_batch_t *batch) {
     return batch ? batch->in.m->events->head_seq : 0;
 }

@@ -40,6 +40,8 @@ unsigned hd_bus_connects(hd_bus_t *self);
 size_t hd_bus_batch_count(const hd_bus_batch_t *batch);
 /* Event i (ascending seq), borrowed from the batch. seq is set. */
 const hd_envelope_t *hd_bus_batch_event(const hd_bus_batch_t *batch, size_t i);
+/* All hd_bus_batch_count events in order, borrowed from the batch. */
+const hd_envelope_t *const *hd_bus_batch_events(const hd_bus_batch_t *batch);
 uint64_t hd_bus_batch_head(const hd_bus_batch_t *batch);
 /* Every matching event up to this seq was delivered (hub's scanned_seq). */
 uint64_t hd_bus_batch_scanned(const hd_bus_batch_t *batch);

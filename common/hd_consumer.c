@@ -70,17 +70,9 @@ static void gather_begin(hd_db_t *db, const hd_consumer_cfg_t *cfg) {
 /* A new attempt at the batch: begin, then the service's read-ahead. */
 static int attempt_begin(hd_db_t *db, const hd_consumer_cfg_t *cfg, const hd_bus_batch_t *batch) {
     gather_begin(db, cfg);
-    if (!cfg->prepare)
-        return 0;
-    size_t n = hd_bus_batch_count(batch);
-    const hd_envelope_t **evs = malloc((n ? n : 1) * sizeof *evs);
-    if (!evs)
-        abort();
-    for (size_t i = 0; i < n; i++)
-        evs[i] = hd_bus_batch_event(batch, i);
-    int rc = cfg->prepare(db, cfg->arg, evs, n);
-    free(evs);
-    return rc;
+    return cfg->prepare ? cfg->prepare(db, cfg->arg, hd_bus_batch_events(batch),
+                                       hd_bus_batch_count(batch))
+                        : 0;
 }
 
 static int gather_flush(hd_db_t *db, const hd_consumer_cfg_t *cfg) {

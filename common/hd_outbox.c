@@ -6,64 +6,42 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
-/* One queued row: the envelope's columns, copied, and its packed bytes. */
-typedef struct {
-    char *col[5]; /* event_id, type, department, correlation_id, causation_id */
-    uint8_t *payload;
-    size_t len;
-} row_t;
+enum { COLS = 6 }; /* event_id, type, department, correlation_id, causation_id, payload */
 
+/* The queued rows, kept as the statement's array columns. */
 struct hd_outbox_queue {
-    row_t *rows;
-    size_t n, cap;
+    hd_pgarray_t col[COLS];
 };
 
 static const char *opt(const char *s) { return s && *s ? s : NULL; }
 
-static char *dup_opt(const char *s) {
-    if (!s)
-        return NULL;
-    char *d = strdup(s);
-    if (!d)
-        abort();
-    return d;
+/* Appends env's row to col (its strings and packed bytes are copied). */
+static void add_row(hd_pgarray_t *col, const hd_envelope_t *env) {
+    size_t len;
+    uint8_t *payload = hd_envelope_pack(env, &len);
+    hd_pgarray_add(&col[0], env->id);
+    hd_pgarray_add(&col[1], env->type);
+    hd_pgarray_add(&col[2], env->department ? env->department : "");
+    hd_pgarray_add(&col[3], opt(env->correlation_id));
+    hd_pgarray_add(&col[4], opt(env->causation_id));
+    hd_pgarray_add_bytea(&col[5], payload, len);
+    free(payload);
 }
 
-static void row_of(row_t *row, const hd_envelope_t *env) {
-    row->col[0] = dup_opt(env->id);
-    row->col[1] = dup_opt(env->type);
-    row->col[2] = dup_opt(env->department ? env->department : "");
-    row->col[3] = dup_opt(opt(env->correlation_id));
-    row->col[4] = dup_opt(opt(env->causation_id));
-    row->payload = hd_envelope_pack(env, &row->len);
-}
-
-static void row_free(row_t *row) {
-    for (int c = 0; c < 5; c++)
-        free(row->col[c]);
-    free(row->payload);
-}
-
-/* Inserts rows in one statement. How many were new, or -1. The "already
-   sequenced" check is a per-row probe of event_log's unique index, written
-   so that no plan can make it a join: the statement is prepared, and a
-   generic plan (which cannot know the array is short) hashed the whole
-   event_log on every call, 27 ms a batch at 100,000 events in the log.
-   Like hd_outbox_put's, it takes its transaction's id before any row takes
-   an oid (the uncorrelated subquery runs once, before the first row): the
-   hub's sequencer relies on it to prove a missing oid will never commit
-   (services/hub/floor.h). */
-static int put_rows(hd_db_t *db, const row_t *rows, size_t n) {
-    if (n == 0)
+/* Inserts the rows of col in one statement and frees the columns. How many
+   were new (an id already waiting or already sequenced is a replay,
+   skipped), or -1. The "already sequenced" check is a per-row probe of
+   event_log's unique index, written so that no plan can make it a join:
+   the statement is prepared, and a generic plan (which cannot know the
+   array is short) hashed the whole event_log on every call, 27 ms a batch
+   at 100,000 events in the log. It takes its transaction's id before any
+   row takes an oid (the uncorrelated subquery runs once, before the first
+   row): the hub's sequencer relies on it to prove a missing oid will never
+   commit (services/hub/floor.h). */
+static int put_rows(hd_db_t *db, hd_pgarray_t *col) {
+    if (col[0].n == 0)
         return 0;
-    hd_pgarray_t col[6] = {{0}};
-    for (size_t i = 0; i < n; i++) {
-        for (int c = 0; c < 5; c++)
-            hd_pgarray_add(&col[c], rows[i].col[c]);
-        hd_pgarray_add_bytea(&col[5], rows[i].payload, rows[i].len);
-    }
     PGresult *r = hd_db_exec_arrays(
         db,
         "INSERT INTO outbox (event_id, type, department, correlation_id, causation_id, payload) "
@@ -74,7 +52,7 @@ static int put_rows(hd_db_t *db, const row_t *rows, size_t n) {
         "WHERE (SELECT pg_current_xact_id()) IS NOT NULL "
         "  AND (SELECT 1 FROM event_log e WHERE e.event_id = x.event_id LIMIT 1) IS NULL "
         "ORDER BY x.i ON CONFLICT (event_id) DO NOTHING",
-        col, 6);
+        col, COLS);
     if (!r)
         return -1;
     int inserted = atoi(PQcmdTuples(r));
@@ -82,24 +60,17 @@ static int put_rows(hd_db_t *db, const row_t *rows, size_t n) {
     return inserted;
 }
 
-hd_outbox_queue_t *hd_outbox_queue_new(void) {
-    hd_outbox_queue_t *q = calloc(1, sizeof *q);
-    if (!q)
-        abort();
-    return q;
-}
+hd_outbox_queue_t *hd_outbox_queue_new(void) { return hd_calloc(1, sizeof(hd_outbox_queue_t)); }
 
 static void queue_empty(hd_outbox_queue_t *q) {
-    for (size_t i = 0; i < q->n; i++)
-        row_free(&q->rows[i]);
-    q->n = 0;
+    for (int c = 0; c < COLS; c++)
+        hd_pgarray_free(&q->col[c]);
 }
 
 void hd_outbox_queue_destroy(hd_outbox_queue_t **self_p) {
     if (!self_p || !*self_p)
         return;
     queue_empty(*self_p);
-    free((*self_p)->rows);
     free(*self_p);
     *self_p = NULL;
 }
@@ -108,12 +79,7 @@ void hd_outbox_defer(hd_db_t *db, hd_outbox_queue_t *q) { hd_db_set_outbox_queue
 
 int hd_outbox_flush(hd_db_t *db) {
     hd_outbox_queue_t *q = hd_db_outbox_queue(db);
-    if (!q)
-        return 0;
-    int rc = put_rows(db, q->rows, q->n);
-    if (rc >= 0)
-        queue_empty(q);
-    return rc;
+    return q ? put_rows(db, q->col) : 0;
 }
 
 void hd_outbox_discard(hd_db_t *db) {
@@ -122,51 +88,21 @@ void hd_outbox_discard(hd_db_t *db) {
         queue_empty(q);
 }
 
-static void enqueue(hd_outbox_queue_t *q, const hd_envelope_t *env) {
-    q->rows = hd_grow(q->rows, &q->cap, q->n + 1, sizeof *q->rows);
-    row_of(&q->rows[q->n++], env);
-}
-
 int hd_outbox_put(hd_db_t *db, const hd_envelope_t *env) {
     hd_outbox_queue_t *q = hd_db_outbox_queue(db);
     if (q) {
-        enqueue(q, env);
+        add_row(q->col, env);
         return 0;
     }
-    size_t len;
-    uint8_t *payload = hd_envelope_pack(env, &len);
-    const char *corr = env->correlation_id && *env->correlation_id ? env->correlation_id : NULL;
-    const char *cause = env->causation_id && *env->causation_id ? env->causation_id : NULL;
-    const char *params[6] = {env->id, env->type, env->department ? env->department : "",
-                             corr, cause, (const char *)payload};
-    int lengths[6] = {0, 0, 0, 0, 0, (int)len};
-    int formats[6] = {0, 0, 0, 0, 0, 1};
-    /* An id already sequenced, or already waiting, is a replay: skip it. */
-    PGresult *r = hd_db_execv(
-        db,
-        "INSERT INTO outbox (event_id, type, department, correlation_id, causation_id, payload) "
-        "SELECT $1, $2, $3, $4, $5, $6 "
-        "WHERE (SELECT pg_current_xact_id()) IS NOT NULL "
-        "  AND NOT EXISTS (SELECT 1 FROM event_log WHERE event_id = $1) "
-        "ON CONFLICT (event_id) DO NOTHING",
-        6, params, lengths, formats, 0);
-    free(payload);
-    if (!r)
-        return -1;
-    int inserted = atoi(PQcmdTuples(r));
-    PQclear(r);
-    return inserted ? 0 : 1;
+    hd_pgarray_t col[COLS] = {{0}};
+    add_row(col, env);
+    int rc = put_rows(db, col);
+    return rc < 0 ? -1 : rc ? 0 : 1;
 }
 
 int hd_outbox_put_many(hd_db_t *db, const hd_envelope_t *const *envs, size_t n) {
-    row_t *rows = calloc(n ? n : 1, sizeof *rows);
-    if (!rows)
-        abort();
+    hd_pgarray_t col[COLS] = {{0}};
     for (size_t i = 0; i < n; i++)
-        row_of(&rows[i], envs[i]);
-    int rc = put_rows(db, rows, n);
-    for (size_t i = 0; i < n; i++)
-        row_free(&rows[i]);
-    free(rows);
-    return rc;
+        add_row(col, envs[i]);
+    return put_rows(db, col);
 }

@@ -33,9 +33,9 @@ void hd_outbox_queue_destroy(hd_outbox_queue_t **self_p);
 void hd_outbox_defer(hd_db_t *db, hd_outbox_queue_t *q);
 
 /* Writes what db's attached queue holds in one statement inside the open
-   transaction, and empties it. Returns how many were recorded (replays are
-   skipped), 0 with no queue, -1 on database error (the queue is kept; the
-   caller rolls back and discards). */
+   transaction, and empties it (also on error). Returns how many were
+   recorded (replays are skipped), 0 with no queue, -1 on database error
+   (the caller rolls back). */
 int hd_outbox_flush(hd_db_t *db);
 
 /* Empties db's attached queue without writing (a rollback). */
