@@ -4,6 +4,8 @@
     never need tombstones. */
 #include "hd_stmtcache.h"
 
+#include "hd_mem.h"
+
 #include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,12 +32,11 @@ static uint64_t hash(const char *s) {
 }
 
 hd_stmtcache_t *hd_stmtcache_new(size_t max) {
-    hd_stmtcache_t *self = calloc(1, sizeof *self);
+    hd_stmtcache_t *self = hd_calloc(1, sizeof *self);
     size_t cap = 16;
     while (cap < max * 2)
         cap *= 2;
-    if (!self || !(self->slots = calloc(cap, sizeof *self->slots)))
-        abort();
+    self->slots = hd_calloc(cap, sizeof *self->slots);
     self->cap = cap;
     self->max = max;
     return self;
@@ -75,8 +76,7 @@ void hd_stmtcache_put(hd_stmtcache_t *self, const char *sql, const char *name) {
     if (!s->sql) {
         if (self->n >= self->max)
             return;
-        if (!(s->sql = strdup(sql)))
-            abort();
+        s->sql = hd_strdup(sql);
         self->n++;
     }
     snprintf(s->name, sizeof s->name, "%s", name);

@@ -1,6 +1,8 @@
 /*  floor: gap ranges below the highest oid moved (see floor.h). */
 #include "floor.h"
 
+#include "hd_mem.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,12 +21,7 @@ struct hub_floor {
     size_t n, cap;
 };
 
-hub_floor_t *hub_floor_new(void) {
-    hub_floor_t *self = calloc(1, sizeof *self);
-    if (!self)
-        abort();
-    return self;
-}
+hub_floor_t *hub_floor_new(void) { return hd_calloc(1, sizeof(hub_floor_t)); }
 
 void hub_floor_destroy(hub_floor_t **self_p) {
     if (!self_p || !*self_p)
@@ -75,12 +72,7 @@ static void add_range(hub_floor_t *self, uint64_t lo, uint64_t hi, uint64_t tag)
         self->ranges[0] = all;
         self->n = 1;
     }
-    if (self->n == self->cap) {
-        self->cap = self->cap ? self->cap * 2 : 16;
-        self->ranges = realloc(self->ranges, self->cap * sizeof *self->ranges);
-        if (!self->ranges)
-            abort();
-    }
+    self->ranges = hd_grow(self->ranges, &self->cap, self->n + 1, sizeof *self->ranges);
     self->ranges[self->n++] = (range_t){lo, hi, tag};
 }
 

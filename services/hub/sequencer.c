@@ -26,6 +26,7 @@
 #include "hd_id.h"
 #include "hd_log.h"
 #include "floor.h"
+#include "hd_mem.h"
 #include "history.h"
 
 #include <poll.h>
@@ -187,10 +188,8 @@ static int moved_parse(PGresult *r, moved_t *m) {
     memset(m, 0, sizeof *m);
     if (rows < 1 || !PQgetisnull(r, rows - 1, 4))
         return -1; /* the snapshot row is always there, last */
-    m->evs = calloc((size_t)rows, sizeof *m->evs);
-    m->oids = calloc((size_t)rows, sizeof *m->oids);
-    if (!m->evs || !m->oids)
-        abort();
+    m->evs = hd_calloc((size_t)rows, sizeof *m->evs);
+    m->oids = hd_calloc((size_t)rows, sizeof *m->oids);
     for (int i = 0; i < rows - 1; i++) {
         m->oids[m->noids++] = hub_history_int8(PQgetvalue(r, i, 4));
         if (PQgetisnull(r, i, 0))

@@ -91,8 +91,6 @@ void hd_policy_batch_add_verdict(hd_policy_batch_t *self, const char *content_id
     v->version = version;
 }
 
-size_t hd_policy_batch_pending(const hd_policy_batch_t *self) { return self ? self->n : 0; }
-
 int hd_policy_batch_flush(hd_policy_batch_t *self, hd_db_t *db) {
     if (!self || self->n == 0)
         return 0;

@@ -45,9 +45,6 @@ void hd_policy_batch_add_verdict(hd_policy_batch_t *self, const char *content_id
                                  int64_t version, const char *verdict,
                                  const char *findings_json);
 
-/* Verdicts kept and not yet flushed. */
-size_t hd_policy_batch_pending(const hd_policy_batch_t *self);
-
 /* Writes the kept verdicts in one statement inside the open transaction,
    with hd_policy_store_verdict's rule (an item's first verdict is final:
    one already stored, or the first kept for it in this batch, wins), then

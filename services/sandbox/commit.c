@@ -2,6 +2,7 @@
 #include "commit.h"
 
 #include "hd_log.h"
+#include "hd_mem.h"
 
 #include <stdlib.h>
 
@@ -59,16 +60,7 @@ int sb_commit_wait(sb_commit_t *self, hd_http_req_t *req, const sb_post_t *post)
 
 void sb_commit_wait_later(sb_commit_t *self, hd_http_server_t *server, hd_http_later_t *later,
                           const sb_post_t *post) {
-    if (self->n == self->cap) {
-        size_t cap = self->cap ? self->cap * 2 : 64;
-        waiter_t *w = realloc(self->waiting, cap * sizeof *w);
-        if (!w) {
-            hd_error("out_of_memory", "commit: cannot queue %zu waiters", cap);
-            abort();
-        }
-        self->waiting = w;
-        self->cap = cap;
-    }
+    self->waiting = hd_grow(self->waiting, &self->cap, self->n + 1, sizeof *self->waiting);
     self->waiting[self->n++] = (waiter_t){later, post};
     /* Posted, not run here: the reads already at hand join this batch. */
     if (!self->posted) {
