@@ -96,17 +96,27 @@ static int settle(hd_db_t *db, wf_ctx_t *ctx, const char *content_id) {
     return wf_pending_flush(ctx->pending, db);
 }
 
+/* Where a write is held: the batch's set, or (no batch) a set of its own in
+   *one, which written_now then writes at once. */
+static wf_pending_t *holder(wf_ctx_t *ctx, wf_pending_t **one) {
+    *one = ctx && ctx->pending ? NULL : wf_pending_new();
+    return *one ? *one : ctx->pending;
+}
+
+/* Writes and frees a set of holder's own; 0 when there is none. */
+static int written_now(hd_db_t *db, wf_pending_t **one) {
+    if (!*one)
+        return 0;
+    int rc = wf_pending_flush(*one, db);
+    wf_pending_destroy(one);
+    return rc;
+}
+
 /* The item's INSERT, now (no batch) or held back for the batch's end. */
 static int insert_item(hd_db_t *db, wf_ctx_t *ctx, const wf_new_item_t *it) {
-    if (ctx && ctx->pending) {
-        wf_pending_item(ctx->pending, it);
-        return 0;
-    }
-    wf_pending_t *one = wf_pending_new();
-    wf_pending_item(one, it);
-    int rc = wf_pending_flush(one, db);
-    wf_pending_destroy(&one);
-    return rc;
+    wf_pending_t *one;
+    wf_pending_item(holder(ctx, &one), it);
+    return written_now(db, &one);
 }
 
 static int on_submitted(hd_db_t *db, const hd_envelope_t *ev, wf_ctx_t *ctx, char *why,
@@ -457,15 +467,9 @@ static int on_decision(hd_db_t *db, const hd_envelope_t *ev, wf_ctx_t *ctx, char
 /* The final state's UPDATE, now (no batch) or held back for the batch's end. */
 static int set_final(hd_db_t *db, wf_ctx_t *ctx, const hd_envelope_t *ev, const char *cid,
                      const char *state) {
-    if (ctx && ctx->pending) {
-        wf_pending_final(ctx->pending, cid, state, ev->id, ev->type);
-        return 0;
-    }
-    wf_pending_t *one = wf_pending_new();
-    wf_pending_final(one, cid, state, ev->id, ev->type);
-    int rc = wf_pending_flush(one, db);
-    wf_pending_destroy(&one);
-    return rc;
+    wf_pending_t *one;
+    wf_pending_final(holder(ctx, &one), cid, state, ev->id, ev->type);
+    return written_now(db, &one);
 }
 
 static int on_published(hd_db_t *db, const hd_envelope_t *ev, wf_ctx_t *ctx, char *why,
