@@ -173,6 +173,64 @@ static int advance(hd_db_t *db, const char *name, long long from, long long to) 
                             3, p);
 }
 
+/* One call of apply_batch and, when it applied, its emitted events
+   written: HD_APPLY_OK, _RETRY or _DEAD (out has the mark, if the service
+   set one). */
+static int run_batch(hd_db_t *db, const hd_consumer_cfg_t *cfg, const hd_envelope_t *const *evs,
+                     size_t n, hd_batch_out_t *out) {
+    hd_batch_out_clear(out);
+    int rc = cfg->apply_batch(db, evs, n, out, cfg->arg);
+    if (rc == HD_APPLY_DEAD)
+        return rc;
+    if (rc != HD_APPLY_OK) {
+        log_retry(cfg, evs[0]);
+        return HD_APPLY_RETRY;
+    }
+    if (failed_silently(db, cfg, evs[0]) || hd_batch_out_write(out, db) < 0)
+        return HD_APPLY_RETRY;
+    return HD_APPLY_OK;
+}
+
+/* A batch of one under a savepoint: applied, or its event dead-lettered.
+   0, or -1 when the batch must be rolled back and retried. */
+static int run_one(hd_db_t *db, const hd_consumer_cfg_t *cfg, const hd_envelope_t *ev,
+                   hd_batch_out_t *out) {
+    if (savepoint(db, "SAVEPOINT hd_ev") < 0)
+        return -1;
+    const hd_envelope_t *one[1] = {ev};
+    int rc = run_batch(db, cfg, one, 1, out);
+    if (rc == HD_APPLY_RETRY)
+        return -1;
+    if (rc == HD_APPLY_DEAD) {
+        size_t i;
+        const char *why = "";
+        hd_batch_dead_mark(out, &i, &why);
+        if (savepoint(db, "ROLLBACK TO SAVEPOINT hd_ev") < 0 || dead_letter(db, cfg, ev, why) < 0)
+            return -1;
+    }
+    return savepoint(db, "RELEASE SAVEPOINT hd_ev");
+}
+
+/* The whole batch in one call; when some event of it can never apply,
+   again from the start one event at a time. */
+static int apply_batched(hd_db_t *db, const hd_consumer_cfg_t *cfg, hd_bus_batch_t *batch,
+                         hd_batch_out_t *out) {
+    if (hd_db_begin(db) < 0)
+        return BATCH_RELOAD;
+    const hd_envelope_t *const *evs = hd_bus_batch_events(batch);
+    size_t n = hd_bus_batch_count(batch);
+    int rc = n ? run_batch(db, cfg, evs, n, out) : HD_APPLY_OK;
+    if (rc != HD_APPLY_DEAD)
+        return rc == HD_APPLY_OK ? 0 : BATCH_RETRY;
+    hd_db_rollback(db);
+    if (hd_db_begin(db) < 0)
+        return BATCH_RELOAD;
+    for (size_t i = 0; i < n; i++)
+        if (run_one(db, cfg, evs[i], out) < 0)
+            return BATCH_RETRY;
+    return 0;
+}
+
 /* Opens the transaction and applies the batch's events, fast first. */
 static int apply_events(hd_db_t *db, const hd_consumer_cfg_t *cfg, hd_bus_batch_t *batch) {
     if (hd_db_begin(db) < 0)
@@ -202,10 +260,10 @@ static int apply_queued(hd_db_t *db, const hd_consumer_cfg_t *cfg, hd_bus_batch_
     return rc;
 }
 
-static int apply_batch(hd_db_t *db, const hd_consumer_cfg_t *cfg, hd_bus_batch_t *batch,
-                       hd_outbox_queue_t *q, long long *cursor) {
+static int commit_batch(hd_db_t *db, const hd_consumer_cfg_t *cfg, hd_bus_batch_t *batch,
+                       hd_outbox_queue_t *q, hd_batch_out_t *out, long long *cursor) {
     size_t n = hd_bus_batch_count(batch);
-    int rc = apply_queued(db, cfg, batch, q);
+    int rc = cfg->apply_batch ? apply_batched(db, cfg, batch, out) : apply_queued(db, cfg, batch, q);
     if (rc == BATCH_RELOAD)
         return rc;
     if (rc != 0) {
@@ -261,6 +319,7 @@ int hd_consumer_run(hd_db_t *db, hd_bus_t *bus, const hd_consumer_cfg_t *cfg) {
     uint32_t max = cfg->batch ? cfg->batch : 256;
     int pause = RETRY_MIN_MS;
     hd_outbox_queue_t *q = hd_outbox_queue_new();
+    hd_batch_out_t *out = hd_batch_out_new(cfg->name);
     while (!hd_stop) {
         int wait = idle_wait(db, cfg);
         hd_bus_batch_t *batch = NULL;
@@ -273,7 +332,7 @@ int hd_consumer_run(hd_db_t *db, hd_bus_t *bus, const hd_consumer_cfg_t *cfg) {
             continue;
         }
         int rc =
-            hd_db_ensure(db) == 0 ? apply_batch(db, cfg, batch, q, &cursor) : BATCH_RELOAD;
+            hd_db_ensure(db) == 0 ? commit_batch(db, cfg, batch, q, out, &cursor) : BATCH_RELOAD;
         size_t batch_n = hd_bus_batch_count(batch);
         hd_bus_batch_destroy(&batch);
         if (rc == BATCH_DONE) {
@@ -293,6 +352,7 @@ int hd_consumer_run(hd_db_t *db, hd_bus_t *bus, const hd_consumer_cfg_t *cfg) {
             cursor = c;
     }
     hd_outbox_queue_destroy(&q);
+    hd_batch_out_destroy(&out);
     hd_info("consumer_stop", "%s: stopped at seq %lld", cfg->name, cursor);
     return 0;
 }

@@ -11,16 +11,23 @@
 #ifndef HD_CONSUMER_H
 #define HD_CONSUMER_H
 
+#include "hd_batch.h"
 #include "hd_bus.h"
 #include "hd_db.h"
 
 #include <stddef.h>
 
-enum {
-    HD_APPLY_OK = 0,     /* applied (or nothing to do) */
-    HD_APPLY_RETRY = -1, /* transient (database): roll back the batch, retry */
-    HD_APPLY_DEAD = -2   /* never applicable: dead letter with `why`, go on */
-};
+/* Applies a batch of n events (ascending seq, borrowed for the call) inside
+   the open transaction: reads what the batch needs, decides in memory,
+   writes its own tables, and hands the events it emits to `out` (the loop
+   writes them to the outbox after this returns). HD_APPLY_OK;
+   HD_APPLY_RETRY on a transient failure (everything is rolled back and the
+   batch fetched again); HD_APPLY_DEAD after hd_batch_dead(out, i, ...)
+   when event i can never apply: the loop rolls back and applies the events
+   again one at a time (each a batch of one), so that event alone becomes a
+   dead letter. n is at least 1. */
+typedef int(hd_consumer_batch_fn)(hd_db_t *db, const hd_envelope_t *const *evs, size_t n,
+                                  hd_batch_out_t *out, void *arg);
 
 /* Applies one event inside the open transaction on db. Write `why` on DEAD. */
 typedef int(hd_consumer_apply_fn)(hd_db_t *db, const hd_envelope_t *ev, void *arg,
@@ -52,7 +59,8 @@ typedef struct {
     size_t ntypes;
     uint32_t batch;            /* max events per fetch/transaction (default 256) */
     int wait_ms;               /* long-poll wait (default 1000) */
-    hd_consumer_apply_fn *apply;
+    hd_consumer_batch_fn *apply_batch; /* the contract (source: name) */
+    hd_consumer_apply_fn *apply;       /* being replaced by apply_batch */
     hd_consumer_idle_fn *idle; /* may be NULL */
     hd_consumer_begin_fn *begin; /* may be NULL */
     hd_consumer_flush_fn *flush; /* may be NULL */

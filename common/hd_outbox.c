@@ -75,6 +75,14 @@ void hd_outbox_queue_destroy(hd_outbox_queue_t **self_p) {
     *self_p = NULL;
 }
 
+void hd_outbox_queue_add(hd_outbox_queue_t *q, const hd_envelope_t *env) { add_row(q->col, env); }
+
+size_t hd_outbox_queue_count(const hd_outbox_queue_t *q) { return q->col[0].n; }
+
+int hd_outbox_queue_write(hd_outbox_queue_t *q, hd_db_t *db) { return put_rows(db, q->col); }
+
+void hd_outbox_queue_clear(hd_outbox_queue_t *q) { queue_empty(q); }
+
 void hd_outbox_defer(hd_db_t *db, hd_outbox_queue_t *q) { hd_db_set_outbox_queue(db, q); }
 
 int hd_outbox_flush(hd_db_t *db) {

@@ -28,6 +28,20 @@ hd_outbox_queue_t *hd_outbox_queue_new(void);
 /* Frees it (and what it holds); safe on NULL, nulls the caller's pointer. */
 void hd_outbox_queue_destroy(hd_outbox_queue_t **self_p);
 
+/* Queues env's row on q (packed at once: env need not outlive the call). */
+void hd_outbox_queue_add(hd_outbox_queue_t *q, const hd_envelope_t *env);
+
+/* How many rows q holds. */
+size_t hd_outbox_queue_count(const hd_outbox_queue_t *q);
+
+/* Writes q's rows in one statement inside the open transaction and empties
+   q (also on error). How many were recorded (replays skipped), or -1 on a
+   database error (the caller rolls back). */
+int hd_outbox_queue_write(hd_outbox_queue_t *q, hd_db_t *db);
+
+/* Empties q without writing. */
+void hd_outbox_queue_clear(hd_outbox_queue_t *q);
+
 /* Attaches q to db (NULL detaches: puts write at once again). q stays the
    caller's and must outlive the attachment. */
 void hd_outbox_defer(hd_db_t *db, hd_outbox_queue_t *q);
