@@ -18,8 +18,8 @@ static int validate(const ing_decision_t *in, ing_result_t *res) {
         ing_result_refuse(res, 422, "reason", "a rejection needs a reason for the author");
     else if (in->reason && strlen(in->reason) > 2000)
         ing_result_refuse(res, 422, "reason", "reason is longer than 2000 bytes");
-    else if (in->role && (!*in->role || strlen(in->role) >= WF_NAME_LEN))
-        ing_result_refuse(res, 422, "role", "role must be 1..%d bytes", WF_NAME_LEN - 1);
+    else if (in->role && (!*in->role || strlen(in->role) >= HD_ROLE_LEN))
+        ing_result_refuse(res, 422, "role", "role must be 1..%d bytes", HD_ROLE_LEN - 1);
     else
         return 0;
     return -1;
@@ -33,8 +33,8 @@ static int already(hd_db_t *db, const char *id) {
 /* Loads the item and checks the actor may decide as `role` (filled). */
 static int check(hd_db_t *db, const ing_person_t *actor, const ing_decision_t *in, char *role,
                  ing_result_t *res) {
-    wf_item_t item;
-    wf_actor_t who;
+    hd_approval_item_t item;
+    hd_actor_t who;
     char why[256] = "";
     int rc = wf_chain_load(db, in->content_id, &item, why, sizeof why);
     if (rc == 1) {
@@ -51,19 +51,19 @@ static int check(hd_db_t *db, const ing_person_t *actor, const ing_decision_t *i
         ing_result_refuse(res, 503, NULL, "database unavailable, retry");
         return -1;
     }
-    if (strcmp(item.state, "awaiting_approval") != 0) {
+    if (item.state != HD_ITEM_AWAITING_APPROVAL) {
         ing_result_refuse(res, 409, "id", "item %s is %s, not awaiting approval", in->content_id,
-                          item.state);
+                          hd_item_state_name(item.state));
         return -1;
     }
     if (in->role)
-        snprintf(role, WF_NAME_LEN, "%s", in->role);
-    else if (wf_chain_pick_role(&item, &who, role, WF_NAME_LEN) < 0) {
+        snprintf(role, HD_ROLE_LEN, "%s", in->role);
+    else if (hd_approval_pick_role(&item, &who, role, HD_ROLE_LEN) < 0) {
         ing_result_refuse(res, 403, "role", "%s holds none of the roles this item needs",
                           actor->email);
         return -1;
     }
-    if (!wf_chain_may_decide(&item, &who, role, why, sizeof why)) {
+    if (!hd_approval_may_decide(&item, &who, role, why, sizeof why)) {
         ing_result_refuse(res, 403, "role", "%s", why);
         return -1;
     }
@@ -119,7 +119,7 @@ void ing_decision_submit(hd_db_t *db, const ing_person_t *actor, const ing_decis
         ing_result_refuse(res, 503, NULL, "database unavailable, retry");
         return;
     }
-    char role[WF_NAME_LEN] = "", label[256];
+    char role[HD_ROLE_LEN] = "", label[256];
     /* Locks the item so two deciders are serialized; workflow re-checks too. */
     hd_db_cmd(db, "SELECT 1 FROM workflow_item WHERE content_id = $1 FOR UPDATE", 1,
               (const char *[]){in->content_id});

@@ -145,7 +145,7 @@ json_t *ing_query_queue(hd_db_t *db, const ing_person_t *viewer, int limit, int 
         "AND w.required_roles && ARRAY(SELECT role FROM person_role WHERE person_id = $1) "
         "ORDER BY w.requested_at LIMIT $2",
         2, p);
-    wf_actor_t who;
+    hd_actor_t who;
     char why[256];
     if (!r || wf_chain_load_actor(db, viewer->id, &who, why, sizeof why) != 0) {
         if (r)
@@ -157,11 +157,11 @@ json_t *ing_query_queue(hd_db_t *db, const ing_person_t *viewer, int limit, int 
                                   "required_roles", "requested_at"};
     json_t *items = json_array();
     for (int i = 0; i < PQntuples(r); i++) {
-        wf_item_t item;
-        char role[WF_NAME_LEN];
+        hd_approval_item_t item;
+        char role[HD_ROLE_LEN];
         if (wf_chain_load(db, PQgetvalue(r, i, 0), &item, why, sizeof why) != 0 ||
-            wf_chain_pick_role(&item, &who, role, sizeof role) < 0 ||
-            !wf_chain_may_decide(&item, &who, role, why, sizeof why))
+            hd_approval_pick_role(&item, &who, role, sizeof role) < 0 ||
+            !hd_approval_may_decide(&item, &who, role, why, sizeof why))
             continue;
         json_t *o = json_object();
         for (int c = 0; c < 7; c++)

@@ -19,88 +19,6 @@ static void say(char *why, size_t n, const char *fmt, ...) {
     va_end(ap);
 }
 
-static const wf_role_t *find_role(const wf_item_t *item, const char *role) {
-    for (size_t i = 0; i < item->nroles; i++)
-        if (strcmp(item->roles[i].name, role) == 0)
-            return &item->roles[i];
-    return NULL;
-}
-
-static int holds(const wf_actor_t *actor, const char *role) {
-    for (size_t i = 0; i < actor->nroles; i++)
-        if (strcmp(actor->roles[i], role) == 0)
-            return 1;
-    return 0;
-}
-
-int wf_chain_may_decide(const wf_item_t *item, const wf_actor_t *actor, const char *role, char *why,
-                        size_t n) {
-    if (strcmp(item->state, "awaiting_approval") != 0) {
-        say(why, n, "content %s is %s, not awaiting approval", item->content_id, item->state);
-        return 0;
-    }
-    if (!actor->active) {
-        say(why, n, "person %s is not active", actor->id);
-        return 0;
-    }
-    if (strcmp(actor->id, item->author_id) == 0) {
-        say(why, n, "four-eyes: the author of %s cannot decide on it", item->content_id);
-        return 0;
-    }
-    if (!role || !*role) {
-        say(why, n, "no role given and the actor holds none of the roles %s still needs",
-            item->content_id);
-        return 0;
-    }
-    if (!holds(actor, role)) {
-        say(why, n, "the actor does not hold role '%s'", role);
-        return 0;
-    }
-    const wf_role_t *r = find_role(item, role);
-    if (!r) {
-        say(why, n, "role '%s' is not required for content %s", role, item->content_id);
-        return 0;
-    }
-    if (r->approved) {
-        say(why, n, "role '%s' has already approved content %s", role, item->content_id);
-        return 0;
-    }
-    if (r->same_department && strcmp(actor->department, item->department) != 0) {
-        say(why, n, "role '%s' must be held by someone of department '%s'", role, item->department);
-        return 0;
-    }
-    if (why && n)
-        why[0] = 0;
-    return 1;
-}
-
-int wf_chain_pick_role(const wf_item_t *item, const wf_actor_t *actor, char *out, size_t n) {
-    const char *fallback = NULL;
-    for (size_t i = 0; i < item->nroles; i++) {
-        const wf_role_t *r = &item->roles[i];
-        if (r->approved || !holds(actor, r->name))
-            continue;
-        if (wf_chain_may_decide(item, actor, r->name, NULL, 0)) {
-            snprintf(out, n, "%s", r->name);
-            return 0;
-        }
-        if (!fallback)
-            fallback = r->name;
-    }
-    if (!fallback)
-        return -1;
-    snprintf(out, n, "%s", fallback);
-    return 0;
-}
-
-size_t wf_chain_remaining(const wf_item_t *item, const char **out, size_t max) {
-    size_t k = 0;
-    for (size_t i = 0; i < item->nroles && k < max; i++)
-        if (!item->roles[i].approved)
-            out[k++] = item->roles[i].name;
-    return k;
-}
-
 /* Copies a column value, refusing one that does not fit (a malformed row
    must not be silently truncated into a different name). */
 static int copy_col(PGresult *r, int row, int col, char *dst, size_t n) {
@@ -114,16 +32,16 @@ static int copy_col(PGresult *r, int row, int col, char *dst, size_t n) {
 /* Fills item->roles from rows [row, row + nrows) of r, columns col + 3 ..
    col + 5 (ITEM_COLS); one row with a NULL role is an item that requires
    none. */
-static int load_roles(PGresult *r, int row, int nrows, int col, wf_item_t *item, char *why,
+static int load_roles(PGresult *r, int row, int nrows, int col, hd_approval_item_t *item, char *why,
                       size_t n) {
     int rows = PQgetisnull(r, row, col + 3) ? 0 : nrows;
-    if (rows > WF_MAX_ROLES) {
+    if (rows > HD_MAX_ROLES) {
         say(why, n, "content %s requires more than the supported number of roles",
             item->content_id);
         return -1;
     }
     for (int i = 0; i < rows; i++) {
-        wf_role_t *role = &item->roles[i];
+        hd_role_t *role = &item->roles[i];
         if (copy_col(r, row + i, col + 3, role->name, sizeof role->name) < 0) {
             say(why, n, "content %s has an overlong role name", item->content_id);
             return -1;
@@ -136,14 +54,14 @@ static int load_roles(PGresult *r, int row, int nrows, int col, wf_item_t *item,
 }
 
 int wf_chain_rows(PGresult *r, int row, int nrows, int col, const char *content_id,
-                  wf_item_t *item, char *why, size_t n) {
+                  hd_approval_item_t *item, char *why, size_t n) {
     memset(item, 0, sizeof *item);
     snprintf(item->content_id, sizeof item->content_id, "%s", content_id);
     int bad = copy_col(r, row, col, item->author_id, sizeof item->author_id) ||
               copy_col(r, row, col + 1, item->department, sizeof item->department) ||
-              copy_col(r, row, col + 2, item->state, sizeof item->state);
+              (item->state = hd_item_state_parse(PQgetvalue(r, row, col + 2))) < 0;
     if (bad) {
-        say(why, n, "workflow item %s has an overlong column", content_id);
+        say(why, n, "workflow item %s has an overlong column or an unknown state", content_id);
         return -1;
     }
     return load_roles(r, row, nrows, col, item, why, n);
@@ -154,7 +72,7 @@ int wf_chain_rows(PGresult *r, int row, int nrows, int col, const char *content_
 static const char *LOAD_SQL = "SELECT " WF_ITEM_COLS " FROM " WF_ITEM_FROM
                               " WHERE w.content_id = $1 ORDER BY r.i";
 
-int wf_chain_load(hd_db_t *db, const char *content_id, wf_item_t *item, char *why, size_t n) {
+int wf_chain_load(hd_db_t *db, const char *content_id, hd_approval_item_t *item, char *why, size_t n) {
     memset(item, 0, sizeof *item);
     if (!content_id || !hd_id_valid(content_id)) {
         say(why, n, "'%s' is not a content id", content_id ? content_id : "");
@@ -176,7 +94,7 @@ int wf_chain_load(hd_db_t *db, const char *content_id, wf_item_t *item, char *wh
     return rc;
 }
 
-int wf_chain_load_actor(hd_db_t *db, const char *actor_id, wf_actor_t *actor, char *why, size_t n) {
+int wf_chain_load_actor(hd_db_t *db, const char *actor_id, hd_actor_t *actor, char *why, size_t n) {
     memset(actor, 0, sizeof *actor);
     if (!actor_id || !hd_id_valid(actor_id)) {
         say(why, n, "'%s' is not a person id", actor_id ? actor_id : "");
@@ -203,10 +121,10 @@ int wf_chain_load_actor(hd_db_t *db, const char *actor_id, wf_actor_t *actor, ch
     int bad = copy_col(r, 0, 0, actor->department, sizeof actor->department);
     actor->active = PQgetvalue(r, 0, 1)[0] == 't';
     /* Roles beyond the limit or overlong are ignored: they can only deny. */
-    for (int i = 0; i < rows && actor->nroles < WF_MAX_ROLES; i++) {
+    for (int i = 0; i < rows && actor->nroles < HD_MAX_ROLES; i++) {
         if (!PQgetvalue(r, i, 2)[0])
             continue;
-        if (copy_col(r, i, 2, actor->roles[actor->nroles], WF_NAME_LEN) == 0)
+        if (copy_col(r, i, 2, actor->roles[actor->nroles], HD_ROLE_LEN) == 0)
             actor->nroles++;
     }
     PQclear(r);
@@ -219,16 +137,16 @@ int wf_chain_load_actor(hd_db_t *db, const char *actor_id, wf_actor_t *actor, ch
 
 /* Adds `name` to out unless present; a role listed twice keeps the stricter
    same_department. Returns -1 when the list is full. */
-static int add_role(wf_role_t *out, int *count, const char *name, int same) {
+static int add_role(hd_role_t *out, int *count, const char *name, int same) {
     for (int i = 0; i < *count; i++)
         if (strcmp(out[i].name, name) == 0) {
             out[i].same_department |= same;
             return 0;
         }
-    if (*count >= WF_MAX_ROLES || strlen(name) >= WF_NAME_LEN)
+    if (*count >= HD_MAX_ROLES || strlen(name) >= HD_ROLE_LEN)
         return -1;
     memset(&out[*count], 0, sizeof out[*count]);
-    snprintf(out[*count].name, WF_NAME_LEN, "%s", name);
+    snprintf(out[*count].name, HD_ROLE_LEN, "%s", name);
     out[*count].same_department = same;
     (*count)++;
     return 0;
@@ -253,7 +171,7 @@ void wf_chain_memo_clear(wf_chain_memo_t *memo) {
 
 /* The department's chain into out/count/auto_pass, from the database. 0,
    -1 database error, -2 too many roles. */
-static int read_chain(hd_db_t *db, const char *department, wf_role_t *out, int *count,
+static int read_chain(hd_db_t *db, const char *department, hd_role_t *out, int *count,
                       int *auto_pass, char *why, size_t n) {
     PGresult *r = query_chain(db, department);
     if (!r) {
@@ -277,7 +195,7 @@ static int read_chain(hd_db_t *db, const char *department, wf_role_t *out, int *
 }
 
 /* read_chain through the batch's memo. */
-static int chain_of(hd_db_t *db, wf_chain_memo_t *memo, const char *department, wf_role_t *out,
+static int chain_of(hd_db_t *db, wf_chain_memo_t *memo, const char *department, hd_role_t *out,
                     int *count, int *auto_pass, char *why, size_t n) {
     for (int i = 0; memo && i < memo->n; i++)
         if (strcmp(memo->e[i].department, department) == 0) {
@@ -287,9 +205,9 @@ static int chain_of(hd_db_t *db, wf_chain_memo_t *memo, const char *department, 
             return 0;
         }
     int rc = read_chain(db, department, out, count, auto_pass, why, n);
-    if (rc == 0 && memo && memo->n < WF_CHAIN_MEMO && strlen(department) < WF_DEPT_LEN) {
+    if (rc == 0 && memo && memo->n < WF_CHAIN_MEMO && strlen(department) < HD_DEPT_LEN) {
         int k = memo->n++;
-        snprintf(memo->e[k].department, WF_DEPT_LEN, "%s", department);
+        snprintf(memo->e[k].department, HD_DEPT_LEN, "%s", department);
         memcpy(memo->e[k].roles, out, sizeof memo->e[k].roles);
         memo->e[k].nroles = *count;
         memo->e[k].auto_pass = *auto_pass;
@@ -298,7 +216,7 @@ static int chain_of(hd_db_t *db, wf_chain_memo_t *memo, const char *department, 
 }
 
 int wf_chain_required(hd_db_t *db, wf_chain_memo_t *memo, const char *department,
-                      const char *const *extra, size_t nextra, wf_role_t *out, int *auto_pass,
+                      const char *const *extra, size_t nextra, hd_role_t *out, int *auto_pass,
                       char *why, size_t n) {
     int count = 0;
     *auto_pass = 0;

@@ -22,7 +22,7 @@ int wf_inbox_apply(hd_db_t *db, const hd_envelope_t *ev, char *why, size_t why_l
         snprintf(why, why_len, "mention.received: channel is required");
         return HD_APPLY_DEAD;
     }
-    char rule[WF_NAME_LEN * 2], dept[WF_DEPT_LEN];
+    char rule[HD_ROLE_LEN * 2], dept[HD_DEPT_LEN];
     int rc = wf_routing_route(db, b->channel, str(b->text), rule, sizeof rule, dept, sizeof dept);
     if (rc < 0)
         return HD_APPLY_RETRY;

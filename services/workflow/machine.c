@@ -216,7 +216,7 @@ static int approve_now(hd_db_t *db, wf_ctx_t *ctx, const hd_envelope_t *ev,
 
 /* Joins role names with '\n' (role names never hold one: checked) for
    string_to_array on the server. */
-static void join_roles(const wf_role_t *roles, size_t n, int only_same, char *out, size_t len) {
+static void join_roles(const hd_role_t *roles, size_t n, int only_same, char *out, size_t len) {
     size_t used = 0;
     out[0] = 0;
     for (size_t i = 0; i < n; i++) {
@@ -229,9 +229,9 @@ static void join_roles(const wf_role_t *roles, size_t n, int only_same, char *ou
     }
 }
 
-static int request_approval(hd_db_t *db, const hd_envelope_t *ev, const wf_item_t *item,
-                            const wf_role_t *roles, size_t nroles) {
-    char all[WF_MAX_ROLES * (WF_NAME_LEN + 1)], same[sizeof all], at[32];
+static int request_approval(hd_db_t *db, const hd_envelope_t *ev, const hd_approval_item_t *item,
+                            const hd_role_t *roles, size_t nroles) {
+    char all[HD_MAX_ROLES * (HD_ROLE_LEN + 1)], same[sizeof all], at[32];
     join_roles(roles, nroles, 0, all, sizeof all);
     join_roles(roles, nroles, 1, same, sizeof same);
     snprintf(at, sizeof at, "%" PRId64, when(ev));
@@ -244,7 +244,7 @@ static int request_approval(hd_db_t *db, const hd_envelope_t *ev, const wf_item_
                   "WHERE content_id = $1",
                   4, p) < 0)
         return HD_APPLY_RETRY;
-    char *names[WF_MAX_ROLES];
+    char *names[HD_MAX_ROLES];
     for (size_t i = 0; i < nroles; i++)
         names[i] = (char *)roles[i].name;
     Huddle__V1__ApprovalRequested body = HUDDLE__V1__APPROVAL_REQUESTED__INIT;
@@ -259,21 +259,9 @@ static int request_approval(hd_db_t *db, const hd_envelope_t *ev, const wf_item_
                                                                              : HD_APPLY_OK;
 }
 
-/* A role name from the network: printable, no separator, fits. */
-static int role_ok(const char *s) {
-    size_t len = strlen(s);
-    if (len == 0 || len >= WF_NAME_LEN)
-        return 0;
-    for (size_t i = 0; i < len; i++)
-        if ((unsigned char)s[i] < 0x20 || s[i] == ',' || s[i] == '"' || s[i] == '\\' ||
-            s[i] == '{' || s[i] == '}')
-            return 0;
-    return 1;
-}
-
 /* ---------- policy.evaluated ---------- */
 
-static int on_blocked(hd_db_t *db, const hd_envelope_t *ev, const wf_item_t *item) {
+static int on_blocked(hd_db_t *db, const hd_envelope_t *ev, const hd_approval_item_t *item) {
     const Huddle__V1__PolicyEvaluated *b = ev->policy_evaluated;
     if (set_state(db, item->content_id, "blocked", when(ev), 1) < 0)
         return HD_APPLY_RETRY;
@@ -301,7 +289,7 @@ static int on_evaluated(hd_db_t *db, const hd_envelope_t *ev, wf_ctx_t *ctx, cha
     if (!block && !pass && strcmp(verdict, "review") != 0)
         return dead(why, n, "policy.evaluated: unknown verdict '%.40s'", verdict);
     for (size_t i = 0; i < b->n_roles; i++)
-        if (!role_ok(str(b->roles[i])))
+        if (!hd_approval_role_ok(str(b->roles[i])))
             return dead(why, n, "policy.evaluated: role %zu is empty, too long or malformed", i);
     /* read ahead and untouched since the batch began (taken before settle
        forgets it), or read now */
@@ -309,7 +297,7 @@ static int on_evaluated(hd_db_t *db, const hd_envelope_t *ev, wf_ctx_t *ctx, cha
                                                : NULL;
     if (settle(db, ctx, b->content_id) < 0)
         return HD_APPLY_RETRY;
-    wf_item_t item;
+    hd_approval_item_t item;
     char reason[256];
     int rc = k ? 0 : wf_chain_load(db, b->content_id, &item, reason, sizeof reason);
     if (rc < 0)
@@ -321,14 +309,14 @@ static int on_evaluated(hd_db_t *db, const hd_envelope_t *ev, wf_ctx_t *ctx, cha
                     "policy.evaluated for content %s arrived before its content.submitted "
                     "was applied",
                     b->content_id);
-    if (strcmp(item.state, "evaluating") != 0) {
+    if (item.state != HD_ITEM_EVALUATING) {
         hd_log(HD_LOG_INFO, "verdict_ignored", ev->id, b->content_id,
-               "item is %s, no longer evaluating", item.state);
+               "item is %s, no longer evaluating", hd_item_state_name(item.state));
         return HD_APPLY_OK;
     }
     if (block)
         return on_blocked(db, ev, &item);
-    wf_role_t roles[WF_MAX_ROLES];
+    hd_role_t roles[HD_MAX_ROLES];
     int auto_pass = 0;
     int nroles =
         wf_chain_required(db, ctx ? &ctx->chains : NULL, item.department,
@@ -367,7 +355,7 @@ static int refuse(hd_db_t *db, const hd_envelope_t *ev, const char *department,
     return wf_emit(db, ev, &env, department, "decision.refused") < 0 ? HD_APPLY_RETRY : HD_APPLY_OK;
 }
 
-static int reject(hd_db_t *db, const hd_envelope_t *ev, const wf_item_t *item, const char *role) {
+static int reject(hd_db_t *db, const hd_envelope_t *ev, const hd_approval_item_t *item, const char *role) {
     const Huddle__V1__DecisionRecorded *b = ev->decision_recorded;
     if (set_state(db, item->content_id, "rejected", when(ev), 1) < 0)
         return HD_APPLY_RETRY;
@@ -385,7 +373,7 @@ static int reject(hd_db_t *db, const hd_envelope_t *ev, const wf_item_t *item, c
                                                                            : HD_APPLY_OK;
 }
 
-static int approve(hd_db_t *db, const hd_envelope_t *ev, wf_item_t *item, const char *role) {
+static int approve(hd_db_t *db, const hd_envelope_t *ev, hd_approval_item_t *item, const char *role) {
     const Huddle__V1__DecisionRecorded *b = ev->decision_recorded;
     const char *p[3] = {item->content_id, role, b->actor_id};
     if (hd_db_cmd(db,
@@ -396,8 +384,8 @@ static int approve(hd_db_t *db, const hd_envelope_t *ev, wf_item_t *item, const 
     for (size_t i = 0; i < item->nroles; i++)
         if (strcmp(item->roles[i].name, role) == 0)
             item->roles[i].approved = 1;
-    const char *left[WF_MAX_ROLES];
-    size_t nleft = wf_chain_remaining(item, left, WF_MAX_ROLES);
+    const char *left[HD_MAX_ROLES];
+    size_t nleft = hd_approval_remaining(item, left, HD_MAX_ROLES);
     Huddle__V1__ApprovalRecorded body = HUDDLE__V1__APPROVAL_RECORDED__INIT;
     body.content_id = (char *)item->content_id;
     body.actor_id = b->actor_id;
@@ -434,8 +422,8 @@ static int on_decision(hd_db_t *db, const hd_envelope_t *ev, wf_ctx_t *ctx, char
         hd_log(HD_LOG_INFO, "decision_replayed", ev->id, b->content_id, "already applied");
         return HD_APPLY_OK;
     }
-    wf_item_t item;
-    wf_actor_t actor;
+    hd_approval_item_t item;
+    hd_actor_t actor;
     char reason[256];
     int rc = wf_chain_load(db, b->content_id, &item, reason, sizeof reason);
     if (rc < 0)
@@ -452,12 +440,12 @@ static int on_decision(hd_db_t *db, const hd_envelope_t *ev, wf_ctx_t *ctx, char
         snprintf(reason, sizeof reason, "decision must be approve or reject");
         return refuse(db, ev, item.department, reason);
     }
-    char role[WF_NAME_LEN] = "";
+    char role[HD_ROLE_LEN] = "";
     if (*str(b->role))
         snprintf(role, sizeof role, "%s", b->role);
     else
-        wf_chain_pick_role(&item, &actor, role, sizeof role);
-    if (!wf_chain_may_decide(&item, &actor, role, reason, sizeof reason))
+        hd_approval_pick_role(&item, &actor, role, sizeof role);
+    if (!hd_approval_may_decide(&item, &actor, role, reason, sizeof reason))
         return refuse(db, ev, item.department, reason);
     return approving ? approve(db, ev, &item, role) : reject(db, ev, &item, role);
 }

@@ -17,8 +17,8 @@
 #include <stdint.h>
 
 typedef struct {
-    wf_item_t item;
-    char channel[WF_DEPT_LEN];
+    hd_approval_item_t item;
+    char channel[HD_DEPT_LEN];
     char author_email[320];
     char *text; /* owned by the prefetch */
     int64_t scheduled_ms;

@@ -371,7 +371,7 @@ HD_TEST(auto_approval_only_where_configured) {
     char *roles[] = {"legal"};
     ASSERT_EQ(evaluate(&pe2, &pb2, b, "newsroom", "review", roles, 1), HD_APPLY_OK);
     ASSERT(state_is(b, "awaiting_approval"));
-    wf_item_t item;
+    hd_approval_item_t item;
     char why[256];
     ASSERT_EQ(wf_chain_load(s_db, b, &item, why, sizeof why), 0);
     ASSERT_EQ(item.nroles, 1);
@@ -393,12 +393,12 @@ HD_TEST(an_empty_chain_needs_the_fallback_role) {
     pe.env.policy_evaluated = &pb;
     char why[256];
     int rc = wf_apply(s_db, &pe.env, &s_ctx, why, sizeof why);
-    wf_item_t item;
+    hd_approval_item_t item;
     int lrc = wf_chain_load(s_db, cid, &item, why, sizeof why);
     hd_db_rollback(s_db); /* the default chain comes back */
     ASSERT_EQ(rc, HD_APPLY_OK);
     ASSERT_EQ(lrc, 0);
-    ASSERT_STR(item.state, "awaiting_approval");
+    ASSERT_STR(hd_item_state_name(item.state), "awaiting_approval");
     ASSERT_EQ(item.nroles, 1);
     ASSERT_STR(item.roles[0].name, "orchestrator");
 }
@@ -609,7 +609,7 @@ HD_TEST(items_read_ahead_are_used_only_while_untouched) {
     ASSERT_EQ(wf_batch_prepare(s_db, &s_batch, evs, 3), 0);
     const wf_known_t *k = wf_prefetch_take(s_batch.prefetch, p);
     ASSERT(k != NULL);
-    ASSERT_STR(k->item.state, "evaluating");
+    ASSERT_STR(hd_item_state_name(k->item.state), "evaluating");
     ASSERT_STR(k->channel, "sandbox");
     ASSERT(strstr(k->text, "spring") != NULL);
     ASSERT(wf_prefetch_take(s_batch.prefetch, p) == NULL); /* handed out once */
@@ -650,7 +650,7 @@ HD_TEST(cleanup) { teardown(); }
 HD_TEST(chains_are_read_once_per_batch) {
     ASSERT_EQ(setup(), 0);
     wf_chain_memo_t memo = {0};
-    wf_role_t roles[WF_MAX_ROLES];
+    hd_role_t roles[HD_MAX_ROLES];
     int auto_pass = 0;
     char why[256];
     ASSERT_EQ(wf_chain_required(s_db, &memo, "newsroom", NULL, 0, roles, &auto_pass, why,

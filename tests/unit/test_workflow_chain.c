@@ -7,137 +7,137 @@
 #define COACH "00000000-0000-4000-8000-00000000000b"
 #define LEGAL "00000000-0000-4000-8000-00000000000c"
 
-static wf_item_t item_for(const char *state) {
-    wf_item_t it;
+static hd_approval_item_t item_for(const char *state) {
+    hd_approval_item_t it;
     memset(&it, 0, sizeof it);
     snprintf(it.content_id, sizeof it.content_id, "11111111-1111-4111-8111-111111111111");
     snprintf(it.author_id, sizeof it.author_id, AUTHOR);
     snprintf(it.department, sizeof it.department, "marketing");
-    snprintf(it.state, sizeof it.state, "%s", state);
-    snprintf(it.roles[0].name, WF_NAME_LEN, "coach");
+    it.state = (hd_item_state_t)hd_item_state_parse(state);
+    snprintf(it.roles[0].name, HD_ROLE_LEN, "coach");
     it.roles[0].same_department = 1;
-    snprintf(it.roles[1].name, WF_NAME_LEN, "legal");
+    snprintf(it.roles[1].name, HD_ROLE_LEN, "legal");
     it.roles[1].same_department = 0;
     it.nroles = 2;
     return it;
 }
 
-static wf_actor_t actor(const char *id, const char *dept, const char *role1, const char *role2) {
-    wf_actor_t a;
+static hd_actor_t actor(const char *id, const char *dept, const char *role1, const char *role2) {
+    hd_actor_t a;
     memset(&a, 0, sizeof a);
     snprintf(a.id, sizeof a.id, "%s", id);
     snprintf(a.department, sizeof a.department, "%s", dept);
     a.active = 1;
     if (role1)
-        snprintf(a.roles[a.nroles++], WF_NAME_LEN, "%s", role1);
+        snprintf(a.roles[a.nroles++], HD_ROLE_LEN, "%s", role1);
     if (role2)
-        snprintf(a.roles[a.nroles++], WF_NAME_LEN, "%s", role2);
+        snprintf(a.roles[a.nroles++], HD_ROLE_LEN, "%s", role2);
     return a;
 }
 
 HD_TEST(coach_of_the_department_may_approve) {
-    wf_item_t it = item_for("awaiting_approval");
-    wf_actor_t coach = actor(COACH, "marketing", "coach", NULL);
+    hd_approval_item_t it = item_for("awaiting_approval");
+    hd_actor_t coach = actor(COACH, "marketing", "coach", NULL);
     char why[256] = "x";
-    ASSERT_EQ(wf_chain_may_decide(&it, &coach, "coach", why, sizeof why), 1);
+    ASSERT_EQ(hd_approval_may_decide(&it, &coach, "coach", why, sizeof why), 1);
     ASSERT_STR(why, "");
 }
 
 HD_TEST(four_eyes_refuses_the_author) {
-    wf_item_t it = item_for("awaiting_approval");
-    wf_actor_t author = actor(AUTHOR, "marketing", "coach", NULL);
+    hd_approval_item_t it = item_for("awaiting_approval");
+    hd_actor_t author = actor(AUTHOR, "marketing", "coach", NULL);
     char why[256];
-    ASSERT_EQ(wf_chain_may_decide(&it, &author, "coach", why, sizeof why), 0);
+    ASSERT_EQ(hd_approval_may_decide(&it, &author, "coach", why, sizeof why), 0);
     ASSERT(strstr(why, "four-eyes") != NULL);
 }
 
 HD_TEST(wrong_role_is_refused) {
-    wf_item_t it = item_for("awaiting_approval");
-    wf_actor_t player = actor(COACH, "marketing", "player", NULL);
+    hd_approval_item_t it = item_for("awaiting_approval");
+    hd_actor_t player = actor(COACH, "marketing", "player", NULL);
     char why[256];
-    ASSERT_EQ(wf_chain_may_decide(&it, &player, "coach", why, sizeof why), 0);
+    ASSERT_EQ(hd_approval_may_decide(&it, &player, "coach", why, sizeof why), 0);
     ASSERT(strstr(why, "does not hold role 'coach'") != NULL);
     /* holding a role the item does not need is no better */
-    wf_actor_t orch = actor(COACH, "marketing", "orchestrator", NULL);
-    ASSERT_EQ(wf_chain_may_decide(&it, &orch, "orchestrator", why, sizeof why), 0);
+    hd_actor_t orch = actor(COACH, "marketing", "orchestrator", NULL);
+    ASSERT_EQ(hd_approval_may_decide(&it, &orch, "orchestrator", why, sizeof why), 0);
     ASSERT(strstr(why, "not required") != NULL);
 }
 
 HD_TEST(wrong_department_is_refused_for_a_same_department_role) {
-    wf_item_t it = item_for("awaiting_approval");
-    wf_actor_t other = actor(COACH, "customer-care", "coach", NULL);
+    hd_approval_item_t it = item_for("awaiting_approval");
+    hd_actor_t other = actor(COACH, "customer-care", "coach", NULL);
     char why[256];
-    ASSERT_EQ(wf_chain_may_decide(&it, &other, "coach", why, sizeof why), 0);
+    ASSERT_EQ(hd_approval_may_decide(&it, &other, "coach", why, sizeof why), 0);
     ASSERT(strstr(why, "department 'marketing'") != NULL);
 }
 
 HD_TEST(legal_from_another_department_may_approve_when_needed) {
-    wf_item_t it = item_for("awaiting_approval");
-    wf_actor_t lena = actor(LEGAL, "legal", "legal", NULL);
+    hd_approval_item_t it = item_for("awaiting_approval");
+    hd_actor_t lena = actor(LEGAL, "legal", "legal", NULL);
     char why[256];
-    ASSERT_EQ(wf_chain_may_decide(&it, &lena, "legal", why, sizeof why), 1);
+    ASSERT_EQ(hd_approval_may_decide(&it, &lena, "legal", why, sizeof why), 1);
     /* without a legal finding legal is not asked */
     it.nroles = 1;
-    ASSERT_EQ(wf_chain_may_decide(&it, &lena, "legal", why, sizeof why), 0);
+    ASSERT_EQ(hd_approval_may_decide(&it, &lena, "legal", why, sizeof why), 0);
     ASSERT(strstr(why, "not required") != NULL);
 }
 
 HD_TEST(a_role_already_approved_is_refused) {
-    wf_item_t it = item_for("awaiting_approval");
+    hd_approval_item_t it = item_for("awaiting_approval");
     it.roles[0].approved = 1;
-    wf_actor_t coach = actor(COACH, "marketing", "coach", NULL);
+    hd_actor_t coach = actor(COACH, "marketing", "coach", NULL);
     char why[256];
-    ASSERT_EQ(wf_chain_may_decide(&it, &coach, "coach", why, sizeof why), 0);
+    ASSERT_EQ(hd_approval_may_decide(&it, &coach, "coach", why, sizeof why), 0);
     ASSERT(strstr(why, "already approved") != NULL);
-    const char *left[WF_MAX_ROLES];
-    ASSERT_EQ(wf_chain_remaining(&it, left, WF_MAX_ROLES), 1);
+    const char *left[HD_MAX_ROLES];
+    ASSERT_EQ(hd_approval_remaining(&it, left, HD_MAX_ROLES), 1);
     ASSERT_STR(left[0], "legal");
 }
 
 HD_TEST(a_rejected_or_blocked_item_takes_no_decision) {
-    wf_actor_t coach = actor(COACH, "marketing", "coach", NULL);
+    hd_actor_t coach = actor(COACH, "marketing", "coach", NULL);
     const char *states[] = {"rejected", "blocked", "approved", "evaluating", "published"};
     for (size_t i = 0; i < sizeof states / sizeof states[0]; i++) {
-        wf_item_t it = item_for(states[i]);
+        hd_approval_item_t it = item_for(states[i]);
         char why[256];
-        ASSERT_EQ(wf_chain_may_decide(&it, &coach, "coach", why, sizeof why), 0);
+        ASSERT_EQ(hd_approval_may_decide(&it, &coach, "coach", why, sizeof why), 0);
         ASSERT(strstr(why, "not awaiting approval") != NULL);
     }
 }
 
 HD_TEST(an_inactive_person_or_no_role_is_refused) {
-    wf_item_t it = item_for("awaiting_approval");
-    wf_actor_t coach = actor(COACH, "marketing", "coach", NULL);
+    hd_approval_item_t it = item_for("awaiting_approval");
+    hd_actor_t coach = actor(COACH, "marketing", "coach", NULL);
     char why[256];
-    ASSERT_EQ(wf_chain_may_decide(&it, &coach, "", why, sizeof why), 0);
-    ASSERT_EQ(wf_chain_may_decide(&it, &coach, NULL, NULL, 0), 0);
+    ASSERT_EQ(hd_approval_may_decide(&it, &coach, "", why, sizeof why), 0);
+    ASSERT_EQ(hd_approval_may_decide(&it, &coach, NULL, NULL, 0), 0);
     coach.active = 0;
-    ASSERT_EQ(wf_chain_may_decide(&it, &coach, "coach", why, sizeof why), 0);
+    ASSERT_EQ(hd_approval_may_decide(&it, &coach, "coach", why, sizeof why), 0);
     ASSERT(strstr(why, "not active") != NULL);
 }
 
 HD_TEST(pick_role_prefers_a_role_the_actor_may_use) {
-    wf_item_t it = item_for("awaiting_approval");
-    char role[WF_NAME_LEN];
+    hd_approval_item_t it = item_for("awaiting_approval");
+    char role[HD_ROLE_LEN];
     /* a coach of another department who is also legal decides as legal */
-    wf_actor_t both = actor(LEGAL, "legal", "coach", "legal");
-    ASSERT_EQ(wf_chain_pick_role(&it, &both, role, sizeof role), 0);
+    hd_actor_t both = actor(LEGAL, "legal", "coach", "legal");
+    ASSERT_EQ(hd_approval_pick_role(&it, &both, role, sizeof role), 0);
     ASSERT_STR(role, "legal");
     /* after legal approved, the only role left is the one she may not use:
        it is still picked, so that the refusal names the reason */
     it.roles[1].approved = 1;
-    ASSERT_EQ(wf_chain_pick_role(&it, &both, role, sizeof role), 0);
+    ASSERT_EQ(hd_approval_pick_role(&it, &both, role, sizeof role), 0);
     ASSERT_STR(role, "coach");
-    wf_actor_t player = actor(COACH, "marketing", "player", NULL);
-    ASSERT_EQ(wf_chain_pick_role(&it, &player, role, sizeof role), -1);
+    hd_actor_t player = actor(COACH, "marketing", "player", NULL);
+    ASSERT_EQ(hd_approval_pick_role(&it, &player, role, sizeof role), -1);
 }
 
 HD_TEST(a_tiny_reason_buffer_is_still_terminated) {
-    wf_item_t it = item_for("awaiting_approval");
-    wf_actor_t author = actor(AUTHOR, "marketing", "coach", NULL);
+    hd_approval_item_t it = item_for("awaiting_approval");
+    hd_actor_t author = actor(AUTHOR, "marketing", "coach", NULL);
     char why[8];
     memset(why, 'x', sizeof why);
-    ASSERT_EQ(wf_chain_may_decide(&it, &author, "coach", why, sizeof why), 0);
+    ASSERT_EQ(hd_approval_may_decide(&it, &author, "coach", why, sizeof why), 0);
     ASSERT_EQ(strlen(why), 7);
 }
 
