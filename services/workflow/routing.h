@@ -16,8 +16,6 @@
 #ifndef WF_ROUTING_H
 #define WF_ROUTING_H
 
-#include "hd_db.h"
-
 #include <stddef.h>
 
 #define WF_UNROUTED "unrouted"
@@ -36,11 +34,5 @@ int wf_routing_word_match(const char *text, const char *keyword);
 /* The index of the first rule of `rules` (already in priority order) that
    takes a mention on `channel` with `text`; -1 when none does. */
 int wf_routing_match(const wf_rule_t *rules, size_t n, const char *channel, const char *text);
-
-/* Routes with the rules in the database. On 0 a rule matched and its id and
-   department are copied out; on 1 no rule matched (both set to
-   WF_UNROUTED); -1 on database error. */
-int wf_routing_route(hd_db_t *db, const char *channel, const char *text, char *rule_id,
-                     size_t rule_len, char *department, size_t dept_len);
 
 #endif

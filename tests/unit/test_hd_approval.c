@@ -1,6 +1,6 @@
-/*  Who may decide on an item (services/workflow/chain.c), without a
+/*  Who may decide on an item (common/hd_approval.c), without a
     database: four-eyes, roles, departments, approvals already made. */
-#include "chain.h"
+#include "hd_approval.h"
 #include "hd_test.h"
 
 #define AUTHOR "00000000-0000-4000-8000-00000000000a"
@@ -141,7 +141,37 @@ HD_TEST(a_tiny_reason_buffer_is_still_terminated) {
     ASSERT_EQ(strlen(why), 7);
 }
 
-HD_TEST_MAIN(HD_CASE(coach_of_the_department_may_approve), HD_CASE(four_eyes_refuses_the_author),
+/* The state table names each state once and parses back what it names. */
+HD_TEST(item_states_round_trip_through_their_names) {
+    for (int i = 0; i < HD_ITEM_STATE_COUNT; i++) {
+        const char *name = hd_item_state_name((hd_item_state_t)i);
+        ASSERT(strcmp(name, "unknown") != 0);
+        ASSERT_EQ(hd_item_state_parse(name), i);
+    }
+    ASSERT_EQ(hd_item_state_parse("submitted"), -1);
+    ASSERT_EQ(hd_item_state_parse(NULL), -1);
+    ASSERT_STR(hd_item_state_name(HD_ITEM_STATE_COUNT), "unknown");
+    ASSERT(hd_item_state_final(HD_ITEM_PUBLISHED));
+    ASSERT(!hd_item_state_final(HD_ITEM_APPROVED));
+}
+
+/* Role names that could break the server-side role lists are refused. */
+HD_TEST(role_names_from_the_network_are_checked) {
+    ASSERT(hd_approval_role_ok("legal"));
+    ASSERT(!hd_approval_role_ok(""));
+    ASSERT(!hd_approval_role_ok(NULL));
+    ASSERT(!hd_approval_role_ok("le\ngal"));
+    ASSERT(!hd_approval_role_ok("a,b"));
+    ASSERT(!hd_approval_role_ok("{x}"));
+    char long_name[HD_ROLE_LEN + 1];
+    memset(long_name, 'r', HD_ROLE_LEN);
+    long_name[HD_ROLE_LEN] = 0;
+    ASSERT(!hd_approval_role_ok(long_name));
+}
+
+HD_TEST_MAIN(HD_CASE(item_states_round_trip_through_their_names),
+             HD_CASE(role_names_from_the_network_are_checked),
+             HD_CASE(coach_of_the_department_may_approve), HD_CASE(four_eyes_refuses_the_author),
              HD_CASE(wrong_role_is_refused),
              HD_CASE(wrong_department_is_refused_for_a_same_department_role),
              HD_CASE(legal_from_another_department_may_approve_when_needed),

@@ -1,0 +1,296 @@
+/*  decide: workflow's transitions, one function per consumed event. */
+#include "decide.h"
+
+#include "hd_id.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *str(const char *s) { return s ? s : ""; }
+
+static void dead(wf_step_t *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void dead(wf_step_t *st, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(st->why, sizeof st->why, fmt, ap);
+    va_end(ap);
+    st->dead = 1;
+}
+
+static void emit(wf_step_t *st, wf_out_t out) { st->out[st->nout++] = out; }
+
+int64_t wf_decide_when(const hd_envelope_t *ev) {
+    return ev->occurred_at_ms > 0 ? ev->occurred_at_ms : hd_now_ms();
+}
+
+/* An item's state changes; a decision (blocked, rejected, approved) also
+   stamps decided_at. */
+static void move(wf_item_t *it, hd_item_state_t to, int64_t at_ms, int decided) {
+    it->a.state = to;
+    if (decided)
+        it->decided_ms = at_ms;
+    it->changed = 1;
+}
+
+/* ---------- content.submitted ---------- */
+
+static void on_submitted(wf_items_t *items, const hd_envelope_t *ev, wf_step_t *st) {
+    const Huddle__V1__ContentSubmitted *b = ev->content_submitted;
+    if (!b || !hd_id_valid(str(b->content_id)))
+        return dead(st, "content.submitted: content_id is not a UUID");
+    if (!hd_id_valid(str(b->author_id)))
+        return dead(st, "content.submitted: author_id is not a UUID");
+    if (!*str(ev->department) || !*str(b->channel))
+        return dead(st, "content.submitted: department and channel are required");
+    if (strlen(ev->department) >= HD_DEPT_LEN || strlen(b->channel) >= HD_DEPT_LEN ||
+        strlen(str(b->author_email)) >= WF_EMAIL_LEN)
+        return dead(st, "content.submitted: department, channel or author_email is too long");
+    st->item = wf_items_find(items, b->content_id);
+    if (st->item) {
+        st->log = "item_exists";
+        return;
+    }
+    wf_item_t *it = st->item = wf_items_add(items, b->content_id);
+    snprintf(it->a.author_id, sizeof it->a.author_id, "%s", b->author_id);
+    snprintf(it->a.department, sizeof it->a.department, "%s", ev->department);
+    snprintf(it->author_email, sizeof it->author_email, "%s", str(b->author_email));
+    snprintf(it->channel, sizeof it->channel, "%s", b->channel);
+    wf_item_set_text(it, str(b->text));
+    it->scheduled_ms = b->scheduled_at_ms > 0 ? b->scheduled_at_ms : 0;
+    it->submitted_ms = wf_decide_when(ev);
+    it->a.state = HD_ITEM_EVALUATING;
+    it->changed = 1;
+    st->log = "item_evaluating";
+    snprintf(st->why, sizeof st->why, "department=%.127s channel=%.127s", it->a.department,
+             it->channel);
+}
+
+/* ---------- policy.evaluated ---------- */
+
+/* The roles the item needs now, or the fallback role when none. */
+static void request(const wf_facts_t *f, wf_item_t *it, const hd_role_t *roles, int nroles,
+                    int64_t at, wf_step_t *st) {
+    if (nroles == 0) {
+        memset(&it->a.roles[0], 0, sizeof it->a.roles[0]);
+        snprintf(it->a.roles[0].name, HD_ROLE_LEN, "%s",
+                 f->fallback_role && *f->fallback_role ? f->fallback_role : "orchestrator");
+        nroles = 1;
+    } else {
+        memcpy(it->a.roles, roles, (size_t)nroles * sizeof *roles);
+    }
+    it->a.nroles = (size_t)nroles;
+    it->requested_ms = at;
+    move(it, HD_ITEM_AWAITING_APPROVAL, at, 0);
+    emit(st, WF_OUT_APPROVAL_REQUESTED);
+    st->log = "item_awaiting_approval";
+}
+
+static int verdict_ok(const Huddle__V1__PolicyEvaluated *b, wf_step_t *st) {
+    const char *v = str(b->verdict);
+    if (strcmp(v, "block") && strcmp(v, "pass") && strcmp(v, "review")) {
+        dead(st, "policy.evaluated: unknown verdict '%.40s'", v);
+        return 0;
+    }
+    for (size_t i = 0; i < b->n_roles; i++)
+        if (!hd_approval_role_ok(b->roles[i])) {
+            dead(st, "policy.evaluated: role %zu is empty, too long or malformed", i);
+            return 0;
+        }
+    return 1;
+}
+
+static void on_evaluated(wf_items_t *items, const wf_facts_t *f, const hd_envelope_t *ev,
+                         wf_step_t *st) {
+    const Huddle__V1__PolicyEvaluated *b = ev->policy_evaluated;
+    if (!b || !hd_id_valid(str(b->content_id)))
+        return dead(st, "policy.evaluated: content_id is not a UUID");
+    if (!verdict_ok(b, st))
+        return;
+    wf_item_t *it = st->item = wf_items_find(items, b->content_id);
+    if (!it)
+        return dead(st, "policy.evaluated for content %s arrived before its content.submitted "
+                        "was applied", b->content_id);
+    st->department = it->a.department;
+    if (it->a.state != HD_ITEM_EVALUATING) {
+        st->log = "verdict_ignored";
+        snprintf(st->why, sizeof st->why, "item is %s, no longer evaluating",
+                 hd_item_state_name(it->a.state));
+        return;
+    }
+    int64_t at = wf_decide_when(ev);
+    if (strcmp(b->verdict, "block") == 0) {
+        move(it, HD_ITEM_BLOCKED, at, 1);
+        emit(st, WF_OUT_BLOCKED);
+        st->log = "item_blocked";
+        return;
+    }
+    hd_role_t roles[HD_MAX_ROLES];
+    int auto_pass = 0;
+    int nroles = wf_facts_chain(f, it->a.department, (const char *const *)b->roles, b->n_roles,
+                                roles, &auto_pass, st->why, sizeof st->why);
+    if (nroles < 0) {
+        char reason[sizeof st->why];
+        snprintf(reason, sizeof reason, "%s", st->why);
+        return dead(st, "policy.evaluated: %.200s", reason);
+    }
+    if (strcmp(b->verdict, "pass") == 0 && auto_pass && b->n_roles == 0) {
+        it->a.nroles = 0;
+        it->requested_ms = at;
+        move(it, HD_ITEM_APPROVED, at, 1);
+        emit(st, WF_OUT_APPROVED);
+        st->log = "item_auto_approved";
+        return;
+    }
+    request(f, it, roles, nroles, at, st);
+}
+
+/* ---------- decision.recorded ---------- */
+
+static void refuse(wf_step_t *st, const char *department) {
+    st->department = department;
+    st->nout = 0;
+    emit(st, WF_OUT_REFUSED);
+    st->log = "decision_refused";
+}
+
+static void approve(wf_item_t *it, const char *role, int64_t at, wf_step_t *st) {
+    hd_approval_mark(&it->a, role);
+    it->changed = 1;
+    st->approval = 1;
+    emit(st, WF_OUT_APPROVAL_RECORDED);
+    st->log = "approval_recorded";
+    const char *left[HD_MAX_ROLES];
+    if (hd_approval_remaining(&it->a, left, HD_MAX_ROLES) > 0)
+        return;
+    move(it, HD_ITEM_APPROVED, at, 1);
+    emit(st, WF_OUT_APPROVED);
+    st->log = "item_approved";
+}
+
+/* Which role the actor decides as: the one named, or the rule's pick. */
+static void decided_role(const Huddle__V1__DecisionRecorded *b, const wf_item_t *it,
+                         const hd_actor_t *actor, wf_step_t *st) {
+    if (*str(b->role))
+        snprintf(st->role, sizeof st->role, "%s", b->role);
+    else if (hd_approval_pick_role(&it->a, actor, st->role, sizeof st->role) < 0)
+        st->role[0] = 0;
+}
+
+static void on_decision(wf_items_t *items, const wf_facts_t *f, const hd_envelope_t *ev,
+                        wf_step_t *st) {
+    const Huddle__V1__DecisionRecorded *b = ev->decision_recorded;
+    if (!b || !hd_id_valid(str(b->content_id)) || !hd_id_valid(str(b->actor_id)))
+        return dead(st, "decision.recorded: content_id and actor_id must be UUIDs");
+    if (wf_facts_applied(f, ev->id)) {
+        st->log = "decision_replayed";
+        snprintf(st->why, sizeof st->why, "already applied");
+        return;
+    }
+    wf_item_t *it = st->item = wf_items_find(items, b->content_id);
+    if (!it) {
+        snprintf(st->why, sizeof st->why, "no workflow item for content %s", b->content_id);
+        return refuse(st, ev->department);
+    }
+    const hd_actor_t *actor = wf_facts_actor(f, b->actor_id);
+    if (!actor) {
+        snprintf(st->why, sizeof st->why, "no person %s", b->actor_id);
+        return refuse(st, it->a.department);
+    }
+    int approving = strcmp(str(b->decision), "approve") == 0;
+    if (!approving && strcmp(str(b->decision), "reject") != 0) {
+        snprintf(st->why, sizeof st->why, "decision must be approve or reject");
+        return refuse(st, it->a.department);
+    }
+    decided_role(b, it, actor, st);
+    if (!hd_approval_may_decide(&it->a, actor, st->role, st->why, sizeof st->why))
+        return refuse(st, it->a.department);
+    st->department = it->a.department;
+    int64_t at = wf_decide_when(ev);
+    if (approving)
+        return approve(it, st->role, at, st);
+    move(it, HD_ITEM_REJECTED, at, 1);
+    emit(st, WF_OUT_REJECTED);
+    st->log = "item_rejected";
+}
+
+/* ---------- publish.succeeded / publish.failed ---------- */
+
+static void on_published(wf_items_t *items, const hd_envelope_t *ev, wf_step_t *st) {
+    int ok = ev->body_case == HUDDLE__V1__ENVELOPE__BODY_PUBLISH_SUCCEEDED;
+    const char *cid = wf_decide_content_id(ev);
+    if (!hd_id_valid(str(cid)))
+        return dead(st, "%s: content_id is not a UUID", ev->type);
+    if (!ok && !ev->publish_failed->permanent) {
+        st->log = "publish_retrying";
+        snprintf(st->why, sizeof st->why, "failure is not permanent");
+        return;
+    }
+    wf_item_t *it = st->item = wf_items_find(items, cid);
+    snprintf(st->why, sizeof st->why, "%s", ev->type);
+    if (!it || (it->a.state != HD_ITEM_APPROVED && it->a.state != HD_ITEM_FAILED)) {
+        st->log = "publish_result_ignored";
+        return;
+    }
+    move(it, ok ? HD_ITEM_PUBLISHED : HD_ITEM_FAILED, wf_decide_when(ev), 0);
+    st->log = ok ? "item_published" : "item_failed";
+}
+
+/* ---------- mention.received ---------- */
+
+static void on_mention(const wf_facts_t *f, const hd_envelope_t *ev, wf_step_t *st) {
+    const Huddle__V1__MentionReceived *b = ev->mention_received;
+    if (!b || !hd_id_valid(str(b->mention_id)))
+        return dead(st, "mention.received: mention_id is not a UUID");
+    if (!*str(b->channel))
+        return dead(st, "mention.received: channel is required");
+    int hit = wf_routing_match(f->rules, f->nrules, b->channel, str(b->text));
+    snprintf(st->rule_id, sizeof st->rule_id, "%s", hit >= 0 ? f->rules[hit].id : WF_UNROUTED);
+    snprintf(st->routed_to, sizeof st->routed_to, "%s",
+             hit >= 0 ? f->rules[hit].department : WF_UNROUTED);
+    /* Unrouted mentions go to the organization-wide stream ("" department). */
+    st->department = hit >= 0 ? st->routed_to : "";
+    emit(st, WF_OUT_ROUTED);
+    st->log = hit >= 0 ? "mention_routed" : "mention_unrouted";
+    snprintf(st->why, sizeof st->why, "rule=%.127s department=%.127s", st->rule_id,
+             st->routed_to);
+}
+
+const char *wf_decide_content_id(const hd_envelope_t *ev) {
+    switch (ev->body_case) {
+    case HUDDLE__V1__ENVELOPE__BODY_CONTENT_SUBMITTED:
+        return ev->content_submitted ? ev->content_submitted->content_id : NULL;
+    case HUDDLE__V1__ENVELOPE__BODY_POLICY_EVALUATED:
+        return ev->policy_evaluated ? ev->policy_evaluated->content_id : NULL;
+    case HUDDLE__V1__ENVELOPE__BODY_DECISION_RECORDED:
+        return ev->decision_recorded ? ev->decision_recorded->content_id : NULL;
+    case HUDDLE__V1__ENVELOPE__BODY_PUBLISH_SUCCEEDED:
+        return ev->publish_succeeded ? ev->publish_succeeded->content_id : NULL;
+    case HUDDLE__V1__ENVELOPE__BODY_PUBLISH_FAILED:
+        return ev->publish_failed ? ev->publish_failed->content_id : NULL;
+    default:
+        return NULL;
+    }
+}
+
+void wf_decide(wf_items_t *items, const wf_facts_t *facts, const hd_envelope_t *ev,
+               wf_step_t *st) {
+    memset(st, 0, sizeof *st);
+    st->department = str(ev->department);
+    switch (ev->body_case) {
+    case HUDDLE__V1__ENVELOPE__BODY_CONTENT_SUBMITTED:
+        return on_submitted(items, ev, st);
+    case HUDDLE__V1__ENVELOPE__BODY_POLICY_EVALUATED:
+        return on_evaluated(items, facts, ev, st);
+    case HUDDLE__V1__ENVELOPE__BODY_DECISION_RECORDED:
+        return on_decision(items, facts, ev, st);
+    case HUDDLE__V1__ENVELOPE__BODY_PUBLISH_SUCCEEDED:
+    case HUDDLE__V1__ENVELOPE__BODY_PUBLISH_FAILED:
+        return on_published(items, ev, st);
+    case HUDDLE__V1__ENVELOPE__BODY_MENTION_RECEIVED:
+        return on_mention(facts, ev, st);
+    default:
+        return; /* not ours: nothing to do */
+    }
+}

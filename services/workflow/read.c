@@ -1,0 +1,268 @@
+/*  read: the batch's items and facts, read in as few statements as the
+    batch's events need. */
+#include "read.h"
+
+#include "decide.h"
+#include "hd_id.h"
+#include "hd_log.h"
+#include "hd_mem.h"
+#include "hd_pgarray.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MS(col) "coalesce((extract(epoch FROM " col ") * 1000)::bigint, 0)"
+
+/* One row per (item, required role) in chain order; one row with a NULL
+   role for an item that requires none. */
+static const char *ITEMS_SQL =
+    "SELECT w.content_id, w.author_id, w.department_id, w.state, w.author_email, w.channel_id, "
+    "  w.text, " MS("w.scheduled_at") ", " MS("w.submitted_at") ", " MS("w.requested_at") ", "
+    MS("w.decided_at") ", r.role, r.role = ANY(w.same_department_roles), "
+    "  EXISTS (SELECT 1 FROM workflow_approval a WHERE a.content_id = w.content_id "
+    "          AND a.role = r.role) "
+    "FROM workflow_item w LEFT JOIN LATERAL unnest(w.required_roles) WITH ORDINALITY "
+    "  AS r(role, i) ON true "
+    "WHERE w.content_id = ANY($1::uuid[]) ORDER BY w.content_id, r.i";
+
+static int copy(char *dst, size_t n, const char *v) {
+    if (strlen(v) >= n)
+        return -1;
+    memcpy(dst, v, strlen(v) + 1);
+    return 0;
+}
+
+/* The item columns of row i into a new item of the set. */
+static int item_row(PGresult *r, int i, wf_items_t *items, wf_item_t **out) {
+    wf_item_t *it = *out = wf_items_add(items, PQgetvalue(r, i, 0));
+    int st = hd_item_state_parse(PQgetvalue(r, i, 3));
+    if (copy(it->a.author_id, sizeof it->a.author_id, PQgetvalue(r, i, 1)) < 0 ||
+        copy(it->a.department, sizeof it->a.department, PQgetvalue(r, i, 2)) < 0 || st < 0 ||
+        copy(it->author_email, sizeof it->author_email, PQgetvalue(r, i, 4)) < 0 ||
+        copy(it->channel, sizeof it->channel, PQgetvalue(r, i, 5)) < 0)
+        return -1;
+    it->a.state = (hd_item_state_t)st;
+    wf_item_set_text(it, PQgetvalue(r, i, 6));
+    it->scheduled_ms = strtoll(PQgetvalue(r, i, 7), NULL, 10);
+    it->submitted_ms = strtoll(PQgetvalue(r, i, 8), NULL, 10);
+    it->requested_ms = strtoll(PQgetvalue(r, i, 9), NULL, 10);
+    it->decided_ms = strtoll(PQgetvalue(r, i, 10), NULL, 10);
+    it->stored = 1;
+    return 0;
+}
+
+/* The role columns of row i onto item it. */
+static int role_row(PGresult *r, int i, wf_item_t *it) {
+    if (PQgetisnull(r, i, 11))
+        return 0;
+    if (it->a.nroles >= HD_MAX_ROLES)
+        return -1;
+    hd_role_t *role = &it->a.roles[it->a.nroles++];
+    role->same_department = PQgetvalue(r, i, 12)[0] == 't';
+    role->approved = PQgetvalue(r, i, 13)[0] == 't';
+    return copy(role->name, sizeof role->name, PQgetvalue(r, i, 11));
+}
+
+static int read_items(hd_db_t *db, hd_pgarray_t *ids, wf_items_t *items) {
+    PGresult *r = hd_db_exec_arrays(db, ITEMS_SQL, ids, 1);
+    if (!r)
+        return -1;
+    wf_item_t *it = NULL;
+    for (int i = 0; i < PQntuples(r); i++) {
+        if (!it || strcmp(it->a.content_id, PQgetvalue(r, i, 0)) != 0) {
+            if (item_row(r, i, items, &it) < 0)
+                goto bad;
+        }
+        if (role_row(r, i, it) < 0)
+            goto bad;
+    }
+    PQclear(r);
+    return 0;
+bad:
+    hd_error("workflow_item_malformed", "item %s: an overlong column, an unknown state or too "
+             "many roles", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return -1;
+}
+
+/* approval_step rows (kind 1, in id order) and review_role rows (kind 2). */
+static int read_chains(hd_db_t *db, wf_facts_t *f) {
+    PGresult *r = hd_db_exec(
+        db,
+        "SELECT 1, id, department_id, role, same_department FROM approval_step "
+        "UNION ALL SELECT 2, 0, NULL, role, same_department FROM review_role ORDER BY 1, 2",
+        0, NULL);
+    if (!r)
+        return -1;
+    int bad = 0;
+    for (int i = 0; i < PQntuples(r) && !bad; i++) {
+        int same = PQgetvalue(r, i, 4)[0] == 't';
+        if (PQgetvalue(r, i, 0)[0] == '1') {
+            f->steps = hd_grow(f->steps, &f->capsteps, f->nsteps + 1, sizeof *f->steps);
+            wf_step_row_t *s = &f->steps[f->nsteps++];
+            memset(s, 0, sizeof *s);
+            s->any_department = PQgetisnull(r, i, 2);
+            s->same_department = same;
+            bad = copy(s->department, sizeof s->department, PQgetvalue(r, i, 2)) < 0 ||
+                  copy(s->role, sizeof s->role, PQgetvalue(r, i, 3)) < 0;
+        } else {
+            f->reviews = hd_grow(f->reviews, &f->capreviews, f->nreviews + 1, sizeof *f->reviews);
+            wf_review_row_t *v = &f->reviews[f->nreviews++];
+            v->same_department = same;
+            bad = copy(v->role, sizeof v->role, PQgetvalue(r, i, 3)) < 0;
+        }
+    }
+    PQclear(r);
+    if (bad)
+        hd_error("approval_chain_malformed", "an approval_step or review_role row is too long");
+    return bad ? -1 : 0;
+}
+
+/* The people and their roles. Roles beyond the limit or overlong are left
+   out: they could only deny. */
+static int read_actors(hd_db_t *db, hd_pgarray_t *ids, wf_facts_t *f) {
+    PGresult *r = hd_db_exec_arrays(db,
+                                    "SELECT p.id, p.department_id, p.active, pr.role FROM person p "
+                                    "LEFT JOIN person_role pr ON pr.person_id = p.id "
+                                    "WHERE p.id = ANY($1::uuid[]) ORDER BY p.id, pr.role",
+                                    ids, 1);
+    if (!r)
+        return -1;
+    hd_actor_t *a = NULL;
+    for (int i = 0; i < PQntuples(r); i++) {
+        if (!a || strcmp(a->id, PQgetvalue(r, i, 0)) != 0) {
+            f->actors = hd_grow(f->actors, &f->capactors, f->nactors + 1, sizeof *f->actors);
+            a = &f->actors[f->nactors++];
+            memset(a, 0, sizeof *a);
+            snprintf(a->id, sizeof a->id, "%s", PQgetvalue(r, i, 0));
+            a->active = PQgetvalue(r, i, 2)[0] == 't';
+            if (copy(a->department, sizeof a->department, PQgetvalue(r, i, 1)) < 0)
+                a->department[0] = 0; /* matches no department: can only deny */
+        }
+        if (!PQgetisnull(r, i, 3) && a->nroles < HD_MAX_ROLES &&
+            copy(a->roles[a->nroles], HD_ROLE_LEN, PQgetvalue(r, i, 3)) == 0)
+            a->nroles++;
+    }
+    PQclear(r);
+    return 0;
+}
+
+/* Which decisions already have an output recorded: their effects were
+   applied in the same transaction, and applying them again would only
+   produce a different, refusing answer. An output's id derives from its
+   cause and its label, so each decision's three possible outputs are
+   probed by id. */
+static const char *const OUTPUT_LABELS[] = {"approval.recorded", "content.rejected",
+                                            "decision.refused"};
+
+static int read_applied(hd_db_t *db, const hd_envelope_t *const *evs, size_t n, wf_facts_t *f) {
+    hd_pgarray_t col[2] = {{0}};
+    for (size_t i = 0; i < n; i++) {
+        if (evs[i]->body_case != HUDDLE__V1__ENVELOPE__BODY_DECISION_RECORDED)
+            continue;
+        for (size_t k = 0; k < sizeof OUTPUT_LABELS / sizeof *OUTPUT_LABELS; k++) {
+            char out[HD_ID_LEN];
+            hd_id_derive(out, evs[i]->id, OUTPUT_LABELS[k]);
+            hd_pgarray_add(&col[0], out);
+            hd_pgarray_add(&col[1], evs[i]->id);
+        }
+    }
+    PGresult *r = hd_db_exec_arrays(
+        db,
+        "SELECT DISTINCT x.cause FROM unnest($1::uuid[], $2::text[]) AS x(id, cause) "
+        "WHERE EXISTS (SELECT 1 FROM outbox o WHERE o.event_id = x.id) "
+        "   OR EXISTS (SELECT 1 FROM event_log e WHERE e.event_id = x.id)",
+        col, 2);
+    if (!r)
+        return -1;
+    for (int i = 0; i < PQntuples(r); i++) {
+        f->applied = hd_grow(f->applied, &f->capapplied, f->napplied + 1, sizeof *f->applied);
+        snprintf(f->applied[f->napplied++], HD_ID_LEN, "%s", PQgetvalue(r, i, 0));
+    }
+    PQclear(r);
+    return 0;
+}
+
+/* The routing rules, one row per keyword in rule order; the rules point
+   into the result, which the facts keep. */
+static int read_rules(hd_db_t *db, wf_facts_t *f) {
+    PGresult *r = hd_db_exec(db,
+                             "SELECT r.id, r.channel_id, r.department_id, k.kw "
+                             "FROM routing_rule r, unnest(r.keywords) WITH ORDINALITY "
+                             "AS k(kw, i) ORDER BY r.priority, r.id, k.i",
+                             0, NULL);
+    if (!r)
+        return -1;
+    int rows = PQntuples(r);
+    f->rules_mem = r;
+    f->rules = hd_calloc((size_t)rows + 1, sizeof *f->rules);
+    f->words = hd_calloc((size_t)rows + 1, sizeof *f->words);
+    for (int i = 0; i < rows; i++) {
+        const char *id = PQgetvalue(r, i, 0);
+        if (f->nrules == 0 || strcmp(f->rules[f->nrules - 1].id, id) != 0) {
+            wf_rule_t *rule = &f->rules[f->nrules++];
+            rule->id = id;
+            rule->channel = PQgetisnull(r, i, 1) ? NULL : PQgetvalue(r, i, 1);
+            rule->department = PQgetvalue(r, i, 2);
+            rule->keywords = &f->words[i];
+        }
+        f->words[i] = PQgetvalue(r, i, 3);
+        f->rules[f->nrules - 1].nkeywords++;
+    }
+    return 0;
+}
+
+/* What the batch's events need: their content ids and people, and which
+   kinds of facts. */
+typedef struct {
+    hd_pgarray_t items, actors;
+    int verdicts, decisions, mentions;
+} needs_t;
+
+static void gather_needs(const hd_envelope_t *const *evs, size_t n, needs_t *k) {
+    for (size_t i = 0; i < n; i++) {
+        const hd_envelope_t *ev = evs[i];
+        const char *cid = wf_decide_content_id(ev);
+        if (cid && hd_id_valid(cid))
+            hd_pgarray_add(&k->items, cid);
+        switch (ev->body_case) {
+        case HUDDLE__V1__ENVELOPE__BODY_POLICY_EVALUATED:
+            k->verdicts = 1;
+            break;
+        case HUDDLE__V1__ENVELOPE__BODY_DECISION_RECORDED:
+            k->decisions = 1;
+            if (ev->decision_recorded && hd_id_valid(ev->decision_recorded->actor_id ?
+                                                         ev->decision_recorded->actor_id : ""))
+                hd_pgarray_add(&k->actors, ev->decision_recorded->actor_id);
+            break;
+        case HUDDLE__V1__ENVELOPE__BODY_MENTION_RECEIVED:
+            k->mentions = 1;
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+int wf_read_batch(hd_db_t *db, const hd_envelope_t *const *evs, size_t n, wf_items_t *items,
+                  wf_facts_t *facts) {
+    wf_items_clear(items);
+    wf_facts_clear(facts);
+    needs_t k = {0};
+    gather_needs(evs, n, &k);
+    int rc = 0;
+    if (k.items.n && read_items(db, &k.items, items) < 0)
+        rc = -1;
+    if (rc == 0 && k.verdicts && read_chains(db, facts) < 0)
+        rc = -1;
+    if (rc == 0 && k.decisions && k.actors.n && read_actors(db, &k.actors, facts) < 0)
+        rc = -1;
+    if (rc == 0 && k.decisions && read_applied(db, evs, n, facts) < 0)
+        rc = -1;
+    if (rc == 0 && k.mentions && read_rules(db, facts) < 0)
+        rc = -1;
+    hd_pgarray_free(&k.items);
+    hd_pgarray_free(&k.actors);
+    return rc;
+}

@@ -1,0 +1,23 @@
+/*  read: what a workflow batch needs from the database, read at its start
+    inside the batch's transaction: every item its events are about, with
+    its required roles and approvals, in one statement; and, only when some
+    event needs them, the approval chains and review roles (verdicts), the
+    deciding people and which decisions were already applied (decisions),
+    and the routing rules (mentions), one statement each. */
+#ifndef WF_READ_H
+#define WF_READ_H
+
+#include "facts.h"
+#include "hd_db.h"
+#include "hd_envelope.h"
+#include "item.h"
+
+#include <stddef.h>
+
+/* Fills items (cleared first; stored set on each) and facts (cleared
+   first; fallback_role kept) for the n events (borrowed). 0, or -1 on a
+   database error or a malformed row (logged; the batch is retried). */
+int wf_read_batch(hd_db_t *db, const hd_envelope_t *const *evs, size_t n, wf_items_t *items,
+                  wf_facts_t *facts);
+
+#endif

@@ -1,0 +1,160 @@
+/*  write: the batch's rows, one array statement per kind. */
+#include "write.h"
+
+#include "hd_mem.h"
+#include "hd_pgarray.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void wf_writes_approval(wf_writes_t *w, const wf_approval_row_t *row) {
+    w->approvals = hd_grow(w->approvals, &w->capapprovals, w->napprovals + 1, sizeof *row);
+    w->approvals[w->napprovals++] = *row;
+}
+
+void wf_writes_inbox(wf_writes_t *w, const wf_inbox_row_t *row) {
+    w->inbox = hd_grow(w->inbox, &w->capinbox, w->ninbox + 1, sizeof *row);
+    w->inbox[w->ninbox++] = *row;
+}
+
+void wf_writes_clear(wf_writes_t *w) { w->napprovals = w->ninbox = 0; }
+
+void wf_writes_free(wf_writes_t *w) {
+    free(w->approvals);
+    free(w->inbox);
+    memset(w, 0, sizeof *w);
+}
+
+static void add_ms(hd_pgarray_t *a, int64_t ms) {
+    char s[32];
+    snprintf(s, sizeof s, "%" PRId64, ms);
+    hd_pgarray_add(a, s);
+}
+
+/* The item's required roles joined with '\n' (role names never hold one:
+   hd_approval_role_ok), all of them or only the same-department ones, for
+   string_to_array on the server. */
+static void add_roles(hd_pgarray_t *a, const wf_item_t *it, int only_same) {
+    char buf[HD_MAX_ROLES * (HD_ROLE_LEN + 1)] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < it->a.nroles; i++) {
+        if (only_same && !it->a.roles[i].same_department)
+            continue;
+        used += (size_t)snprintf(buf + used, sizeof buf - used, "%s%s", used ? "\n" : "",
+                                 it->a.roles[i].name);
+    }
+    hd_pgarray_add(a, buf);
+}
+
+/* The columns every written item carries: id, state, roles, same-department
+   roles, requested and decided times. */
+enum { STATE_COLS = 6 };
+static void add_state(hd_pgarray_t *col, const wf_item_t *it) {
+    hd_pgarray_add(&col[0], it->a.content_id);
+    hd_pgarray_add(&col[1], hd_item_state_name(it->a.state));
+    add_roles(&col[2], it, 0);
+    add_roles(&col[3], it, 1);
+    add_ms(&col[4], it->requested_ms);
+    add_ms(&col[5], it->decided_ms);
+}
+
+#define TS(x) "CASE WHEN " x " > 0 THEN to_timestamp(" x " / 1000.0) END"
+
+static int update_stored(hd_db_t *db, const wf_items_t *items) {
+    hd_pgarray_t col[STATE_COLS] = {{0}};
+    for (size_t i = 0; i < items->n; i++)
+        if (items->items[i].stored && items->items[i].changed)
+            add_state(col, &items->items[i]);
+    if (col[0].n == 0)
+        return 0;
+    return hd_db_cmd_arrays(
+        db,
+        "UPDATE workflow_item w SET state = x.st, required_roles = string_to_array(x.r, E'\\n'), "
+        "  same_department_roles = string_to_array(x.s, E'\\n'), updated_at = now(), "
+        "  requested_at = " TS("x.rq") ", decided_at = " TS("x.dc") " "
+        "FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bigint[], "
+        "            $6::bigint[]) AS x(c, st, r, s, rq, dc) "
+        "WHERE w.content_id = x.c",
+        col, STATE_COLS);
+}
+
+static int insert_new(hd_db_t *db, const wf_items_t *items) {
+    hd_pgarray_t col[STATE_COLS + 7] = {{0}};
+    for (size_t i = 0; i < items->n; i++) {
+        const wf_item_t *it = &items->items[i];
+        if (it->stored || !it->changed)
+            continue;
+        add_state(col, it);
+        hd_pgarray_add(&col[6], it->a.department);
+        hd_pgarray_add(&col[7], it->a.author_id);
+        hd_pgarray_add(&col[8], it->author_email);
+        hd_pgarray_add(&col[9], it->channel);
+        hd_pgarray_add(&col[10], it->text ? it->text : "");
+        add_ms(&col[11], it->scheduled_ms);
+        add_ms(&col[12], it->submitted_ms);
+    }
+    if (col[0].n == 0)
+        return 0;
+    return hd_db_cmd_arrays(
+        db,
+        "INSERT INTO workflow_item (content_id, state, required_roles, same_department_roles, "
+        "  requested_at, decided_at, department_id, author_id, author_email, channel_id, text, "
+        "  scheduled_at, submitted_at) "
+        "SELECT x.c, x.st, string_to_array(x.r, E'\\n'), string_to_array(x.s, E'\\n'), "
+        "  " TS("x.rq") ", " TS("x.dc") ", x.d, x.a, x.e, x.ch, x.t, " TS("x.sc") ", "
+        "  to_timestamp(x.sub / 1000.0) "
+        "FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], "
+        "            $7::text[], $8::uuid[], $9::text[], $10::text[], $11::text[], $12::bigint[], "
+        "            $13::bigint[]) WITH ORDINALITY "
+        "  AS x(c, st, r, s, rq, dc, d, a, e, ch, t, sc, sub, i) "
+        "ORDER BY x.i ON CONFLICT (content_id) DO NOTHING",
+        col, STATE_COLS + 7);
+}
+
+static int insert_approvals(hd_db_t *db, const wf_writes_t *w) {
+    if (w->napprovals == 0)
+        return 0;
+    hd_pgarray_t col[4] = {{0}};
+    for (size_t i = 0; i < w->napprovals; i++) {
+        hd_pgarray_add(&col[0], w->approvals[i].content_id);
+        hd_pgarray_add(&col[1], w->approvals[i].role);
+        hd_pgarray_add(&col[2], w->approvals[i].actor_id);
+        add_ms(&col[3], w->approvals[i].at_ms);
+    }
+    return hd_db_cmd_arrays(db,
+                            "INSERT INTO workflow_approval (content_id, role, actor_id, decided_at) "
+                            "SELECT x.c, x.r, x.a, to_timestamp(x.at / 1000.0) "
+                            "FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::bigint[]) "
+                            "  AS x(c, r, a, at) ON CONFLICT DO NOTHING",
+                            col, 4);
+}
+
+static int insert_inbox(hd_db_t *db, const wf_writes_t *w) {
+    if (w->ninbox == 0)
+        return 0;
+    hd_pgarray_t col[7] = {{0}};
+    for (size_t i = 0; i < w->ninbox; i++) {
+        const wf_inbox_row_t *b = &w->inbox[i];
+        const char *v[7] = {b->mention_id, b->department, b->rule_id, b->channel,
+                            b->author_handle, b->text, b->url};
+        for (int c = 0; c < 7; c++)
+            hd_pgarray_add(&col[c], v[c] ? v[c] : "");
+    }
+    return hd_db_cmd_arrays(
+        db,
+        "INSERT INTO inbox_item (mention_id, department_id, rule_id, channel_id, author_handle, "
+        "  text, url) "
+        "SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], "
+        "                     $6::text[], $7::text[]) "
+        "ON CONFLICT (mention_id) DO NOTHING",
+        col, 7);
+}
+
+int wf_write_batch(hd_db_t *db, const wf_items_t *items, const wf_writes_t *w) {
+    if (update_stored(db, items) < 0 || insert_new(db, items) < 0 ||
+        insert_approvals(db, w) < 0 || insert_inbox(db, w) < 0)
+        return -1;
+    return 0;
+}
