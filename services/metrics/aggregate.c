@@ -1,10 +1,13 @@
 /*  aggregate: events -> counters and the approval latency histogram. */
 #include "aggregate.h"
 
-#include "batch.h"
+#include "clock.h"
+#include "latency.h"
+#include "tally.h"
 
 #include "hd_id.h"
 #include "hd_log.h"
+#include "hd_mem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,47 +63,35 @@ size_t mx_aggregate_plan(const hd_envelope_t *ev, mx_bump_t *out, size_t max) {
     }
 }
 
-static int bump(hd_db_t *db, const mx_bump_t *b) {
-    const char *p[2] = {b->name, b->labels};
-    return hd_db_cmd(db,
-                     "INSERT INTO metrics_counter (name, labels, value) VALUES ($1, $2, 1) "
-                     "ON CONFLICT (name, labels) DO UPDATE "
-                     "SET value = metrics_counter.value + 1",
-                     2, p);
-}
-
-static int64_t when(const hd_envelope_t *ev) {
-    return ev->occurred_at_ms > 0 ? ev->occurred_at_ms : hd_now_ms();
-}
-
-/* approval.requested starts the clock (a later request, a revision,
-   restarts it); a final decision stops it. */
-static int latency(hd_db_t *db, const hd_envelope_t *ev, mx_latency_t *lat) {
-    switch (ev->body_case) {
-    case HUDDLE__V1__ENVELOPE__BODY_APPROVAL_REQUESTED:
-        return mx_latency_start(lat, db, str(ev->approval_requested->content_id),
-                                str(ev->department), when(ev));
-    case HUDDLE__V1__ENVELOPE__BODY_CONTENT_APPROVED:
-        return mx_latency_stop(lat, db, str(ev->content_approved->content_id), when(ev));
-    case HUDDLE__V1__ENVELOPE__BODY_CONTENT_REJECTED:
-        return mx_latency_stop(lat, db, str(ev->content_rejected->content_id), when(ev));
-    default:
-        return 0;
-    }
-}
-
-int mx_aggregate_apply(hd_db_t *db, const hd_envelope_t *ev, void *arg, char *why, size_t why_len) {
-    mx_bump_t bumps[MX_MAX_BUMPS];
-    size_t n = mx_aggregate_plan(ev, bumps, MX_MAX_BUMPS);
-    mx_batch_t *batch = arg;
+/* The batch's counter increments, summed, and its clock operations in
+   order (ops holds n). Returns the number of operations. */
+static size_t plan_batch(const hd_envelope_t *const *evs, size_t n, mx_tally_t *tally,
+                         mx_clock_op_t *ops) {
+    int64_t now = hd_now_ms();
+    size_t nops = 0;
     for (size_t i = 0; i < n; i++) {
-        if (batch)
-            mx_gather_add(&batch->counters, &bumps[i]);
-        else if (bump(db, &bumps[i]) < 0)
-            return HD_APPLY_RETRY;
+        mx_bump_t bumps[MX_MAX_BUMPS];
+        size_t k = mx_aggregate_plan(evs[i], bumps, MX_MAX_BUMPS);
+        for (size_t b = 0; b < k; b++)
+            mx_tally_add(tally, &bumps[b]);
+        nops += (size_t)mx_clock_op_of(evs[i], now, &ops[nops]);
+        hd_log(HD_LOG_DEBUG, "counted", evs[i]->id, evs[i]->correlation_id, "%s: %zu counters",
+               evs[i]->type, k);
     }
-    if (latency(db, ev, batch ? &batch->latency : NULL) < 0)
-        return HD_APPLY_RETRY;
-    hd_log(HD_LOG_DEBUG, "counted", ev->id, ev->correlation_id, "%s: %zu counters", ev->type, n);
-    return HD_APPLY_OK;
+    return nops;
+}
+
+int mx_aggregate_apply_batch(hd_db_t *db, const hd_envelope_t *const *evs, size_t n,
+                             hd_batch_out_t *out, void *arg) {
+    (void)out;
+    (void)arg;
+    mx_tally_t tally = {0};
+    mx_clock_op_t *ops = hd_calloc(n, sizeof *ops);
+    size_t nops = plan_batch(evs, n, &tally, ops);
+    int rc = mx_tally_write(&tally, db) < 0 || mx_latency_apply(db, ops, nops) < 0
+                 ? HD_APPLY_RETRY
+                 : HD_APPLY_OK;
+    free(ops);
+    mx_tally_free(&tally);
+    return rc;
 }

@@ -1,5 +1,9 @@
 /*  aggregate: every event on the bus moves some figures (metrics_counter,
-    metrics_histogram). Applied in the consumer's transaction, so a figure
+    metrics_histogram). A consumer batch is planned in memory with pure
+    functions (mx_aggregate_plan for the counters, summed over the batch
+    in a tally; mx_clock_op_of for the approval clock) and written in the
+    consumer's transaction with array statements: one upsert for all the
+    counters, and latency.h's read and writes for the clocks. So a figure
     counts each event exactly once.
 
       every event        huddle_events_total{type,department}
@@ -36,10 +40,12 @@ typedef struct {
    (<= max). */
 size_t mx_aggregate_plan(const hd_envelope_t *ev, mx_bump_t *out, size_t max);
 
-/* hd_consumer_apply_fn: applies the plan and the latency bookkeeping. With
-   arg an mx_batch_t (batch.h) the counters and the latency stops are
-   gathered there for the batch's flush; with arg NULL everything is
-   written at once. */
-int mx_aggregate_apply(hd_db_t *db, const hd_envelope_t *ev, void *arg, char *why, size_t why_len);
+/* hd_consumer_batch_fn: plans every event of the batch and writes the
+   counters and the approval clocks as said above. HD_APPLY_OK, or
+   HD_APPLY_RETRY on a database error. No event is ever dead: one that
+   names no valid content moves its counters only. Emits nothing; arg is
+   unused. */
+int mx_aggregate_apply_batch(hd_db_t *db, const hd_envelope_t *const *evs, size_t n,
+                             hd_batch_out_t *out, void *arg);
 
 #endif

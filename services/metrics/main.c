@@ -1,9 +1,9 @@
 /*  huddle-metrics: counts every event on the bus and serves the figures.
-    The consumer (aggregate.c) writes the figures in its transactions; the
+    The consumer (aggregate.c) plans each batch in memory and writes its
+    figures in the batch's transaction with array statements; the
     HTTP thread reads them with a connection of its own (report.c) for
     GET /metrics, next to /healthz. */
 #include "aggregate.h"
-#include "batch.h"
 #include "hd_config.h"
 #include "hd_consumer.h"
 #include "hd_service.h"
@@ -44,17 +44,12 @@ int main(int argc, char **argv) {
         hd_db_destroy(&reader);
         return 1;
     }
-    mx_batch_t batch = {0};
     hd_consumer_cfg_t cfg = {.name = "metrics",
                              .types = NULL,
                              .ntypes = 0,
-                             .apply = mx_aggregate_apply,
-                             .begin = mx_batch_begin,
-                             .flush = mx_batch_flush,
-                             .arg = &batch};
+                             .apply_batch = mx_aggregate_apply_batch};
     hd_info("started", "consuming every event as 'metrics'");
     int rc = hd_consumer_run(svc.db, svc.bus, &cfg) == 0 ? 0 : 1;
-    mx_batch_free(&batch);
     hd_service_stop(&svc); /* before the reader its endpoint uses */
     hd_db_destroy(&reader);
     hd_info("stopped", "exit %d", rc);

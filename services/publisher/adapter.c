@@ -3,6 +3,7 @@
 #include "adapter.h"
 
 #include "adapter_mastodon.h"
+#include "hd_mem.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -12,9 +13,7 @@ struct pub_conn {
 };
 
 pub_conn_t *pub_conn_new(void) {
-    pub_conn_t *self = calloc(1, sizeof *self);
-    if (!self)
-        abort();
+    pub_conn_t *self = hd_calloc(1, sizeof *self);
     self->easy = curl_easy_init();
     if (!self->easy) {
         free(self);

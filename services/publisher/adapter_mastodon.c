@@ -4,6 +4,7 @@
 #include "reason.h"
 
 #include "hd_id.h"
+#include "hd_mem.h"
 #include "hd_signal.h"
 #include "retry.h"
 
@@ -18,7 +19,7 @@
 
 typedef struct {
     char *data;
-    size_t len;
+    size_t len, cap;
     int overflow;
     char retry_after[128];
 } answer_t;
@@ -30,10 +31,7 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *arg) {
         a->overflow = 1;
         return 0; /* makes curl fail the transfer */
     }
-    char *grown = realloc(a->data, a->len + n + 1);
-    if (!grown)
-        abort();
-    a->data = grown;
+    a->data = hd_grow(a->data, &a->cap, a->len + n + 1, 1);
     memcpy(a->data + a->len, ptr, n);
     a->len += n;
     a->data[a->len] = 0;

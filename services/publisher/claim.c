@@ -2,6 +2,8 @@
 #include "claim.h"
 
 #include "hd_log.h"
+#include "hd_mem.h"
+#include "job_state.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,18 +22,22 @@
     "  AND a.department_id = j.department_id "
 
 /* The oldest due jobs are locked, marked and returned in one statement:
-   the lock, the attempt and the read cannot drift apart. */
+   the lock, the attempt and the read cannot drift apart. The state set is
+   a parameter ($3, in_flight); the states looked for are literals
+   (job_state.h): the partial index publish_job_due serves these scans
+   only when the statement's text implies its predicate. */
 static const char *CLAIM_SQL =
     "WITH due AS (SELECT content_id, not_before AS due_at FROM publish_job "
     "  WHERE state = 'pending' AND not_before <= now() "
     "  ORDER BY not_before LIMIT $2 FOR UPDATE SKIP LOCKED), "
-    "j AS (UPDATE publish_job p SET state = 'in_flight', attempts = p.attempts + 1, "
+    "j AS (UPDATE publish_job p SET state = $3, attempts = p.attempts + 1, "
     "  updated_at = now(), not_before = now() + make_interval(secs => $1::int) "
     "  FROM due WHERE p.content_id = due.content_id "
     "  RETURNING p.content_id, p.cause_event_id, p.channel_id, p.department_id, p.text, "
     "    p.attempts, due.due_at) "
     "SELECT " JOB_COLS "FROM j " JOB_JOINS "ORDER BY j.due_at";
 
+/* In-flight jobs by lease: the state a literal, for publish_job_due. */
 static const char *IN_FLIGHT_SQL =
     "SELECT " JOB_COLS "FROM publish_job j " JOB_JOINS
     "WHERE j.state = 'in_flight' AND ($1::boolean OR j.not_before <= now()) "
@@ -47,9 +53,7 @@ static void read_job(PGresult *r, int row, pub_job_t *job) {
     copy(job->cause, sizeof job->cause, r, row, 1);
     copy(job->channel, sizeof job->channel, r, row, 2);
     copy(job->department, sizeof job->department, r, row, 3);
-    job->text = strdup(PQgetvalue(r, row, 4));
-    if (!job->text)
-        abort();
+    job->text = hd_strdup(PQgetvalue(r, row, 4));
     job->attempts = atoi(PQgetvalue(r, row, 5));
     job->have_channel = PQgetvalue(r, row, 6)[0] == 't';
     job->have_account = PQgetvalue(r, row, 7)[0] == 't';
@@ -63,9 +67,7 @@ static int read_jobs(PGresult *r, pub_job_t **jobs) {
     int n = PQntuples(r);
     *jobs = NULL;
     if (n > 0) {
-        *jobs = calloc((size_t)n, sizeof **jobs);
-        if (!*jobs)
-            abort();
+        *jobs = hd_calloc((size_t)n, sizeof **jobs);
         for (int i = 0; i < n; i++)
             read_job(r, i, &(*jobs)[i]);
     }
@@ -77,11 +79,11 @@ int pub_claim_due(hd_db_t *db, int max, int lease_s, pub_job_t **jobs) {
     char lease[16], limit[16];
     snprintf(lease, sizeof lease, "%d", lease_s);
     snprintf(limit, sizeof limit, "%d", max > 0 ? max : 1);
-    const char *p[2] = {lease, limit};
+    const char *p[3] = {lease, limit, pub_job_state_name(PUB_JOB_IN_FLIGHT)};
     *jobs = NULL;
     if (hd_db_begin(db) < 0)
         return -1;
-    PGresult *r = hd_db_exec(db, CLAIM_SQL, 2, p);
+    PGresult *r = hd_db_exec(db, CLAIM_SQL, 3, p);
     if (!r) {
         hd_db_rollback(db);
         return -1;

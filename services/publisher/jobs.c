@@ -7,7 +7,8 @@
 #include "hd_log.h"
 #include "hd_mem.h"
 #include "hd_signal.h"
-#include "intake.h"
+#include "job_state.h"
+#include "new_job.h"
 #include "record.h"
 #include "retry.h"
 
@@ -16,8 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static const char *str(const char *s) { return s ? s : ""; }
 
 void pub_jobs_init(pub_jobs_t *self, int max_attempts) {
     memset(self, 0, sizeof *self);
@@ -29,7 +28,6 @@ void pub_jobs_init(pub_jobs_t *self, int max_attempts) {
 
 void pub_jobs_destroy(pub_jobs_t *self) {
     pub_pool_destroy(&self->pool);
-    pub_intake_destroy(&self->intake);
 }
 
 void pub_jobs_metrics(FILE *out, void *arg) {
@@ -44,41 +42,23 @@ void pub_jobs_metrics(FILE *out, void *arg) {
             (unsigned long)self->failed);
 }
 
-int pub_jobs_apply(hd_db_t *db, const hd_envelope_t *ev, void *arg, char *why, size_t why_len) {
-    if (ev->body_case != HUDDLE__V1__ENVELOPE__BODY_CONTENT_APPROVED)
-        return HD_APPLY_OK;
-    const Huddle__V1__ContentApproved *b = ev->content_approved;
-    if (!b || !hd_id_valid(str(b->content_id)) || !hd_id_valid(str(ev->id))) {
-        snprintf(why, why_len, "content.approved: content_id and event id must be UUIDs");
-        return HD_APPLY_DEAD;
+int pub_jobs_apply_batch(hd_db_t *db, const hd_envelope_t *const *evs, size_t n,
+                         hd_batch_out_t *out, void *arg) {
+    (void)arg;
+    pub_new_job_t *jobs = hd_calloc(n, sizeof *jobs);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *why = "";
+        pub_new_job_verdict_t v = pub_new_job_of(evs[i], &jobs[m], &why);
+        if (v == PUB_NEW_JOB_DEAD) {
+            free(jobs);
+            return hd_batch_dead(out, i, "%s", why);
+        }
+        m += v == PUB_NEW_JOB_ROW;
     }
-    if (!*str(b->channel) || !*str(ev->department)) {
-        snprintf(why, why_len, "content.approved: channel and department are required");
-        return HD_APPLY_DEAD;
-    }
-    pub_new_job_t job = {b->content_id, b->channel,        ev->department,
-                         str(b->text),  b->scheduled_at_ms, ev->id};
-    pub_jobs_t *self = arg;
-    if (self && self->intake) {
-        pub_intake_add(self->intake, &job);
-        return HD_APPLY_OK;
-    }
-    pub_intake_t *one = pub_intake_new(); /* no batch: written at once */
-    pub_intake_add(one, &job);
-    int rc = pub_intake_flush(one, db);
-    pub_intake_destroy(&one);
+    int rc = pub_new_job_insert(db, jobs, m);
+    free(jobs);
     return rc < 0 ? HD_APPLY_RETRY : HD_APPLY_OK;
-}
-
-void pub_jobs_begin(void *arg) {
-    pub_jobs_t *self = arg;
-    if (self && self->intake)
-        pub_intake_clear(self->intake);
-}
-
-int pub_jobs_flush(hd_db_t *db, void *arg) {
-    pub_jobs_t *self = arg;
-    return self && self->intake ? pub_intake_flush(self->intake, db) : 0;
 }
 
 static double jitter(pub_jobs_t *self) { return (double)rand_r(&self->seed) / RAND_MAX; }
@@ -226,10 +206,10 @@ static int reconcile_plan(pub_jobs_t *self, const pub_job_t *job, const pub_resu
         pub_rec_done(rec, res);
         return 1;
     case PUB_NOT_FOUND:
-        pub_rec_later(rec, "pending", 0, "reconciled: not posted");
+        pub_rec_later(rec, PUB_JOB_PENDING, 0, "reconciled: not posted");
         return 1;
     case PUB_RETRY: /* keep it in flight: only a lookup may settle it */
-        pub_rec_later(rec, "in_flight",
+        pub_rec_later(rec, PUB_JOB_IN_FLIGHT,
                       pub_retry_backoff_ms((unsigned)job->attempts, res->retry_after_ms,
                                            jitter(self)),
                       res->error);
@@ -282,7 +262,8 @@ int pub_jobs_reconcile(hd_db_t *db, pub_jobs_t *self, int all) {
 }
 
 /* Milliseconds until the next job falls due (pending, or a lease runs out),
-   at most 1000. */
+   at most 1000. The states are literals (job_state.h): they are the
+   partial index publish_job_due's predicate, which serves this min(). */
 static int next_due_ms(hd_db_t *db) {
     PGresult *r = hd_db_exec(db,
                              "SELECT coalesce(ceil(extract(epoch FROM min(not_before) - "

@@ -1,7 +1,8 @@
 /*  jobs: the publisher's delivery jobs (table publish_job).
 
-    content.approved inserts a pending job (not_before = the scheduled time,
-    or now) in the consumer's transaction. The runner (the consumer's idle
+    The consumer's batch of content.approved inserts its pending jobs
+    (not_before = the scheduled time, or now) in one statement in the
+    batch's transaction (new_job.h). The runner (the consumer's idle
     hook) delivers due jobs a batch at a time:
       1. claims up to `batch` due jobs and records their attempt (in_flight,
          attempts + 1, a lease in not_before) in one transaction, committed
@@ -28,7 +29,6 @@
 
 #include "hd_consumer.h"
 #include "hd_db.h"
-#include "intake.h"
 #include "pool.h"
 
 #include <stddef.h>
@@ -54,7 +54,6 @@ typedef struct {
     unsigned seed;           /* jitter */
     pub_pool_t *pool;        /* started by the first batch; NULL: calls run inline */
     int pool_failed;         /* the pool could not start: do not retry every batch */
-    pub_intake_t *intake;    /* owned; NULL: each job inserted at once (pub_jobs_apply) */
     /* outcomes since start, read by the /metrics thread */
     _Atomic unsigned long delivered, retried, failed;
 } pub_jobs_t;
@@ -67,18 +66,17 @@ void pub_jobs_metrics(FILE *out, void *arg);
    concurrency 16); set the fields before the first batch to change them. */
 void pub_jobs_init(pub_jobs_t *self, int max_attempts);
 
-/* Stops the runner's workers (between batches only) and frees the
-   intake. Safe twice. */
+/* Stops the runner's workers (between batches only). Safe twice. */
 void pub_jobs_destroy(pub_jobs_t *self);
 
-/* hd_consumer_apply_fn for content.approved (others are ignored): a pending
-   job, gathered in the runner's intake when it has one (written by
-   pub_jobs_flush), else inserted at once. arg is a pub_jobs_t or NULL. */
-int pub_jobs_apply(hd_db_t *db, const hd_envelope_t *ev, void *arg, char *why, size_t why_len);
-
-/* hd_consumer_begin_fn / _flush_fn for the intake (arg: pub_jobs_t). */
-void pub_jobs_begin(void *arg);
-int pub_jobs_flush(hd_db_t *db, void *arg);
+/* hd_consumer_batch_fn: every content.approved of the batch becomes a
+   pending job (others are ignored), decided in memory (pub_new_job_of)
+   and inserted in one statement (pub_new_job_insert); a content approved
+   twice keeps its first job. A content.approved that can never make a
+   job (bad ids, no channel or department) is marked dead in out. Emits
+   nothing. arg is unused (the service passes its pub_jobs_t for idle). */
+int pub_jobs_apply_batch(hd_db_t *db, const hd_envelope_t *const *evs, size_t n,
+                         hd_batch_out_t *out, void *arg);
 
 /* hd_consumer_idle_fn: on the first call reconciles every in_flight job,
    later ones (at most once a second) those whose lease ran out; then delivers one batch of due

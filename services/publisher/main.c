@@ -1,8 +1,9 @@
 /*  huddle-publisher: delivers approved content to its channel.
     Wires configuration, database, hub connection and health endpoint around
-    hd_consumer_run: jobs.c turns content.approved into publish jobs (apply)
-    and delivers due jobs between fetches (idle hook), a batch at a time on
-    a pool of worker threads. */
+    hd_consumer_run: jobs.c turns each batch of content.approved into
+    publish jobs in one statement (apply_batch) and delivers due jobs
+    between fetches (idle hook), a batch at a time on a pool of worker
+    threads. */
 #include "hd_config.h"
 #include "hd_consumer.h"
 #include "hd_service.h"
@@ -51,14 +52,11 @@ int main(int argc, char **argv) {
     if (hd_service_start(&svc, "publisher", "HUDDLE_PUBLISHER_HTTP", pub_jobs_metrics, &jobs) <
         0)
         goto done;
-    jobs.intake = pub_intake_new();
     hd_consumer_cfg_t cfg = {.name = "publisher",
                              .types = s_types,
                              .ntypes = 1,
-                             .apply = pub_jobs_apply,
+                             .apply_batch = pub_jobs_apply_batch,
                              .idle = pub_jobs_idle,
-                             .begin = pub_jobs_begin,
-                             .flush = pub_jobs_flush,
                              .arg = &jobs};
     hd_info("started", "consuming as 'publisher', max %d attempts, batches of %d, %d calls at once",
             jobs.max_attempts, jobs.batch, jobs.concurrency);

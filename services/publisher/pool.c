@@ -8,6 +8,7 @@
 #include "pool.h"
 
 #include "hd_log.h"
+#include "hd_mem.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -91,10 +92,8 @@ pub_pool_t *pub_pool_new(int threads) {
         hd_error("pool_size", "worker count %d is outside 1..%d", threads, PUB_POOL_MAX);
         return NULL;
     }
-    pub_pool_t *self = calloc(1, sizeof *self);
-    worker_t *workers = calloc((size_t)threads, sizeof *workers);
-    if (!self || !workers)
-        abort();
+    pub_pool_t *self = hd_calloc(1, sizeof *self);
+    worker_t *workers = hd_calloc((size_t)threads, sizeof *workers);
     pthread_mutex_init(&self->lock, NULL);
     pthread_cond_init(&self->work, NULL);
     pthread_cond_init(&self->done, NULL);

@@ -3,6 +3,7 @@
 #include "record.h"
 
 #include "hd_log.h"
+#include "hd_mem.h"
 #include "hd_outbox.h"
 #include "hd_pgarray.h"
 #include "retry.h"
@@ -19,7 +20,7 @@ void pub_rec_done(pub_rec_t *rec, const pub_result_t *res) {
     snprintf(rec->url, sizeof rec->url, "%s", res->url);
 }
 
-void pub_rec_later(pub_rec_t *rec, const char *state, long delay_ms, const char *error) {
+void pub_rec_later(pub_rec_t *rec, pub_job_state_t state, long delay_ms, const char *error) {
     rec->kind = PUB_REC_LATER;
     rec->state = state;
     rec->delay_ms = delay_ms;
@@ -47,7 +48,7 @@ void pub_rec_plan(pub_rec_t *rec, const pub_job_t *job, const pub_result_t *res,
             pub_rec_failed(rec, why);
             return;
         }
-        pub_rec_later(rec, "pending",
+        pub_rec_later(rec, PUB_JOB_PENDING,
               pub_retry_backoff_ms((unsigned)job->attempts, res->retry_after_ms, jitter),
               res->error);
         hd_log(HD_LOG_INFO, "publish_retry", job->cause, job->content_id,
@@ -128,31 +129,42 @@ static void log_outcome(const pub_rec_t *rec) {
 
 /* ---------------- one outcome, one transaction ---------------- */
 
+/* Every state a statement sets or expects is a parameter named from
+   job_state.h: $2 the state set, $3 the state expected, $4 (FAILED only)
+   a second state expected. */
 static const char *const ONE_SQL[] = {
-    [PUB_REC_DONE] = "UPDATE publish_job SET state = 'done', post_id = $2, url = $3, "
+    [PUB_REC_DONE] = "UPDATE publish_job SET state = $2, post_id = $4, url = $5, "
                      "  last_error = NULL, updated_at = now() "
-                     "WHERE content_id = $1 AND state = 'in_flight'",
-    [PUB_REC_LATER] = "UPDATE publish_job SET state = $2, last_error = $4, updated_at = now(), "
-                      "  not_before = now() + make_interval(secs => $3::bigint / 1000.0) "
-                      "WHERE content_id = $1 AND state = 'in_flight'",
-    [PUB_REC_FAILED] = "UPDATE publish_job SET state = 'failed', last_error = $2, "
+                     "WHERE content_id = $1 AND state = $3",
+    [PUB_REC_LATER] = "UPDATE publish_job SET state = $2, last_error = $5, updated_at = now(), "
+                      "  not_before = now() + make_interval(secs => $4::bigint / 1000.0) "
+                      "WHERE content_id = $1 AND state = $3",
+    [PUB_REC_FAILED] = "UPDATE publish_job SET state = $2, last_error = $5, "
                        "  updated_at = now() "
-                       "WHERE content_id = $1 AND state IN ('in_flight', 'pending')",
+                       "WHERE content_id = $1 AND state IN ($3, $4)",
 };
+
+/* The state an outcome sets. */
+static pub_job_state_t state_set(const pub_rec_t *rec) {
+    return rec->kind == PUB_REC_DONE     ? PUB_JOB_DONE
+           : rec->kind == PUB_REC_FAILED ? PUB_JOB_FAILED
+                                         : rec->state;
+}
 
 /* The row change and its event, inside the caller's transaction. */
 static int write_one(hd_db_t *db, pub_rec_t *rec) {
     char ms[32];
     snprintf(ms, sizeof ms, "%ld", rec->delay_ms);
     const char *cid = rec->job->content_id;
-    const char *done[3] = {cid, rec->post_id, rec->url};
-    const char *failed[2] = {cid, rec->error};
-    const char *lat[4] = {cid, rec->state, ms, rec->error};
-    const char *const *p = rec->kind == PUB_REC_DONE ? done
+    const char *set = pub_job_state_name(state_set(rec));
+    const char *in_flight = pub_job_state_name(PUB_JOB_IN_FLIGHT);
+    const char *done[5] = {cid, set, in_flight, rec->post_id, rec->url};
+    const char *failed[5] = {cid, set, in_flight, pub_job_state_name(PUB_JOB_PENDING), rec->error};
+    const char *lat[5] = {cid, set, in_flight, ms, rec->error};
+    const char *const *p = rec->kind == PUB_REC_DONE     ? done
                            : rec->kind == PUB_REC_FAILED ? failed
                                                          : lat;
-    int np = rec->kind == PUB_REC_DONE ? 3 : rec->kind == PUB_REC_FAILED ? 2 : 4;
-    long c = hd_db_count(db, ONE_SQL[rec->kind], np, p);
+    long c = hd_db_count(db, ONE_SQL[rec->kind], 5, p);
     if (c < 0)
         return -1;
     rec->changed = c > 0;
@@ -186,23 +198,25 @@ int pub_rec_one(hd_db_t *db, pub_rec_t *rec) {
 
 /* ---------------- a batch, one transaction ---------------- */
 
+/* As ONE_SQL: the states are the last parameters ($n-1 set, $n expected;
+   FAILED: $3 set, $4 and $5 expected). */
 static const char *const BATCH_SQL[] = {
-    [PUB_REC_DONE] = "UPDATE publish_job j SET state = 'done', post_id = x.post_id, url = x.url, "
+    [PUB_REC_DONE] = "UPDATE publish_job j SET state = $4, post_id = x.post_id, url = x.url, "
                      "  last_error = NULL, updated_at = now() "
                      "FROM unnest($1::uuid[], $2::text[], $3::text[]) AS x(id, post_id, url) "
-                     "WHERE j.content_id = x.id AND j.state = 'in_flight' "
+                     "WHERE j.content_id = x.id AND j.state = $5 "
                      "RETURNING j.content_id",
     [PUB_REC_LATER] = "UPDATE publish_job j SET state = x.state, last_error = x.error, "
                       "  updated_at = now(), "
                       "  not_before = now() + make_interval(secs => x.ms / 1000.0) "
                       "FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[]) "
                       "  AS x(id, state, ms, error) "
-                      "WHERE j.content_id = x.id AND j.state = 'in_flight' "
+                      "WHERE j.content_id = x.id AND j.state = $5 "
                       "RETURNING j.content_id",
-    [PUB_REC_FAILED] = "UPDATE publish_job j SET state = 'failed', last_error = x.error, "
+    [PUB_REC_FAILED] = "UPDATE publish_job j SET state = $3, last_error = x.error, "
                        "  updated_at = now() "
                        "FROM unnest($1::uuid[], $2::text[]) AS x(id, error) "
-                       "WHERE j.content_id = x.id AND j.state IN ('in_flight', 'pending') "
+                       "WHERE j.content_id = x.id AND j.state IN ($4, $5) "
                        "RETURNING j.content_id",
 };
 
@@ -216,7 +230,7 @@ static void add_columns(hd_pgarray_t *col, const pub_rec_t *rec) {
         return;
     case PUB_REC_LATER:
         snprintf(ms, sizeof ms, "%ld", rec->delay_ms);
-        hd_pgarray_add(&col[1], rec->state);
+        hd_pgarray_add(&col[1], pub_job_state_name(rec->state));
         hd_pgarray_add(&col[2], ms);
         hd_pgarray_add(&col[3], rec->error);
         return;
@@ -228,6 +242,28 @@ static void add_columns(hd_pgarray_t *col, const pub_rec_t *rec) {
     }
 }
 
+/* The state parameters of kind's statement, after its ncol array columns. */
+static int state_params(pub_rec_kind_t kind, const char **p) {
+    const char *in_flight = pub_job_state_name(PUB_JOB_IN_FLIGHT);
+    switch (kind) {
+    case PUB_REC_DONE:
+        p[0] = pub_job_state_name(PUB_JOB_DONE);
+        p[1] = in_flight;
+        return 2;
+    case PUB_REC_FAILED:
+        p[0] = pub_job_state_name(PUB_JOB_FAILED);
+        p[1] = in_flight;
+        p[2] = pub_job_state_name(PUB_JOB_PENDING);
+        return 3;
+    case PUB_REC_LATER:
+        p[0] = in_flight;
+        return 1;
+    case PUB_REC_NONE:
+        break;
+    }
+    return 0;
+}
+
 /* One statement for every outcome of `kind`; marks the rows it changed. */
 static int update_kind(hd_db_t *db, pub_rec_t *recs, size_t n, pub_rec_kind_t kind) {
     int ncol = kind == PUB_REC_DONE ? 3 : kind == PUB_REC_FAILED ? 2 : 4;
@@ -237,10 +273,11 @@ static int update_kind(hd_db_t *db, pub_rec_t *recs, size_t n, pub_rec_kind_t ki
             add_columns(col, &recs[i]);
     if (col[0].n == 0)
         return 0;
-    const char *p[4];
+    const char *p[6];
     for (int c = 0; c < ncol; c++)
         p[c] = hd_pgarray_str(&col[c]);
-    PGresult *r = hd_db_exec(db, BATCH_SQL[kind], ncol, p);
+    int np = ncol + state_params(kind, p + ncol);
+    PGresult *r = hd_db_exec(db, BATCH_SQL[kind], np, p);
     for (int c = 0; c < 4; c++)
         hd_pgarray_free(&col[c]);
     if (!r)
@@ -256,10 +293,8 @@ static int update_kind(hd_db_t *db, pub_rec_t *recs, size_t n, pub_rec_kind_t ki
 
 /* The events of every changed DONE / FAILED outcome, in one statement. */
 static int emit_changed(hd_db_t *db, pub_rec_t *recs, size_t n) {
-    event_t *evs = calloc(n, sizeof *evs);
-    const hd_envelope_t **envs = calloc(n, sizeof *envs);
-    if (!evs || !envs)
-        abort();
+    event_t *evs = hd_calloc(n, sizeof *evs);
+    const hd_envelope_t **envs = hd_calloc(n, sizeof *envs);
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
         if (!recs[i].changed || recs[i].kind == PUB_REC_LATER)

@@ -19,6 +19,7 @@
 #include "adapter.h"
 #include "claim.h"
 #include "hd_db.h"
+#include "job_state.h"
 
 #include <stddef.h>
 
@@ -32,7 +33,7 @@ typedef enum {
 typedef struct {
     const pub_job_t *job; /* borrowed */
     pub_rec_kind_t kind;
-    const char *state; /* LATER: "pending" (retry) or "in_flight" (keep it leased); static */
+    pub_job_state_t state; /* LATER: PENDING (retry) or IN_FLIGHT (keep it leased) */
     long delay_ms;     /* LATER */
     char post_id[128]; /* DONE */
     char url[512];     /* DONE */
@@ -45,7 +46,7 @@ typedef struct {
    with res's post_id and url; `state` again after delay_ms with error;
    failed with error. Shared by delivery and reconciliation. */
 void pub_rec_done(pub_rec_t *rec, const pub_result_t *res);
-void pub_rec_later(pub_rec_t *rec, const char *state, long delay_ms, const char *error);
+void pub_rec_later(pub_rec_t *rec, pub_job_state_t state, long delay_ms, const char *error);
 void pub_rec_failed(pub_rec_t *rec, const char *error);
 
 /* Decides what a delivery attempt's result means for its job: delivered,

@@ -11,6 +11,7 @@
 #include "hd_signal.h"
 #include "hd_test.h"
 #include "hd_testdb.h"
+#include "job_state.h"
 #include "jobs.h"
 
 #include <arpa/inet.h>
@@ -329,7 +330,6 @@ static int setup(void) {
     pub_jobs_init(&s_jobs, 8);
     s_jobs.timeout_ms = 300;
     s_jobs.started = 1; /* reconciliation is driven explicitly below */
-    s_jobs.intake = pub_intake_new(); /* jobs gathered per batch, as the service does */
     return ok ? 0 : -1;
 }
 
@@ -338,35 +338,57 @@ typedef struct {
     char eid[HD_ID_LEN];
 } job_ids_t;
 
-/* content.approved of j (ids as they are) with `text`, applied inside the
-   caller's open batch. */
-static int approve_in_batch(const job_ids_t *j, const char *channel, const char *dept,
-                            int64_t scheduled, const char *text) {
+/* A content.approved and the storage its body points into. */
+typedef struct {
+    hd_envelope_t ev;
+    Huddle__V1__ContentApproved b;
+} approval_t;
+
+/* content.approved of j (ids as they are) with `text`, built into a. */
+static const hd_envelope_t *approval(approval_t *a, const job_ids_t *j, const char *channel,
+                                     const char *dept, int64_t scheduled, const char *text) {
     Huddle__V1__ContentApproved b = HUDDLE__V1__CONTENT_APPROVED__INIT;
-    b.content_id = (char *)j->cid;
-    b.channel = (char *)channel;
-    b.text = (char *)text;
-    b.scheduled_at_ms = scheduled;
+    a->b = b;
+    a->b.content_id = (char *)j->cid;
+    a->b.channel = (char *)channel;
+    a->b.text = (char *)text;
+    a->b.scheduled_at_ms = scheduled;
     hd_envelope_t ev = HUDDLE__V1__ENVELOPE__INIT;
-    ev.id = (char *)j->eid;
-    ev.type = "content.approved";
-    ev.department = (char *)dept;
-    ev.correlation_id = (char *)j->cid;
-    ev.body_case = HUDDLE__V1__ENVELOPE__BODY_CONTENT_APPROVED;
-    ev.content_approved = &b;
-    char why[256] = "";
-    return pub_jobs_apply(s_db, &ev, &s_jobs, why, sizeof why);
+    a->ev = ev;
+    a->ev.id = (char *)j->eid;
+    a->ev.type = "content.approved";
+    a->ev.department = (char *)dept;
+    a->ev.correlation_id = (char *)j->cid;
+    a->ev.body_case = HUDDLE__V1__ENVELOPE__BODY_CONTENT_APPROVED;
+    a->ev.content_approved = &a->b;
+    return &a->ev;
+}
+
+/* The consumer's batch entry point on evs inside the caller's open
+   transaction; *dead (may be NULL) gets the dead event's index or -1.
+   The publisher's consumer emits nothing: an emitted event gives -99. */
+static int apply_batch(const hd_envelope_t *const *evs, size_t n, long *dead) {
+    hd_batch_out_t *out = hd_batch_out_new("publisher");
+    int rc = pub_jobs_apply_batch(s_db, evs, n, out, &s_jobs);
+    size_t i;
+    const char *why;
+    if (dead)
+        *dead = hd_batch_dead_mark(out, &i, &why) ? (long)i : -1;
+    if (hd_batch_emitted(out) != 0)
+        rc = -99;
+    hd_batch_out_destroy(&out);
+    return rc;
 }
 
 /* content.approved for a new content id, applied as a batch of its own. */
 static int approve(job_ids_t *j, const char *channel, const char *dept, int64_t scheduled) {
     hd_id_random(j->cid);
     hd_id_random(j->eid);
+    approval_t a;
+    const hd_envelope_t *one[1] = {
+        approval(&a, j, channel, dept, scheduled, "Hello \"fediverse\" \xe2\x9c\xa8")};
     hd_db_begin(s_db);
-    pub_jobs_begin(&s_jobs);
-    int rc = approve_in_batch(j, channel, dept, scheduled, "Hello \"fediverse\" \xe2\x9c\xa8");
-    if (rc == HD_APPLY_OK && pub_jobs_flush(s_db, &s_jobs) < 0)
-        rc = HD_APPLY_RETRY;
+    int rc = apply_batch(one, 1, NULL);
     if (rc == HD_APPLY_OK)
         hd_db_commit(s_db);
     else
@@ -850,10 +872,10 @@ HD_TEST(a_stop_mid_batch_posts_nothing_twice) {
     ASSERT_EQ(fake_count(&s_fake.post_requests) - requests, N);
 }
 
-/* A batch's jobs are written at its end, in one statement: a content
-   approved twice in it keeps its first job, and an attempt rolled back
-   leaves nothing for the next. */
-HD_TEST(a_batch_inserts_its_jobs_at_its_end) {
+/* A batch's jobs are written in one statement: a content approved twice
+   in it keeps its first job, other events are ignored, and an attempt
+   rolled back leaves nothing for the next. */
+HD_TEST(a_batch_inserts_its_jobs_at_once) {
     ASSERT_EQ(setup(), 0);
     job_ids_t a, again, b, c;
     hd_id_random(a.cid);
@@ -864,30 +886,61 @@ HD_TEST(a_batch_inserts_its_jobs_at_its_end) {
     hd_id_random(b.eid);
     hd_id_random(c.cid);
     hd_id_random(c.eid);
+    approval_t x[3], y;
+    hd_envelope_t other = HUDDLE__V1__ENVELOPE__INIT;
+    other.type = "content.rejected"; /* not for the publisher: ignored */
+    const hd_envelope_t *batch[4] = {approval(&x[0], &a, "sandbox", "marketing", 0, "first"),
+                                     &other,
+                                     approval(&x[1], &b, "sandbox", "marketing", 0, "other"),
+                                     approval(&x[2], &again, "sandbox", "marketing", 0, "second")};
     ASSERT_EQ(hd_db_begin(s_db), 0);
-    pub_jobs_begin(&s_jobs);
-    ASSERT_EQ(approve_in_batch(&a, "sandbox", "marketing", 0, "first"), HD_APPLY_OK);
-    ASSERT_EQ(approve_in_batch(&b, "sandbox", "marketing", 0, "other"), HD_APPLY_OK);
-    ASSERT_EQ(approve_in_batch(&again, "sandbox", "marketing", 0, "second"), HD_APPLY_OK);
-    ASSERT_STR(job_col(a.cid, "state"), "(none)"); /* not written yet */
-    ASSERT_EQ(pub_jobs_flush(s_db, &s_jobs), 0);
+    long dead = 0;
+    ASSERT_EQ(apply_batch(batch, 4, &dead), HD_APPLY_OK);
+    ASSERT_EQ(dead, -1);
     ASSERT_EQ(hd_db_commit(s_db), 0);
     ASSERT_STR(job_col(a.cid, "text"), "first");
     ASSERT_STR(job_col(a.cid, "cause_event_id"), a.eid);
-    ASSERT_STR(job_col(b.cid, "state"), "pending");
+    ASSERT_STR(job_col(b.cid, "state"), pub_job_state_name(PUB_JOB_PENDING));
 
+    const hd_envelope_t *one[1] = {approval(&y, &c, "sandbox", "marketing", 0, "rolled back")};
     ASSERT_EQ(hd_db_begin(s_db), 0);
-    pub_jobs_begin(&s_jobs);
-    ASSERT_EQ(approve_in_batch(&c, "sandbox", "marketing", 0, "rolled back"), HD_APPLY_OK);
+    ASSERT_EQ(apply_batch(one, 1, NULL), HD_APPLY_OK);
     hd_db_rollback(s_db);
-    ASSERT_EQ(hd_db_begin(s_db), 0);
-    pub_jobs_begin(&s_jobs);
-    ASSERT_EQ(pub_jobs_flush(s_db, &s_jobs), 0);
-    ASSERT_EQ(hd_db_commit(s_db), 0);
     ASSERT_STR(job_col(c.cid, "state"), "(none)");
     /* the runner must not find them due later: clean up for the tests after */
     const char *p[2] = {a.cid, b.cid};
     ASSERT_EQ(hd_db_cmd(s_db, "DELETE FROM publish_job WHERE content_id IN ($1, $2)", 2, p), 0);
+}
+
+/* An event that can never make a job marks its own index dead and writes
+   nothing (the consumer then applies the events one at a time); alone, it
+   is dead at index 0 and the others apply. */
+HD_TEST(a_bad_approval_is_marked_dead_by_index) {
+    ASSERT_EQ(setup(), 0);
+    job_ids_t good, bad;
+    hd_id_random(good.cid);
+    hd_id_random(good.eid);
+    snprintf(bad.cid, sizeof bad.cid, "not-a-uuid");
+    hd_id_random(bad.eid);
+    approval_t x[2];
+    const hd_envelope_t *batch[2] = {approval(&x[0], &good, "sandbox", "marketing", 0, "good"),
+                                     approval(&x[1], &bad, "sandbox", "marketing", 0, "bad")};
+    long dead = -1;
+    ASSERT_EQ(hd_db_begin(s_db), 0);
+    ASSERT_EQ(apply_batch(batch, 2, &dead), HD_APPLY_DEAD);
+    ASSERT_EQ(dead, 1);
+    hd_db_rollback(s_db);
+    ASSERT_STR(job_col(good.cid, "state"), "(none)");
+    /* as the consumer retries it: one at a time */
+    ASSERT_EQ(hd_db_begin(s_db), 0);
+    ASSERT_EQ(apply_batch(&batch[0], 1, &dead), HD_APPLY_OK);
+    ASSERT_EQ(dead, -1);
+    ASSERT_EQ(apply_batch(&batch[1], 1, &dead), HD_APPLY_DEAD);
+    ASSERT_EQ(dead, 0);
+    ASSERT_EQ(hd_db_commit(s_db), 0);
+    ASSERT_STR(job_col(good.cid, "text"), "good");
+    const char *p[1] = {good.cid};
+    ASSERT_EQ(hd_db_cmd(s_db, "DELETE FROM publish_job WHERE content_id = $1", 1, p), 0);
 }
 
 HD_TEST(cleanup) {
@@ -916,4 +969,5 @@ HD_TEST_MAIN(HD_CASE(delivers_with_token_key_and_text),
              HD_CASE(full_batches_keep_the_runner_going),
              HD_CASE(a_failed_batch_record_falls_back_to_one_by_one),
              HD_CASE(a_stop_mid_batch_posts_nothing_twice),
-             HD_CASE(a_batch_inserts_its_jobs_at_its_end), HD_CASE(cleanup))
+             HD_CASE(a_batch_inserts_its_jobs_at_once),
+             HD_CASE(a_bad_approval_is_marked_dead_by_index), HD_CASE(cleanup))

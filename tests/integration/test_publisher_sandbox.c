@@ -9,6 +9,7 @@
 #include "hd_signal.h"
 #include "hd_test.h"
 #include "hd_testdb.h"
+#include "job_state.h"
 #include "jobs.h"
 
 #include <arpa/inet.h>
@@ -151,15 +152,17 @@ static int approve(char *cid) {
     ev.department = "marketing";
     ev.body_case = HUDDLE__V1__ENVELOPE__BODY_CONTENT_APPROVED;
     ev.content_approved = &b;
-    char why[256];
+    const hd_envelope_t *one[1] = {&ev};
+    hd_batch_out_t *out = hd_batch_out_new("publisher");
     hd_db_begin(s_db);
-    int rc = pub_jobs_apply(s_db, &ev, NULL, why, sizeof why);
+    int rc = pub_jobs_apply_batch(s_db, one, 1, out, NULL);
     hd_db_commit(s_db);
+    hd_batch_out_destroy(&out);
     return rc;
 }
 
-static long jobs_in(const char *state) {
-    const char *p[1] = {state};
+static long jobs_in(pub_job_state_t state) {
+    const char *p[1] = {pub_job_state_name(state)};
     return hd_db_count(s_db, "SELECT 1 FROM publish_job WHERE state = $1", 1, p);
 }
 
@@ -169,7 +172,7 @@ static int run_until_settled(pub_jobs_t *jobs, int max_ms) {
     int64_t end = hd_now_ms() + max_ms;
     while (hd_now_ms() < end) {
         pub_jobs_idle(s_db, jobs);
-        if (jobs_in("pending") == 0 && jobs_in("in_flight") == 0)
+        if (jobs_in(PUB_JOB_PENDING) == 0 && jobs_in(PUB_JOB_IN_FLIGHT) == 0)
             return 0;
         usleep(100 * 1000);
         hd_db_cmd(s_db, "UPDATE publish_job SET not_before = now() WHERE state = 'pending'", 0,
@@ -195,7 +198,7 @@ HD_TEST(every_post_once_through_faults) {
         once += count_statuses(cids[i]) == 1;
     ASSERT_EQ(sandbox_stop(), 0);
     ASSERT_EQ(settled, 0);
-    ASSERT_EQ(jobs_in("done"), 6);
+    ASSERT_EQ(jobs_in(PUB_JOB_DONE), 6);
     ASSERT_EQ(total, 6);
     ASSERT_EQ(once, 6);
     ASSERT(hd_db_count(s_db, "SELECT 1 FROM publish_job WHERE attempts > 1", 0, NULL) > 0);
@@ -213,7 +216,7 @@ HD_TEST(a_channel_that_dies_before_answering_gets_no_second_post) {
     jobs.started = 1;
     ASSERT_EQ(pub_jobs_run_due(s_db, &jobs, 1), 1);
     ASSERT_EQ(sandbox_stop(), 137);
-    ASSERT_EQ(jobs_in("pending"), 1); /* no answer: transient */
+    ASSERT_EQ(jobs_in(PUB_JOB_PENDING), 1); /* no answer: transient */
     ASSERT_EQ(sandbox_start("0", "0"), 0);
     ASSERT_EQ(count_statuses(cid), 1); /* it did store it */
     int settled = run_until_settled(&jobs, 10000);

@@ -1,0 +1,44 @@
+/*  new_job: the publish job a content.approved asks for, decided in memory
+    (pub_new_job_of, pure), and the one statement that inserts a consumer
+    batch's jobs (pub_new_job_insert). Nothing in the publisher's consumer
+    reads publish_job, so a batch's jobs are decided first and written
+    together; the runner only sees them after the batch commits anyway.
+    A content approved twice keeps its first job, within a batch as across
+    batches. */
+#ifndef PUB_NEW_JOB_H
+#define PUB_NEW_JOB_H
+
+#include "hd_db.h"
+#include "hd_envelope.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A job as content.approved asks for it. Strings borrowed from the event. */
+typedef struct {
+    const char *content_id, *channel, *department, *text;
+    int64_t scheduled_ms; /* 0: due now */
+    const char *event_id; /* the content.approved: cause_event_id */
+} pub_new_job_t;
+
+typedef enum {
+    PUB_NEW_JOB_NONE = 0, /* not a content.approved: nothing to do */
+    PUB_NEW_JOB_ROW,      /* *job filled */
+    PUB_NEW_JOB_DEAD      /* never applicable: *why set (static) */
+} pub_new_job_verdict_t;
+
+/* What event ev asks of the publisher (pure). On PUB_NEW_JOB_ROW *job
+   borrows ev's strings (a missing text is ""); on PUB_NEW_JOB_DEAD *why
+   says what is wrong (content_id or event id not a UUID, channel or
+   department missing). ev is borrowed. */
+pub_new_job_verdict_t pub_new_job_of(const hd_envelope_t *ev, pub_new_job_t *job,
+                                     const char **why);
+
+/* Inserts the n jobs (state pending, not_before the scheduled time or now)
+   in one statement inside the caller's open transaction: a job whose
+   content already has one, or has an earlier one in jobs, is skipped.
+   Logs each as job_created or job_exists. 0, or -1 on a database error
+   (the caller rolls back). jobs is borrowed. */
+int pub_new_job_insert(hd_db_t *db, const pub_new_job_t *jobs, size_t n);
+
+#endif
