@@ -217,10 +217,10 @@ static int answer_retries(hd_db_t *db, ing_item_t **it, size_t n) {
     return rc;
 }
 
-/* One content.submitted per new item, in one outbox statement. */
+/* One content.submitted per new item, in one outbox statement, stamped
+   with the active policy version (policy's, read through its view). */
 static int emit_events(hd_db_t *db, ing_item_t **it, size_t n, const long long *sched) {
-    PGresult *r = hd_db_exec(db, "SELECT coalesce((SELECT version FROM policy_version "
-                                 "WHERE active), 0)", 0, NULL);
+    PGresult *r = hd_db_exec(db, "SELECT version FROM read_active_policy", 0, NULL);
     if (!r)
         return -1;
     long long version = atoll(PQgetvalue(r, 0, 0));
