@@ -7,8 +7,9 @@
 #include "decision.h"
 #include "hd_deadletter.h"
 #include "hd_log.h"
+#include "hd_mem.h"
 #include "inbound.h"
-#include "query.h"
+#include "read_side.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -16,17 +17,18 @@
 #include <string.h>
 
 struct ing_api {
-    hd_db_t *db;
+    hd_db_t *db;               /* ingest's own tables (writes, auth, dead letters) */
+    hd_db_t *read_db;          /* the read side (views only, role huddle_read) */
     const char *inbound_token; /* shared secret for webhooks; NULL: people only */
     ing_batch_t *batch;        /* group commit for POST /v1/content */
     _Atomic(hd_http_server_t *) server; /* where deferred answers are given */
 };
 
-ing_api_t *ing_api_new(hd_db_t *db, const char *inbound_token, ing_batch_t *batch) {
-    ing_api_t *self = calloc(1, sizeof *self);
-    if (!self)
-        abort();
+ing_api_t *ing_api_new(hd_db_t *db, hd_db_t *read_db, const char *inbound_token,
+                       ing_batch_t *batch) {
+    ing_api_t *self = hd_calloc(1, sizeof *self);
     self->db = db;
+    self->read_db = read_db;
     self->inbound_token = inbound_token && *inbound_token ? inbound_token : NULL;
     self->batch = batch;
     return self;
@@ -221,7 +223,7 @@ static void post_decision(ing_api_t *api, hd_http_req_t *req, const ing_person_t
     if (bad)
         ing_result_refuse(&res, 422, bad, "%s must be a string", bad);
     else
-        ing_decision_submit(api->db, who, &in, &res);
+        ing_decision_submit(api->db, api->read_db, who, &in, &res);
     answer(api, req, &res, "decision_id", hd_id_valid(id) ? id : NULL);
     json_decref(j);
 }
@@ -263,7 +265,7 @@ static void get_item(ing_api_t *api, hd_http_req_t *req, const ing_person_t *who
     }
     int status;
     char why[256];
-    json_t *item = ing_query_item(api->db, who, id, &status, why, sizeof why);
+    json_t *item = ing_read_item(api->read_db, who, id, &status, why, sizeof why);
     if (item)
         hd_http_respond_json(req, 200, item);
     else
@@ -280,7 +282,7 @@ static int limit_param(hd_http_req_t *req, int def) {
 
 static void get_inbox(ing_api_t *api, hd_http_req_t *req, const ing_person_t *who) {
     int status;
-    json_t *box = ing_query_inbox(api->db, who, limit_param(req, 50), &status);
+    json_t *box = ing_read_inbox(api->read_db, who, limit_param(req, 50), &status);
     if (box)
         hd_http_respond_json(req, 200, box);
     else
@@ -289,7 +291,7 @@ static void get_inbox(ing_api_t *api, hd_http_req_t *req, const ing_person_t *wh
 
 static void get_queue(ing_api_t *api, hd_http_req_t *req, const ing_person_t *who) {
     int status;
-    json_t *q = ing_query_queue(api->db, who, limit_param(req, 100), &status);
+    json_t *q = ing_read_queue(api->read_db, who, limit_param(req, 100), &status);
     if (q)
         hd_http_respond_json(req, 200, q);
     else
@@ -336,7 +338,7 @@ void ing_api_handle(hd_http_req_t *req, void *arg) {
                                                             "service", "ingest"));
         return;
     }
-    if (hd_db_ensure(api->db) < 0) {
+    if (hd_db_ensure(api->db) < 0 || hd_db_ensure(api->read_db) < 0) {
         refuse(api, req, 503, NULL, "unavailable", "database unavailable, retry", NULL);
         return;
     }

@@ -15,12 +15,15 @@
 
 typedef struct ing_api ing_api_t;
 
-/* The API over `db` (borrowed; used only from the HTTP thread).
+/* The API over `db` (ingest's own tables) and `read_db` (the read side,
+   read_side.h: a connection as role huddle_read), both borrowed and used
+   only from the HTTP thread.
    inbound_token: webhook shared secret accepted by /v1/inbound, may be NULL.
    batch (borrowed) records submissions; it must outlive the HTTP server's
    use of the API, and be destroyed before the server (its last answers go
    out through the server). */
-ing_api_t *ing_api_new(hd_db_t *db, const char *inbound_token, ing_batch_t *batch);
+ing_api_t *ing_api_new(hd_db_t *db, hd_db_t *read_db, const char *inbound_token,
+                       ing_batch_t *batch);
 
 /* The server whose thread gives the deferred answers; set before requests
    arrive (right after hd_http_server_new). */

@@ -6,6 +6,7 @@
 
 #include "batch_sql.h"
 #include "hd_log.h"
+#include "hd_mem.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -27,14 +28,7 @@ typedef struct {
     hd_db_t *db;
 } writer_t;
 
-static char *dup_or_null(const char *s) {
-    if (!s)
-        return NULL;
-    char *d = strdup(s);
-    if (!d)
-        abort();
-    return d;
-}
+static char *dup_or_null(const char *s) { return s ? hd_strdup(s) : NULL; }
 
 void ing_item_set(char **member, const char *s) {
     free(*member);
@@ -42,9 +36,7 @@ void ing_item_set(char **member, const char *s) {
 }
 
 ing_item_t *ing_item_new(const ing_submission_t *in) {
-    ing_item_t *it = calloc(1, sizeof *it);
-    if (!it)
-        abort();
+    ing_item_t *it = hd_calloc(1, sizeof *it);
     if (in) {
         it->in.channel = dup_or_null(in->channel);
         it->in.text = dup_or_null(in->text);
@@ -97,17 +89,10 @@ static void *writer_run(void *arg) {
     writer_t *w = arg;
     ing_item_t *list;
     size_t n;
-    ing_item_t *stack[64], **items = stack;
-    size_t cap = sizeof stack / sizeof stack[0];
+    ing_item_t **items = NULL;
+    size_t cap = 0;
     while ((list = take(w->batch, &n))) {
-        if (n > cap) {
-            if (items != stack)
-                free(items);
-            cap = n;
-            items = malloc(cap * sizeof *items);
-            if (!items)
-                abort();
-        }
+        items = hd_grow(items, &cap, n, sizeof *items);
         size_t i = 0;
         for (ing_item_t *it = list; it; it = it->next)
             items[i++] = it;
@@ -117,24 +102,19 @@ static void *writer_run(void *arg) {
             items[i]->done(items[i], items[i]->done_arg);
         }
     }
-    if (items != stack)
-        free(items);
+    free(items);
     free(w);
     return NULL;
 }
 
 ing_batch_t *ing_batch_new(const char *db_url, int writers, int max_batch, int connect_ms) {
-    ing_batch_t *b = calloc(1, sizeof *b);
-    if (!b)
-        abort();
+    ing_batch_t *b = hd_calloc(1, sizeof *b);
     b->nwriters = writers < 1 ? 1 : writers;
     b->max_batch = max_batch < 1 ? 1 : max_batch;
     pthread_mutex_init(&b->lock, NULL);
     pthread_cond_init(&b->ready, NULL);
-    b->threads = calloc((size_t)b->nwriters, sizeof *b->threads);
-    b->dbs = calloc((size_t)b->nwriters, sizeof *b->dbs);
-    if (!b->threads || !b->dbs)
-        abort();
+    b->threads = hd_calloc((size_t)b->nwriters, sizeof *b->threads);
+    b->dbs = hd_calloc((size_t)b->nwriters, sizeof *b->dbs);
     for (int i = 0; i < b->nwriters; i++) {
         if (!(b->dbs[i] = hd_db_connect(db_url, connect_ms))) {
             b->nwriters = i; /* only these have threads to stop (none yet) */
@@ -147,9 +127,7 @@ ing_batch_t *ing_batch_new(const char *db_url, int writers, int max_batch, int c
         }
     }
     for (int i = 0; i < b->nwriters; i++) {
-        writer_t *w = calloc(1, sizeof *w);
-        if (!w)
-            abort();
+        writer_t *w = hd_calloc(1, sizeof *w);
         w->batch = b;
         w->db = b->dbs[i];
         if (pthread_create(&b->threads[i], NULL, writer_run, w) != 0)

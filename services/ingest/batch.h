@@ -6,8 +6,9 @@
     their content.submitted events in one outbox INSERT, one COMMIT (one
     fsync for the batch instead of one per item). If anything in that
     transaction fails, it is rolled back and every item of the batch is
-    recorded on its own (ing_content_submit), so one bad item never costs
-    the others theirs and every refusal keeps its precise reason.
+    recorded again by the same code as a batch of one, so one bad item
+    never costs the others theirs and every refusal keeps its precise
+    reason. There is no other path: a quiet door's batch is a batch of one.
     Senders are still answered only after their item is committed. */
 #ifndef ING_BATCH_H
 #define ING_BATCH_H

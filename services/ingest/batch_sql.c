@@ -4,6 +4,7 @@
 #include "batch_sql.h"
 
 #include "hd_log.h"
+#include "hd_mem.h"
 #include "hd_outbox.h"
 #include "hd_pgarray.h"
 
@@ -13,13 +14,6 @@
 
 #define MAX_TOKEN 512
 #define MAX_EMAIL 255
-
-static void *xcalloc(size_t n, size_t size) {
-    void *p = calloc(n ? n : 1, size);
-    if (!p)
-        abort();
-    return p;
-}
 
 /* The key an item is authenticated by, or NULL if it cannot be valid. */
 static const char *auth_key(const ing_item_t *it, int by_email) {
@@ -38,7 +32,7 @@ static const char *const PEOPLE_SQL[2] = {
    person, with one query for all distinct keys. -1 on database error. */
 static int resolve_people(hd_db_t *db, ing_item_t **items, size_t n, int by_email) {
     hd_pgarray_t keys = {0};
-    const char **seen = xcalloc(n, sizeof *seen);
+    const char **seen = hd_calloc(n, sizeof *seen);
     size_t nseen = 0;
     for (size_t i = 0; i < n; i++) {
         const char *k = auth_key(items[i], by_email);
@@ -97,7 +91,7 @@ static const char *CHANNELS_SQL =
    for every distinct (channel, department) of the batch. */
 static int check_channels(hd_db_t *db, ing_item_t **items, size_t n) {
     hd_pgarray_t chs = {0}, deps = {0};
-    size_t *pair = xcalloc(n, sizeof *pair), npairs = 0;
+    size_t *pair = hd_calloc(n, sizeof *pair), npairs = 0;
     for (size_t i = 0; i < n; i++) {
         size_t j = 0;
         while (j < i && (strcmp(items[j]->in.channel, items[i]->in.channel) != 0 ||
@@ -208,7 +202,7 @@ static int answer_retries(hd_db_t *db, ing_item_t **it, size_t n) {
         while (row < PQntuples(r) && strcmp(PQgetvalue(r, row, 0), it[i]->res.id))
             row++;
         if (row == PQntuples(r)) {
-            rc = -1; /* another unique key refused it: let the one-by-one path say why */
+            rc = -1; /* another unique key refused it: a batch of one says why */
             continue;
         }
         if (!strcmp(PQgetvalue(r, row, 1), it[i]->in.channel) &&
@@ -223,16 +217,16 @@ static int answer_retries(hd_db_t *db, ing_item_t **it, size_t n) {
     return rc;
 }
 
-/* One content.submitted per new item, in one outbox statement. */
+/* One content.submitted per new item, in one outbox statement, stamped
+   with the active policy version (policy's, read through its view). */
 static int emit_events(hd_db_t *db, ing_item_t **it, size_t n, const long long *sched) {
-    PGresult *r = hd_db_exec(db, "SELECT coalesce((SELECT version FROM policy_version "
-                                 "WHERE active), 0)", 0, NULL);
+    PGresult *r = hd_db_exec(db, "SELECT version FROM read_active_policy", 0, NULL);
     if (!r)
         return -1;
     long long version = atoll(PQgetvalue(r, 0, 0));
     PQclear(r);
-    ing_content_event_t *ev = xcalloc(n, sizeof *ev);
-    const hd_envelope_t **envs = xcalloc(n, sizeof *envs);
+    ing_content_event_t *ev = hd_calloc(n, sizeof *ev);
+    const hd_envelope_t **envs = hd_calloc(n, sizeof *envs);
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
         if (it[i]->res.status == 201) {
@@ -246,14 +240,17 @@ static int emit_events(hd_db_t *db, ing_item_t **it, size_t n, const long long *
     return rc < 0 ? -1 : 0;
 }
 
-/* The group commit itself. -1 on an error before COMMIT (the caller rolls
-   back and records the items one by one), -2 when COMMIT itself failed: the
-   outcome is unknown, so nothing is tried again here (a sender's retry with
-   its idempotency key gets the original answer). */
+/* The group commit itself, for a batch of any size (one included). -1 on
+   an error before COMMIT (the caller rolls back; items[i]->res is then
+   meaningless), -2 when COMMIT itself failed: the outcome is unknown, so
+   nothing is tried again here (a sender's retry with its idempotency key
+   gets the original answer). */
 static int write_batch(hd_db_t *db, ing_item_t **it, size_t n) {
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
+        memset(&it[i]->res, 0, sizeof it[i]->res);
         ing_content_id(&it[i]->who, &it[i]->in, it[i]->res.id);
-    long long *sched = xcalloc(n, sizeof *sched);
+    }
+    long long *sched = hd_calloc(n, sizeof *sched);
     int rc = hd_db_begin(db) < 0 || insert_items(db, it, n, sched) < 0 ||
                      answer_retries(db, it, n) < 0 || emit_events(db, it, n, sched) < 0
                  ? -1
@@ -270,6 +267,45 @@ static int write_batch(hd_db_t *db, ing_item_t **it, size_t n) {
                    NULL, it[i]->res.id, "author=%s channel=%s batch=%zu", it[i]->who.email,
                    it[i]->in.channel, n);
     return 0;
+}
+
+/* The reason a batch of one failed before COMMIT: a time PostgreSQL cannot
+   read (SQLSTATE class 22, data exception) is the sender's to fix; anything
+   else is the database's, to retry. */
+static void refuse_failed(ing_item_t *it, const char *sqlstate) {
+    char id[HD_ID_LEN];
+    memcpy(id, it->res.id, sizeof id);
+    memset(&it->res, 0, sizeof it->res);
+    memcpy(it->res.id, id, sizeof id);
+    if (!strncmp(sqlstate, "22", 2))
+        ing_result_refuse(&it->res, 422, "scheduled_at", "scheduled_at is not a valid time: %s",
+                          it->in.scheduled_at ? it->in.scheduled_at : "");
+    else
+        ing_result_refuse(&it->res, 503, NULL, "database unavailable, retry");
+}
+
+/* Records items[0..n) as one group commit. When it fails before COMMIT,
+   each item is recorded again by the same code as a batch of one, so one
+   bad item never costs the others theirs and every refusal keeps its
+   precise reason. */
+static void record_open(hd_db_t *db, ing_item_t **items, size_t n) {
+    char state[6];
+    if (write_batch(db, items, n) != -1)
+        return;
+    snprintf(state, sizeof state, "%s", hd_db_sqlstate(db));
+    hd_db_rollback(db);
+    if (n == 1) {
+        refuse_failed(items[0], state);
+        return;
+    }
+    hd_warn("batch_fallback", "a batch of %zu failed (%s); recording each as a batch of one", n,
+            hd_db_error(db));
+    for (size_t i = 0; i < n; i++)
+        if (write_batch(db, &items[i], 1) == -1) {
+            snprintf(state, sizeof state, "%s", hd_db_sqlstate(db));
+            hd_db_rollback(db);
+            refuse_failed(items[i], state);
+        }
 }
 
 /* Keeps the items still without an outcome at the front; returns their count. */
@@ -294,18 +330,13 @@ void ing_batch_record(hd_db_t *db, ing_item_t **items, size_t n) {
     }
     for (size_t i = 0; i < n; i++)
         refuse_early(items[i]);
-    ing_item_t **open = xcalloc(n, sizeof *open);
+    ing_item_t **open = hd_calloc(n, sizeof *open);
     size_t k = still_open(items, n, open);
     if (k && check_channels(db, open, k) < 0)
         for (size_t i = 0; i < k; i++)
             ing_result_refuse(&open[i]->res, 503, NULL, "database unavailable, retry");
     k = still_open(items, n, open);
-    if (k && write_batch(db, open, k) == -1) {
-        hd_db_rollback(db);
-        hd_warn("batch_fallback", "a batch of %zu failed (%s); recording one by one", k,
-                hd_db_error(db));
-        for (size_t i = 0; i < k; i++)
-            ing_content_submit(db, &open[i]->who, &open[i]->in, &open[i]->res);
-    }
+    if (k)
+        record_open(db, open, k);
     free(open);
 }

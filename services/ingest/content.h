@@ -1,13 +1,14 @@
-/*  content: accepting a piece of content into the governed path. The item
-    and its content.submitted event commit in one transaction; only then is
-    the sender answered. An idempotency key makes a retry return the original
-    answer instead of a second item. Shared by the HTTP API and the ZeroMQ
-    door. */
+/*  content: what a piece of content submitted into the governed path is,
+    in pure functions: its checks, its id and its content.submitted event.
+    Recording it is the batch's job (batch.h: a group commit, a batch of one
+    being a batch): the item and its event commit in one transaction and only
+    then is the sender answered. An idempotency key makes a retry return the
+    original answer instead of a second item. Shared by the HTTP API and the
+    ZeroMQ door. */
 #ifndef ING_CONTENT_H
 #define ING_CONTENT_H
 
 #include "auth.h"
-#include "hd_db.h"
 #include "hd_envelope.h"
 
 typedef struct {
@@ -50,9 +51,5 @@ typedef struct {
 void ing_content_event(ing_content_event_t *ev, const ing_person_t *a,
                        const ing_submission_t *in, const char *id, long long policy_version,
                        long long scheduled_at_ms);
-
-/* Validates and records a submission by `author`. All strings borrowed. */
-void ing_content_submit(hd_db_t *db, const ing_person_t *author, const ing_submission_t *in,
-                        ing_result_t *res);
 
 #endif

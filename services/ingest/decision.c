@@ -1,10 +1,11 @@
 /*  decision: recording approvals and rejections. */
 #include "decision.h"
 
-#include "chain.h"
+#include "hd_approval.h"
 #include "hd_envelope.h"
 #include "hd_log.h"
 #include "hd_outbox.h"
+#include "read_side.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -30,24 +31,29 @@ static int already(hd_db_t *db, const char *id) {
     return hd_db_count(db, "SELECT 1 FROM decision WHERE id = $1", 1, (const char *[]){id}) == 1;
 }
 
-/* Loads the item and checks the actor may decide as `role` (filled). */
-static int check(hd_db_t *db, const ing_person_t *actor, const ing_decision_t *in, char *role,
-                 ing_result_t *res) {
+/* The early courtesy check, from what the read side shows: whether the
+   actor may decide as `role` (filled) now. workflow checks again when
+   decision.recorded arrives, and its answer is the one that counts. */
+static int check(hd_db_t *read_db, const ing_person_t *actor, const ing_decision_t *in,
+                 char *role, ing_result_t *res) {
     hd_approval_item_t item;
     hd_actor_t who;
     char why[256] = "";
-    int rc = wf_chain_load(db, in->content_id, &item, why, sizeof why);
+    int rc = ing_read_approval(read_db, in->content_id, &item, why, sizeof why);
     if (rc == 1) {
-        long known = hd_db_count(db, "SELECT 1 FROM content WHERE id = $1", 1,
-                                 (const char *[]){in->content_id});
+        int known = ing_read_item_exists(read_db, in->content_id);
         if (known == 1)
             ing_result_refuse(res, 409, "id", "item %s is still being checked by policy; "
                                               "try again shortly", in->content_id);
-        else
+        else if (known == 0)
             ing_result_refuse(res, 404, "id", "no content item %s", in->content_id);
+        else
+            ing_result_refuse(res, 503, NULL, "database unavailable, retry");
         return -1;
     }
-    if (rc < 0 || wf_chain_load_actor(db, actor->id, &who, why, sizeof why) != 0) {
+    if (rc < 0 || ing_read_actor(read_db, actor->id, &who) != 0) {
+        if (rc < 0)
+            hd_log(HD_LOG_WARN, "decision_check_failed", NULL, in->content_id, "%s", why);
         ing_result_refuse(res, 503, NULL, "database unavailable, retry");
         return -1;
     }
@@ -110,34 +116,39 @@ static int record(hd_db_t *db, const ing_person_t *actor, const ing_decision_t *
     return rc;
 }
 
-void ing_decision_submit(hd_db_t *db, const ing_person_t *actor, const ing_decision_t *in,
-                         ing_result_t *res) {
+/* The decision's id, derived so that a client's retry finds it. */
+static void decision_id(const ing_person_t *actor, const ing_decision_t *in, char id[HD_ID_LEN]) {
+    char label[256];
+    snprintf(label, sizeof label, "decision:%s:%s:%s", actor->id, in->role ? in->role : "",
+             in->decision ? in->decision : "");
+    hd_id_derive(id, in->content_id, label);
+}
+
+/* A refusal (403, 409) of a decision that was already recorded is a
+   client's retry: answered 200, not refused. */
+static void answer_retry(hd_db_t *db, ing_result_t *res) {
+    if ((res->status == 409 || res->status == 403) && already(db, res->id)) {
+        res->status = 200;
+        res->error[0] = res->field[0] = 0;
+    }
+}
+
+void ing_decision_submit(hd_db_t *db, hd_db_t *read_db, const ing_person_t *actor,
+                         const ing_decision_t *in, ing_result_t *res) {
     memset(res, 0, sizeof *res);
     if (validate(in, res) < 0)
         return;
+    char role[HD_ROLE_LEN] = "";
+    if (check(read_db, actor, in, role, res) < 0) {
+        decision_id(actor, in, res->id);
+        answer_retry(db, res);
+        return;
+    }
+    decision_id(actor, in, res->id);
     if (hd_db_begin(db) < 0) {
         ing_result_refuse(res, 503, NULL, "database unavailable, retry");
         return;
     }
-    char role[HD_ROLE_LEN] = "", label[256];
-    /* Locks the item so two deciders are serialized; workflow re-checks too. */
-    hd_db_cmd(db, "SELECT 1 FROM workflow_item WHERE content_id = $1 FOR UPDATE", 1,
-              (const char *[]){in->content_id});
-    if (check(db, actor, in, role, res) < 0) {
-        /* A retry of a decision already applied is answered, not refused. */
-        snprintf(label, sizeof label, "decision:%s:%s:%s", actor->id,
-                 in->role ? in->role : "", in->decision ? in->decision : "");
-        hd_id_derive(res->id, in->content_id, label);
-        if ((res->status == 409 || res->status == 403) && already(db, res->id)) {
-            res->status = 200;
-            res->error[0] = res->field[0] = 0;
-        }
-        hd_db_rollback(db);
-        return;
-    }
-    snprintf(label, sizeof label, "decision:%s:%s:%s", actor->id, in->role ? in->role : "",
-             in->decision);
-    hd_id_derive(res->id, in->content_id, label);
     if (already(db, res->id)) {
         res->status = 200;
         hd_db_rollback(db);

@@ -1,6 +1,7 @@
 /*  huddle-ingest: the only door for input from outside. The HTTP API runs on
-    its own thread with its own database connection; the ZeroMQ door runs on
-    the main thread with another. Both validate, persist with the outbox, and
+    its own thread with its own database connection (and a second one, as
+    role huddle_read, for the read side); the ZeroMQ door runs on the main
+    thread with another. Both validate, persist with the outbox, and
     answer only after commit. */
 #include "api.h"
 #include "batch.h"
@@ -10,6 +11,7 @@
 #include "hd_keys.h"
 #include "hd_log.h"
 #include "hd_signal.h"
+#include "read_side.h"
 #include "zdoor.h"
 
 #include <stdio.h>
@@ -38,6 +40,7 @@ int main(int argc, char **argv) {
     const char *keys = hd_config_get("HUDDLE_KEYS_DIR");
     int rc = 1;
     hd_db_t *http_db = hd_db_connect(url, 30000), *zmq_db = hd_db_connect(url, 30000);
+    hd_db_t *read_db = hd_db_connect_with(url, 30000, ING_READ_SIDE_OPTIONS);
     zcert_t *cert = hd_keys_load(keys, "ingest");
     void *ctx = zmq_ctx_new();
     char authorized[4096];
@@ -46,13 +49,13 @@ int main(int argc, char **argv) {
     ing_batch_t *batch = NULL;
     hd_http_server_t *http = NULL;
     ing_zdoor_t *door = NULL;
-    if (!http_db || !zmq_db || !cert)
+    if (!http_db || !zmq_db || !read_db || !cert)
         goto out;
     batch = ing_batch_new(url, (int)hd_config_long("HUDDLE_INGEST_WRITERS", 2),
                           (int)hd_config_long("HUDDLE_INGEST_BATCH", 256), 30000);
     if (!batch)
         goto out;
-    api = ing_api_new(http_db, hd_config_get("HUDDLE_INBOUND_TOKEN"), batch);
+    api = ing_api_new(http_db, read_db, hd_config_get("HUDDLE_INBOUND_TOKEN"), batch);
     http = hd_http_server_new(hd_config_get("HUDDLE_API_ADDR"),
                               (size_t)hd_config_long("HUDDLE_MAX_BODY", 65536), ing_api_handle, api);
     if (!http)
@@ -79,6 +82,7 @@ out:
     zmq_ctx_term(ctx);
     hd_db_destroy(&http_db);
     hd_db_destroy(&zmq_db);
+    hd_db_destroy(&read_db);
     hd_info("stopped", "rc=%d", rc);
     return rc;
 }

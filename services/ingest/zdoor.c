@@ -5,6 +5,7 @@
 #include "hd_deadletter.h"
 #include "hd_keys.h"
 #include "hd_log.h"
+#include "hd_mem.h"
 #include "hd_signal.h"
 #include "hd_zap.h"
 #include "huddle/v1/ingest.pb-c.h"
@@ -40,9 +41,7 @@ typedef struct {
 
 ing_zdoor_t *ing_zdoor_new(void *ctx, const char *endpoint, zcert_t *own,
                            const char *authorized_dir, hd_db_t *db, ing_batch_t *batch) {
-    ing_zdoor_t *self = calloc(1, sizeof *self);
-    if (!self)
-        abort();
+    ing_zdoor_t *self = hd_calloc(1, sizeof *self);
     self->db = db;
     self->batch = batch;
     pthread_mutex_init(&self->lock, NULL);
@@ -113,9 +112,7 @@ static void submit(ing_zdoor_t *self, const char *peer, const Huddle__V1__Submit
         ing_result_refuse(&it->pre, 422, "idempotency_key", "idempotency_key is required on the bus");
     else
         ing_content_validate(&it->in, &it->pre);
-    pending_t *p = malloc(sizeof *p + zmq_msg_size(body));
-    if (!p)
-        abort();
+    pending_t *p = hd_calloc(1, sizeof *p + zmq_msg_size(body));
     zmq_msg_init(&p->identity);
     zmq_msg_copy(&p->identity, identity);
     snprintf(p->request_id, sizeof p->request_id, "%s", request_id);
@@ -174,9 +171,7 @@ static void reply(ing_zdoor_t *self, zmq_msg_t *identity, const char *request_id
     rep.error = (char *)res->error;
     rep.field = (char *)res->field;
     size_t n = huddle__v1__ingest_reply__get_packed_size(&rep);
-    uint8_t *buf = malloc(n ? n : 1);
-    if (!buf)
-        abort();
+    uint8_t *buf = hd_calloc(n, 1);
     huddle__v1__ingest_reply__pack(&rep, buf);
     zmq_msg_send(identity, self->router, ZMQ_SNDMORE | ZMQ_DONTWAIT);
     zmq_send(self->router, buf, n, ZMQ_DONTWAIT);

@@ -112,7 +112,7 @@ def main():
         with open(s.log_path("ingest")) as f:
             sizes = [json.loads(line).get("msg", "") for line in f if "content_submitted" in line]
         batches = [int(m.rsplit("batch=", 1)[1]) for m in sizes if "batch=" in m]
-        # items of a batch that failed as a whole are recorded one by one (no batch=)
+        # items of a batch that failed as a whole are recorded again as batches of one (batch=1)
         check(0 < len(batches) <= accepted, f"{len(batches)} batched submit log lines")
         check(max(batches) > 1, f"no two submissions ever shared a commit: {set(batches)}")
         rc, took = s.stop("ingest")
