@@ -324,7 +324,7 @@ class Bench:
         s = self.s
         s.psql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
         # The feature under load: marketing's chain approves a passing item
-        # without a person (services/workflow/chain.h). Its own row replaces
+        # without a person (services/workflow/facts.h, wf_facts_chain). Its own row replaces
         # the default chain (coach) for marketing.
         s.psql("INSERT INTO approval_step (department_id, role, same_department) "
                "VALUES ('marketing', 'auto', false) ON CONFLICT DO NOTHING")
