@@ -12,8 +12,8 @@
 #include <string.h>
 
 typedef struct {
-    char id[HD_POLICY_CHANNEL_LEN];
-    char kind[HD_POLICY_KIND_LEN];
+    char id[POL_CHANNEL_LEN];
+    char kind[POL_KIND_LEN];
     long max_length;
 } channel_t;
 
@@ -22,16 +22,16 @@ typedef struct {
     int64_t version;
 } verdict_t;
 
-struct hd_policy_batch {
-    channel_t channels[HD_POLICY_BATCH_CHANNELS];
+struct pol_batch {
+    channel_t channels[POL_BATCH_CHANNELS];
     size_t nchannels;
     verdict_t *verdicts;
     size_t n, cap;
 };
 
-hd_policy_batch_t *hd_policy_batch_new(void) { return hd_calloc(1, sizeof(hd_policy_batch_t)); }
+pol_batch_t *pol_batch_new(void) { return hd_calloc(1, sizeof(pol_batch_t)); }
 
-static void forget_verdicts(hd_policy_batch_t *self) {
+static void forget_verdicts(pol_batch_t *self) {
     for (size_t i = 0; i < self->n; i++) {
         free(self->verdicts[i].content_id);
         free(self->verdicts[i].verdict);
@@ -40,7 +40,7 @@ static void forget_verdicts(hd_policy_batch_t *self) {
     self->n = 0;
 }
 
-void hd_policy_batch_destroy(hd_policy_batch_t **self_p) {
+void pol_batch_destroy(pol_batch_t **self_p) {
     if (!self_p || !*self_p)
         return;
     forget_verdicts(*self_p);
@@ -49,7 +49,7 @@ void hd_policy_batch_destroy(hd_policy_batch_t **self_p) {
     *self_p = NULL;
 }
 
-void hd_policy_batch_clear(hd_policy_batch_t *self) {
+void pol_batch_clear(pol_batch_t *self) {
     if (!self)
         return;
     self->nchannels = 0;
@@ -57,7 +57,7 @@ void hd_policy_batch_clear(hd_policy_batch_t *self) {
 }
 
 /* A batch touches a handful of channels, so a linear search beats hashing. */
-int hd_policy_batch_channel(hd_policy_batch_t *self, hd_db_t *db, const char *channel,
+int pol_batch_channel(pol_batch_t *self, hd_db_t *db, const char *channel,
                             char *kind, size_t kind_len, long *max_length) {
     const char *id = channel ? channel : "";
     for (size_t i = 0; self && i < self->nchannels; i++)
@@ -66,12 +66,12 @@ int hd_policy_batch_channel(hd_policy_batch_t *self, hd_db_t *db, const char *ch
             *max_length = self->channels[i].max_length;
             return 0;
         }
-    char read[HD_POLICY_KIND_LEN];
-    if (hd_policy_store_channel(db, id, read, sizeof read, max_length) < 0)
+    char read[POL_KIND_LEN];
+    if (pol_store_channel(db, id, read, sizeof read, max_length) < 0)
         return -1;
     snprintf(kind, kind_len, "%s", read);
     /* Full, or an id too long to keep whole: read it every time instead. */
-    if (self && self->nchannels < HD_POLICY_BATCH_CHANNELS && strlen(id) < HD_POLICY_CHANNEL_LEN) {
+    if (self && self->nchannels < POL_BATCH_CHANNELS && strlen(id) < POL_CHANNEL_LEN) {
         channel_t *c = &self->channels[self->nchannels++];
         snprintf(c->id, sizeof c->id, "%s", id);
         snprintf(c->kind, sizeof c->kind, "%s", read);
@@ -80,7 +80,7 @@ int hd_policy_batch_channel(hd_policy_batch_t *self, hd_db_t *db, const char *ch
     return 0;
 }
 
-void hd_policy_batch_add_verdict(hd_policy_batch_t *self, const char *content_id,
+void pol_batch_add_verdict(pol_batch_t *self, const char *content_id,
                                  int64_t version, const char *verdict,
                                  const char *findings_json) {
     self->verdicts = hd_grow(self->verdicts, &self->cap, self->n + 1, sizeof *self->verdicts);
@@ -91,7 +91,7 @@ void hd_policy_batch_add_verdict(hd_policy_batch_t *self, const char *content_id
     v->version = version;
 }
 
-int hd_policy_batch_flush(hd_policy_batch_t *self, hd_db_t *db) {
+int pol_batch_flush(pol_batch_t *self, hd_db_t *db) {
     if (!self || self->n == 0)
         return 0;
     hd_pgarray_t col[4] = {{0}};

@@ -108,7 +108,7 @@ static int is_ascii(const char *s, size_t n) {
     return (acc & 0x8080808080808080ULL) == 0;
 }
 
-static int reserve(hd_fold_t *f, size_t need) {
+static int reserve(pol_fold_t *f, size_t need) {
     if (need <= f->cap)
         return 0;
     size_t cap = f->cap ? f->cap : 256;
@@ -130,7 +130,7 @@ static int reserve(hd_fold_t *f, size_t need) {
     return 0;
 }
 
-int hd_fold_run(hd_fold_t *f, const char *text, size_t len) {
+int pol_fold_run(pol_fold_t *f, const char *text, size_t len) {
     f->orig_len = len;
     if (is_ascii(text, len)) {
         f->identity = 1;
@@ -145,7 +145,7 @@ int hd_fold_run(hd_fold_t *f, const char *text, size_t len) {
     size_t o = 0;
     for (size_t i = 0; i < len;) {
         size_t l;
-        long cp = hd_utf8_decode((const unsigned char *)text + i, len - i, &l);
+        long cp = pol_utf8_decode((const unsigned char *)text + i, len - i, &l);
         const char *rep = cp < 0 ? "?" : fold_cp(cp);
         const char *src = rep ? rep : text + i;
         size_t n = rep ? strlen(rep) : l;
@@ -163,7 +163,7 @@ int hd_fold_run(hd_fold_t *f, const char *text, size_t len) {
     return 0;
 }
 
-void hd_fold_span(const hd_fold_t *f, size_t fs, size_t fe, uint32_t *os, uint32_t *oe) {
+void pol_fold_span(const pol_fold_t *f, size_t fs, size_t fe, uint32_t *os, uint32_t *oe) {
     if (f->identity) {
         *os = (uint32_t)fs;
         *oe = (uint32_t)fe;
@@ -178,18 +178,18 @@ void hd_fold_span(const hd_fold_t *f, size_t fs, size_t fe, uint32_t *os, uint32
     *oe = f->to[fe - 1];
 }
 
-void hd_fold_free(hd_fold_t *f) {
+void pol_fold_free(pol_fold_t *f) {
     free(f->buf);
     free(f->from);
     free(f->to);
     memset(f, 0, sizeof *f);
 }
 
-char *hd_fold_string(const char *s) {
-    hd_fold_t f = {0};
+char *pol_fold_string(const char *s) {
+    pol_fold_t f = {0};
     size_t n = strlen(s);
-    if (hd_fold_run(&f, s, n) < 0) {
-        hd_fold_free(&f);
+    if (pol_fold_run(&f, s, n) < 0) {
+        pol_fold_free(&f);
         return NULL;
     }
     char *out = malloc(f.len + 1);
@@ -197,6 +197,6 @@ char *hd_fold_string(const char *s) {
         memcpy(out, f.text, f.len);
         out[f.len] = 0;
     }
-    hd_fold_free(&f);
+    pol_fold_free(&f);
     return out;
 }

@@ -1,4 +1,4 @@
-/*  policy_loader: YAML -> hd_pmodel_t, with the schema checks of
+/*  policy_loader: YAML -> pol_pmodel_t, with the schema checks of
     docs/policy.md. Every problem found is reported (not just the first),
     each with its YAML line and the rule id it belongs to, so an operator
     fixes a file in one pass. Unknown keys are errors: a misspelt option
@@ -147,7 +147,7 @@ static int parse_long(ld_t *l, yaml_node_t *n, const char *what, long lo, long h
 }
 
 /* A string or a list of strings. */
-static void parse_strlist(ld_t *l, yaml_node_t *n, const char *what, hd_strlist_t *out) {
+static void parse_strlist(ld_t *l, yaml_node_t *n, const char *what, pol_strlist_t *out) {
     if (scalar(n)) {
         out->v = xcalloc(1, sizeof *out->v);
         out->v[out->n++] = xstrdup(scalar(n));
@@ -171,7 +171,7 @@ static void parse_strlist(ld_t *l, yaml_node_t *n, const char *what, hd_strlist_
     }
 }
 
-static void parse_scope(ld_t *l, yaml_node_t *n, hd_pscope_t *sc, const char *what) {
+static void parse_scope(ld_t *l, yaml_node_t *n, pol_pscope_t *sc, const char *what) {
     static const char *const keys[] = {"channels", "departments", "kinds", NULL};
     if (!n || n->type != YAML_MAPPING_NODE) {
         lerr(l, n, "%s must be a mapping of channels / departments / kinds", what);
@@ -190,13 +190,13 @@ static void parse_scope(ld_t *l, yaml_node_t *n, hd_pscope_t *sc, const char *wh
 static int parse_match(ld_t *l, yaml_node_t *n, int *out) {
     const char *s = scalar(n);
     if (s && !strcmp(s, "word"))
-        *out = HD_MATCH_WORD;
+        *out = POL_MATCH_WORD;
     else if (s && !strcmp(s, "prefix"))
-        *out = HD_MATCH_PREFIX;
+        *out = POL_MATCH_PREFIX;
     else if (s && !strcmp(s, "substring"))
-        *out = HD_MATCH_SUBSTRING;
+        *out = POL_MATCH_SUBSTRING;
     else if (s && !strcmp(s, "exact")) /* shorthand: whole word, exact case and accents */
-        *out = HD_MATCH_WORD | 0x100;
+        *out = POL_MATCH_WORD | 0x100;
     else {
         lerr(l, n, "match must be word, prefix, substring or exact");
         return -1;
@@ -205,12 +205,12 @@ static int parse_match(ld_t *l, yaml_node_t *n, int *out) {
 }
 
 /* Terms: strings or {term, match, exact}, with the rule's defaults. */
-static hd_pterm_t *parse_terms(ld_t *l, yaml_node_t *n, const char *what, int def_match,
+static pol_pterm_t *parse_terms(ld_t *l, yaml_node_t *n, const char *what, int def_match,
                                int def_exact, int is_regex, size_t *count) {
     static const char *const keys[] = {"term", "match", "exact", NULL};
     *count = 0;
     if (scalar(n) && is_regex) {
-        hd_pterm_t *t = xcalloc(1, sizeof *t);
+        pol_pterm_t *t = xcalloc(1, sizeof *t);
         t->text = xstrdup(scalar(n));
         t->line = line_of(n);
         *count = 1;
@@ -228,11 +228,11 @@ static hd_pterm_t *parse_terms(ld_t *l, yaml_node_t *n, const char *what, int de
         lerr(l, n, "too many terms and patterns (limit %d per policy)", MAX_ITEMS);
         return NULL;
     }
-    hd_pterm_t *terms = xcalloc(cnt, sizeof *terms);
+    pol_pterm_t *terms = xcalloc(cnt, sizeof *terms);
     for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
          it++) {
         yaml_node_t *e = node(l, *it);
-        hd_pterm_t t = {.match = def_match, .exact = def_exact, .line = line_of(e ? e : n)};
+        pol_pterm_t t = {.match = def_match, .exact = def_exact, .line = line_of(e ? e : n)};
         const char *s = scalar(e);
         if (!s && e && e->type == YAML_MAPPING_NODE && !is_regex) {
             check_keys(l, e, what, keys);
@@ -256,7 +256,7 @@ static hd_pterm_t *parse_terms(ld_t *l, yaml_node_t *n, const char *what, int de
             continue;
         }
         if (!is_regex) {
-            char *f = hd_fold_string(s);
+            char *f = pol_fold_string(s);
             int blank = 1;
             for (const char *p = f; p && *p && blank; p++)
                 blank = isspace((unsigned char)*p);
@@ -272,24 +272,24 @@ static hd_pterm_t *parse_terms(ld_t *l, yaml_node_t *n, const char *what, int de
     return terms;
 }
 
-static const char *const s_kinds[HD_PK_COUNT] = {
+static const char *const s_kinds[POL_PK_COUNT] = {
     "lexicon", "pattern", "pii", "disclosure", "links", "limits", "author", "timing", "crisis"};
-static const char *const s_pii[HD_PII_COUNT] = {"email", "phone", "card", "iban", "ssn"};
+static const char *const s_pii[POL_PII_COUNT] = {"email", "phone", "card", "iban", "ssn"};
 
-const char *hd_pkind_name(int kind) {
-    return kind >= 0 && kind < HD_PK_COUNT ? s_kinds[kind] : "?";
+const char *pol_pkind_name(int kind) {
+    return kind >= 0 && kind < POL_PK_COUNT ? s_kinds[kind] : "?";
 }
 
-const char *hd_paction_name(int action) {
+const char *pol_paction_name(int action) {
     switch (action) {
-    case HD_ACT_BLOCK: return "block";
-    case HD_ACT_REVIEW: return "review";
-    case HD_ACT_WARN: return "warn";
+    case POL_ACT_BLOCK: return "block";
+    case POL_ACT_REVIEW: return "review";
+    case POL_ACT_WARN: return "warn";
     default: return "info";
     }
 }
 
-const char *hd_pii_name(int d) { return d >= 0 && d < HD_PII_COUNT ? s_pii[d] : "?"; }
+const char *pol_pii_name(int d) { return d >= 0 && d < POL_PII_COUNT ? s_pii[d] : "?"; }
 
 static int valid_name(const char *s, size_t max) {
     size_t n = strlen(s);
@@ -302,12 +302,12 @@ static int valid_name(const char *s, size_t max) {
 }
 
 /* action: block | warn | review | review(ROLE); role: may name the role. */
-static void parse_action(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
+static void parse_action(ld_t *l, yaml_node_t *rn, pol_prule_t *r) {
     yaml_node_t *an = map_get(l, rn, "action"), *rolen = map_get(l, rn, "role");
     const char *a = scalar(an);
     char role[128] = "";
     if (!an) {
-        if (r->kind == HD_PK_CRISIS) {
+        if (r->kind == POL_PK_CRISIS) {
             a = "review";
         } else {
             lerr(l, rn, "action is required (block, warn or review(ROLE))");
@@ -319,11 +319,11 @@ static void parse_action(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
         return;
     }
     if (!strcmp(a, "block")) {
-        r->action = HD_ACT_BLOCK;
+        r->action = POL_ACT_BLOCK;
     } else if (!strcmp(a, "warn")) {
-        r->action = HD_ACT_WARN;
+        r->action = POL_ACT_WARN;
     } else if (!strncmp(a, "review", 6)) {
-        r->action = HD_ACT_REVIEW;
+        r->action = POL_ACT_REVIEW;
         const char *p = a + 6;
         while (*p == ' ')
             p++;
@@ -352,8 +352,8 @@ static void parse_action(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
         }
         snprintf(role, sizeof role, "%s", rs);
     }
-    if (r->action == HD_ACT_REVIEW && !role[0]) {
-        if (r->kind == HD_PK_CRISIS)
+    if (r->action == POL_ACT_REVIEW && !role[0]) {
+        if (r->kind == POL_PK_CRISIS)
             snprintf(role, sizeof role, "crisis");
         else {
             lerr(l, an, "review needs a role: review(ROLE), e.g. review(legal)");
@@ -362,15 +362,15 @@ static void parse_action(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
     }
     if (role[0] && !valid_name(role, 64))
         lerr(l, rolen ? rolen : an, "role '%s' is not a valid role name", role);
-    r->role = xstrdup(r->action == HD_ACT_REVIEW ? role : "");
+    r->role = xstrdup(r->action == POL_ACT_REVIEW ? role : "");
 }
 
-static void parse_severity(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
+static void parse_severity(ld_t *l, yaml_node_t *rn, pol_prule_t *r) {
     yaml_node_t *n = map_get(l, rn, "severity");
     const char *s = scalar(n);
     if (!n) {
-        r->severity = xstrdup(r->action == HD_ACT_BLOCK    ? "high"
-                              : r->action == HD_ACT_REVIEW ? "medium"
+        r->severity = xstrdup(r->action == POL_ACT_BLOCK    ? "high"
+                              : r->action == POL_ACT_REVIEW ? "medium"
                                                            : "low");
         return;
     }
@@ -383,8 +383,8 @@ static void parse_severity(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
     r->severity = xstrdup(s);
 }
 
-static void parse_lexicon(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
-    int match = HD_MATCH_WORD, exact = 0;
+static void parse_lexicon(ld_t *l, yaml_node_t *rn, pol_prule_t *r) {
+    int match = POL_MATCH_WORD, exact = 0;
     yaml_node_t *v;
     if ((v = map_get(l, rn, "match")) && parse_match(l, v, &match) == 0 && (match & 0x100)) {
         match &= 0xff;
@@ -400,7 +400,7 @@ static void parse_lexicon(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
     r->terms = parse_terms(l, v, "terms", match, exact, 0, &r->nterms);
 }
 
-static void parse_pattern(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
+static void parse_pattern(ld_t *l, yaml_node_t *rn, pol_prule_t *r) {
     int cs = 0;
     yaml_node_t *v;
     if ((v = map_get(l, rn, "case_sensitive")))
@@ -412,21 +412,21 @@ static void parse_pattern(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
         lerr(l, rn, "pattern needs patterns (a list of regular expressions)");
         return;
     }
-    r->terms = parse_terms(l, v, "patterns", HD_MATCH_SUBSTRING, cs, 1, &r->nterms);
+    r->terms = parse_terms(l, v, "patterns", POL_MATCH_SUBSTRING, cs, 1, &r->nterms);
 }
 
 static int pii_index(const char *s) {
-    for (int i = 0; s && i < HD_PII_COUNT; i++)
+    for (int i = 0; s && i < POL_PII_COUNT; i++)
         if (!strcmp(s, s_pii[i]))
             return i;
     return -1;
 }
 
-static void parse_pii(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
+static void parse_pii(ld_t *l, yaml_node_t *rn, pol_prule_t *r) {
     yaml_node_t *v = map_get(l, rn, "detectors");
-    r->detectors = (1u << HD_PII_COUNT) - 1;
+    r->detectors = (1u << POL_PII_COUNT) - 1;
     if (v) {
-        hd_strlist_t d = {0};
+        pol_strlist_t d = {0};
         parse_strlist(l, v, "detectors", &d);
         r->detectors = 0;
         for (size_t i = 0; i < d.n; i++) {
@@ -462,7 +462,7 @@ static void parse_pii(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
     }
 }
 
-static void parse_disclosure(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
+static void parse_disclosure(ld_t *l, yaml_node_t *rn, pol_prule_t *r) {
     static const char *const keys[] = {"sponsored", "partners", "campaigns", NULL};
     yaml_node_t *w = map_get(l, rn, "when"), *v;
     if (!w || w->type != YAML_MAPPING_NODE) {
@@ -473,7 +473,7 @@ static void parse_disclosure(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
             parse_bool(l, v, "sponsored", &r->when_sponsored);
         if ((v = map_get(l, w, "partners")))
             r->partners =
-                parse_terms(l, v, "partners", HD_MATCH_WORD, 0, 0, &r->npartners);
+                parse_terms(l, v, "partners", POL_MATCH_WORD, 0, 0, &r->npartners);
         if ((v = map_get(l, w, "campaigns")))
             parse_strlist(l, v, "campaigns", &r->campaigns);
         if (!r->when_sponsored && !r->npartners && !r->campaigns.n)
@@ -483,17 +483,17 @@ static void parse_disclosure(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
     if (!v)
         lerr(l, rn, "disclosure needs require (the accepted disclosures, e.g. \"#ad\")");
     else
-        r->required = parse_terms(l, v, "require", HD_MATCH_WORD, 0, 0, &r->nrequired);
+        r->required = parse_terms(l, v, "require", POL_MATCH_WORD, 0, 0, &r->nrequired);
 }
 
-static void domain_list(ld_t *l, yaml_node_t *v, const char *what, hd_strlist_t *out) {
+static void domain_list(ld_t *l, yaml_node_t *v, const char *what, pol_strlist_t *out) {
     parse_strlist(l, v, what, out);
     for (size_t i = 0; i < out->n; i++) {
         char host[300];
         const char *d = out->v[i];
         if (!strncmp(d, "*.", 2))
             d += 2; /* a domain covers its subdomains anyway */
-        if (hd_detect_host_normalize(d, strlen(d), host, sizeof host) < 0 || strchr(host, '/')) {
+        if (pol_detect_host_normalize(d, strlen(d), host, sizeof host) < 0 || strchr(host, '/')) {
             lerr(l, v, "%s: '%s' is not a domain name", what, out->v[i]);
             continue;
         }
@@ -502,7 +502,7 @@ static void domain_list(ld_t *l, yaml_node_t *v, const char *what, hd_strlist_t 
     }
 }
 
-static void parse_links(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
+static void parse_links(ld_t *l, yaml_node_t *rn, pol_prule_t *r) {
     yaml_node_t *v;
     r->deny_shorteners = 1;
     r->report_links = 1;
@@ -516,7 +516,7 @@ static void parse_links(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
         parse_bool(l, v, "report", &r->report_links);
 }
 
-static void parse_limits(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
+static void parse_limits(ld_t *l, yaml_node_t *rn, pol_prule_t *r) {
     yaml_node_t *v;
     r->max_length = 0; /* the channel's own limit */
     r->max_hashtags = r->max_mentions = -1;
@@ -529,7 +529,7 @@ static void parse_limits(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
     (void)0;
 }
 
-static void parse_author(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
+static void parse_author(ld_t *l, yaml_node_t *rn, pol_prule_t *r) {
     yaml_node_t *v;
     r->require_certification = 1;
     r->allow_delegation = 1;
@@ -539,7 +539,7 @@ static void parse_author(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
         parse_bool(l, v, "allow_delegation", &r->allow_delegation);
 }
 
-static void parse_timing(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
+static void parse_timing(ld_t *l, yaml_node_t *rn, pol_prule_t *r) {
     static const char *const keys[] = {"days", "from", "to", NULL};
     yaml_node_t *v = map_get(l, rn, "windows");
     if (!v || v->type != YAML_SEQUENCE_NODE ||
@@ -557,14 +557,14 @@ static void parse_timing(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
             continue;
         }
         check_keys(l, wn, "window", keys);
-        hd_pwindow_t w = {.from_min = -1, .to_min = -1, .line = line_of(wn)};
+        pol_pwindow_t w = {.from_min = -1, .to_min = -1, .line = line_of(wn)};
         yaml_node_t *dn = map_get(l, wn, "days"), *fn = map_get(l, wn, "from"),
                     *tn = map_get(l, wn, "to");
         if (dn) {
-            hd_strlist_t d = {0};
+            pol_strlist_t d = {0};
             parse_strlist(l, dn, "days", &d);
             for (size_t i = 0; i < d.n; i++) {
-                int day = hd_ptime_day(d.v[i]);
+                int day = pol_ptime_day(d.v[i]);
                 if (day < 0)
                     lerr(l, dn, "days: '%s' is not a day (mon ... sun)", d.v[i]);
                 else
@@ -582,8 +582,8 @@ static void parse_timing(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
             int d1, d2;
             if (dn)
                 lerr(l, wn, "window: days do not combine with dated from/to");
-            if (hd_ptime_parse_date(fs, &w.abs_from, &d1) < 0 ||
-                hd_ptime_parse_date(ts, &w.abs_to, &d2) < 0) {
+            if (pol_ptime_parse_date(fs, &w.abs_from, &d1) < 0 ||
+                pol_ptime_parse_date(ts, &w.abs_to, &d2) < 0) {
                 lerr(l, wn, "window: from/to must be YYYY-MM-DD[THH:MM] or HH:MM");
                 continue;
             }
@@ -593,8 +593,8 @@ static void parse_timing(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
                 lerr(l, wn, "window: to must come after from");
             w.absolute = 1;
         } else if (fs) {
-            if (hd_ptime_parse_hhmm(fs, &w.from_min) < 0 ||
-                hd_ptime_parse_hhmm(ts, &w.to_min) < 0 || w.from_min == w.to_min) {
+            if (pol_ptime_parse_hhmm(fs, &w.from_min) < 0 ||
+                pol_ptime_parse_hhmm(ts, &w.to_min) < 0 || w.from_min == w.to_min) {
                 lerr(l, wn, "window: from/to must be distinct times HH:MM (24 h)");
                 continue;
             }
@@ -609,20 +609,20 @@ static void parse_timing(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
 /* Keys every rule may have, then the keys of each kind. */
 static const char *const s_common_keys[] = {"id", "kind", "description", "severity",
                                             "action", "role", "message", "scope"};
-static const char *const s_kind_keys[HD_PK_COUNT][6] = {
-    [HD_PK_LEXICON] = {"terms", "match", "exact"},
-    [HD_PK_PATTERN] = {"patterns", "pattern", "case_sensitive"},
-    [HD_PK_PII] = {"detectors", "allow"},
-    [HD_PK_DISCLOSURE] = {"when", "require"},
-    [HD_PK_LINKS] = {"allow", "deny", "deny_shorteners", "report"},
-    [HD_PK_LIMITS] = {"max_length", "max_hashtags", "max_mentions"},
-    [HD_PK_AUTHOR] = {"require_certification", "allow_delegation"},
-    [HD_PK_TIMING] = {"windows"},
-    [HD_PK_CRISIS] = {0},
+static const char *const s_kind_keys[POL_PK_COUNT][6] = {
+    [POL_PK_LEXICON] = {"terms", "match", "exact"},
+    [POL_PK_PATTERN] = {"patterns", "pattern", "case_sensitive"},
+    [POL_PK_PII] = {"detectors", "allow"},
+    [POL_PK_DISCLOSURE] = {"when", "require"},
+    [POL_PK_LINKS] = {"allow", "deny", "deny_shorteners", "report"},
+    [POL_PK_LIMITS] = {"max_length", "max_hashtags", "max_mentions"},
+    [POL_PK_AUTHOR] = {"require_certification", "allow_delegation"},
+    [POL_PK_TIMING] = {"windows"},
+    [POL_PK_CRISIS] = {0},
 };
 
-static void parse_rule(ld_t *l, yaml_node_t *rn, hd_pmodel_t *m) {
-    hd_prule_t *r = &m->rules[m->nrules];
+static void parse_rule(ld_t *l, yaml_node_t *rn, pol_pmodel_t *m) {
+    pol_prule_t *r = &m->rules[m->nrules];
     r->line = line_of(rn);
     r->max_length = r->max_hashtags = r->max_mentions = -1;
     if (!rn || rn->type != YAML_MAPPING_NODE) {
@@ -642,16 +642,16 @@ static void parse_rule(ld_t *l, yaml_node_t *rn, hd_pmodel_t *m) {
         }
     r->id = xstrdup(id);
     l->rule = r->id;
-    m->nrules++; /* from here on, hd_pmodel_free owns what r holds */
+    m->nrules++; /* from here on, pol_pmodel_free owns what r holds */
     const char *k = scalar(kn);
     r->kind = -1;
-    for (int i = 0; k && i < HD_PK_COUNT; i++)
+    for (int i = 0; k && i < POL_PK_COUNT; i++)
         if (!strcmp(k, s_kinds[i]))
             r->kind = i;
     if (r->kind < 0) {
         lerr(l, kn ? kn : rn, "unknown kind '%s' (lexicon, pattern, pii, disclosure, links, "
                               "limits, author, timing, crisis)", k ? k : "");
-        r->kind = HD_PK_CRISIS; /* keeps the rest of the checks meaningful */
+        r->kind = POL_PK_CRISIS; /* keeps the rest of the checks meaningful */
         l->rule = NULL;
         return;
     }
@@ -676,20 +676,20 @@ static void parse_rule(ld_t *l, yaml_node_t *rn, hd_pmodel_t *m) {
     if ((v = map_get(l, rn, "scope")))
         parse_scope(l, v, &r->scope, "scope");
     switch (r->kind) {
-    case HD_PK_LEXICON: parse_lexicon(l, rn, r); break;
-    case HD_PK_PATTERN: parse_pattern(l, rn, r); break;
-    case HD_PK_PII: parse_pii(l, rn, r); break;
-    case HD_PK_DISCLOSURE: parse_disclosure(l, rn, r); break;
-    case HD_PK_LINKS: parse_links(l, rn, r); break;
-    case HD_PK_LIMITS: parse_limits(l, rn, r); break;
-    case HD_PK_AUTHOR: parse_author(l, rn, r); break;
-    case HD_PK_TIMING: parse_timing(l, rn, r); break;
+    case POL_PK_LEXICON: parse_lexicon(l, rn, r); break;
+    case POL_PK_PATTERN: parse_pattern(l, rn, r); break;
+    case POL_PK_PII: parse_pii(l, rn, r); break;
+    case POL_PK_DISCLOSURE: parse_disclosure(l, rn, r); break;
+    case POL_PK_LINKS: parse_links(l, rn, r); break;
+    case POL_PK_LIMITS: parse_limits(l, rn, r); break;
+    case POL_PK_AUTHOR: parse_author(l, rn, r); break;
+    case POL_PK_TIMING: parse_timing(l, rn, r); break;
     default: break;
     }
     l->rule = NULL;
 }
 
-static void parse_channels(ld_t *l, yaml_node_t *n, hd_pmodel_t *m) {
+static void parse_channels(ld_t *l, yaml_node_t *n, pol_pmodel_t *m) {
     static const char *const keys[] = {"counting", "max_length", NULL};
     if (n->type != YAML_MAPPING_NODE) {
         lerr(l, n, "channels must map a channel id to {counting, max_length}");
@@ -705,7 +705,7 @@ static void parse_channels(ld_t *l, yaml_node_t *n, hd_pmodel_t *m) {
             continue;
         }
         check_keys(l, vn, "channel", keys);
-        hd_pchannel_t *c = &m->channels[m->nchannels++];
+        pol_pchannel_t *c = &m->channels[m->nchannels++];
         c->id = xstrdup(id);
         yaml_node_t *v;
         if ((v = map_get(l, vn, "counting"))) {
@@ -721,7 +721,7 @@ static void parse_channels(ld_t *l, yaml_node_t *n, hd_pmodel_t *m) {
     }
 }
 
-static void parse_top(ld_t *l, yaml_node_t *root, hd_pmodel_t *m) {
+static void parse_top(ld_t *l, yaml_node_t *root, pol_pmodel_t *m) {
     static const char *const keys[] = {"name", "description", "timezone", "channels",
                                        "rules", NULL};
     if (!root || root->type != YAML_MAPPING_NODE) {
@@ -733,7 +733,7 @@ static void parse_top(ld_t *l, yaml_node_t *root, hd_pmodel_t *m) {
     m->name = xstrdup(scalar(map_get(l, root, "name")));
     v = map_get(l, root, "timezone");
     m->timezone = xstrdup(v ? scalar(v) : "UTC");
-    if (v && (!scalar(v) || !hd_ptime_zone_valid(scalar(v))))
+    if (v && (!scalar(v) || !pol_ptime_zone_valid(scalar(v))))
         lerr(l, v, "timezone '%s' is not a known IANA time zone", scalar(v) ? scalar(v) : "");
     if ((v = map_get(l, root, "channels")))
         parse_channels(l, v, m);
@@ -753,7 +753,7 @@ static void parse_top(ld_t *l, yaml_node_t *root, hd_pmodel_t *m) {
         parse_rule(l, node(l, *it), m);
 }
 
-hd_pmodel_t *hd_pmodel_parse(const char *source, size_t len, char *err, size_t err_len) {
+pol_pmodel_t *pol_pmodel_parse(const char *source, size_t len, char *err, size_t err_len) {
     ld_t l = {.err = err, .err_len = err_len};
     if (err && err_len)
         err[0] = 0;
@@ -769,7 +769,7 @@ hd_pmodel_t *hd_pmodel_parse(const char *source, size_t len, char *err, size_t e
         return NULL;
     }
     yaml_parser_delete(&parser);
-    hd_pmodel_t *m = xcalloc(1, sizeof *m);
+    pol_pmodel_t *m = xcalloc(1, sizeof *m);
     yaml_node_t *root = yaml_document_get_root_node(&l.doc);
     if (!root)
         lerr(&l, NULL, "the policy file is empty");
@@ -779,40 +779,40 @@ hd_pmodel_t *hd_pmodel_parse(const char *source, size_t len, char *err, size_t e
         lerr(&l, root, "the document is too large or uses too many aliases");
     yaml_document_delete(&l.doc);
     if (l.nerr) {
-        hd_pmodel_free(&m);
+        pol_pmodel_free(&m);
         return NULL;
     }
     return m;
 }
 
-static void strlist_free(hd_strlist_t *s) {
+static void strlist_free(pol_strlist_t *s) {
     for (size_t i = 0; i < s->n; i++)
         free(s->v[i]);
     free(s->v);
 }
 
-static void scope_free(hd_pscope_t *s) {
+static void scope_free(pol_pscope_t *s) {
     strlist_free(&s->channels);
     strlist_free(&s->departments);
     strlist_free(&s->kinds);
 }
 
-static void terms_free(hd_pterm_t *t, size_t n) {
+static void terms_free(pol_pterm_t *t, size_t n) {
     for (size_t i = 0; i < n; i++)
         free(t[i].text);
     free(t);
 }
 
-void hd_pmodel_free(hd_pmodel_t **self_p) {
+void pol_pmodel_free(pol_pmodel_t **self_p) {
     if (!self_p || !*self_p)
         return;
-    hd_pmodel_t *m = *self_p;
+    pol_pmodel_t *m = *self_p;
     for (size_t i = 0; i < m->nrules; i++) {
-        hd_prule_t *r = &m->rules[i];
+        pol_prule_t *r = &m->rules[i];
         free(r->id), free(r->description), free(r->message), free(r->severity), free(r->role);
         scope_free(&r->scope);
         terms_free(r->terms, r->nterms);
-        for (int k = 0; k < HD_PII_COUNT; k++)
+        for (int k = 0; k < POL_PII_COUNT; k++)
             scope_free(&r->allow[k]);
         terms_free(r->partners, r->npartners);
         strlist_free(&r->campaigns);
@@ -833,7 +833,7 @@ void hd_pmodel_free(hd_pmodel_t **self_p) {
     *self_p = NULL;
 }
 
-static int in_list(const hd_strlist_t *l, const char *s) {
+static int in_list(const pol_strlist_t *l, const char *s) {
     if (l->n == 0)
         return 1;
     for (size_t i = 0; s && i < l->n; i++)
@@ -842,7 +842,7 @@ static int in_list(const hd_strlist_t *l, const char *s) {
     return 0;
 }
 
-int hd_pscope_match(const hd_pscope_t *sc, const char *channel, const char *department,
+int pol_pscope_match(const pol_pscope_t *sc, const char *channel, const char *department,
                     const char *kind) {
     return in_list(&sc->channels, channel) && in_list(&sc->departments, department) &&
            in_list(&sc->kinds, kind ? kind : "post");

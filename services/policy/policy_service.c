@@ -15,31 +15,31 @@
 
 #define CACHE_SIZE 8
 
-const char *const hd_policy_svc_types[] = {"content.submitted", "policy.activated"};
-const size_t hd_policy_svc_ntypes = 2;
+const char *const pol_svc_types[] = {"content.submitted", "policy.activated"};
+const size_t pol_svc_ntypes = 2;
 
 typedef struct {
     int64_t version;
-    hd_policy_t *pol;
+    pol_t *pol;
     uint64_t used;
 } slot_t;
 
-struct hd_policy_svc {
+struct pol_svc {
     slot_t cache[CACHE_SIZE];
     uint64_t tick;
-    hd_policy_result_t *res;
-    hd_policy_batch_t *batch; /* NULL: every apply reads and writes at once */
+    pol_result_t *res;
+    pol_batch_t *batch; /* NULL: every apply reads and writes at once */
     atomic_ullong evaluated[3]; /* by verdict */
     atomic_ullong eval_us_total;
     atomic_ullong compiles;
     atomic_llong active_version;
 };
 
-hd_policy_svc_t *hd_policy_svc_new(void) {
-    hd_policy_svc_t *s = calloc(1, sizeof *s);
+pol_svc_t *pol_svc_new(void) {
+    pol_svc_t *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
-    s->res = hd_policy_result_new();
+    s->res = pol_result_new();
     if (!s->res) {
         free(s);
         return NULL;
@@ -47,19 +47,19 @@ hd_policy_svc_t *hd_policy_svc_new(void) {
     return s;
 }
 
-void hd_policy_svc_destroy(hd_policy_svc_t **self_p) {
+void pol_svc_destroy(pol_svc_t **self_p) {
     if (!self_p || !*self_p)
         return;
-    hd_policy_svc_t *s = *self_p;
+    pol_svc_t *s = *self_p;
     for (int i = 0; i < CACHE_SIZE; i++)
-        hd_policy_destroy(&s->cache[i].pol);
-    hd_policy_result_destroy(&s->res);
-    hd_policy_batch_destroy(&s->batch);
+        pol_destroy(&s->cache[i].pol);
+    pol_result_destroy(&s->res);
+    pol_batch_destroy(&s->batch);
     free(s);
     *self_p = NULL;
 }
 
-hd_policy_t *hd_policy_svc_engine(hd_policy_svc_t *s, hd_db_t *db, int64_t version,
+pol_t *pol_svc_engine(pol_svc_t *s, hd_db_t *db, int64_t version,
                                   int *transient, char *why, size_t why_len) {
     *transient = 0;
     slot_t *victim = &s->cache[0];
@@ -73,7 +73,7 @@ hd_policy_t *hd_policy_svc_engine(hd_policy_svc_t *s, hd_db_t *db, int64_t versi
     }
     char *src = NULL;
     size_t len = 0;
-    int rc = hd_policy_store_source(db, version, &src, &len);
+    int rc = pol_store_source(db, version, &src, &len);
     if (rc != 0) {
         *transient = rc < 0;
         snprintf(why, why_len, "policy version %lld %s", (long long)version,
@@ -81,7 +81,7 @@ hd_policy_t *hd_policy_svc_engine(hd_policy_svc_t *s, hd_db_t *db, int64_t versi
         return NULL;
     }
     char err[1024];
-    hd_policy_t *pol = hd_policy_new(src, len, err, sizeof err);
+    pol_t *pol = pol_new(src, len, err, sizeof err);
     free(src);
     if (!pol) {
         snprintf(why, why_len, "policy version %lld does not compile: %s", (long long)version,
@@ -89,12 +89,12 @@ hd_policy_t *hd_policy_svc_engine(hd_policy_svc_t *s, hd_db_t *db, int64_t versi
         return NULL;
     }
     atomic_fetch_add(&s->compiles, 1);
-    hd_policy_destroy(&victim->pol);
+    pol_destroy(&victim->pol);
     victim->pol = pol;
     victim->version = version;
     victim->used = ++s->tick;
     hd_info("policy_compiled", "version %lld: %zu rules", (long long)version,
-            hd_policy_rule_count(pol));
+            pol_rule_count(pol));
     return pol;
 }
 
@@ -104,32 +104,32 @@ static int64_t mono_us(void) {
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-void hd_policy_svc_gather(hd_policy_svc_t *s) {
+void pol_svc_gather(pol_svc_t *s) {
     if (!s->batch)
-        s->batch = hd_policy_batch_new();
+        s->batch = pol_batch_new();
 }
 
-void hd_policy_svc_begin(void *arg) {
-    hd_policy_svc_t *s = arg;
-    hd_policy_batch_clear(s->batch);
+void pol_svc_begin(void *arg) {
+    pol_svc_t *s = arg;
+    pol_batch_clear(s->batch);
 }
 
-int hd_policy_svc_flush(hd_db_t *db, void *arg) {
-    hd_policy_svc_t *s = arg;
-    return hd_policy_batch_flush(s->batch, db);
+int pol_svc_flush(hd_db_t *db, void *arg) {
+    pol_svc_t *s = arg;
+    return pol_batch_flush(s->batch, db);
 }
 
 /* Looks up what the policy needs to know beyond the text. */
-static int gather_facts(hd_db_t *db, hd_policy_svc_t *s, hd_policy_t *pol, hd_policy_ctx_t *ctx,
-                        char *kind, size_t kind_len, hd_policy_crises_t *crises) {
-    if (hd_policy_batch_channel(s->batch, db, ctx->channel, kind, kind_len,
+static int gather_facts(hd_db_t *db, pol_svc_t *s, pol_t *pol, pol_ctx_t *ctx,
+                        char *kind, size_t kind_len, pol_crises_t *crises) {
+    if (pol_batch_channel(s->batch, db, ctx->channel, kind, kind_len,
                                 &ctx->channel_max_length) < 0)
         return -1;
     ctx->channel_kind = kind;
-    if (hd_policy_needs_author(pol) && hd_policy_store_author(db, ctx, ctx->submitted_ms) < 0)
+    if (pol_needs_author(pol) && pol_store_author(db, ctx, ctx->submitted_ms) < 0)
         return -1;
-    if (hd_policy_needs_crisis(pol)) {
-        if (hd_policy_store_crises(db, crises) < 0)
+    if (pol_needs_crisis(pol)) {
+        if (pol_store_crises(db, crises) < 0)
             return -1;
         ctx->crisis_facts = 1;
         ctx->crises = crises->items;
@@ -138,26 +138,26 @@ static int gather_facts(hd_db_t *db, hd_policy_svc_t *s, hd_policy_t *pol, hd_po
     return 0;
 }
 
-static int emit(hd_db_t *db, const hd_envelope_t *ev, hd_policy_svc_t *s, const char *text,
+static int emit(hd_db_t *db, const hd_envelope_t *ev, pol_svc_t *s, const char *text,
                 int64_t version) {
     const Huddle__V1__ContentSubmitted *cs = ev->content_submitted;
-    json_t *fj = hd_policy_findings_json(s->res, text);
+    json_t *fj = pol_findings_json(s->res, text);
     char *fjs = fj ? json_dumps(fj, JSON_COMPACT) : NULL;
     json_decref(fj);
     if (!fjs)
         abort();
-    const char *verdict = hd_verdict_name(hd_policy_result_verdict(s->res));
+    const char *verdict = pol_verdict_name(pol_result_verdict(s->res));
     int rc = 0;
     if (s->batch)
-        hd_policy_batch_add_verdict(s->batch, cs->content_id, version, verdict, fjs);
+        pol_batch_add_verdict(s->batch, cs->content_id, version, verdict, fjs);
     else
-        rc = hd_policy_store_verdict(db, cs->content_id, version, verdict, fjs);
+        rc = pol_store_verdict(db, cs->content_id, version, verdict, fjs);
     free(fjs);
     if (rc < 0)
         return HD_APPLY_RETRY;
     Huddle__V1__PolicyEvaluated body = HUDDLE__V1__POLICY_EVALUATED__INIT;
-    hd_policy_pb_t pb;
-    if (hd_policy_pb_fill(&pb, &body, s->res, text, version) < 0)
+    pol_pb_t pb;
+    if (pol_pb_fill(&pb, &body, s->res, text, version) < 0)
         abort();
     body.content_id = cs->content_id;
     hd_envelope_t out = HUDDLE__V1__ENVELOPE__INIT;
@@ -170,15 +170,15 @@ static int emit(hd_db_t *db, const hd_envelope_t *ev, hd_policy_svc_t *s, const 
     char idbuf[HD_ID_LEN];
     hd_envelope_stamp(&out, idbuf, "policy", ev->id, "policy.evaluated");
     rc = hd_outbox_put(db, &out);
-    hd_policy_pb_free(&pb);
+    pol_pb_free(&pb);
     if (rc < 0)
         return HD_APPLY_RETRY;
     hd_log(HD_LOG_INFO, "evaluated", out.id, out.correlation_id, "version %lld: %s, %zu findings",
-           (long long)version, verdict, hd_policy_result_count(s->res));
+           (long long)version, verdict, pol_result_count(s->res));
     return HD_APPLY_OK;
 }
 
-static int on_submitted(hd_db_t *db, const hd_envelope_t *ev, hd_policy_svc_t *s, char *why,
+static int on_submitted(hd_db_t *db, const hd_envelope_t *ev, pol_svc_t *s, char *why,
                         size_t why_len) {
     const Huddle__V1__ContentSubmitted *cs = ev->content_submitted;
     if (!cs || !cs->content_id || !hd_id_valid(cs->content_id)) {
@@ -190,16 +190,16 @@ static int on_submitted(hd_db_t *db, const hd_envelope_t *ev, hd_policy_svc_t *s
         snprintf(why, why_len, "policy_version %lld is negative", (long long)version);
         return HD_APPLY_DEAD;
     }
-    if (version == 0 && hd_policy_store_active(db, &version) < 0)
+    if (version == 0 && pol_store_active(db, &version) < 0)
         return HD_APPLY_RETRY;
-    hd_policy_t *pol = NULL;
+    pol_t *pol = NULL;
     if (version > 0) {
         int transient;
-        pol = hd_policy_svc_engine(s, db, version, &transient, why, why_len);
+        pol = pol_svc_engine(s, db, version, &transient, why, why_len);
         if (!pol)
             return transient ? HD_APPLY_RETRY : HD_APPLY_DEAD;
     }
-    hd_policy_ctx_t ctx = {.channel = cs->channel, .department = ev->department,
+    pol_ctx_t ctx = {.channel = cs->channel, .department = ev->department,
                            .kind = cs->kind && *cs->kind ? cs->kind : "post",
                            .author_id = cs->author_id, .author_email = cs->author_email,
                            .submitted_ms = ev->occurred_at_ms,
@@ -211,33 +211,33 @@ static int on_submitted(hd_db_t *db, const hd_envelope_t *ev, hd_policy_svc_t *s
     const char *text = cs->text ? cs->text : "";
     int64_t t0 = mono_us();
     if (pol) {
-        char kind[HD_POLICY_KIND_LEN];
-        hd_policy_crises_t crises = {0};
+        char kind[POL_KIND_LEN];
+        pol_crises_t crises = {0};
         int rc = gather_facts(db, s, pol, &ctx, kind, sizeof kind, &crises);
         if (rc == 0)
-            rc = hd_policy_eval(pol, text, strlen(text), &ctx, s->res);
-        hd_policy_crises_free(&crises);
+            rc = pol_eval(pol, text, strlen(text), &ctx, s->res);
+        pol_crises_free(&crises);
         if (rc < 0)
             return HD_APPLY_RETRY;
     } else {
         /* No policy at all yet: nothing to find. */
         static const char empty[] = "rules: []\n";
         char err[256];
-        hd_policy_t *none = hd_policy_new(empty, sizeof empty - 1, err, sizeof err);
-        if (!none || hd_policy_eval(none, text, strlen(text), &ctx, s->res) < 0) {
-            hd_policy_destroy(&none);
+        pol_t *none = pol_new(empty, sizeof empty - 1, err, sizeof err);
+        if (!none || pol_eval(none, text, strlen(text), &ctx, s->res) < 0) {
+            pol_destroy(&none);
             return HD_APPLY_RETRY;
         }
-        hd_policy_destroy(&none);
+        pol_destroy(&none);
     }
     atomic_fetch_add(&s->eval_us_total, (unsigned long long)(mono_us() - t0));
-    atomic_fetch_add(&s->evaluated[hd_policy_result_verdict(s->res)], 1);
+    atomic_fetch_add(&s->evaluated[pol_result_verdict(s->res)], 1);
     return emit(db, ev, s, text, version);
 }
 
-int hd_policy_svc_apply(hd_db_t *db, const hd_envelope_t *ev, void *arg, char *why,
+int pol_svc_apply(hd_db_t *db, const hd_envelope_t *ev, void *arg, char *why,
                         size_t why_len) {
-    hd_policy_svc_t *s = arg;
+    pol_svc_t *s = arg;
     if (ev->body_case == HUDDLE__V1__ENVELOPE__BODY_CONTENT_SUBMITTED)
         return on_submitted(db, ev, s, why, why_len);
     if (ev->body_case == HUDDLE__V1__ENVELOPE__BODY_POLICY_ACTIVATED && ev->policy_activated) {
@@ -245,7 +245,7 @@ int hd_policy_svc_apply(hd_db_t *db, const hd_envelope_t *ev, void *arg, char *w
         int transient;
         char msg[512];
         atomic_store(&s->active_version, v);
-        if (v > 0 && !hd_policy_svc_engine(s, db, v, &transient, msg, sizeof msg)) {
+        if (v > 0 && !pol_svc_engine(s, db, v, &transient, msg, sizeof msg)) {
             if (transient)
                 return HD_APPLY_RETRY;
             hd_warn("policy_unusable", "%s", msg);
@@ -257,12 +257,12 @@ int hd_policy_svc_apply(hd_db_t *db, const hd_envelope_t *ev, void *arg, char *w
     return HD_APPLY_OK;
 }
 
-void hd_policy_svc_metrics(FILE *out, void *arg) {
-    hd_policy_svc_t *s = arg;
+void pol_svc_metrics(FILE *out, void *arg) {
+    pol_svc_t *s = arg;
     fprintf(out, "# TYPE huddle_policy_evaluations_total counter\n");
     for (int v = 0; v < 3; v++)
         fprintf(out, "huddle_policy_evaluations_total{verdict=\"%s\"} %llu\n",
-                hd_verdict_name((hd_verdict_t)v), atomic_load(&s->evaluated[v]));
+                pol_verdict_name((pol_verdict_t)v), atomic_load(&s->evaluated[v]));
     fprintf(out, "# TYPE huddle_policy_eval_seconds_total counter\n"
                  "huddle_policy_eval_seconds_total %.6f\n",
             (double)atomic_load(&s->eval_us_total) / 1e6);

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int hd_policy_store_active(hd_db_t *db, int64_t *version) {
+int pol_store_active(hd_db_t *db, int64_t *version) {
     PGresult *r = hd_db_exec(db, "SELECT version FROM policy_version WHERE active", 0, NULL);
     if (!r)
         return -1;
@@ -18,7 +18,7 @@ int hd_policy_store_active(hd_db_t *db, int64_t *version) {
     return 0;
 }
 
-int hd_policy_store_source(hd_db_t *db, int64_t version, char **src, size_t *len) {
+int pol_store_source(hd_db_t *db, int64_t version, char **src, size_t *len) {
     char v[32];
     snprintf(v, sizeof v, "%lld", (long long)version);
     const char *p[1] = {v};
@@ -46,13 +46,13 @@ static int db_fail(hd_db_t *db, char *err, size_t err_len) {
     return -1;
 }
 
-int hd_policy_store_apply(hd_db_t *db, const char *src, size_t len, const char *created_by,
+int pol_store_apply(hd_db_t *db, const char *src, size_t len, const char *created_by,
                           int64_t *version, int *unchanged, char *err, size_t err_len) {
     *unchanged = 0;
-    hd_policy_t *pol = hd_policy_new(src, len, err, err_len);
+    pol_t *pol = pol_new(src, len, err, err_len);
     if (!pol)
         return 1;
-    hd_policy_destroy(&pol);
+    pol_destroy(&pol);
     if (memchr(src, 0, len)) {
         snprintf(err, err_len, "line 0: the policy contains a NUL byte\n");
         return 1;
@@ -109,7 +109,7 @@ int hd_policy_store_apply(hd_db_t *db, const char *src, size_t len, const char *
     return 0;
 }
 
-int hd_policy_store_channel(hd_db_t *db, const char *channel, char *kind, size_t kind_len,
+int pol_store_channel(hd_db_t *db, const char *channel, char *kind, size_t kind_len,
                             long *max_length) {
     kind[0] = 0;
     *max_length = 0;
@@ -125,7 +125,7 @@ int hd_policy_store_channel(hd_db_t *db, const char *channel, char *kind, size_t
     return 0;
 }
 
-int hd_policy_store_author(hd_db_t *db, hd_policy_ctx_t *ctx, int64_t at_ms) {
+int pol_store_author(hd_db_t *db, pol_ctx_t *ctx, int64_t at_ms) {
     char at[32];
     snprintf(at, sizeof at, "%lld", (long long)at_ms);
     const char *id = ctx->author_id && hd_id_valid(ctx->author_id) ? ctx->author_id : NULL;
@@ -166,7 +166,7 @@ int hd_policy_store_author(hd_db_t *db, hd_policy_ctx_t *ctx, int64_t at_ms) {
     return 0;
 }
 
-int hd_policy_store_crises(hd_db_t *db, hd_policy_crises_t *out) {
+int pol_store_crises(hd_db_t *db, pol_crises_t *out) {
     memset(out, 0, sizeof *out);
     PGresult *r = hd_db_exec(db,
                              "SELECT name, coalesce(department_id, ''), coalesce(channel_id, '') "
@@ -190,14 +190,14 @@ int hd_policy_store_crises(hd_db_t *db, hd_policy_crises_t *out) {
     return 0;
 }
 
-void hd_policy_crises_free(hd_policy_crises_t *c) {
+void pol_crises_free(pol_crises_t *c) {
     free(c->items);
     if (c->res)
         PQclear(c->res);
     memset(c, 0, sizeof *c);
 }
 
-int hd_policy_store_verdict(hd_db_t *db, const char *content_id, int64_t version,
+int pol_store_verdict(hd_db_t *db, const char *content_id, int64_t version,
                             const char *verdict, const char *findings_json) {
     char v[32];
     snprintf(v, sizeof v, "%lld", (long long)version);

@@ -4,7 +4,7 @@
     and policy.evaluated events are written once (replays change nothing);
     author facts come from certification / delegation; what-if simulation
     counts changed verdicts without activating anything. As a consumer
-    (hd_policy_svc_gather, driven the way hd_consumer drives it): one read
+    (pol_svc_gather, driven the way hd_consumer drives it): one read
     per channel and one INSERT per batch, first verdict wins within a
     batch, nothing of a rolled-back attempt or a dead letter is written,
     and a channel changed during a batch applies from the next one. */
@@ -44,7 +44,7 @@ HD_TEST(setup) {
     s_db = hd_db_connect(url, 5000);
     ASSERT(s_db);
     int64_t v = 0;
-    ASSERT(hd_policy_store_active(s_db, &v) == 0);
+    ASSERT(pol_store_active(s_db, &v) == 0);
     ASSERT_EQ(v, 1); /* the seed's starter policy */
 }
 
@@ -53,18 +53,18 @@ HD_TEST(apply_validates_and_activates) {
     int64_t v = 0;
     int unchanged = 0;
     const char *bad = "rules:\n  - id: x\n    kind: lexicon\n    action: nope\n    terms: [a]\n";
-    ASSERT_EQ(hd_policy_store_apply(s_db, bad, strlen(bad), "test", &v, &unchanged, err,
+    ASSERT_EQ(pol_store_apply(s_db, bad, strlen(bad), "test", &v, &unchanged, err,
                                     sizeof err), 1);
     ASSERT(strstr(err, "line 4: rule x: unknown action 'nope'"));
     ASSERT_EQ(scalar_long("SELECT count(*) FROM policy_version", 0, NULL), 1);
-    ASSERT_EQ(hd_policy_store_apply(s_db, V2, strlen(V2), "test", &v, &unchanged, err,
+    ASSERT_EQ(pol_store_apply(s_db, V2, strlen(V2), "test", &v, &unchanged, err,
                                     sizeof err), 0);
     ASSERT_EQ(v, 2);
     ASSERT_EQ(unchanged, 0);
     ASSERT_EQ(scalar_long("SELECT version FROM policy_version WHERE active", 0, NULL), 2);
     ASSERT_EQ(scalar_long("SELECT count(*) FROM outbox WHERE type = 'policy.activated'", 0, NULL),
               2); /* the seed's and ours */
-    ASSERT_EQ(hd_policy_store_apply(s_db, V2, strlen(V2), "test", &v, &unchanged, err,
+    ASSERT_EQ(pol_store_apply(s_db, V2, strlen(V2), "test", &v, &unchanged, err,
                                     sizeof err), 0);
     ASSERT_EQ(unchanged, 1);
     ASSERT_EQ(v, 2);
@@ -72,7 +72,7 @@ HD_TEST(apply_validates_and_activates) {
 }
 
 /* Builds a content.submitted as ingest would, applies it, returns the rc. */
-static int submit(hd_policy_svc_t *svc, const char *content_id, const char *text,
+static int submit(pol_svc_t *svc, const char *content_id, const char *text,
                   int64_t version, const char *actor, char *why) {
     Huddle__V1__ContentSubmitted cs = HUDDLE__V1__CONTENT_SUBMITTED__INIT;
     cs.content_id = (char *)content_id;
@@ -93,7 +93,7 @@ static int submit(hd_policy_svc_t *svc, const char *content_id, const char *text
     /* in a transaction, as hd_consumer would */
     if (hd_db_begin(s_db) < 0)
         return -99;
-    int rc = hd_policy_svc_apply(s_db, &env, svc, why, 256);
+    int rc = pol_svc_apply(s_db, &env, svc, why, 256);
     if (rc == HD_APPLY_OK)
         hd_db_commit(s_db);
     else
@@ -112,7 +112,7 @@ static void verdict_of(const char *cid, char *verdict, long *version) {
 }
 
 HD_TEST(in_flight_items_keep_their_version) {
-    hd_policy_svc_t *svc = hd_policy_svc_new();
+    pol_svc_t *svc = pol_svc_new();
     ASSERT(svc);
     char why[256] = "", cid1[HD_ID_LEN], cid2[HD_ID_LEN], verdict[16];
     long ver;
@@ -138,11 +138,11 @@ HD_TEST(in_flight_items_keep_their_version) {
     /* a version that does not exist is a dead letter with a reason */
     ASSERT_EQ(submit(svc, cid2, "x", 99, "maya@example.org", why), HD_APPLY_DEAD);
     ASSERT(strstr(why, "99"));
-    hd_policy_svc_destroy(&svc);
+    pol_svc_destroy(&svc);
 }
 
 HD_TEST(author_facts_from_tables) {
-    hd_policy_svc_t *svc = hd_policy_svc_new();
+    pol_svc_t *svc = pol_svc_new();
     char why[256], cid[HD_ID_LEN], verdict[16];
     long ver;
     ASSERT(hd_db_cmd(s_db, "INSERT INTO certification (person_id, channel_id, expires_at) "
@@ -165,7 +165,7 @@ HD_TEST(author_facts_from_tables) {
     ASSERT_EQ(submit(svc, cid, "hello", 0, "carl@example.org", why), HD_APPLY_OK);
     verdict_of(cid, verdict, &ver);
     ASSERT_STR(verdict, "pass");
-    hd_policy_svc_destroy(&svc);
+    pol_svc_destroy(&svc);
 }
 
 HD_TEST(simulate_counts_changes) {
@@ -182,7 +182,7 @@ HD_TEST(simulate_counts_changes) {
     char err[4096], *buf = NULL;
     size_t blen = 0;
     FILE *out = open_memstream(&buf, &blen);
-    long n = hd_policy_simulate(s_db, cand, strlen(cand), 3600, 3, out, err, sizeof err);
+    long n = pol_simulate(s_db, cand, strlen(cand), 3600, 3, out, err, sizeof err);
     fclose(out);
     printf("%s", buf);
     ASSERT_EQ(n, 1);
@@ -193,7 +193,7 @@ HD_TEST(simulate_counts_changes) {
     ASSERT_EQ(scalar_long("SELECT version FROM policy_version WHERE active", 0, NULL), 2);
 }
 
-/* ---------- the consumer's batched path (hd_policy_svc_gather) ---------- */
+/* ---------- the consumer's batched path (pol_svc_gather) ---------- */
 
 /* V3's only rule blocks a text longer than its channel's max_length. */
 static const char *V3 = "rules:\n  - id: length\n    kind: limits\n    action: block\n";
@@ -243,15 +243,15 @@ static long channel_reads(void) { return channel_scans() - s_scans_at_begin; }
 /* Applies one event under a savepoint as hd_consumer's slow path does:
    flush after it, or forget what it gathered when it is a dead letter.
    1 dead, 0 applied, -1 error. */
-static int apply_saved(hd_policy_svc_t *svc, sub_t *sub) {
+static int apply_saved(pol_svc_t *svc, sub_t *sub) {
     char why[256];
     if (hd_db_cmd(s_db, "SAVEPOINT t", 0, NULL) < 0)
         return -1;
-    int rc = hd_policy_svc_apply(s_db, &sub->env, svc, why, sizeof why);
-    if (rc == HD_APPLY_OK && hd_policy_svc_flush(s_db, svc) < 0)
+    int rc = pol_svc_apply(s_db, &sub->env, svc, why, sizeof why);
+    if (rc == HD_APPLY_OK && pol_svc_flush(s_db, svc) < 0)
         return -1;
     if (rc == HD_APPLY_DEAD) {
-        hd_policy_svc_begin(svc);
+        pol_svc_begin(svc);
         if (hd_db_cmd(s_db, "ROLLBACK TO SAVEPOINT t", 0, NULL) < 0)
             return -1;
     }
@@ -265,26 +265,26 @@ static int apply_saved(hd_policy_svc_t *svc, sub_t *sub) {
    back and apply them again one by one (apply_saved). Leaves the
    transaction open for the caller to look into and commit. Returns the
    number of dead letters, or -1. */
-static int run_batch(hd_policy_svc_t *svc, sub_t *subs, size_t n) {
+static int run_batch(pol_svc_t *svc, sub_t *subs, size_t n) {
     char why[256];
     hd_db_rollback(s_db); /* whatever a failed assertion left open */
     if (hd_db_begin(s_db) < 0)
         return -1;
     s_scans_at_begin = channel_scans();
-    hd_policy_svc_begin(svc);
+    pol_svc_begin(svc);
     size_t i = 0;
     int rc = HD_APPLY_OK;
     for (; i < n && rc == HD_APPLY_OK; i++)
-        rc = hd_policy_svc_apply(s_db, &subs[i].env, svc, why, sizeof why);
+        rc = pol_svc_apply(s_db, &subs[i].env, svc, why, sizeof why);
     if (rc == HD_APPLY_OK)
-        return hd_policy_svc_flush(s_db, svc);
+        return pol_svc_flush(s_db, svc);
     if (rc != HD_APPLY_DEAD)
         return -1;
     hd_db_rollback(s_db);
     if (hd_db_begin(s_db) < 0)
         return -1;
     s_scans_at_begin = channel_scans();
-    hd_policy_svc_begin(svc);
+    pol_svc_begin(svc);
     int dead = 0;
     for (i = 0; i < n; i++) {
         int one = apply_saved(svc, &subs[i]);
@@ -319,13 +319,13 @@ static int set_max_length(const char *channel, long max) {
 /* A gathering service, and channel 'short' at its limit of 10 again (a
    failed case may have left it otherwise). The caller owns the service;
    NULL on failure. */
-static hd_policy_svc_t *gathering(void) {
+static pol_svc_t *gathering(void) {
     hd_db_rollback(s_db);
     if (set_max_length("short", 10) < 0)
         return NULL;
-    hd_policy_svc_t *svc = hd_policy_svc_new();
+    pol_svc_t *svc = pol_svc_new();
     if (svc)
-        hd_policy_svc_gather(svc);
+        pol_svc_gather(svc);
     return svc;
 }
 
@@ -333,7 +333,7 @@ HD_TEST(batch_setup) {
     char err[4096];
     int64_t v = 0;
     int unchanged;
-    ASSERT_EQ(hd_policy_store_apply(s_db, V3, strlen(V3), "test", &v, &unchanged, err,
+    ASSERT_EQ(pol_store_apply(s_db, V3, strlen(V3), "test", &v, &unchanged, err,
                                     sizeof err), 0);
     ASSERT_EQ(v, 3);
     ASSERT_EQ(hd_db_cmd(s_db, "INSERT INTO channel (id, kind, base_url, max_length) "
@@ -358,7 +358,7 @@ HD_TEST(batch_setup) {
    findings come through the array parameter exactly as the one-row
    INSERT writes them (quotes and backslashes included). */
 HD_TEST(batch_writes_every_verdict_once) {
-    hd_policy_svc_t *svc = gathering();
+    pol_svc_t *svc = gathering();
     ASSERT(svc);
     static const struct {
         const char *channel, *text, *verdict;
@@ -395,20 +395,20 @@ HD_TEST(batch_writes_every_verdict_once) {
     /* The same item through the one-row INSERT (a service not gathering). */
     char why[256], cid[HD_ID_LEN];
     hd_id_random(cid);
-    hd_policy_svc_t *plain = hd_policy_svc_new();
+    pol_svc_t *plain = pol_svc_new();
     ASSERT(plain);
     sub_t one;
     sub_init(&one, cid, "short", want[2].text, 3);
     ASSERT_EQ(hd_db_begin(s_db), 0);
-    ASSERT_EQ(hd_policy_svc_apply(s_db, &one.env, plain, why, sizeof why), HD_APPLY_OK);
+    ASSERT_EQ(pol_svc_apply(s_db, &one.env, plain, why, sizeof why), HD_APPLY_OK);
     ASSERT_EQ(hd_db_commit(s_db), 0);
-    hd_policy_svc_destroy(&plain);
+    pol_svc_destroy(&plain);
     const char *p2[3] = {subs[2].cid, cid, " \"no\" \\ to that"};
     ASSERT_EQ(scalar_long("SELECT count(*) FROM policy_verdict a, policy_verdict b "
                           "WHERE a.content_id = $1 AND b.content_id = $2 "
                           "AND a.findings = b.findings AND a.findings->0->>'matched' = $3",
                           3, p2), 1);
-    hd_policy_svc_destroy(&svc);
+    pol_svc_destroy(&svc);
 }
 
 /* Replays within one batch (the same content_id again, once spelled in
@@ -416,7 +416,7 @@ HD_TEST(batch_writes_every_verdict_once) {
    however the statement sorts them; a replay in a later batch changes
    nothing either. */
 HD_TEST(batch_duplicate_keeps_the_first) {
-    hd_policy_svc_t *svc = gathering();
+    pol_svc_t *svc = gathering();
     ASSERT(svc);
     enum { K = 16 };
     static sub_t subs[2 * K + 1];
@@ -445,7 +445,7 @@ HD_TEST(batch_duplicate_keeps_the_first) {
         verdict_of(subs[i].cid, verdict, &ver);
         ASSERT_STR(verdict, "pass");
     }
-    hd_policy_svc_destroy(&svc);
+    pol_svc_destroy(&svc);
 }
 
 /* An attempt rolled back (a transient failure) leaves nothing behind for
@@ -453,7 +453,7 @@ HD_TEST(batch_duplicate_keeps_the_first) {
    (here the channel changed between the attempts). And what a begin
    forgets is never written. */
 HD_TEST(batch_retry_after_rollback) {
-    hd_policy_svc_t *svc = gathering();
+    pol_svc_t *svc = gathering();
     ASSERT(svc);
     char cid[HD_ID_LEN], why[256], verdict[16];
     long ver;
@@ -463,8 +463,8 @@ HD_TEST(batch_retry_after_rollback) {
     hd_id_random(cid);
     sub_init(&subs[1], cid, "sandbox", LONG_TEXT, 3);
     ASSERT_EQ(hd_db_begin(s_db), 0);
-    hd_policy_svc_begin(svc);
-    ASSERT_EQ(hd_policy_svc_apply(s_db, &subs[0].env, svc, why, sizeof why), HD_APPLY_OK);
+    pol_svc_begin(svc);
+    ASSERT_EQ(pol_svc_apply(s_db, &subs[0].env, svc, why, sizeof why), HD_APPLY_OK);
     hd_db_rollback(s_db); /* the attempt failed before its flush */
     ASSERT_EQ(set_max_length("short", 500), 0);
     long before = verdict_statements();
@@ -480,19 +480,19 @@ HD_TEST(batch_retry_after_rollback) {
     hd_id_random(cid);
     sub_init(&gone, cid, "short", "hello", 3);
     ASSERT_EQ(hd_db_begin(s_db), 0);
-    ASSERT_EQ(hd_policy_svc_apply(s_db, &gone.env, svc, why, sizeof why), HD_APPLY_OK);
-    hd_policy_svc_begin(svc);
-    ASSERT_EQ(hd_policy_svc_flush(s_db, svc), 0);
+    ASSERT_EQ(pol_svc_apply(s_db, &gone.env, svc, why, sizeof why), HD_APPLY_OK);
+    pol_svc_begin(svc);
+    ASSERT_EQ(pol_svc_flush(s_db, svc), 0);
     ASSERT_EQ(hd_db_commit(s_db), 0);
     ASSERT_EQ(verdict_rows(&gone, 1), 0);
-    hd_policy_svc_destroy(&svc);
+    pol_svc_destroy(&svc);
 }
 
 /* A dead letter in the batch: the consumer starts again event by event,
    flushing after each; the others' verdicts are written once each, the
    dead one has none. */
 HD_TEST(batch_with_a_dead_letter) {
-    hd_policy_svc_t *svc = gathering();
+    pol_svc_t *svc = gathering();
     ASSERT(svc);
     char cid[HD_ID_LEN], verdict[16];
     long ver;
@@ -512,12 +512,12 @@ HD_TEST(batch_with_a_dead_letter) {
     ASSERT_STR(verdict, "block");
     verdict_of(subs[2].cid, verdict, &ver);
     ASSERT_STR(verdict, "pass");
-    hd_policy_svc_destroy(&svc);
+    pol_svc_destroy(&svc);
 }
 
 /* A channel changed during a batch applies from the next batch. */
 HD_TEST(batch_channel_change_applies_next_batch) {
-    hd_policy_svc_t *svc = gathering();
+    pol_svc_t *svc = gathering();
     ASSERT(svc);
     char cid[HD_ID_LEN], verdict[16];
     long ver;
@@ -529,8 +529,8 @@ HD_TEST(batch_channel_change_applies_next_batch) {
     ASSERT_EQ(run_batch(svc, subs, 1), 0);
     ASSERT_EQ(set_max_length("short", 500), 0); /* within the batch */
     char why[256];
-    ASSERT_EQ(hd_policy_svc_apply(s_db, &subs[1].env, svc, why, sizeof why), HD_APPLY_OK);
-    ASSERT_EQ(hd_policy_svc_flush(s_db, svc), 0);
+    ASSERT_EQ(pol_svc_apply(s_db, &subs[1].env, svc, why, sizeof why), HD_APPLY_OK);
+    ASSERT_EQ(pol_svc_flush(s_db, svc), 0);
     ASSERT_EQ(hd_db_commit(s_db), 0);
     ASSERT_EQ(run_batch(svc, &subs[2], 1), 0);
     ASSERT_EQ(hd_db_commit(s_db), 0);
@@ -539,15 +539,15 @@ HD_TEST(batch_channel_change_applies_next_batch) {
         verdict_of(subs[i].cid, verdict, &ver);
         ASSERT_STR(verdict, expect[i]);
     }
-    hd_policy_svc_destroy(&svc);
+    pol_svc_destroy(&svc);
 }
 
-/* Past HD_POLICY_BATCH_CHANNELS distinct channels, the rest are read each
+/* Past POL_BATCH_CHANNELS distinct channels, the rest are read each
    time; the ones remembered still are not. */
 HD_TEST(batch_channel_memo_is_bounded) {
-    hd_policy_svc_t *svc = gathering();
+    pol_svc_t *svc = gathering();
     ASSERT(svc);
-    enum { DISTINCT = HD_POLICY_BATCH_CHANNELS + 8, N = DISTINCT + 2 };
+    enum { DISTINCT = POL_BATCH_CHANNELS + 8, N = DISTINCT + 2 };
     static sub_t subs[N];
     static char names[DISTINCT][16];
     for (int i = 0; i < N; i++) {
@@ -561,7 +561,7 @@ HD_TEST(batch_channel_memo_is_bounded) {
     ASSERT_EQ(channel_reads(), DISTINCT + 1); /* the first one again: remembered */
     ASSERT_EQ(hd_db_commit(s_db), 0);
     ASSERT_EQ(verdict_rows(subs, N), N);
-    hd_policy_svc_destroy(&svc);
+    pol_svc_destroy(&svc);
 }
 
 HD_TEST(teardown) { hd_db_destroy(&s_db); }
