@@ -5,6 +5,7 @@
 
 #include "hd_db.h"
 #include "policy.h"
+#include "policy_batch.h"
 #include "policy_diff.h"
 #include "policy_report.h"
 #include "policy_simulate.h"
@@ -379,12 +380,13 @@ int hd_cli_check(int argc, char **argv) {
     pol_t *p = check_policy(o.policy, db, &version);
     int rc = 1;
     if (p) {
-        char kind[64] = "";
-        pol_ctx_t ctx = {.channel = o.channel, .department = o.department,
-                               .kind = o.kind, .author_email = o.author};
+        pol_channel_t ch = {"", 0};
+        const char *ids[1] = {o.channel};
         if (db)
-            pol_store_channel(db, o.channel, kind, sizeof kind, &ctx.channel_max_length);
-        ctx.channel_kind = kind;
+            pol_batch_read_channels(db, ids, 1, &ch); /* unknown on error, as before */
+        pol_ctx_t ctx = {.channel = o.channel, .department = o.department, .kind = o.kind,
+                         .author_email = o.author, .channel_kind = ch.kind,
+                         .channel_max_length = ch.max_length};
         rc = check_print(p, text, len, &ctx, o.json, version);
     }
     pol_destroy(&p);

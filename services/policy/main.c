@@ -1,6 +1,6 @@
 /*  huddle-policy: the policy service as a process. Wires configuration,
     database, hub connection and health endpoint around hd_consumer_run
-    with policy_service.c's pol_svc_apply; the rules live in the
+    with policy_service.c's pol_svc_apply_batch; the rules live in the
     engine (policy_engine.c and friends). */
 #include "hd_config.h"
 #include "hd_consumer.h"
@@ -39,14 +39,10 @@ int main(int argc, char **argv) {
     if (pol_store_active(db, &active) == 0 && active > 0 &&
         !pol_svc_engine(svc, db, active, &transient, why, sizeof why))
         hd_warn("policy_unusable", "%s", why);
-    /* Per-item statements are what PostgreSQL spends its CPU on. */
-    pol_svc_gather(svc);
     hd_consumer_cfg_t cfg = {.name = "policy",
                              .types = pol_svc_types,
                              .ntypes = pol_svc_ntypes,
-                             .apply = pol_svc_apply,
-                             .begin = pol_svc_begin,
-                             .flush = pol_svc_flush,
+                             .apply_batch = pol_svc_apply_batch,
                              .arg = svc};
     hd_info("started", "consuming as 'policy'; active policy version %lld", (long long)active);
     rc = hd_consumer_run(db, base.bus, &cfg) == 0 ? 0 : 1;

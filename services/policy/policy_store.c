@@ -109,22 +109,6 @@ int pol_store_apply(hd_db_t *db, const char *src, size_t len, const char *create
     return 0;
 }
 
-int pol_store_channel(hd_db_t *db, const char *channel, char *kind, size_t kind_len,
-                            long *max_length) {
-    kind[0] = 0;
-    *max_length = 0;
-    const char *p[1] = {channel ? channel : ""};
-    PGresult *r = hd_db_exec(db, "SELECT kind, max_length FROM channel WHERE id = $1", 1, p);
-    if (!r)
-        return -1;
-    if (PQntuples(r)) {
-        snprintf(kind, kind_len, "%s", PQgetvalue(r, 0, 0));
-        *max_length = atol(PQgetvalue(r, 0, 1));
-    }
-    PQclear(r);
-    return 0;
-}
-
 int pol_store_author(hd_db_t *db, pol_ctx_t *ctx, int64_t at_ms) {
     char at[32];
     snprintf(at, sizeof at, "%lld", (long long)at_ms);
@@ -195,15 +179,4 @@ void pol_crises_free(pol_crises_t *c) {
     if (c->res)
         PQclear(c->res);
     memset(c, 0, sizeof *c);
-}
-
-int pol_store_verdict(hd_db_t *db, const char *content_id, int64_t version,
-                            const char *verdict, const char *findings_json) {
-    char v[32];
-    snprintf(v, sizeof v, "%lld", (long long)version);
-    const char *p[4] = {content_id, v, verdict, findings_json};
-    return hd_db_cmd(db,
-                     "INSERT INTO policy_verdict (content_id, policy_version, verdict, findings) "
-                     "VALUES ($1, $2, $3, $4::jsonb) ON CONFLICT (content_id) DO NOTHING",
-                     4, p);
 }

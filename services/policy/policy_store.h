@@ -2,7 +2,8 @@
     Versions are numbered and immutable; exactly one is active. Applying a
     source validates it first (nothing is written when it has errors), then
     in one transaction inserts the next version, makes it the only active
-    one and records a policy.activated event in the outbox. */
+    one and records a policy.activated event in the outbox. A consumer
+    batch's channel facts and verdicts: policy_batch.h. */
 #ifndef POL_STORE_H
 #define POL_STORE_H
 
@@ -27,11 +28,6 @@ int pol_store_source(hd_db_t *db, int64_t version, char **src, size_t *len);
 int pol_store_apply(hd_db_t *db, const char *src, size_t len, const char *created_by,
                           int64_t *version, int *unchanged, char *err, size_t err_len);
 
-/* Channel facts: kind (counting rules) and max_length; kind "" and 0 when
-   the channel is unknown. 0 / -1. */
-int pol_store_channel(hd_db_t *db, const char *channel, char *kind, size_t kind_len,
-                            long *max_length);
-
 /* Fills ctx's author facts (author_facts set) for ctx->author_id /
    author_email on ctx->channel at time at_ms, and the delegation from the
    author to ctx->submitter_email. 0 / -1. */
@@ -46,10 +42,5 @@ typedef struct {
 } pol_crises_t;
 int pol_store_crises(hd_db_t *db, pol_crises_t *out);
 void pol_crises_free(pol_crises_t *c);
-
-/* Records a verdict (findings: JSON text) unless the item already has one;
-   the first verdict of an item is final. 0 written or already there, -1. */
-int pol_store_verdict(hd_db_t *db, const char *content_id, int64_t version,
-                            const char *verdict, const char *findings_json);
 
 #endif
