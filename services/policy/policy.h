@@ -100,7 +100,7 @@ int pol_needs_crisis(const pol_t *self);
 const char *pol_channel_counting(const pol_t *self, const char *channel);
 
 /* A reusable result: evaluate many texts with one result to avoid
-   allocation. NULL on out of memory. */
+   allocation. Aborts on out-of-memory. */
 pol_result_t *pol_result_new(void);
 void pol_result_destroy(pol_result_t **self_p);
 

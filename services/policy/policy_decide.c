@@ -65,8 +65,7 @@ int pol_decide(pol_t *pol, int64_t version, const hd_envelope_t *ev, const pol_c
     d->verdict = pol_verdict_name(pol_result_verdict(res));
     d->findings = findings_text(res, text);
     d->body = (Huddle__V1__PolicyEvaluated)HUDDLE__V1__POLICY_EVALUATED__INIT;
-    if (pol_pb_fill(&d->pb, &d->body, res, text, version) < 0)
-        abort(); /* fails only on out-of-memory */
+    pol_pb_fill(&d->pb, &d->body, res, text, version);
     d->body.content_id = cs->content_id;
     d->env = (hd_envelope_t)HUDDLE__V1__ENVELOPE__INIT;
     d->env.body_case = HUDDLE__V1__ENVELOPE__BODY_POLICY_EVALUATED;

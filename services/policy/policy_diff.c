@@ -2,6 +2,7 @@
     form of each rule. */
 #include "policy_diff.h"
 
+#include "hd_mem.h"
 #include "policy_model.h"
 
 #include <jansson.h>
@@ -142,7 +143,7 @@ static int diff_rule(FILE *out, const char *id, json_t *a, json_t *b) {
             fprintf(out, "\n");
         } else {
             char *sa = json_dumps(va, JSON_ENCODE_ANY | JSON_COMPACT);
-            char *sb = vb ? json_dumps(vb, JSON_ENCODE_ANY | JSON_COMPACT) : strdup("(none)");
+            char *sb = vb ? json_dumps(vb, JSON_ENCODE_ANY | JSON_COMPACT) : hd_strdup("(none)");
             fprintf(out, "~ rule %s: %s: %s -> %s\n", id, key, sa, sb);
             free(sa);
             free(sb);

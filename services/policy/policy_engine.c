@@ -9,6 +9,7 @@
     spans for PII, trimmed links. */
 #include "policy_engine_int.h"
 
+#include "hd_mem.h"
 #include "policy_detect.h"
 
 #include <ctype.h>
@@ -43,13 +44,11 @@ typedef struct {
 
 static void bpush(builder_t *b, char *expr, unsigned flags, pol_ppat_t pat) {
     if (b->n == b->cap) {
-        b->cap = b->cap ? b->cap * 2 : 64;
-        b->expr = realloc(b->expr, b->cap * sizeof *b->expr);
-        b->flags = realloc(b->flags, b->cap * sizeof *b->flags);
-        b->ids = realloc(b->ids, b->cap * sizeof *b->ids);
-        b->pats = realloc(b->pats, b->cap * sizeof *b->pats);
-        if (!b->expr || !b->flags || !b->ids || !b->pats)
-            abort();
+        size_t c1 = b->cap, c2 = b->cap, c3 = b->cap; /* all four grow alike */
+        b->expr = hd_grow(b->expr, &c1, b->n + 1, sizeof *b->expr);
+        b->flags = hd_grow(b->flags, &c2, b->n + 1, sizeof *b->flags);
+        b->ids = hd_grow(b->ids, &c3, b->n + 1, sizeof *b->ids);
+        b->pats = hd_grow(b->pats, &b->cap, b->n + 1, sizeof *b->pats);
     }
     b->expr[b->n] = expr;
     b->flags[b->n] = flags;
@@ -58,20 +57,11 @@ static void bpush(builder_t *b, char *expr, unsigned flags, pol_ppat_t pat) {
     b->n++;
 }
 
-static char *xstrdup2(const char *s) {
-    char *d = strdup(s);
-    if (!d)
-        abort();
-    return d;
-}
-
 /* A literal as an expression: ASCII punctuation escaped, other bytes kept
    (in UTF-8 mode \xHH would mean a code point, not a byte). */
 static char *literal_expr(const char *folded) {
     size_t n = strlen(folded);
-    char *e = malloc(n * 4 + 1), *o = e;
-    if (!e)
-        abort();
+    char *e = hd_calloc(n * 4 + 1, 1), *o = e;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)folded[i];
         if (isalnum(c) || c >= 0x80)
@@ -87,8 +77,6 @@ static char *literal_expr(const char *folded) {
 static void add_literal(builder_t *b, int type, uint32_t rule, uint32_t item, const char *text,
                         int match, int exact) {
     char *f = pol_fold_string(text);
-    if (!f)
-        abort();
     int ascii = 1;
     for (const char *p = f; *p; p++)
         if ((unsigned char)*p >= 0x80)
@@ -114,7 +102,7 @@ static void add_rule_exprs(builder_t *b, pol_pmodel_t *m, uint32_t ri) {
                              .text = r->terms[i].text};
             unsigned flags = HS_FLAG_UTF8 | HS_FLAG_SOM_LEFTMOST |
                              (r->terms[i].exact ? 0 : HS_FLAG_CASELESS);
-            bpush(b, xstrdup2(r->terms[i].text), flags, pat);
+            bpush(b, hd_strdup(r->terms[i].text), flags, pat);
         }
     if (r->kind == POL_PK_DISCLOSURE) {
         for (size_t i = 0; i < r->npartners; i++)
@@ -212,7 +200,7 @@ static int compile_db(pol_t *p, char *err, size_t err_len) {
     if (pii)
         for (int d = 0; d < POL_PII_COUNT; d++) {
             pol_ppat_t pat = {.type = P_PII, .sub = (uint8_t)d, .som = 1};
-            bpush(&b, xstrdup2(s_pii_expr[d]), HS_FLAG_CASELESS | HS_FLAG_SOM_LEFTMOST, pat);
+            bpush(&b, hd_strdup(s_pii_expr[d]), HS_FLAG_CASELESS | HS_FLAG_SOM_LEFTMOST, pat);
         }
     if (pii || needs_kind(m, POL_PK_LINKS) || needs_kind(m, POL_PK_LIMITS)) {
         char tlds[4096], bare[5000];
@@ -227,7 +215,7 @@ static int compile_db(pol_t *p, char *err, size_t err_len) {
                               "www\\.[^\\s<>\"'\\x60]+(?:[\\s<>\"'\\x60]|$)", bare};
         for (int k = 0; k < 3; k++) {
             pol_ppat_t pat = {.type = P_URL, .sub = (uint8_t)k, .som = 1};
-            bpush(&b, xstrdup2(url[k]), HS_FLAG_CASELESS | HS_FLAG_UTF8 | HS_FLAG_SOM_LEFTMOST,
+            bpush(&b, hd_strdup(url[k]), HS_FLAG_CASELESS | HS_FLAG_UTF8 | HS_FLAG_SOM_LEFTMOST,
                   pat);
         }
     }
@@ -273,9 +261,7 @@ pol_t *pol_new(const char *source, size_t len, char *err, size_t err_len) {
                  POL_MAX_SOURCE);
         return NULL;
     }
-    pol_t *p = calloc(1, sizeof *p);
-    if (!p)
-        return NULL;
+    pol_t *p = hd_calloc(1, sizeof *p);
     p->m = pol_pmodel_parse(source, len, err, err_len);
     if (!p->m || compile_db(p, err, err_len) < 0) {
         pol_destroy(&p);

@@ -1,6 +1,8 @@
 /*  policy_fold: accent folding with a byte offset map (see the header). */
 #include "policy_fold.h"
 
+#include "hd_mem.h"
+
 #include "policy_detect.h"
 
 #include <stdlib.h>
@@ -108,25 +110,12 @@ static int is_ascii(const char *s, size_t n) {
     return (acc & 0x8080808080808080ULL) == 0;
 }
 
+/* Room for `need` bytes and offsets; always 0 (out of memory aborts). */
 static int reserve(pol_fold_t *f, size_t need) {
-    if (need <= f->cap)
-        return 0;
-    size_t cap = f->cap ? f->cap : 256;
-    while (cap < need)
-        cap *= 2;
-    char *b = realloc(f->buf, cap);
-    if (!b)
-        return -1;
-    f->buf = b;
-    uint32_t *m1 = realloc(f->from, cap * sizeof *m1);
-    if (!m1)
-        return -1;
-    f->from = m1;
-    uint32_t *m2 = realloc(f->to, cap * sizeof *m2);
-    if (!m2)
-        return -1;
-    f->to = m2;
-    f->cap = cap;
+    size_t c1 = f->cap, c2 = f->cap; /* the three grow alike */
+    f->buf = hd_grow(f->buf, &c1, need, 1);
+    f->from = hd_grow(f->from, &c2, need, sizeof *f->from);
+    f->to = hd_grow(f->to, &f->cap, need, sizeof *f->to);
     return 0;
 }
 
@@ -192,11 +181,8 @@ char *pol_fold_string(const char *s) {
         pol_fold_free(&f);
         return NULL;
     }
-    char *out = malloc(f.len + 1);
-    if (out) {
-        memcpy(out, f.text, f.len);
-        out[f.len] = 0;
-    }
+    char *out = hd_calloc(f.len + 1, 1);
+    memcpy(out, f.text, f.len);
     pol_fold_free(&f);
     return out;
 }

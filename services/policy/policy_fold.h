@@ -24,8 +24,8 @@ typedef struct {
     size_t map_cap;
 } pol_fold_t;
 
-/* Folds text into f (replacing what it held). 0, or -1 on out of memory.
-   text must outlive f's use (identity borrows it). */
+/* Folds text into f (replacing what it held). Always 0: out of memory
+   aborts (hd_mem). text must outlive f's use (identity borrows it). */
 int pol_fold_run(pol_fold_t *f, const char *text, size_t len);
 
 /* Maps a folded span [fs, fe) back to the original text. */
@@ -35,7 +35,7 @@ void pol_fold_span(const pol_fold_t *f, size_t fs, size_t fe, uint32_t *os, uint
 void pol_fold_free(pol_fold_t *f);
 
 /* The folded form of a NUL-terminated string, malloc'd (caller frees);
-   NULL on out of memory. */
+   never NULL (out of memory aborts). */
 char *pol_fold_string(const char *s);
 
 #endif

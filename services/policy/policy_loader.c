@@ -5,6 +5,7 @@
     must not silently weaken a policy. */
 #include "policy_model.h"
 
+#include "hd_mem.h"
 #include "policy_detect.h"
 #include "policy_fold.h"
 #include "policy_time.h"
@@ -64,19 +65,6 @@ static const char *scalar(const yaml_node_t *n) {
 
 static int line_of(const yaml_node_t *n) { return n ? (int)n->start_mark.line + 1 : 0; }
 
-static char *xstrdup(const char *s) {
-    char *d = strdup(s ? s : "");
-    if (!d)
-        abort(); /* out of memory is not an input error */
-    return d;
-}
-
-static void *xcalloc(size_t n, size_t sz) {
-    void *p = calloc(n ? n : 1, sz);
-    if (!p)
-        abort();
-    return p;
-}
 
 /* Value of key in a mapping node, NULL if absent. */
 static yaml_node_t *map_get(ld_t *l, yaml_node_t *map, const char *key) {
@@ -149,8 +137,8 @@ static int parse_long(ld_t *l, yaml_node_t *n, const char *what, long lo, long h
 /* A string or a list of strings. */
 static void parse_strlist(ld_t *l, yaml_node_t *n, const char *what, pol_strlist_t *out) {
     if (scalar(n)) {
-        out->v = xcalloc(1, sizeof *out->v);
-        out->v[out->n++] = xstrdup(scalar(n));
+        out->v = hd_calloc(1, sizeof *out->v);
+        out->v[out->n++] = hd_strdup(scalar(n));
         return;
     }
     if (!n || n->type != YAML_SEQUENCE_NODE) {
@@ -158,7 +146,7 @@ static void parse_strlist(ld_t *l, yaml_node_t *n, const char *what, pol_strlist
         return;
     }
     size_t cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
-    out->v = xcalloc(cnt, sizeof *out->v);
+    out->v = hd_calloc(cnt, sizeof *out->v);
     for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
          it++) {
         yaml_node_t *e = node(l, *it);
@@ -167,7 +155,7 @@ static void parse_strlist(ld_t *l, yaml_node_t *n, const char *what, pol_strlist
             lerr(l, e ? e : n, "%s: every entry must be a non-empty string", what);
             continue;
         }
-        out->v[out->n++] = xstrdup(s);
+        out->v[out->n++] = hd_strdup(s);
     }
 }
 
@@ -210,8 +198,8 @@ static pol_pterm_t *parse_terms(ld_t *l, yaml_node_t *n, const char *what, int d
     static const char *const keys[] = {"term", "match", "exact", NULL};
     *count = 0;
     if (scalar(n) && is_regex) {
-        pol_pterm_t *t = xcalloc(1, sizeof *t);
-        t->text = xstrdup(scalar(n));
+        pol_pterm_t *t = hd_calloc(1, sizeof *t);
+        t->text = hd_strdup(scalar(n));
         t->line = line_of(n);
         *count = 1;
         return t;
@@ -228,7 +216,7 @@ static pol_pterm_t *parse_terms(ld_t *l, yaml_node_t *n, const char *what, int d
         lerr(l, n, "too many terms and patterns (limit %d per policy)", MAX_ITEMS);
         return NULL;
     }
-    pol_pterm_t *terms = xcalloc(cnt, sizeof *terms);
+    pol_pterm_t *terms = hd_calloc(cnt, sizeof *terms);
     for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
          it++) {
         yaml_node_t *e = node(l, *it);
@@ -266,7 +254,7 @@ static pol_pterm_t *parse_terms(ld_t *l, yaml_node_t *n, const char *what, int d
                 continue;
             }
         }
-        t.text = xstrdup(s);
+        t.text = hd_strdup(s);
         terms[(*count)++] = t;
     }
     return terms;
@@ -362,14 +350,14 @@ static void parse_action(ld_t *l, yaml_node_t *rn, pol_prule_t *r) {
     }
     if (role[0] && !valid_name(role, 64))
         lerr(l, rolen ? rolen : an, "role '%s' is not a valid role name", role);
-    r->role = xstrdup(r->action == POL_ACT_REVIEW ? role : "");
+    r->role = hd_strdup(r->action == POL_ACT_REVIEW ? role : "");
 }
 
 static void parse_severity(ld_t *l, yaml_node_t *rn, pol_prule_t *r) {
     yaml_node_t *n = map_get(l, rn, "severity");
     const char *s = scalar(n);
     if (!n) {
-        r->severity = xstrdup(r->action == POL_ACT_BLOCK    ? "high"
+        r->severity = hd_strdup(r->action == POL_ACT_BLOCK    ? "high"
                               : r->action == POL_ACT_REVIEW ? "medium"
                                                            : "low");
         return;
@@ -377,10 +365,10 @@ static void parse_severity(ld_t *l, yaml_node_t *rn, pol_prule_t *r) {
     if (!s || (strcmp(s, "low") && strcmp(s, "medium") && strcmp(s, "high") &&
                strcmp(s, "critical"))) {
         lerr(l, n, "severity must be low, medium, high or critical");
-        r->severity = xstrdup("medium");
+        r->severity = hd_strdup("medium");
         return;
     }
-    r->severity = xstrdup(s);
+    r->severity = hd_strdup(s);
 }
 
 static void parse_lexicon(ld_t *l, yaml_node_t *rn, pol_prule_t *r) {
@@ -498,7 +486,7 @@ static void domain_list(ld_t *l, yaml_node_t *v, const char *what, pol_strlist_t
             continue;
         }
         free(out->v[i]);
-        out->v[i] = xstrdup(host);
+        out->v[i] = hd_strdup(host);
     }
 }
 
@@ -548,7 +536,7 @@ static void parse_timing(ld_t *l, yaml_node_t *rn, pol_prule_t *r) {
         return;
     }
     size_t cnt = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
-    r->windows = xcalloc(cnt, sizeof *r->windows);
+    r->windows = hd_calloc(cnt, sizeof *r->windows);
     for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
          it++) {
         yaml_node_t *wn = node(l, *it);
@@ -640,7 +628,7 @@ static void parse_rule(ld_t *l, yaml_node_t *rn, pol_pmodel_t *m) {
             lerr(l, idn, "rule id '%s' is already used on line %d", id, m->rules[i].line);
             return;
         }
-    r->id = xstrdup(id);
+    r->id = hd_strdup(id);
     l->rule = r->id;
     m->nrules++; /* from here on, pol_pmodel_free owns what r holds */
     const char *k = scalar(kn);
@@ -665,14 +653,14 @@ static void parse_rule(ld_t *l, yaml_node_t *rn, pol_pmodel_t *m) {
     check_keys(l, rn, "rule", allowed);
     parse_action(l, rn, r);
     if (!r->role)
-        r->role = xstrdup("");
+        r->role = hd_strdup("");
     parse_severity(l, rn, r);
     yaml_node_t *v;
-    r->description = xstrdup(scalar(map_get(l, rn, "description")));
+    r->description = hd_strdup(scalar(map_get(l, rn, "description")));
     v = map_get(l, rn, "message");
     if (v && !scalar(v))
         lerr(l, v, "message must be a string");
-    r->message = xstrdup(scalar(v));
+    r->message = hd_strdup(scalar(v));
     if ((v = map_get(l, rn, "scope")))
         parse_scope(l, v, &r->scope, "scope");
     switch (r->kind) {
@@ -696,7 +684,7 @@ static void parse_channels(ld_t *l, yaml_node_t *n, pol_pmodel_t *m) {
         return;
     }
     size_t cnt = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
-    m->channels = xcalloc(cnt, sizeof *m->channels);
+    m->channels = hd_calloc(cnt, sizeof *m->channels);
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
         yaml_node_t *kn = node(l, p->key), *vn = node(l, p->value);
         const char *id = scalar(kn);
@@ -706,7 +694,7 @@ static void parse_channels(ld_t *l, yaml_node_t *n, pol_pmodel_t *m) {
         }
         check_keys(l, vn, "channel", keys);
         pol_pchannel_t *c = &m->channels[m->nchannels++];
-        c->id = xstrdup(id);
+        c->id = hd_strdup(id);
         yaml_node_t *v;
         if ((v = map_get(l, vn, "counting"))) {
             const char *s = scalar(v);
@@ -714,7 +702,7 @@ static void parse_channels(ld_t *l, yaml_node_t *n, pol_pmodel_t *m) {
                        strcmp(s, "bytes")))
                 lerr(l, v, "counting must be mastodon, x, plain or bytes");
             else
-                c->counting = xstrdup(s);
+                c->counting = hd_strdup(s);
         }
         if ((v = map_get(l, vn, "max_length")))
             parse_long(l, v, "max_length", 1, 1000000, &c->max_length);
@@ -730,9 +718,9 @@ static void parse_top(ld_t *l, yaml_node_t *root, pol_pmodel_t *m) {
     }
     check_keys(l, root, "policy", keys);
     yaml_node_t *v;
-    m->name = xstrdup(scalar(map_get(l, root, "name")));
+    m->name = hd_strdup(scalar(map_get(l, root, "name")));
     v = map_get(l, root, "timezone");
-    m->timezone = xstrdup(v ? scalar(v) : "UTC");
+    m->timezone = hd_strdup(v ? scalar(v) : "UTC");
     if (v && (!scalar(v) || !pol_ptime_zone_valid(scalar(v))))
         lerr(l, v, "timezone '%s' is not a known IANA time zone", scalar(v) ? scalar(v) : "");
     if ((v = map_get(l, root, "channels")))
@@ -747,7 +735,7 @@ static void parse_top(ld_t *l, yaml_node_t *root, pol_pmodel_t *m) {
         lerr(l, v, "too many rules (limit %d)", MAX_RULES);
         return;
     }
-    m->rules = xcalloc(cnt, sizeof *m->rules);
+    m->rules = hd_calloc(cnt, sizeof *m->rules);
     for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
          it++)
         parse_rule(l, node(l, *it), m);
@@ -769,7 +757,7 @@ pol_pmodel_t *pol_pmodel_parse(const char *source, size_t len, char *err, size_t
         return NULL;
     }
     yaml_parser_delete(&parser);
-    pol_pmodel_t *m = xcalloc(1, sizeof *m);
+    pol_pmodel_t *m = hd_calloc(1, sizeof *m);
     yaml_node_t *root = yaml_document_get_root_node(&l.doc);
     if (!root)
         lerr(&l, NULL, "the policy file is empty");

@@ -1,14 +1,14 @@
 /*  policy_report: JSON, protobuf and marked-text forms of a result. */
 #include "policy_report.h"
 
+#include "hd_mem.h"
+
 #include <stdlib.h>
 #include <string.h>
 
 static char *span_copy(const char *text, const pol_finding_t *f) {
     size_t n = f->end > f->start ? f->end - f->start : 0;
-    char *s = malloc(n + 1);
-    if (!s)
-        return NULL;
+    char *s = hd_calloc(n + 1, 1);
     memcpy(s, text + f->start, n);
     s[n] = 0;
     return s;
@@ -37,27 +37,19 @@ json_t *pol_findings_json(const pol_result_t *res, const char *text) {
     return arr;
 }
 
-int pol_pb_fill(pol_pb_t *pb, Huddle__V1__PolicyEvaluated *msg,
+void pol_pb_fill(pol_pb_t *pb, Huddle__V1__PolicyEvaluated *msg,
                       const pol_result_t *res, const char *text, int64_t version) {
     memset(pb, 0, sizeof *pb);
     size_t n = pol_result_count(res), nr = pol_result_nroles(res);
-    pb->items = calloc(n ? n : 1, sizeof *pb->items);
-    pb->ptrs = calloc(n ? n : 1, sizeof *pb->ptrs);
-    pb->matched = calloc(n ? n : 1, sizeof *pb->matched);
-    pb->roles = calloc(nr ? nr : 1, sizeof *pb->roles);
-    if (!pb->items || !pb->ptrs || !pb->matched || !pb->roles) {
-        pol_pb_free(pb);
-        return -1;
-    }
+    pb->items = hd_calloc(n, sizeof *pb->items);
+    pb->ptrs = hd_calloc(n, sizeof *pb->ptrs);
+    pb->matched = hd_calloc(n, sizeof *pb->matched);
+    pb->roles = hd_calloc(nr, sizeof *pb->roles);
     for (size_t i = 0; i < n; i++) {
         const pol_finding_t *f = pol_result_finding(res, i);
         Huddle__V1__Finding *x = &pb->items[i];
         huddle__v1__finding__init(x);
         pb->matched[i] = span_copy(text, f);
-        if (!pb->matched[i]) {
-            pol_pb_free(pb);
-            return -1;
-        }
         pb->n = i + 1;
         x->rule_id = (char *)f->rule_id;
         x->kind = (char *)f->kind;
@@ -79,7 +71,6 @@ int pol_pb_fill(pol_pb_t *pb, Huddle__V1__PolicyEvaluated *msg,
     msg->n_roles = nr;
     msg->roles = pb->roles;
     msg->policy_version = version;
-    return 0;
 }
 
 void pol_pb_free(pol_pb_t *pb) {

@@ -26,8 +26,8 @@ typedef struct {
 } pol_pb_t;
 
 /* Fills msg (initialized by the caller) from res; msg borrows from pb and
-   res until pol_pb_free(pb). 0 / -1 (out of memory). */
-int pol_pb_fill(pol_pb_t *pb, Huddle__V1__PolicyEvaluated *msg,
+   res until pol_pb_free(pb). Aborts on out-of-memory. */
+void pol_pb_fill(pol_pb_t *pb, Huddle__V1__PolicyEvaluated *msg,
                       const pol_result_t *res, const char *text, int64_t version);
 void pol_pb_free(pol_pb_t *pb);
 

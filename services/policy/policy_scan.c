@@ -4,6 +4,7 @@
     steady stream of evaluations allocates nothing. */
 #include "policy_engine_int.h"
 
+#include "hd_mem.h"
 #include "policy_detect.h"
 
 #include <ctype.h>
@@ -14,21 +15,13 @@
 
 #define MAX_RAW 8192
 
+/* hd_grow for the result's arrays; always 0 (out of memory aborts). */
 static int grow(void **p, size_t *cap, size_t need, size_t elem) {
-    if (need <= *cap)
-        return 0;
-    size_t c = *cap ? *cap : 16;
-    while (c < need)
-        c *= 2;
-    void *n = realloc(*p, c * elem);
-    if (!n)
-        return -1;
-    *p = n;
-    *cap = c;
+    *p = hd_grow(*p, cap, need, elem);
     return 0;
 }
 
-pol_result_t *pol_result_new(void) { return calloc(1, sizeof(pol_result_t)); }
+pol_result_t *pol_result_new(void) { return hd_calloc(1, sizeof(pol_result_t)); }
 
 void pol_result_destroy(pol_result_t **self_p) {
     if (!self_p || !*self_p)
@@ -368,16 +361,12 @@ static int prepare(pol_result_t *res, const pol_t *p, const pol_ctx_t *ctx) {
     size_t nr = p->m->nrules ? p->m->nrules : 1;
     if (nr > res->rulecap) {
         free(res->active), free(res->cond), free(res->req), free(res->cond_s), free(res->cond_e);
-        res->active = calloc(nr, 1);
-        res->cond = calloc(nr, 1);
-        res->req = calloc(nr, 1);
-        res->cond_s = calloc(nr, sizeof *res->cond_s);
-        res->cond_e = calloc(nr, sizeof *res->cond_e);
+        res->active = hd_calloc(nr, 1);
+        res->cond = hd_calloc(nr, 1);
+        res->req = hd_calloc(nr, 1);
+        res->cond_s = hd_calloc(nr, sizeof *res->cond_s);
+        res->cond_e = hd_calloc(nr, sizeof *res->cond_e);
         res->rulecap = nr;
-        if (!res->active || !res->cond || !res->req || !res->cond_s || !res->cond_e) {
-            res->rulecap = 0;
-            return -1;
-        }
     }
     for (size_t i = 0; i < p->m->nrules; i++) {
         res->active[i] = (uint8_t)pol_pscope_match(&p->m->rules[i].scope, ctx->channel,

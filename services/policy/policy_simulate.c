@@ -1,6 +1,7 @@
 /*  policy_simulate: the what-if report (see the header). */
 #include "policy_simulate.h"
 
+#include "hd_mem.h"
 #include "policy.h"
 #include "policy_store.h"
 
@@ -71,9 +72,7 @@ static char *excerpt(const char *id, const char *text, const pol_finding_t *f) {
     while (e < len && ((unsigned char)text[e] & 0xC0) == 0x80)
         e++;
     size_t cap = (e - s) + 128;
-    char *out = malloc(cap);
-    if (!out)
-        abort();
+    char *out = hd_calloc(cap, 1);
     int w = snprintf(out, cap, "%.36s: %s%.*s[[%.*s]]%.*s%s", id, s ? "..." : "",
                      (int)(f->start - s), text + s, (int)(f->end - f->start), text + f->start,
                      (int)(e - f->end), text + f->end, e < len ? "..." : "");
@@ -214,9 +213,7 @@ static void report(const sim_t *s, FILE *out, long since_s, int64_t active) {
 
 long pol_simulate(hd_db_t *db, const char *src, size_t len, long since_s, int examples,
                         FILE *out, char *err, size_t err_len) {
-    sim_t *s = calloc(1, sizeof *s);
-    if (!s)
-        abort();
+    sim_t *s = hd_calloc(1, sizeof *s);
     s->max_examples = examples;
     long rc = -1;
     int64_t active = 0;

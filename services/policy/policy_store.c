@@ -3,6 +3,7 @@
 
 #include "hd_envelope.h"
 #include "hd_id.h"
+#include "hd_mem.h"
 #include "hd_outbox.h"
 
 #include <stdio.h>
@@ -30,11 +31,7 @@ int pol_store_source(hd_db_t *db, int64_t version, char **src, size_t *len) {
         return 1;
     }
     *len = (size_t)PQgetlength(r, 0, 0);
-    *src = malloc(*len + 1);
-    if (!*src) {
-        PQclear(r);
-        return -1;
-    }
+    *src = hd_calloc(*len + 1, 1);
     memcpy(*src, PQgetvalue(r, 0, 0), *len + 1);
     PQclear(r);
     return 0;
@@ -57,9 +54,8 @@ int pol_store_apply(hd_db_t *db, const char *src, size_t len, const char *create
         snprintf(err, err_len, "line 0: the policy contains a NUL byte\n");
         return 1;
     }
-    char *copy = strndup(src, len);
-    if (!copy)
-        abort();
+    char *copy = hd_calloc(len + 1, 1); /* src has no NUL byte (checked above) */
+    memcpy(copy, src, len);
     /* One writer at a time: the next number and the active flag must agree. */
     if (hd_db_begin(db) < 0 ||
         hd_db_cmd(db, "LOCK TABLE policy_version IN SHARE ROW EXCLUSIVE MODE", 0, NULL) < 0) {
@@ -159,11 +155,7 @@ int pol_store_crises(hd_db_t *db, pol_crises_t *out) {
     if (!r)
         return -1;
     int n = PQntuples(r);
-    out->items = calloc(n ? (size_t)n : 1, sizeof *out->items);
-    if (!out->items) {
-        PQclear(r);
-        return -1;
-    }
+    out->items = hd_calloc((size_t)n, sizeof *out->items);
     for (int i = 0; i < n; i++) {
         out->items[i].name = PQgetvalue(r, i, 0);
         out->items[i].department = PQgetvalue(r, i, 1);

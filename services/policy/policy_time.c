@@ -4,6 +4,8 @@
     to the rest of an evaluation. */
 #include "policy_time.h"
 
+#include "hd_mem.h"
+
 #include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -94,7 +96,7 @@ int pol_ptime_local(const char *tz, int64_t utc_ms, int *wday, int *minute,
     } else {
         pthread_mutex_lock(&s_tz_lock);
         const char *old = getenv("TZ");
-        char *saved = old ? strdup(old) : NULL;
+        char *saved = old ? hd_strdup(old) : NULL;
         setenv("TZ", tz, 1);
         tzset();
         ok = localtime_r(&t, &tm) != NULL;
