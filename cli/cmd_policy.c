@@ -5,6 +5,7 @@
 
 #include "hd_db.h"
 #include "policy.h"
+#include "policy_batch.h"
 #include "policy_diff.h"
 #include "policy_report.h"
 #include "policy_simulate.h"
@@ -38,7 +39,7 @@ static char *read_file(const char *path, size_t *len) {
     char *buf = malloc(cap);
     while (buf) {
         if (n + 1 >= cap) {
-            char *nb = cap > HD_POLICY_MAX_SOURCE * 2 ? NULL : realloc(buf, cap * 2);
+            char *nb = cap > POL_MAX_SOURCE * 2 ? NULL : realloc(buf, cap * 2);
             if (!nb) {
                 free(buf);
                 buf = NULL;
@@ -85,14 +86,14 @@ static int cmd_validate(const char *file) {
     char *src = read_file(file, &len), err[8192];
     if (!src)
         return 1;
-    hd_policy_t *p = hd_policy_new(src, len, err, sizeof err);
+    pol_t *p = pol_new(src, len, err, sizeof err);
     free(src);
     if (!p) {
         print_errors(file, err);
         return 1;
     }
-    printf("%s: ok, %zu rule(s)\n", file, hd_policy_rule_count(p));
-    hd_policy_destroy(&p);
+    printf("%s: ok, %zu rule(s)\n", file, pol_rule_count(p));
+    pol_destroy(&p);
     return 0;
 }
 
@@ -108,7 +109,7 @@ static int cmd_apply(const char *file, const char *by) {
     }
     int64_t version = 0;
     int unchanged = 0;
-    int rc = hd_policy_store_apply(db, src, len, by, &version, &unchanged, err, sizeof err);
+    int rc = pol_store_apply(db, src, len, by, &version, &unchanged, err, sizeof err);
     free(src);
     hd_db_destroy(&db);
     if (rc != 0) {
@@ -132,7 +133,7 @@ static char *load_ref(hd_db_t **db, const char *ref, size_t *len) {
         if (!*db && !(*db = connect_db()))
             return NULL;
         char *src = NULL;
-        int rc = hd_policy_store_source(*db, v, &src, len);
+        int rc = pol_store_source(*db, v, &src, len);
         if (rc == 1)
             fprintf(stderr, "huddle: no policy version %lld\n", v);
         return rc == 0 ? src : NULL;
@@ -147,7 +148,7 @@ static int cmd_diff(const char *a, const char *b) {
     hd_db_destroy(&db);
     int rc = 1;
     if (sa && sb) {
-        int n = hd_policy_diff(sa, la, sb, lb, stdout, err, sizeof err);
+        int n = pol_diff(sa, la, sb, lb, stdout, err, sizeof err);
         if (n < 0)
             print_errors("diff", err);
         else if (n == 0)
@@ -172,7 +173,7 @@ static int cmd_show(const char *ref) {
             hd_db_destroy(&db);
             return 2;
         }
-    } else if (hd_policy_store_active(db, &v) < 0 || v == 0) {
+    } else if (pol_store_active(db, &v) < 0 || v == 0) {
         fprintf(stderr, "huddle: no active policy version\n");
         hd_db_destroy(&db);
         return 1;
@@ -224,7 +225,7 @@ static int cmd_list(void) {
 }
 
 static int cmd_simulate(const char *file, const char *since, int examples) {
-    long secs = hd_policy_parse_period(since);
+    long secs = pol_parse_period(since);
     if (secs < 0) {
         fprintf(stderr, "huddle: --since '%s': write 30d, 12h, 90m or seconds\n", since);
         return 2;
@@ -234,7 +235,7 @@ static int cmd_simulate(const char *file, const char *since, int examples) {
     if (!src)
         return 1;
     hd_db_t *db = connect_db();
-    long n = db ? hd_policy_simulate(db, src, len, secs, examples, stdout, err, sizeof err) : -1;
+    long n = db ? pol_simulate(db, src, len, secs, examples, stdout, err, sizeof err) : -1;
     if (db && n < 0)
         print_errors(file, err);
     free(src);
@@ -288,7 +289,7 @@ int hd_cli_policy(int argc, char **argv) {
 }
 
 /* The policy to check against: --policy FILE, else the active version. */
-static hd_policy_t *check_policy(const char *file, hd_db_t *db, int64_t *version) {
+static pol_t *check_policy(const char *file, hd_db_t *db, int64_t *version) {
     size_t len = 0;
     char *src = NULL, err[8192];
     *version = 0;
@@ -296,16 +297,16 @@ static hd_policy_t *check_policy(const char *file, hd_db_t *db, int64_t *version
         src = read_file(file, &len);
     } else if (!db) {
         return NULL;
-    } else if (hd_policy_store_active(db, version) < 0 || *version == 0) {
+    } else if (pol_store_active(db, version) < 0 || *version == 0) {
         fprintf(stderr, "huddle: no active policy version (or give --policy FILE)\n");
         return NULL;
-    } else if (hd_policy_store_source(db, *version, &src, &len) != 0) {
+    } else if (pol_store_source(db, *version, &src, &len) != 0) {
         fprintf(stderr, "huddle: cannot read policy version %lld\n", (long long)*version);
         return NULL;
     }
     if (!src)
         return NULL;
-    hd_policy_t *p = hd_policy_new(src, len, err, sizeof err);
+    pol_t *p = pol_new(src, len, err, sizeof err);
     free(src);
     if (!p)
         print_errors(file ? file : "active policy", err);
@@ -317,30 +318,30 @@ typedef struct {
     int json;
 } check_opts_t;
 
-static int check_print(hd_policy_t *p, const char *text, size_t len, hd_policy_ctx_t *ctx,
+static int check_print(pol_t *p, const char *text, size_t len, pol_ctx_t *ctx,
                        int json, int64_t version) {
-    hd_policy_result_t *res = hd_policy_result_new();
-    if (!res || hd_policy_eval(p, text, len, ctx, res) < 0) {
+    pol_result_t *res = pol_result_new();
+    if (!res || pol_eval(p, text, len, ctx, res) < 0) {
         fprintf(stderr, "huddle: evaluation failed\n");
-        hd_policy_result_destroy(&res);
+        pol_result_destroy(&res);
         return 1;
     }
-    hd_verdict_t v = hd_policy_result_verdict(res);
+    pol_verdict_t v = pol_result_verdict(res);
     if (json) {
         json_t *roles = json_array();
-        for (size_t i = 0; i < hd_policy_result_nroles(res); i++)
-            json_array_append_new(roles, json_string(hd_policy_result_role(res, i)));
-        json_t *o = json_pack("{s:s, s:o, s:o, s:I}", "verdict", hd_verdict_name(v), "roles",
-                              roles, "findings", hd_policy_findings_json(res, text),
+        for (size_t i = 0; i < pol_result_nroles(res); i++)
+            json_array_append_new(roles, json_string(pol_result_role(res, i)));
+        json_t *o = json_pack("{s:s, s:o, s:o, s:I}", "verdict", pol_verdict_name(v), "roles",
+                              roles, "findings", pol_findings_json(res, text),
                               "policy_version", (json_int_t)version);
         json_dumpf(o, stdout, JSON_INDENT(2));
         fputc('\n', stdout);
         json_decref(o);
     } else {
-        hd_policy_print_marked(stdout, text, len, res, isatty(STDOUT_FILENO));
+        pol_print_marked(stdout, text, len, res, isatty(STDOUT_FILENO));
     }
-    hd_policy_result_destroy(&res);
-    return v == HD_VERDICT_BLOCK ? 1 : 0;
+    pol_result_destroy(&res);
+    return v == POL_VERDICT_BLOCK ? 1 : 0;
 }
 
 int hd_cli_check(int argc, char **argv) {
@@ -376,18 +377,19 @@ int hd_cli_check(int argc, char **argv) {
     /* The database is optional with --policy: it only adds channel facts. */
     hd_db_t *db = o.policy && !getenv("HUDDLE_DATABASE_URL") ? NULL : connect_db();
     int64_t version = 0;
-    hd_policy_t *p = check_policy(o.policy, db, &version);
+    pol_t *p = check_policy(o.policy, db, &version);
     int rc = 1;
     if (p) {
-        char kind[64] = "";
-        hd_policy_ctx_t ctx = {.channel = o.channel, .department = o.department,
-                               .kind = o.kind, .author_email = o.author};
+        pol_channel_t ch = {"", 0};
+        const char *ids[1] = {o.channel};
         if (db)
-            hd_policy_store_channel(db, o.channel, kind, sizeof kind, &ctx.channel_max_length);
-        ctx.channel_kind = kind;
+            pol_batch_read_channels(db, ids, 1, &ch); /* unknown on error, as before */
+        pol_ctx_t ctx = {.channel = o.channel, .department = o.department, .kind = o.kind,
+                         .author_email = o.author, .channel_kind = ch.kind,
+                         .channel_max_length = ch.max_length};
         rc = check_print(p, text, len, &ctx, o.json, version);
     }
-    hd_policy_destroy(&p);
+    pol_destroy(&p);
     hd_db_destroy(&db);
     free(text);
     return rc;

@@ -143,15 +143,15 @@ static long invol_switches(void) {
 /* Wall time of one check (ns). A check during which the kernel switched
    to another process measures the machine, not the engine: it is timed
    again (up to 5 times; the other engineers' builds share this machine). */
-static uint64_t time_check(hd_policy_t *pol, const char *text, uint32_t len,
-                           const hd_policy_ctx_t *ctx, hd_policy_result_t *res,
+static uint64_t time_check(pol_t *pol, const char *text, uint32_t len,
+                           const pol_ctx_t *ctx, pol_result_t *res,
                            size_t *preempted) {
     uint64_t d = 0;
     for (int attempt = 0; attempt < 5; attempt++) {
         long sw = s_rusage ? invol_switches() : 0;
         struct timespec a, b;
         clock_gettime(CLOCK_MONOTONIC, &a);
-        hd_policy_eval(pol, text, len, ctx, res);
+        pol_eval(pol, text, len, ctx, res);
         clock_gettime(CLOCK_MONOTONIC, &b);
         d = (uint64_t)((b.tv_sec - a.tv_sec) * 1000000000LL + (b.tv_nsec - a.tv_nsec));
         if (!s_rusage || invol_switches() == sw)
@@ -167,7 +167,7 @@ static int cmp_u64(const void *a, const void *b) {
 }
 
 static uint64_t s_by_type[8];
-static const hd_ppat_t *s_pats;
+static const pol_ppat_t *s_pats;
 
 static int count_cb(unsigned id, unsigned long long f, unsigned long long t, unsigned fl,
                     void *arg) {
@@ -187,27 +187,27 @@ int main(int argc, char **argv) {
     sched_setaffinity(0, sizeof set, &set); /* one core */
     char *yaml = make_policy(), err[4096];
     double t0 = now_s();
-    hd_policy_t *pol = hd_policy_new(yaml, strlen(yaml), err, sizeof err);
+    pol_t *pol = pol_new(yaml, strlen(yaml), err, sizeof err);
     free(yaml);
     if (!pol) {
         fprintf(stderr, "policy does not compile:\n%s", err);
         return 1;
     }
-    printf("compiled %zu rules (%zu expressions) in %.2f s\n", hd_policy_rule_count(pol),
+    printf("compiled %zu rules (%zu expressions) in %.2f s\n", pol_rule_count(pol),
            pol->npats, now_s() - t0);
     char *texts = malloc(nposts * 320);
     uint32_t *lens = malloc(nposts * sizeof *lens);
     for (size_t i = 0; i < nposts; i++)
         lens[i] = (uint32_t)make_post(texts + i * 320, 320);
-    hd_policy_result_t *res = hd_policy_result_new();
-    hd_policy_ctx_t ctx = {.channel = "sandbox", .department = "marketing", .kind = "post",
+    pol_result_t *res = pol_result_new();
+    pol_ctx_t ctx = {.channel = "sandbox", .department = "marketing", .kind = "post",
                            .channel_kind = "mastodon", .channel_max_length = 500};
     uint64_t *lat = malloc(nposts * sizeof *lat);
     size_t verdicts[3] = {0}, findings = 0, nlat = 0, preempted = 0;
     uint64_t matches = 0;
     s_pats = pol->pats;
     for (size_t i = 0; i < nposts && i < 2000; i++) { /* warm caches and buffers */
-        hd_policy_eval(pol, texts + i * 320, lens[i], &ctx, res);
+        pol_eval(pol, texts + i * 320, lens[i], &ctx, res);
         hs_scan(pol->db, texts + i * 320, lens[i], 0, pol->scratch, count_cb, &matches);
     }
     matches = 0;
@@ -220,9 +220,9 @@ int main(int argc, char **argv) {
         size_t b1 = b0 + BLOCK < nposts ? b0 + BLOCK : nposts;
         double c0 = cpu_s();
         for (size_t i = b0; i < b1; i++) {
-            hd_policy_eval(pol, texts + i * 320, lens[i], &ctx, res);
-            verdicts[hd_policy_result_verdict(res)]++;
-            findings += hd_policy_result_count(res);
+            pol_eval(pol, texts + i * 320, lens[i], &ctx, res);
+            verdicts[pol_result_verdict(res)]++;
+            findings += pol_result_count(res);
         }
         double c1 = cpu_s();
         for (size_t i = b0; i < b1; i++)
@@ -273,7 +273,7 @@ int main(int argc, char **argv) {
     free(lat);
     free(lens);
     free(texts);
-    hd_policy_result_destroy(&res);
-    hd_policy_destroy(&pol);
+    pol_result_destroy(&res);
+    pol_destroy(&pol);
     return 0;
 }

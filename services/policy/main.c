@@ -1,6 +1,6 @@
 /*  huddle-policy: the policy service as a process. Wires configuration,
     database, hub connection and health endpoint around hd_consumer_run
-    with policy_service.c's hd_policy_svc_apply; the rules live in the
+    with policy_service.c's pol_svc_apply_batch; the rules live in the
     engine (policy_engine.c and friends). */
 #include "hd_config.h"
 #include "hd_consumer.h"
@@ -25,10 +25,10 @@ int main(int argc, char **argv) {
     hd_signal_init();
     int rc = 1;
     hd_service_t base;
-    hd_policy_svc_t *svc = hd_policy_svc_new();
-    if (!svc || hd_service_start(&base, "policy", "HUDDLE_POLICY_HTTP", hd_policy_svc_metrics,
+    pol_svc_t *svc = pol_svc_new();
+    if (!svc || hd_service_start(&base, "policy", "HUDDLE_POLICY_HTTP", pol_svc_metrics,
                                  svc) < 0) {
-        hd_policy_svc_destroy(&svc);
+        pol_svc_destroy(&svc);
         return 1;
     }
     hd_db_t *db = base.db;
@@ -36,22 +36,18 @@ int main(int argc, char **argv) {
     int64_t active = 0;
     int transient;
     char why[512];
-    if (hd_policy_store_active(db, &active) == 0 && active > 0 &&
-        !hd_policy_svc_engine(svc, db, active, &transient, why, sizeof why))
+    if (pol_store_active(db, &active) == 0 && active > 0 &&
+        !pol_svc_engine(svc, db, active, &transient, why, sizeof why))
         hd_warn("policy_unusable", "%s", why);
-    /* Per-item statements are what PostgreSQL spends its CPU on. */
-    hd_policy_svc_gather(svc);
     hd_consumer_cfg_t cfg = {.name = "policy",
-                             .types = hd_policy_svc_types,
-                             .ntypes = hd_policy_svc_ntypes,
-                             .apply = hd_policy_svc_apply,
-                             .begin = hd_policy_svc_begin,
-                             .flush = hd_policy_svc_flush,
+                             .types = pol_svc_types,
+                             .ntypes = pol_svc_ntypes,
+                             .apply_batch = pol_svc_apply_batch,
                              .arg = svc};
     hd_info("started", "consuming as 'policy'; active policy version %lld", (long long)active);
     rc = hd_consumer_run(db, base.bus, &cfg) == 0 ? 0 : 1;
     hd_service_stop(&base);
-    hd_policy_svc_destroy(&svc);
+    pol_svc_destroy(&svc);
     hd_info("stopped", "exit %d", rc);
     return rc;
 }

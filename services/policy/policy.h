@@ -1,33 +1,33 @@
 /*  policy: huddle's policy engine (docs/policy.md).
-    A policy set is a YAML document of rules. hd_policy_new parses and
+    A policy set is a YAML document of rules. pol_new parses and
     validates it (errors name the rule id and the YAML line) and compiles
     every text rule of the set (lexicon terms, patterns, PII detectors, link
     extraction, partner and disclosure phrases) into ONE Vectorscan database.
-    hd_policy_eval folds the text (case kept, accents and look-alike
+    pol_eval folds the text (case kept, accents and look-alike
     punctuation folded, with a byte offset map), scans it once, and turns
     the matches into findings whose byte spans refer to the original text.
 
     The engine itself touches no database and no network: facts about the
-    author, crises and the channel are passed in hd_policy_ctx_t by the
+    author, crises and the channel are passed in pol_ctx_t by the
     caller (the policy service looks them up; the CLI passes what it knows).
-    One hd_policy_t may be shared by threads only if each evaluates with its
-    own hd_policy_result_t AND its own scratch: this version keeps one scratch
+    One pol_t may be shared by threads only if each evaluates with its
+    own pol_result_t AND its own scratch: this version keeps one scratch
     per policy, so evaluate from one thread at a time. */
-#ifndef HD_POLICY_H
-#define HD_POLICY_H
+#ifndef POL_H
+#define POL_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct hd_policy hd_policy_t;
-typedef struct hd_policy_result hd_policy_result_t;
+typedef struct pol pol_t;
+typedef struct pol_result pol_result_t;
 
 /* Largest text evaluated (bytes); longer input gets one blocking finding. */
-#define HD_POLICY_MAX_TEXT (1u << 20)
+#define POL_MAX_TEXT (1u << 20)
 /* Largest policy source accepted (bytes). */
-#define HD_POLICY_MAX_SOURCE (4u << 20)
+#define POL_MAX_SOURCE (4u << 20)
 
-typedef enum { HD_VERDICT_PASS = 0, HD_VERDICT_REVIEW = 1, HD_VERDICT_BLOCK = 2 } hd_verdict_t;
+typedef enum { POL_VERDICT_PASS = 0, POL_VERDICT_REVIEW = 1, POL_VERDICT_BLOCK = 2 } pol_verdict_t;
 
 /* An active crisis, as the caller knows it; NULL department / channel =
    the whole organization / every channel. Strings borrowed. */
@@ -35,7 +35,7 @@ typedef struct {
     const char *name;
     const char *department;
     const char *channel;
-} hd_policy_crisis_t;
+} pol_crisis_t;
 
 /* What the engine knows about an item besides its text. Every string is
    borrowed for the duration of the call; NULL or "" means unknown. */
@@ -62,9 +62,9 @@ typedef struct {
     int delegated;             /* submitter holds a delegation from author */
     /* crisis facts; ignored unless crisis_facts is set (rule kind crisis) */
     int crisis_facts;
-    const hd_policy_crisis_t *crises;
+    const pol_crisis_t *crises;
     size_t ncrises;
-} hd_policy_ctx_t;
+} pol_ctx_t;
 
 /* One finding (proto huddle.v1.Finding). Strings are borrowed from the
    policy or the result; start/end is the byte span [start, end) in the
@@ -79,30 +79,30 @@ typedef struct {
     const char *message;  /* for the author */
     uint32_t start, end;
     uint32_t rule_index;  /* position of the rule in the policy */
-} hd_policy_finding_t;
+} pol_finding_t;
 
 /* Parses, validates and compiles a policy source. On failure returns NULL
    and writes into err (err_len bytes) one line per problem, each
    "line N: rule ID: what is wrong" (or "line N: what" outside a rule).
    The caller owns the policy. */
-hd_policy_t *hd_policy_new(const char *source, size_t len, char *err, size_t err_len);
+pol_t *pol_new(const char *source, size_t len, char *err, size_t err_len);
 
 /* Frees a policy; safe on NULL and twice, nulls the caller's pointer. */
-void hd_policy_destroy(hd_policy_t **self_p);
+void pol_destroy(pol_t **self_p);
 
 /* Name given in the file (borrowed; "" if none), number of rules, and
    whether the policy has rules needing author / crisis facts. */
-const char *hd_policy_name(const hd_policy_t *self);
-size_t hd_policy_rule_count(const hd_policy_t *self);
-int hd_policy_needs_author(const hd_policy_t *self);
-int hd_policy_needs_crisis(const hd_policy_t *self);
+const char *pol_name(const pol_t *self);
+size_t pol_rule_count(const pol_t *self);
+int pol_needs_author(const pol_t *self);
+int pol_needs_crisis(const pol_t *self);
 /* Counting rules the policy sets for a channel id (borrowed), or NULL. */
-const char *hd_policy_channel_counting(const hd_policy_t *self, const char *channel);
+const char *pol_channel_counting(const pol_t *self, const char *channel);
 
 /* A reusable result: evaluate many texts with one result to avoid
-   allocation. NULL on out of memory. */
-hd_policy_result_t *hd_policy_result_new(void);
-void hd_policy_result_destroy(hd_policy_result_t **self_p);
+   allocation. Aborts on out-of-memory. */
+pol_result_t *pol_result_new(void);
+void pol_result_destroy(pol_result_t **self_p);
 
 /* Evaluates text (len bytes, any bytes: invalid UTF-8 is tolerated) under
    the policy into res, replacing what res held. Returns 0, or -1 when the
@@ -110,18 +110,18 @@ void hd_policy_result_destroy(hd_policy_result_t **self_p);
    findings. Same policy + same text + same ctx => same findings, in the
    same order (by start, end, rule order). res borrows from self until the
    next eval or until self is destroyed. */
-int hd_policy_eval(hd_policy_t *self, const char *text, size_t len, const hd_policy_ctx_t *ctx,
-                   hd_policy_result_t *res);
+int pol_eval(pol_t *self, const char *text, size_t len, const pol_ctx_t *ctx,
+                   pol_result_t *res);
 
-hd_verdict_t hd_policy_result_verdict(const hd_policy_result_t *res);
-size_t hd_policy_result_count(const hd_policy_result_t *res);
+pol_verdict_t pol_result_verdict(const pol_result_t *res);
+size_t pol_result_count(const pol_result_t *res);
 /* Finding i (borrowed), NULL if out of range. */
-const hd_policy_finding_t *hd_policy_result_finding(const hd_policy_result_t *res, size_t i);
+const pol_finding_t *pol_result_finding(const pol_result_t *res, size_t i);
 /* Distinct roles to involve (sorted), borrowed. */
-size_t hd_policy_result_nroles(const hd_policy_result_t *res);
-const char *hd_policy_result_role(const hd_policy_result_t *res, size_t i);
+size_t pol_result_nroles(const pol_result_t *res);
+const char *pol_result_role(const pol_result_t *res, size_t i);
 
 /* "pass", "review", "block". */
-const char *hd_verdict_name(hd_verdict_t v);
+const char *pol_verdict_name(pol_verdict_t v);
 
 #endif

@@ -1,124 +1,65 @@
-/*  policy_batch: channel facts remembered and verdicts gathered over one
-    consumer batch (see header). */
+/*  policy_batch: one statement for a batch's channel facts, one for its
+    verdicts (see header). */
 #include "policy_batch.h"
 
-#include "hd_mem.h"
 #include "hd_pgarray.h"
-#include "policy_store.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
-typedef struct {
-    char id[HD_POLICY_CHANNEL_LEN];
-    char kind[HD_POLICY_KIND_LEN];
-    long max_length;
-} channel_t;
-
-typedef struct {
-    char *content_id, *verdict, *findings; /* owned */
-    int64_t version;
-} verdict_t;
-
-struct hd_policy_batch {
-    channel_t channels[HD_POLICY_BATCH_CHANNELS];
-    size_t nchannels;
-    verdict_t *verdicts;
-    size_t n, cap;
-};
-
-hd_policy_batch_t *hd_policy_batch_new(void) { return hd_calloc(1, sizeof(hd_policy_batch_t)); }
-
-static void forget_verdicts(hd_policy_batch_t *self) {
-    for (size_t i = 0; i < self->n; i++) {
-        free(self->verdicts[i].content_id);
-        free(self->verdicts[i].verdict);
-        free(self->verdicts[i].findings);
+int pol_batch_read_channels(hd_db_t *db, const char *const *ids, size_t n,
+                            pol_channel_t *facts) {
+    hd_pgarray_t col[1] = {{0}};
+    for (size_t i = 0; i < n; i++) {
+        facts[i].kind[0] = 0;
+        facts[i].max_length = 0;
+        hd_pgarray_add(&col[0], ids[i]);
     }
-    self->n = 0;
-}
-
-void hd_policy_batch_destroy(hd_policy_batch_t **self_p) {
-    if (!self_p || !*self_p)
-        return;
-    forget_verdicts(*self_p);
-    free((*self_p)->verdicts);
-    free(*self_p);
-    *self_p = NULL;
-}
-
-void hd_policy_batch_clear(hd_policy_batch_t *self) {
-    if (!self)
-        return;
-    self->nchannels = 0;
-    forget_verdicts(self);
-}
-
-/* A batch touches a handful of channels, so a linear search beats hashing. */
-int hd_policy_batch_channel(hd_policy_batch_t *self, hd_db_t *db, const char *channel,
-                            char *kind, size_t kind_len, long *max_length) {
-    const char *id = channel ? channel : "";
-    for (size_t i = 0; self && i < self->nchannels; i++)
-        if (strcmp(self->channels[i].id, id) == 0) {
-            snprintf(kind, kind_len, "%s", self->channels[i].kind);
-            *max_length = self->channels[i].max_length;
-            return 0;
-        }
-    char read[HD_POLICY_KIND_LEN];
-    if (hd_policy_store_channel(db, id, read, sizeof read, max_length) < 0)
+    /* One row per known channel, each with the batch positions asking for
+       it (1-based, from WITH ORDINALITY). */
+    PGresult *r = hd_db_exec_arrays(db,
+                                    "SELECT x.i, c.kind, c.max_length "
+                                    "FROM unnest($1::text[]) WITH ORDINALITY AS x(id, i) "
+                                    "JOIN channel c ON c.id = x.id",
+                                    col, 1);
+    if (!r)
         return -1;
-    snprintf(kind, kind_len, "%s", read);
-    /* Full, or an id too long to keep whole: read it every time instead. */
-    if (self && self->nchannels < HD_POLICY_BATCH_CHANNELS && strlen(id) < HD_POLICY_CHANNEL_LEN) {
-        channel_t *c = &self->channels[self->nchannels++];
-        snprintf(c->id, sizeof c->id, "%s", id);
-        snprintf(c->kind, sizeof c->kind, "%s", read);
-        c->max_length = *max_length;
+    for (int row = 0; row < PQntuples(r); row++) {
+        long long i = atoll(PQgetvalue(r, row, 0)) - 1;
+        if (i < 0 || (size_t)i >= n)
+            continue; /* cannot happen: positions come from the array */
+        snprintf(facts[i].kind, sizeof facts[i].kind, "%s", PQgetvalue(r, row, 1));
+        facts[i].max_length = atol(PQgetvalue(r, row, 2));
     }
+    PQclear(r);
     return 0;
 }
 
-void hd_policy_batch_add_verdict(hd_policy_batch_t *self, const char *content_id,
-                                 int64_t version, const char *verdict,
-                                 const char *findings_json) {
-    self->verdicts = hd_grow(self->verdicts, &self->cap, self->n + 1, sizeof *self->verdicts);
-    verdict_t *v = &self->verdicts[self->n++];
-    v->content_id = hd_strdup(content_id);
-    v->verdict = hd_strdup(verdict);
-    v->findings = hd_strdup(findings_json);
-    v->version = version;
-}
-
-int hd_policy_batch_flush(hd_policy_batch_t *self, hd_db_t *db) {
-    if (!self || self->n == 0)
+int pol_batch_write_verdicts(hd_db_t *db, const pol_verdict_row_t *rows, size_t n) {
+    if (n == 0)
         return 0;
     hd_pgarray_t col[4] = {{0}};
-    for (size_t i = 0; i < self->n; i++) {
+    for (size_t i = 0; i < n; i++) {
         char version[24];
-        snprintf(version, sizeof version, "%" PRId64, self->verdicts[i].version);
-        hd_pgarray_add(&col[0], self->verdicts[i].content_id);
+        snprintf(version, sizeof version, "%" PRId64, rows[i].version);
+        hd_pgarray_add(&col[0], rows[i].content_id);
         hd_pgarray_add(&col[1], version);
-        hd_pgarray_add(&col[2], self->verdicts[i].verdict);
-        hd_pgarray_add(&col[3], self->verdicts[i].findings);
+        hd_pgarray_add(&col[2], rows[i].verdict);
+        hd_pgarray_add(&col[3], rows[i].findings);
     }
-    /* DISTINCT ON keeps the first kept verdict of an item (a replay within
-       the batch), as one INSERT per event would; sorted by the key, so two
-       writers of the same rows always lock them in one order. */
-    int rc =
-        hd_db_cmd_arrays(db,
-                         "INSERT INTO policy_verdict (content_id, policy_version, verdict, "
-                         "  findings) "
-                         "SELECT DISTINCT ON (x.content_id) x.content_id, x.policy_version, "
-                         "  x.verdict, x.findings "
-                         "FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::jsonb[]) "
-                         "  WITH ORDINALITY AS x(content_id, policy_version, verdict, findings, i) "
-                         "ORDER BY x.content_id, x.i "
-                         "ON CONFLICT (content_id) DO NOTHING",
-                         col, 4);
-    if (rc < 0)
-        return -1;
-    forget_verdicts(self);
-    return 0;
+    /* DISTINCT ON keeps the first verdict of an item (a replay within the
+       batch); sorted by the key, so two writers of the same rows always
+       lock them in one order. */
+    return hd_db_cmd_arrays(db,
+                            "INSERT INTO policy_verdict (content_id, policy_version, verdict, "
+                            "  findings) "
+                            "SELECT DISTINCT ON (x.content_id) x.content_id, x.policy_version, "
+                            "  x.verdict, x.findings "
+                            "FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::jsonb[]) "
+                            "  WITH ORDINALITY AS x(content_id, policy_version, verdict, "
+                            "  findings, i) "
+                            "ORDER BY x.content_id, x.i "
+                            "ON CONFLICT (content_id) DO NOTHING",
+                            col, 4);
 }

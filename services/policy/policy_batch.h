@@ -1,55 +1,36 @@
-/*  policy_batch: what the policy consumer keeps in memory over one batch,
-    so that a batch costs a few statements instead of two per item (the
-    benchmark's bottleneck is PostgreSQL CPU per statement):
-    - channel facts (kind, max_length), each channel read once per batch; a
-      channel changed meanwhile applies from the next batch, as if it had
-      been changed a moment later (the same rule as workflow's chain memo);
-    - verdicts, written in one statement at the batch's end.
-    The consumer loop says when to forget (hd_consumer_cfg_t.begin, before
-    every attempt at a batch) and when to write (.flush, inside the batch's
-    transaction); see policy_service.h for the wiring. */
-#ifndef HD_POLICY_BATCH_H
-#define HD_POLICY_BATCH_H
+/*  policy_batch: the policy consumer's reads and writes for one whole
+    batch, one statement each (the benchmark's bottleneck is PostgreSQL CPU
+    per statement): the channel facts of every item of the batch, and every
+    verdict of the batch. What happens in between is decided in memory
+    (policy_decide.h). */
+#ifndef POL_BATCH_H
+#define POL_BATCH_H
 
 #include "hd_db.h"
+#include "policy_decide.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
-#define HD_POLICY_BATCH_CHANNELS 32 /* channels remembered per batch */
-#define HD_POLICY_CHANNEL_LEN 128   /* longer channel ids are read every time */
-#define HD_POLICY_KIND_LEN 64
+/* Reads the facts of n channels in one statement: facts[i] for ids[i]
+   (kind "" and max_length 0 for an unknown channel or a NULL id, which is
+   not looked up). ids and their strings are borrowed; facts has n
+   elements. 0, or -1 on database error (facts then undefined). */
+int pol_batch_read_channels(hd_db_t *db, const char *const *ids, size_t n,
+                            pol_channel_t *facts);
 
-typedef struct hd_policy_batch hd_policy_batch_t;
+/* One verdict to write; strings borrowed. */
+typedef struct {
+    const char *content_id;
+    int64_t version;
+    const char *verdict;
+    const char *findings; /* JSON text */
+} pol_verdict_row_t;
 
-/* An empty batch; aborts on out-of-memory. The caller owns it. */
-hd_policy_batch_t *hd_policy_batch_new(void);
-
-/* Frees everything gathered; safe on NULL, nulls the caller's pointer. */
-void hd_policy_batch_destroy(hd_policy_batch_t **self_p);
-
-/* Forgets the remembered channels and every verdict not flushed (a new
-   attempt at a batch, or an event whose effects are rolled back). */
-void hd_policy_batch_clear(hd_policy_batch_t *self);
-
-/* hd_policy_store_channel through the batch's memory: the first lookup of a
-   channel in a batch reads it, later ones do not. An unknown channel is
-   remembered as unknown (kind "", max_length 0). self may be NULL (always
-   read). All arguments borrowed. 0 / -1 database error. */
-int hd_policy_batch_channel(hd_policy_batch_t *self, hd_db_t *db, const char *channel,
-                            char *kind, size_t kind_len, long *max_length);
-
-/* Keeps a verdict for the next flush; the strings are copied. Aborts on
-   out-of-memory. */
-void hd_policy_batch_add_verdict(hd_policy_batch_t *self, const char *content_id,
-                                 int64_t version, const char *verdict,
-                                 const char *findings_json);
-
-/* Writes the kept verdicts in one statement inside the open transaction,
-   with hd_policy_store_verdict's rule (an item's first verdict is final:
-   one already stored, or the first kept for it in this batch, wins), then
-   forgets them (the remembered channels stay). 0, or -1 on database error
-   (the verdicts are kept; the caller rolls back and clears). */
-int hd_policy_batch_flush(hd_policy_batch_t *self, hd_db_t *db);
+/* Writes n verdicts in one statement inside the open transaction. An
+   item's first verdict is final: one already stored, or the first of
+   `rows` for it (a replay within the batch), wins. 0 (also for n 0), or -1
+   on database error (the caller rolls back). */
+int pol_batch_write_verdicts(hd_db_t *db, const pol_verdict_row_t *rows, size_t n);
 
 #endif

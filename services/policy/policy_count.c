@@ -6,7 +6,7 @@
 #include <ctype.h>
 #include <string.h>
 
-int hd_count_known(const char *c) {
+int pol_count_known(const char *c) {
     return c && (!strcmp(c, "mastodon") || !strcmp(c, "x") || !strcmp(c, "plain") ||
                  !strcmp(c, "bytes"));
 }
@@ -23,7 +23,7 @@ static int is_user_char(char c) { return isalnum((unsigned char)c) || c == '_'; 
 
 /* Mastodon: at a mention "@user@domain", the bytes of "@domain" to skip. */
 static size_t remote_domain_len(const char *t, size_t len, size_t i) {
-    if (t[i] != '@' || hd_detect_word_before(t, i) || (i > 0 && t[i - 1] == '@'))
+    if (t[i] != '@' || pol_detect_word_before(t, i) || (i > 0 && t[i - 1] == '@'))
         return 0;
     size_t j = i + 1;
     while (j < len && is_user_char(t[j]))
@@ -42,8 +42,8 @@ static size_t remote_domain_len(const char *t, size_t len, size_t i) {
     return dots ? k - j : 0;
 }
 
-long hd_count_length(const char *counting, const char *text, size_t len,
-                     const hd_pspan_t *urls, size_t nurls, long max, uint32_t *over_at) {
+long pol_count_length(const char *counting, const char *text, size_t len,
+                     const pol_pspan_t *urls, size_t nurls, long max, uint32_t *over_at) {
     int mode = !counting ? 0 : !strcmp(counting, "mastodon") ? 1 : !strcmp(counting, "x") ? 2
                            : !strcmp(counting, "bytes")      ? 3
                                                              : 0;
@@ -63,7 +63,7 @@ long hd_count_length(const char *counting, const char *text, size_t len,
             step = 1;
             w = 1;
         } else {
-            long cp = hd_utf8_decode((const unsigned char *)text + i, len - i, &step);
+            long cp = pol_utf8_decode((const unsigned char *)text + i, len - i, &step);
             w = mode == 2 ? (size_t)x_weight(cp) : 1;
             if (mode == 1) {
                 size_t skip = remote_domain_len(text, len, i);
@@ -86,7 +86,7 @@ long hd_count_length(const char *counting, const char *text, size_t len,
     return n;
 }
 
-long hd_count_tokens(char sigil, const char *text, size_t len, const hd_pspan_t *urls,
+long pol_count_tokens(char sigil, const char *text, size_t len, const pol_pspan_t *urls,
                      size_t nurls, long limit, uint32_t *ov_start, uint32_t *ov_end) {
     long n = 0;
     size_t u = 0;
@@ -97,12 +97,12 @@ long hd_count_tokens(char sigil, const char *text, size_t len, const hd_pspan_t 
             u++;
         if (u < nurls && urls[u].start <= i)
             continue; /* inside a link */
-        if (hd_detect_word_before(text, i) || (i > 0 && (text[i - 1] == '@' || text[i - 1] == '#')))
+        if (pol_detect_word_before(text, i) || (i > 0 && (text[i - 1] == '@' || text[i - 1] == '#')))
             continue; /* an email address, or "a#b" */
         size_t j = i + 1;
-        while (j < len && hd_detect_word_at(text, len, j)) {
+        while (j < len && pol_detect_word_at(text, len, j)) {
             size_t l;
-            hd_utf8_decode((const unsigned char *)text + j, len - j, &l);
+            pol_utf8_decode((const unsigned char *)text + j, len - j, &l);
             j += l;
         }
         if (j == i + 1)

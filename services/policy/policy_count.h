@@ -6,8 +6,8 @@
                 every link, bare domains included, counts 23
       plain     code points
       bytes     bytes */
-#ifndef HD_POLICY_COUNT_H
-#define HD_POLICY_COUNT_H
+#ifndef POL_COUNT_H
+#define POL_COUNT_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -16,21 +16,21 @@
 typedef struct {
     uint32_t start, end;
     int scheme;
-} hd_pspan_t;
+} pol_pspan_t;
 
 /* 1 if counting names known rules. */
-int hd_count_known(const char *counting);
+int pol_count_known(const char *counting);
 
 /* The length of text under counting (NULL = plain). When the length goes
    past max (> 0), *over_at receives the byte offset where the excess
    begins; else len. urls must be sorted and disjoint. */
-long hd_count_length(const char *counting, const char *text, size_t len,
-                     const hd_pspan_t *urls, size_t nurls, long max, uint32_t *over_at);
+long pol_count_length(const char *counting, const char *text, size_t len,
+                     const pol_pspan_t *urls, size_t nurls, long max, uint32_t *over_at);
 
 /* Hashtags (sigil '#') or mentions ('@') outside links. When there are
    more than limit (>= 0), the span of the first one past the limit goes
    into *ov_start and *ov_end. */
-long hd_count_tokens(char sigil, const char *text, size_t len, const hd_pspan_t *urls,
+long pol_count_tokens(char sigil, const char *text, size_t len, const pol_pspan_t *urls,
                      size_t nurls, long limit, uint32_t *ov_start, uint32_t *ov_end);
 
 #endif

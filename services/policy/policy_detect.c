@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
-long hd_utf8_decode(const unsigned char *s, size_t n, size_t *len) {
+long pol_utf8_decode(const unsigned char *s, size_t n, size_t *len) {
     *len = 1;
     if (n == 0)
         return -1;
@@ -56,14 +56,14 @@ static int cp_is_word(long cp) {
     return 1;
 }
 
-int hd_detect_word_at(const char *s, size_t n, size_t i) {
+int pol_detect_word_at(const char *s, size_t n, size_t i) {
     if (i >= n)
         return 0;
     size_t l;
-    return cp_is_word(hd_utf8_decode((const unsigned char *)s + i, n - i, &l));
+    return cp_is_word(pol_utf8_decode((const unsigned char *)s + i, n - i, &l));
 }
 
-int hd_detect_word_before(const char *s, size_t i) {
+int pol_detect_word_before(const char *s, size_t i) {
     if (i == 0)
         return 0;
     size_t j = i - 1, back = 0;
@@ -72,7 +72,7 @@ int hd_detect_word_before(const char *s, size_t i) {
         back++;
     }
     size_t l;
-    long cp = hd_utf8_decode((const unsigned char *)s + j, i - j, &l);
+    long cp = pol_utf8_decode((const unsigned char *)s + j, i - j, &l);
     if (cp < 0 || j + l != i)
         return 0;
     return cp_is_word(cp);
@@ -93,7 +93,7 @@ static int digits_of(const char *s, size_t n, char *out, size_t cap) {
     return (int)k;
 }
 
-int hd_detect_card(const char *s, size_t n) {
+int pol_detect_card(const char *s, size_t n) {
     char d[32];
     int k = digits_of(s, n, d, sizeof d);
     if (k < 13 || k > 19 || d[0] < '2' || d[0] > '6')
@@ -122,7 +122,7 @@ static const struct {
     {"SK", 24}, {"SI", 19}, {"TR", 26},
 };
 
-int hd_detect_iban(const char *s, size_t n) {
+int pol_detect_iban(const char *s, size_t n) {
     char c[40];
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
@@ -150,7 +150,7 @@ int hd_detect_iban(const char *s, size_t n) {
     return r == 1;
 }
 
-int hd_detect_ssn(const char *s, size_t n) {
+int pol_detect_ssn(const char *s, size_t n) {
     if (n != 11 || (s[3] != '-' && s[3] != ' ') || s[6] != s[3])
         return 0;
     for (size_t i = 0; i < n; i++)
@@ -162,7 +162,7 @@ int hd_detect_ssn(const char *s, size_t n) {
     return area != 0 && area != 666 && area < 900 && group != 0 && serial != 0;
 }
 
-int hd_detect_phone(const char *s, size_t n) {
+int pol_detect_phone(const char *s, size_t n) {
     int digits = 0, seps = 0, open = 0, plus = n > 0 && s[0] == '+';
     char prev = 0;
     for (size_t i = plus; i < n; i++) {
@@ -282,7 +282,7 @@ static int punycode(const long *cp, size_t n, char *out, size_t cap) {
 #undef PUT
 }
 
-int hd_detect_host_normalize(const char *host, size_t n, char *out, size_t out_len) {
+int pol_detect_host_normalize(const char *host, size_t n, char *out, size_t out_len) {
     while (n > 0 && host[n - 1] == '.')
         n--;
     if (n == 0 || n > 253 || out_len < 2)
@@ -310,7 +310,7 @@ int hd_detect_host_normalize(const char *host, size_t n, char *out, size_t out_l
             size_t ncp = 0;
             for (size_t k = i; k < j;) {
                 size_t l;
-                long cp = hd_utf8_decode((const unsigned char *)host + k, j - k, &l);
+                long cp = pol_utf8_decode((const unsigned char *)host + k, j - k, &l);
                 if (cp < 0 || ncp == 64)
                     return -1;
                 cps[ncp++] = lower_cp(cp);
@@ -327,7 +327,7 @@ int hd_detect_host_normalize(const char *host, size_t n, char *out, size_t out_l
     return 0;
 }
 
-int hd_detect_url_host(const char *url, size_t n, char *out, size_t out_len) {
+int pol_detect_url_host(const char *url, size_t n, char *out, size_t out_len) {
     size_t a = 0;
     for (size_t i = 0; i + 2 < n && i < 12; i++)
         if (url[i] == ':' && url[i + 1] == '/' && url[i + 2] == '/') {
@@ -361,10 +361,10 @@ int hd_detect_url_host(const char *url, size_t n, char *out, size_t out_len) {
         if (!isdigit((unsigned char)url[i - 1]))
             break;
     }
-    return hd_detect_host_normalize(url + a, e - a, out, out_len);
+    return pol_detect_host_normalize(url + a, e - a, out, out_len);
 }
 
-int hd_detect_domain_match(const char *host, const char *domain) {
+int pol_detect_domain_match(const char *host, const char *domain) {
     size_t h = strlen(host), d = strlen(domain);
     if (d == 0 || h < d || strcmp(host + h - d, domain) != 0)
         return 0;
@@ -379,9 +379,9 @@ static const char *const s_shorteners[] = {
     "u.to",     "po.st",     "mcaf.ee", "su.pr",       NULL,
 };
 
-int hd_detect_shortener(const char *host) {
+int pol_detect_shortener(const char *host) {
     for (size_t i = 0; s_shorteners[i]; i++)
-        if (hd_detect_domain_match(host, s_shorteners[i]))
+        if (pol_detect_domain_match(host, s_shorteners[i]))
             return 1;
     return 0;
 }

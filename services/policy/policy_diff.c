@@ -2,6 +2,7 @@
     form of each rule. */
 #include "policy_diff.h"
 
+#include "hd_mem.h"
 #include "policy_model.h"
 
 #include <jansson.h>
@@ -9,79 +10,79 @@
 #include <stdlib.h>
 #include <string.h>
 
-static json_t *strlist(const hd_strlist_t *l) {
+static json_t *strlist(const pol_strlist_t *l) {
     json_t *a = json_array();
     for (size_t i = 0; i < l->n; i++)
         json_array_append_new(a, json_string(l->v[i]));
     return a;
 }
 
-static json_t *terms(const hd_pterm_t *t, size_t n) {
+static json_t *terms(const pol_pterm_t *t, size_t n) {
     static const char *const modes[] = {"word", "prefix", "substring"};
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++) {
         char buf[1200];
         snprintf(buf, sizeof buf, "%s%s%s%s", t[i].text,
-                 t[i].match != HD_MATCH_WORD || t[i].exact ? " (" : "",
-                 t[i].match != HD_MATCH_WORD ? modes[t[i].match % 3] : t[i].exact ? "exact" : "",
-                 t[i].match != HD_MATCH_WORD || t[i].exact ? ")" : "");
+                 t[i].match != POL_MATCH_WORD || t[i].exact ? " (" : "",
+                 t[i].match != POL_MATCH_WORD ? modes[t[i].match % 3] : t[i].exact ? "exact" : "",
+                 t[i].match != POL_MATCH_WORD || t[i].exact ? ")" : "");
         json_array_append_new(a, json_string(buf));
     }
     return a;
 }
 
-static json_t *scope(const hd_pscope_t *s) {
+static json_t *scope(const pol_pscope_t *s) {
     return json_pack("{s:o, s:o, s:o}", "channels", strlist(&s->channels), "departments",
                      strlist(&s->departments), "kinds", strlist(&s->kinds));
 }
 
-static json_t *rule_json(const hd_prule_t *r) {
+static json_t *rule_json(const pol_prule_t *r) {
     char action[160];
-    snprintf(action, sizeof action, "%s%s%s%s", hd_paction_name(r->action),
+    snprintf(action, sizeof action, "%s%s%s%s", pol_paction_name(r->action),
              r->role[0] ? "(" : "", r->role, r->role[0] ? ")" : "");
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "kind", hd_pkind_name(r->kind),
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "kind", pol_pkind_name(r->kind),
                           "description", r->description, "severity", r->severity, "action",
                           action, "message", r->message, "scope", scope(&r->scope));
     switch (r->kind) {
-    case HD_PK_LEXICON: json_object_set_new(o, "terms", terms(r->terms, r->nterms)); break;
-    case HD_PK_PATTERN: json_object_set_new(o, "patterns", terms(r->terms, r->nterms)); break;
-    case HD_PK_PII: {
+    case POL_PK_LEXICON: json_object_set_new(o, "terms", terms(r->terms, r->nterms)); break;
+    case POL_PK_PATTERN: json_object_set_new(o, "patterns", terms(r->terms, r->nterms)); break;
+    case POL_PK_PII: {
         json_t *d = json_array(), *allow = json_object();
-        for (int k = 0; k < HD_PII_COUNT; k++) {
+        for (int k = 0; k < POL_PII_COUNT; k++) {
             if (r->detectors & (1u << k))
-                json_array_append_new(d, json_string(hd_pii_name(k)));
+                json_array_append_new(d, json_string(pol_pii_name(k)));
             if (r->allow_set[k])
-                json_object_set_new(allow, hd_pii_name(k), scope(&r->allow[k]));
+                json_object_set_new(allow, pol_pii_name(k), scope(&r->allow[k]));
         }
         json_object_set_new(o, "detectors", d);
         json_object_set_new(o, "allow", allow);
         break;
     }
-    case HD_PK_DISCLOSURE:
+    case POL_PK_DISCLOSURE:
         json_object_set_new(o, "when.sponsored", json_boolean(r->when_sponsored));
         json_object_set_new(o, "when.partners", terms(r->partners, r->npartners));
         json_object_set_new(o, "when.campaigns", strlist(&r->campaigns));
         json_object_set_new(o, "require", terms(r->required, r->nrequired));
         break;
-    case HD_PK_LINKS:
+    case POL_PK_LINKS:
         json_object_set_new(o, "allow", strlist(&r->allow_domains));
         json_object_set_new(o, "deny", strlist(&r->deny_domains));
         json_object_set_new(o, "deny_shorteners", json_boolean(r->deny_shorteners));
         json_object_set_new(o, "report", json_boolean(r->report_links));
         break;
-    case HD_PK_LIMITS:
+    case POL_PK_LIMITS:
         json_object_set_new(o, "max_length", json_integer(r->max_length));
         json_object_set_new(o, "max_hashtags", json_integer(r->max_hashtags));
         json_object_set_new(o, "max_mentions", json_integer(r->max_mentions));
         break;
-    case HD_PK_AUTHOR:
+    case POL_PK_AUTHOR:
         json_object_set_new(o, "require_certification", json_boolean(r->require_certification));
         json_object_set_new(o, "allow_delegation", json_boolean(r->allow_delegation));
         break;
-    case HD_PK_TIMING: {
+    case POL_PK_TIMING: {
         json_t *w = json_array();
         for (size_t i = 0; i < r->nwindows; i++) {
-            const hd_pwindow_t *x = &r->windows[i];
+            const pol_pwindow_t *x = &r->windows[i];
             char buf[128];
             if (x->absolute)
                 snprintf(buf, sizeof buf, "minute %lld to %lld (local)",
@@ -101,7 +102,7 @@ static json_t *rule_json(const hd_prule_t *r) {
     return o;
 }
 
-static const hd_prule_t *find_rule(const hd_pmodel_t *m, const char *id) {
+static const pol_prule_t *find_rule(const pol_pmodel_t *m, const char *id) {
     for (size_t i = 0; i < m->nrules; i++)
         if (!strcmp(m->rules[i].id, id))
             return &m->rules[i];
@@ -142,7 +143,7 @@ static int diff_rule(FILE *out, const char *id, json_t *a, json_t *b) {
             fprintf(out, "\n");
         } else {
             char *sa = json_dumps(va, JSON_ENCODE_ANY | JSON_COMPACT);
-            char *sb = vb ? json_dumps(vb, JSON_ENCODE_ANY | JSON_COMPACT) : strdup("(none)");
+            char *sb = vb ? json_dumps(vb, JSON_ENCODE_ANY | JSON_COMPACT) : hd_strdup("(none)");
             fprintf(out, "~ rule %s: %s: %s -> %s\n", id, key, sa, sb);
             free(sa);
             free(sb);
@@ -151,14 +152,14 @@ static int diff_rule(FILE *out, const char *id, json_t *a, json_t *b) {
     return n;
 }
 
-static int diff_models(const hd_pmodel_t *a, const hd_pmodel_t *b, FILE *out) {
+static int diff_models(const pol_pmodel_t *a, const pol_pmodel_t *b, FILE *out) {
     int n = 0;
     if (strcmp(a->name, b->name))
         n++, fprintf(out, "~ name: \"%s\" -> \"%s\"\n", a->name, b->name);
     if (strcmp(a->timezone, b->timezone))
         n++, fprintf(out, "~ timezone: %s -> %s\n", a->timezone, b->timezone);
     for (size_t i = 0; i < b->nchannels; i++) {
-        const hd_pchannel_t *cb = &b->channels[i], *ca = NULL;
+        const pol_pchannel_t *cb = &b->channels[i], *ca = NULL;
         for (size_t j = 0; j < a->nchannels; j++)
             if (!strcmp(a->channels[j].id, cb->id))
                 ca = &a->channels[j];
@@ -173,12 +174,12 @@ static int diff_models(const hd_pmodel_t *a, const hd_pmodel_t *b, FILE *out) {
     for (size_t i = 0; i < a->nrules; i++)
         if (!find_rule(b, a->rules[i].id))
             n++, fprintf(out, "- rule %s (%s, %s)\n", a->rules[i].id,
-                         hd_pkind_name(a->rules[i].kind), hd_paction_name(a->rules[i].action));
+                         pol_pkind_name(a->rules[i].kind), pol_paction_name(a->rules[i].action));
     for (size_t i = 0; i < b->nrules; i++) {
-        const hd_prule_t *rb = &b->rules[i], *ra = find_rule(a, rb->id);
+        const pol_prule_t *rb = &b->rules[i], *ra = find_rule(a, rb->id);
         if (!ra) {
-            n++, fprintf(out, "+ rule %s (%s, %s%s%s%s)\n", rb->id, hd_pkind_name(rb->kind),
-                         hd_paction_name(rb->action), rb->role[0] ? "(" : "", rb->role,
+            n++, fprintf(out, "+ rule %s (%s, %s%s%s%s)\n", rb->id, pol_pkind_name(rb->kind),
+                         pol_paction_name(rb->action), rb->role[0] ? "(" : "", rb->role,
                          rb->role[0] ? ")" : "");
             continue;
         }
@@ -190,22 +191,22 @@ static int diff_models(const hd_pmodel_t *a, const hd_pmodel_t *b, FILE *out) {
     return n;
 }
 
-int hd_policy_diff(const char *a, size_t alen, const char *b, size_t blen, FILE *out, char *err,
+int pol_diff(const char *a, size_t alen, const char *b, size_t blen, FILE *out, char *err,
                    size_t err_len) {
     char e[2048];
-    hd_pmodel_t *ma = hd_pmodel_parse(a, alen, e, sizeof e);
+    pol_pmodel_t *ma = pol_pmodel_parse(a, alen, e, sizeof e);
     if (!ma) {
         snprintf(err, err_len, "first policy:\n%s", e);
         return -1;
     }
-    hd_pmodel_t *mb = hd_pmodel_parse(b, blen, e, sizeof e);
+    pol_pmodel_t *mb = pol_pmodel_parse(b, blen, e, sizeof e);
     if (!mb) {
         snprintf(err, err_len, "second policy:\n%s", e);
-        hd_pmodel_free(&ma);
+        pol_pmodel_free(&ma);
         return -1;
     }
     int n = diff_models(ma, mb, out);
-    hd_pmodel_free(&ma);
-    hd_pmodel_free(&mb);
+    pol_pmodel_free(&ma);
+    pol_pmodel_free(&mb);
     return n;
 }

@@ -9,6 +9,7 @@
     spans for PII, trimmed links. */
 #include "policy_engine_int.h"
 
+#include "hd_mem.h"
 #include "policy_detect.h"
 
 #include <ctype.h>
@@ -23,8 +24,8 @@ static const char *const s_tlds =
     "de|fr|eu|ca|au|ch|nl|es|be|at|se|no|dk|fi|pl|jp|cn|in|br|ru|tv|gg|ai|xyz|social|online|"
     "site|news|shop|store|link|blog|page|ie|nz|mx|za|kr|sg|cz|pt|gr|hu|ro|sk|id|la|im|fm|ws";
 
-/* Detector expressions, in HD_PII_* order. */
-static const char *const s_pii_expr[HD_PII_COUNT] = {
+/* Detector expressions, in POL_PII_* order. */
+static const char *const s_pii_expr[POL_PII_COUNT] = {
     "[a-z0-9._%+-]+@[a-z0-9-]+(?:\\.[a-z0-9-]+)*\\.[a-z]{2,}",
     "\\+?\\(?\\d[\\d ().-]{6,20}\\d",
     "\\d(?:[ -]?\\d){12,18}",
@@ -37,19 +38,17 @@ static const char *const s_pii_expr[HD_PII_COUNT] = {
 typedef struct {
     char **expr;
     unsigned *flags, *ids;
-    hd_ppat_t *pats;
+    pol_ppat_t *pats;
     size_t n, cap;
 } builder_t;
 
-static void bpush(builder_t *b, char *expr, unsigned flags, hd_ppat_t pat) {
+static void bpush(builder_t *b, char *expr, unsigned flags, pol_ppat_t pat) {
     if (b->n == b->cap) {
-        b->cap = b->cap ? b->cap * 2 : 64;
-        b->expr = realloc(b->expr, b->cap * sizeof *b->expr);
-        b->flags = realloc(b->flags, b->cap * sizeof *b->flags);
-        b->ids = realloc(b->ids, b->cap * sizeof *b->ids);
-        b->pats = realloc(b->pats, b->cap * sizeof *b->pats);
-        if (!b->expr || !b->flags || !b->ids || !b->pats)
-            abort();
+        size_t c1 = b->cap, c2 = b->cap, c3 = b->cap; /* all four grow alike */
+        b->expr = hd_grow(b->expr, &c1, b->n + 1, sizeof *b->expr);
+        b->flags = hd_grow(b->flags, &c2, b->n + 1, sizeof *b->flags);
+        b->ids = hd_grow(b->ids, &c3, b->n + 1, sizeof *b->ids);
+        b->pats = hd_grow(b->pats, &b->cap, b->n + 1, sizeof *b->pats);
     }
     b->expr[b->n] = expr;
     b->flags[b->n] = flags;
@@ -58,20 +57,11 @@ static void bpush(builder_t *b, char *expr, unsigned flags, hd_ppat_t pat) {
     b->n++;
 }
 
-static char *xstrdup2(const char *s) {
-    char *d = strdup(s);
-    if (!d)
-        abort();
-    return d;
-}
-
 /* A literal as an expression: ASCII punctuation escaped, other bytes kept
    (in UTF-8 mode \xHH would mean a code point, not a byte). */
 static char *literal_expr(const char *folded) {
     size_t n = strlen(folded);
-    char *e = malloc(n * 4 + 1), *o = e;
-    if (!e)
-        abort();
+    char *e = hd_calloc(n * 4 + 1, 1), *o = e;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)folded[i];
         if (isalnum(c) || c >= 0x80)
@@ -86,14 +76,12 @@ static char *literal_expr(const char *folded) {
 /* Adds a literal (term, partner, disclosure phrase, campaign hashtag). */
 static void add_literal(builder_t *b, int type, uint32_t rule, uint32_t item, const char *text,
                         int match, int exact) {
-    char *f = hd_fold_string(text);
-    if (!f)
-        abort();
+    char *f = pol_fold_string(text);
     int ascii = 1;
     for (const char *p = f; *p; p++)
         if ((unsigned char)*p >= 0x80)
             ascii = 0;
-    hd_ppat_t pat = {.type = (uint8_t)type, .match = (uint8_t)match, .exact = (uint8_t)exact,
+    pol_ppat_t pat = {.type = (uint8_t)type, .match = (uint8_t)match, .exact = (uint8_t)exact,
                      .som = (uint8_t)!ascii, .rule = rule, .item = item,
                      .flen = (uint32_t)strlen(f), .text = text};
     /* Non-ASCII letters may change byte length with case: ask for starts. */
@@ -102,21 +90,21 @@ static void add_literal(builder_t *b, int type, uint32_t rule, uint32_t item, co
     free(f);
 }
 
-static void add_rule_exprs(builder_t *b, hd_pmodel_t *m, uint32_t ri) {
-    hd_prule_t *r = &m->rules[ri];
-    if (r->kind == HD_PK_LEXICON)
+static void add_rule_exprs(builder_t *b, pol_pmodel_t *m, uint32_t ri) {
+    pol_prule_t *r = &m->rules[ri];
+    if (r->kind == POL_PK_LEXICON)
         for (size_t i = 0; i < r->nterms; i++)
             add_literal(b, P_TERM, ri, (uint32_t)i, r->terms[i].text, r->terms[i].match,
                         r->terms[i].exact);
-    if (r->kind == HD_PK_PATTERN)
+    if (r->kind == POL_PK_PATTERN)
         for (size_t i = 0; i < r->nterms; i++) {
-            hd_ppat_t pat = {.type = P_REGEX, .som = 1, .rule = ri, .item = (uint32_t)i,
+            pol_ppat_t pat = {.type = P_REGEX, .som = 1, .rule = ri, .item = (uint32_t)i,
                              .text = r->terms[i].text};
             unsigned flags = HS_FLAG_UTF8 | HS_FLAG_SOM_LEFTMOST |
                              (r->terms[i].exact ? 0 : HS_FLAG_CASELESS);
-            bpush(b, xstrdup2(r->terms[i].text), flags, pat);
+            bpush(b, hd_strdup(r->terms[i].text), flags, pat);
         }
-    if (r->kind == HD_PK_DISCLOSURE) {
+    if (r->kind == POL_PK_DISCLOSURE) {
         for (size_t i = 0; i < r->npartners; i++)
             add_literal(b, P_PARTNER, ri, (uint32_t)i, r->partners[i].text,
                         r->partners[i].match, r->partners[i].exact);
@@ -124,7 +112,7 @@ static void add_rule_exprs(builder_t *b, hd_pmodel_t *m, uint32_t ri) {
             char tag[1100];
             snprintf(tag, sizeof tag, "#%s", r->campaigns.v[i]);
             /* the literal's text must outlive the policy: keep the model's */
-            add_literal(b, P_CAMPAIGN, ri, (uint32_t)i, tag, HD_MATCH_WORD, 0);
+            add_literal(b, P_CAMPAIGN, ri, (uint32_t)i, tag, POL_MATCH_WORD, 0);
             b->pats[b->n - 1].text = r->campaigns.v[i];
         }
         for (size_t i = 0; i < r->nrequired; i++)
@@ -135,7 +123,7 @@ static void add_rule_exprs(builder_t *b, hd_pmodel_t *m, uint32_t ri) {
 
 /* Checks each pattern alone so that every bad one is reported with its
    rule and line (hs_compile_multi names only the first). */
-static int check_patterns(const builder_t *b, const hd_pmodel_t *m, char *err, size_t err_len) {
+static int check_patterns(const builder_t *b, const pol_pmodel_t *m, char *err, size_t err_len) {
     size_t used = err && err_len ? strlen(err) : 0;
     int bad = 0;
     for (size_t i = 0; i < b->n; i++) {
@@ -143,7 +131,7 @@ static int check_patterns(const builder_t *b, const hd_pmodel_t *m, char *err, s
             continue;
         hs_expr_info_t *info = NULL;
         hs_compile_error_t *ce = NULL;
-        const hd_prule_t *r = &m->rules[b->pats[i].rule];
+        const pol_prule_t *r = &m->rules[b->pats[i].rule];
         const char *why = NULL;
         if (hs_expression_info(b->expr[i], b->flags[i], &info, &ce) != HS_SUCCESS)
             why = ce ? ce->message : "invalid";
@@ -172,7 +160,7 @@ static void builder_free(builder_t *b) {
     free(b->pats);
 }
 
-static int needs_kind(const hd_pmodel_t *m, int kind) {
+static int needs_kind(const pol_pmodel_t *m, int kind) {
     for (size_t i = 0; i < m->nrules; i++)
         if (m->rules[i].kind == kind)
             return 1;
@@ -181,10 +169,10 @@ static int needs_kind(const hd_pmodel_t *m, int kind) {
 
 /* The common top-level domains, plus those of every domain the policy
    names: a bare "intranet.corp/x" is a link when the policy lists it. */
-static void collect_tlds(const hd_pmodel_t *m, char *out, size_t cap) {
+static void collect_tlds(const pol_pmodel_t *m, char *out, size_t cap) {
     snprintf(out, cap, "%s", s_tlds);
     for (size_t i = 0; i < m->nrules; i++) {
-        const hd_strlist_t *lists[2] = {&m->rules[i].allow_domains, &m->rules[i].deny_domains};
+        const pol_strlist_t *lists[2] = {&m->rules[i].allow_domains, &m->rules[i].deny_domains};
         for (int k = 0; k < 2; k++)
             for (size_t j = 0; j < lists[k]->n; j++) {
                 const char *dot = strrchr(lists[k]->v[j], '.');
@@ -203,18 +191,18 @@ static void collect_tlds(const hd_pmodel_t *m, char *out, size_t cap) {
     }
 }
 
-static int compile_db(hd_policy_t *p, char *err, size_t err_len) {
+static int compile_db(pol_t *p, char *err, size_t err_len) {
     builder_t b = {0};
-    hd_pmodel_t *m = p->m;
+    pol_pmodel_t *m = p->m;
     for (uint32_t i = 0; i < m->nrules; i++)
         add_rule_exprs(&b, m, i);
-    int pii = needs_kind(m, HD_PK_PII);
+    int pii = needs_kind(m, POL_PK_PII);
     if (pii)
-        for (int d = 0; d < HD_PII_COUNT; d++) {
-            hd_ppat_t pat = {.type = P_PII, .sub = (uint8_t)d, .som = 1};
-            bpush(&b, xstrdup2(s_pii_expr[d]), HS_FLAG_CASELESS | HS_FLAG_SOM_LEFTMOST, pat);
+        for (int d = 0; d < POL_PII_COUNT; d++) {
+            pol_ppat_t pat = {.type = P_PII, .sub = (uint8_t)d, .som = 1};
+            bpush(&b, hd_strdup(s_pii_expr[d]), HS_FLAG_CASELESS | HS_FLAG_SOM_LEFTMOST, pat);
         }
-    if (pii || needs_kind(m, HD_PK_LINKS) || needs_kind(m, HD_PK_LIMITS)) {
+    if (pii || needs_kind(m, POL_PK_LINKS) || needs_kind(m, POL_PK_LIMITS)) {
         char tlds[4096], bare[5000];
         collect_tlds(m, tlds, sizeof tlds);
         snprintf(bare, sizeof bare,
@@ -226,8 +214,8 @@ static int compile_db(hd_policy_t *p, char *err, size_t err_len) {
         const char *url[3] = {"(?:https?|ftp)://[^\\s<>\"'\\x60]+(?:[\\s<>\"'\\x60]|$)",
                               "www\\.[^\\s<>\"'\\x60]+(?:[\\s<>\"'\\x60]|$)", bare};
         for (int k = 0; k < 3; k++) {
-            hd_ppat_t pat = {.type = P_URL, .sub = (uint8_t)k, .som = 1};
-            bpush(&b, xstrdup2(url[k]), HS_FLAG_CASELESS | HS_FLAG_UTF8 | HS_FLAG_SOM_LEFTMOST,
+            pol_ppat_t pat = {.type = P_URL, .sub = (uint8_t)k, .som = 1};
+            bpush(&b, hd_strdup(url[k]), HS_FLAG_CASELESS | HS_FLAG_UTF8 | HS_FLAG_SOM_LEFTMOST,
                   pat);
         }
     }
@@ -261,49 +249,47 @@ static int compile_db(hd_policy_t *p, char *err, size_t err_len) {
     return rc;
 }
 
-hd_policy_t *hd_policy_new(const char *source, size_t len, char *err, size_t err_len) {
+pol_t *pol_new(const char *source, size_t len, char *err, size_t err_len) {
     char dummy[2];
     if (!err || !err_len) {
         err = dummy;
         err_len = sizeof dummy;
     }
     err[0] = 0;
-    if (!source || len > HD_POLICY_MAX_SOURCE) {
+    if (!source || len > POL_MAX_SOURCE) {
         snprintf(err, err_len, "line 0: the policy is larger than %u bytes\n",
-                 HD_POLICY_MAX_SOURCE);
+                 POL_MAX_SOURCE);
         return NULL;
     }
-    hd_policy_t *p = calloc(1, sizeof *p);
-    if (!p)
-        return NULL;
-    p->m = hd_pmodel_parse(source, len, err, err_len);
+    pol_t *p = hd_calloc(1, sizeof *p);
+    p->m = pol_pmodel_parse(source, len, err, err_len);
     if (!p->m || compile_db(p, err, err_len) < 0) {
-        hd_policy_destroy(&p);
+        pol_destroy(&p);
         return NULL;
     }
-    p->needs_author = needs_kind(p->m, HD_PK_AUTHOR);
-    p->needs_crisis = needs_kind(p->m, HD_PK_CRISIS);
+    p->needs_author = needs_kind(p->m, POL_PK_AUTHOR);
+    p->needs_crisis = needs_kind(p->m, POL_PK_CRISIS);
     return p;
 }
 
-void hd_policy_destroy(hd_policy_t **self_p) {
+void pol_destroy(pol_t **self_p) {
     if (!self_p || !*self_p)
         return;
-    hd_policy_t *p = *self_p;
+    pol_t *p = *self_p;
     hs_free_scratch(p->scratch);
     hs_free_database(p->db);
     free(p->pats);
-    hd_pmodel_free(&p->m);
+    pol_pmodel_free(&p->m);
     free(p);
     *self_p = NULL;
 }
 
-const char *hd_policy_name(const hd_policy_t *self) { return self->m->name; }
-size_t hd_policy_rule_count(const hd_policy_t *self) { return self->m->nrules; }
-int hd_policy_needs_author(const hd_policy_t *self) { return self->needs_author; }
-int hd_policy_needs_crisis(const hd_policy_t *self) { return self->needs_crisis; }
+const char *pol_name(const pol_t *self) { return self->m->name; }
+size_t pol_rule_count(const pol_t *self) { return self->m->nrules; }
+int pol_needs_author(const pol_t *self) { return self->needs_author; }
+int pol_needs_crisis(const pol_t *self) { return self->needs_crisis; }
 
-const char *hd_policy_channel_counting(const hd_policy_t *self, const char *channel) {
+const char *pol_channel_counting(const pol_t *self, const char *channel) {
     for (size_t i = 0; channel && i < self->m->nchannels; i++)
         if (!strcmp(self->m->channels[i].id, channel))
             return self->m->channels[i].counting;

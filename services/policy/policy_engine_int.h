@@ -1,6 +1,6 @@
 /*  policy_engine_int: what the engine's files share (internal). */
-#ifndef HD_POLICY_ENGINE_INT_H
-#define HD_POLICY_ENGINE_INT_H
+#ifndef POL_ENGINE_INT_H
+#define POL_ENGINE_INT_H
 
 #include "policy.h"
 #include "policy_count.h"
@@ -27,29 +27,29 @@ typedef struct {
     uint32_t item;
     uint32_t flen; /* folded length of a literal */
     const char *text; /* the term as written (borrowed from the model) */
-} hd_ppat_t;
+} pol_ppat_t;
 
-struct hd_policy {
-    hd_pmodel_t *m;
+struct pol {
+    pol_pmodel_t *m;
     hs_database_t *db;
     hs_scratch_t *scratch;
-    hd_ppat_t *pats;
+    pol_ppat_t *pats;
     size_t npats;
     int needs_author, needs_crisis;
 };
 
 typedef struct {
     uint32_t id, from, to;
-} hd_praw_t;
+} pol_praw_t;
 
 typedef struct {
     uint32_t start, end; /* original text */
     uint32_t fstart, fend; /* folded text */
     int sub;
-} hd_phit_t;
+} pol_phit_t;
 
-struct hd_policy_result {
-    hd_policy_finding_t *f;
+struct pol_result {
+    pol_finding_t *f;
     uint32_t *seq; /* tie-break for a stable order */
     uint32_t *moff; /* message offset in pool, or UINT32_MAX */
     size_t n, cap;
@@ -57,29 +57,29 @@ struct hd_policy_result {
     size_t pool_len, pool_cap;
     const char *roles[32];
     size_t nroles;
-    hd_verdict_t verdict;
-    hd_fold_t fold;
-    hd_praw_t *raw;
+    pol_verdict_t verdict;
+    pol_fold_t fold;
+    pol_praw_t *raw;
     size_t nraw, rawcap;
     int truncated;
-    hd_phit_t *hits; /* PII (sub = detector) */
+    pol_phit_t *hits; /* PII (sub = detector) */
     size_t nhits, hitcap;
-    hd_pspan_t *urls;
+    pol_pspan_t *urls;
     size_t nurls, urlcap;
     uint8_t *active; /* per rule: in scope for this item */
     uint8_t *cond, *req;
     uint32_t *cond_s, *cond_e;
     size_t rulecap;
-    const hd_policy_t *pol;
+    const pol_t *pol;
 };
 
 /* Adds a finding for rule r (index ri) on original span [s, e). When the
    rule has no message of its own, fmt builds one. 0 / -1 (out of memory). */
-int hd_presult_add(hd_policy_result_t *res, const hd_prule_t *r, uint32_t ri, uint32_t s,
+int pol_presult_add(pol_result_t *res, const pol_prule_t *r, uint32_t ri, uint32_t s,
                    uint32_t e, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 /* Rule kinds that look at facts rather than matches (policy_rules.c). */
-int hd_prules_eval(hd_policy_t *pol, const char *text, size_t len, const hd_policy_ctx_t *ctx,
-                   hd_policy_result_t *res);
+int pol_prules_eval(pol_t *pol, const char *text, size_t len, const pol_ctx_t *ctx,
+                   pol_result_t *res);
 
 #endif

@@ -1,6 +1,8 @@
 /*  policy_fold: accent folding with a byte offset map (see the header). */
 #include "policy_fold.h"
 
+#include "hd_mem.h"
+
 #include "policy_detect.h"
 
 #include <stdlib.h>
@@ -108,29 +110,16 @@ static int is_ascii(const char *s, size_t n) {
     return (acc & 0x8080808080808080ULL) == 0;
 }
 
-static int reserve(hd_fold_t *f, size_t need) {
-    if (need <= f->cap)
-        return 0;
-    size_t cap = f->cap ? f->cap : 256;
-    while (cap < need)
-        cap *= 2;
-    char *b = realloc(f->buf, cap);
-    if (!b)
-        return -1;
-    f->buf = b;
-    uint32_t *m1 = realloc(f->from, cap * sizeof *m1);
-    if (!m1)
-        return -1;
-    f->from = m1;
-    uint32_t *m2 = realloc(f->to, cap * sizeof *m2);
-    if (!m2)
-        return -1;
-    f->to = m2;
-    f->cap = cap;
+/* Room for `need` bytes and offsets; always 0 (out of memory aborts). */
+static int reserve(pol_fold_t *f, size_t need) {
+    size_t c1 = f->cap, c2 = f->cap; /* the three grow alike */
+    f->buf = hd_grow(f->buf, &c1, need, 1);
+    f->from = hd_grow(f->from, &c2, need, sizeof *f->from);
+    f->to = hd_grow(f->to, &f->cap, need, sizeof *f->to);
     return 0;
 }
 
-int hd_fold_run(hd_fold_t *f, const char *text, size_t len) {
+int pol_fold_run(pol_fold_t *f, const char *text, size_t len) {
     f->orig_len = len;
     if (is_ascii(text, len)) {
         f->identity = 1;
@@ -145,7 +134,7 @@ int hd_fold_run(hd_fold_t *f, const char *text, size_t len) {
     size_t o = 0;
     for (size_t i = 0; i < len;) {
         size_t l;
-        long cp = hd_utf8_decode((const unsigned char *)text + i, len - i, &l);
+        long cp = pol_utf8_decode((const unsigned char *)text + i, len - i, &l);
         const char *rep = cp < 0 ? "?" : fold_cp(cp);
         const char *src = rep ? rep : text + i;
         size_t n = rep ? strlen(rep) : l;
@@ -163,7 +152,7 @@ int hd_fold_run(hd_fold_t *f, const char *text, size_t len) {
     return 0;
 }
 
-void hd_fold_span(const hd_fold_t *f, size_t fs, size_t fe, uint32_t *os, uint32_t *oe) {
+void pol_fold_span(const pol_fold_t *f, size_t fs, size_t fe, uint32_t *os, uint32_t *oe) {
     if (f->identity) {
         *os = (uint32_t)fs;
         *oe = (uint32_t)fe;
@@ -178,25 +167,22 @@ void hd_fold_span(const hd_fold_t *f, size_t fs, size_t fe, uint32_t *os, uint32
     *oe = f->to[fe - 1];
 }
 
-void hd_fold_free(hd_fold_t *f) {
+void pol_fold_free(pol_fold_t *f) {
     free(f->buf);
     free(f->from);
     free(f->to);
     memset(f, 0, sizeof *f);
 }
 
-char *hd_fold_string(const char *s) {
-    hd_fold_t f = {0};
+char *pol_fold_string(const char *s) {
+    pol_fold_t f = {0};
     size_t n = strlen(s);
-    if (hd_fold_run(&f, s, n) < 0) {
-        hd_fold_free(&f);
+    if (pol_fold_run(&f, s, n) < 0) {
+        pol_fold_free(&f);
         return NULL;
     }
-    char *out = malloc(f.len + 1);
-    if (out) {
-        memcpy(out, f.text, f.len);
-        out[f.len] = 0;
-    }
-    hd_fold_free(&f);
+    char *out = hd_calloc(f.len + 1, 1);
+    memcpy(out, f.text, f.len);
+    pol_fold_free(&f);
     return out;
 }

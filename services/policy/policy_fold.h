@@ -6,8 +6,8 @@
     forms; bytes that are not UTF-8 become '?' so the scanner only ever sees
     valid UTF-8. A byte offset map takes every folded span back to the
     original text. Pure ASCII text is used as is: no copy, no map. */
-#ifndef HD_POLICY_FOLD_H
-#define HD_POLICY_FOLD_H
+#ifndef POL_FOLD_H
+#define POL_FOLD_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -22,20 +22,20 @@ typedef struct {
     uint32_t *from;   /* folded byte i comes from original [from[i], to[i]) */
     uint32_t *to;
     size_t map_cap;
-} hd_fold_t;
+} pol_fold_t;
 
-/* Folds text into f (replacing what it held). 0, or -1 on out of memory.
-   text must outlive f's use (identity borrows it). */
-int hd_fold_run(hd_fold_t *f, const char *text, size_t len);
+/* Folds text into f (replacing what it held). Always 0: out of memory
+   aborts (hd_mem). text must outlive f's use (identity borrows it). */
+int pol_fold_run(pol_fold_t *f, const char *text, size_t len);
 
 /* Maps a folded span [fs, fe) back to the original text. */
-void hd_fold_span(const hd_fold_t *f, size_t fs, size_t fe, uint32_t *os, uint32_t *oe);
+void pol_fold_span(const pol_fold_t *f, size_t fs, size_t fe, uint32_t *os, uint32_t *oe);
 
 /* Frees f's storage (f itself is the caller's). */
-void hd_fold_free(hd_fold_t *f);
+void pol_fold_free(pol_fold_t *f);
 
 /* The folded form of a NUL-terminated string, malloc'd (caller frees);
-   NULL on out of memory. */
-char *hd_fold_string(const char *s);
+   never NULL (out of memory aborts). */
+char *pol_fold_string(const char *s);
 
 #endif

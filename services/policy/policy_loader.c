@@ -1,10 +1,11 @@
-/*  policy_loader: YAML -> hd_pmodel_t, with the schema checks of
+/*  policy_loader: YAML -> pol_pmodel_t, with the schema checks of
     docs/policy.md. Every problem found is reported (not just the first),
     each with its YAML line and the rule id it belongs to, so an operator
     fixes a file in one pass. Unknown keys are errors: a misspelt option
     must not silently weaken a policy. */
 #include "policy_model.h"
 
+#include "hd_mem.h"
 #include "policy_detect.h"
 #include "policy_fold.h"
 #include "policy_time.h"
@@ -64,19 +65,6 @@ static const char *scalar(const yaml_node_t *n) {
 
 static int line_of(const yaml_node_t *n) { return n ? (int)n->start_mark.line + 1 : 0; }
 
-static char *xstrdup(const char *s) {
-    char *d = strdup(s ? s : "");
-    if (!d)
-        abort(); /* out of memory is not an input error */
-    return d;
-}
-
-static void *xcalloc(size_t n, size_t sz) {
-    void *p = calloc(n ? n : 1, sz);
-    if (!p)
-        abort();
-    return p;
-}
 
 /* Value of key in a mapping node, NULL if absent. */
 static yaml_node_t *map_get(ld_t *l, yaml_node_t *map, const char *key) {
@@ -147,10 +135,10 @@ static int parse_long(ld_t *l, yaml_node_t *n, const char *what, long lo, long h
 }
 
 /* A string or a list of strings. */
-static void parse_strlist(ld_t *l, yaml_node_t *n, const char *what, hd_strlist_t *out) {
+static void parse_strlist(ld_t *l, yaml_node_t *n, const char *what, pol_strlist_t *out) {
     if (scalar(n)) {
-        out->v = xcalloc(1, sizeof *out->v);
-        out->v[out->n++] = xstrdup(scalar(n));
+        out->v = hd_calloc(1, sizeof *out->v);
+        out->v[out->n++] = hd_strdup(scalar(n));
         return;
     }
     if (!n || n->type != YAML_SEQUENCE_NODE) {
@@ -158,7 +146,7 @@ static void parse_strlist(ld_t *l, yaml_node_t *n, const char *what, hd_strlist_
         return;
     }
     size_t cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
-    out->v = xcalloc(cnt, sizeof *out->v);
+    out->v = hd_calloc(cnt, sizeof *out->v);
     for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
          it++) {
         yaml_node_t *e = node(l, *it);
@@ -167,11 +155,11 @@ static void parse_strlist(ld_t *l, yaml_node_t *n, const char *what, hd_strlist_
             lerr(l, e ? e : n, "%s: every entry must be a non-empty string", what);
             continue;
         }
-        out->v[out->n++] = xstrdup(s);
+        out->v[out->n++] = hd_strdup(s);
     }
 }
 
-static void parse_scope(ld_t *l, yaml_node_t *n, hd_pscope_t *sc, const char *what) {
+static void parse_scope(ld_t *l, yaml_node_t *n, pol_pscope_t *sc, const char *what) {
     static const char *const keys[] = {"channels", "departments", "kinds", NULL};
     if (!n || n->type != YAML_MAPPING_NODE) {
         lerr(l, n, "%s must be a mapping of channels / departments / kinds", what);
@@ -190,13 +178,13 @@ static void parse_scope(ld_t *l, yaml_node_t *n, hd_pscope_t *sc, const char *wh
 static int parse_match(ld_t *l, yaml_node_t *n, int *out) {
     const char *s = scalar(n);
     if (s && !strcmp(s, "word"))
-        *out = HD_MATCH_WORD;
+        *out = POL_MATCH_WORD;
     else if (s && !strcmp(s, "prefix"))
-        *out = HD_MATCH_PREFIX;
+        *out = POL_MATCH_PREFIX;
     else if (s && !strcmp(s, "substring"))
-        *out = HD_MATCH_SUBSTRING;
+        *out = POL_MATCH_SUBSTRING;
     else if (s && !strcmp(s, "exact")) /* shorthand: whole word, exact case and accents */
-        *out = HD_MATCH_WORD | 0x100;
+        *out = POL_MATCH_WORD | 0x100;
     else {
         lerr(l, n, "match must be word, prefix, substring or exact");
         return -1;
@@ -205,13 +193,13 @@ static int parse_match(ld_t *l, yaml_node_t *n, int *out) {
 }
 
 /* Terms: strings or {term, match, exact}, with the rule's defaults. */
-static hd_pterm_t *parse_terms(ld_t *l, yaml_node_t *n, const char *what, int def_match,
+static pol_pterm_t *parse_terms(ld_t *l, yaml_node_t *n, const char *what, int def_match,
                                int def_exact, int is_regex, size_t *count) {
     static const char *const keys[] = {"term", "match", "exact", NULL};
     *count = 0;
     if (scalar(n) && is_regex) {
-        hd_pterm_t *t = xcalloc(1, sizeof *t);
-        t->text = xstrdup(scalar(n));
+        pol_pterm_t *t = hd_calloc(1, sizeof *t);
+        t->text = hd_strdup(scalar(n));
         t->line = line_of(n);
         *count = 1;
         return t;
@@ -228,11 +216,11 @@ static hd_pterm_t *parse_terms(ld_t *l, yaml_node_t *n, const char *what, int de
         lerr(l, n, "too many terms and patterns (limit %d per policy)", MAX_ITEMS);
         return NULL;
     }
-    hd_pterm_t *terms = xcalloc(cnt, sizeof *terms);
+    pol_pterm_t *terms = hd_calloc(cnt, sizeof *terms);
     for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
          it++) {
         yaml_node_t *e = node(l, *it);
-        hd_pterm_t t = {.match = def_match, .exact = def_exact, .line = line_of(e ? e : n)};
+        pol_pterm_t t = {.match = def_match, .exact = def_exact, .line = line_of(e ? e : n)};
         const char *s = scalar(e);
         if (!s && e && e->type == YAML_MAPPING_NODE && !is_regex) {
             check_keys(l, e, what, keys);
@@ -256,7 +244,7 @@ static hd_pterm_t *parse_terms(ld_t *l, yaml_node_t *n, const char *what, int de
             continue;
         }
         if (!is_regex) {
-            char *f = hd_fold_string(s);
+            char *f = pol_fold_string(s);
             int blank = 1;
             for (const char *p = f; p && *p && blank; p++)
                 blank = isspace((unsigned char)*p);
@@ -266,30 +254,30 @@ static hd_pterm_t *parse_terms(ld_t *l, yaml_node_t *n, const char *what, int de
                 continue;
             }
         }
-        t.text = xstrdup(s);
+        t.text = hd_strdup(s);
         terms[(*count)++] = t;
     }
     return terms;
 }
 
-static const char *const s_kinds[HD_PK_COUNT] = {
+static const char *const s_kinds[POL_PK_COUNT] = {
     "lexicon", "pattern", "pii", "disclosure", "links", "limits", "author", "timing", "crisis"};
-static const char *const s_pii[HD_PII_COUNT] = {"email", "phone", "card", "iban", "ssn"};
+static const char *const s_pii[POL_PII_COUNT] = {"email", "phone", "card", "iban", "ssn"};
 
-const char *hd_pkind_name(int kind) {
-    return kind >= 0 && kind < HD_PK_COUNT ? s_kinds[kind] : "?";
+const char *pol_pkind_name(int kind) {
+    return kind >= 0 && kind < POL_PK_COUNT ? s_kinds[kind] : "?";
 }
 
-const char *hd_paction_name(int action) {
+const char *pol_paction_name(int action) {
     switch (action) {
-    case HD_ACT_BLOCK: return "block";
-    case HD_ACT_REVIEW: return "review";
-    case HD_ACT_WARN: return "warn";
+    case POL_ACT_BLOCK: return "block";
+    case POL_ACT_REVIEW: return "review";
+    case POL_ACT_WARN: return "warn";
     default: return "info";
     }
 }
 
-const char *hd_pii_name(int d) { return d >= 0 && d < HD_PII_COUNT ? s_pii[d] : "?"; }
+const char *pol_pii_name(int d) { return d >= 0 && d < POL_PII_COUNT ? s_pii[d] : "?"; }
 
 static int valid_name(const char *s, size_t max) {
     size_t n = strlen(s);
@@ -302,12 +290,12 @@ static int valid_name(const char *s, size_t max) {
 }
 
 /* action: block | warn | review | review(ROLE); role: may name the role. */
-static void parse_action(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
+static void parse_action(ld_t *l, yaml_node_t *rn, pol_prule_t *r) {
     yaml_node_t *an = map_get(l, rn, "action"), *rolen = map_get(l, rn, "role");
     const char *a = scalar(an);
     char role[128] = "";
     if (!an) {
-        if (r->kind == HD_PK_CRISIS) {
+        if (r->kind == POL_PK_CRISIS) {
             a = "review";
         } else {
             lerr(l, rn, "action is required (block, warn or review(ROLE))");
@@ -319,11 +307,11 @@ static void parse_action(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
         return;
     }
     if (!strcmp(a, "block")) {
-        r->action = HD_ACT_BLOCK;
+        r->action = POL_ACT_BLOCK;
     } else if (!strcmp(a, "warn")) {
-        r->action = HD_ACT_WARN;
+        r->action = POL_ACT_WARN;
     } else if (!strncmp(a, "review", 6)) {
-        r->action = HD_ACT_REVIEW;
+        r->action = POL_ACT_REVIEW;
         const char *p = a + 6;
         while (*p == ' ')
             p++;
@@ -352,8 +340,8 @@ static void parse_action(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
         }
         snprintf(role, sizeof role, "%s", rs);
     }
-    if (r->action == HD_ACT_REVIEW && !role[0]) {
-        if (r->kind == HD_PK_CRISIS)
+    if (r->action == POL_ACT_REVIEW && !role[0]) {
+        if (r->kind == POL_PK_CRISIS)
             snprintf(role, sizeof role, "crisis");
         else {
             lerr(l, an, "review needs a role: review(ROLE), e.g. review(legal)");
@@ -362,29 +350,29 @@ static void parse_action(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
     }
     if (role[0] && !valid_name(role, 64))
         lerr(l, rolen ? rolen : an, "role '%s' is not a valid role name", role);
-    r->role = xstrdup(r->action == HD_ACT_REVIEW ? role : "");
+    r->role = hd_strdup(r->action == POL_ACT_REVIEW ? role : "");
 }
 
-static void parse_severity(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
+static void parse_severity(ld_t *l, yaml_node_t *rn, pol_prule_t *r) {
     yaml_node_t *n = map_get(l, rn, "severity");
     const char *s = scalar(n);
     if (!n) {
-        r->severity = xstrdup(r->action == HD_ACT_BLOCK    ? "high"
-                              : r->action == HD_ACT_REVIEW ? "medium"
+        r->severity = hd_strdup(r->action == POL_ACT_BLOCK    ? "high"
+                              : r->action == POL_ACT_REVIEW ? "medium"
                                                            : "low");
         return;
     }
     if (!s || (strcmp(s, "low") && strcmp(s, "medium") && strcmp(s, "high") &&
                strcmp(s, "critical"))) {
         lerr(l, n, "severity must be low, medium, high or critical");
-        r->severity = xstrdup("medium");
+        r->severity = hd_strdup("medium");
         return;
     }
-    r->severity = xstrdup(s);
+    r->severity = hd_strdup(s);
 }
 
-static void parse_lexicon(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
-    int match = HD_MATCH_WORD, exact = 0;
+static void parse_lexicon(ld_t *l, yaml_node_t *rn, pol_prule_t *r) {
+    int match = POL_MATCH_WORD, exact = 0;
     yaml_node_t *v;
     if ((v = map_get(l, rn, "match")) && parse_match(l, v, &match) == 0 && (match & 0x100)) {
         match &= 0xff;
@@ -400,7 +388,7 @@ static void parse_lexicon(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
     r->terms = parse_terms(l, v, "terms", match, exact, 0, &r->nterms);
 }
 
-static void parse_pattern(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
+static void parse_pattern(ld_t *l, yaml_node_t *rn, pol_prule_t *r) {
     int cs = 0;
     yaml_node_t *v;
     if ((v = map_get(l, rn, "case_sensitive")))
@@ -412,21 +400,21 @@ static void parse_pattern(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
         lerr(l, rn, "pattern needs patterns (a list of regular expressions)");
         return;
     }
-    r->terms = parse_terms(l, v, "patterns", HD_MATCH_SUBSTRING, cs, 1, &r->nterms);
+    r->terms = parse_terms(l, v, "patterns", POL_MATCH_SUBSTRING, cs, 1, &r->nterms);
 }
 
 static int pii_index(const char *s) {
-    for (int i = 0; s && i < HD_PII_COUNT; i++)
+    for (int i = 0; s && i < POL_PII_COUNT; i++)
         if (!strcmp(s, s_pii[i]))
             return i;
     return -1;
 }
 
-static void parse_pii(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
+static void parse_pii(ld_t *l, yaml_node_t *rn, pol_prule_t *r) {
     yaml_node_t *v = map_get(l, rn, "detectors");
-    r->detectors = (1u << HD_PII_COUNT) - 1;
+    r->detectors = (1u << POL_PII_COUNT) - 1;
     if (v) {
-        hd_strlist_t d = {0};
+        pol_strlist_t d = {0};
         parse_strlist(l, v, "detectors", &d);
         r->detectors = 0;
         for (size_t i = 0; i < d.n; i++) {
@@ -462,7 +450,7 @@ static void parse_pii(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
     }
 }
 
-static void parse_disclosure(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
+static void parse_disclosure(ld_t *l, yaml_node_t *rn, pol_prule_t *r) {
     static const char *const keys[] = {"sponsored", "partners", "campaigns", NULL};
     yaml_node_t *w = map_get(l, rn, "when"), *v;
     if (!w || w->type != YAML_MAPPING_NODE) {
@@ -473,7 +461,7 @@ static void parse_disclosure(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
             parse_bool(l, v, "sponsored", &r->when_sponsored);
         if ((v = map_get(l, w, "partners")))
             r->partners =
-                parse_terms(l, v, "partners", HD_MATCH_WORD, 0, 0, &r->npartners);
+                parse_terms(l, v, "partners", POL_MATCH_WORD, 0, 0, &r->npartners);
         if ((v = map_get(l, w, "campaigns")))
             parse_strlist(l, v, "campaigns", &r->campaigns);
         if (!r->when_sponsored && !r->npartners && !r->campaigns.n)
@@ -483,26 +471,26 @@ static void parse_disclosure(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
     if (!v)
         lerr(l, rn, "disclosure needs require (the accepted disclosures, e.g. \"#ad\")");
     else
-        r->required = parse_terms(l, v, "require", HD_MATCH_WORD, 0, 0, &r->nrequired);
+        r->required = parse_terms(l, v, "require", POL_MATCH_WORD, 0, 0, &r->nrequired);
 }
 
-static void domain_list(ld_t *l, yaml_node_t *v, const char *what, hd_strlist_t *out) {
+static void domain_list(ld_t *l, yaml_node_t *v, const char *what, pol_strlist_t *out) {
     parse_strlist(l, v, what, out);
     for (size_t i = 0; i < out->n; i++) {
         char host[300];
         const char *d = out->v[i];
         if (!strncmp(d, "*.", 2))
             d += 2; /* a domain covers its subdomains anyway */
-        if (hd_detect_host_normalize(d, strlen(d), host, sizeof host) < 0 || strchr(host, '/')) {
+        if (pol_detect_host_normalize(d, strlen(d), host, sizeof host) < 0 || strchr(host, '/')) {
             lerr(l, v, "%s: '%s' is not a domain name", what, out->v[i]);
             continue;
         }
         free(out->v[i]);
-        out->v[i] = xstrdup(host);
+        out->v[i] = hd_strdup(host);
     }
 }
 
-static void parse_links(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
+static void parse_links(ld_t *l, yaml_node_t *rn, pol_prule_t *r) {
     yaml_node_t *v;
     r->deny_shorteners = 1;
     r->report_links = 1;
@@ -516,7 +504,7 @@ static void parse_links(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
         parse_bool(l, v, "report", &r->report_links);
 }
 
-static void parse_limits(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
+static void parse_limits(ld_t *l, yaml_node_t *rn, pol_prule_t *r) {
     yaml_node_t *v;
     r->max_length = 0; /* the channel's own limit */
     r->max_hashtags = r->max_mentions = -1;
@@ -529,7 +517,7 @@ static void parse_limits(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
     (void)0;
 }
 
-static void parse_author(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
+static void parse_author(ld_t *l, yaml_node_t *rn, pol_prule_t *r) {
     yaml_node_t *v;
     r->require_certification = 1;
     r->allow_delegation = 1;
@@ -539,7 +527,7 @@ static void parse_author(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
         parse_bool(l, v, "allow_delegation", &r->allow_delegation);
 }
 
-static void parse_timing(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
+static void parse_timing(ld_t *l, yaml_node_t *rn, pol_prule_t *r) {
     static const char *const keys[] = {"days", "from", "to", NULL};
     yaml_node_t *v = map_get(l, rn, "windows");
     if (!v || v->type != YAML_SEQUENCE_NODE ||
@@ -548,7 +536,7 @@ static void parse_timing(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
         return;
     }
     size_t cnt = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
-    r->windows = xcalloc(cnt, sizeof *r->windows);
+    r->windows = hd_calloc(cnt, sizeof *r->windows);
     for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
          it++) {
         yaml_node_t *wn = node(l, *it);
@@ -557,14 +545,14 @@ static void parse_timing(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
             continue;
         }
         check_keys(l, wn, "window", keys);
-        hd_pwindow_t w = {.from_min = -1, .to_min = -1, .line = line_of(wn)};
+        pol_pwindow_t w = {.from_min = -1, .to_min = -1, .line = line_of(wn)};
         yaml_node_t *dn = map_get(l, wn, "days"), *fn = map_get(l, wn, "from"),
                     *tn = map_get(l, wn, "to");
         if (dn) {
-            hd_strlist_t d = {0};
+            pol_strlist_t d = {0};
             parse_strlist(l, dn, "days", &d);
             for (size_t i = 0; i < d.n; i++) {
-                int day = hd_ptime_day(d.v[i]);
+                int day = pol_ptime_day(d.v[i]);
                 if (day < 0)
                     lerr(l, dn, "days: '%s' is not a day (mon ... sun)", d.v[i]);
                 else
@@ -582,8 +570,8 @@ static void parse_timing(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
             int d1, d2;
             if (dn)
                 lerr(l, wn, "window: days do not combine with dated from/to");
-            if (hd_ptime_parse_date(fs, &w.abs_from, &d1) < 0 ||
-                hd_ptime_parse_date(ts, &w.abs_to, &d2) < 0) {
+            if (pol_ptime_parse_date(fs, &w.abs_from, &d1) < 0 ||
+                pol_ptime_parse_date(ts, &w.abs_to, &d2) < 0) {
                 lerr(l, wn, "window: from/to must be YYYY-MM-DD[THH:MM] or HH:MM");
                 continue;
             }
@@ -593,8 +581,8 @@ static void parse_timing(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
                 lerr(l, wn, "window: to must come after from");
             w.absolute = 1;
         } else if (fs) {
-            if (hd_ptime_parse_hhmm(fs, &w.from_min) < 0 ||
-                hd_ptime_parse_hhmm(ts, &w.to_min) < 0 || w.from_min == w.to_min) {
+            if (pol_ptime_parse_hhmm(fs, &w.from_min) < 0 ||
+                pol_ptime_parse_hhmm(ts, &w.to_min) < 0 || w.from_min == w.to_min) {
                 lerr(l, wn, "window: from/to must be distinct times HH:MM (24 h)");
                 continue;
             }
@@ -609,20 +597,20 @@ static void parse_timing(ld_t *l, yaml_node_t *rn, hd_prule_t *r) {
 /* Keys every rule may have, then the keys of each kind. */
 static const char *const s_common_keys[] = {"id", "kind", "description", "severity",
                                             "action", "role", "message", "scope"};
-static const char *const s_kind_keys[HD_PK_COUNT][6] = {
-    [HD_PK_LEXICON] = {"terms", "match", "exact"},
-    [HD_PK_PATTERN] = {"patterns", "pattern", "case_sensitive"},
-    [HD_PK_PII] = {"detectors", "allow"},
-    [HD_PK_DISCLOSURE] = {"when", "require"},
-    [HD_PK_LINKS] = {"allow", "deny", "deny_shorteners", "report"},
-    [HD_PK_LIMITS] = {"max_length", "max_hashtags", "max_mentions"},
-    [HD_PK_AUTHOR] = {"require_certification", "allow_delegation"},
-    [HD_PK_TIMING] = {"windows"},
-    [HD_PK_CRISIS] = {0},
+static const char *const s_kind_keys[POL_PK_COUNT][6] = {
+    [POL_PK_LEXICON] = {"terms", "match", "exact"},
+    [POL_PK_PATTERN] = {"patterns", "pattern", "case_sensitive"},
+    [POL_PK_PII] = {"detectors", "allow"},
+    [POL_PK_DISCLOSURE] = {"when", "require"},
+    [POL_PK_LINKS] = {"allow", "deny", "deny_shorteners", "report"},
+    [POL_PK_LIMITS] = {"max_length", "max_hashtags", "max_mentions"},
+    [POL_PK_AUTHOR] = {"require_certification", "allow_delegation"},
+    [POL_PK_TIMING] = {"windows"},
+    [POL_PK_CRISIS] = {0},
 };
 
-static void parse_rule(ld_t *l, yaml_node_t *rn, hd_pmodel_t *m) {
-    hd_prule_t *r = &m->rules[m->nrules];
+static void parse_rule(ld_t *l, yaml_node_t *rn, pol_pmodel_t *m) {
+    pol_prule_t *r = &m->rules[m->nrules];
     r->line = line_of(rn);
     r->max_length = r->max_hashtags = r->max_mentions = -1;
     if (!rn || rn->type != YAML_MAPPING_NODE) {
@@ -640,18 +628,18 @@ static void parse_rule(ld_t *l, yaml_node_t *rn, hd_pmodel_t *m) {
             lerr(l, idn, "rule id '%s' is already used on line %d", id, m->rules[i].line);
             return;
         }
-    r->id = xstrdup(id);
+    r->id = hd_strdup(id);
     l->rule = r->id;
-    m->nrules++; /* from here on, hd_pmodel_free owns what r holds */
+    m->nrules++; /* from here on, pol_pmodel_free owns what r holds */
     const char *k = scalar(kn);
     r->kind = -1;
-    for (int i = 0; k && i < HD_PK_COUNT; i++)
+    for (int i = 0; k && i < POL_PK_COUNT; i++)
         if (!strcmp(k, s_kinds[i]))
             r->kind = i;
     if (r->kind < 0) {
         lerr(l, kn ? kn : rn, "unknown kind '%s' (lexicon, pattern, pii, disclosure, links, "
                               "limits, author, timing, crisis)", k ? k : "");
-        r->kind = HD_PK_CRISIS; /* keeps the rest of the checks meaningful */
+        r->kind = POL_PK_CRISIS; /* keeps the rest of the checks meaningful */
         l->rule = NULL;
         return;
     }
@@ -665,38 +653,38 @@ static void parse_rule(ld_t *l, yaml_node_t *rn, hd_pmodel_t *m) {
     check_keys(l, rn, "rule", allowed);
     parse_action(l, rn, r);
     if (!r->role)
-        r->role = xstrdup("");
+        r->role = hd_strdup("");
     parse_severity(l, rn, r);
     yaml_node_t *v;
-    r->description = xstrdup(scalar(map_get(l, rn, "description")));
+    r->description = hd_strdup(scalar(map_get(l, rn, "description")));
     v = map_get(l, rn, "message");
     if (v && !scalar(v))
         lerr(l, v, "message must be a string");
-    r->message = xstrdup(scalar(v));
+    r->message = hd_strdup(scalar(v));
     if ((v = map_get(l, rn, "scope")))
         parse_scope(l, v, &r->scope, "scope");
     switch (r->kind) {
-    case HD_PK_LEXICON: parse_lexicon(l, rn, r); break;
-    case HD_PK_PATTERN: parse_pattern(l, rn, r); break;
-    case HD_PK_PII: parse_pii(l, rn, r); break;
-    case HD_PK_DISCLOSURE: parse_disclosure(l, rn, r); break;
-    case HD_PK_LINKS: parse_links(l, rn, r); break;
-    case HD_PK_LIMITS: parse_limits(l, rn, r); break;
-    case HD_PK_AUTHOR: parse_author(l, rn, r); break;
-    case HD_PK_TIMING: parse_timing(l, rn, r); break;
+    case POL_PK_LEXICON: parse_lexicon(l, rn, r); break;
+    case POL_PK_PATTERN: parse_pattern(l, rn, r); break;
+    case POL_PK_PII: parse_pii(l, rn, r); break;
+    case POL_PK_DISCLOSURE: parse_disclosure(l, rn, r); break;
+    case POL_PK_LINKS: parse_links(l, rn, r); break;
+    case POL_PK_LIMITS: parse_limits(l, rn, r); break;
+    case POL_PK_AUTHOR: parse_author(l, rn, r); break;
+    case POL_PK_TIMING: parse_timing(l, rn, r); break;
     default: break;
     }
     l->rule = NULL;
 }
 
-static void parse_channels(ld_t *l, yaml_node_t *n, hd_pmodel_t *m) {
+static void parse_channels(ld_t *l, yaml_node_t *n, pol_pmodel_t *m) {
     static const char *const keys[] = {"counting", "max_length", NULL};
     if (n->type != YAML_MAPPING_NODE) {
         lerr(l, n, "channels must map a channel id to {counting, max_length}");
         return;
     }
     size_t cnt = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
-    m->channels = xcalloc(cnt, sizeof *m->channels);
+    m->channels = hd_calloc(cnt, sizeof *m->channels);
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
         yaml_node_t *kn = node(l, p->key), *vn = node(l, p->value);
         const char *id = scalar(kn);
@@ -705,8 +693,8 @@ static void parse_channels(ld_t *l, yaml_node_t *n, hd_pmodel_t *m) {
             continue;
         }
         check_keys(l, vn, "channel", keys);
-        hd_pchannel_t *c = &m->channels[m->nchannels++];
-        c->id = xstrdup(id);
+        pol_pchannel_t *c = &m->channels[m->nchannels++];
+        c->id = hd_strdup(id);
         yaml_node_t *v;
         if ((v = map_get(l, vn, "counting"))) {
             const char *s = scalar(v);
@@ -714,14 +702,14 @@ static void parse_channels(ld_t *l, yaml_node_t *n, hd_pmodel_t *m) {
                        strcmp(s, "bytes")))
                 lerr(l, v, "counting must be mastodon, x, plain or bytes");
             else
-                c->counting = xstrdup(s);
+                c->counting = hd_strdup(s);
         }
         if ((v = map_get(l, vn, "max_length")))
             parse_long(l, v, "max_length", 1, 1000000, &c->max_length);
     }
 }
 
-static void parse_top(ld_t *l, yaml_node_t *root, hd_pmodel_t *m) {
+static void parse_top(ld_t *l, yaml_node_t *root, pol_pmodel_t *m) {
     static const char *const keys[] = {"name", "description", "timezone", "channels",
                                        "rules", NULL};
     if (!root || root->type != YAML_MAPPING_NODE) {
@@ -730,10 +718,10 @@ static void parse_top(ld_t *l, yaml_node_t *root, hd_pmodel_t *m) {
     }
     check_keys(l, root, "policy", keys);
     yaml_node_t *v;
-    m->name = xstrdup(scalar(map_get(l, root, "name")));
+    m->name = hd_strdup(scalar(map_get(l, root, "name")));
     v = map_get(l, root, "timezone");
-    m->timezone = xstrdup(v ? scalar(v) : "UTC");
-    if (v && (!scalar(v) || !hd_ptime_zone_valid(scalar(v))))
+    m->timezone = hd_strdup(v ? scalar(v) : "UTC");
+    if (v && (!scalar(v) || !pol_ptime_zone_valid(scalar(v))))
         lerr(l, v, "timezone '%s' is not a known IANA time zone", scalar(v) ? scalar(v) : "");
     if ((v = map_get(l, root, "channels")))
         parse_channels(l, v, m);
@@ -747,13 +735,13 @@ static void parse_top(ld_t *l, yaml_node_t *root, hd_pmodel_t *m) {
         lerr(l, v, "too many rules (limit %d)", MAX_RULES);
         return;
     }
-    m->rules = xcalloc(cnt, sizeof *m->rules);
+    m->rules = hd_calloc(cnt, sizeof *m->rules);
     for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
          it++)
         parse_rule(l, node(l, *it), m);
 }
 
-hd_pmodel_t *hd_pmodel_parse(const char *source, size_t len, char *err, size_t err_len) {
+pol_pmodel_t *pol_pmodel_parse(const char *source, size_t len, char *err, size_t err_len) {
     ld_t l = {.err = err, .err_len = err_len};
     if (err && err_len)
         err[0] = 0;
@@ -769,7 +757,7 @@ hd_pmodel_t *hd_pmodel_parse(const char *source, size_t len, char *err, size_t e
         return NULL;
     }
     yaml_parser_delete(&parser);
-    hd_pmodel_t *m = xcalloc(1, sizeof *m);
+    pol_pmodel_t *m = hd_calloc(1, sizeof *m);
     yaml_node_t *root = yaml_document_get_root_node(&l.doc);
     if (!root)
         lerr(&l, NULL, "the policy file is empty");
@@ -779,40 +767,40 @@ hd_pmodel_t *hd_pmodel_parse(const char *source, size_t len, char *err, size_t e
         lerr(&l, root, "the document is too large or uses too many aliases");
     yaml_document_delete(&l.doc);
     if (l.nerr) {
-        hd_pmodel_free(&m);
+        pol_pmodel_free(&m);
         return NULL;
     }
     return m;
 }
 
-static void strlist_free(hd_strlist_t *s) {
+static void strlist_free(pol_strlist_t *s) {
     for (size_t i = 0; i < s->n; i++)
         free(s->v[i]);
     free(s->v);
 }
 
-static void scope_free(hd_pscope_t *s) {
+static void scope_free(pol_pscope_t *s) {
     strlist_free(&s->channels);
     strlist_free(&s->departments);
     strlist_free(&s->kinds);
 }
 
-static void terms_free(hd_pterm_t *t, size_t n) {
+static void terms_free(pol_pterm_t *t, size_t n) {
     for (size_t i = 0; i < n; i++)
         free(t[i].text);
     free(t);
 }
 
-void hd_pmodel_free(hd_pmodel_t **self_p) {
+void pol_pmodel_free(pol_pmodel_t **self_p) {
     if (!self_p || !*self_p)
         return;
-    hd_pmodel_t *m = *self_p;
+    pol_pmodel_t *m = *self_p;
     for (size_t i = 0; i < m->nrules; i++) {
-        hd_prule_t *r = &m->rules[i];
+        pol_prule_t *r = &m->rules[i];
         free(r->id), free(r->description), free(r->message), free(r->severity), free(r->role);
         scope_free(&r->scope);
         terms_free(r->terms, r->nterms);
-        for (int k = 0; k < HD_PII_COUNT; k++)
+        for (int k = 0; k < POL_PII_COUNT; k++)
             scope_free(&r->allow[k]);
         terms_free(r->partners, r->npartners);
         strlist_free(&r->campaigns);
@@ -833,7 +821,7 @@ void hd_pmodel_free(hd_pmodel_t **self_p) {
     *self_p = NULL;
 }
 
-static int in_list(const hd_strlist_t *l, const char *s) {
+static int in_list(const pol_strlist_t *l, const char *s) {
     if (l->n == 0)
         return 1;
     for (size_t i = 0; s && i < l->n; i++)
@@ -842,7 +830,7 @@ static int in_list(const hd_strlist_t *l, const char *s) {
     return 0;
 }
 
-int hd_pscope_match(const hd_pscope_t *sc, const char *channel, const char *department,
+int pol_pscope_match(const pol_pscope_t *sc, const char *channel, const char *department,
                     const char *kind) {
     return in_list(&sc->channels, channel) && in_list(&sc->departments, department) &&
            in_list(&sc->kinds, kind ? kind : "post");

@@ -1,23 +1,23 @@
 /*  policy_report: JSON, protobuf and marked-text forms of a result. */
 #include "policy_report.h"
 
+#include "hd_mem.h"
+
 #include <stdlib.h>
 #include <string.h>
 
-static char *span_copy(const char *text, const hd_policy_finding_t *f) {
+static char *span_copy(const char *text, const pol_finding_t *f) {
     size_t n = f->end > f->start ? f->end - f->start : 0;
-    char *s = malloc(n + 1);
-    if (!s)
-        return NULL;
+    char *s = hd_calloc(n + 1, 1);
     memcpy(s, text + f->start, n);
     s[n] = 0;
     return s;
 }
 
-json_t *hd_policy_findings_json(const hd_policy_result_t *res, const char *text) {
+json_t *pol_findings_json(const pol_result_t *res, const char *text) {
     json_t *arr = json_array();
-    for (size_t i = 0; arr && i < hd_policy_result_count(res); i++) {
-        const hd_policy_finding_t *f = hd_policy_result_finding(res, i);
+    for (size_t i = 0; arr && i < pol_result_count(res); i++) {
+        const pol_finding_t *f = pol_result_finding(res, i);
         char *m = span_copy(text, f);
         /* json_stringn would refuse bytes that are not UTF-8: keep them
            visible but valid. */
@@ -37,27 +37,19 @@ json_t *hd_policy_findings_json(const hd_policy_result_t *res, const char *text)
     return arr;
 }
 
-int hd_policy_pb_fill(hd_policy_pb_t *pb, Huddle__V1__PolicyEvaluated *msg,
-                      const hd_policy_result_t *res, const char *text, int64_t version) {
+void pol_pb_fill(pol_pb_t *pb, Huddle__V1__PolicyEvaluated *msg,
+                      const pol_result_t *res, const char *text, int64_t version) {
     memset(pb, 0, sizeof *pb);
-    size_t n = hd_policy_result_count(res), nr = hd_policy_result_nroles(res);
-    pb->items = calloc(n ? n : 1, sizeof *pb->items);
-    pb->ptrs = calloc(n ? n : 1, sizeof *pb->ptrs);
-    pb->matched = calloc(n ? n : 1, sizeof *pb->matched);
-    pb->roles = calloc(nr ? nr : 1, sizeof *pb->roles);
-    if (!pb->items || !pb->ptrs || !pb->matched || !pb->roles) {
-        hd_policy_pb_free(pb);
-        return -1;
-    }
+    size_t n = pol_result_count(res), nr = pol_result_nroles(res);
+    pb->items = hd_calloc(n, sizeof *pb->items);
+    pb->ptrs = hd_calloc(n, sizeof *pb->ptrs);
+    pb->matched = hd_calloc(n, sizeof *pb->matched);
+    pb->roles = hd_calloc(nr, sizeof *pb->roles);
     for (size_t i = 0; i < n; i++) {
-        const hd_policy_finding_t *f = hd_policy_result_finding(res, i);
+        const pol_finding_t *f = pol_result_finding(res, i);
         Huddle__V1__Finding *x = &pb->items[i];
         huddle__v1__finding__init(x);
         pb->matched[i] = span_copy(text, f);
-        if (!pb->matched[i]) {
-            hd_policy_pb_free(pb);
-            return -1;
-        }
         pb->n = i + 1;
         x->rule_id = (char *)f->rule_id;
         x->kind = (char *)f->kind;
@@ -71,49 +63,48 @@ int hd_policy_pb_fill(hd_policy_pb_t *pb, Huddle__V1__PolicyEvaluated *msg,
         pb->ptrs[i] = x;
     }
     for (size_t i = 0; i < nr; i++)
-        pb->roles[i] = (char *)hd_policy_result_role(res, i);
+        pb->roles[i] = (char *)pol_result_role(res, i);
     pb->nroles = nr;
-    msg->verdict = (char *)hd_verdict_name(hd_policy_result_verdict(res));
+    msg->verdict = (char *)pol_verdict_name(pol_result_verdict(res));
     msg->n_findings = n;
     msg->findings = pb->ptrs;
     msg->n_roles = nr;
     msg->roles = pb->roles;
     msg->policy_version = version;
-    return 0;
 }
 
-void hd_policy_pb_free(hd_policy_pb_t *pb) {
+void pol_pb_free(pol_pb_t *pb) {
     for (size_t i = 0; pb->matched && i < pb->n; i++)
         free(pb->matched[i]);
     free(pb->items), free(pb->ptrs), free(pb->matched), free(pb->roles);
     memset(pb, 0, sizeof *pb);
 }
 
-void hd_policy_print_marked(FILE *out, const char *text, size_t len,
-                            const hd_policy_result_t *res, int color) {
-    size_t n = hd_policy_result_count(res);
+void pol_print_marked(FILE *out, const char *text, size_t len,
+                            const pol_result_t *res, int color) {
+    size_t n = pol_result_count(res);
     for (size_t i = 0; i <= len; i++) {
         /* closing marks first, so adjacent spans read [[a]]1[[b]]2 */
         for (size_t k = 0; k < n; k++) {
-            const hd_policy_finding_t *f = hd_policy_result_finding(res, k);
+            const pol_finding_t *f = pol_result_finding(res, k);
             if (f->end > f->start && f->end == i)
                 fprintf(out, "%s]]%zu", color ? "\033[0m" : "", k + 1);
         }
         for (size_t k = 0; k < n; k++) {
-            const hd_policy_finding_t *f = hd_policy_result_finding(res, k);
+            const pol_finding_t *f = pol_result_finding(res, k);
             if (f->end > f->start && f->start == i)
                 fprintf(out, "[[%s", color ? "\033[4m" : "");
         }
         if (i < len)
             fputc(text[i], out);
     }
-    hd_verdict_t v = hd_policy_result_verdict(res);
-    fprintf(out, "\n\nverdict: %s", hd_verdict_name(v));
-    for (size_t i = 0; i < hd_policy_result_nroles(res); i++)
-        fprintf(out, "%s%s", i ? ", " : " (roles: ", hd_policy_result_role(res, i));
-    fprintf(out, "%s\n", hd_policy_result_nroles(res) ? ")" : "");
+    pol_verdict_t v = pol_result_verdict(res);
+    fprintf(out, "\n\nverdict: %s", pol_verdict_name(v));
+    for (size_t i = 0; i < pol_result_nroles(res); i++)
+        fprintf(out, "%s%s", i ? ", " : " (roles: ", pol_result_role(res, i));
+    fprintf(out, "%s\n", pol_result_nroles(res) ? ")" : "");
     for (size_t k = 0; k < n; k++) {
-        const hd_policy_finding_t *f = hd_policy_result_finding(res, k);
+        const pol_finding_t *f = pol_result_finding(res, k);
         fprintf(out, "  %zu. %s %s%s%s %s/%s", k + 1, f->action, f->role[0] ? "(" : "", f->role,
                 f->role[0] ? ")" : "", f->rule_id, f->kind);
         if (f->end > f->start)

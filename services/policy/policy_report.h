@@ -1,8 +1,8 @@
 /*  policy_report: a result in the forms others read: JSON for the
     policy_verdict.findings column and the API, protobuf for the
     policy.evaluated event, and marked text for people (`huddle check`). */
-#ifndef HD_POLICY_REPORT_H
-#define HD_POLICY_REPORT_H
+#ifndef POL_REPORT_H
+#define POL_REPORT_H
 
 #include "policy.h"
 
@@ -14,7 +14,7 @@
 /* The findings as a JSON array of {rule_id, kind, severity, action, role,
    message, matched, start, end}; a new reference (caller decrefs), NULL on
    out of memory. text is the evaluated text. */
-json_t *hd_policy_findings_json(const hd_policy_result_t *res, const char *text);
+json_t *pol_findings_json(const pol_result_t *res, const char *text);
 
 /* Storage behind a PolicyEvaluated message built from a result. */
 typedef struct {
@@ -23,17 +23,17 @@ typedef struct {
     char **matched;
     char **roles;
     size_t n, nroles;
-} hd_policy_pb_t;
+} pol_pb_t;
 
 /* Fills msg (initialized by the caller) from res; msg borrows from pb and
-   res until hd_policy_pb_free(pb). 0 / -1 (out of memory). */
-int hd_policy_pb_fill(hd_policy_pb_t *pb, Huddle__V1__PolicyEvaluated *msg,
-                      const hd_policy_result_t *res, const char *text, int64_t version);
-void hd_policy_pb_free(hd_policy_pb_t *pb);
+   res until pol_pb_free(pb). Aborts on out-of-memory. */
+void pol_pb_fill(pol_pb_t *pb, Huddle__V1__PolicyEvaluated *msg,
+                      const pol_result_t *res, const char *text, int64_t version);
+void pol_pb_free(pol_pb_t *pb);
 
 /* Prints text with each finding's span marked "[[...]]<n>" (ANSI underline
    when color), then the verdict and one line per finding. */
-void hd_policy_print_marked(FILE *out, const char *text, size_t len,
-                            const hd_policy_result_t *res, int color);
+void pol_print_marked(FILE *out, const char *text, size_t len,
+                            const pol_result_t *res, int color);
 
 #endif

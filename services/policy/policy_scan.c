@@ -4,6 +4,7 @@
     steady stream of evaluations allocates nothing. */
 #include "policy_engine_int.h"
 
+#include "hd_mem.h"
 #include "policy_detect.h"
 
 #include <ctype.h>
@@ -14,49 +15,41 @@
 
 #define MAX_RAW 8192
 
+/* hd_grow for the result's arrays; always 0 (out of memory aborts). */
 static int grow(void **p, size_t *cap, size_t need, size_t elem) {
-    if (need <= *cap)
-        return 0;
-    size_t c = *cap ? *cap : 16;
-    while (c < need)
-        c *= 2;
-    void *n = realloc(*p, c * elem);
-    if (!n)
-        return -1;
-    *p = n;
-    *cap = c;
+    *p = hd_grow(*p, cap, need, elem);
     return 0;
 }
 
-hd_policy_result_t *hd_policy_result_new(void) { return calloc(1, sizeof(hd_policy_result_t)); }
+pol_result_t *pol_result_new(void) { return hd_calloc(1, sizeof(pol_result_t)); }
 
-void hd_policy_result_destroy(hd_policy_result_t **self_p) {
+void pol_result_destroy(pol_result_t **self_p) {
     if (!self_p || !*self_p)
         return;
-    hd_policy_result_t *r = *self_p;
+    pol_result_t *r = *self_p;
     free(r->f), free(r->seq), free(r->moff), free(r->pool);
-    hd_fold_free(&r->fold);
+    pol_fold_free(&r->fold);
     free(r->raw), free(r->hits), free(r->urls);
     free(r->active), free(r->cond), free(r->req), free(r->cond_s), free(r->cond_e);
     free(r);
     *self_p = NULL;
 }
 
-hd_verdict_t hd_policy_result_verdict(const hd_policy_result_t *r) { return r->verdict; }
-size_t hd_policy_result_count(const hd_policy_result_t *r) { return r->n; }
-const hd_policy_finding_t *hd_policy_result_finding(const hd_policy_result_t *r, size_t i) {
+pol_verdict_t pol_result_verdict(const pol_result_t *r) { return r->verdict; }
+size_t pol_result_count(const pol_result_t *r) { return r->n; }
+const pol_finding_t *pol_result_finding(const pol_result_t *r, size_t i) {
     return i < r->n ? &r->f[i] : NULL;
 }
-size_t hd_policy_result_nroles(const hd_policy_result_t *r) { return r->nroles; }
-const char *hd_policy_result_role(const hd_policy_result_t *r, size_t i) {
+size_t pol_result_nroles(const pol_result_t *r) { return r->nroles; }
+const char *pol_result_role(const pol_result_t *r, size_t i) {
     return i < r->nroles ? r->roles[i] : NULL;
 }
 
-const char *hd_verdict_name(hd_verdict_t v) {
-    return v == HD_VERDICT_BLOCK ? "block" : v == HD_VERDICT_REVIEW ? "review" : "pass";
+const char *pol_verdict_name(pol_verdict_t v) {
+    return v == POL_VERDICT_BLOCK ? "block" : v == POL_VERDICT_REVIEW ? "review" : "pass";
 }
 
-int hd_presult_add(hd_policy_result_t *res, const hd_prule_t *r, uint32_t ri, uint32_t s,
+int pol_presult_add(pol_result_t *res, const pol_prule_t *r, uint32_t ri, uint32_t s,
                    uint32_t e, const char *fmt, ...) {
     size_t c1 = res->cap, c2 = res->cap, c3 = res->cap;
     if (grow((void **)&res->f, &c1, res->n + 1, sizeof *res->f) < 0 ||
@@ -64,9 +57,9 @@ int hd_presult_add(hd_policy_result_t *res, const hd_prule_t *r, uint32_t ri, ui
         grow((void **)&res->moff, &c3, res->n + 1, sizeof *res->moff) < 0)
         return -1;
     res->cap = c1 < c2 ? (c1 < c3 ? c1 : c3) : (c2 < c3 ? c2 : c3);
-    hd_policy_finding_t *f = &res->f[res->n];
-    *f = (hd_policy_finding_t){.rule_id = r->id, .kind = hd_pkind_name(r->kind),
-                               .severity = r->severity, .action = hd_paction_name(r->action),
+    pol_finding_t *f = &res->f[res->n];
+    *f = (pol_finding_t){.rule_id = r->id, .kind = pol_pkind_name(r->kind),
+                               .severity = r->severity, .action = pol_paction_name(r->action),
                                .role = r->role, .message = r->message, .start = s, .end = e,
                                .rule_index = ri};
     res->moff[res->n] = UINT32_MAX;
@@ -89,26 +82,26 @@ int hd_presult_add(hd_policy_result_t *res, const hd_prule_t *r, uint32_t ri, ui
 }
 
 /* Adds a finding reporting a literal or pattern match. */
-static int add_match(hd_policy_result_t *res, const hd_policy_t *p, const hd_ppat_t *pat,
+static int add_match(pol_result_t *res, const pol_t *p, const pol_ppat_t *pat,
                      uint32_t s, uint32_t e, const char *text) {
-    const hd_prule_t *r = &p->m->rules[pat->rule];
+    const pol_prule_t *r = &p->m->rules[pat->rule];
     int len = (int)(e - s > 80 ? 80 : e - s);
-    if (r->action == HD_ACT_BLOCK)
-        return hd_presult_add(res, r, pat->rule, s, e, "\"%.*s\" is not allowed%s%s", len,
+    if (r->action == POL_ACT_BLOCK)
+        return pol_presult_add(res, r, pat->rule, s, e, "\"%.*s\" is not allowed%s%s", len,
                               text + s, r->description[0] ? ": " : "", r->description);
-    if (r->action == HD_ACT_REVIEW)
-        return hd_presult_add(res, r, pat->rule, s, e, "\"%.*s\" needs review by %s%s%s", len,
+    if (r->action == POL_ACT_REVIEW)
+        return pol_presult_add(res, r, pat->rule, s, e, "\"%.*s\" needs review by %s%s%s", len,
                               text + s, r->role, r->description[0] ? ": " : "",
                               r->description);
-    return hd_presult_add(res, r, pat->rule, s, e, "\"%.*s\": think twice%s%s", len, text + s,
+    return pol_presult_add(res, r, pat->rule, s, e, "\"%.*s\": think twice%s%s", len, text + s,
                           r->description[0] ? ": " : "", r->description);
 }
 
 static int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
                     void *arg) {
     (void)flags;
-    hd_policy_result_t *res = arg;
-    const hd_ppat_t *pat = &res->pol->pats[id];
+    pol_result_t *res = arg;
+    const pol_ppat_t *pat = &res->pol->pats[id];
     if (pat->type != P_PII && pat->type != P_URL && !res->active[pat->rule])
         return 0;
     if (res->nraw == MAX_RAW) {
@@ -120,12 +113,12 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
         return 1;
     }
     uint32_t start = pat->som ? (uint32_t)from : (uint32_t)(to - pat->flen);
-    res->raw[res->nraw++] = (hd_praw_t){id, start, (uint32_t)to};
+    res->raw[res->nraw++] = (pol_praw_t){id, start, (uint32_t)to};
     return 0;
 }
 
 static int raw_cmp(const void *a, const void *b) {
-    const hd_praw_t *x = a, *y = b;
+    const pol_praw_t *x = a, *y = b;
     if (x->id != y->id)
         return x->id < y->id ? -1 : 1;
     if (x->from != y->from)
@@ -134,15 +127,15 @@ static int raw_cmp(const void *a, const void *b) {
 }
 
 /* Whole-word / prefix boundaries, on the folded text. */
-static int boundaries_ok(const hd_fold_t *f, int match, uint32_t s, uint32_t e) {
-    if (match == HD_MATCH_SUBSTRING)
+static int boundaries_ok(const pol_fold_t *f, int match, uint32_t s, uint32_t e) {
+    if (match == POL_MATCH_SUBSTRING)
         return 1;
-    if (hd_detect_word_before(f->text, s) && hd_detect_word_at(f->text, f->len, s))
+    if (pol_detect_word_before(f->text, s) && pol_detect_word_at(f->text, f->len, s))
         return 0;
-    if (match == HD_MATCH_PREFIX)
+    if (match == POL_MATCH_PREFIX)
         return 1;
-    return !(hd_detect_word_at(f->text, f->len, e) && e > 0 &&
-             hd_detect_word_before(f->text, e));
+    return !(pol_detect_word_at(f->text, f->len, e) && e > 0 &&
+             pol_detect_word_before(f->text, e));
 }
 
 /* exact: the original bytes must be the term as written. */
@@ -151,20 +144,20 @@ static int exact_ok(const char *text, uint32_t s, uint32_t e, const char *term) 
     return e - s == n && memcmp(text + s, term, n) == 0;
 }
 
-static void process_terms(hd_policy_result_t *res, const hd_policy_t *p, const char *text,
+static void process_terms(pol_result_t *res, const pol_t *p, const char *text,
                           size_t i0, size_t i1) {
-    const hd_fold_t *f = &res->fold;
+    const pol_fold_t *f = &res->fold;
     uint32_t last_from = UINT32_MAX, last_to = UINT32_MAX;
     for (size_t i = i0; i < i1; i++) {
-        const hd_praw_t *m = &res->raw[i];
-        const hd_ppat_t *pat = &p->pats[m->id];
+        const pol_praw_t *m = &res->raw[i];
+        const pol_ppat_t *pat = &p->pats[m->id];
         if (m->from == last_from && m->to == last_to)
             continue;
         last_from = m->from, last_to = m->to;
         if (!boundaries_ok(f, pat->match, m->from, m->to))
             continue;
         uint32_t s, e;
-        hd_fold_span(f, m->from, m->to, &s, &e);
+        pol_fold_span(f, m->from, m->to, &s, &e);
         if (pat->exact && !exact_ok(text, s, e, pat->text))
             continue;
         if (pat->type == P_TERM) {
@@ -180,16 +173,16 @@ static void process_terms(hd_policy_result_t *res, const hd_policy_t *p, const c
 }
 
 /* Patterns report leftmost-longest, non-overlapping spans. */
-static void process_regex(hd_policy_result_t *res, const hd_policy_t *p, const char *text,
+static void process_regex(pol_result_t *res, const pol_t *p, const char *text,
                           size_t i0, size_t i1) {
     uint32_t end = 0;
     for (size_t i = i0; i < i1; i++) {
-        const hd_praw_t *m = &res->raw[i];
+        const pol_praw_t *m = &res->raw[i];
         if (m->from < end || (i > i0 && m->from == res->raw[i - 1].from))
             continue;
         end = m->to;
         uint32_t s, e;
-        hd_fold_span(&res->fold, m->from, m->to, &s, &e);
+        pol_fold_span(&res->fold, m->from, m->to, &s, &e);
         add_match(res, p, &p->pats[m->id], s, e, text);
     }
 }
@@ -199,7 +192,7 @@ static int is_alnum_at(const char *t, size_t n, size_t i) {
 }
 
 static int pii_valid(int d, const char *t, size_t n, uint32_t s, uint32_t e) {
-    if (d == HD_PII_EMAIL) {
+    if (d == POL_PII_EMAIL) {
         if (s > 0 && (t[s - 1] == '@' || t[s - 1] == '.'))
             return 0; /* @user@host is a fediverse handle, not an address */
         return !is_alnum_at(t, n, e) && !(e < n && t[e] == '-') &&
@@ -213,26 +206,26 @@ static int pii_valid(int d, const char *t, size_t n, uint32_t s, uint32_t e) {
         (e + 1 < n && strchr(" -.", t[e]) && isdigit((unsigned char)t[e + 1])))
         return 0;
     switch (d) {
-    case HD_PII_PHONE: return hd_detect_phone(t + s, e - s);
-    case HD_PII_CARD: return hd_detect_card(t + s, e - s);
-    case HD_PII_IBAN: return hd_detect_iban(t + s, e - s);
-    default: return hd_detect_ssn(t + s, e - s);
+    case POL_PII_PHONE: return pol_detect_phone(t + s, e - s);
+    case POL_PII_CARD: return pol_detect_card(t + s, e - s);
+    case POL_PII_IBAN: return pol_detect_iban(t + s, e - s);
+    default: return pol_detect_ssn(t + s, e - s);
     }
 }
 
-static int add_hit(hd_policy_result_t *res, int d, uint32_t fs, uint32_t fe) {
+static int add_hit(pol_result_t *res, int d, uint32_t fs, uint32_t fe) {
     if (grow((void **)&res->hits, &res->hitcap, res->nhits + 1, sizeof *res->hits) < 0)
         return -1;
-    hd_phit_t *h = &res->hits[res->nhits++];
+    pol_phit_t *h = &res->hits[res->nhits++];
     h->fstart = fs, h->fend = fe, h->sub = d;
-    hd_fold_span(&res->fold, fs, fe, &h->start, &h->end);
+    pol_fold_span(&res->fold, fs, fe, &h->start, &h->end);
     return 0;
 }
 
 /* PII: per leftmost start, the longest valid span; when none, starts after
    a separator inside it (Vectorscan gives only the leftmost start of each
    end, and "Ref 2024 - 415 555 2671" starts too early). */
-static void process_pii(hd_policy_result_t *res, const hd_policy_t *p, size_t i0, size_t i1) {
+static void process_pii(pol_result_t *res, const pol_t *p, size_t i0, size_t i1) {
     const char *t = res->fold.text;
     size_t n = res->fold.len;
     int d = p->pats[res->raw[i0].id].sub;
@@ -282,7 +275,7 @@ static uint32_t trim_url(const char *t, uint32_t s, uint32_t e) {
     return e;
 }
 
-static void process_urls(hd_policy_result_t *res, const hd_policy_t *p, size_t i0, size_t i1) {
+static void process_urls(pol_result_t *res, const pol_t *p, size_t i0, size_t i1) {
     const char *t = res->fold.text;
     int sub = p->pats[res->raw[i0].id].sub;
     for (size_t g = i0; g < i1;) {
@@ -292,7 +285,7 @@ static void process_urls(hd_policy_result_t *res, const hd_policy_t *p, size_t i
         uint32_t s = res->raw[g].from;
         char before = s > 0 ? t[s - 1] : ' ';
         int ok = !(sub > 0 && (isalnum((unsigned char)before) || strchr(".@/_-:", before) ||
-                               hd_detect_word_before(t, s)));
+                               pol_detect_word_before(t, s)));
         for (size_t k = g; k < h && ok; k++) {
             uint32_t e = res->raw[k].to;
             /* the expression ends on the character after the link */
@@ -304,7 +297,7 @@ static void process_urls(hd_policy_result_t *res, const hd_policy_t *p, size_t i
                 break;
             if (grow((void **)&res->urls, &res->urlcap, res->nurls + 1, sizeof *res->urls) < 0)
                 return;
-            hd_pspan_t *u = &res->urls[res->nurls++];
+            pol_pspan_t *u = &res->urls[res->nurls++];
             u->start = s, u->end = e, u->scheme = sub == 0;
             break;
         }
@@ -313,7 +306,7 @@ static void process_urls(hd_policy_result_t *res, const hd_policy_t *p, size_t i
 }
 
 static int span_cmp(const void *a, const void *b) {
-    const hd_pspan_t *x = a, *y = b;
+    const pol_pspan_t *x = a, *y = b;
     if (x->start != y->start)
         return x->start < y->start ? -1 : 1;
     return x->end > y->end ? -1 : x->end < y->end;
@@ -321,7 +314,7 @@ static int span_cmp(const void *a, const void *b) {
 
 /* Links from the three expressions overlap ("https://www.example.com"):
    keep the first and longest of each, then map spans to the original. */
-static void finish_urls(hd_policy_result_t *res) {
+static void finish_urls(pol_result_t *res) {
     if (res->nurls)
         qsort(res->urls, res->nurls, sizeof *res->urls, span_cmp);
     size_t k = 0;
@@ -335,24 +328,24 @@ static void finish_urls(hd_policy_result_t *res) {
     res->nurls = k;
     for (size_t i = 0; i < k; i++) {
         uint32_t s, e;
-        hd_fold_span(&res->fold, res->urls[i].start, res->urls[i].end, &s, &e);
+        pol_fold_span(&res->fold, res->urls[i].start, res->urls[i].end, &s, &e);
         res->urls[i].start = s, res->urls[i].end = e;
     }
 }
 
 /* A phone number inside a link or a card is not a phone number; an
    address inside a link's user part is the link's. */
-static void finish_pii(hd_policy_result_t *res) {
+static void finish_pii(pol_result_t *res) {
     size_t k = 0;
     for (size_t i = 0; i < res->nhits; i++) {
-        hd_phit_t *h = &res->hits[i];
+        pol_phit_t *h = &res->hits[i];
         int drop = 0;
         for (size_t u = 0; u < res->nurls && !drop; u++)
-            drop = (h->sub == HD_PII_PHONE || h->sub == HD_PII_EMAIL) &&
+            drop = (h->sub == POL_PII_PHONE || h->sub == POL_PII_EMAIL) &&
                    h->start >= res->urls[u].start && h->end <= res->urls[u].end;
-        for (size_t j = 0; j < res->nhits && !drop && h->sub == HD_PII_PHONE; j++)
-            drop = j != i && res->hits[j].sub != HD_PII_PHONE &&
-                   res->hits[j].sub != HD_PII_EMAIL && h->start < res->hits[j].end &&
+        for (size_t j = 0; j < res->nhits && !drop && h->sub == POL_PII_PHONE; j++)
+            drop = j != i && res->hits[j].sub != POL_PII_PHONE &&
+                   res->hits[j].sub != POL_PII_EMAIL && h->start < res->hits[j].end &&
                    res->hits[j].start < h->end;
         if (!drop)
             res->hits[k++] = *h;
@@ -360,27 +353,23 @@ static void finish_pii(hd_policy_result_t *res) {
     res->nhits = k;
 }
 
-static int prepare(hd_policy_result_t *res, const hd_policy_t *p, const hd_policy_ctx_t *ctx) {
+static int prepare(pol_result_t *res, const pol_t *p, const pol_ctx_t *ctx) {
     res->n = res->pool_len = res->nroles = res->nraw = res->nhits = res->nurls = 0;
     res->truncated = 0;
-    res->verdict = HD_VERDICT_PASS;
+    res->verdict = POL_VERDICT_PASS;
     res->pol = p;
     size_t nr = p->m->nrules ? p->m->nrules : 1;
     if (nr > res->rulecap) {
         free(res->active), free(res->cond), free(res->req), free(res->cond_s), free(res->cond_e);
-        res->active = calloc(nr, 1);
-        res->cond = calloc(nr, 1);
-        res->req = calloc(nr, 1);
-        res->cond_s = calloc(nr, sizeof *res->cond_s);
-        res->cond_e = calloc(nr, sizeof *res->cond_e);
+        res->active = hd_calloc(nr, 1);
+        res->cond = hd_calloc(nr, 1);
+        res->req = hd_calloc(nr, 1);
+        res->cond_s = hd_calloc(nr, sizeof *res->cond_s);
+        res->cond_e = hd_calloc(nr, sizeof *res->cond_e);
         res->rulecap = nr;
-        if (!res->active || !res->cond || !res->req || !res->cond_s || !res->cond_e) {
-            res->rulecap = 0;
-            return -1;
-        }
     }
     for (size_t i = 0; i < p->m->nrules; i++) {
-        res->active[i] = (uint8_t)hd_pscope_match(&p->m->rules[i].scope, ctx->channel,
+        res->active[i] = (uint8_t)pol_pscope_match(&p->m->rules[i].scope, ctx->channel,
                                                   ctx->department, ctx->kind);
         res->cond[i] = res->req[i] = 0;
     }
@@ -388,7 +377,7 @@ static int prepare(hd_policy_result_t *res, const hd_policy_t *p, const hd_polic
 }
 
 static int finding_cmp(const void *a, const void *b) {
-    const hd_policy_finding_t *x = a, *y = b;
+    const pol_finding_t *x = a, *y = b;
     if (x->start != y->start)
         return x->start < y->start ? -1 : 1;
     if (x->end != y->end)
@@ -402,18 +391,18 @@ static int role_cmp(const void *a, const void *b) {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static void finish(hd_policy_result_t *res) {
+static void finish(pol_result_t *res) {
     for (size_t i = 0; i < res->n; i++)
         if (res->moff[i] != UINT32_MAX)
             res->f[i].message = res->pool + res->moff[i];
     if (res->n)
         qsort(res->f, res->n, sizeof *res->f, finding_cmp);
     for (size_t i = 0; i < res->n; i++) {
-        const hd_policy_finding_t *f = &res->f[i];
+        const pol_finding_t *f = &res->f[i];
         if (!strcmp(f->action, "block"))
-            res->verdict = HD_VERDICT_BLOCK;
-        else if (!strcmp(f->action, "review") && res->verdict != HD_VERDICT_BLOCK)
-            res->verdict = HD_VERDICT_REVIEW;
+            res->verdict = POL_VERDICT_BLOCK;
+        else if (!strcmp(f->action, "review") && res->verdict != POL_VERDICT_BLOCK)
+            res->verdict = POL_VERDICT_REVIEW;
         if (strcmp(f->action, "review") != 0 || !f->role[0])
             continue;
         size_t k = 0;
@@ -426,33 +415,33 @@ static void finish(hd_policy_result_t *res) {
         qsort(res->roles, res->nroles, sizeof res->roles[0], role_cmp);
 }
 
-static hd_prule_t s_size_rule = {
+static pol_prule_t s_size_rule = {
     .id = (char *)"huddle.text-size", .description = (char *)"", .message = (char *)"",
-    .severity = (char *)"high", .role = (char *)"", .action = HD_ACT_BLOCK,
-    .kind = HD_PK_LIMITS};
+    .severity = (char *)"high", .role = (char *)"", .action = POL_ACT_BLOCK,
+    .kind = POL_PK_LIMITS};
 
-static hd_prule_t s_match_rule = {
+static pol_prule_t s_match_rule = {
     .id = (char *)"huddle.match-limit", .description = (char *)"", .message = (char *)"",
-    .severity = (char *)"high", .role = (char *)"", .action = HD_ACT_BLOCK,
-    .kind = HD_PK_PATTERN};
+    .severity = (char *)"high", .role = (char *)"", .action = POL_ACT_BLOCK,
+    .kind = POL_PK_PATTERN};
 
-int hd_policy_eval(hd_policy_t *p, const char *text, size_t len, const hd_policy_ctx_t *ctx,
-                   hd_policy_result_t *res) {
-    static const hd_policy_ctx_t none = {0};
+int pol_eval(pol_t *p, const char *text, size_t len, const pol_ctx_t *ctx,
+                   pol_result_t *res) {
+    static const pol_ctx_t none = {0};
     if (!ctx)
         ctx = &none;
     if (prepare(res, p, ctx) < 0)
         return -1;
     if (!text)
         text = "", len = 0;
-    if (len > HD_POLICY_MAX_TEXT) {
-        hd_presult_add(res, &s_size_rule, UINT32_MAX, 0, 0,
+    if (len > POL_MAX_TEXT) {
+        pol_presult_add(res, &s_size_rule, UINT32_MAX, 0, 0,
                        "the text is %zu bytes; at most %u can be evaluated", len,
-                       HD_POLICY_MAX_TEXT);
+                       POL_MAX_TEXT);
         finish(res);
         return 0;
     }
-    if (hd_fold_run(&res->fold, text, len) < 0)
+    if (pol_fold_run(&res->fold, text, len) < 0)
         return -1;
     if (p->db && res->fold.len > 0) {
         hs_error_t rc =
@@ -476,10 +465,10 @@ int hd_policy_eval(hd_policy_t *p, const char *text, size_t len, const hd_policy
     }
     finish_urls(res);
     finish_pii(res);
-    if (hd_prules_eval(p, text, len, ctx, res) < 0)
+    if (pol_prules_eval(p, text, len, ctx, res) < 0)
         return -1;
     if (res->truncated)
-        hd_presult_add(res, &s_match_rule, UINT32_MAX, 0, 0,
+        pol_presult_add(res, &s_match_rule, UINT32_MAX, 0, 0,
                        "the text has more than %d matches; shorten it", MAX_RAW);
     finish(res);
     return 0;

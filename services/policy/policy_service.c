@@ -1,11 +1,10 @@
 /*  policy_service: evaluation of submitted content as a bus consumer. */
 #include "policy_service.h"
 
-#include "hd_id.h"
 #include "hd_log.h"
-#include "hd_outbox.h"
+#include "hd_mem.h"
 #include "policy_batch.h"
-#include "policy_report.h"
+#include "policy_decide.h"
 #include "policy_store.h"
 
 #include <stdatomic.h>
@@ -15,51 +14,68 @@
 
 #define CACHE_SIZE 8
 
-const char *const hd_policy_svc_types[] = {"content.submitted", "policy.activated"};
-const size_t hd_policy_svc_ntypes = 2;
+const char *const pol_svc_types[] = {"content.submitted", "policy.activated"};
+const size_t pol_svc_ntypes = 2;
 
 typedef struct {
     int64_t version;
-    hd_policy_t *pol;
+    pol_t *pol;
     uint64_t used;
 } slot_t;
 
-struct hd_policy_svc {
+struct pol_svc {
     slot_t cache[CACHE_SIZE];
     uint64_t tick;
-    hd_policy_result_t *res;
-    hd_policy_batch_t *batch; /* NULL: every apply reads and writes at once */
+    pol_result_t *res;
+    pol_t *none; /* the empty policy: items evaluated before any version exists */
+    /* One batch's working memory, grown as needed and reused. */
+    const char **ids;     /* channel of each event (NULL: not a submission) */
+    pol_channel_t *chans; /* their facts */
+    size_t ncap;
+    pol_verdict_row_t *rows; /* findings owned */
+    size_t nrows, rcap;
     atomic_ullong evaluated[3]; /* by verdict */
     atomic_ullong eval_us_total;
     atomic_ullong compiles;
     atomic_llong active_version;
 };
 
-hd_policy_svc_t *hd_policy_svc_new(void) {
-    hd_policy_svc_t *s = calloc(1, sizeof *s);
-    if (!s)
-        return NULL;
-    s->res = hd_policy_result_new();
-    if (!s->res) {
-        free(s);
-        return NULL;
+pol_svc_t *pol_svc_new(void) {
+    static const char empty[] = "rules: []\n";
+    char err[256];
+    pol_svc_t *s = hd_calloc(1, sizeof *s);
+    s->res = pol_result_new();
+    s->none = pol_new(empty, sizeof empty - 1, err, sizeof err);
+    if (!s->none) {
+        hd_error("policy_empty", "the empty policy does not compile: %s", err);
+        pol_svc_destroy(&s);
     }
     return s;
 }
 
-void hd_policy_svc_destroy(hd_policy_svc_t **self_p) {
+static void forget_rows(pol_svc_t *s) {
+    for (size_t i = 0; i < s->nrows; i++)
+        free((char *)s->rows[i].findings);
+    s->nrows = 0;
+}
+
+void pol_svc_destroy(pol_svc_t **self_p) {
     if (!self_p || !*self_p)
         return;
-    hd_policy_svc_t *s = *self_p;
+    pol_svc_t *s = *self_p;
     for (int i = 0; i < CACHE_SIZE; i++)
-        hd_policy_destroy(&s->cache[i].pol);
-    hd_policy_result_destroy(&s->res);
-    hd_policy_batch_destroy(&s->batch);
+        pol_destroy(&s->cache[i].pol);
+    pol_result_destroy(&s->res);
+    pol_destroy(&s->none);
+    forget_rows(s);
+    free(s->rows);
+    free(s->ids);
+    free(s->chans);
     free(s);
     *self_p = NULL;
 }
 
-hd_policy_t *hd_policy_svc_engine(hd_policy_svc_t *s, hd_db_t *db, int64_t version,
+pol_t *pol_svc_engine(pol_svc_t *s, hd_db_t *db, int64_t version,
                                   int *transient, char *why, size_t why_len) {
     *transient = 0;
     slot_t *victim = &s->cache[0];
@@ -73,7 +89,7 @@ hd_policy_t *hd_policy_svc_engine(hd_policy_svc_t *s, hd_db_t *db, int64_t versi
     }
     char *src = NULL;
     size_t len = 0;
-    int rc = hd_policy_store_source(db, version, &src, &len);
+    int rc = pol_store_source(db, version, &src, &len);
     if (rc != 0) {
         *transient = rc < 0;
         snprintf(why, why_len, "policy version %lld %s", (long long)version,
@@ -81,7 +97,7 @@ hd_policy_t *hd_policy_svc_engine(hd_policy_svc_t *s, hd_db_t *db, int64_t versi
         return NULL;
     }
     char err[1024];
-    hd_policy_t *pol = hd_policy_new(src, len, err, sizeof err);
+    pol_t *pol = pol_new(src, len, err, sizeof err);
     free(src);
     if (!pol) {
         snprintf(why, why_len, "policy version %lld does not compile: %s", (long long)version,
@@ -89,12 +105,12 @@ hd_policy_t *hd_policy_svc_engine(hd_policy_svc_t *s, hd_db_t *db, int64_t versi
         return NULL;
     }
     atomic_fetch_add(&s->compiles, 1);
-    hd_policy_destroy(&victim->pol);
+    pol_destroy(&victim->pol);
     victim->pol = pol;
     victim->version = version;
     victim->used = ++s->tick;
     hd_info("policy_compiled", "version %lld: %zu rules", (long long)version,
-            hd_policy_rule_count(pol));
+            pol_rule_count(pol));
     return pol;
 }
 
@@ -104,165 +120,146 @@ static int64_t mono_us(void) {
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-void hd_policy_svc_gather(hd_policy_svc_t *s) {
-    if (!s->batch)
-        s->batch = hd_policy_batch_new();
-}
+/* What a batch reads at most once, when an item first needs it. */
+typedef struct {
+    int64_t active; /* the active version, for items with version 0 */
+    int active_read;
+    pol_crises_t crises;
+    int crises_read;
+} batch_facts_t;
 
-void hd_policy_svc_begin(void *arg) {
-    hd_policy_svc_t *s = arg;
-    hd_policy_batch_clear(s->batch);
-}
-
-int hd_policy_svc_flush(hd_db_t *db, void *arg) {
-    hd_policy_svc_t *s = arg;
-    return hd_policy_batch_flush(s->batch, db);
-}
-
-/* Looks up what the policy needs to know beyond the text. */
-static int gather_facts(hd_db_t *db, hd_policy_svc_t *s, hd_policy_t *pol, hd_policy_ctx_t *ctx,
-                        char *kind, size_t kind_len, hd_policy_crises_t *crises) {
-    if (hd_policy_batch_channel(s->batch, db, ctx->channel, kind, kind_len,
-                                &ctx->channel_max_length) < 0)
+static int active_version(hd_db_t *db, batch_facts_t *f, int64_t *version) {
+    if (!f->active_read && pol_store_active(db, &f->active) < 0)
         return -1;
-    ctx->channel_kind = kind;
-    if (hd_policy_needs_author(pol) && hd_policy_store_author(db, ctx, ctx->submitted_ms) < 0)
+    f->active_read = 1;
+    *version = f->active;
+    return 0;
+}
+
+/* Adds the author and crisis facts pol needs to ctx. 0 / -1. */
+static int add_facts(hd_db_t *db, pol_t *pol, batch_facts_t *f, pol_ctx_t *ctx) {
+    if (pol_needs_author(pol) && pol_store_author(db, ctx, ctx->submitted_ms) < 0)
         return -1;
-    if (hd_policy_needs_crisis(pol)) {
-        if (hd_policy_store_crises(db, crises) < 0)
+    if (pol_needs_crisis(pol)) {
+        if (!f->crises_read && pol_store_crises(db, &f->crises) < 0)
             return -1;
+        f->crises_read = 1;
         ctx->crisis_facts = 1;
-        ctx->crises = crises->items;
-        ctx->ncrises = crises->n;
+        ctx->crises = f->crises.items;
+        ctx->ncrises = f->crises.n;
     }
     return 0;
 }
 
-static int emit(hd_db_t *db, const hd_envelope_t *ev, hd_policy_svc_t *s, const char *text,
-                int64_t version) {
-    const Huddle__V1__ContentSubmitted *cs = ev->content_submitted;
-    json_t *fj = hd_policy_findings_json(s->res, text);
-    char *fjs = fj ? json_dumps(fj, JSON_COMPACT) : NULL;
-    json_decref(fj);
-    if (!fjs)
-        abort();
-    const char *verdict = hd_verdict_name(hd_policy_result_verdict(s->res));
-    int rc = 0;
-    if (s->batch)
-        hd_policy_batch_add_verdict(s->batch, cs->content_id, version, verdict, fjs);
-    else
-        rc = hd_policy_store_verdict(db, cs->content_id, version, verdict, fjs);
-    free(fjs);
-    if (rc < 0)
-        return HD_APPLY_RETRY;
-    Huddle__V1__PolicyEvaluated body = HUDDLE__V1__POLICY_EVALUATED__INIT;
-    hd_policy_pb_t pb;
-    if (hd_policy_pb_fill(&pb, &body, s->res, text, version) < 0)
-        abort();
-    body.content_id = cs->content_id;
-    hd_envelope_t out = HUDDLE__V1__ENVELOPE__INIT;
-    out.body_case = HUDDLE__V1__ENVELOPE__BODY_POLICY_EVALUATED;
-    out.policy_evaluated = &body;
-    out.department = ev->department;
-    out.correlation_id = ev->correlation_id && *ev->correlation_id ? ev->correlation_id
-                                                                   : cs->content_id;
-    out.actor = (char *)"policy";
-    char idbuf[HD_ID_LEN];
-    hd_envelope_stamp(&out, idbuf, "policy", ev->id, "policy.evaluated");
-    rc = hd_outbox_put(db, &out);
-    hd_policy_pb_free(&pb);
-    if (rc < 0)
-        return HD_APPLY_RETRY;
-    hd_log(HD_LOG_INFO, "evaluated", out.id, out.correlation_id, "version %lld: %s, %zu findings",
-           (long long)version, verdict, hd_policy_result_count(s->res));
-    return HD_APPLY_OK;
+/* Keeps d's verdict for the batch's INSERT, taking its findings. */
+static void keep_verdict(pol_svc_t *s, pol_decision_t *d) {
+    s->rows = hd_grow(s->rows, &s->rcap, s->nrows + 1, sizeof *s->rows);
+    s->rows[s->nrows++] = (pol_verdict_row_t){.content_id = d->content_id,
+                                              .version = d->version,
+                                              .verdict = d->verdict,
+                                              .findings = d->findings};
+    d->findings = NULL;
 }
 
-static int on_submitted(hd_db_t *db, const hd_envelope_t *ev, hd_policy_svc_t *s, char *why,
-                        size_t why_len) {
-    const Huddle__V1__ContentSubmitted *cs = ev->content_submitted;
-    if (!cs || !cs->content_id || !hd_id_valid(cs->content_id)) {
-        snprintf(why, why_len, "content.submitted without a valid content_id");
-        return HD_APPLY_DEAD;
-    }
-    int64_t version = cs->policy_version;
-    if (version < 0) {
-        snprintf(why, why_len, "policy_version %lld is negative", (long long)version);
-        return HD_APPLY_DEAD;
-    }
-    if (version == 0 && hd_policy_store_active(db, &version) < 0)
+/* Event i, a checked content.submitted on a channel with facts ch:
+   decided, its verdict kept and its policy.evaluated emitted. */
+static int on_submitted(hd_db_t *db, pol_svc_t *s, const hd_envelope_t *ev, size_t i,
+                        const pol_channel_t *ch, batch_facts_t *f, hd_batch_out_t *out) {
+    int64_t version = ev->content_submitted->policy_version;
+    if (version == 0 && active_version(db, f, &version) < 0)
         return HD_APPLY_RETRY;
-    hd_policy_t *pol = NULL;
+    pol_t *pol = s->none; /* no policy at all yet: nothing to find */
     if (version > 0) {
         int transient;
-        pol = hd_policy_svc_engine(s, db, version, &transient, why, why_len);
+        char why[512];
+        pol = pol_svc_engine(s, db, version, &transient, why, sizeof why);
         if (!pol)
-            return transient ? HD_APPLY_RETRY : HD_APPLY_DEAD;
+            return transient ? HD_APPLY_RETRY : hd_batch_dead(out, i, "%s", why);
     }
-    hd_policy_ctx_t ctx = {.channel = cs->channel, .department = ev->department,
-                           .kind = cs->kind && *cs->kind ? cs->kind : "post",
-                           .author_id = cs->author_id, .author_email = cs->author_email,
-                           .submitted_ms = ev->occurred_at_ms,
-                           .scheduled_ms = cs->scheduled_at_ms};
-    /* Facts are judged as of submission, so a replay reaches the same verdict. */
-    ctx.now_ms = ev->occurred_at_ms ? ev->occurred_at_ms : 0;
-    if (ev->actor && strchr(ev->actor, '@'))
-        ctx.submitter_email = ev->actor;
-    const char *text = cs->text ? cs->text : "";
+    pol_ctx_t ctx;
+    pol_decide_ctx(ev, ch, &ctx);
+    if (add_facts(db, pol, f, &ctx) < 0)
+        return HD_APPLY_RETRY;
     int64_t t0 = mono_us();
-    if (pol) {
-        char kind[HD_POLICY_KIND_LEN];
-        hd_policy_crises_t crises = {0};
-        int rc = gather_facts(db, s, pol, &ctx, kind, sizeof kind, &crises);
-        if (rc == 0)
-            rc = hd_policy_eval(pol, text, strlen(text), &ctx, s->res);
-        hd_policy_crises_free(&crises);
-        if (rc < 0)
-            return HD_APPLY_RETRY;
-    } else {
-        /* No policy at all yet: nothing to find. */
-        static const char empty[] = "rules: []\n";
-        char err[256];
-        hd_policy_t *none = hd_policy_new(empty, sizeof empty - 1, err, sizeof err);
-        if (!none || hd_policy_eval(none, text, strlen(text), &ctx, s->res) < 0) {
-            hd_policy_destroy(&none);
-            return HD_APPLY_RETRY;
-        }
-        hd_policy_destroy(&none);
-    }
+    pol_decision_t d;
+    if (pol_decide(pol, version, ev, &ctx, s->res, &d) < 0)
+        return HD_APPLY_RETRY;
     atomic_fetch_add(&s->eval_us_total, (unsigned long long)(mono_us() - t0));
-    atomic_fetch_add(&s->evaluated[hd_policy_result_verdict(s->res)], 1);
-    return emit(db, ev, s, text, version);
-}
-
-int hd_policy_svc_apply(hd_db_t *db, const hd_envelope_t *ev, void *arg, char *why,
-                        size_t why_len) {
-    hd_policy_svc_t *s = arg;
-    if (ev->body_case == HUDDLE__V1__ENVELOPE__BODY_CONTENT_SUBMITTED)
-        return on_submitted(db, ev, s, why, why_len);
-    if (ev->body_case == HUDDLE__V1__ENVELOPE__BODY_POLICY_ACTIVATED && ev->policy_activated) {
-        int64_t v = ev->policy_activated->version;
-        int transient;
-        char msg[512];
-        atomic_store(&s->active_version, v);
-        if (v > 0 && !hd_policy_svc_engine(s, db, v, &transient, msg, sizeof msg)) {
-            if (transient)
-                return HD_APPLY_RETRY;
-            hd_warn("policy_unusable", "%s", msg);
-        }
-        hd_log(HD_LOG_INFO, "policy_activated", ev->id, NULL, "version %lld by %s",
-               (long long)v, ev->policy_activated->activated_by);
-        return HD_APPLY_OK;
-    }
+    atomic_fetch_add(&s->evaluated[pol_result_verdict(s->res)], 1);
+    hd_batch_emit(out, ev, &d.env, ev->department, "policy.evaluated");
+    hd_log(HD_LOG_INFO, "evaluated", ev->id, d.env.correlation_id,
+           "content %s, version %lld: %s, %zu findings", d.content_id, (long long)version,
+           d.verdict, pol_result_count(s->res));
+    keep_verdict(s, &d);
+    pol_decision_free(&d);
     return HD_APPLY_OK;
 }
 
-void hd_policy_svc_metrics(FILE *out, void *arg) {
-    hd_policy_svc_t *s = arg;
+/* policy.activated: compile the new version ahead of its items. */
+static int on_activated(hd_db_t *db, pol_svc_t *s, const hd_envelope_t *ev) {
+    int64_t v = ev->policy_activated->version;
+    int transient;
+    char msg[512];
+    atomic_store(&s->active_version, v);
+    if (v > 0 && !pol_svc_engine(s, db, v, &transient, msg, sizeof msg)) {
+        if (transient)
+            return HD_APPLY_RETRY;
+        hd_warn("policy_unusable", "%s", msg);
+    }
+    hd_log(HD_LOG_INFO, "policy_activated", ev->id, ev->correlation_id, "version %lld by %s",
+           (long long)v, ev->policy_activated->activated_by);
+    return HD_APPLY_OK;
+}
+
+static int is_submitted(const hd_envelope_t *ev) {
+    return ev->body_case == HUDDLE__V1__ENVELOPE__BODY_CONTENT_SUBMITTED;
+}
+
+/* Checks every submission and reads the channel facts of all of them in
+   one statement into s->chans. HD_APPLY_OK, _RETRY or _DEAD. */
+static int read_channels(hd_db_t *db, pol_svc_t *s, const hd_envelope_t *const *evs, size_t n,
+                         hd_batch_out_t *out) {
+    if (n > s->ncap) {
+        size_t cap = s->ncap;
+        s->ids = hd_grow(s->ids, &cap, n, sizeof *s->ids);
+        s->chans = hd_grow(s->chans, &s->ncap, n, sizeof *s->chans);
+    }
+    for (size_t i = 0; i < n; i++) {
+        char why[256];
+        if (is_submitted(evs[i]) && pol_decide_check(evs[i], why, sizeof why) < 0)
+            return hd_batch_dead(out, i, "%s", why);
+        const char *channel = is_submitted(evs[i]) ? evs[i]->content_submitted->channel : NULL;
+        s->ids[i] = is_submitted(evs[i]) ? (channel ? channel : "") : NULL;
+    }
+    return pol_batch_read_channels(db, s->ids, n, s->chans) < 0 ? HD_APPLY_RETRY : HD_APPLY_OK;
+}
+
+int pol_svc_apply_batch(hd_db_t *db, const hd_envelope_t *const *evs, size_t n,
+                        hd_batch_out_t *out, void *arg) {
+    pol_svc_t *s = arg;
+    forget_rows(s);
+    int rc = read_channels(db, s, evs, n, out);
+    batch_facts_t f = {0};
+    for (size_t i = 0; rc == HD_APPLY_OK && i < n; i++) {
+        if (is_submitted(evs[i]))
+            rc = on_submitted(db, s, evs[i], i, &s->chans[i], &f, out);
+        else if (evs[i]->body_case == HUDDLE__V1__ENVELOPE__BODY_POLICY_ACTIVATED &&
+                 evs[i]->policy_activated)
+            rc = on_activated(db, s, evs[i]);
+    }
+    if (rc == HD_APPLY_OK && pol_batch_write_verdicts(db, s->rows, s->nrows) < 0)
+        rc = HD_APPLY_RETRY;
+    pol_crises_free(&f.crises);
+    forget_rows(s);
+    return rc;
+}
+
+void pol_svc_metrics(FILE *out, void *arg) {
+    pol_svc_t *s = arg;
     fprintf(out, "# TYPE huddle_policy_evaluations_total counter\n");
     for (int v = 0; v < 3; v++)
         fprintf(out, "huddle_policy_evaluations_total{verdict=\"%s\"} %llu\n",
-                hd_verdict_name((hd_verdict_t)v), atomic_load(&s->evaluated[v]));
+                pol_verdict_name((pol_verdict_t)v), atomic_load(&s->evaluated[v]));
     fprintf(out, "# TYPE huddle_policy_eval_seconds_total counter\n"
                  "huddle_policy_eval_seconds_total %.6f\n",
             (double)atomic_load(&s->eval_us_total) / 1e6);

@@ -1,14 +1,16 @@
-/*  policy_service: what the policy service does with each event, without
-    sockets (main.c wires it to hd_consumer_run; tests call it directly).
+/*  policy_service: what the policy service does with a batch of events,
+    without sockets (main.c wires it to hd_consumer_run; tests call it
+    directly, a batch of one being a batch).
     content.submitted: evaluate the text under the item's policy version
     (ContentSubmitted.policy_version; 0 = the active one), record the
     verdict in policy_verdict and emit policy.evaluated, its id derived from
-    the cause (as a consumer, a batch's verdicts are written together at its
-    end: hd_policy_svc_gather). policy.activated: compile the new version
-    ahead of the items that will need it. Compiled versions are cached
-    (versions never change). */
-#ifndef HD_POLICY_SERVICE_H
-#define HD_POLICY_SERVICE_H
+    the cause. A batch costs one read of its channels' facts, one INSERT of
+    its verdicts (policy_batch.h) and one outbox write (by the loop); in
+    between, each item is decided in memory (policy_decide.h).
+    policy.activated: compile the new version ahead of the items that will
+    need it. Compiled versions are cached (versions never change). */
+#ifndef POL_SERVICE_H
+#define POL_SERVICE_H
 
 #include "hd_consumer.h"
 #include "hd_db.h"
@@ -17,44 +19,36 @@
 #include <stdint.h>
 #include <stdio.h>
 
-typedef struct hd_policy_svc hd_policy_svc_t;
+typedef struct pol_svc pol_svc_t;
 
 /* The event types the service consumes. */
-extern const char *const hd_policy_svc_types[];
-extern const size_t hd_policy_svc_ntypes;
+extern const char *const pol_svc_types[];
+extern const size_t pol_svc_ntypes;
 
-/* NULL on out of memory. The caller owns the service. */
-hd_policy_svc_t *hd_policy_svc_new(void);
-void hd_policy_svc_destroy(hd_policy_svc_t **self_p);
+/* A service with an empty cache; aborts on out-of-memory, NULL only when
+   the empty policy (used before any version exists) does not compile. The
+   caller owns the service. */
+pol_svc_t *pol_svc_new(void);
 
-/* hd_consumer_apply_fn; arg is the hd_policy_svc_t. */
-int hd_policy_svc_apply(hd_db_t *db, const hd_envelope_t *ev, void *arg, char *why,
-                        size_t why_len);
+/* Frees it; safe on NULL, nulls the caller's pointer. */
+void pol_svc_destroy(pol_svc_t **self_p);
 
-/* Makes the service gather over a consumer batch (policy_batch.h): each
-   channel's facts are read once per batch, and verdicts are kept in memory
-   and written by hd_policy_svc_flush instead of by each apply. Only for a
-   caller that wires hd_policy_svc_begin and _flush into its
-   hd_consumer_cfg_t (main.c); otherwise every apply reads and writes at
-   once. Aborts on out-of-memory; calling it again changes nothing. */
-void hd_policy_svc_gather(hd_policy_svc_t *self);
-
-/* hd_consumer_begin_fn: forgets the batch's channels and unflushed
-   verdicts; arg is the service (nothing to do when it does not gather). */
-void hd_policy_svc_begin(void *arg);
-
-/* hd_consumer_flush_fn: writes the kept verdicts in one statement inside
-   the open transaction (0, or -1 to roll back); arg is the service. */
-int hd_policy_svc_flush(hd_db_t *db, void *arg);
+/* hd_consumer_batch_fn; arg is the pol_svc_t. Emits to `out` (created
+   with source "policy"). An event that can never apply (a content.submitted
+   without a valid content_id, a negative version, a version that does not
+   exist or does not compile) is marked with hd_batch_dead. Nothing is kept
+   between calls: a retried batch reads everything again. */
+int pol_svc_apply_batch(hd_db_t *db, const hd_envelope_t *const *evs, size_t n,
+                        hd_batch_out_t *out, void *arg);
 
 /* The compiled policy of a version (borrowed from the cache, valid until
    the cache evicts it: at the next call). NULL when the version does not
    exist or does not compile (why says which), or on database error
    (*transient set). */
-hd_policy_t *hd_policy_svc_engine(hd_policy_svc_t *self, hd_db_t *db, int64_t version,
-                                  int *transient, char *why, size_t why_len);
+pol_t *pol_svc_engine(pol_svc_t *self, hd_db_t *db, int64_t version, int *transient, char *why,
+                      size_t why_len);
 
 /* Prometheus lines for /metrics (hd_health_fn); arg is the service. */
-void hd_policy_svc_metrics(FILE *out, void *arg);
+void pol_svc_metrics(FILE *out, void *arg);
 
 #endif

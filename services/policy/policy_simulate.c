@@ -1,6 +1,7 @@
 /*  policy_simulate: the what-if report (see the header). */
 #include "policy_simulate.h"
 
+#include "hd_mem.h"
 #include "policy.h"
 #include "policy_store.h"
 
@@ -11,7 +12,7 @@
 #define PAGE 1000
 #define MAX_RULES_SEEN 256
 
-long hd_policy_parse_period(const char *s) {
+long pol_parse_period(const char *s) {
     char *end;
     long v = s ? strtol(s, &end, 10) : -1;
     if (!s || end == s || v < 0)
@@ -32,8 +33,8 @@ typedef struct {
 } rule_stat_t;
 
 typedef struct {
-    hd_policy_t *cand, *base;
-    hd_policy_result_t *rc, *rb;
+    pol_t *cand, *base;
+    pol_result_t *rc, *rb;
     long changed, total;
     long trans[3][3];
     rule_stat_t rules[MAX_RULES_SEEN];
@@ -53,9 +54,9 @@ static rule_stat_t *stat_for(sim_t *s, const char *id, char sign) {
     return r;
 }
 
-static int has_rule(const hd_policy_result_t *res, const char *id) {
-    for (size_t i = 0; i < hd_policy_result_count(res); i++) {
-        const hd_policy_finding_t *f = hd_policy_result_finding(res, i);
+static int has_rule(const pol_result_t *res, const char *id) {
+    for (size_t i = 0; i < pol_result_count(res); i++) {
+        const pol_finding_t *f = pol_result_finding(res, i);
         if (!strcmp(f->rule_id, id) && strcmp(f->action, "info") != 0)
             return 1;
     }
@@ -63,7 +64,7 @@ static int has_rule(const hd_policy_result_t *res, const char *id) {
 }
 
 /* "…before [[match]] after…" around a finding, cut on UTF-8 boundaries. */
-static char *excerpt(const char *id, const char *text, const hd_policy_finding_t *f) {
+static char *excerpt(const char *id, const char *text, const pol_finding_t *f) {
     size_t len = strlen(text), s = f->start > 40 ? f->start - 40 : 0,
            e = f->end + 40 < len ? f->end + 40 : len;
     while (s > 0 && ((unsigned char)text[s] & 0xC0) == 0x80)
@@ -71,9 +72,7 @@ static char *excerpt(const char *id, const char *text, const hd_policy_finding_t
     while (e < len && ((unsigned char)text[e] & 0xC0) == 0x80)
         e++;
     size_t cap = (e - s) + 128;
-    char *out = malloc(cap);
-    if (!out)
-        abort();
+    char *out = hd_calloc(cap, 1);
     int w = snprintf(out, cap, "%.36s: %s%.*s[[%.*s]]%.*s%s", id, s ? "..." : "",
                      (int)(f->start - s), text + s, (int)(f->end - f->start), text + f->start,
                      (int)(e - f->end), text + f->end, e < len ? "..." : "");
@@ -84,11 +83,11 @@ static char *excerpt(const char *id, const char *text, const hd_policy_finding_t
 }
 
 static void attribute(sim_t *s, const char *cid, const char *text, int vb, int vc) {
-    const hd_policy_result_t *sets[2] = {s->rc, s->rb};
-    const hd_policy_result_t *other[2] = {s->rb, s->rc};
+    const pol_result_t *sets[2] = {s->rc, s->rb};
+    const pol_result_t *other[2] = {s->rb, s->rc};
     for (int k = 0; k < 2; k++)
-        for (size_t i = 0; i < hd_policy_result_count(sets[k]); i++) {
-            const hd_policy_finding_t *f = hd_policy_result_finding(sets[k], i);
+        for (size_t i = 0; i < pol_result_count(sets[k]); i++) {
+            const pol_finding_t *f = pol_result_finding(sets[k], i);
             if (!strcmp(f->action, "info") || has_rule(other[k], f->rule_id))
                 continue;
             rule_stat_t *r = stat_for(s, f->rule_id, k == 0 ? '+' : '-');
@@ -96,7 +95,7 @@ static void attribute(sim_t *s, const char *cid, const char *text, int vb, int v
                 continue;
             int first = 1; /* count an item once per rule */
             for (size_t j = 0; j < i; j++)
-                if (!strcmp(hd_policy_result_finding(sets[k], j)->rule_id, f->rule_id))
+                if (!strcmp(pol_result_finding(sets[k], j)->rule_id, f->rule_id))
                     first = 0;
             if (!first)
                 continue;
@@ -109,7 +108,7 @@ static void attribute(sim_t *s, const char *cid, const char *text, int vb, int v
 static int eval_both(sim_t *s, hd_db_t *db, PGresult *r, int row) {
     const char *cid = PQgetvalue(r, row, 0), *text = PQgetvalue(r, row, 1);
     size_t tlen = (size_t)PQgetlength(r, row, 1);
-    hd_policy_ctx_t ctx = {.channel = PQgetvalue(r, row, 2),
+    pol_ctx_t ctx = {.channel = PQgetvalue(r, row, 2),
                            .department = PQgetvalue(r, row, 3),
                            .kind = PQgetvalue(r, row, 4),
                            .author_email = PQgetvalue(r, row, 5),
@@ -119,26 +118,26 @@ static int eval_both(sim_t *s, hd_db_t *db, PGresult *r, int row) {
                            .channel_kind = PQgetvalue(r, row, 9),
                            .channel_max_length = atol(PQgetvalue(r, row, 10))};
     ctx.now_ms = ctx.submitted_ms;
-    hd_policy_crises_t crises = {0};
-    int need_a = hd_policy_needs_author(s->cand) || (s->base && hd_policy_needs_author(s->base));
-    int need_c = hd_policy_needs_crisis(s->cand) || (s->base && hd_policy_needs_crisis(s->base));
-    if (need_a && hd_policy_store_author(db, &ctx, ctx.submitted_ms) < 0)
+    pol_crises_t crises = {0};
+    int need_a = pol_needs_author(s->cand) || (s->base && pol_needs_author(s->base));
+    int need_c = pol_needs_crisis(s->cand) || (s->base && pol_needs_crisis(s->base));
+    if (need_a && pol_store_author(db, &ctx, ctx.submitted_ms) < 0)
         return -1;
     if (need_c) {
-        if (hd_policy_store_crises(db, &crises) < 0)
+        if (pol_store_crises(db, &crises) < 0)
             return -1;
         ctx.crisis_facts = 1;
         ctx.crises = crises.items;
         ctx.ncrises = crises.n;
     }
-    int rc = hd_policy_eval(s->cand, text, tlen, &ctx, s->rc);
+    int rc = pol_eval(s->cand, text, tlen, &ctx, s->rc);
     if (rc == 0 && s->base)
-        rc = hd_policy_eval(s->base, text, tlen, &ctx, s->rb);
-    hd_policy_crises_free(&crises);
+        rc = pol_eval(s->base, text, tlen, &ctx, s->rb);
+    pol_crises_free(&crises);
     if (rc < 0)
         return -1;
-    int vb = s->base ? (int)hd_policy_result_verdict(s->rb) : 0;
-    int vc = (int)hd_policy_result_verdict(s->rc);
+    int vb = s->base ? (int)pol_result_verdict(s->rb) : 0;
+    int vc = (int)pol_result_verdict(s->rc);
     s->total++;
     if (vb != vc) {
         s->changed++;
@@ -212,31 +211,29 @@ static void report(const sim_t *s, FILE *out, long since_s, int64_t active) {
     }
 }
 
-long hd_policy_simulate(hd_db_t *db, const char *src, size_t len, long since_s, int examples,
+long pol_simulate(hd_db_t *db, const char *src, size_t len, long since_s, int examples,
                         FILE *out, char *err, size_t err_len) {
-    sim_t *s = calloc(1, sizeof *s);
-    if (!s)
-        abort();
+    sim_t *s = hd_calloc(1, sizeof *s);
     s->max_examples = examples;
     long rc = -1;
     int64_t active = 0;
-    s->cand = hd_policy_new(src, len, err, err_len);
-    s->rc = hd_policy_result_new();
-    s->rb = hd_policy_result_new();
+    s->cand = pol_new(src, len, err, err_len);
+    s->rc = pol_result_new();
+    s->rb = pol_result_new();
     if (!s->cand || !s->rc || !s->rb)
         goto done;
-    if (hd_policy_store_active(db, &active) < 0) {
+    if (pol_store_active(db, &active) < 0) {
         snprintf(err, err_len, "database: %s\n", hd_db_error(db));
         goto done;
     }
     if (active) {
         char *asrc = NULL, e2[1024];
         size_t alen;
-        if (hd_policy_store_source(db, active, &asrc, &alen) != 0) {
+        if (pol_store_source(db, active, &asrc, &alen) != 0) {
             snprintf(err, err_len, "cannot read active version %lld\n", (long long)active);
             goto done;
         }
-        s->base = hd_policy_new(asrc, alen, e2, sizeof e2);
+        s->base = pol_new(asrc, alen, e2, sizeof e2);
         free(asrc);
         if (!s->base) {
             snprintf(err, err_len, "active version %lld does not compile:\n%s",
@@ -252,10 +249,10 @@ done:
     for (size_t i = 0; i < s->nrules; i++)
         for (int k = 0; k < s->rules[i].nex; k++)
             free(s->rules[i].examples[k]);
-    hd_policy_destroy(&s->cand);
-    hd_policy_destroy(&s->base);
-    hd_policy_result_destroy(&s->rc);
-    hd_policy_result_destroy(&s->rb);
+    pol_destroy(&s->cand);
+    pol_destroy(&s->base);
+    pol_result_destroy(&s->rc);
+    pol_result_destroy(&s->rb);
     free(s);
     return rc;
 }

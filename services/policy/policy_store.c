@@ -3,13 +3,14 @@
 
 #include "hd_envelope.h"
 #include "hd_id.h"
+#include "hd_mem.h"
 #include "hd_outbox.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-int hd_policy_store_active(hd_db_t *db, int64_t *version) {
+int pol_store_active(hd_db_t *db, int64_t *version) {
     PGresult *r = hd_db_exec(db, "SELECT version FROM policy_version WHERE active", 0, NULL);
     if (!r)
         return -1;
@@ -18,7 +19,7 @@ int hd_policy_store_active(hd_db_t *db, int64_t *version) {
     return 0;
 }
 
-int hd_policy_store_source(hd_db_t *db, int64_t version, char **src, size_t *len) {
+int pol_store_source(hd_db_t *db, int64_t version, char **src, size_t *len) {
     char v[32];
     snprintf(v, sizeof v, "%lld", (long long)version);
     const char *p[1] = {v};
@@ -30,11 +31,7 @@ int hd_policy_store_source(hd_db_t *db, int64_t version, char **src, size_t *len
         return 1;
     }
     *len = (size_t)PQgetlength(r, 0, 0);
-    *src = malloc(*len + 1);
-    if (!*src) {
-        PQclear(r);
-        return -1;
-    }
+    *src = hd_calloc(*len + 1, 1);
     memcpy(*src, PQgetvalue(r, 0, 0), *len + 1);
     PQclear(r);
     return 0;
@@ -46,20 +43,19 @@ static int db_fail(hd_db_t *db, char *err, size_t err_len) {
     return -1;
 }
 
-int hd_policy_store_apply(hd_db_t *db, const char *src, size_t len, const char *created_by,
+int pol_store_apply(hd_db_t *db, const char *src, size_t len, const char *created_by,
                           int64_t *version, int *unchanged, char *err, size_t err_len) {
     *unchanged = 0;
-    hd_policy_t *pol = hd_policy_new(src, len, err, err_len);
+    pol_t *pol = pol_new(src, len, err, err_len);
     if (!pol)
         return 1;
-    hd_policy_destroy(&pol);
+    pol_destroy(&pol);
     if (memchr(src, 0, len)) {
         snprintf(err, err_len, "line 0: the policy contains a NUL byte\n");
         return 1;
     }
-    char *copy = strndup(src, len);
-    if (!copy)
-        abort();
+    char *copy = hd_calloc(len + 1, 1); /* src has no NUL byte (checked above) */
+    memcpy(copy, src, len);
     /* One writer at a time: the next number and the active flag must agree. */
     if (hd_db_begin(db) < 0 ||
         hd_db_cmd(db, "LOCK TABLE policy_version IN SHARE ROW EXCLUSIVE MODE", 0, NULL) < 0) {
@@ -109,23 +105,7 @@ int hd_policy_store_apply(hd_db_t *db, const char *src, size_t len, const char *
     return 0;
 }
 
-int hd_policy_store_channel(hd_db_t *db, const char *channel, char *kind, size_t kind_len,
-                            long *max_length) {
-    kind[0] = 0;
-    *max_length = 0;
-    const char *p[1] = {channel ? channel : ""};
-    PGresult *r = hd_db_exec(db, "SELECT kind, max_length FROM channel WHERE id = $1", 1, p);
-    if (!r)
-        return -1;
-    if (PQntuples(r)) {
-        snprintf(kind, kind_len, "%s", PQgetvalue(r, 0, 0));
-        *max_length = atol(PQgetvalue(r, 0, 1));
-    }
-    PQclear(r);
-    return 0;
-}
-
-int hd_policy_store_author(hd_db_t *db, hd_policy_ctx_t *ctx, int64_t at_ms) {
+int pol_store_author(hd_db_t *db, pol_ctx_t *ctx, int64_t at_ms) {
     char at[32];
     snprintf(at, sizeof at, "%lld", (long long)at_ms);
     const char *id = ctx->author_id && hd_id_valid(ctx->author_id) ? ctx->author_id : NULL;
@@ -166,7 +146,7 @@ int hd_policy_store_author(hd_db_t *db, hd_policy_ctx_t *ctx, int64_t at_ms) {
     return 0;
 }
 
-int hd_policy_store_crises(hd_db_t *db, hd_policy_crises_t *out) {
+int pol_store_crises(hd_db_t *db, pol_crises_t *out) {
     memset(out, 0, sizeof *out);
     PGresult *r = hd_db_exec(db,
                              "SELECT name, coalesce(department_id, ''), coalesce(channel_id, '') "
@@ -175,11 +155,7 @@ int hd_policy_store_crises(hd_db_t *db, hd_policy_crises_t *out) {
     if (!r)
         return -1;
     int n = PQntuples(r);
-    out->items = calloc(n ? (size_t)n : 1, sizeof *out->items);
-    if (!out->items) {
-        PQclear(r);
-        return -1;
-    }
+    out->items = hd_calloc((size_t)n, sizeof *out->items);
     for (int i = 0; i < n; i++) {
         out->items[i].name = PQgetvalue(r, i, 0);
         out->items[i].department = PQgetvalue(r, i, 1);
@@ -190,20 +166,9 @@ int hd_policy_store_crises(hd_db_t *db, hd_policy_crises_t *out) {
     return 0;
 }
 
-void hd_policy_crises_free(hd_policy_crises_t *c) {
+void pol_crises_free(pol_crises_t *c) {
     free(c->items);
     if (c->res)
         PQclear(c->res);
     memset(c, 0, sizeof *c);
-}
-
-int hd_policy_store_verdict(hd_db_t *db, const char *content_id, int64_t version,
-                            const char *verdict, const char *findings_json) {
-    char v[32];
-    snprintf(v, sizeof v, "%lld", (long long)version);
-    const char *p[4] = {content_id, v, verdict, findings_json};
-    return hd_db_cmd(db,
-                     "INSERT INTO policy_verdict (content_id, policy_version, verdict, findings) "
-                     "VALUES ($1, $2, $3, $4::jsonb) ON CONFLICT (content_id) DO NOTHING",
-                     4, p);
 }

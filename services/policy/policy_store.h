@@ -2,9 +2,10 @@
     Versions are numbered and immutable; exactly one is active. Applying a
     source validates it first (nothing is written when it has errors), then
     in one transaction inserts the next version, makes it the only active
-    one and records a policy.activated event in the outbox. */
-#ifndef HD_POLICY_STORE_H
-#define HD_POLICY_STORE_H
+    one and records a policy.activated event in the outbox. A consumer
+    batch's channel facts and verdicts: policy_batch.h. */
+#ifndef POL_STORE_H
+#define POL_STORE_H
 
 #include "hd_db.h"
 #include "policy.h"
@@ -13,43 +14,33 @@
 #include <stdint.h>
 
 /* The active version into *version (0 when there is none). 0 / -1. */
-int hd_policy_store_active(hd_db_t *db, int64_t *version);
+int pol_store_active(hd_db_t *db, int64_t *version);
 
 /* The source of a version: malloc'd into *src (caller frees), its length in
    *len. 0 found, 1 no such version, -1 database error. */
-int hd_policy_store_source(hd_db_t *db, int64_t version, char **src, size_t *len);
+int pol_store_source(hd_db_t *db, int64_t version, char **src, size_t *len);
 
 /* Validates src and, when valid, makes it the new active version (see the
    file comment). When src is identical to the active version nothing is
    written and *unchanged is set. *version receives the active version.
    Returns 0, 1 when src is invalid (errors in err, one per line), -1 on
    database error (in err). */
-int hd_policy_store_apply(hd_db_t *db, const char *src, size_t len, const char *created_by,
+int pol_store_apply(hd_db_t *db, const char *src, size_t len, const char *created_by,
                           int64_t *version, int *unchanged, char *err, size_t err_len);
-
-/* Channel facts: kind (counting rules) and max_length; kind "" and 0 when
-   the channel is unknown. 0 / -1. */
-int hd_policy_store_channel(hd_db_t *db, const char *channel, char *kind, size_t kind_len,
-                            long *max_length);
 
 /* Fills ctx's author facts (author_facts set) for ctx->author_id /
    author_email on ctx->channel at time at_ms, and the delegation from the
    author to ctx->submitter_email. 0 / -1. */
-int hd_policy_store_author(hd_db_t *db, hd_policy_ctx_t *ctx, int64_t at_ms);
+int pol_store_author(hd_db_t *db, pol_ctx_t *ctx, int64_t at_ms);
 
 /* Active crises, owned by the holder: fill with _load, point ctx at
    .items, free with _free. */
 typedef struct {
-    hd_policy_crisis_t *items;
+    pol_crisis_t *items;
     size_t n;
     void *res; /* the PGresult the strings live in */
-} hd_policy_crises_t;
-int hd_policy_store_crises(hd_db_t *db, hd_policy_crises_t *out);
-void hd_policy_crises_free(hd_policy_crises_t *c);
-
-/* Records a verdict (findings: JSON text) unless the item already has one;
-   the first verdict of an item is final. 0 written or already there, -1. */
-int hd_policy_store_verdict(hd_db_t *db, const char *content_id, int64_t version,
-                            const char *verdict, const char *findings_json);
+} pol_crises_t;
+int pol_store_crises(hd_db_t *db, pol_crises_t *out);
+void pol_crises_free(pol_crises_t *c);
 
 #endif

@@ -4,6 +4,8 @@
     to the rest of an evaluation. */
 #include "policy_time.h"
 
+#include "hd_mem.h"
+
 #include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -15,7 +17,7 @@
 
 static pthread_mutex_t s_tz_lock = PTHREAD_MUTEX_INITIALIZER;
 
-int hd_ptime_day(const char *s) {
+int pol_ptime_day(const char *s) {
     static const char *const names[7] = {"sunday",   "monday", "tuesday", "wednesday",
                                          "thursday", "friday", "saturday"};
     size_t n = strlen(s);
@@ -25,7 +27,7 @@ int hd_ptime_day(const char *s) {
     return -1;
 }
 
-int hd_ptime_parse_hhmm(const char *s, int *min) {
+int pol_ptime_parse_hhmm(const char *s, int *min) {
     if (!s || strlen(s) != 5 || !isdigit((unsigned char)s[0]) || !isdigit((unsigned char)s[1]) ||
         s[2] != ':' || !isdigit((unsigned char)s[3]) || !isdigit((unsigned char)s[4]))
         return -1;
@@ -46,7 +48,7 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
     return era * 146097 + (int64_t)doe - 719468;
 }
 
-int hd_ptime_parse_date(const char *s, int64_t *minutes, int *date_only) {
+int pol_ptime_parse_date(const char *s, int64_t *minutes, int *date_only) {
     int y, mo, d, h = 0, mi = 0, n = 0;
     size_t len = s ? strlen(s) : 0;
     if (len == 10) {
@@ -54,7 +56,7 @@ int hd_ptime_parse_date(const char *s, int64_t *minutes, int *date_only) {
             return -1;
         *date_only = 1;
     } else if (len == 16 && (s[10] == 'T' || s[10] == ' ')) {
-        if (sscanf(s, "%4d-%2d-%2d", &y, &mo, &d) != 3 || hd_ptime_parse_hhmm(s + 11, &mi) < 0)
+        if (sscanf(s, "%4d-%2d-%2d", &y, &mo, &d) != 3 || pol_ptime_parse_hhmm(s + 11, &mi) < 0)
             return -1;
         *date_only = 0;
     } else {
@@ -70,7 +72,7 @@ int hd_ptime_parse_date(const char *s, int64_t *minutes, int *date_only) {
     return 0;
 }
 
-int hd_ptime_zone_valid(const char *tz) {
+int pol_ptime_zone_valid(const char *tz) {
     if (!tz || !*tz || strlen(tz) > 64 || strstr(tz, "..") || tz[0] == '/' || tz[0] == ':')
         return 0;
     if (!strcmp(tz, "UTC"))
@@ -84,7 +86,7 @@ int hd_ptime_zone_valid(const char *tz) {
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-int hd_ptime_local(const char *tz, int64_t utc_ms, int *wday, int *minute,
+int pol_ptime_local(const char *tz, int64_t utc_ms, int *wday, int *minute,
                    int64_t *wall_minutes) {
     time_t t = (time_t)(utc_ms / 1000);
     struct tm tm;
@@ -94,7 +96,7 @@ int hd_ptime_local(const char *tz, int64_t utc_ms, int *wday, int *minute,
     } else {
         pthread_mutex_lock(&s_tz_lock);
         const char *old = getenv("TZ");
-        char *saved = old ? strdup(old) : NULL;
+        char *saved = old ? hd_strdup(old) : NULL;
         setenv("TZ", tz, 1);
         tzset();
         ok = localtime_r(&t, &tm) != NULL;

@@ -6,34 +6,34 @@
 
 #include <stdint.h>
 
-static hd_policy_t *s_pol;
-static hd_policy_result_t *s_res;
+static pol_t *s_pol;
+static pol_result_t *s_res;
 
 static int load(const char *yaml) {
     char err[4096];
-    hd_policy_destroy(&s_pol);
-    s_pol = hd_policy_new(yaml, strlen(yaml), err, sizeof err);
+    pol_destroy(&s_pol);
+    s_pol = pol_new(yaml, strlen(yaml), err, sizeof err);
     if (!s_pol)
         fprintf(stderr, "policy did not load:\n%s", err);
     if (!s_res)
-        s_res = hd_policy_result_new();
+        s_res = pol_result_new();
     return s_pol ? 0 : -1;
 }
 
-static int eval_ctx(const char *text, const hd_policy_ctx_t *ctx) {
-    return hd_policy_eval(s_pol, text, strlen(text), ctx, s_res);
+static int eval_ctx(const char *text, const pol_ctx_t *ctx) {
+    return pol_eval(s_pol, text, strlen(text), ctx, s_res);
 }
 
 static int eval(const char *text) {
-    hd_policy_ctx_t ctx = {.channel = "sandbox", .department = "marketing", .kind = "post"};
+    pol_ctx_t ctx = {.channel = "sandbox", .department = "marketing", .kind = "post"};
     return eval_ctx(text, &ctx);
 }
 
 /* Number of findings of rule `id` (non-info); the span of the first. */
 static int count_rule(const char *id, uint32_t *s, uint32_t *e) {
     int n = 0;
-    for (size_t i = 0; i < hd_policy_result_count(s_res); i++) {
-        const hd_policy_finding_t *f = hd_policy_result_finding(s_res, i);
+    for (size_t i = 0; i < pol_result_count(s_res); i++) {
+        const pol_finding_t *f = pol_result_finding(s_res, i);
         if (strcmp(f->rule_id, id) || !strcmp(f->action, "info"))
             continue;
         if (n++ == 0 && s) {
@@ -57,10 +57,10 @@ HD_TEST(lexicon_whole_word_and_case) {
     ASSERT_EQ(count_rule("banned", &s, &e), 1);
     ASSERT_EQ(s, 4);
     ASSERT_EQ(e, 22);
-    ASSERT_STR(hd_verdict_name(hd_policy_result_verdict(s_res)), "block");
+    ASSERT_STR(pol_verdict_name(pol_result_verdict(s_res)), "block");
     ASSERT(eval("cryptography and cryptocurrency are fine") == 0);
     ASSERT_EQ(count_rule("banned", NULL, NULL), 0);
-    ASSERT_STR(hd_verdict_name(hd_policy_result_verdict(s_res)), "pass");
+    ASSERT_STR(pol_verdict_name(pol_result_verdict(s_res)), "pass");
     const char *t = "crypto_ and crypto2 are words; (crypto) is not";
     ASSERT(eval(t) == 0);
     ASSERT_EQ(count_rule("banned", &s, &e), 1);
@@ -110,16 +110,16 @@ HD_TEST(pattern_spans_and_case) {
     ASSERT_EQ(count_rule("codename", &s, &e), 1);
     ASSERT_EQ(s, 8);
     ASSERT_EQ(e, 24);
-    ASSERT_STR(hd_verdict_name(hd_policy_result_verdict(s_res)), "review");
-    ASSERT_EQ(hd_policy_result_nroles(s_res), 1);
-    ASSERT_STR(hd_policy_result_role(s_res, 0), "legal");
+    ASSERT_STR(pol_verdict_name(pol_result_verdict(s_res)), "review");
+    ASSERT_EQ(pol_result_nroles(s_res), 1);
+    ASSERT_STR(pol_result_role(s_res, 0), "legal");
     ASSERT(eval("release v12.345 and v2.0") == 0);
     ASSERT_EQ(count_rule("codename", &s, &e), 2);
     ASSERT_EQ(e - s, 7); /* leftmost-longest: v12.345, not v12.3 */
     ASSERT(eval("SHOUTING is rude, shouting less so") == 0);
     ASSERT_EQ(count_rule("caps", NULL, NULL), 1);
     ASSERT(eval("nothing here") == 0);
-    ASSERT_EQ(hd_policy_result_count(s_res), 0);
+    ASSERT_EQ(pol_result_count(s_res), 0);
 }
 
 static const char *PII =
@@ -159,12 +159,12 @@ HD_TEST(pii_detectors) {
 
 HD_TEST(pii_allowed_per_department_and_channel) {
     ASSERT(load(PII) == 0);
-    hd_policy_ctx_t cc = {.channel = "sandbox", .department = "customer-care"};
+    pol_ctx_t cc = {.channel = "sandbox", .department = "customer-care"};
     ASSERT(eval_ctx("mail help@example.com", &cc) == 0);
     ASSERT_EQ(count_rule("pii", NULL, NULL), 0);
     ASSERT(eval_ctx("mail help@example.com or 4111111111111111", &cc) == 0);
     ASSERT_EQ(count_rule("pii", NULL, NULL), 1); /* the card is still refused */
-    hd_policy_ctx_t sup = {.channel = "support", .department = "marketing"};
+    pol_ctx_t sup = {.channel = "support", .department = "marketing"};
     ASSERT(eval_ctx("call 415-555-2671", &sup) == 0);
     ASSERT_EQ(count_rule("pii", NULL, NULL), 0);
     ASSERT(eval("call 415-555-2671") == 0);
@@ -179,9 +179,9 @@ static const char *LINKS =
     "    allow: [example.com]\n    scope: {channels: [x-main]}\n";
 
 /* The i-th finding of rule id (info included). */
-static const hd_policy_finding_t *nth(const char *id, int k) {
-    for (size_t i = 0; i < hd_policy_result_count(s_res); i++) {
-        const hd_policy_finding_t *f = hd_policy_result_finding(s_res, i);
+static const pol_finding_t *nth(const char *id, int k) {
+    for (size_t i = 0; i < pol_result_count(s_res); i++) {
+        const pol_finding_t *f = pol_result_finding(s_res, i);
         if (!strcmp(f->rule_id, id) && k-- == 0)
             return f;
     }
@@ -193,7 +193,7 @@ HD_TEST(links_extracted_and_judged) {
     const char *t = "See https://www.example.com:8443/a/b?c=1#x, (https://en.wikipedia.org/wiki/"
                     "Foo_(bar)) and bit.ly/2abc or sub.evil.example/path.";
     ASSERT(eval(t) == 0);
-    const hd_policy_finding_t *f = nth("links", 0);
+    const pol_finding_t *f = nth("links", 0);
     ASSERT(f);
     ASSERT_STR(f->action, "info");
     ASSERT_EQ(f->start, 4);
@@ -226,7 +226,7 @@ HD_TEST(links_extracted_and_judged) {
 HD_TEST(links_idn_allow_list_and_email_not_a_link) {
     ASSERT(load(LINKS) == 0);
     ASSERT(eval("Buy at https://BÜCHER.example/x today") == 0);
-    const hd_policy_finding_t *f = nth("links", 0);
+    const pol_finding_t *f = nth("links", 0);
     ASSERT(f);
     ASSERT_STR(f->action, "block");
     ASSERT(strstr(f->message, "xn--bcher-kva.example"));
@@ -234,7 +234,7 @@ HD_TEST(links_idn_allow_list_and_email_not_a_link) {
     ASSERT_STR(nth("links", 0)->action, "block");
     ASSERT(eval("mail bob@example.com or see example.community") == 0);
     ASSERT(nth("links", 0) == NULL);
-    hd_policy_ctx_t x = {.channel = "x-main"};
+    pol_ctx_t x = {.channel = "x-main"};
     ASSERT(eval_ctx("https://example.com/ok and https://other.org/no", &x) == 0);
     ASSERT_EQ(count_rule("only", NULL, NULL), 1);
     ASSERT(strstr(nth("only", 0)->message, "other.org"));
@@ -254,7 +254,7 @@ static char *repeat(char c, size_t n, const char *tail) {
 
 HD_TEST(limits_channel_counting) {
     ASSERT(load(LIMITS) == 0);
-    hd_policy_ctx_t m = {.channel = "sandbox", .channel_kind = "mastodon",
+    pol_ctx_t m = {.channel = "sandbox", .channel_kind = "mastodon",
                          .channel_max_length = 500};
     /* 480 characters + a 60-byte URL counting 23 = 504 > 500 */
     char text[4096];
@@ -273,7 +273,7 @@ HD_TEST(limits_channel_counting) {
     ASSERT(eval_ctx(acc, &m) == 0);
     ASSERT_EQ(count_rule("len", NULL, NULL), 0);
     /* x counts CJK as 2: 141 ideographs = 282 > 280 */
-    hd_policy_ctx_t x = {.channel = "x-main"};
+    pol_ctx_t x = {.channel = "x-main"};
     char cjk[1024] = "";
     for (int i = 0; i < 141; i++)
         strcat(cjk, "\xe6\x97\xa5");
@@ -305,7 +305,7 @@ HD_TEST(disclosure_conditions) {
     ASSERT_EQ(count_rule("ad", NULL, NULL), 1);
     ASSERT(eval("Big news #summer-launch") == 0);
     ASSERT_EQ(count_rule("ad", NULL, NULL), 1);
-    hd_policy_ctx_t sp = {.sponsored = 1};
+    pol_ctx_t sp = {.sponsored = 1};
     ASSERT(eval_ctx("Try this", &sp) == 0);
     ASSERT_EQ(count_rule("ad", NULL, NULL), 1);
     ASSERT(eval_ctx("Sponsored: try this", &sp) == 0);
@@ -326,7 +326,7 @@ static const char *FACTS =
 HD_TEST(author_certification_delegation) {
     ASSERT(load(FACTS) == 0);
     int64_t now = 1767258000000; /* 2026-01-01 09:00 UTC, a Thursday */
-    hd_policy_ctx_t c = {.channel = "sandbox", .author_email = "a@x.org", .now_ms = now,
+    pol_ctx_t c = {.channel = "sandbox", .author_email = "a@x.org", .now_ms = now,
                          .author_facts = 1, .author_known = 1, .author_active = 1,
                          .author_certified = 1};
     ASSERT(eval_ctx("hi", &c) == 0);
@@ -352,7 +352,7 @@ HD_TEST(author_certification_delegation) {
 
 HD_TEST(timing_windows_in_zone) {
     ASSERT(load(FACTS) == 0);
-    hd_policy_ctx_t c = {.department = "finance"};
+    pol_ctx_t c = {.department = "finance"};
     c.submitted_ms = 1767258000000; /* Thu 2026-01-01 10:00 Paris */
     ASSERT(eval_ctx("hi", &c) == 0);
     ASSERT_EQ(count_rule("quiet", NULL, NULL), 0);
@@ -375,16 +375,16 @@ HD_TEST(timing_windows_in_zone) {
 
 HD_TEST(crisis_in_scope) {
     ASSERT(load(FACTS) == 0);
-    hd_policy_crisis_t cr[1] = {{"outage", "customer-care", NULL}};
-    hd_policy_ctx_t c = {.department = "marketing", .crisis_facts = 1, .crises = cr,
+    pol_crisis_t cr[1] = {{"outage", "customer-care", NULL}};
+    pol_ctx_t c = {.department = "marketing", .crisis_facts = 1, .crises = cr,
                          .ncrises = 1};
     ASSERT(eval_ctx("hi", &c) == 0);
     ASSERT_EQ(count_rule("crisis", NULL, NULL), 0);
     c.department = "customer-care";
     ASSERT(eval_ctx("hi", &c) == 0);
     ASSERT_EQ(count_rule("crisis", NULL, NULL), 1);
-    ASSERT_STR(hd_verdict_name(hd_policy_result_verdict(s_res)), "review");
-    ASSERT_STR(hd_policy_result_role(s_res, 0), "crisis");
+    ASSERT_STR(pol_verdict_name(pol_result_verdict(s_res)), "review");
+    ASSERT_STR(pol_result_role(s_res, 0), "crisis");
     cr[0].department = NULL; /* organization-wide */
     c.department = "marketing";
     ASSERT(eval_ctx("hi", &c) == 0);
@@ -395,20 +395,20 @@ HD_TEST(deterministic_and_hostile_input) {
     ASSERT(load(LEX) == 0);
     const char *t = "crypto \xff\xfe crypto \xe2\x82 guaranteed returns";
     ASSERT(eval(t) == 0);
-    size_t n = hd_policy_result_count(s_res);
+    size_t n = pol_result_count(s_res);
     ASSERT_EQ(n, 3);
-    uint32_t first = hd_policy_result_finding(s_res, 2)->start;
+    uint32_t first = pol_result_finding(s_res, 2)->start;
     ASSERT(eval(t) == 0);
-    ASSERT_EQ(hd_policy_result_count(s_res), n);
-    ASSERT_EQ(hd_policy_result_finding(s_res, 2)->start, first);
+    ASSERT_EQ(pol_result_count(s_res), n);
+    ASSERT_EQ(pol_result_finding(s_res, 2)->start, first);
     ASSERT(memcmp(t + first, "guaranteed", 10) == 0);
     ASSERT(eval("") == 0);
-    ASSERT_EQ(hd_policy_result_count(s_res), 0);
+    ASSERT_EQ(pol_result_count(s_res), 0);
 }
 
 static void cleanup(void) {
-    hd_policy_destroy(&s_pol);
-    hd_policy_result_destroy(&s_res);
+    pol_destroy(&s_pol);
+    pol_result_destroy(&s_res);
 }
 
 HD_TEST(zz_cleanup) { cleanup(); }

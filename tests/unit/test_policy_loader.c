@@ -10,9 +10,9 @@
 static char s_err[8192];
 
 static int loads(const char *yaml) {
-    hd_policy_t *p = hd_policy_new(yaml, strlen(yaml), s_err, sizeof s_err);
+    pol_t *p = pol_new(yaml, strlen(yaml), s_err, sizeof s_err);
     int ok = p != NULL;
-    hd_policy_destroy(&p);
+    pol_destroy(&p);
     return ok;
 }
 
@@ -112,36 +112,36 @@ HD_TEST(examples_load) {
         snprintf(path, sizeof path, "%s/examples/policy/%s", src, files[i]);
         char *y = slurp(path, &n);
         ASSERT(y);
-        hd_policy_t *p = hd_policy_new(y, n, s_err, sizeof s_err);
+        pol_t *p = pol_new(y, n, s_err, sizeof s_err);
         free(y);
         if (!p)
             fprintf(stderr, "%s:\n%s", path, s_err);
         ASSERT(p);
-        hd_policy_destroy(&p);
+        pol_destroy(&p);
     }
 }
 
 HD_TEST(detectors_and_folding) {
-    ASSERT(hd_detect_card("4111111111111111", 16));
-    ASSERT(!hd_detect_card("4111111111111112", 16));
-    ASSERT(hd_detect_card("3782 822463 10005", 17)); /* Amex, 15 digits */
-    ASSERT(hd_detect_iban("GB82 WEST 1234 5698 7654 32", 27));
-    ASSERT(!hd_detect_iban("GB82 WEST 1234 5698 7654 33", 27));
-    ASSERT(!hd_detect_iban("DE89370400440532013000X", 23)); /* wrong length for DE */
-    ASSERT(hd_detect_ssn("078-05-1121", 11));
-    ASSERT(!hd_detect_ssn("900-05-1121", 11));
-    ASSERT(!hd_detect_ssn("078-05 1121", 11));
+    ASSERT(pol_detect_card("4111111111111111", 16));
+    ASSERT(!pol_detect_card("4111111111111112", 16));
+    ASSERT(pol_detect_card("3782 822463 10005", 17)); /* Amex, 15 digits */
+    ASSERT(pol_detect_iban("GB82 WEST 1234 5698 7654 32", 27));
+    ASSERT(!pol_detect_iban("GB82 WEST 1234 5698 7654 33", 27));
+    ASSERT(!pol_detect_iban("DE89370400440532013000X", 23)); /* wrong length for DE */
+    ASSERT(pol_detect_ssn("078-05-1121", 11));
+    ASSERT(!pol_detect_ssn("900-05-1121", 11));
+    ASSERT(!pol_detect_ssn("078-05 1121", 11));
     char h[300];
-    ASSERT(hd_detect_url_host("https://user:pw@Bücher.Example.:8080/x", 39, h, sizeof h) == 0);
+    ASSERT(pol_detect_url_host("https://user:pw@Bücher.Example.:8080/x", 39, h, sizeof h) == 0);
     ASSERT_STR(h, "xn--bcher-kva.example");
-    ASSERT(hd_detect_url_host("http://[::1]:80/", 16, h, sizeof h) == 0);
+    ASSERT(pol_detect_url_host("http://[::1]:80/", 16, h, sizeof h) == 0);
     ASSERT_STR(h, "[::1]");
-    ASSERT(hd_detect_host_normalize("münchen.de", strlen("münchen.de"), h, sizeof h) == 0);
+    ASSERT(pol_detect_host_normalize("münchen.de", strlen("münchen.de"), h, sizeof h) == 0);
     ASSERT_STR(h, "xn--mnchen-3ya.de");
-    ASSERT(hd_detect_domain_match("a.b.example.com", "example.com"));
-    ASSERT(!hd_detect_domain_match("badexample.com", "example.com"));
-    ASSERT(hd_detect_shortener("bit.ly"));
-    char *f = hd_fold_string("Ça coûte “cher” — Æsir straße");
+    ASSERT(pol_detect_domain_match("a.b.example.com", "example.com"));
+    ASSERT(!pol_detect_domain_match("badexample.com", "example.com"));
+    ASSERT(pol_detect_shortener("bit.ly"));
+    char *f = pol_fold_string("Ça coûte “cher” — Æsir straße");
     ASSERT_STR(f, "Ca coute \"cher\" - AEsir strasse");
     free(f);
 }

@@ -23,19 +23,19 @@ static const char s_policy[] =
     "  - {id: time, kind: timing, action: warn, windows: [{days: [sat]}, {from: '22:00', to: '07:00'}]}\n"
     "  - {id: cr, kind: crisis}\n";
 
-static hd_policy_t *s_pol;
-static hd_policy_result_t *s_res;
+static pol_t *s_pol;
+static pol_result_t *s_res;
 
 static void cleanup(void) {
-    hd_policy_destroy(&s_pol);
-    hd_policy_result_destroy(&s_res);
+    pol_destroy(&s_pol);
+    pol_result_destroy(&s_res);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (!s_pol) {
         char err[2048];
-        s_pol = hd_policy_new(s_policy, sizeof s_policy - 1, err, sizeof err);
-        s_res = hd_policy_result_new();
+        s_pol = pol_new(s_policy, sizeof s_policy - 1, err, sizeof err);
+        s_res = pol_result_new();
         if (!s_pol || !s_res)
             abort();
         atexit(cleanup);
@@ -45,18 +45,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     uint8_t f = data[0];
     static const char *const chans[4] = {"sandbox", "x-main", NULL, "linkedin"};
     static const char *const kinds[4] = {"mastodon", "x", "plain", "bytes"};
-    hd_policy_crisis_t cr = {"fuzz", (f & 64) ? "care" : NULL, NULL};
-    hd_policy_ctx_t ctx = {.channel = chans[f & 3], .channel_kind = kinds[(f >> 2) & 3],
+    pol_crisis_t cr = {"fuzz", (f & 64) ? "care" : NULL, NULL};
+    pol_ctx_t ctx = {.channel = chans[f & 3], .channel_kind = kinds[(f >> 2) & 3],
                            .department = (f & 16) ? "care" : "marketing", .sponsored = f & 32,
                            .author_facts = 1, .author_known = f & 1, .author_active = 1,
                            .author_certified = (f >> 1) & 1, .crisis_facts = 1, .crises = &cr,
                            .ncrises = (f >> 7) & 1, .submitted_ms = (int64_t)f * 86400000LL};
     const char *text = (const char *)data + 1;
     size_t len = size - 1;
-    if (hd_policy_eval(s_pol, text, len, &ctx, s_res) < 0)
+    if (pol_eval(s_pol, text, len, &ctx, s_res) < 0)
         abort();
-    for (size_t i = 0; i < hd_policy_result_count(s_res); i++) {
-        const hd_policy_finding_t *x = hd_policy_result_finding(s_res, i);
+    for (size_t i = 0; i < pol_result_count(s_res); i++) {
+        const pol_finding_t *x = pol_result_finding(s_res, i);
         if (x->start > x->end || x->end > len || !x->message || !x->rule_id)
             abort();
     }
