@@ -9,7 +9,6 @@
 #include "hd_deadletter.h"
 #include "hd_id.h"
 #include "hd_log.h"
-#include "hd_outbox.h"
 #include "hd_signal.h"
 
 #include <inttypes.h>
@@ -59,28 +58,6 @@ static long long load_cursor(hd_db_t *db, const char *name, int timeout_ms) {
 
 static int savepoint(hd_db_t *db, const char *cmd) { return hd_db_cmd(db, cmd, 0, NULL); }
 
-/* What the events' apply calls gathered: the service's own (cfg->begin /
-   flush) and the outbox rows they queued (hd_outbox_defer). */
-static void gather_begin(hd_db_t *db, const hd_consumer_cfg_t *cfg) {
-    hd_outbox_discard(db);
-    if (cfg->begin)
-        cfg->begin(cfg->arg);
-}
-
-/* A new attempt at the batch: begin, then the service's read-ahead. */
-static int attempt_begin(hd_db_t *db, const hd_consumer_cfg_t *cfg, const hd_bus_batch_t *batch) {
-    gather_begin(db, cfg);
-    return cfg->prepare ? cfg->prepare(db, cfg->arg, hd_bus_batch_events(batch),
-                                       hd_bus_batch_count(batch))
-                        : 0;
-}
-
-static int gather_flush(hd_db_t *db, const hd_consumer_cfg_t *cfg) {
-    if (cfg->flush && cfg->flush(db, cfg->arg) < 0)
-        return -1;
-    return hd_outbox_flush(db) < 0 ? -1 : 0;
-}
-
 /* An apply that said OK on a failed statement cannot be trusted. */
 static int failed_silently(hd_db_t *db, const hd_consumer_cfg_t *cfg, const hd_envelope_t *ev) {
     if (PQtransactionStatus(hd_db_conn(db)) != PQTRANS_INERROR)
@@ -108,58 +85,6 @@ static int dead_letter(hd_db_t *db, const hd_consumer_cfg_t *cfg, const hd_envel
     hd_log(HD_LOG_WARN, "consumer_dead_letter", ev->id, ev->correlation_id, "%s: %s", cfg->name,
            reason);
     return dl;
-}
-
-/* Applies one event under a savepoint. 0 applied or dead-lettered,
-   -1 the batch must be rolled back and retried. */
-static int apply_one(hd_db_t *db, const hd_consumer_cfg_t *cfg, const hd_envelope_t *ev) {
-    if (savepoint(db, "SAVEPOINT hd_ev") < 0)
-        return -1;
-    char why[512] = "";
-    int rc = cfg->apply(db, ev, cfg->arg, why, sizeof why);
-    if (rc == HD_APPLY_OK) {
-        if (failed_silently(db, cfg, ev) || gather_flush(db, cfg) < 0)
-            return -1;
-        return savepoint(db, "RELEASE SAVEPOINT hd_ev");
-    }
-    if (rc != HD_APPLY_DEAD) {
-        log_retry(cfg, ev);
-        return -1;
-    }
-    gather_begin(db, cfg); /* what this event gathered goes with its effects */
-    if (savepoint(db, "ROLLBACK TO SAVEPOINT hd_ev") < 0)
-        return -1;
-    return dead_letter(db, cfg, ev, why) < 0 ? -1 : savepoint(db, "RELEASE SAVEPOINT hd_ev");
-}
-
-/* Applies every event without savepoints. 0 applied, BATCH_RETRY a
-   transient failure, 1 some event can never be applied (the caller rolls
-   back and goes event by event). */
-static int apply_fast(hd_db_t *db, const hd_consumer_cfg_t *cfg, hd_bus_batch_t *batch) {
-    size_t n = hd_bus_batch_count(batch);
-    for (size_t i = 0; i < n; i++) {
-        const hd_envelope_t *ev = hd_bus_batch_event(batch, i);
-        char why[512] = "";
-        int rc = cfg->apply(db, ev, cfg->arg, why, sizeof why);
-        if (rc == HD_APPLY_DEAD)
-            return 1;
-        if (rc != HD_APPLY_OK) {
-            log_retry(cfg, ev);
-            return BATCH_RETRY;
-        }
-        if (failed_silently(db, cfg, ev))
-            return BATCH_RETRY;
-    }
-    return gather_flush(db, cfg) < 0 ? BATCH_RETRY : 0;
-}
-
-/* Applies every event under its own savepoint. 0 or BATCH_RETRY. */
-static int apply_each(hd_db_t *db, const hd_consumer_cfg_t *cfg, hd_bus_batch_t *batch) {
-    size_t n = hd_bus_batch_count(batch);
-    for (size_t i = 0; i < n; i++)
-        if (apply_one(db, cfg, hd_bus_batch_event(batch, i)) < 0)
-            return BATCH_RETRY;
-    return 0;
 }
 
 static int advance(hd_db_t *db, const char *name, long long from, long long to) {
@@ -231,39 +156,10 @@ static int apply_batched(hd_db_t *db, const hd_consumer_cfg_t *cfg, hd_bus_batch
     return 0;
 }
 
-/* Opens the transaction and applies the batch's events, fast first. */
-static int apply_events(hd_db_t *db, const hd_consumer_cfg_t *cfg, hd_bus_batch_t *batch) {
-    if (hd_db_begin(db) < 0)
-        return BATCH_RELOAD;
-    if (attempt_begin(db, cfg, batch) < 0)
-        return BATCH_RETRY;
-    int rc = apply_fast(db, cfg, batch);
-    if (rc != 1)
-        return rc;
-    /* Some event is a dead letter: start again, event by event. */
-    hd_db_rollback(db);
-    if (hd_db_begin(db) < 0)
-        return BATCH_RELOAD;
-    if (attempt_begin(db, cfg, batch) < 0)
-        return BATCH_RETRY;
-    return apply_each(db, cfg, batch);
-}
-
-/* apply_events with the batch's outbox rows queued on q and written at its
-   end; whatever the outcome, db writes at once again afterwards. */
-static int apply_queued(hd_db_t *db, const hd_consumer_cfg_t *cfg, hd_bus_batch_t *batch,
-                        hd_outbox_queue_t *q) {
-    hd_outbox_defer(db, q);
-    int rc = apply_events(db, cfg, batch);
-    hd_outbox_discard(db); /* empty unless the batch failed */
-    hd_outbox_defer(db, NULL);
-    return rc;
-}
-
 static int commit_batch(hd_db_t *db, const hd_consumer_cfg_t *cfg, hd_bus_batch_t *batch,
-                       hd_outbox_queue_t *q, hd_batch_out_t *out, long long *cursor) {
+                        hd_batch_out_t *out, long long *cursor) {
     size_t n = hd_bus_batch_count(batch);
-    int rc = cfg->apply_batch ? apply_batched(db, cfg, batch, out) : apply_queued(db, cfg, batch, q);
+    int rc = apply_batched(db, cfg, batch, out);
     if (rc == BATCH_RELOAD)
         return rc;
     if (rc != 0) {
@@ -318,7 +214,6 @@ int hd_consumer_run(hd_db_t *db, hd_bus_t *bus, const hd_consumer_cfg_t *cfg) {
     hd_info("consumer_start", "%s: resuming after seq %lld", cfg->name, cursor);
     uint32_t max = cfg->batch ? cfg->batch : 256;
     int pause = RETRY_MIN_MS;
-    hd_outbox_queue_t *q = hd_outbox_queue_new();
     hd_batch_out_t *out = hd_batch_out_new(cfg->name);
     while (!hd_stop) {
         int wait = idle_wait(db, cfg);
@@ -332,7 +227,7 @@ int hd_consumer_run(hd_db_t *db, hd_bus_t *bus, const hd_consumer_cfg_t *cfg) {
             continue;
         }
         int rc =
-            hd_db_ensure(db) == 0 ? commit_batch(db, cfg, batch, q, out, &cursor) : BATCH_RELOAD;
+            hd_db_ensure(db) == 0 ? commit_batch(db, cfg, batch, out, &cursor) : BATCH_RELOAD;
         size_t batch_n = hd_bus_batch_count(batch);
         hd_bus_batch_destroy(&batch);
         if (rc == BATCH_DONE) {
@@ -351,7 +246,6 @@ int hd_consumer_run(hd_db_t *db, hd_bus_t *bus, const hd_consumer_cfg_t *cfg) {
         if (c >= 0)
             cursor = c;
     }
-    hd_outbox_queue_destroy(&q);
     hd_batch_out_destroy(&out);
     hd_info("consumer_stop", "%s: stopped at seq %lld", cfg->name, cursor);
     return 0;

@@ -1,13 +1,16 @@
 /*  hd_consumer: the consumer loop every central service runs (DESIGN.md,
     bus invariant 4). It fetches from the hub by cursor and applies each
-    batch in one transaction: the effects, their outbox rows and the advanced
+    batch in one transaction: the service's effects, the events it emitted
+    (hd_batch.h, written to the outbox in one statement) and the advanced
     cursor commit together, so effects happen exactly once whatever crashes
-    and redeliveries occur. A batch is applied at first without savepoints
-    (two round trips per event saved); if one of its events can never be
-    applied, the batch is rolled back and applied again with a savepoint per
-    event, so that event becomes a dead letter instead of blocking the
-    stream. The events a batch emits (hd_outbox_put in apply) are queued and
-    written in one statement at its end (hd_outbox_defer). */
+    and redeliveries occur.
+
+    The contract is one callback, apply_batch, plus the timed idle. A batch
+    is applied in one call without savepoints; if one of its events can
+    never be applied, the batch is rolled back and applied again one event
+    at a time, each a batch of one under its own savepoint, so that event
+    becomes a dead letter instead of blocking the stream. There is no other
+    path: a batch of one is a batch. */
 #ifndef HD_CONSUMER_H
 #define HD_CONSUMER_H
 
@@ -29,26 +32,6 @@
 typedef int(hd_consumer_batch_fn)(hd_db_t *db, const hd_envelope_t *const *evs, size_t n,
                                   hd_batch_out_t *out, void *arg);
 
-/* Applies one event inside the open transaction on db. Write `why` on DEAD. */
-typedef int(hd_consumer_apply_fn)(hd_db_t *db, const hd_envelope_t *ev, void *arg,
-                                  char *why, size_t why_len);
-
-/* Optional batching of effects: `begin` forgets whatever apply calls have
-   gathered in memory and not flushed; `flush` writes it inside the open
-   transaction (0, or -1 to roll back and retry). The loop calls begin before
-   each attempt at a batch and flush after the events whose effects it writes
-   (after the whole batch, or after each event when a batch is applied event
-   by event), always before the cursor moves. */
-typedef void(hd_consumer_begin_fn)(void *arg);
-typedef int(hd_consumer_flush_fn)(hd_db_t *db, void *arg);
-
-/* Optional read-ahead: called inside the batch's transaction after each
-   begin, before any apply, with the batch's n events (borrowed for the
-   call). A service reads in one statement what its events will need,
-   instead of one read per event. 0, or -1 to roll back and retry. */
-typedef int(hd_consumer_prepare_fn)(hd_db_t *db, void *arg, const hd_envelope_t *const *evs,
-                                    size_t n);
-
 /* Called between fetches (outside any transaction) for timed work; returns
    the longest the loop may wait for events before calling it again (ms). */
 typedef int(hd_consumer_idle_fn)(hd_db_t *db, void *arg);
@@ -59,12 +42,8 @@ typedef struct {
     size_t ntypes;
     uint32_t batch;            /* max events per fetch/transaction (default 256) */
     int wait_ms;               /* long-poll wait (default 1000) */
-    hd_consumer_batch_fn *apply_batch; /* the contract (source: name) */
-    hd_consumer_apply_fn *apply;       /* being replaced by apply_batch */
-    hd_consumer_idle_fn *idle; /* may be NULL */
-    hd_consumer_begin_fn *begin; /* may be NULL */
-    hd_consumer_flush_fn *flush; /* may be NULL */
-    hd_consumer_prepare_fn *prepare; /* may be NULL */
+    hd_consumer_batch_fn *apply_batch; /* emitted events are stamped with `name` */
+    hd_consumer_idle_fn *idle;         /* may be NULL */
     void *arg;
 } hd_consumer_cfg_t;
 

@@ -17,7 +17,6 @@
 struct hd_db {
     PGconn *conn;
     hd_stmtcache_t *stmts; /* what this server session has prepared */
-    struct hd_outbox_queue *outbox; /* attached by hd_outbox_defer; not ours */
     long long last_used_ms; /* monotonic; an idle connection is probed */
     char *url;
     char error[512];
@@ -186,8 +185,6 @@ PGresult *hd_db_execv(hd_db_t *self, const char *sql, int n, const char *const *
     }
 }
 
-void hd_db_set_outbox_queue(hd_db_t *self, struct hd_outbox_queue *q) { self->outbox = q; }
-struct hd_outbox_queue *hd_db_outbox_queue(hd_db_t *self) { return self->outbox; }
 
 size_t hd_db_prepared(hd_db_t *self) { return hd_stmtcache_size(self->stmts); }
 

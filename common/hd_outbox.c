@@ -83,25 +83,7 @@ int hd_outbox_queue_write(hd_outbox_queue_t *q, hd_db_t *db) { return put_rows(d
 
 void hd_outbox_queue_clear(hd_outbox_queue_t *q) { queue_empty(q); }
 
-void hd_outbox_defer(hd_db_t *db, hd_outbox_queue_t *q) { hd_db_set_outbox_queue(db, q); }
-
-int hd_outbox_flush(hd_db_t *db) {
-    hd_outbox_queue_t *q = hd_db_outbox_queue(db);
-    return q ? put_rows(db, q->col) : 0;
-}
-
-void hd_outbox_discard(hd_db_t *db) {
-    hd_outbox_queue_t *q = hd_db_outbox_queue(db);
-    if (q)
-        queue_empty(q);
-}
-
 int hd_outbox_put(hd_db_t *db, const hd_envelope_t *env) {
-    hd_outbox_queue_t *q = hd_db_outbox_queue(db);
-    if (q) {
-        add_row(q->col, env);
-        return 0;
-    }
     hd_pgarray_t col[COLS] = {{0}};
     add_row(col, env);
     int rc = put_rows(db, col);

@@ -13,13 +13,10 @@
    (a replay: nothing written), -1 on database error (caller rolls back). */
 int hd_outbox_put(hd_db_t *db, const hd_envelope_t *env);
 
-/* A queue of outbox rows for one transaction. While a queue is attached to
-   a connection (hd_outbox_defer), hd_outbox_put on it queues the event
-   (packed at once: env need not outlive the call) and returns 0; the rows
-   are written in one statement by hd_outbox_flush. The consumer loop does
-   this around each batch: one round trip for all of a batch's events
-   instead of one each, and rows written last, so the sequencer never waits
-   behind a long transaction's early oid. */
+/* A queue of outbox rows for one transaction, written in one statement:
+   one round trip for all of a consumer batch's events instead of one each
+   (hd_batch.h holds the consumer's), and rows written last, so the
+   sequencer never waits behind a long transaction's early oid. */
 typedef struct hd_outbox_queue hd_outbox_queue_t;
 
 /* An empty queue; the caller owns it. Aborts on out-of-memory. */
@@ -41,19 +38,6 @@ int hd_outbox_queue_write(hd_outbox_queue_t *q, hd_db_t *db);
 
 /* Empties q without writing. */
 void hd_outbox_queue_clear(hd_outbox_queue_t *q);
-
-/* Attaches q to db (NULL detaches: puts write at once again). q stays the
-   caller's and must outlive the attachment. */
-void hd_outbox_defer(hd_db_t *db, hd_outbox_queue_t *q);
-
-/* Writes what db's attached queue holds in one statement inside the open
-   transaction, and empties it (also on error). Returns how many were
-   recorded (replays are skipped), 0 with no queue, -1 on database error
-   (the caller rolls back). */
-int hd_outbox_flush(hd_db_t *db);
-
-/* Empties db's attached queue without writing (a rollback). */
-void hd_outbox_discard(hd_db_t *db);
 
 /* hd_outbox_put for n events in one statement (a batch commits its events
    with one round trip). Returns how many were recorded (replays are

@@ -3,14 +3,14 @@
     each event's effect into a table in the same transaction as its cursor.
     - killed with SIGKILL mid-stream and restarted, it resumes at its
       cursor: every event has exactly one effect and exactly one output
-      event (queued and written at the batch's end); a poison event becomes
-      a dead letter instead of blocking the stream, and what it queued
-      before it was refused is never written;
+      event (emitted and written at the batch's end); a poison event becomes
+      a dead letter instead of blocking the stream (the batch is applied
+      again one event at a time), and what it emitted before it was
+      refused is never written;
     - the hub crashes and restarts while it is connected: the consumer is
       answered 401, says HELLO again and carries on. */
 #include "hd_consumer.h"
 #include "hd_log.h"
-#include "hd_outbox.h"
 #include "hd_signal.h"
 #include "hd_test.h"
 #include "hd_testdb.h"
@@ -21,35 +21,46 @@
 /* ---------- the child ---------- */
 
 /* The event's output, derived from it (a replay gives the same id). */
-static int echo(hd_db_t *db, const hd_envelope_t *ev) {
+static void echo(hd_batch_out_t *out, const hd_envelope_t *ev) {
     Huddle__V1__MentionRouted mr = HUDDLE__V1__MENTION_ROUTED__INIT;
     mr.mention_id = ev->mention_received->mention_id;
-    hd_envelope_t out = HUDDLE__V1__ENVELOPE__INIT;
-    out.body_case = HUDDLE__V1__ENVELOPE__BODY_MENTION_ROUTED;
-    out.mention_routed = &mr;
-    char id[HD_ID_LEN];
-    hd_envelope_stamp(&out, id, CONSUMER, ev->id, "echo");
-    out.correlation_id = ev->correlation_id;
-    return hd_outbox_put(db, &out);
+    hd_envelope_t env = HUDDLE__V1__ENVELOPE__INIT;
+    env.body_case = HUDDLE__V1__ENVELOPE__BODY_MENTION_ROUTED;
+    env.mention_routed = &mr;
+    hd_batch_emit(out, ev, &env, "", "echo");
 }
 
-static int apply(hd_db_t *db, const hd_envelope_t *ev, void *arg, char *why, size_t why_len) {
+/* The batch's effects in one statement, its outputs emitted; a poison
+   event marks the batch dead at its index. */
+static int apply_batch(hd_db_t *db, const hd_envelope_t *const *evs, size_t n,
+                       hd_batch_out_t *out, void *arg) {
     (void)arg;
-    if (!ev->mention_received)
-        return HD_APPLY_OK;
-    if (getenv("HUB_TEST_ECHO") && echo(db, ev) < 0)
-        return HD_APPLY_RETRY;
-    if (strcmp(ev->mention_received->text, "poison") == 0) {
-        snprintf(why, why_len, "poison text");
-        return HD_APPLY_DEAD;
+    hd_pgarray_t col[2] = {{0}};
+    for (size_t i = 0; i < n; i++) {
+        const hd_envelope_t *ev = evs[i];
+        if (!ev->mention_received)
+            continue;
+        if (getenv("HUB_TEST_ECHO"))
+            echo(out, ev);
+        if (strcmp(ev->mention_received->text, "poison") == 0) {
+            hd_pgarray_free(&col[0]);
+            hd_pgarray_free(&col[1]);
+            return hd_batch_dead(out, i, "poison text");
+        }
+        char seq[24];
+        snprintf(seq, sizeof seq, "%llu", (unsigned long long)ev->seq);
+        hd_pgarray_add(&col[0], ev->id);
+        hd_pgarray_add(&col[1], seq);
+        usleep(300); /* slow enough to be killed mid-stream */
     }
-    char seq[24];
-    snprintf(seq, sizeof seq, "%llu", (unsigned long long)ev->seq);
-    const char *p[2] = {ev->id, seq};
-    if (hd_db_cmd(db, "INSERT INTO test_effect (event_id, seq) VALUES ($1, $2)", 2, p) < 0)
-        return HD_APPLY_RETRY;
-    usleep(300); /* slow enough to be killed mid-stream */
-    return HD_APPLY_OK;
+    if (col[0].n == 0)
+        return HD_APPLY_OK;
+    return hd_db_cmd_arrays(db,
+                            "INSERT INTO test_effect (event_id, seq) "
+                            "SELECT * FROM unnest($1::uuid[], $2::bigint[])",
+                            col, 2) < 0
+               ? HD_APPLY_RETRY
+               : HD_APPLY_OK;
 }
 
 HD_TEST(consumer_child) {
@@ -67,7 +78,8 @@ HD_TEST(consumer_child) {
     ASSERT(db && bus);
     static const char *const types[] = {"mention.received"};
     hd_consumer_cfg_t cfg = {
-        .name = CONSUMER, .types = types, .ntypes = 1, .batch = 50, .wait_ms = 1000, .apply = apply};
+        .name = CONSUMER, .types = types, .ntypes = 1, .batch = 50, .wait_ms = 1000,
+        .apply_batch = apply_batch};
     int rc = hd_consumer_run(db, bus, &cfg);
     unsigned connects = hd_bus_connects(bus);
     fprintf(stderr, "consumer child: %u connections\n", connects);
