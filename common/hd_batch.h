@@ -59,8 +59,8 @@ int hd_batch_dead(hd_batch_out_t *self, size_t index, const char *fmt, ...)
 int hd_batch_dead_mark(const hd_batch_out_t *self, size_t *index, const char **why);
 
 /* Writes the emitted events to the outbox in one statement inside the open
-   transaction and forgets them. How many were new (replays skipped), or -1
-   on a database error (the caller rolls back). */
+   transaction (replays skipped) and forgets them. 0, or -1 on a database
+   error (the caller rolls back). */
 int hd_batch_out_write(hd_batch_out_t *self, hd_db_t *db);
 
 #endif

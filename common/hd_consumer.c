@@ -87,15 +87,24 @@ static int dead_letter(hd_db_t *db, const hd_consumer_cfg_t *cfg, const hd_envel
     return dl;
 }
 
+/* Moves the cursor from `from` to `to` as a command whose answer need not
+   be waited for: when the stored cursor is no longer `from` (another
+   instance moved it), the division by zero fails the statement, which
+   aborts the transaction, so its COMMIT cannot commit the batch's effects
+   a second time. (1 / (count = 1)::int divides by zero exactly when no
+   row, or more than one, moved.) */
+#define CURSOR_MOVED_SQLSTATE "22012"
+
 static int advance(hd_db_t *db, const char *name, long long from, long long to) {
     char a[24], b[24];
     snprintf(a, sizeof a, "%lld", from);
     snprintf(b, sizeof b, "%lld", to);
     const char *p[3] = {name, a, b};
-    return (int)hd_db_count(db,
-                            "UPDATE consumer_cursor SET seq = $3, updated_at = now() "
-                            "WHERE consumer = $1 AND seq = $2",
-                            3, p);
+    return hd_db_cmd(db,
+                     "WITH moved AS (UPDATE consumer_cursor SET seq = $3, updated_at = now() "
+                     "               WHERE consumer = $1 AND seq = $2 RETURNING 1) "
+                     "SELECT 1 / (count(*) = 1)::int FROM moved",
+                     3, p);
 }
 
 /* One call of apply_batch and, when it applied, its emitted events
@@ -170,15 +179,10 @@ static int commit_batch(hd_db_t *db, const hd_consumer_cfg_t *cfg, hd_bus_batch_
     /* Past events of types this consumer does not want, too. */
     if ((long long)hd_bus_batch_scanned(batch) > to)
         to = (long long)hd_bus_batch_scanned(batch);
-    int moved = advance(db, cfg->name, *cursor, to);
-    if (moved != 1) {
-        if (moved == 0)
+    if (advance(db, cfg->name, *cursor, to) < 0 || hd_db_commit(db) < 0) {
+        if (strcmp(hd_db_sqlstate(db), CURSOR_MOVED_SQLSTATE) == 0)
             hd_warn("consumer_cursor_moved", "%s: cursor is no longer %lld: reloading",
                     cfg->name, *cursor);
-        hd_db_rollback(db);
-        return BATCH_RELOAD;
-    }
-    if (hd_db_commit(db) < 0) {
         hd_db_rollback(db);
         return BATCH_RELOAD; /* committed or not: the stored cursor says */
     }
@@ -226,8 +230,11 @@ int hd_consumer_run(hd_db_t *db, hd_bus_t *bus, const hd_consumer_cfg_t *cfg) {
             hd_bus_batch_destroy(&batch);
             continue;
         }
-        int rc =
-            hd_db_ensure(db) == 0 ? commit_batch(db, cfg, batch, out, &cursor) : BATCH_RELOAD;
+        int rc = BATCH_RELOAD;
+        if (hd_db_ensure(db) == 0 && hd_db_pipe_begin(db) == 0) {
+            rc = commit_batch(db, cfg, batch, out, &cursor);
+            hd_db_pipe_end(db);
+        }
         size_t batch_n = hd_bus_batch_count(batch);
         hd_bus_batch_destroy(&batch);
         if (rc == BATCH_DONE) {

@@ -4,6 +4,7 @@
 #include "hd_db.h"
 
 #include "hd_log.h"
+#include "hd_mem.h"
 #include "hd_stmtcache.h"
 
 #include <stdio.h>
@@ -14,8 +15,17 @@
 
 #define STMTS_MAX 256 /* per connection; more run unprepared */
 
+/* A statement sent in pipeline mode whose result is not read yet. */
+typedef struct {
+    char *sql;      /* its text, to forget it if the server lost it */
+    int is_prepare; /* the PQsendPrepare of a statement's first use */
+} sent_t;
+
 struct hd_db {
     PGconn *conn;
+    int piped;    /* in pipeline mode (hd_db_pipe_begin) */
+    sent_t *sent; /* sent, result not read, in order */
+    size_t nsent, capsent;
     hd_stmtcache_t *stmts; /* what this server session has prepared */
     long long last_used_ms; /* monotonic; an idle connection is probed */
     char *url;
@@ -64,11 +74,9 @@ hd_db_t *hd_db_connect_with(const char *url, int timeout_ms, const char *options
         waited += backoff;
         backoff = backoff < 1000 ? backoff * 2 : 1000;
     }
-    hd_db_t *self = calloc(1, sizeof *self);
-    if (!self)
-        abort();
+    hd_db_t *self = hd_calloc(1, sizeof *self);
     self->conn = c;
-    self->url = strdup(url);
+    self->url = hd_strdup(url);
     self->stmts = hd_stmtcache_new(STMTS_MAX);
     return self;
 }
@@ -77,8 +85,10 @@ void hd_db_destroy(hd_db_t **self_p) {
     if (!self_p || !*self_p)
         return;
     hd_db_t *self = *self_p;
+    hd_db_pipe_end(self);
     PQfinish(self->conn);
     hd_stmtcache_destroy(&self->stmts);
+    free(self->sent);
     free(self->url);
     free(self);
     *self_p = NULL;
@@ -97,7 +107,8 @@ static long long mono_ms(void) {
    statement does not fail for that reason. */
 static void probe_if_idle(hd_db_t *self) {
     long long now = mono_ms();
-    if (now - self->last_used_ms < 1000 || PQtransactionStatus(self->conn) != PQTRANS_IDLE)
+    if (self->piped || now - self->last_used_ms < 1000 ||
+        PQtransactionStatus(self->conn) != PQTRANS_IDLE)
         return;
     PGresult *r = PQexec(self->conn, "");
     PQclear(r);
@@ -110,8 +121,11 @@ int hd_db_ensure(hd_db_t *self) {
     if (self->conn && PQstatus(self->conn) == CONNECTION_OK)
         return 0;
     if (self->conn) {
+        hd_db_pipe_end(self);
         hd_stmtcache_clear(self->stmts); /* a new session has none */
         PQreset(self->conn);
+        if (PQpipelineStatus(self->conn) != PQ_PIPELINE_OFF)
+            PQexitPipelineMode(self->conn);
     }
     if (self->conn && PQstatus(self->conn) == CONNECTION_OK) {
         hd_info("db_reconnected", "connection re-established");
@@ -162,9 +176,163 @@ static int stale(hd_db_t *self, const char *sql) {
     return 1;
 }
 
+/* ---------- pipeline mode ----------
+   Between hd_db_pipe_begin and hd_db_pipe_end, a statement whose result
+   the caller does not read (hd_db_cmd*) is sent without waiting for its
+   answer; a statement whose result it reads (hd_db_exec*, hd_db_count) is
+   sent after them, and then the connection waits once for all of their
+   answers. A consumer batch so costs one round trip per read and one for
+   all of its writes, the cursor and the COMMIT together. */
+
+static void sent_push(hd_db_t *self, const char *sql, int is_prepare) {
+    self->sent = hd_grow(self->sent, &self->capsent, self->nsent + 1, sizeof *self->sent);
+    self->sent[self->nsent].sql = hd_strdup(sql);
+    self->sent[self->nsent].is_prepare = is_prepare;
+    self->nsent++;
+}
+
+static void sent_clear(hd_db_t *self) {
+    for (size_t i = 0; i < self->nsent; i++)
+        free(self->sent[i].sql);
+    self->nsent = 0;
+}
+
+/* Sends sql (preparing it first when this session has not) without
+   waiting. 0, or -1 when it could not be sent (the connection is gone). */
+static int send_piped(hd_db_t *self, const char *sql, int n, const char *const *params,
+                      const int *lengths, const int *formats, int result_format) {
+    const char *name = NULL;
+    char fresh[HD_STMT_NAME_LEN];
+    if (hd_stmtcache_wanted(sql) && !(name = hd_stmtcache_find(self->stmts, sql)) &&
+        hd_stmtcache_name(self->stmts, fresh) == 0) {
+        if (!PQsendPrepare(self->conn, fresh, sql, n, NULL))
+            return -1;
+        sent_push(self, sql, 1);
+        hd_stmtcache_put(self->stmts, sql, fresh);
+        name = fresh;
+    }
+    int ok = name ? PQsendQueryPrepared(self->conn, name, n, params, lengths, formats,
+                                        result_format)
+                  : PQsendQueryParams(self->conn, sql, n, NULL, params, lengths, formats,
+                                      result_format);
+    if (!ok)
+        return -1;
+    sent_push(self, sql, 0);
+    return 0;
+}
+
+/* Reads the answer of one sent statement (its results up to the NULL that
+   ends them). Returns its last result when keep (the caller's), else
+   clears it; *failed set (and the error kept, the statement forgotten if
+   the server lost it) on the first failure. */
+static PGresult *read_one(hd_db_t *self, const sent_t *s, int keep, int *failed) {
+    PGresult *last = NULL, *r;
+    while ((r = PQgetResult(self->conn))) {
+        ExecStatusType st = PQresultStatus(r);
+        int bad = st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK;
+        /* A prepare that failed or never ran (aborted) left no statement. */
+        if (bad && s->is_prepare)
+            hd_stmtcache_forget(self->stmts, s->sql);
+        if (bad && !*failed) {
+            *failed = 1;
+            keep_error(self, r);
+            stale(self, s->sql);
+            if (strcmp(self->sqlstate, "23505") != 0)
+                hd_warn("db_error", "%s [%s]", self->error, self->sqlstate);
+        }
+        PQclear(last);
+        last = r;
+    }
+    if (!keep || *failed) {
+        PQclear(last);
+        return NULL;
+    }
+    return last;
+}
+
+/* Sends a sync and reads every sent statement's answer and the sync's.
+   Returns the last statement's result when keep_last (NULL on any
+   failure). */
+static PGresult *collect(hd_db_t *self, int keep_last, int *failed) {
+    *failed = PQpipelineSync(self->conn) ? 0 : 1;
+    if (*failed)
+        keep_error(self, NULL);
+    PGresult *last = NULL;
+    for (size_t i = 0; i < self->nsent && PQstatus(self->conn) == CONNECTION_OK; i++) {
+        PGresult *r = read_one(self, &self->sent[i], keep_last && i + 1 == self->nsent, failed);
+        if (r)
+            last = r;
+    }
+    PGresult *sync;
+    while (PQstatus(self->conn) == CONNECTION_OK && (sync = PQgetResult(self->conn))) {
+        int done = PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+        PQclear(sync);
+        if (done)
+            break;
+    }
+    if (PQstatus(self->conn) != CONNECTION_OK && !*failed) {
+        *failed = 1;
+        keep_error(self, NULL);
+    }
+    sent_clear(self);
+    if (*failed) {
+        PQclear(last);
+        return NULL;
+    }
+    return last;
+}
+
+int hd_db_pipe_begin(hd_db_t *self) {
+    if (self->piped)
+        return 0;
+    if (!PQenterPipelineMode(self->conn)) {
+        keep_error(self, NULL);
+        return -1;
+    }
+    self->piped = 1;
+    return 0;
+}
+
+int hd_db_pipe_end(hd_db_t *self) {
+    if (!self->piped)
+        return 0;
+    int failed = 0;
+    if (self->nsent)
+        collect(self, 0, &failed);
+    self->piped = 0;
+    if (PQpipelineStatus(self->conn) != PQ_PIPELINE_OFF && !PQexitPipelineMode(self->conn))
+        failed = 1;
+    return failed ? -1 : 0;
+}
+
+/* hd_db_execv in pipeline mode: sent after what is waiting, then every
+   answer read. */
+static PGresult *exec_piped(hd_db_t *self, const char *sql, int n, const char *const *params,
+                            const int *lengths, const int *formats, int result_format) {
+    int failed = 0;
+    self->error[0] = 0;
+    self->sqlstate[0] = 0;
+    if (send_piped(self, sql, n, params, lengths, formats, result_format) < 0) {
+        keep_error(self, NULL);
+        collect(self, 0, &failed);
+        return NULL;
+    }
+    return collect(self, 1, &failed);
+}
+
+/* hd_db_cmd in pipeline mode: sent, its answer read at the next result. */
+static int cmd_piped(hd_db_t *self, const char *sql, int n, const char *const *params) {
+    if (send_piped(self, sql, n, params, NULL, NULL, 0) == 0)
+        return 0;
+    keep_error(self, NULL);
+    return -1;
+}
+
 PGresult *hd_db_execv(hd_db_t *self, const char *sql, int n, const char *const *params,
                       const int *lengths, const int *formats, int result_format) {
     self->last_used_ms = mono_ms();
+    if (self->piped)
+        return exec_piped(self, sql, n, params, lengths, formats, result_format);
     for (int attempt = 0;; attempt++) {
         self->error[0] = 0;
         self->sqlstate[0] = 0;
@@ -193,6 +361,8 @@ PGresult *hd_db_exec(hd_db_t *self, const char *sql, int n, const char *const *p
 }
 
 int hd_db_cmd(hd_db_t *self, const char *sql, int n, const char *const *params) {
+    if (self->piped)
+        return cmd_piped(self, sql, n, params);
     PGresult *r = hd_db_exec(self, sql, n, params);
     if (!r)
         return -1;
@@ -210,13 +380,29 @@ long hd_db_count(hd_db_t *self, const char *sql, int n, const char *const *param
 }
 
 int hd_db_begin(hd_db_t *self) { return hd_db_cmd(self, "BEGIN", 0, NULL); }
-int hd_db_commit(hd_db_t *self) { return hd_db_cmd(self, "COMMIT", 0, NULL); }
+/* In pipeline mode the COMMIT goes out with everything sent before it, and
+   the answers of all of them decide. */
+int hd_db_commit(hd_db_t *self) {
+    if (!self->piped)
+        return hd_db_cmd(self, "COMMIT", 0, NULL);
+    if (cmd_piped(self, "COMMIT", 0, NULL) < 0) {
+        hd_db_pipe_end(self);
+        return -1;
+    }
+    int failed = 0;
+    collect(self, 0, &failed);
+    return failed ? -1 : 0;
+}
 
 void hd_db_rollback(hd_db_t *self) {
-    if (PQtransactionStatus(self->conn) == PQTRANS_IDLE)
-        return;
-    PGresult *r = PQexec(self->conn, "ROLLBACK");
-    PQclear(r);
+    int piped = self->piped;
+    hd_db_pipe_end(self); /* what was sent is answered (or aborted) first */
+    if (PQtransactionStatus(self->conn) != PQTRANS_IDLE) {
+        PGresult *r = PQexec(self->conn, "ROLLBACK");
+        PQclear(r);
+    }
+    if (piped && PQstatus(self->conn) == CONNECTION_OK)
+        hd_db_pipe_begin(self);
 }
 
 const char *hd_db_error(hd_db_t *self) { return self->error; }
@@ -230,21 +416,33 @@ int hd_db_returned_id(const PGresult *r, int col, const char *id) {
     return 0;
 }
 
-PGresult *hd_db_exec_arrays(hd_db_t *self, const char *sql, hd_pgarray_t *cols, int n) {
-    enum { MAX_COLS = 16 };
-    if (n < 0 || n > MAX_COLS)
+enum { MAX_ARRAY_COLS = 16 };
+
+/* The array literals of cols as the statement's parameters. */
+static void array_params(hd_pgarray_t *cols, int n, const char **p) {
+    if (n < 0 || n > MAX_ARRAY_COLS)
         abort(); /* a programming error, not input */
-    const char *p[MAX_COLS] = {0};
     for (int c = 0; c < n; c++)
         p[c] = hd_pgarray_str(&cols[c]);
-    PGresult *r = hd_db_exec(self, sql, n, p);
+}
+
+static void arrays_free(hd_pgarray_t *cols, int n) {
     for (int c = 0; c < n; c++)
         hd_pgarray_free(&cols[c]);
+}
+
+PGresult *hd_db_exec_arrays(hd_db_t *self, const char *sql, hd_pgarray_t *cols, int n) {
+    const char *p[MAX_ARRAY_COLS] = {0};
+    array_params(cols, n, p);
+    PGresult *r = hd_db_exec(self, sql, n, p);
+    arrays_free(cols, n);
     return r;
 }
 
 int hd_db_cmd_arrays(hd_db_t *self, const char *sql, hd_pgarray_t *cols, int n) {
-    PGresult *r = hd_db_exec_arrays(self, sql, cols, n);
-    PQclear(r);
-    return r ? 0 : -1;
+    const char *p[MAX_ARRAY_COLS] = {0};
+    array_params(cols, n, p);
+    int rc = hd_db_cmd(self, sql, n, p); /* libpq copies what it sends */
+    arrays_free(cols, n);
+    return rc;
 }

@@ -64,6 +64,20 @@ int hd_db_returned_id(const PGresult *r, int col, const char *id);
 /* Rows affected by a command, or -1 on error. */
 long hd_db_count(hd_db_t *self, const char *sql, int n, const char *const *params);
 
+/* Pipeline mode (libpq's): until hd_db_pipe_end, hd_db_cmd and
+   hd_db_cmd_arrays send their statement and return 0 at once (a failure
+   shows at the next statement whose result is read, and aborts the
+   transaction's later statements); hd_db_exec*, hd_db_count and
+   hd_db_commit send theirs after them and wait once for every answer,
+   failing if any failed. hd_db_rollback reads what is waiting first and
+   stays in the mode. A batch thus costs one round trip per read and one
+   for its writes with the COMMIT. 0, or -1 (error kept). */
+int hd_db_pipe_begin(hd_db_t *self);
+
+/* Reads every answer still waiting and leaves pipeline mode (safe when not
+   in it). 0, or -1 when one of them failed. */
+int hd_db_pipe_end(hd_db_t *self);
+
 int hd_db_begin(hd_db_t *self);
 int hd_db_commit(hd_db_t *self);
 /* Rolls back; always safe, also outside a transaction. */

@@ -29,9 +29,8 @@ static void add_row(hd_pgarray_t *col, const hd_envelope_t *env) {
     free(payload);
 }
 
-/* Inserts the rows of col in one statement and frees the columns. How many
-   were new (an id already waiting or already sequenced is a replay,
-   skipped), or -1. The "already sequenced" check is a per-row probe of
+/* The rows of the columns in one statement; an id already waiting or
+   already sequenced is a replay, skipped. The "already sequenced" check is a per-row probe of
    event_log's unique index, written so that no plan can make it a join:
    the statement is prepared, and a generic plan (which cannot know the
    array is short) hashed the whole event_log on every call, 27 ms a batch
@@ -39,20 +38,21 @@ static void add_row(hd_pgarray_t *col, const hd_envelope_t *env) {
    row takes an oid (the uncorrelated subquery runs once, before the first
    row): the hub's sequencer relies on it to prove a missing oid will never
    commit (services/hub/floor.h). */
-static int put_rows(hd_db_t *db, hd_pgarray_t *col) {
-    if (col[0].n == 0)
-        return 0;
-    PGresult *r = hd_db_exec_arrays(
-        db,
-        "INSERT INTO outbox (event_id, type, department, correlation_id, causation_id, payload) "
+static const char *PUT_SQL =
+    "INSERT INTO outbox (event_id, type, department, correlation_id, causation_id, payload) "
         "SELECT x.event_id, x.type, x.department, x.correlation_id, x.causation_id, x.payload "
         "FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::uuid[], "
         "$6::bytea[]) WITH ORDINALITY AS x(event_id, type, department, correlation_id, "
         "causation_id, payload, i) "
         "WHERE (SELECT pg_current_xact_id()) IS NOT NULL "
         "  AND (SELECT 1 FROM event_log e WHERE e.event_id = x.event_id LIMIT 1) IS NULL "
-        "ORDER BY x.i ON CONFLICT (event_id) DO NOTHING",
-        col, COLS);
+        "ORDER BY x.i ON CONFLICT (event_id) DO NOTHING";
+
+/* Inserts the rows of col and frees the columns. How many were new, or -1. */
+static int put_rows(hd_db_t *db, hd_pgarray_t *col) {
+    if (col[0].n == 0)
+        return 0;
+    PGresult *r = hd_db_exec_arrays(db, PUT_SQL, col, COLS);
     if (!r)
         return -1;
     int inserted = atoi(PQcmdTuples(r));
@@ -79,7 +79,11 @@ void hd_outbox_queue_add(hd_outbox_queue_t *q, const hd_envelope_t *env) { add_r
 
 size_t hd_outbox_queue_count(const hd_outbox_queue_t *q) { return q->col[0].n; }
 
-int hd_outbox_queue_write(hd_outbox_queue_t *q, hd_db_t *db) { return put_rows(db, q->col); }
+/* A command, not a query: in pipeline mode it goes out with the batch's
+   cursor and COMMIT without a wait of its own. */
+int hd_outbox_queue_write(hd_outbox_queue_t *q, hd_db_t *db) {
+    return q->col[0].n ? hd_db_cmd_arrays(db, PUT_SQL, q->col, COLS) : 0;
+}
 
 void hd_outbox_queue_clear(hd_outbox_queue_t *q) { queue_empty(q); }
 

@@ -31,9 +31,10 @@ void hd_outbox_queue_add(hd_outbox_queue_t *q, const hd_envelope_t *env);
 /* How many rows q holds. */
 size_t hd_outbox_queue_count(const hd_outbox_queue_t *q);
 
-/* Writes q's rows in one statement inside the open transaction and empties
-   q (also on error). How many were recorded (replays skipped), or -1 on a
-   database error (the caller rolls back). */
+/* Writes q's rows in one statement inside the open transaction (replays
+   skipped) and empties q (also on error). A command: in pipeline mode
+   (hd_db_pipe_begin) it is sent without waiting. 0, or -1 on a database
+   error (the caller rolls back). */
 int hd_outbox_queue_write(hd_outbox_queue_t *q, hd_db_t *db);
 
 /* Empties q without writing. */

@@ -89,6 +89,57 @@ HD_TEST(a_new_session_prepares_again) {
     hd_db_destroy(&killer);
 }
 
+/* The commands of a pipeline are sent without waiting; a query reads their
+   effects in the round trip that sends it; a failure shows at the next
+   wait and takes the transaction with it. */
+HD_TEST(a_pipeline_sends_commands_and_waits_at_reads) {
+    hd_db_t *db = hd_db_connect(s_url, 5000);
+    ASSERT(db);
+    ASSERT_EQ(hd_db_cmd(db, "CREATE TABLE piped (a int PRIMARY KEY)", 0, NULL), 0);
+    ASSERT_EQ(hd_db_pipe_begin(db), 0);
+    ASSERT_EQ(hd_db_begin(db), 0);
+    for (int i = 0; i < 5; i++) {
+        char v[16];
+        snprintf(v, sizeof v, "%d", i);
+        const char *p[1] = {v};
+        ASSERT_EQ(hd_db_cmd(db, "INSERT INTO piped (a) VALUES ($1::int)", 1, p), 0);
+    }
+    ASSERT_EQ(count(db, "SELECT count(*) FROM piped"), 5); /* sees its own commands */
+    hd_pgarray_t col[1] = {{0}};
+    hd_pgarray_add(&col[0], "5");
+    hd_pgarray_add(&col[0], "6");
+    ASSERT_EQ(hd_db_cmd_arrays(db, "INSERT INTO piped SELECT unnest($1::int[])", col, 1), 0);
+    ASSERT_EQ(hd_db_commit(db), 0);
+    ASSERT_EQ(hd_db_pipe_end(db), 0);
+    ASSERT_EQ(count(db, "SELECT count(*) FROM piped"), 7);
+
+    /* a failing command fails the COMMIT after it: nothing is committed */
+    ASSERT_EQ(hd_db_pipe_begin(db), 0);
+    ASSERT_EQ(hd_db_begin(db), 0);
+    const char *dup[1] = {"1"};
+    const char *fresh[1] = {"100"};
+    ASSERT_EQ(hd_db_cmd(db, "INSERT INTO piped (a) VALUES ($1::int)", 1, fresh), 0);
+    ASSERT_EQ(hd_db_cmd(db, "INSERT INTO piped (a) VALUES ($1::int)", 1, dup), 0);
+    ASSERT_EQ(hd_db_cmd(db, "INSERT INTO piped (a) VALUES ($1::int + 1)", 1, fresh), 0);
+    ASSERT_EQ(hd_db_commit(db), -1);
+    ASSERT_STR(hd_db_sqlstate(db), "23505"); /* the first failure, not the aborted ones */
+    hd_db_rollback(db); /* stays in pipeline mode */
+    ASSERT_EQ(count(db, "SELECT count(*) FROM piped"), 7);
+    ASSERT_EQ(hd_db_pipe_end(db), 0);
+    ASSERT_EQ(PQtransactionStatus(hd_db_conn(db)), PQTRANS_IDLE);
+
+    /* a statement that fails to prepare is prepared again next time */
+    ASSERT_EQ(hd_db_pipe_begin(db), 0);
+    ASSERT_EQ(hd_db_cmd(db, "INSERT INTO no_such_table VALUES (1)", 0, NULL), 0);
+    ASSERT(count(db, "SELECT 1") == -1);
+    ASSERT_EQ(hd_db_pipe_end(db), 0);
+    ASSERT_EQ(hd_db_cmd(db, "CREATE TABLE no_such_table (a int)", 0, NULL), 0);
+    ASSERT_EQ(hd_db_cmd(db, "INSERT INTO no_such_table VALUES (1)", 0, NULL), 0);
+    ASSERT_EQ(server_prepared(db), hd_db_prepared(db));
+    hd_db_destroy(&db);
+}
+
 HD_TEST_MAIN(HD_CASE(repeated_statements_are_prepared_once),
+             HD_CASE(a_pipeline_sends_commands_and_waits_at_reads),
              HD_CASE(forgotten_and_stale_statements_are_prepared_again),
              HD_CASE(a_new_session_prepares_again))
