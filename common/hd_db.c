@@ -19,11 +19,13 @@
 typedef struct {
     char *sql;      /* its text, to forget it if the server lost it */
     int is_prepare; /* the PQsendPrepare of a statement's first use */
+    int keep;       /* its result is handed back (a read) */
 } sent_t;
 
 struct hd_db {
     PGconn *conn;
     int piped;    /* in pipeline mode (hd_db_pipe_begin) */
+    int auto_piped; /* entered by hd_db_send, left by hd_db_results */
     sent_t *sent; /* sent, result not read, in order */
     size_t nsent, capsent;
     hd_stmtcache_t *stmts; /* what this server session has prepared */
@@ -184,10 +186,11 @@ static int stale(hd_db_t *self, const char *sql) {
    answers. A consumer batch so costs one round trip per read and one for
    all of its writes, the cursor and the COMMIT together. */
 
-static void sent_push(hd_db_t *self, const char *sql, int is_prepare) {
+static void sent_push(hd_db_t *self, const char *sql, int is_prepare, int keep) {
     self->sent = hd_grow(self->sent, &self->capsent, self->nsent + 1, sizeof *self->sent);
     self->sent[self->nsent].sql = hd_strdup(sql);
     self->sent[self->nsent].is_prepare = is_prepare;
+    self->sent[self->nsent].keep = keep;
     self->nsent++;
 }
 
@@ -200,14 +203,14 @@ static void sent_clear(hd_db_t *self) {
 /* Sends sql (preparing it first when this session has not) without
    waiting. 0, or -1 when it could not be sent (the connection is gone). */
 static int send_piped(hd_db_t *self, const char *sql, int n, const char *const *params,
-                      const int *lengths, const int *formats, int result_format) {
+                      const int *lengths, const int *formats, int result_format, int keep) {
     const char *name = NULL;
     char fresh[HD_STMT_NAME_LEN];
     if (hd_stmtcache_wanted(sql) && !(name = hd_stmtcache_find(self->stmts, sql)) &&
         hd_stmtcache_name(self->stmts, fresh) == 0) {
         if (!PQsendPrepare(self->conn, fresh, sql, n, NULL))
             return -1;
-        sent_push(self, sql, 1);
+        sent_push(self, sql, 1, 0);
         hd_stmtcache_put(self->stmts, sql, fresh);
         name = fresh;
     }
@@ -217,7 +220,7 @@ static int send_piped(hd_db_t *self, const char *sql, int n, const char *const *
                                       result_format);
     if (!ok)
         return -1;
-    sent_push(self, sql, 0);
+    sent_push(self, sql, 0, keep);
     return 0;
 }
 
@@ -250,18 +253,21 @@ static PGresult *read_one(hd_db_t *self, const sent_t *s, int keep, int *failed)
     return last;
 }
 
-/* Sends a sync and reads every sent statement's answer and the sync's.
-   Returns the last statement's result when keep_last (NULL on any
-   failure). */
-static PGresult *collect(hd_db_t *self, int keep_last, int *failed) {
-    *failed = PQpipelineSync(self->conn) ? 0 : 1;
-    if (*failed)
+/* Sends a sync and reads every answer: the results of the statements sent
+   to be kept go into out (up to max, in sending order; the caller's), the
+   others are cleared. How many were kept, or -1 when any statement failed
+   or the connection was lost (nothing kept, the error kept). */
+static int collect(hd_db_t *self, PGresult **out, size_t max) {
+    int failed = PQpipelineSync(self->conn) ? 0 : 1;
+    if (failed)
         keep_error(self, NULL);
-    PGresult *last = NULL;
+    size_t kept = 0;
     for (size_t i = 0; i < self->nsent && PQstatus(self->conn) == CONNECTION_OK; i++) {
-        PGresult *r = read_one(self, &self->sent[i], keep_last && i + 1 == self->nsent, failed);
-        if (r)
-            last = r;
+        PGresult *r = read_one(self, &self->sent[i], self->sent[i].keep, &failed);
+        if (r && kept < max)
+            out[kept++] = r;
+        else
+            PQclear(r);
     }
     PGresult *sync;
     while (PQstatus(self->conn) == CONNECTION_OK && (sync = PQgetResult(self->conn))) {
@@ -270,16 +276,16 @@ static PGresult *collect(hd_db_t *self, int keep_last, int *failed) {
         if (done)
             break;
     }
-    if (PQstatus(self->conn) != CONNECTION_OK && !*failed) {
-        *failed = 1;
+    if (PQstatus(self->conn) != CONNECTION_OK && !failed) {
+        failed = 1;
         keep_error(self, NULL);
     }
     sent_clear(self);
-    if (*failed) {
-        PQclear(last);
-        return NULL;
-    }
-    return last;
+    if (!failed)
+        return (int)kept;
+    for (size_t i = 0; i < kept; i++)
+        PQclear(out[i]);
+    return -1;
 }
 
 int hd_db_pipe_begin(hd_db_t *self) {
@@ -296,10 +302,8 @@ int hd_db_pipe_begin(hd_db_t *self) {
 int hd_db_pipe_end(hd_db_t *self) {
     if (!self->piped)
         return 0;
-    int failed = 0;
-    if (self->nsent)
-        collect(self, 0, &failed);
-    self->piped = 0;
+    int failed = self->nsent ? collect(self, NULL, 0) < 0 : 0;
+    self->piped = self->auto_piped = 0;
     if (PQpipelineStatus(self->conn) != PQ_PIPELINE_OFF && !PQexitPipelineMode(self->conn))
         failed = 1;
     return failed ? -1 : 0;
@@ -309,20 +313,47 @@ int hd_db_pipe_end(hd_db_t *self) {
    answer read. */
 static PGresult *exec_piped(hd_db_t *self, const char *sql, int n, const char *const *params,
                             const int *lengths, const int *formats, int result_format) {
-    int failed = 0;
     self->error[0] = 0;
     self->sqlstate[0] = 0;
-    if (send_piped(self, sql, n, params, lengths, formats, result_format) < 0) {
+    if (send_piped(self, sql, n, params, lengths, formats, result_format, 1) < 0) {
         keep_error(self, NULL);
-        collect(self, 0, &failed);
+        collect(self, NULL, 0);
         return NULL;
     }
-    return collect(self, 1, &failed);
+    PGresult *r = NULL;
+    return collect(self, &r, 1) == 1 ? r : NULL;
+}
+
+int hd_db_send(hd_db_t *self, const char *sql, int n, const char *const *params) {
+    if (!self->piped) {
+        if (hd_db_pipe_begin(self) < 0)
+            return -1;
+        self->auto_piped = 1;
+    }
+    if (send_piped(self, sql, n, params, NULL, NULL, 0, 1) == 0)
+        return 0;
+    keep_error(self, NULL);
+    return -1;
+}
+
+int hd_db_results(hd_db_t *self, PGresult **out, size_t n) {
+    if (!self->piped)
+        return -1;
+    int got = collect(self, out, n);
+    if (self->auto_piped) {
+        self->auto_piped = 0;
+        hd_db_pipe_end(self);
+    }
+    if (got == (int)n)
+        return 0;
+    for (int i = 0; i < got; i++)
+        PQclear(out[i]);
+    return -1;
 }
 
 /* hd_db_cmd in pipeline mode: sent, its answer read at the next result. */
 static int cmd_piped(hd_db_t *self, const char *sql, int n, const char *const *params) {
-    if (send_piped(self, sql, n, params, NULL, NULL, 0) == 0)
+    if (send_piped(self, sql, n, params, NULL, NULL, 0, 0) == 0)
         return 0;
     keep_error(self, NULL);
     return -1;
@@ -389,9 +420,7 @@ int hd_db_commit(hd_db_t *self) {
         hd_db_pipe_end(self);
         return -1;
     }
-    int failed = 0;
-    collect(self, 0, &failed);
-    return failed ? -1 : 0;
+    return collect(self, NULL, 0) < 0 ? -1 : 0;
 }
 
 void hd_db_rollback(hd_db_t *self) {
@@ -443,6 +472,14 @@ int hd_db_cmd_arrays(hd_db_t *self, const char *sql, hd_pgarray_t *cols, int n) 
     const char *p[MAX_ARRAY_COLS] = {0};
     array_params(cols, n, p);
     int rc = hd_db_cmd(self, sql, n, p); /* libpq copies what it sends */
+    arrays_free(cols, n);
+    return rc;
+}
+
+int hd_db_send_arrays(hd_db_t *self, const char *sql, hd_pgarray_t *cols, int n) {
+    const char *p[MAX_ARRAY_COLS] = {0};
+    array_params(cols, n, p);
+    int rc = hd_db_send(self, sql, n, p);
     arrays_free(cols, n);
     return rc;
 }

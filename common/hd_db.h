@@ -74,6 +74,20 @@ long hd_db_count(hd_db_t *self, const char *sql, int n, const char *const *param
    for its writes with the COMMIT. 0, or -1 (error kept). */
 int hd_db_pipe_begin(hd_db_t *self);
 
+/* Sends a read whose result is handed back by the next hd_db_results (in
+   sending order), so that several reads cost one round trip (outside
+   pipeline mode, the connection is in it from the first send to
+   hd_db_results). Read the results before any other hd_db_exec*. The
+   _arrays form takes n array columns as its parameters and frees them.
+   0, or -1 (the connection is gone). */
+int hd_db_send(hd_db_t *self, const char *sql, int n, const char *const *params);
+int hd_db_send_arrays(hd_db_t *self, const char *sql, hd_pgarray_t *cols, int n);
+
+/* Waits once for everything sent and puts the n results of the
+   hd_db_send reads into out, each the caller's to PQclear. 0, or -1 when
+   any statement sent failed (nothing in out; the transaction is lost). */
+int hd_db_results(hd_db_t *self, PGresult **out, size_t n);
+
 /* Reads every answer still waiting and leaves pipeline mode (safe when not
    in it). 0, or -1 when one of them failed. */
 int hd_db_pipe_end(hd_db_t *self);

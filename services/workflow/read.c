@@ -64,10 +64,7 @@ static int role_row(PGresult *r, int i, wf_item_t *it) {
     return copy(role->name, sizeof role->name, PQgetvalue(r, i, 11));
 }
 
-static int read_items(hd_db_t *db, hd_pgarray_t *ids, wf_items_t *items) {
-    PGresult *r = hd_db_exec_arrays(db, ITEMS_SQL, ids, 1);
-    if (!r)
-        return -1;
+static int parse_items(PGresult *r, wf_items_t *items) {
     wf_item_t *it = NULL;
     for (int i = 0; i < PQntuples(r); i++) {
         if (!it || strcmp(it->a.content_id, PQgetvalue(r, i, 0)) != 0) {
@@ -77,24 +74,19 @@ static int read_items(hd_db_t *db, hd_pgarray_t *ids, wf_items_t *items) {
         if (role_row(r, i, it) < 0)
             goto bad;
     }
-    PQclear(r);
     return 0;
 bad:
     hd_error("workflow_item_malformed", "item %s: an overlong column, an unknown state or too "
              "many roles", PQgetvalue(r, 0, 0));
-    PQclear(r);
     return -1;
 }
 
 /* approval_step rows (kind 1, in id order) and review_role rows (kind 2). */
-static int read_chains(hd_db_t *db, wf_facts_t *f) {
-    PGresult *r = hd_db_exec(
-        db,
-        "SELECT 1, id, department_id, role, same_department FROM approval_step "
-        "UNION ALL SELECT 2, 0, NULL, role, same_department FROM review_role ORDER BY 1, 2",
-        0, NULL);
-    if (!r)
-        return -1;
+static const char *CHAINS_SQL =
+    "SELECT 1, id, department_id, role, same_department FROM approval_step "
+    "UNION ALL SELECT 2, 0, NULL, role, same_department FROM review_role ORDER BY 1, 2";
+
+static int parse_chains(PGresult *r, wf_facts_t *f) {
     int bad = 0;
     for (int i = 0; i < PQntuples(r) && !bad; i++) {
         int same = PQgetvalue(r, i, 4)[0] == 't';
@@ -113,7 +105,6 @@ static int read_chains(hd_db_t *db, wf_facts_t *f) {
             bad = copy(v->role, sizeof v->role, PQgetvalue(r, i, 3)) < 0;
         }
     }
-    PQclear(r);
     if (bad)
         hd_error("approval_chain_malformed", "an approval_step or review_role row is too long");
     return bad ? -1 : 0;
@@ -121,14 +112,11 @@ static int read_chains(hd_db_t *db, wf_facts_t *f) {
 
 /* The people and their roles. Roles beyond the limit or overlong are left
    out: they could only deny. */
-static int read_actors(hd_db_t *db, hd_pgarray_t *ids, wf_facts_t *f) {
-    PGresult *r = hd_db_exec_arrays(db,
-                                    "SELECT p.id, p.department_id, p.active, pr.role FROM person p "
-                                    "LEFT JOIN person_role pr ON pr.person_id = p.id "
-                                    "WHERE p.id = ANY($1::uuid[]) ORDER BY p.id, pr.role",
-                                    ids, 1);
-    if (!r)
-        return -1;
+static const char *ACTORS_SQL = "SELECT p.id, p.department_id, p.active, pr.role FROM person p "
+                                "LEFT JOIN person_role pr ON pr.person_id = p.id "
+                                "WHERE p.id = ANY($1::uuid[]) ORDER BY p.id, pr.role";
+
+static int parse_actors(PGresult *r, wf_facts_t *f) {
     hd_actor_t *a = NULL;
     for (int i = 0; i < PQntuples(r); i++) {
         if (!a || strcmp(a->id, PQgetvalue(r, i, 0)) != 0) {
@@ -144,7 +132,6 @@ static int read_actors(hd_db_t *db, hd_pgarray_t *ids, wf_facts_t *f) {
             copy(a->roles[a->nroles], HD_ROLE_LEN, PQgetvalue(r, i, 3)) == 0)
             a->nroles++;
     }
-    PQclear(r);
     return 0;
 }
 
@@ -156,7 +143,7 @@ static int read_actors(hd_db_t *db, hd_pgarray_t *ids, wf_facts_t *f) {
 static const char *const OUTPUT_LABELS[] = {"approval.recorded", "content.rejected",
                                             "decision.refused"};
 
-static int read_applied(hd_db_t *db, const hd_envelope_t *const *evs, size_t n, wf_facts_t *f) {
+static int send_applied(hd_db_t *db, const hd_envelope_t *const *evs, size_t n) {
     hd_pgarray_t col[2] = {{0}};
     for (size_t i = 0; i < n; i++) {
         if (evs[i]->body_case != HUDDLE__V1__ENVELOPE__BODY_DECISION_RECORDED)
@@ -168,32 +155,30 @@ static int read_applied(hd_db_t *db, const hd_envelope_t *const *evs, size_t n, 
             hd_pgarray_add(&col[1], evs[i]->id);
         }
     }
-    PGresult *r = hd_db_exec_arrays(
+    return hd_db_send_arrays(
         db,
         "SELECT DISTINCT x.cause FROM unnest($1::uuid[], $2::text[]) AS x(id, cause) "
         "WHERE EXISTS (SELECT 1 FROM outbox o WHERE o.event_id = x.id) "
         "   OR EXISTS (SELECT 1 FROM event_log e WHERE e.event_id = x.id)",
         col, 2);
-    if (!r)
-        return -1;
+}
+
+static int parse_applied(PGresult *r, wf_facts_t *f) {
     for (int i = 0; i < PQntuples(r); i++) {
         f->applied = hd_grow(f->applied, &f->capapplied, f->napplied + 1, sizeof *f->applied);
         snprintf(f->applied[f->napplied++], HD_ID_LEN, "%s", PQgetvalue(r, i, 0));
     }
-    PQclear(r);
     return 0;
 }
 
 /* The routing rules, one row per keyword in rule order; the rules point
    into the result, which the facts keep. */
-static int read_rules(hd_db_t *db, wf_facts_t *f) {
-    PGresult *r = hd_db_exec(db,
-                             "SELECT r.id, r.channel_id, r.department_id, k.kw "
-                             "FROM routing_rule r, unnest(r.keywords) WITH ORDINALITY "
-                             "AS k(kw, i) ORDER BY r.priority, r.id, k.i",
-                             0, NULL);
-    if (!r)
-        return -1;
+static const char *RULES_SQL = "SELECT r.id, r.channel_id, r.department_id, k.kw "
+                               "FROM routing_rule r, unnest(r.keywords) WITH ORDINALITY "
+                               "AS k(kw, i) ORDER BY r.priority, r.id, k.i";
+
+/* Takes r (the facts keep it). */
+static int parse_rules(PGresult *r, wf_facts_t *f) {
     int rows = PQntuples(r);
     f->rules_mem = r;
     f->rules = hd_calloc((size_t)rows + 1, sizeof *f->rules);
@@ -245,24 +230,80 @@ static void gather_needs(const hd_envelope_t *const *evs, size_t n, needs_t *k) 
     }
 }
 
+/* The reads the batch needs, sent together; which kinds, in order. */
+enum { R_ITEMS, R_CHAINS, R_ACTORS, R_APPLIED, R_RULES, R_KINDS };
+
+static int send_reads(hd_db_t *db, const hd_envelope_t *const *evs, size_t n, needs_t *k,
+                      int *kinds, size_t *nkinds) {
+    if (k->items.n) {
+        kinds[(*nkinds)++] = R_ITEMS;
+        if (hd_db_send_arrays(db, ITEMS_SQL, &k->items, 1) < 0)
+            return -1;
+    }
+    if (k->verdicts) {
+        kinds[(*nkinds)++] = R_CHAINS;
+        if (hd_db_send(db, CHAINS_SQL, 0, NULL) < 0)
+            return -1;
+    }
+    if (k->actors.n) {
+        kinds[(*nkinds)++] = R_ACTORS;
+        if (hd_db_send_arrays(db, ACTORS_SQL, &k->actors, 1) < 0)
+            return -1;
+    }
+    if (k->decisions) {
+        kinds[(*nkinds)++] = R_APPLIED;
+        if (send_applied(db, evs, n) < 0)
+            return -1;
+    }
+    if (k->mentions) {
+        kinds[(*nkinds)++] = R_RULES;
+        if (hd_db_send(db, RULES_SQL, 0, NULL) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Parses result r of kind into items or facts; takes r. */
+static int parse(int kind, PGresult *r, wf_items_t *items, wf_facts_t *facts) {
+    int rc;
+    switch (kind) {
+    case R_ITEMS:
+        rc = parse_items(r, items);
+        break;
+    case R_CHAINS:
+        rc = parse_chains(r, facts);
+        break;
+    case R_ACTORS:
+        rc = parse_actors(r, facts);
+        break;
+    case R_APPLIED:
+        rc = parse_applied(r, facts);
+        break;
+    default:
+        return parse_rules(r, facts); /* kept by the facts */
+    }
+    PQclear(r);
+    return rc;
+}
+
 int wf_read_batch(hd_db_t *db, const hd_envelope_t *const *evs, size_t n, wf_items_t *items,
                   wf_facts_t *facts) {
     wf_items_clear(items);
     wf_facts_clear(facts);
     needs_t k = {0};
     gather_needs(evs, n, &k);
-    int rc = 0;
-    if (k.items.n && read_items(db, &k.items, items) < 0)
-        rc = -1;
-    if (rc == 0 && k.verdicts && read_chains(db, facts) < 0)
-        rc = -1;
-    if (rc == 0 && k.decisions && k.actors.n && read_actors(db, &k.actors, facts) < 0)
-        rc = -1;
-    if (rc == 0 && k.decisions && read_applied(db, evs, n, facts) < 0)
-        rc = -1;
-    if (rc == 0 && k.mentions && read_rules(db, facts) < 0)
-        rc = -1;
+    int kinds[R_KINDS];
+    size_t nkinds = 0;
+    int rc = send_reads(db, evs, n, &k, kinds, &nkinds);
     hd_pgarray_free(&k.items);
     hd_pgarray_free(&k.actors);
+    PGresult *res[R_KINDS] = {0};
+    if (rc < 0 || nkinds == 0)
+        return rc; /* a failed send: the connection is gone, the batch rolls back */
+    if (hd_db_results(db, res, nkinds) < 0)
+        return -1;
+    for (size_t i = 0; i < nkinds; i++)
+        if (parse(kinds[i], res[i], items, facts) < 0 && rc == 0)
+            rc = -1; /* the rest are still parsed, so each is freed */
     return rc;
 }
