@@ -8,7 +8,7 @@ pkgs=(build-essential cmake pkg-config git curl python3
       libjansson-dev libyaml-dev libcurl4-openssl-dev libhttp-parser-dev
       libvectorscan-dev libpq-dev uuid-dev
       postgresql postgresql-client postgresql-contrib
-      clang libclang-rt-14-dev)
+      clang libclang-rt-14-dev clang-format)
 [ "${HUDDLE_DEPS_EXTRA:-}" ] && pkgs+=($HUDDLE_DEPS_EXTRA)
 missing=()
 for p in "${pkgs[@]}"; do

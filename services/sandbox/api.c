@@ -339,14 +339,21 @@ static void post_status(sb_api_t *api, hd_http_req_t *req) {
         post_body(api, req);
 }
 
-static void post_body(sb_api_t *api, hd_http_req_t *req) {
+/* The account of the request's bearer token, or NULL after answering 401
+   (as Mastodon does for a missing or unknown token). Borrowed. */
+static const char *authorized(sb_api_t *api, hd_http_req_t *req) {
     const char *acct =
         sb_accounts_authorize(api->accounts, hd_http_req_header(req, "Authorization"));
-    if (!acct) {
+    if (!acct)
         hd_http_respond_error(req, 401, "unauthorized", "Authorization",
                               "a known token is required: Authorization: Bearer TOKEN");
+    return acct;
+}
+
+static void post_body(sb_api_t *api, hd_http_req_t *req) {
+    const char *acct = authorized(api, req);
+    if (!acct)
         return;
-    }
     const char *key = hd_http_req_header(req, "Idempotency-Key");
     if (key && (!*key || strlen(key) > MAX_KEY_BYTES || utf8_length(key) < 0)) {
         hd_http_respond_error(req, 422, "invalid", "Idempotency-Key",
@@ -448,13 +455,9 @@ static void show_status(sb_api_t *api, hd_http_req_t *req, const char *id) {
 }
 
 static void verify_credentials(sb_api_t *api, hd_http_req_t *req) {
-    const char *acct =
-        sb_accounts_authorize(api->accounts, hd_http_req_header(req, "Authorization"));
-    if (!acct) {
-        hd_http_respond_error(req, 401, "unauthorized", "Authorization",
-                              "a known token is required: Authorization: Bearer TOKEN");
+    const char *acct = authorized(api, req);
+    if (!acct)
         return;
-    }
     hd_http_respond_json(req, 200, json_pack("{s:s,s:s,s:s}", "id", acct, "acct", acct,
                                              "username", acct));
 }
