@@ -91,7 +91,7 @@ hd_http_server_t *hd_health_start(const char *addr, const char *service,
     }
     h->extra = extra;
     h->arg = arg;
-    hd_http_server_t *s = hd_http_server_new(addr, 4096, on_request, h);
+    hd_http_server_t *s = hd_http_server_new(addr, 4096, NULL, on_request, h);
     if (!s) {
         health_free(h);
         return NULL;

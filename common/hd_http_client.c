@@ -1,6 +1,6 @@
-/*  hd_http_client: the small blocking HTTP client of hd_http.h (libcurl),
+/*  hd_http_client: the small blocking HTTP client of hd_http_client.h (libcurl),
     for the CLI, tools and tests. */
-#include "hd_http.h"
+#include "hd_http_client.h"
 
 #include <curl/curl.h>
 #include <pthread.h>

@@ -15,14 +15,20 @@
 
 typedef struct ing_api ing_api_t;
 
-/* The API over `db` (borrowed; used only from the HTTP thread).
-   inbound_token: webhook shared secret accepted by /v1/inbound, may be NULL.
+/* The API. Its handlers run on the HTTP server's workers, each of which
+   owns a database connection as its worker state (hd_http_req_worker_state;
+   see ing_api_worker_db_new). inbound_token: webhook shared secret accepted by /v1/inbound, may be NULL.
    batch (borrowed) records submissions; it must outlive the HTTP server's
    use of the API, and be destroyed before the server (its last answers go
    out through the server). */
-ing_api_t *ing_api_new(hd_db_t *db, const char *inbound_token, ing_batch_t *batch);
+ing_api_t *ing_api_new(const char *inbound_token, ing_batch_t *batch);
 
-/* The server whose thread gives the deferred answers; set before requests
+/* hd_workq pool init / fini for the HTTP workers: arg is the database URL
+   (borrowed); each worker gets its own connection (waits up to 30 s). */
+void *ing_api_worker_db_new(int index, void *url);
+void ing_api_worker_db_free(void *db, void *url);
+
+/* The server whose workers give the deferred answers; set before requests
    arrive (right after hd_http_server_new). */
 void ing_api_set_server(ing_api_t *self, hd_http_server_t *server);
 void ing_api_destroy(ing_api_t **self_p);
