@@ -19,8 +19,11 @@ PostgreSQL and ZeroMQ set on this machine. Phases:
   4. ingest      64 connections as fast as they go for ACK_SECONDS:
                  durable acknowledgements/s, with every service running
                  (the figure), then again with ingest alone.
-  5. RSS         VmHWM of every service; then the services stop.
-  6. db limit    pgbench replaying the statements one item causes
+  5. hol         head-of-line blocking: one connection pipelines
+                 BENCH_HOL_COUNT (20000) GET /v1/me while another sends
+                 GET /v1/me one at a time (bench-hol); the probe's p50/p99.
+  6. RSS         VmHWM of every service; then the services stop.
+  7. db limit    pgbench replaying the statements one item causes
                  (bench/pgbench/item.sql, one transaction per item, prepared),
                  same concurrency (and 8 clients), durable commits;
                  beside it ingest's step alone (ingest.sql) with 1 and CONNS
@@ -32,7 +35,8 @@ The last four lines are the figures. Settings (environment):
   BENCH_CONNS=64 BENCH_ITEMS=20000 BENCH_ZMQ_ITEMS=4000 BENCH_E2E_SECONDS=30
   BENCH_LAT_SECONDS=15
   BENCH_ACK_SECONDS=10 BENCH_PGBENCH_SECONDS=20 BENCH_RESULTS=dir
-  BENCH_PHASES=throughput,latency,fetch,acks,db  (a subset, to look at one
+  BENCH_HOL_COUNT=20000  (requests the hol phase pipelines)
+  BENCH_PHASES=throughput,latency,fetch,acks,db,hol  (a subset, to look at one
   stage; the figure lines then show only what was measured)
   BENCH_PG_OPTIONS="-c ..."  more server settings (auto_explain, say); the
   server log is kept as RESULTS/postgres.log
@@ -557,6 +561,20 @@ class Bench:
             f"{a['ack_p50_ms']:.1f} ms p99 {a['ack_p99_ms']:.1f} ms; {a['lost']} lost")
         self.figures["acks_alone"] = a["acks_per_s"]
 
+    def hol(self):
+        """Head-of-line blocking: a GET's latency on one connection while
+        another connection pipelines BENCH_HOL_COUNT requests (bench/hol.c)."""
+        count = int(os.environ.get("BENCH_HOL_COUNT", "20000"))
+        p = self.tool("bench-hol", "--http", f"127.0.0.1:{self.s.ports['api']}",
+                      "--token", self.tokens()[0], "--count", count)
+        out, err = p.communicate()
+        line = next((x for x in out.splitlines() if x.startswith("hol ")), None)
+        if p.returncode != 0 or not line:
+            raise RuntimeError(f"bench-hol failed ({p.returncode}): {err[-2000:]}")
+        log(err.strip())
+        log(line)
+        self.figures["hol"] = line
+
     def rss(self):
         peak = {}
         for name, p in self.s.procs.items():
@@ -618,6 +636,8 @@ class Bench:
                   f"zmq_ratio={f['hub'] / f['zmq']:.2f}")
         if "acks" in f:
             print(f"ingest acks/s={f['acks']:.0f}")
+        if "hol" in f:
+            print(f["hol"])
         print(f"rss_max_mb={max(f['rss'].values()):.1f}")
         with open(os.path.join(self.results, "figures.json"), "w") as out:
             json.dump(f, out, indent=1)
@@ -633,8 +653,9 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     with System("bench", heartbeat_ms=1000, own_cluster=True) as s:
         b = Bench(s, results)
-        phases = os.environ.get("BENCH_PHASES", "throughput,latency,fetch,acks,db").split(",")
-        unknown = set(phases) - {"throughput", "latency", "fetch", "acks", "db"}
+        phases = os.environ.get("BENCH_PHASES",
+                                "throughput,latency,fetch,acks,db,hol").split(",")
+        unknown = set(phases) - {"throughput", "latency", "fetch", "acks", "db", "hol"}
         if unknown or ("latency" in phases and "throughput" not in phases):
             sys.exit(f"bench: BENCH_PHASES: unknown {sorted(unknown)} or latency "
                      "without throughput (it runs at half the measured rate)")
@@ -648,6 +669,8 @@ def main():
             b.hub_fetch()
         if "acks" in phases:
             b.ingest_acks()
+        if "hol" in phases:
+            b.hol()
         b.rss()
         if "db" in phases:
             b.db_limit()

@@ -31,6 +31,8 @@ long hd_config_long(const char *name, long fallback);
 #define HD_CONFIG_COMMON_BUS                                                         \
     {"HUDDLE_HUB_ENDPOINT", "tcp://127.0.0.1:7600", "the hub's ZeroMQ endpoint"},   \
     {"HUDDLE_KEYS_DIR", ".huddle/keys",                                             \
-     "CURVE keys: NAME.key_secret for this process, hub.key for the hub"}
+     "CURVE keys: NAME.key_secret for this process, hub.key for the hub"},          \
+    {"HUDDLE_HEARTBEAT_MS", "1000",                                                 \
+     "bus client heartbeat interval; the hub is dead after 3 silent intervals"}
 
 #endif

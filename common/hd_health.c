@@ -3,6 +3,7 @@
 
 #include "hd_http_internal.h"
 #include "hd_id.h"
+#include "hd_mem.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -84,14 +85,11 @@ hd_http_server_t *hd_health_start(const char *addr, const char *service,
                                   hd_health_fn *extra, void *arg) {
     if (!addr || !service)
         return NULL;
-    health_t *h = calloc(1, sizeof *h);
-    if (!h || !(h->service = strdup(service))) {
-        free(h);
-        return NULL;
-    }
+    health_t *h = hd_calloc(1, sizeof *h);
+    h->service = hd_strdup(service);
     h->extra = extra;
     h->arg = arg;
-    hd_http_server_t *s = hd_http_server_new(addr, 4096, on_request, h);
+    hd_http_server_t *s = hd_http_server_new(addr, 4096, NULL, on_request, h);
     if (!s) {
         health_free(h);
         return NULL;

@@ -12,13 +12,15 @@
 #include <stdio.h>
 
 /* Appends Prometheus text exposition lines ("# TYPE x counter\nx 3\n") to
-   `out`. Runs on the HTTP server's thread: read shared figures with atomics
-   or under the service's own lock. */
+   `out`. Runs on the health server's one worker thread (never its I/O
+   loop), one request at a time: it may block, and a database connection
+   given as arg is used by that thread alone. Read figures shared with the
+   service's other threads with atomics or under the service's own lock. */
 typedef void(hd_health_fn)(FILE *out, void *arg);
 
 /* Starts a server on `addr` ("127.0.0.1:7701", port 0 picks one) serving
    the health routes. `service` is copied; extra (may be NULL) is called with
-   `arg` for each GET /metrics. Returns NULL if it cannot listen (logged).
+   `arg` for each GET /metrics, on the server's single worker. Returns NULL if it cannot listen (logged).
    The caller owns the server: hd_http_server_destroy(&server). */
 hd_http_server_t *hd_health_start(const char *addr, const char *service,
                                   hd_health_fn *extra, void *arg);

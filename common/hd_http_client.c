@@ -1,6 +1,8 @@
-/*  hd_http_client: the small blocking HTTP client of hd_http.h (libcurl),
+/*  hd_http_client: the small blocking HTTP client of hd_http_client.h (libcurl),
     for the CLI, tools and tests. */
-#include "hd_http.h"
+#include "hd_http_client.h"
+
+#include "hd_mem.h"
 
 #include <curl/curl.h>
 #include <pthread.h>
@@ -71,7 +73,7 @@ int hd_http_request(const char *method, const char *url, const char *const *head
     if (rc != CURLE_OK || !body_out)
         free(sink.data);
     else
-        *body_out = sink.data ? sink.data : calloc(1, 1);
+        *body_out = sink.data ? sink.data : hd_calloc(1, 1);
     return (int)status;
 }
 

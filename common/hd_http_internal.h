@@ -1,9 +1,127 @@
-/*  hd_http_internal: hooks for other common/ modules built on hd_http
-    (hd_health). Not for services: they use hd_http.h only. */
+/*  hd_http_internal: what hd_http_server.c and hd_http_req.c share (the
+    connection and request structures), and a hook for other common/
+    modules built on hd_http (hd_health). Not for services: they use
+    hd_http.h only.
+
+    Threads: a connection's fields belong to the server's loop thread,
+    except its request while `busy`: then the handler (or whoever deferred
+    it) owns c->req on a worker, and the loop neither reads the socket nor
+    touches the request until the hand-back (hd_workq done callbacks). */
 #ifndef HD_HTTP_INTERNAL_H
 #define HD_HTTP_INTERNAL_H
 
 #include "hd_http.h"
+#include "hd_workq.h"
+
+#include <http_parser.h>
+#include <stdatomic.h>
+#include <uv.h>
+
+#define HD_HTTP_MAX_HEADERS 100
+#define HD_HTTP_READ_BUF 65536
+
+typedef struct {
+    char *data;
+    size_t len, cap;
+} hd_http__buf_t;
+
+typedef struct {
+    hd_http__buf_t name, value;
+} hd_http__header_t;
+
+typedef struct hd_http__conn hd_http__conn_t;
+
+struct hd_http_req {
+    hd_http__conn_t *conn;
+    const char *method; /* static, set when the request goes out */
+    hd_http__buf_t url;
+    char *path;        /* owned copy of the url's path part */
+    const char *query; /* points into url (after '?') or "" */
+    hd_http__header_t headers[HD_HTTP_MAX_HEADERS];
+    size_t nheaders;
+    int in_value; /* last header callback was a value */
+    hd_http__buf_t body;
+    int responded;
+    int deferred; /* the handler kept it: answered later through a later_t */
+    int keep_alive;
+    int head;
+    /* The answer, recorded by hd_http_respond on whichever thread, written
+       by the loop thread when the request is handed back. */
+    int resp_status; /* 0: close without answering */
+    char *resp_ctype;
+    hd_http__buf_t resp_body;
+};
+
+struct hd_http_later {
+    hd_http__conn_t *conn;
+};
+
+struct hd_http__conn {
+    uv_tcp_t tcp;
+    uv_timer_t timer;
+    uv_shutdown_t shutdown;
+    hd_http_server_t *server;
+    http_parser parser;
+    hd_http_req_t req;
+    hd_http__buf_t raw;  /* the current message's bytes, up to 64 KiB */
+    size_t header_bytes; /* request line + headers so far */
+    int fail_status;     /* set by a callback that refuses the request */
+    const char *fail_reason;
+    int pending_writes;
+    int pending_closes;
+    int closing;          /* uv_close called */
+    int closed;           /* both handles closed: memory kept only while busy */
+    atomic_int gone;      /* closing, as seen from workers */
+    int finishing;        /* answer the last response, then shut down */
+    int draining;         /* shut down; discarding input until EOF or timeout */
+    int read_paused;      /* write queue over the high-water mark */
+    int busy;             /* a request is out on a worker or deferred */
+    int handbacks;        /* hand-backs still due before the request is done */
+    hd_http__buf_t backlog; /* bytes read past the request being handled */
+    size_t backlog_off;     /* how much of the backlog is parsed */
+    char peer[64];
+    hd_http__conn_t *prev, *next;
+};
+
+struct hd_http_server {
+    uv_loop_t loop;
+    uv_tcp_t listener;
+    uv_async_t stop;
+    uv_async_t wake; /* runs hd_workq_drain: work handed back */
+    uv_mutex_t wake_lock;
+    int wake_open; /* under wake_lock: the wake handle may be sent to */
+    hd_workq_t *workq;
+    uv_thread_t thread;
+    int port;
+    size_t max_body;
+    hd_http_handler_fn *handler;
+    void *arg;
+    hd_http_reject_fn *reject;
+    void *reject_arg;
+    void (*cleanup)(void *);
+    void *cleanup_arg;
+    hd_http__conn_t *conns;
+    int nconns;
+    char read_buf[HD_HTTP_READ_BUF]; /* one read is parsed completely before the next */
+};
+
+/* Small buffers; out of memory aborts (hd_mem). */
+void hd_http__buf_add(hd_http__buf_t *b, const char *p, size_t n);
+const char *hd_http__buf_str(const hd_http__buf_t *b);
+void hd_http__buf_free(hd_http__buf_t *b);
+
+/* Empties a request for the next message; _free also releases its buffers. */
+void hd_http__req_reset(hd_http_req_t *r);
+void hd_http__req_free(hd_http_req_t *r);
+/* Splits the url into path and query, once the headers are complete. */
+void hd_http__req_split_url(hd_http_req_t *r);
+
+/* {"error":{...}}; the caller owns the reference. */
+json_t *hd_http__error_json(int status, const char *code, const char *field,
+                            const char *message);
+
+/* Loop thread (a workq done callback): one hand-back of c's request. */
+void hd_http__conn_handback(void *conn);
 
 /* Called with `arg` by hd_http_server_destroy after the server thread has
    stopped, so a module that built the handler's argument can free it. */

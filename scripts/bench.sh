@@ -4,7 +4,9 @@
 # runs every phase against a private PostgreSQL with durable commits and
 # every service, and prints the figures last. The cluster, the services and
 # the tools are started and stopped by PID; nothing else is touched.
-# Settings: HUDDLE_BIN_DIR (default build/release), BENCH_* (bench/run.py).
+# Settings: HUDDLE_BIN_DIR (default build/release), BENCH_* (bench/run.py);
+# BENCH_PHASES=hol runs only the head-of-line phase (bench/hol.c), which
+# prints `hol get_p99_ms=X get_p50_ms=Y pipelined=20000`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -14,11 +16,12 @@ if [ "${BENCH_NO_BUILD:-0}" != 1 ]; then
     cmake -S . -B "$bin" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHD_SANITIZE=OFF >/dev/null
     cmake --build "$bin" -j "$(nproc)" --target huddle-hub huddle-ingest huddle-policy \
         huddle-workflow huddle-publisher huddle-metrics huddle-sandbox huddle-migrate \
-        bench-loadgen bench-fetch bench-zmqraw
+        bench-loadgen bench-fetch bench-zmqraw bench-hol
 fi
 bin=$(realpath "$bin")
 for b in huddle-hub huddle-ingest huddle-policy huddle-workflow huddle-publisher \
-         huddle-metrics huddle-sandbox huddle-migrate bench-loadgen bench-fetch bench-zmqraw; do
+         huddle-metrics huddle-sandbox huddle-migrate bench-loadgen bench-fetch bench-zmqraw \
+         bench-hol; do
     [ -x "$bin/$b" ] || { echo "bench: $bin/$b missing; run 'make build'" >&2; exit 1; }
 done
 if grep -q 'HD_SANITIZE:BOOL=ON' "$bin/CMakeCache.txt" 2>/dev/null; then

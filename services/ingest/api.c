@@ -17,22 +17,27 @@
 #include <string.h>
 
 struct ing_api {
-    hd_db_t *db;               /* ingest's own tables (writes, auth, dead letters) */
-    hd_db_t *read_db;          /* the read side (views only, role huddle_read) */
     const char *inbound_token; /* shared secret for webhooks; NULL: people only */
     ing_batch_t *batch;        /* group commit for POST /v1/content */
     _Atomic(hd_http_server_t *) server; /* where deferred answers are given */
 };
 
-ing_api_t *ing_api_new(hd_db_t *db, hd_db_t *read_db, const char *inbound_token,
-                       ing_batch_t *batch) {
+ing_api_t *ing_api_new(const char *inbound_token, ing_batch_t *batch) {
     ing_api_t *self = hd_calloc(1, sizeof *self);
-    self->db = db;
-    self->read_db = read_db;
     self->inbound_token = inbound_token && *inbound_token ? inbound_token : NULL;
     self->batch = batch;
     return self;
 }
+
+/* An HTTP worker's own connections (its hd_http worker state). */
+typedef struct {
+    hd_db_t *db;      /* ingest's own tables (writes, auth, dead letters) */
+    hd_db_t *read_db; /* the read side (views only, role huddle_read) */
+} worker_t;
+
+/* The connections of the HTTP worker running this. */
+static hd_db_t *worker_db(void) { return ((worker_t *)hd_http_worker_state())->db; }
+static hd_db_t *worker_read_db(void) { return ((worker_t *)hd_http_worker_state())->read_db; }
 
 void ing_api_set_server(ing_api_t *self, hd_http_server_t *server) {
     atomic_store(&self->server, server);
@@ -54,8 +59,9 @@ static void refuse(ing_api_t *api, hd_http_req_t *req, int status, const char *f
         char what[600];
         snprintf(what, sizeof what, "%d %s %s: %s", status, hd_http_req_method(req),
                  hd_http_req_path(req), msg);
-        if (hd_db_ensure(api->db) == 0)
-            hd_deadletter_put(api->db, "ingest.http", hd_http_req_peer(req), what, field, body, len,
+        hd_db_t *db = worker_db();
+        if (hd_db_ensure(db) == 0)
+            hd_deadletter_put(db, "ingest.http", hd_http_req_peer(req), what, field, body, len,
                               corr);
     }
     hd_http_respond_error(req, status, code, field && *field ? field : NULL, "%s", msg);
@@ -121,7 +127,7 @@ static const char *member(json_t *o, const char *name, const char **bad) {
 
 static int authenticate(ing_api_t *api, hd_http_req_t *req, ing_person_t *who) {
     const char *tok = ing_auth_bearer(hd_http_req_header(req, "Authorization"));
-    int rc = tok ? ing_auth_token(api->db, tok, who) : 0;
+    int rc = tok ? ing_auth_token(worker_db(), tok, who) : 0;
     if (rc == 1)
         return 0;
     if (rc < 0)
@@ -133,7 +139,7 @@ static int authenticate(ing_api_t *api, hd_http_req_t *req, ing_person_t *who) {
     return -1;
 }
 
-/* Server thread: the batch is done with the item; answer its sender. */
+/* HTTP worker: the batch is done with the item; answer its sender. */
 static void content_answer(void *arg) {
     ing_item_t *it = arg;
     ing_api_t *api = it->done_arg;
@@ -148,7 +154,8 @@ static void content_answer(void *arg) {
     ing_item_free(&it);
 }
 
-/* Writer thread: hand the item back to the server thread. */
+/* Writer thread: hand the item to the HTTP workers (a refusal keeps a
+   dead letter, so it is not answered on the writer's thread). */
 static void content_done(ing_item_t *it, void *arg) {
     ing_api_t *api = arg;
     hd_http_server_post(atomic_load(&api->server), content_answer, it);
@@ -223,7 +230,7 @@ static void post_decision(ing_api_t *api, hd_http_req_t *req, const ing_person_t
     if (bad)
         ing_result_refuse(&res, 422, bad, "%s must be a string", bad);
     else
-        ing_decision_submit(api->db, api->read_db, who, &in, &res);
+        ing_decision_submit(worker_db(), worker_read_db(), who, &in, &res);
     answer(api, req, &res, "decision_id", hd_id_valid(id) ? id : NULL);
     json_decref(j);
 }
@@ -233,7 +240,7 @@ static void post_inbound(ing_api_t *api, hd_http_req_t *req) {
     ing_person_t who;
     int rc = api->inbound_token && tok && !strcmp(tok, api->inbound_token)
                  ? 1
-                 : (tok ? ing_auth_token(api->db, tok, &who) : 0);
+                 : (tok ? ing_auth_token(worker_db(), tok, &who) : 0);
     if (rc != 1) {
         refuse(api, req, rc < 0 ? 503 : 401, "Authorization", code_of(rc < 0 ? 503 : 401),
                "inbound needs the webhook secret or a person's token", NULL);
@@ -252,7 +259,7 @@ static void post_inbound(ing_api_t *api, hd_http_req_t *req) {
     if (bad)
         ing_result_refuse(&res, 422, bad, "%s must be a string", bad);
     else
-        ing_inbound_receive(api->db, &in, &res);
+        ing_inbound_receive(worker_db(), &in, &res);
     answer(api, req, &res, "id", NULL);
     json_decref(j);
 }
@@ -265,7 +272,7 @@ static void get_item(ing_api_t *api, hd_http_req_t *req, const ing_person_t *who
     }
     int status;
     char why[256];
-    json_t *item = ing_read_item(api->read_db, who, id, &status, why, sizeof why);
+    json_t *item = ing_read_item(worker_read_db(), who, id, &status, why, sizeof why);
     if (item)
         hd_http_respond_json(req, 200, item);
     else
@@ -282,7 +289,7 @@ static int limit_param(hd_http_req_t *req, int def) {
 
 static void get_inbox(ing_api_t *api, hd_http_req_t *req, const ing_person_t *who) {
     int status;
-    json_t *box = ing_read_inbox(api->read_db, who, limit_param(req, 50), &status);
+    json_t *box = ing_read_inbox(worker_read_db(), who, limit_param(req, 50), &status);
     if (box)
         hd_http_respond_json(req, 200, box);
     else
@@ -291,7 +298,7 @@ static void get_inbox(ing_api_t *api, hd_http_req_t *req, const ing_person_t *wh
 
 static void get_queue(ing_api_t *api, hd_http_req_t *req, const ing_person_t *who) {
     int status;
-    json_t *q = ing_read_queue(api->read_db, who, limit_param(req, 100), &status);
+    json_t *q = ing_read_queue(worker_read_db(), who, limit_param(req, 100), &status);
     if (q)
         hd_http_respond_json(req, 200, q);
     else
@@ -332,13 +339,13 @@ void ing_api_handle(hd_http_req_t *req, void *arg) {
         return;
     }
     if (!strcmp(path, "/healthz")) {
-        int ok = hd_db_ensure(api->db) == 0;
+        int ok = hd_db_ensure(worker_db()) == 0;
         hd_http_respond_json(req, ok ? 200 : 503, json_pack("{s:s, s:s}", "status",
                                                             ok ? "ok" : "database unavailable",
                                                             "service", "ingest"));
         return;
     }
-    if (hd_db_ensure(api->db) < 0 || hd_db_ensure(api->read_db) < 0) {
+    if (hd_db_ensure(worker_db()) < 0 || hd_db_ensure(worker_read_db()) < 0) {
         refuse(api, req, 503, NULL, "unavailable", "database unavailable, retry", NULL);
         return;
     }
@@ -367,9 +374,31 @@ void ing_api_handle(hd_http_req_t *req, void *arg) {
 
 void ing_api_reject(const char *peer, int status, const char *reason, const char *raw,
                     size_t raw_len, void *arg) {
-    ing_api_t *api = arg;
+    (void)arg; /* runs on an HTTP worker: its connection keeps the dead letter */
     char what[300];
     snprintf(what, sizeof what, "%d %s", status, reason);
-    if (hd_db_ensure(api->db) == 0)
-        hd_deadletter_put(api->db, "ingest.http", peer, what, "request", raw, raw_len, NULL);
+    hd_db_t *db = worker_db();
+    if (hd_db_ensure(db) == 0)
+        hd_deadletter_put(db, "ingest.http", peer, what, "request", raw, raw_len, NULL);
+}
+
+void ing_api_worker_free(void *state, void *url) {
+    (void)url;
+    worker_t *w = state;
+    if (!w)
+        return;
+    hd_db_destroy(&w->db);
+    hd_db_destroy(&w->read_db);
+    free(w);
+}
+
+void *ing_api_worker_new(int index, void *url) {
+    (void)index;
+    worker_t *w = hd_calloc(1, sizeof *w);
+    w->db = hd_db_connect(url, 30000);
+    w->read_db = hd_db_connect_with(url, 30000, ING_READ_SIDE_OPTIONS);
+    if (w->db && w->read_db)
+        return w;
+    ing_api_worker_free(w, url);
+    return NULL;
 }

@@ -15,17 +15,23 @@
 
 typedef struct ing_api ing_api_t;
 
-/* The API over `db` (ingest's own tables) and `read_db` (the read side,
-   read_side.h: a connection as role huddle_read), both borrowed and used
-   only from the HTTP thread.
-   inbound_token: webhook shared secret accepted by /v1/inbound, may be NULL.
-   batch (borrowed) records submissions; it must outlive the HTTP server's
-   use of the API, and be destroyed before the server (its last answers go
-   out through the server). */
-ing_api_t *ing_api_new(hd_db_t *db, hd_db_t *read_db, const char *inbound_token,
-                       ing_batch_t *batch);
+/* The API. Its handlers run on the HTTP server's workers, each of which
+   owns two database connections as its worker state (ing_api_worker_new):
+   one for ingest's own tables (writes, auth, dead letters) and one for the
+   read side (read_side.h: as role huddle_read). inbound_token: webhook
+   shared secret accepted by /v1/inbound, may be NULL. batch (borrowed)
+   records submissions; it must outlive the HTTP server's use of the API,
+   and be destroyed before the server (its last answers go out through the
+   server). */
+ing_api_t *ing_api_new(const char *inbound_token, ing_batch_t *batch);
 
-/* The server whose thread gives the deferred answers; set before requests
+/* hd_workq pool init / fini for the HTTP workers: arg is the database URL
+   (borrowed); each worker gets its own two connections (waiting up to 30 s
+   for the database); NULL when either cannot be made. */
+void *ing_api_worker_new(int index, void *url);
+void ing_api_worker_free(void *state, void *url);
+
+/* The server whose workers give the deferred answers; set before requests
    arrive (right after hd_http_server_new). */
 void ing_api_set_server(ing_api_t *self, hd_http_server_t *server);
 void ing_api_destroy(ing_api_t **self_p);

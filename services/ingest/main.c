@@ -1,8 +1,10 @@
-/*  huddle-ingest: the only door for input from outside. The HTTP API runs on
-    its own thread with its own database connection (and a second one, as
-    role huddle_read, for the read side); the ZeroMQ door runs on the main
-    thread with another. Both validate, persist with the outbox, and
-    answer only after commit. */
+/*  huddle-ingest: the only door for input from outside. The HTTP API's loop
+    runs on its own thread and hands every request to HUDDLE_API_WORKERS
+    workers, each with its own database connections (ingest's own tables, and the
+    read side as role huddle_read); the ZeroMQ door's loop
+    runs on the main thread and hands its database work to a worker of its
+    own with another. Both validate, persist with the outbox, and answer
+    only after commit. */
 #include "api.h"
 #include "batch.h"
 #include "hd_config.h"
@@ -23,6 +25,8 @@ static const hd_config_var_t s_vars[] = {
     {"HUDDLE_KEYS_DIR", ".huddle/keys",
      "CURVE keys: ingest.key_secret, authorized/ peers of the ZeroMQ door"},
     {"HUDDLE_API_ADDR", "127.0.0.1:8080", "HTTP API listen address (host:port)"},
+    {"HUDDLE_API_WORKERS", "4",
+     "HTTP API worker threads (each its own database connection) running the requests"},
     {"HUDDLE_INGEST_BIND", "tcp://127.0.0.1:7610", "ZeroMQ door endpoint (CURVE)"},
     {"HUDDLE_MAX_BODY", "65536", "largest accepted HTTP body in bytes (413 beyond)"},
     {"HUDDLE_INBOUND_TOKEN", NULL, "shared secret a webhook may use for POST /v1/inbound"},
@@ -39,8 +43,7 @@ int main(int argc, char **argv) {
     const char *url = hd_config_get("HUDDLE_DATABASE_URL");
     const char *keys = hd_config_get("HUDDLE_KEYS_DIR");
     int rc = 1;
-    hd_db_t *http_db = hd_db_connect(url, 30000), *zmq_db = hd_db_connect(url, 30000);
-    hd_db_t *read_db = hd_db_connect_with(url, 30000, ING_READ_SIDE_OPTIONS);
+    hd_db_t *zmq_db = hd_db_connect(url, 30000);
     zcert_t *cert = hd_keys_load(keys, "ingest");
     void *ctx = zmq_ctx_new();
     char authorized[4096];
@@ -49,15 +52,20 @@ int main(int argc, char **argv) {
     ing_batch_t *batch = NULL;
     hd_http_server_t *http = NULL;
     ing_zdoor_t *door = NULL;
-    if (!http_db || !zmq_db || !read_db || !cert)
+    if (!zmq_db || !cert)
         goto out;
     batch = ing_batch_new(url, (int)hd_config_long("HUDDLE_INGEST_WRITERS", 2),
                           (int)hd_config_long("HUDDLE_INGEST_BATCH", 256), 30000);
     if (!batch)
         goto out;
-    api = ing_api_new(http_db, read_db, hd_config_get("HUDDLE_INBOUND_TOKEN"), batch);
+    api = ing_api_new(hd_config_get("HUDDLE_INBOUND_TOKEN"), batch);
+    hd_workq_pool_t pool = {.workers = (int)hd_config_long("HUDDLE_API_WORKERS", 4),
+                            .init = ing_api_worker_new,
+                            .fini = ing_api_worker_free,
+                            .arg = (void *)url};
     http = hd_http_server_new(hd_config_get("HUDDLE_API_ADDR"),
-                              (size_t)hd_config_long("HUDDLE_MAX_BODY", 65536), ing_api_handle, api);
+                              (size_t)hd_config_long("HUDDLE_MAX_BODY", 65536), &pool,
+                              ing_api_handle, api);
     if (!http)
         goto out;
     hd_http_server_set_reject(http, ing_api_reject, api);
@@ -80,9 +88,7 @@ out:
     ing_api_destroy(&api);
     zcert_destroy(&cert);
     zmq_ctx_term(ctx);
-    hd_db_destroy(&http_db);
     hd_db_destroy(&zmq_db);
-    hd_db_destroy(&read_db);
     hd_info("stopped", "rc=%d", rc);
     return rc;
 }

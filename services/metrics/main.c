@@ -35,7 +35,8 @@ int main(int argc, char **argv) {
                    "Metrics: aggregates every event into figures served to Prometheus.", s_vars);
     hd_log_init("metrics");
     hd_signal_init();
-    /* The HTTP thread reads the figures on a connection of its own. */
+    /* The health server's worker (not its I/O loop) reads the figures on a
+       connection of its own, used by that thread alone. */
     hd_db_t *reader = hd_db_connect(hd_config_get("HUDDLE_DATABASE_URL"), 30000);
     hd_service_t svc;
     if (!reader ||

@@ -87,7 +87,7 @@ static char *public_url(const char *addr, int port) {
 
 static int run(sb_api_t *api) {
     const char *addr = hd_config_get("SANDBOX_ADDR");
-    hd_http_server_t *server = hd_http_server_new(addr, 64 * 1024, sb_api_handle, api);
+    hd_http_server_t *server = hd_http_server_new(addr, 64 * 1024, NULL, sb_api_handle, api);
     if (!server)
         return 1;
     char *url = public_url(addr, hd_http_server_port(server));

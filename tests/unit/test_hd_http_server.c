@@ -106,6 +106,52 @@ static void defer_to_self(hd_http_req_t *req) {
     hd_http_server_post(hd_http_req_server(req), later_answer, j);
 }
 
+/* ---- a handler that holds its worker until the test lets it go ---- */
+
+static pthread_mutex_t s_gate_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t s_gate_cond = PTHREAD_COND_INITIALIZER;
+static int s_gate_open, s_gate_waiting;
+
+static void gate_hold(void) {
+    pthread_mutex_lock(&s_gate_lock);
+    s_gate_waiting++;
+    pthread_cond_broadcast(&s_gate_cond);
+    while (!s_gate_open)
+        pthread_cond_wait(&s_gate_cond, &s_gate_lock);
+    pthread_mutex_unlock(&s_gate_lock);
+}
+
+static void gate_open(void) {
+    pthread_mutex_lock(&s_gate_lock);
+    s_gate_open = 1;
+    pthread_cond_broadcast(&s_gate_cond);
+    pthread_mutex_unlock(&s_gate_lock);
+}
+
+static void gate_wait_held(void) {
+    pthread_mutex_lock(&s_gate_lock);
+    while (s_gate_waiting == 0)
+        pthread_cond_wait(&s_gate_cond, &s_gate_lock);
+    pthread_mutex_unlock(&s_gate_lock);
+}
+
+/* Worker states for the pool tests: each worker's own counter. */
+static atomic_int s_states_made, s_states_freed;
+
+static void *state_new(int index, void *arg) {
+    (void)arg;
+    int *n = calloc(1, sizeof *n);
+    *n = 1000 + index;
+    atomic_fetch_add(&s_states_made, 1);
+    return n;
+}
+
+static void state_free(void *state, void *arg) {
+    (void)arg;
+    free(state);
+    atomic_fetch_add(&s_states_freed, 1);
+}
+
 /* ---- the handler under test ---- */
 
 static void handler(hd_http_req_t *req, void *arg) {
@@ -141,6 +187,14 @@ static void handler(hd_http_req_t *req, void *arg) {
         defer_request(req, atoi(path + 7));
     } else if (strcmp(path, "/self") == 0) {
         defer_to_self(req);
+    } else if (strcmp(path, "/slow") == 0) {
+        gate_hold();
+        hd_http_respond(req, 200, "text/plain", "slow", 4);
+    } else if (strcmp(path, "/state") == 0) {
+        int *n = hd_http_req_worker_state(req);
+        char out[32];
+        snprintf(out, sizeof out, "state=%d", n ? *n : -1);
+        hd_http_respond(req, 200, "text/plain", out, strlen(out));
     } else if (strcmp(path, "/busy") == 0) {
         hd_http_respond_error(req, 429, "busy", NULL, "slow down");
     } else {
@@ -232,7 +286,7 @@ static int64_t now_ms(void) {
 }
 
 static hd_http_server_t *start(size_t max_body) {
-    hd_http_server_t *s = hd_http_server_new("127.0.0.1:0", max_body, handler, NULL);
+    hd_http_server_t *s = hd_http_server_new("127.0.0.1:0", max_body, NULL, handler, NULL);
     if (s)
         hd_http_server_set_reject(s, on_reject, NULL);
     reject_reset();
@@ -252,16 +306,16 @@ HD_TEST(port_zero_picks_a_port) {
 }
 
 HD_TEST(bad_addresses_are_refused) {
-    ASSERT(hd_http_server_new("nonsense", 1024, handler, NULL) == NULL);
-    ASSERT(hd_http_server_new("127.0.0.1:99999", 1024, handler, NULL) == NULL);
-    ASSERT(hd_http_server_new("::1:80", 1024, handler, NULL) == NULL);
-    ASSERT(hd_http_server_new("10.255.255.1:0", 1024, handler, NULL) == NULL);
+    ASSERT(hd_http_server_new("nonsense", 1024, NULL, handler, NULL) == NULL);
+    ASSERT(hd_http_server_new("127.0.0.1:99999", 1024, NULL, handler, NULL) == NULL);
+    ASSERT(hd_http_server_new("::1:80", 1024, NULL, handler, NULL) == NULL);
+    ASSERT(hd_http_server_new("10.255.255.1:0", 1024, NULL, handler, NULL) == NULL);
     /* a port in use */
     hd_http_server_t *a = start(1024);
     ASSERT(a);
     char addr[64];
     snprintf(addr, sizeof addr, "127.0.0.1:%d", hd_http_server_port(a));
-    hd_http_server_t *b = hd_http_server_new(addr, 1024, handler, NULL);
+    hd_http_server_t *b = hd_http_server_new(addr, 1024, NULL, handler, NULL);
     int refused = b == NULL;
     hd_http_server_destroy(&b);
     hd_http_server_destroy(&a);
@@ -439,7 +493,7 @@ HD_TEST(query_params_are_decoded) {
 }
 
 HD_TEST(ipv6_loopback) {
-    hd_http_server_t *s = hd_http_server_new("[::1]:0", 1024, handler, NULL);
+    hd_http_server_t *s = hd_http_server_new("[::1]:0", 1024, NULL, handler, NULL);
     if (!s) {
         printf("skip: no IPv6 loopback here\n");
         return;
@@ -674,7 +728,43 @@ HD_TEST(get_client_fails_cleanly) {
     ASSERT_EQ(hd_http_get(NULL, NULL, 1000), -1);
 }
 
-HD_TEST_MAIN(HD_CASE(port_zero_picks_a_port), HD_CASE(bad_addresses_are_refused),
+/* A handler that blocks its worker holds up its own connection only: the
+   other connection's request runs on the other worker and is answered
+   while the first is still held (no clock involved: the gate opens only
+   after the second answer has been read). */
+HD_TEST(slow_handler_does_not_delay_another_connection) {
+    hd_workq_pool_t pool = {.workers = 2, .init = state_new, .fini = state_free};
+    hd_http_server_t *s = hd_http_server_new("127.0.0.1:0", 1024, &pool, handler, NULL);
+    ASSERT(s);
+    ASSERT_EQ(atomic_load(&s_states_made), 2);
+    int slow = dial(AF_INET, hd_http_server_port(s));
+    int fast = dial(AF_INET, hd_http_server_port(s));
+    ASSERT(slow >= 0 && fast >= 0);
+    const char *r = "GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /after HTTP/1.1\r\n\r\n";
+    ASSERT_EQ(send_all(slow, r, strlen(r)), 0);
+    gate_wait_held(); /* the slow handler holds a worker now */
+    r = "GET /state HTTP/1.1\r\nHost: x\r\n\r\nGET /fast HTTP/1.1\r\n\r\n";
+    ASSERT_EQ(send_all(fast, r, strlen(r)), 0);
+    char buf[4096];
+    int eof;
+    read_responses(fast, 2, buf, sizeof buf, 10000, &eof);
+    ASSERT_EQ(complete_responses(buf, strlen(buf)), 2);
+    ASSERT(strstr(buf, "state=100")); /* the other worker's own state */
+    ASSERT(strstr(buf, "\r\n\r\n/fast"));
+    /* nothing of the held connection has gone out, not even /after */
+    size_t got = read_responses(slow, 1, buf, sizeof buf, 50, &eof);
+    ASSERT_EQ(got, 0);
+    gate_open();
+    read_responses(slow, 2, buf, sizeof buf, 10000, &eof);
+    char *first = strstr(buf, "\r\n\r\nslow"), *second = strstr(buf, "\r\n\r\n/after");
+    ASSERT(first && second && first < second); /* still in request order */
+    close(slow);
+    close(fast);
+    hd_http_server_destroy(&s);
+    ASSERT_EQ(atomic_load(&s_states_freed), 2);
+}
+
+HD_TEST_MAIN(HD_CASE(port_zero_picks_a_port), HD_CASE(slow_handler_does_not_delay_another_connection), HD_CASE(bad_addresses_are_refused),
              HD_CASE(keep_alive_two_requests_one_connection),
              HD_CASE(pipelined_requests_answered_in_order), HD_CASE(chunked_body_is_accepted),
              HD_CASE(oversize_body_gets_413), HD_CASE(malformed_request_gets_400_and_raw_bytes),

@@ -1,4 +1,6 @@
-/*  hd_http: a small HTTP/1.1 server on a libuv thread (see hd_http.h).
+/*  hd_http_server: the loop thread's side of huddle's HTTP server (see
+    hd_http_server.h): listening, connections, parsing, and handing each
+    request to the workers and its answer back.
 
     One uv_loop_t per server, run by a thread of its own; the caller's thread
     only binds (so a bad address is an error from _new) and later wakes the
@@ -7,315 +9,69 @@
     exactly that request, so pipelined requests are handled one at a time, in
     order, and a rejected request's raw bytes can be handed to the reject hook.
 
-    Limits: request line + headers 16 KiB (431), at most 100 headers (431),
-    body max_body (413), 60 s idle, 1024 connections. After an error or a
-    "Connection: close" the server answers, shuts its side down and drains
-    what the client still sends for up to 2 s before closing: closing with
-    unread input would make the kernel send RST and the client could lose
-    the answer.
+    A request goes to the workers (hd_workq_submit) with the connection
+    marked busy: reading stops and the bytes already read past it wait in the
+    backlog. It comes back once per hand-back due (the handler's return, and
+    hd_http_later_done when it deferred); at the last one the loop writes the
+    recorded answer and feeds the backlog. A busy connection that closes
+    keeps its memory until that last hand-back.
 
-    Two behaviours the header does not spell out: status 0 in hd_http_respond
-    closes the connection without answering (fault injection), and 429 / 503
-    answers carry "Retry-After: 1". */
-#include "hd_http.h"
+    After an error or a "Connection: close" the server answers, shuts its
+    side down and drains what the client still sends for up to 2 s before
+    closing: closing with unread input would make the kernel send RST and
+    the client could lose the answer. */
+#include "hd_http_server.h"
 
 #include "hd_http_internal.h"
 #include "hd_log.h"
+#include "hd_mem.h"
 
-#include <http_parser.h>
-#include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <uv.h>
 
 #define HEADER_CAP (16 * 1024)
 #define RAW_CAP (64 * 1024)
-#define MAX_HEADERS 100
 #define MAX_CONNS 1024
 #define IDLE_MS (60 * 1000)
 #define DRAIN_MS 2000
 #define WRITE_HIGH_WATER (1024 * 1024)
-#define READ_BUF 65536
 
-typedef struct {
-    char *data;
-    size_t len, cap;
-} buf_t;
-
-typedef struct {
-    buf_t name, value;
-} header_t;
-
-typedef struct conn conn_t;
-
-struct hd_http_req {
-    conn_t *conn;
-    buf_t url;
-    char *path;        /* owned copy of the url's path part */
-    const char *query; /* points into url (after '?') or "" */
-    header_t headers[MAX_HEADERS];
-    size_t nheaders;
-    int in_value; /* last header callback was a value */
-    buf_t body;
-    int responded;
-    int deferred; /* the handler kept it: answered later through a later_t */
-    int keep_alive;
-    int head;
-};
-
-struct hd_http_later {
-    conn_t *conn; /* NULL once the connection is gone */
-};
-
-typedef struct post {
-    hd_http_post_fn *fn;
-    void *arg;
-    struct post *next;
-} post_t;
-
-struct conn {
-    uv_tcp_t tcp;
-    uv_timer_t timer;
-    uv_shutdown_t shutdown;
-    hd_http_server_t *server;
-    http_parser parser;
-    hd_http_req_t req;
-    buf_t raw;            /* the current message's bytes, up to RAW_CAP */
-    size_t header_bytes;  /* request line + headers so far */
-    int fail_status;      /* set by a callback that refuses the request */
-    const char *fail_reason;
-    int pending_writes;
-    int pending_closes;
-    int closing;     /* uv_close called */
-    int finishing;   /* answer the last response, then shut down */
-    int draining;    /* shut down; discarding input until EOF or timeout */
-    int read_paused; /* write queue over the high-water mark */
-    hd_http_later_t *later; /* a deferred request awaiting its answer */
-    buf_t backlog;          /* bytes read past the deferred request */
-    char peer[64];
-    conn_t *prev, *next;
-};
-
-struct hd_http_server {
-    uv_loop_t loop;
-    uv_tcp_t listener;
-    uv_async_t stop;
-    uv_async_t wake; /* runs posted callbacks */
-    uv_mutex_t post_lock;
-    post_t *posts, *posts_tail;
-    uv_thread_t thread;
-    int port;
-    size_t max_body;
-    hd_http_handler_fn *handler;
-    void *arg;
-    hd_http_reject_fn *reject;
-    void *reject_arg;
-    hd_http__cleanup_fn *cleanup;
-    void *cleanup_arg;
-    conn_t *conns;
-    int nconns;
-    char read_buf[READ_BUF]; /* one read is parsed completely before the next */
-};
-
-/* ---- small buffers; out of memory is fatal, as everywhere in huddle ---- */
-
-static void *xrealloc(void *p, size_t n) {
-    void *q = realloc(p, n);
-    if (!q) {
-        hd_error("out_of_memory", "hd_http: cannot allocate %zu bytes", n);
-        abort();
-    }
-    return q;
-}
-
-static void buf_add(buf_t *b, const char *p, size_t n) {
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        b->data = xrealloc(b->data, cap);
-        b->cap = cap;
-    }
-    if (n)
-        memcpy(b->data + b->len, p, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-}
-
-static const char *buf_str(const buf_t *b) {
-    return b->data ? b->data : "";
-}
-
-static void buf_free(buf_t *b) {
-    free(b->data);
-    memset(b, 0, sizeof *b);
-}
-
-/* ---- requests ---- */
-
-static void req_reset(hd_http_req_t *r) {
-    r->url.len = 0;
-    if (r->url.data)
-        r->url.data[0] = '\0';
-    free(r->path);
-    r->path = NULL;
-    r->query = "";
-    for (size_t i = 0; i < r->nheaders; i++) {
-        buf_free(&r->headers[i].name);
-        buf_free(&r->headers[i].value);
-    }
-    r->nheaders = 0;
-    r->in_value = 0;
-    r->body.len = 0;
-    if (r->body.data)
-        r->body.data[0] = '\0';
-    r->responded = 0;
-    r->deferred = 0;
-    r->keep_alive = 0;
-    r->head = 0;
-}
-
-static void req_free(hd_http_req_t *r) {
-    req_reset(r);
-    buf_free(&r->url);
-    buf_free(&r->body);
-}
-
-/* Splits the request target into path and query. An absolute-form target
-   ("http://host/p?q") is reduced to its path. The fragment is dropped. */
-static void req_split_url(hd_http_req_t *r) {
-    char *u = r->url.data ? r->url.data : (char *)"";
-    char *hash = strchr(u, '#');
-    if (hash)
-        *hash = '\0';
-    if (strncasecmp(u, "http://", 7) == 0 || strncasecmp(u, "https://", 8) == 0) {
-        char *slash = strchr(strstr(u, "//") + 2, '/');
-        u = slash ? slash : (char *)"/";
-    }
-    char *q = strchr(u, '?');
-    size_t plen = q ? (size_t)(q - u) : strlen(u);
-    r->path = xrealloc(NULL, plen + 1);
-    memcpy(r->path, u, plen);
-    r->path[plen] = '\0';
-    r->query = q ? q + 1 : "";
-}
-
-const char *hd_http_req_method(const hd_http_req_t *req) {
-    return http_method_str((enum http_method)req->conn->parser.method);
-}
-
-const char *hd_http_req_path(const hd_http_req_t *req) {
-    return req->path ? req->path : "/";
-}
-
-const char *hd_http_req_query(const hd_http_req_t *req) {
-    return req->query ? req->query : "";
-}
-
-const char *hd_http_req_peer(const hd_http_req_t *req) {
-    return req->conn->peer;
-}
-
-hd_http_server_t *hd_http_req_server(const hd_http_req_t *req) {
-    return req->conn->server;
-}
-
-const char *hd_http_req_header(const hd_http_req_t *req, const char *name) {
-    for (size_t i = 0; i < req->nheaders; i++)
-        if (strcasecmp(buf_str(&req->headers[i].name), name) == 0)
-            return buf_str(&req->headers[i].value);
-    return NULL;
-}
-
-const char *hd_http_req_body(const hd_http_req_t *req, size_t *len) {
-    if (len)
-        *len = req->body.len;
-    return buf_str(&req->body);
-}
-
-static int hex_value(int c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Decodes n bytes of application/x-www-form-urlencoded text into out.
-   Returns the decoded length, or -1 if it does not fit or decodes to a NUL
-   byte (a C string could not carry it faithfully). A '%' not followed by
-   two hex digits is kept as it is. */
-static long url_decode(const char *s, size_t n, char *out, size_t cap) {
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        int c = (unsigned char)s[i];
-        if (c == '+')
-            c = ' ';
-        else if (c == '%' && i + 2 < n && hex_value(s[i + 1]) >= 0 &&
-                 hex_value(s[i + 2]) >= 0) {
-            c = hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]);
-            i += 2;
-        }
-        if (c == 0 || o + 1 >= cap)
-            return -1;
-        out[o++] = (char)c;
-    }
-    out[o] = '\0';
-    return (long)o;
-}
-
-const char *hd_http_req_param(const hd_http_req_t *req, const char *name, char *buf,
-                              size_t buf_len) {
-    if (!req || !name || !buf || buf_len == 0)
-        return NULL;
-    const char *p = hd_http_req_query(req);
-    while (*p) {
-        const char *end = strchr(p, '&');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        const char *eq = memchr(p, '=', len);
-        size_t nlen = eq ? (size_t)(eq - p) : len;
-        char key[256];
-        if (url_decode(p, nlen, key, sizeof key) >= 0 && strcmp(key, name) == 0) {
-            const char *v = eq ? eq + 1 : p + len;
-            size_t vlen = (size_t)(p + len - v);
-            /* A value that does not fit is absent, never silently cut. */
-            return url_decode(v, vlen, buf, buf_len) >= 0 ? buf : NULL;
-        }
-        if (!end)
-            break;
-        p = end + 1;
-    }
-    return NULL;
-}
+typedef hd_http__conn_t conn_t;
+typedef hd_http__buf_t buf_t;
+#define buf_add hd_http__buf_add
+#define buf_str hd_http__buf_str
+#define buf_free hd_http__buf_free
 
 /* ---- connections ---- */
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
 
+static void conn_free(conn_t *c) {
+    hd_http__req_free(&c->req);
+    buf_free(&c->raw);
+    buf_free(&c->backlog);
+    free(c);
+}
+
 static void on_close(uv_handle_t *h) {
     conn_t *c = h->data;
     if (--c->pending_closes > 0)
         return;
-    if (c->later)
-        c->later->conn = NULL; /* its owner learns through hd_http_later_req */
-    req_free(&c->req);
-    buf_free(&c->raw);
-    buf_free(&c->backlog);
-    free(c);
+    c->closed = 1;
+    if (!c->busy) /* else the last hand-back frees it */
+        conn_free(c);
 }
 
 static void conn_close(conn_t *c) {
     if (c->closing)
         return;
     c->closing = 1;
+    atomic_store(&c->gone, 1);
     hd_http_server_t *s = c->server;
     if (c->prev)
         c->prev->next = c->next;
@@ -367,6 +123,7 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
     buf->len = sizeof c->server->read_buf;
 }
 
+
 typedef struct {
     uv_write_t w;
     conn_t *conn;
@@ -389,8 +146,8 @@ static void on_write(uv_write_t *w, int status) {
         conn_finish(c);
         return;
     }
-    if (c->read_paused && !c->later && uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) <
-                              WRITE_HIGH_WATER / 2) {
+    if (c->read_paused && !c->busy &&
+        uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) < WRITE_HIGH_WATER / 2) {
         c->read_paused = 0;
         uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
     }
@@ -401,7 +158,7 @@ static void conn_write(conn_t *c, const char *head, size_t hlen, const char *bod
                        size_t blen) {
     if (c->closing || c->draining)
         return;
-    write_req_t *wr = xrealloc(NULL, sizeof *wr + hlen + blen);
+    write_req_t *wr = hd_calloc(1, sizeof *wr + hlen + blen);
     wr->conn = c;
     wr->len = hlen + blen;
     memcpy(wr->data, head, hlen);
@@ -485,31 +242,68 @@ static void conn_respond(conn_t *c, int status, const char *ctype, const char *b
     }
 }
 
-static json_t *error_json(int status, const char *code, const char *field,
-                          const char *message) {
-    json_t *m = json_string(message);
-    if (!m)
-        m = json_string("(message not UTF-8)");
-    return json_pack("{s:{s:i,s:s,s:o,s:o}}", "error", "status", status, "code",
-                     code ? code : "error", "field",
-                     field ? json_string(field) : json_null(), "message", m);
+/* ---- refusals: the reject hook on a worker, then the answer ---- */
+
+typedef struct {
+    hd_http_server_t *server;
+    conn_t *conn; /* NULL: the connection is gone already (cut mid-request) */
+    int status;
+    const char *code, *field, *reason; /* static strings */
+    char peer[64];
+    size_t len;
+    char raw[];
+} reject_job_t;
+
+static void reject_work(void *arg) {
+    reject_job_t *j = arg;
+    hd_http_server_t *s = j->server;
+    if (s->reject)
+        s->reject(j->peer, j->status, j->reason, j->raw, j->len, s->reject_arg);
+}
+
+/* Loop thread: the dead letter is kept; now the client learns of it. */
+static void reject_done(void *arg) {
+    reject_job_t *j = arg;
+    conn_t *c = j->conn;
+    if (c) {
+        c->busy = 0;
+        if (c->closed)
+            conn_free(c);
+        else if (!c->closing) {
+            json_t *e = hd_http__error_json(j->status, j->code, j->field, j->reason);
+            char *body = e ? json_dumps(e, JSON_COMPACT) : NULL;
+            json_decref(e);
+            const char *b = body ? body : "{}";
+            conn_respond(c, j->status, "application/json", b, strlen(b), 0, 0);
+            free(body);
+        }
+    }
+    free(j);
 }
 
 /* Refuses the current message: reject hook first (the dead letter is kept
-   before the client learns of the refusal), then the answer, then close. */
+   before the client learns of the refusal), then the answer, then close.
+   conn NULL: only the hook, for a connection already closing. */
 static void conn_reject(conn_t *c, int status, const char *code, const char *field,
                         const char *reason) {
-    hd_http_server_t *s = c->server;
     hd_warn("http_rejected", "%s: %d %s (%zu bytes kept)", c->peer, status, reason,
             c->raw.len);
-    if (s->reject)
-        s->reject(c->peer, status, reason, buf_str(&c->raw), c->raw.len, s->reject_arg);
-    json_t *j = error_json(status, code, field, reason);
-    char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;
-    json_decref(j);
-    const char *b = body ? body : "{}";
-    conn_respond(c, status, "application/json", b, strlen(b), 0, 0);
-    free(body);
+    reject_job_t *j = hd_calloc(1, sizeof *j + c->raw.len + 1);
+    j->server = c->server;
+    j->conn = c->closing ? NULL : c;
+    j->status = status;
+    j->code = code;
+    j->field = field;
+    j->reason = reason;
+    snprintf(j->peer, sizeof j->peer, "%s", c->peer);
+    j->len = c->raw.len;
+    if (c->raw.len)
+        memcpy(j->raw, c->raw.data, c->raw.len);
+    if (j->conn) {
+        c->busy = 1; /* nothing more is parsed: the answer closes */
+        uv_read_stop((uv_stream_t *)&c->tcp);
+    }
+    hd_workq_submit(c->server->workq, reject_work, reject_done, j);
 }
 
 /* ---- http_parser callbacks ---- */
@@ -527,7 +321,7 @@ static int count_header(conn_t *c, size_t len) {
 
 static int on_message_begin(http_parser *p) {
     conn_t *c = p->data;
-    req_reset(&c->req);
+    hd_http__req_reset(&c->req);
     c->header_bytes = 0;
     return 0;
 }
@@ -546,7 +340,7 @@ static int on_header_field(http_parser *p, const char *at, size_t len) {
     if (count_header(c, len))
         return fail(c, 431, "request line and headers exceed 16 KiB");
     if (r->in_value || r->nheaders == 0) {
-        if (r->nheaders == MAX_HEADERS)
+        if (r->nheaders == HD_HTTP_MAX_HEADERS)
             return fail(c, 431, "more than 100 header fields");
         r->nheaders++;
         r->in_value = 0;
@@ -574,7 +368,7 @@ static int on_headers_complete(http_parser *p) {
     for (size_t i = 0; i < r->nheaders; i++)
         buf_add(&r->headers[i].value, "", 0);
     buf_add(&r->url, "", 0);
-    req_split_url(r);
+    hd_http__req_split_url(r);
     r->head = p->method == HTTP_HEAD;
     if ((p->flags & F_CONTENTLENGTH) && p->content_length > c->server->max_body)
         return fail(c, 413, "request body exceeds the size limit");
@@ -611,27 +405,40 @@ static const http_parser_settings s_settings = {
     .on_message_complete = on_message_complete,
 };
 
-/* ---- dispatch ---- */
+/* ---- dispatch: each request to the workers, its answer back ---- */
 
 static void raw_add(conn_t *c, const char *p, size_t n) {
     size_t room = RAW_CAP - c->raw.len;
     buf_add(&c->raw, p, n < room ? n : room);
 }
 
-static void dispatch(conn_t *c) {
+/* Worker: the handler, with the 500 of last resort. */
+static void handler_work(void *arg) {
+    conn_t *c = arg;
     hd_http_req_t *r = &c->req;
     hd_http_server_t *s = c->server;
-    r->conn = c;
-    r->responded = 0;
-    r->keep_alive = http_should_keep_alive(&c->parser) && !c->parser.upgrade;
-    buf_add(&r->body, "", 0);
     s->handler(r, s->arg);
     if (!r->responded && !r->deferred) {
         hd_error("http_no_response", "%s %s: handler returned without answering",
                  hd_http_req_method(r), hd_http_req_path(r));
         hd_http_respond_error(r, 500, "no_response", NULL, "the server did not answer");
     }
+}
+
+/* Hands the parsed request to the workers; the connection reads nothing
+   more until it is back. */
+static void dispatch(conn_t *c) {
+    hd_http_req_t *r = &c->req;
+    r->conn = c;
+    r->method = http_method_str((enum http_method)c->parser.method);
+    r->responded = 0;
+    r->keep_alive = http_should_keep_alive(&c->parser) && !c->parser.upgrade;
+    buf_add(&r->body, "", 0);
     c->raw.len = 0;
+    c->busy = 1;
+    c->handbacks = 1;
+    uv_read_stop((uv_stream_t *)&c->tcp);
+    hd_workq_submit(c->server->workq, handler_work, hd_http__conn_handback, c);
 }
 
 static void parse_error(conn_t *c, enum http_errno err) {
@@ -649,34 +456,73 @@ static void parse_error(conn_t *c, enum http_errno err) {
     conn_reject(c, status, code, field, reason);
 }
 
-static void conn_feed(conn_t *c, const char *data, size_t len) {
+/* Parses until a request goes out, the connection refuses or closes, or
+   the data is used up. Returns how many bytes were used. */
+static size_t conn_parse(conn_t *c, const char *data, size_t len) {
     size_t off = 0;
-    while (off < len && !c->closing && !c->finishing) {
+    while (off < len && !c->closing && !c->finishing && !c->busy) {
         size_t n = http_parser_execute(&c->parser, &s_settings, data + off, len - off);
         enum http_errno err = HTTP_PARSER_ERRNO(&c->parser);
+        raw_add(c, data + off, err == HPE_OK || err == HPE_PAUSED ? n : len - off);
         if (err == HPE_PAUSED) {
-            raw_add(c, data + off, n);
-            off += n;
-            dispatch(c);
             http_parser_pause(&c->parser, 0);
-            if (c->later) {
-                /* Answers go out in order: read nothing more until it is done. */
-                buf_add(&c->backlog, data + off, len - off);
-                uv_read_stop((uv_stream_t *)&c->tcp);
-                return;
-            }
-            continue;
+            dispatch(c);
+            return off + n;
         }
         if (err != HPE_OK) {
-            raw_add(c, data + off, len - off);
             parse_error(c, err);
-            return;
+            return len;
         }
-        raw_add(c, data + off, n);
         off += n;
         if (n == 0)
             break;
     }
+    return off;
+}
+
+/* Goes on with the connection: the bytes read past the request first, then
+   the socket. */
+static void conn_resume(conn_t *c) {
+    buf_t *b = &c->backlog;
+    while (!c->busy && !c->closing && !c->finishing && c->backlog_off < b->len) {
+        size_t n = conn_parse(c, b->data + c->backlog_off, b->len - c->backlog_off);
+        c->backlog_off += n;
+        if (n == 0)
+            break;
+    }
+    if (c->backlog_off >= b->len) {
+        b->len = 0;
+        c->backlog_off = 0;
+    }
+    if (!c->busy && !c->closing && !c->finishing && !c->draining && !c->read_paused &&
+        uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) < 0)
+        conn_close(c);
+}
+
+void hd_http__conn_handback(void *arg) {
+    conn_t *c = arg;
+    if (--c->handbacks > 0)
+        return;
+    hd_http_req_t *r = &c->req;
+    c->busy = 0;
+    if (c->closed) {
+        conn_free(c);
+        return;
+    }
+    if (c->closing)
+        return; /* on_close frees it */
+    if (!r->responded) {
+        hd_error("http_no_response", "%s %s: deferred request finished without an answer",
+                 hd_http_req_method(r), hd_http_req_path(r));
+        hd_http_respond_error(r, 500, "no_response", NULL, "the server did not answer");
+    }
+    if (r->resp_status == 0) {
+        conn_close(c);
+        return;
+    }
+    conn_respond(c, r->resp_status, r->resp_ctype, buf_str(&r->resp_body), r->resp_body.len,
+                 r->keep_alive, r->head);
+    conn_resume(c);
 }
 
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
@@ -685,19 +531,18 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
         return;
     if (nread < 0) {
         /* A request cut off by the peer is still input that was received. */
-        if (!c->draining && !c->finishing && c->server->reject &&
-            strspn(buf_str(&c->raw), "\r\n") < c->raw.len) {
-            hd_warn("http_truncated", "%s: connection closed mid-request", c->peer);
-            c->server->reject(c->peer, 400, "connection closed mid-request",
-                              buf_str(&c->raw), c->raw.len, c->server->reject_arg);
-        }
+        int cut = !c->draining && !c->finishing && strspn(buf_str(&c->raw), "\r\n") < c->raw.len;
         conn_close(c);
+        if (cut)
+            conn_reject(c, 400, "bad_request", NULL, "connection closed mid-request");
         return;
     }
     if (nread == 0 || c->draining)
         return;
     uv_timer_start(&c->timer, on_timeout, IDLE_MS, 0);
-    conn_feed(c, buf->base, (size_t)nread);
+    size_t used = conn_parse(c, buf->base, (size_t)nread);
+    if (used < (size_t)nread && c->busy)
+        buf_add(&c->backlog, buf->base + used, (size_t)nread - used);
 }
 
 static void peer_name(uv_tcp_t *tcp, char *out, size_t len) {
@@ -724,8 +569,7 @@ static void on_connection(uv_stream_t *listener, int status) {
         hd_warn("http_accept_failed", "%s", uv_strerror(status));
         return;
     }
-    conn_t *c = xrealloc(NULL, sizeof *c);
-    memset(c, 0, sizeof *c);
+    conn_t *c = hd_calloc(1, sizeof *c);
     c->server = s;
     uv_tcp_init(&s->loop, &c->tcp);
     uv_timer_init(&s->loop, &c->timer);
@@ -757,139 +601,26 @@ static void on_connection(uv_stream_t *listener, int status) {
         conn_close(c);
 }
 
-/* ---- responding ---- */
+/* ---- the server ---- */
 
-void hd_http_respond(hd_http_req_t *req, int status, const char *content_type,
-                     const char *body, size_t len) {
-    if (!req)
-        return;
-    if (req->responded) {
-        hd_error("http_double_response", "%s %s: second answer dropped",
-                 hd_http_req_method(req), hd_http_req_path(req));
-        return;
-    }
-    req->responded = 1;
-    conn_t *c = req->conn;
-    if (status == 0) {
-        conn_close(c);
-        return;
-    }
-    conn_respond(c, status, content_type, body ? body : "", body ? len : 0,
-                 req->keep_alive, req->head);
+void hd_http_server_post(hd_http_server_t *self, hd_http_post_fn *fn, void *arg) {
+    hd_workq_submit(self->workq, fn, NULL, arg);
 }
 
-void hd_http_respond_json(hd_http_req_t *req, int status, json_t *body) {
-    char *text = body ? json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-    json_decref(body);
-    if (!text) {
-        hd_http_respond_error(req, 500, "internal", NULL, "could not encode the answer");
-        return;
-    }
-    hd_http_respond(req, status, "application/json", text, strlen(text));
-    free(text);
-}
-
-void hd_http_respond_error(hd_http_req_t *req, int status, const char *code,
-                           const char *field, const char *fmt, ...) {
-    char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    json_t *j = error_json(status, code, field, msg);
-    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
-    json_decref(j);
-    const char *b = text ? text : "{}";
-    hd_http_respond(req, status, "application/json", b, strlen(b));
-    free(text);
-}
-
-/* ---- answering later ---- */
-
-hd_http_later_t *hd_http_defer(hd_http_req_t *req) {
-    conn_t *c = req->conn;
-    if (req->responded || req->deferred || c->later)
-        return NULL;
-    hd_http_later_t *l = xrealloc(NULL, sizeof *l);
-    l->conn = c;
-    req->deferred = 1;
-    c->later = l;
-    return l;
-}
-
-hd_http_req_t *hd_http_later_req(hd_http_later_t *later) {
-    return later && later->conn && !later->conn->closing ? &later->conn->req : NULL;
-}
-
-/* Goes on with the connection: the bytes read past the deferred request
-   first, then the socket. */
-static void conn_resume(conn_t *c) {
-    buf_t b = c->backlog;
-    memset(&c->backlog, 0, sizeof c->backlog);
-    c->raw.len = 0;
-    if (b.len)
-        conn_feed(c, b.data, b.len);
-    buf_free(&b);
-    if (!c->later && !c->closing && !c->finishing && !c->draining && !c->read_paused &&
-        uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) < 0)
-        conn_close(c);
-}
-
-void hd_http_later_done(hd_http_later_t **later_p) {
-    if (!later_p || !*later_p)
-        return;
-    hd_http_later_t *l = *later_p;
-    *later_p = NULL;
-    conn_t *c = l->conn;
-    free(l);
-    if (!c)
-        return;
-    c->later = NULL;
-    if (c->closing)
-        return;
-    if (!c->req.responded) {
-        hd_error("http_no_response", "%s %s: deferred request finished without an answer",
-                 hd_http_req_method(&c->req), hd_http_req_path(&c->req));
-        c->req.deferred = 0;
-        hd_http_respond_error(&c->req, 500, "no_response", NULL, "the server did not answer");
-    }
-    conn_resume(c);
-}
-
-/* Runs every posted callback, in posting order. */
-static void run_posts(hd_http_server_t *s) {
-    uv_mutex_lock(&s->post_lock);
-    post_t *p = s->posts;
-    s->posts = s->posts_tail = NULL;
-    uv_mutex_unlock(&s->post_lock);
-    while (p) {
-        post_t *next = p->next;
-        p->fn(p->arg);
-        free(p);
-        p = next;
-    }
+/* Any thread: work came back for the loop. */
+static void wake_loop(void *arg) {
+    hd_http_server_t *s = arg;
+    uv_mutex_lock(&s->wake_lock);
+    if (s->wake_open)
+        uv_async_send(&s->wake);
+    uv_mutex_unlock(&s->wake_lock);
 }
 
 static void on_wake(uv_async_t *a) {
-    run_posts(a->data);
+    hd_http_server_t *s = a->data;
+    hd_workq_drain(s->workq);
 }
 
-void hd_http_server_post(hd_http_server_t *self, hd_http_post_fn *fn, void *arg) {
-    post_t *p = xrealloc(NULL, sizeof *p);
-    p->fn = fn;
-    p->arg = arg;
-    p->next = NULL;
-    uv_mutex_lock(&self->post_lock);
-    if (self->posts_tail)
-        self->posts_tail->next = p;
-    else
-        self->posts = p;
-    self->posts_tail = p;
-    uv_mutex_unlock(&self->post_lock);
-    uv_async_send(&self->wake);
-}
-
-/* ---- the server ---- */
 
 /* "host:port", "[v6]:port", ":port" or "*:port" (all IPv4 interfaces). */
 static int parse_addr(const char *addr, struct sockaddr_storage *ss) {
@@ -928,9 +659,12 @@ static int parse_addr(const char *addr, struct sockaddr_storage *ss) {
 
 static void on_stop(uv_async_t *a) {
     hd_http_server_t *s = a->data;
-    run_posts(s); /* answers already on their way go out before the doors close */
+    hd_workq_drain(s->workq); /* answers already back go out before the doors close */
     while (s->conns)
         conn_close(s->conns);
+    uv_mutex_lock(&s->wake_lock);
+    s->wake_open = 0; /* what comes back later is drained by the destroy */
+    uv_mutex_unlock(&s->wake_lock);
     uv_close((uv_handle_t *)&s->listener, NULL);
     uv_close((uv_handle_t *)&s->stop, NULL);
     uv_close((uv_handle_t *)&s->wake, NULL);
@@ -965,6 +699,7 @@ static int bind_listen(hd_http_server_t *s, const char *addr) {
 }
 
 /* Undoes a half-made server: closes whatever handles were opened. */
+/* Undoes a half-made server: closes whatever handles were opened. */
 static hd_http_server_t *server_abandon(hd_http_server_t *s, int handles) {
     uv_close((uv_handle_t *)&s->listener, NULL);
     if (handles > 0)
@@ -973,25 +708,27 @@ static hd_http_server_t *server_abandon(hd_http_server_t *s, int handles) {
         uv_close((uv_handle_t *)&s->wake, NULL);
     uv_run(&s->loop, UV_RUN_DEFAULT);
     uv_loop_close(&s->loop);
-    uv_mutex_destroy(&s->post_lock);
+    hd_workq_destroy(&s->workq);
+    uv_mutex_destroy(&s->wake_lock);
     free(s);
     return NULL;
 }
 
 hd_http_server_t *hd_http_server_new(const char *addr, size_t max_body,
-                                     hd_http_handler_fn *handler, void *arg) {
+                                     const hd_workq_pool_t *pool, hd_http_handler_fn *handler,
+                                     void *arg) {
     if (!addr || !handler)
         return NULL;
     /* A peer that hangs up mid-write must be an error code, not a death. */
     struct sigaction old;
     if (sigaction(SIGPIPE, NULL, &old) == 0 && old.sa_handler == SIG_DFL)
         signal(SIGPIPE, SIG_IGN);
-    hd_http_server_t *s = calloc(1, sizeof *s);
-    if (!s || uv_loop_init(&s->loop) < 0) {
+    hd_http_server_t *s = hd_calloc(1, sizeof *s);
+    if (uv_loop_init(&s->loop) < 0) {
         free(s);
         return NULL;
     }
-    if (uv_mutex_init(&s->post_lock) < 0)
+    if (uv_mutex_init(&s->wake_lock) < 0)
         abort();
     s->max_body = max_body;
     s->handler = handler;
@@ -1004,7 +741,9 @@ hd_http_server_t *hd_http_server_new(const char *addr, size_t max_body,
     if (uv_async_init(&s->loop, &s->wake, on_wake) < 0)
         return server_abandon(s, 1);
     s->wake.data = s;
-    if (uv_thread_create(&s->thread, run, s) < 0)
+    s->wake_open = 1;
+    if (!(s->workq = hd_workq_new(pool, wake_loop, s)) ||
+        uv_thread_create(&s->thread, run, s) < 0)
         return server_abandon(s, 2);
     return s;
 }
@@ -1039,9 +778,11 @@ void hd_http_server_destroy(hd_http_server_t **self_p) {
         uv_run(&s->loop, UV_RUN_DEFAULT);
         uv_loop_close(&s->loop);
     }
-    run_posts(s); /* posted after the stop: their connections are gone */
+    /* Queued posts and handlers run, then what they hand back is drained
+       here: their connections are gone, and so they are freed. */
+    hd_workq_destroy(&s->workq);
     if (s->cleanup)
         s->cleanup(s->cleanup_arg);
-    uv_mutex_destroy(&s->post_lock);
+    uv_mutex_destroy(&s->wake_lock);
     free(s);
 }

@@ -1,0 +1,20 @@
+/*  hd_http_client: a small blocking HTTP client (libcurl) for the CLI,
+    tools and tests. Never call it on an I/O loop thread. */
+#ifndef HD_HTTP_CLIENT_H
+#define HD_HTTP_CLIENT_H
+
+#include <stddef.h>
+
+/* Sends `method` to url with the given "Name: value" headers (NULL-
+   terminated array, may be NULL) and body (may be NULL); the answer's body
+   goes into a malloc'd NUL-terminated string (caller frees; NULL on
+   failure). Returns the HTTP status, or -1 when no answer came (the reason
+   in err, err_len bytes, when given). timeout_ms 0: 10 s. */
+int hd_http_request(const char *method, const char *url, const char *const *headers,
+                    const char *body, int timeout_ms, char **body_out, char *err,
+                    size_t err_len);
+
+/* hd_http_request for a plain GET. */
+int hd_http_get(const char *url, char **body_out, int timeout_ms);
+
+#endif
