@@ -78,11 +78,21 @@ int main(int argc, char **argv) {
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'h': hub = optarg; break;
-        case 'k': keys = optarg; break;
-        case 'c': cert = optarg; break;
-        case 'm': max = (uint32_t)strtoul(optarg, NULL, 10); break;
-        case 'u': until = strtoull(optarg, NULL, 10); break;
+        case 'h':
+            hub = optarg;
+            break;
+        case 'k':
+            keys = optarg;
+            break;
+        case 'c':
+            cert = optarg;
+            break;
+        case 'm':
+            max = (uint32_t)strtoul(optarg, NULL, 10);
+            break;
+        case 'u':
+            until = strtoull(optarg, NULL, 10);
+            break;
         default:
             fprintf(stderr, "usage: bench-fetch --hub ENDPOINT --keys DIR [--cert NAME] "
                             "[--max N] [--until SEQ]\n");
@@ -118,7 +128,7 @@ int main(int argc, char **argv) {
     printf("{\"events\":%" PRIu64 ",\"batches\":%" PRIu64 ",\"seconds\":%.3f,"
            "\"events_per_s\":%.1f,\"avg_batch\":%.1f,\"avg_event_bytes\":%.1f,"
            "\"avg_reply_bytes\":%.0f,\"request_bytes\":%zu,\"until\":%" PRIu64 "}\n",
-           t.events, t.batches, secs, secs > 0 ? (double)t.events / secs : 0, avg_batch,
-           ev_bytes, avg_batch * (ev_bytes + 3) + 16, fetch_bytes(max), until);
+           t.events, t.batches, secs, secs > 0 ? (double)t.events / secs : 0, avg_batch, ev_bytes,
+           avg_batch * (ev_bytes + 3) + 16, fetch_bytes(max), until);
     return rc < 0 || t.events == 0 ? 1 : 0;
 }

@@ -148,8 +148,8 @@ static int cmp(const void *a, const void *b) {
 int main(int argc, char **argv) {
     hol_t h = {.port = 8080, .count = 20000, .pipe_path = "/v1/me", .probe_path = "/v1/me"};
     snprintf(h.host, sizeof h.host, "127.0.0.1");
-    static const struct option opts[] = {{"http", 1, 0, 'h'},      {"token", 1, 0, 't'},
-                                         {"count", 1, 0, 'n'},     {"pipe-path", 1, 0, 'p'},
+    static const struct option opts[] = {{"http", 1, 0, 'h'},       {"token", 1, 0, 't'},
+                                         {"count", 1, 0, 'n'},      {"pipe-path", 1, 0, 'p'},
                                          {"probe-path", 1, 0, 'g'}, {0, 0, 0, 0}};
     for (int c; (c = getopt_long(argc, argv, "", opts, NULL)) != -1;) {
         if (c == 'h') {

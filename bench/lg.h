@@ -18,7 +18,7 @@
 
 /* What became of one item. */
 typedef struct {
-    char id[LG_ID_LEN]; /* content id the door answered ("" if refused) */
+    char id[LG_ID_LEN];  /* content id the door answered ("" if refused) */
     int64_t t_submit_us; /* wall clock (CLOCK_REALTIME), comparable across processes */
     int64_t t_ack_us;    /* 0 until answered */
     int status;          /* HTTP-like status; 0 = no answer (connection lost) */
@@ -35,19 +35,19 @@ typedef struct {
     double rate;              /* items/s; 0: as fast as possible */
     char **tokens;            /* bearer tokens, rotated over connections */
     int ntokens;
-    const char *author;       /* ZeroMQ: author_email */
-    const char *keys_dir;     /* ZeroMQ: CURVE keys (hd_keys.h) */
-    const char *cert;         /* ZeroMQ: our cert's name ("cli") */
-    const char *server;       /* ZeroMQ: the door's cert name ("ingest") */
+    const char *author;   /* ZeroMQ: author_email */
+    const char *keys_dir; /* ZeroMQ: CURVE keys (hd_keys.h) */
+    const char *cert;     /* ZeroMQ: our cert's name ("cli") */
+    const char *server;   /* ZeroMQ: the door's cert name ("ingest") */
     const char *channel;
     int text_bytes;
-    const char *key_prefix;   /* Idempotency-Key prefix: unique per run */
+    const char *key_prefix; /* Idempotency-Key prefix: unique per run */
     /* state */
     lg_record_t *recs;
     size_t cap;
-    long next;                /* the next item number to hand out */
+    long next; /* the next item number to hand out */
     int64_t t0_us;
-    int64_t end_us;           /* submission stops here (duration), 0: none */
+    int64_t end_us; /* submission stops here (duration), 0: none */
 } lg_run_t;
 
 /* Wall-clock microseconds. */

@@ -119,8 +119,7 @@ static void conn_reset(client_t *cl, conn_t *c, int failed_connect) {
     if (c->fails >= MAX_CONNECT_FAILS) {
         c->state = C_DOWN;
         cl->dead++;
-        fprintf(stderr, "loadgen: giving up on a connection after %d failed connects\n",
-                c->fails);
+        fprintf(stderr, "loadgen: giving up on a connection after %d failed connects\n", c->fails);
         return;
     }
     conn_open(cl, c);
@@ -156,8 +155,8 @@ static int conn_start(client_t *cl, conn_t *c, int64_t now) {
     lg_item_key(cl->run, i, key, sizeof key);
     lg_item_text(cl->run, i, text, sizeof text);
     /* The text is ours: letters, spaces and punctuation that need no JSON escape. */
-    int blen = snprintf(body, sizeof body, "{\"channel\":\"%s\",\"text\":\"%s\"}",
-                        cl->run->channel, text);
+    int blen =
+        snprintf(body, sizeof body, "{\"channel\":\"%s\",\"text\":\"%s\"}", cl->run->channel, text);
     int hlen = snprintf(c->out, sizeof c->out,
                         "POST /v1/content HTTP/1.1\r\nHost: %s\r\n"
                         "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"

@@ -69,8 +69,7 @@ static void read_replies(door_t *d) {
             lg_answer(d->run, i, (int)rep->status, rep->id, now);
             d->inflight--;
             if (rep->status >= 400 && rep->error)
-                fprintf(stderr, "loadgen: item %ld refused %u: %s\n", i, rep->status,
-                        rep->error);
+                fprintf(stderr, "loadgen: item %ld refused %u: %s\n", i, rep->status, rep->error);
         }
         huddle__v1__ingest_reply__free_unpacked(rep, NULL);
     }
@@ -90,8 +89,7 @@ static int loop(door_t *d) {
         if (due < 0 && d->inflight == 0)
             return 0;
         if (drain_until && now >= drain_until) {
-            fprintf(stderr, "loadgen: %d requests unanswered after the drain time\n",
-                    d->inflight);
+            fprintf(stderr, "loadgen: %d requests unanswered after the drain time\n", d->inflight);
             return 0;
         }
         long timeout = d->inflight >= d->run->window || due < 0 ? 100 : (due + 999) / 1000;
@@ -105,8 +103,8 @@ int lg_zmq_run(lg_run_t *run) {
     char server_key[41];
     zcert_t *own = hd_keys_load(run->keys_dir, run->cert);
     if (!own || hd_keys_public(run->keys_dir, run->server, server_key) < 0) {
-        fprintf(stderr, "loadgen: keys '%s' and '%s' not found under %s\n", run->cert,
-                run->server, run->keys_dir);
+        fprintf(stderr, "loadgen: keys '%s' and '%s' not found under %s\n", run->cert, run->server,
+                run->keys_dir);
         zcert_destroy(&own);
         return -1;
     }

@@ -173,38 +173,79 @@ static void usage(void) {
 }
 
 static int parse(lg_run_t *run, int argc, char **argv, const char **out) {
-    static const struct option opts[] = {
-        {"http", 1, 0, 'h'},     {"zmq", 1, 0, 'z'},      {"conns", 1, 0, 'c'},
-        {"window", 1, 0, 'w'},   {"duration", 1, 0, 'd'}, {"count", 1, 0, 'n'},
-        {"rate", 1, 0, 'r'},     {"token", 1, 0, 't'},    {"author", 1, 0, 'a'},
-        {"keys", 1, 0, 'k'},     {"channel", 1, 0, 'C'},  {"text-bytes", 1, 0, 'b'},
-        {"key-prefix", 1, 0, 'p'}, {"out", 1, 0, 'o'},    {"cert", 1, 0, 'E'},
-        {"server", 1, 0, 'S'},   {0, 0, 0, 0}};
+    static const struct option opts[] = {{"http", 1, 0, 'h'},
+                                         {"zmq", 1, 0, 'z'},
+                                         {"conns", 1, 0, 'c'},
+                                         {"window", 1, 0, 'w'},
+                                         {"duration", 1, 0, 'd'},
+                                         {"count", 1, 0, 'n'},
+                                         {"rate", 1, 0, 'r'},
+                                         {"token", 1, 0, 't'},
+                                         {"author", 1, 0, 'a'},
+                                         {"keys", 1, 0, 'k'},
+                                         {"channel", 1, 0, 'C'},
+                                         {"text-bytes", 1, 0, 'b'},
+                                         {"key-prefix", 1, 0, 'p'},
+                                         {"out", 1, 0, 'o'},
+                                         {"cert", 1, 0, 'E'},
+                                         {"server", 1, 0, 'S'},
+                                         {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'h': run->http_addr = optarg; break;
-        case 'z': run->zmq_endpoint = optarg; break;
-        case 'c': run->conns = atoi(optarg); break;
-        case 'w': run->window = atoi(optarg); break;
-        case 'd': run->duration_s = atof(optarg); break;
-        case 'n': run->count = atol(optarg); break;
-        case 'r': run->rate = atof(optarg); break;
+        case 'h':
+            run->http_addr = optarg;
+            break;
+        case 'z':
+            run->zmq_endpoint = optarg;
+            break;
+        case 'c':
+            run->conns = atoi(optarg);
+            break;
+        case 'w':
+            run->window = atoi(optarg);
+            break;
+        case 'd':
+            run->duration_s = atof(optarg);
+            break;
+        case 'n':
+            run->count = atol(optarg);
+            break;
+        case 'r':
+            run->rate = atof(optarg);
+            break;
         case 't':
             run->tokens = realloc(run->tokens, (size_t)(run->ntokens + 1) * sizeof(char *));
             if (!run->tokens)
                 abort();
             run->tokens[run->ntokens++] = optarg;
             break;
-        case 'a': run->author = optarg; break;
-        case 'k': run->keys_dir = optarg; break;
-        case 'C': run->channel = optarg; break;
-        case 'b': run->text_bytes = atoi(optarg); break;
-        case 'p': run->key_prefix = optarg; break;
-        case 'o': *out = optarg; break;
-        case 'E': run->cert = optarg; break;
-        case 'S': run->server = optarg; break;
-        default: return -1;
+        case 'a':
+            run->author = optarg;
+            break;
+        case 'k':
+            run->keys_dir = optarg;
+            break;
+        case 'C':
+            run->channel = optarg;
+            break;
+        case 'b':
+            run->text_bytes = atoi(optarg);
+            break;
+        case 'p':
+            run->key_prefix = optarg;
+            break;
+        case 'o':
+            *out = optarg;
+            break;
+        case 'E':
+            run->cert = optarg;
+            break;
+        case 'S':
+            run->server = optarg;
+            break;
+        default:
+            return -1;
         }
     }
     if (!run->http_addr == !run->zmq_endpoint) {
@@ -234,8 +275,13 @@ static int parse(lg_run_t *run, int argc, char **argv, const char **out) {
 int main(int argc, char **argv) {
     static char prefix[64];
     snprintf(prefix, sizeof prefix, "bench-%lld", (long long)lg_now_us());
-    lg_run_t run = {.conns = 64, .window = 64, .channel = "sandbox", .text_bytes = 120,
-                    .key_prefix = prefix, .cert = "cli", .server = "ingest",
+    lg_run_t run = {.conns = 64,
+                    .window = 64,
+                    .channel = "sandbox",
+                    .text_bytes = 120,
+                    .key_prefix = prefix,
+                    .cert = "cli",
+                    .server = "ingest",
                     .keys_dir = getenv("HUDDLE_KEYS_DIR")};
     const char *out = NULL;
     if (parse(&run, argc, argv, &out) < 0) {

@@ -8,10 +8,10 @@ PostgreSQL and ZeroMQ set on this machine. Phases:
                  ZeroMQ client at once) for `marketing`, whose chain approves
                  a passing item automatically (approval_step role 'auto');
                  items/s from submit to stored on the sandbox channel.
-  2. latency     half that rate, open loop, for LAT_SECONDS: submit ->
-                 published (the sandbox's created_at) p50 / p99, and where
-                 the time goes, stage by stage, from event_log; then a
-                 quarter of the rate, for context (not a figure line).
+  2. latency     LAT_RATE (1,000) items/s, open loop, for LAT_SECONDS:
+                 submit -> published (the sandbox's created_at) p50 / p99,
+                 and where the time goes, stage by stage, from event_log;
+                 then half and a quarter of the sustained rate, for context.
   3. hub fetch   one consumer reads the whole event_log from seq 0 through
                  the hub (bench-fetch), alternating with a raw CURVE
                  DEALER/ROUTER pair with the same request / reply sizes
@@ -33,7 +33,7 @@ Everything a run measured is kept under RESULTS (items.tsv files, the
 pg_stat_statements snapshot, CPU per process, the service logs on failure).
 The last four lines are the figures. Settings (environment):
   BENCH_CONNS=64 BENCH_ITEMS=20000 BENCH_ZMQ_ITEMS=4000 BENCH_E2E_SECONDS=30
-  BENCH_LAT_SECONDS=15
+  BENCH_LAT_SECONDS=15 BENCH_LAT_RATE=1000
   BENCH_ACK_SECONDS=10 BENCH_PGBENCH_SECONDS=20 BENCH_RESULTS=dir
   BENCH_HOL_COUNT=20000  (requests the hol phase pipelines)
   BENCH_PHASES=throughput,latency,fetch,acks,db,hol  (a subset, to look at one
@@ -62,6 +62,7 @@ ITEMS = int(os.environ.get("BENCH_ITEMS", "20000"))
 ZMQ_ITEMS = int(os.environ.get("BENCH_ZMQ_ITEMS", "4000"))
 E2E_SECONDS = float(os.environ.get("BENCH_E2E_SECONDS", "30"))  # submission stops at either
 LAT_SECONDS = float(os.environ.get("BENCH_LAT_SECONDS", "15"))
+LAT_RATE = int(os.environ.get("BENCH_LAT_RATE", "1000"))
 ACK_SECONDS = float(os.environ.get("BENCH_ACK_SECONDS", "10"))
 PGBENCH_SECONDS = int(os.environ.get("BENCH_PGBENCH_SECONDS", "20"))
 STALL_SECONDS = 30  # no item published for this long: stop waiting
@@ -419,23 +420,23 @@ class Bench:
         self.figures["seq_batch"] = events / max(moves, 1)
 
     def latency(self):
-        """Submit -> published at half the sustained rate (the figure), then,
-        for context, at a quarter of it: how far below saturation the
-        latency target would be met on this machine."""
-        rate = max(round(self.figures["e2e"] / 2), 10)
-        got = self.latency_at(rate, "latency", LAT_SECONDS, keep_statements=True)
+        """Submit -> published at LAT_RATE items/s (the figure: 1,000 unless
+        BENCH_LAT_RATE says otherwise), then, for context, at half and at a
+        quarter of the sustained rate: how latency moves with the load."""
+        got = self.latency_at(LAT_RATE, "latency", LAT_SECONDS, keep_statements=True)
         if not got:
-            self.figures.update(p50=float("nan"), p99=float("nan"), lat_rate=rate)
+            self.figures.update(p50=float("nan"), p99=float("nan"), rate=LAT_RATE)
             return
-        self.figures.update(rate=rate, p50=got["p50"], p99=got["p99"],
+        self.figures.update(rate=LAT_RATE, p50=got["p50"], p99=got["p99"],
                             lat_missing=got["missing"])
         self.stages(got["ids"])
-        quarter = max(round(rate / 2), 5)
-        got = self.latency_at(quarter, "latency-quarter", max(LAT_SECONDS * 2 / 3, 5),
-                              keep_statements=True)
-        if got:
-            self.figures.update(quarter_rate=quarter, quarter_p50=got["p50"],
-                                quarter_p99=got["p99"])
+        half = max(round(self.figures.get("e2e", 2 * LAT_RATE) / 2), 10)
+        for tag, rate in (("latency-half", half), ("latency-quarter", max(round(half / 2), 5))):
+            got = self.latency_at(rate, tag, max(LAT_SECONDS * 2 / 3, 5), keep_statements=True)
+            if got:
+                key = tag.split("-")[1]
+                self.figures.update({f"{key}_rate": rate, f"{key}_p50": got["p50"],
+                                     f"{key}_p99": got["p99"]})
 
     def drain(self, what):
         """Waits for every post expected so far: a backlog would only measure
@@ -630,7 +631,12 @@ class Bench:
         print()
         if all(k in f for k in ("e2e", "p50", "db")):
             print(f"e2e items/s={f['e2e']:.0f} p50_ms={f['p50']:.1f} p99_ms={f['p99']:.1f} "
+                  f"at_items/s={f['rate']} "
                   f"db_limit_items/s={f['db']:.0f} db_ratio={f['e2e'] / f['db']:.2f}")
+        for key in ("half", "quarter"):
+            if f"{key}_rate" in f:
+                print(f"latency {key} items/s={f[key + '_rate']} p50_ms={f[key + '_p50']:.1f} "
+                      f"p99_ms={f[key + '_p99']:.1f}")
         if "hub" in f:
             print(f"hub events/s={f['hub']:.0f} zmq_limit/s={f['zmq']:.0f} "
                   f"zmq_ratio={f['hub'] / f['zmq']:.2f}")
@@ -656,9 +662,8 @@ def main():
         phases = os.environ.get("BENCH_PHASES",
                                 "throughput,latency,fetch,acks,db,hol").split(",")
         unknown = set(phases) - {"throughput", "latency", "fetch", "acks", "db", "hol"}
-        if unknown or ("latency" in phases and "throughput" not in phases):
-            sys.exit(f"bench: BENCH_PHASES: unknown {sorted(unknown)} or latency "
-                     "without throughput (it runs at half the measured rate)")
+        if unknown:
+            sys.exit(f"bench: BENCH_PHASES: unknown {sorted(unknown)}")
         b.setup()
         b.warmup()
         if "throughput" in phases:

@@ -59,10 +59,10 @@ static int curve_pair(void *server, void *client, int curve) {
     if (zmq_curve_keypair(spub, ssec) || zmq_curve_keypair(cpub, csec))
         return -1;
     return zmq_setsockopt(server, ZMQ_CURVE_SERVER, &one, sizeof one) ||
-           zmq_setsockopt(server, ZMQ_CURVE_SECRETKEY, ssec, 40) ||
-           zmq_setsockopt(client, ZMQ_CURVE_SERVERKEY, spub, 40) ||
-           zmq_setsockopt(client, ZMQ_CURVE_PUBLICKEY, cpub, 40) ||
-           zmq_setsockopt(client, ZMQ_CURVE_SECRETKEY, csec, 40)
+                   zmq_setsockopt(server, ZMQ_CURVE_SECRETKEY, ssec, 40) ||
+                   zmq_setsockopt(client, ZMQ_CURVE_SERVERKEY, spub, 40) ||
+                   zmq_setsockopt(client, ZMQ_CURVE_PUBLICKEY, cpub, 40) ||
+                   zmq_setsockopt(client, ZMQ_CURVE_SECRETKEY, csec, 40)
                ? -1
                : 0;
 }
@@ -98,18 +98,29 @@ int main(int argc, char **argv) {
     double per_reply = 0, duration = 5;
     int curve = 1;
     static const struct option opts[] = {
-        {"reply-bytes", 1, 0, 'b'}, {"events-per-reply", 1, 0, 'e'},
-        {"request-bytes", 1, 0, 'q'}, {"duration", 1, 0, 'd'},
-        {"no-curve", 0, 0, 'n'},    {0, 0, 0, 0}};
+        {"reply-bytes", 1, 0, 'b'}, {"events-per-reply", 1, 0, 'e'}, {"request-bytes", 1, 0, 'q'},
+        {"duration", 1, 0, 'd'},    {"no-curve", 0, 0, 'n'},         {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'b': reply_bytes = strtoul(optarg, NULL, 10); break;
-        case 'e': per_reply = atof(optarg); break;
-        case 'q': request_bytes = strtoul(optarg, NULL, 10); break;
-        case 'd': duration = atof(optarg); break;
-        case 'n': curve = 0; break;
-        default: reply_bytes = 0; per_reply = -1;
+        case 'b':
+            reply_bytes = strtoul(optarg, NULL, 10);
+            break;
+        case 'e':
+            per_reply = atof(optarg);
+            break;
+        case 'q':
+            request_bytes = strtoul(optarg, NULL, 10);
+            break;
+        case 'd':
+            duration = atof(optarg);
+            break;
+        case 'n':
+            curve = 0;
+            break;
+        default:
+            reply_bytes = 0;
+            per_reply = -1;
         }
     }
     if (!reply_bytes || per_reply <= 0 || request_bytes == 0 || duration <= 0) {
@@ -145,7 +156,7 @@ int main(int argc, char **argv) {
     double rps = secs > 0 ? (double)n / secs : 0;
     printf("{\"replies\":%ld,\"seconds\":%.3f,\"replies_per_s\":%.1f,\"events_per_s\":%.1f,"
            "\"reply_bytes\":%zu,\"events_per_reply\":%.1f,\"mb_per_s\":%.1f,\"curve\":%s}\n",
-           n, secs, rps, rps * per_reply, reply_bytes, per_reply,
-           rps * (double)reply_bytes / 1e6, curve ? "true" : "false");
+           n, secs, rps, rps * per_reply, reply_bytes, per_reply, rps * (double)reply_bytes / 1e6,
+           curve ? "true" : "false");
     return n > 0 ? 0 : 1;
 }

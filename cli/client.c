@@ -22,8 +22,10 @@ int cli_token_for(const char *email, char *out, size_t out_len) {
         path = ".huddle/tokens";
     FILE *f = fopen(path, "r");
     if (!f) {
-        fprintf(stderr, "huddle: cannot read tokens file %s (set HUDDLE_TOKENS_FILE or "
-                        "HUDDLE_TOKEN)\n", path);
+        fprintf(stderr,
+                "huddle: cannot read tokens file %s (set HUDDLE_TOKENS_FILE or "
+                "HUDDLE_TOKEN)\n",
+                path);
         return -1;
     }
     char line[1024], who[512], tok[512];

@@ -118,8 +118,7 @@ static int cmd_apply(const char *file, const char *by) {
         return 1;
     }
     if (unchanged)
-        printf("unchanged: version %lld is already active with this content\n",
-               (long long)version);
+        printf("unchanged: version %lld is already active with this content\n", (long long)version);
     else
         printf("version %lld is active\n", (long long)version);
     return 0;
@@ -213,12 +212,11 @@ static int cmd_list(void) {
         hd_db_destroy(&db);
         return 1;
     }
-    printf("%-8s %-7s %-24s %-32s %s\n", "VERSION", "ACTIVE", "CREATED BY", "CREATED AT",
-           "BYTES");
+    printf("%-8s %-7s %-24s %-32s %s\n", "VERSION", "ACTIVE", "CREATED BY", "CREATED AT", "BYTES");
     for (int i = 0; i < PQntuples(r); i++)
         printf("%-8s %-7s %-24s %-32s %s\n", PQgetvalue(r, i, 0),
-               PQgetvalue(r, i, 1)[0] == 't' ? "yes" : "", PQgetvalue(r, i, 2),
-               PQgetvalue(r, i, 3), PQgetvalue(r, i, 4));
+               PQgetvalue(r, i, 1)[0] == 't' ? "yes" : "", PQgetvalue(r, i, 2), PQgetvalue(r, i, 3),
+               PQgetvalue(r, i, 4));
     PQclear(r);
     hd_db_destroy(&db);
     return 0;
@@ -318,8 +316,8 @@ typedef struct {
     int json;
 } check_opts_t;
 
-static int check_print(pol_t *p, const char *text, size_t len, pol_ctx_t *ctx,
-                       int json, int64_t version) {
+static int check_print(pol_t *p, const char *text, size_t len, pol_ctx_t *ctx, int json,
+                       int64_t version) {
     pol_result_t *res = pol_result_new();
     if (!res || pol_eval(p, text, len, ctx, res) < 0) {
         fprintf(stderr, "huddle: evaluation failed\n");
@@ -332,8 +330,8 @@ static int check_print(pol_t *p, const char *text, size_t len, pol_ctx_t *ctx,
         for (size_t i = 0; i < pol_result_nroles(res); i++)
             json_array_append_new(roles, json_string(pol_result_role(res, i)));
         json_t *o = json_pack("{s:s, s:o, s:o, s:I}", "verdict", pol_verdict_name(v), "roles",
-                              roles, "findings", pol_findings_json(res, text),
-                              "policy_version", (json_int_t)version);
+                              roles, "findings", pol_findings_json(res, text), "policy_version",
+                              (json_int_t)version);
         json_dumpf(o, stdout, JSON_INDENT(2));
         fputc('\n', stdout);
         json_decref(o);
@@ -355,13 +353,27 @@ int hd_cli_check(int argc, char **argv) {
     optind = 0;
     while ((c = getopt_long(argc, argv, "c:d:k:a:p:jh", opts, NULL)) != -1) {
         switch (c) {
-        case 'c': o.channel = optarg; break;
-        case 'd': o.department = optarg; break;
-        case 'k': o.kind = optarg; break;
-        case 'a': o.author = optarg; break;
-        case 'p': o.policy = optarg; break;
-        case 'j': o.json = 1; break;
-        default: fputs(s_usage, c == 'h' ? stdout : stderr); return c == 'h' ? 0 : 2;
+        case 'c':
+            o.channel = optarg;
+            break;
+        case 'd':
+            o.department = optarg;
+            break;
+        case 'k':
+            o.kind = optarg;
+            break;
+        case 'a':
+            o.author = optarg;
+            break;
+        case 'p':
+            o.policy = optarg;
+            break;
+        case 'j':
+            o.json = 1;
+            break;
+        default:
+            fputs(s_usage, c == 'h' ? stdout : stderr);
+            return c == 'h' ? 0 : 2;
         }
     }
     if (!o.channel || optind != argc - 1) {
@@ -384,8 +396,11 @@ int hd_cli_check(int argc, char **argv) {
         const char *ids[1] = {o.channel};
         if (db)
             pol_batch_read_channels(db, ids, 1, &ch); /* unknown on error, as before */
-        pol_ctx_t ctx = {.channel = o.channel, .department = o.department, .kind = o.kind,
-                         .author_email = o.author, .channel_kind = ch.kind,
+        pol_ctx_t ctx = {.channel = o.channel,
+                         .department = o.department,
+                         .kind = o.kind,
+                         .author_email = o.author,
+                         .channel_kind = ch.kind,
                          .channel_max_length = ch.max_length};
         rc = check_print(p, text, len, &ctx, o.json, version);
     }

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 static const char *USAGE =
     "usage: huddle COMMAND [options]\n\n"
     "People (each acts as themselves: --as EMAIL picks the token):\n"
@@ -38,39 +37,67 @@ typedef struct {
 
 /* Parses options; positional arguments are left in argv[optind..]. */
 static int parse(int argc, char **argv, opts_t *o) {
-    static struct option longs[] = {
-        {"as", 1, 0, 'a'},     {"channel", 1, 0, 'c'}, {"key", 1, 0, 'k'},
-        {"kind", 1, 0, 'K'},   {"at", 1, 0, 't'},      {"role", 1, 0, 'r'},
-        {"reason", 1, 0, 'R'}, {"id", 1, 0, 'i'},      {"author", 1, 0, 'A'},
-        {"url", 1, 0, 'u'},    {"json", 0, 0, 'j'},    {"department", 1, 0, 'd'},
-        {"dir", 1, 0, 'D'},    {0, 0, 0, 0}};
+    static struct option longs[] = {{"as", 1, 0, 'a'},     {"channel", 1, 0, 'c'},
+                                    {"key", 1, 0, 'k'},    {"kind", 1, 0, 'K'},
+                                    {"at", 1, 0, 't'},     {"role", 1, 0, 'r'},
+                                    {"reason", 1, 0, 'R'}, {"id", 1, 0, 'i'},
+                                    {"author", 1, 0, 'A'}, {"url", 1, 0, 'u'},
+                                    {"json", 0, 0, 'j'},   {"department", 1, 0, 'd'},
+                                    {"dir", 1, 0, 'D'},    {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
         switch (c) {
-        case 'a': o->as = optarg; break;
-        case 'c': o->channel = optarg; break;
-        case 'k': o->key = optarg; break;
-        case 'K': o->kind = optarg; break;
-        case 't': o->at = optarg; break;
-        case 'r': o->role = optarg; break;
-        case 'R': o->reason = optarg; break;
-        case 'i': o->id = optarg; break;
-        case 'A': o->author = optarg; break;
-        case 'u': o->url = optarg; break;
-        case 'j': o->json = 1; break;
-        case 'd': o->dept = optarg; break;
-        case 'D': o->dir = optarg; break;
-        default: return -1;
+        case 'a':
+            o->as = optarg;
+            break;
+        case 'c':
+            o->channel = optarg;
+            break;
+        case 'k':
+            o->key = optarg;
+            break;
+        case 'K':
+            o->kind = optarg;
+            break;
+        case 't':
+            o->at = optarg;
+            break;
+        case 'r':
+            o->role = optarg;
+            break;
+        case 'R':
+            o->reason = optarg;
+            break;
+        case 'i':
+            o->id = optarg;
+            break;
+        case 'A':
+            o->author = optarg;
+            break;
+        case 'u':
+            o->url = optarg;
+            break;
+        case 'j':
+            o->json = 1;
+            break;
+        case 'd':
+            o->dept = optarg;
+            break;
+        case 'D':
+            o->dir = optarg;
+            break;
+        default:
+            return -1;
         }
     }
     return 0;
 }
 
 /* Runs a request and reports refusals; returns the status or -1. */
-static int call(const char *method, const char *path, const char *as, json_t *body,
-                const char *key, json_t **ans) {
+static int call(const char *method, const char *path, const char *as, json_t *body, const char *key,
+                json_t **ans) {
     char tok[512];
     *ans = NULL;
     if (cli_token_for(as, tok, sizeof tok) < 0)
@@ -321,15 +348,24 @@ int main(int argc, char **argv) {
     else {
         argc--;
         argv++;
-        if (!strcmp(cmd, "submit")) rc = cmd_submit(argc, argv, &o);
-        else if (!strcmp(cmd, "approve")) rc = cmd_decide(argc, argv, &o, "approve");
-        else if (!strcmp(cmd, "reject")) rc = cmd_decide(argc, argv, &o, "reject");
-        else if (!strcmp(cmd, "status")) rc = cmd_status(argc, argv, &o);
-        else if (!strcmp(cmd, "inbox")) rc = cmd_inbox(&o);
-        else if (!strcmp(cmd, "queue")) rc = cmd_queue(&o);
-        else if (!strcmp(cmd, "inbound")) rc = cmd_inbound(argc, argv, &o);
-        else if (!strcmp(cmd, "me")) rc = cmd_me(&o);
-        else if (!strcmp(cmd, "keygen")) rc = cmd_keygen(argc, argv, &o);
+        if (!strcmp(cmd, "submit"))
+            rc = cmd_submit(argc, argv, &o);
+        else if (!strcmp(cmd, "approve"))
+            rc = cmd_decide(argc, argv, &o, "approve");
+        else if (!strcmp(cmd, "reject"))
+            rc = cmd_decide(argc, argv, &o, "reject");
+        else if (!strcmp(cmd, "status"))
+            rc = cmd_status(argc, argv, &o);
+        else if (!strcmp(cmd, "inbox"))
+            rc = cmd_inbox(&o);
+        else if (!strcmp(cmd, "queue"))
+            rc = cmd_queue(&o);
+        else if (!strcmp(cmd, "inbound"))
+            rc = cmd_inbound(argc, argv, &o);
+        else if (!strcmp(cmd, "me"))
+            rc = cmd_me(&o);
+        else if (!strcmp(cmd, "keygen"))
+            rc = cmd_keygen(argc, argv, &o);
         else {
             fprintf(stderr, "huddle: unknown command '%s'\n", cmd);
             fputs(USAGE, stderr);

@@ -30,8 +30,8 @@ static int holds(const hd_actor_t *actor, const char *role) {
     return 0;
 }
 
-int hd_approval_may_decide(const hd_approval_item_t *item, const hd_actor_t *actor, const char *role, char *why,
-                        size_t n) {
+int hd_approval_may_decide(const hd_approval_item_t *item, const hd_actor_t *actor,
+                           const char *role, char *why, size_t n) {
     if (item->state != HD_ITEM_AWAITING_APPROVAL) {
         say(why, n, "content %s is %s, not awaiting approval", item->content_id,
             hd_item_state_name(item->state));
@@ -72,7 +72,8 @@ int hd_approval_may_decide(const hd_approval_item_t *item, const hd_actor_t *act
     return 1;
 }
 
-int hd_approval_pick_role(const hd_approval_item_t *item, const hd_actor_t *actor, char *out, size_t n) {
+int hd_approval_pick_role(const hd_approval_item_t *item, const hd_actor_t *actor, char *out,
+                          size_t n) {
     const char *fallback = NULL;
     for (size_t i = 0; i < item->nroles; i++) {
         const hd_role_t *r = &item->roles[i];

@@ -28,7 +28,7 @@
 #define BUS_VERSION 1
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 2000
-#define LIVENESS 3     /* heartbeats of silence before the hub is dead */
+#define LIVENESS 3 /* heartbeats of silence before the hub is dead */
 #define REPLY_GRACE_MS 1000
 #define POLL_SLICE_MS 100 /* how often a blocked call looks at hd_stop */
 
@@ -108,8 +108,8 @@ static void bus_close(hd_bus_t *self) {
     self->registered = 0;
     int jitter = rand_r(&self->seed) % (self->backoff_ms / 2 + 1);
     self->retry_at = hd_now_ms() + self->backoff_ms + jitter;
-    self->backoff_ms = self->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
-                                                             : self->backoff_ms * 2;
+    self->backoff_ms =
+        self->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : self->backoff_ms * 2;
 }
 
 static int send_msg(hd_bus_t *self, Huddle__V1__BusMessage *m) {
@@ -375,9 +375,8 @@ static int batch_valid(const Huddle__V1__Events *ev, uint64_t after_seq) {
     return 1;
 }
 
-int hd_bus_fetch(hd_bus_t *self, uint64_t after_seq, uint32_t max,
-                 const char *const *types, size_t ntypes, int wait_ms,
-                 hd_bus_batch_t **batch_out) {
+int hd_bus_fetch(hd_bus_t *self, uint64_t after_seq, uint32_t max, const char *const *types,
+                 size_t ntypes, int wait_ms, hd_bus_batch_t **batch_out) {
     *batch_out = NULL;
     if (wait_ms < 0)
         wait_ms = 0;
@@ -396,8 +395,8 @@ int hd_bus_fetch(hd_bus_t *self, uint64_t after_seq, uint32_t max,
             int64_t left = deadline - hd_now_ms();
             if (left > 0)
                 hd_sleep_ms(left < self->backoff_ms ? (int)left : self->backoff_ms);
-            self->backoff_ms = self->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
-                                                                     : self->backoff_ms * 2;
+            self->backoff_ms =
+                self->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : self->backoff_ms * 2;
         }
         if (rc != WAIT_OK)
             return -1;

@@ -19,17 +19,15 @@ typedef struct hd_bus_batch hd_bus_batch_t;
 /* Creates the connection (it connects lazily). `own` is the peer's secret
    cert (taken: the bus destroys it and nulls the caller's pointer);
    hub_z85 the hub's public key; service the name sent in HELLO. */
-hd_bus_t *hd_bus_new(const char *endpoint, const char *hub_z85, zcert_t **own,
-                     const char *service);
+hd_bus_t *hd_bus_new(const char *endpoint, const char *hub_z85, zcert_t **own, const char *service);
 void hd_bus_destroy(hd_bus_t **self_p);
 
 /* Asks for up to `max` events with seq > after_seq of the given types (NULL /
    0 = all), waiting up to wait_ms for new ones. On 0, *batch_out holds the
    answer (possibly empty; the caller destroys it). -1 when no answer came
    (hub down, reconnecting, stopping): the caller just asks again. */
-int hd_bus_fetch(hd_bus_t *self, uint64_t after_seq, uint32_t max,
-                 const char *const *types, size_t ntypes, int wait_ms,
-                 hd_bus_batch_t **batch_out);
+int hd_bus_fetch(hd_bus_t *self, uint64_t after_seq, uint32_t max, const char *const *types,
+                 size_t ntypes, int wait_ms, hd_bus_batch_t **batch_out);
 
 /* The hub's head seq as last heard (0 if never). */
 uint64_t hd_bus_head(hd_bus_t *self);

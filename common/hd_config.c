@@ -13,8 +13,7 @@ static const hd_config_var_t *s_vars;
 static void usage(FILE *out, const char *program, const char *summary) {
     fprintf(out, "usage: %s [--help]\n\n%s\n\nEnvironment:\n", program, summary);
     for (const hd_config_var_t *v = s_vars; v && v->name; v++)
-        fprintf(out, "  %-28s %s (default: %s)\n", v->name, v->help,
-                v->def ? v->def : "unset");
+        fprintf(out, "  %-28s %s (default: %s)\n", v->name, v->help, v->def ? v->def : "unset");
 }
 
 void hd_config_init(int argc, char **argv, const char *program, const char *summary,

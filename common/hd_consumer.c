@@ -181,13 +181,13 @@ static int commit_batch(hd_db_t *db, const hd_consumer_cfg_t *cfg, hd_bus_batch_
         to = (long long)hd_bus_batch_scanned(batch);
     if (advance(db, cfg->name, *cursor, to) < 0 || hd_db_commit(db) < 0) {
         if (strcmp(hd_db_sqlstate(db), CURSOR_MOVED_SQLSTATE) == 0)
-            hd_warn("consumer_cursor_moved", "%s: cursor is no longer %lld: reloading",
-                    cfg->name, *cursor);
+            hd_warn("consumer_cursor_moved", "%s: cursor is no longer %lld: reloading", cfg->name,
+                    *cursor);
         hd_db_rollback(db);
         return BATCH_RELOAD; /* committed or not: the stored cursor says */
     }
-    hd_debug("consumer_batch", "%s: applied %zu events, cursor %lld -> %lld", cfg->name, n,
-             *cursor, to);
+    hd_debug("consumer_batch", "%s: applied %zu events, cursor %lld -> %lld", cfg->name, n, *cursor,
+             to);
     *cursor = to;
     return BATCH_DONE;
 }
@@ -225,8 +225,7 @@ int hd_consumer_run(hd_db_t *db, hd_bus_t *bus, const hd_consumer_cfg_t *cfg) {
         if (hd_bus_fetch(bus, (uint64_t)cursor, max, cfg->types, cfg->ntypes, wait, &batch) < 0)
             continue; /* hub down or reconnecting: hd_bus paces the retries */
         /* Nothing for us, nothing new scanned: no transaction at all. */
-        if (hd_bus_batch_count(batch) == 0 &&
-            (long long)hd_bus_batch_scanned(batch) <= cursor) {
+        if (hd_bus_batch_count(batch) == 0 && (long long)hd_bus_batch_scanned(batch) <= cursor) {
             hd_bus_batch_destroy(&batch);
             continue;
         }

@@ -37,11 +37,11 @@ typedef int(hd_consumer_batch_fn)(hd_db_t *db, const hd_envelope_t *const *evs, 
 typedef int(hd_consumer_idle_fn)(hd_db_t *db, void *arg);
 
 typedef struct {
-    const char *name;          /* cursor name in consumer_cursor */
-    const char *const *types;  /* event types wanted; NULL = all */
+    const char *name;         /* cursor name in consumer_cursor */
+    const char *const *types; /* event types wanted; NULL = all */
     size_t ntypes;
-    uint32_t batch;            /* max events per fetch/transaction (default 256) */
-    int wait_ms;               /* long-poll wait (default 1000) */
+    uint32_t batch;                    /* max events per fetch/transaction (default 256) */
+    int wait_ms;                       /* long-poll wait (default 1000) */
     hd_consumer_batch_fn *apply_batch; /* emitted events are stamped with `name` */
     hd_consumer_idle_fn *idle;         /* may be NULL */
     void *arg;

@@ -24,11 +24,11 @@ typedef struct {
 
 struct hd_db {
     PGconn *conn;
-    int piped;    /* in pipeline mode (hd_db_pipe_begin) */
+    int piped;      /* in pipeline mode (hd_db_pipe_begin) */
     int auto_piped; /* entered by hd_db_send, left by hd_db_results */
-    sent_t *sent; /* sent, result not read, in order */
+    sent_t *sent;   /* sent, result not read, in order */
     size_t nsent, capsent;
-    hd_stmtcache_t *stmts; /* what this server session has prepared */
+    hd_stmtcache_t *stmts;  /* what this server session has prepared */
     long long last_used_ms; /* monotonic; an idle connection is probed */
     char *url;
     char error[512];
@@ -214,10 +214,9 @@ static int send_piped(hd_db_t *self, const char *sql, int n, const char *const *
         hd_stmtcache_put(self->stmts, sql, fresh);
         name = fresh;
     }
-    int ok = name ? PQsendQueryPrepared(self->conn, name, n, params, lengths, formats,
-                                        result_format)
-                  : PQsendQueryParams(self->conn, sql, n, NULL, params, lengths, formats,
-                                      result_format);
+    int ok =
+        name ? PQsendQueryPrepared(self->conn, name, n, params, lengths, formats, result_format)
+             : PQsendQueryParams(self->conn, sql, n, NULL, params, lengths, formats, result_format);
     if (!ok)
         return -1;
     sent_push(self, sql, 0, keep);
@@ -383,7 +382,6 @@ PGresult *hd_db_execv(hd_db_t *self, const char *sql, int n, const char *const *
         return NULL;
     }
 }
-
 
 size_t hd_db_prepared(hd_db_t *self) { return hd_stmtcache_size(self->stmts); }
 

@@ -48,7 +48,6 @@ int hd_db_cmd_arrays(hd_db_t *self, const char *sql, hd_pgarray_t *cols, int n);
 PGresult *hd_db_execv(hd_db_t *self, const char *sql, int n, const char *const *params,
                       const int *lengths, const int *formats, int result_format);
 
-
 /* How many statements this connection has prepared (for tests). */
 size_t hd_db_prepared(hd_db_t *self);
 

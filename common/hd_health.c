@@ -23,8 +23,7 @@ __attribute__((constructor)) static void stamp_start(void) {
     s_start_s = (double)hd_now_ms() / 1000.0;
 }
 
-static void write_metrics(hd_http_req_t *req, const char *service, hd_health_fn *extra,
-                          void *arg) {
+static void write_metrics(hd_http_req_t *req, const char *service, hd_health_fn *extra, void *arg) {
     char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
@@ -47,8 +46,7 @@ static void write_metrics(hd_http_req_t *req, const char *service, hd_health_fn 
     free(text);
 }
 
-int hd_health_route(hd_http_req_t *req, const char *service, hd_health_fn *extra,
-                    void *arg) {
+int hd_health_route(hd_http_req_t *req, const char *service, hd_health_fn *extra, void *arg) {
     const char *path = hd_http_req_path(req);
     int healthz = strcmp(path, "/healthz") == 0;
     int metrics = strcmp(path, "/metrics") == 0;
@@ -61,8 +59,7 @@ int hd_health_route(hd_http_req_t *req, const char *service, hd_health_fn *extra
         return 1;
     }
     if (healthz)
-        hd_http_respond_json(req, 200,
-                             json_pack("{s:s,s:s}", "status", "ok", "service", service));
+        hd_http_respond_json(req, 200, json_pack("{s:s,s:s}", "status", "ok", "service", service));
     else
         write_metrics(req, service, extra, arg);
     return 1;
@@ -81,8 +78,8 @@ static void health_free(void *arg) {
     free(h);
 }
 
-hd_http_server_t *hd_health_start(const char *addr, const char *service,
-                                  hd_health_fn *extra, void *arg) {
+hd_http_server_t *hd_health_start(const char *addr, const char *service, hd_health_fn *extra,
+                                  void *arg) {
     if (!addr || !service)
         return NULL;
     health_t *h = hd_calloc(1, sizeof *h);

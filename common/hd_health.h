@@ -22,13 +22,12 @@ typedef void(hd_health_fn)(FILE *out, void *arg);
    the health routes. `service` is copied; extra (may be NULL) is called with
    `arg` for each GET /metrics, on the server's single worker. Returns NULL if it cannot listen (logged).
    The caller owns the server: hd_http_server_destroy(&server). */
-hd_http_server_t *hd_health_start(const char *addr, const char *service,
-                                  hd_health_fn *extra, void *arg);
+hd_http_server_t *hd_health_start(const char *addr, const char *service, hd_health_fn *extra,
+                                  void *arg);
 
 /* For a service that already runs its own hd_http server: answers req if
    its path is /healthz or /metrics and returns 1; returns 0 (nothing sent)
    for any other path. */
-int hd_health_route(hd_http_req_t *req, const char *service, hd_health_fn *extra,
-                    void *arg);
+int hd_health_route(hd_http_req_t *req, const char *service, hd_health_fn *extra, void *arg);
 
 #endif

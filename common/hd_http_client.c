@@ -30,8 +30,8 @@ static size_t on_data(char *p, size_t size, size_t n, void *arg) {
 
 static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
 
-static CURL *prepare(const char *method, const char *url, struct curl_slist *hdr,
-                     const char *body, int timeout_ms, sink_t *sink) {
+static CURL *prepare(const char *method, const char *url, struct curl_slist *hdr, const char *body,
+                     int timeout_ms, sink_t *sink) {
     CURL *h = curl_easy_init();
     if (!h)
         return NULL;
@@ -49,8 +49,7 @@ static CURL *prepare(const char *method, const char *url, struct curl_slist *hdr
 }
 
 int hd_http_request(const char *method, const char *url, const char *const *headers,
-                    const char *body, int timeout_ms, char **body_out, char *err,
-                    size_t err_len) {
+                    const char *body, int timeout_ms, char **body_out, char *err, size_t err_len) {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, curl_init_once);
     if (body_out)

@@ -11,8 +11,7 @@
    failure). Returns the HTTP status, or -1 when no answer came (the reason
    in err, err_len bytes, when given). timeout_ms 0: 10 s. */
 int hd_http_request(const char *method, const char *url, const char *const *headers,
-                    const char *body, int timeout_ms, char **body_out, char *err,
-                    size_t err_len);
+                    const char *body, int timeout_ms, char **body_out, char *err, size_t err_len);
 
 /* hd_http_request for a plain GET. */
 int hd_http_get(const char *url, char **body_out, int timeout_ms);

@@ -69,14 +69,14 @@ struct hd_http__conn {
     const char *fail_reason;
     int pending_writes;
     int pending_closes;
-    int closing;          /* uv_close called */
-    int closed;           /* both handles closed: memory kept only while busy */
-    atomic_int gone;      /* closing, as seen from workers */
-    int finishing;        /* answer the last response, then shut down */
-    int draining;         /* shut down; discarding input until EOF or timeout */
-    int read_paused;      /* write queue over the high-water mark */
-    int busy;             /* a request is out on a worker or deferred */
-    int handbacks;        /* hand-backs still due before the request is done */
+    int closing;            /* uv_close called */
+    int closed;             /* both handles closed: memory kept only while busy */
+    atomic_int gone;        /* closing, as seen from workers */
+    int finishing;          /* answer the last response, then shut down */
+    int draining;           /* shut down; discarding input until EOF or timeout */
+    int read_paused;        /* write queue over the high-water mark */
+    int busy;               /* a request is out on a worker or deferred */
+    int handbacks;          /* hand-backs still due before the request is done */
     hd_http__buf_t backlog; /* bytes read past the request being handled */
     size_t backlog_off;     /* how much of the backlog is parsed */
     char peer[64];
@@ -117,8 +117,7 @@ void hd_http__req_free(hd_http_req_t *r);
 void hd_http__req_split_url(hd_http_req_t *r);
 
 /* {"error":{...}}; the caller owns the reference. */
-json_t *hd_http__error_json(int status, const char *code, const char *field,
-                            const char *message);
+json_t *hd_http__error_json(int status, const char *code, const char *field, const char *message);
 
 /* Loop thread (a workq done callback): one hand-back of c's request. */
 void hd_http__conn_handback(void *conn);

@@ -25,9 +25,7 @@ void hd_http__buf_add(hd_http__buf_t *b, const char *p, size_t n) {
     b->data[b->len] = '\0';
 }
 
-const char *hd_http__buf_str(const hd_http__buf_t *b) {
-    return b->data ? b->data : "";
-}
+const char *hd_http__buf_str(const hd_http__buf_t *b) { return b->data ? b->data : ""; }
 
 void hd_http__buf_free(hd_http__buf_t *b) {
     free(b->data);
@@ -93,30 +91,20 @@ const char *hd_http_req_method(const hd_http_req_t *req) {
     return req->method ? req->method : "GET";
 }
 
-const char *hd_http_req_path(const hd_http_req_t *req) {
-    return req->path ? req->path : "/";
-}
+const char *hd_http_req_path(const hd_http_req_t *req) { return req->path ? req->path : "/"; }
 
-const char *hd_http_req_query(const hd_http_req_t *req) {
-    return req->query ? req->query : "";
-}
+const char *hd_http_req_query(const hd_http_req_t *req) { return req->query ? req->query : ""; }
 
-const char *hd_http_req_peer(const hd_http_req_t *req) {
-    return req->conn->peer;
-}
+const char *hd_http_req_peer(const hd_http_req_t *req) { return req->conn->peer; }
 
-hd_http_server_t *hd_http_req_server(const hd_http_req_t *req) {
-    return req->conn->server;
-}
+hd_http_server_t *hd_http_req_server(const hd_http_req_t *req) { return req->conn->server; }
 
 void *hd_http_req_worker_state(const hd_http_req_t *req) {
     (void)req;
     return hd_workq_state();
 }
 
-void *hd_http_worker_state(void) {
-    return hd_workq_state();
-}
+void *hd_http_worker_state(void) { return hd_workq_state(); }
 
 const char *hd_http_req_header(const hd_http_req_t *req, const char *name) {
     for (size_t i = 0; i < req->nheaders; i++)
@@ -151,8 +139,7 @@ static long url_decode(const char *s, size_t n, char *out, size_t cap) {
         int c = (unsigned char)s[i];
         if (c == '+')
             c = ' ';
-        else if (c == '%' && i + 2 < n && hex_value(s[i + 1]) >= 0 &&
-                 hex_value(s[i + 2]) >= 0) {
+        else if (c == '%' && i + 2 < n && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
             c = hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]);
             i += 2;
         }
@@ -190,13 +177,13 @@ const char *hd_http_req_param(const hd_http_req_t *req, const char *name, char *
 
 /* ---- responding ---- */
 
-void hd_http_respond(hd_http_req_t *req, int status, const char *content_type,
-                     const char *body, size_t len) {
+void hd_http_respond(hd_http_req_t *req, int status, const char *content_type, const char *body,
+                     size_t len) {
     if (!req)
         return;
     if (req->responded) {
-        hd_error("http_double_response", "%s %s: second answer dropped",
-                 hd_http_req_method(req), hd_http_req_path(req));
+        hd_error("http_double_response", "%s %s: second answer dropped", hd_http_req_method(req),
+                 hd_http_req_path(req));
         return;
     }
     req->responded = 1;
@@ -218,18 +205,17 @@ void hd_http_respond_json(hd_http_req_t *req, int status, json_t *body) {
     free(text);
 }
 
-json_t *hd_http__error_json(int status, const char *code, const char *field,
-                            const char *message) {
+json_t *hd_http__error_json(int status, const char *code, const char *field, const char *message) {
     json_t *m = json_string(message);
     if (!m)
         m = json_string("(message not UTF-8)");
     return json_pack("{s:{s:i,s:s,s:o,s:o}}", "error", "status", status, "code",
-                     code ? code : "error", "field",
-                     field ? json_string(field) : json_null(), "message", m);
+                     code ? code : "error", "field", field ? json_string(field) : json_null(),
+                     "message", m);
 }
 
-void hd_http_respond_error(hd_http_req_t *req, int status, const char *code,
-                           const char *field, const char *fmt, ...) {
+void hd_http_respond_error(hd_http_req_t *req, int status, const char *code, const char *field,
+                           const char *fmt, ...) {
     char msg[1024];
     va_list ap;
     va_start(ap, fmt);

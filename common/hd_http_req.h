@@ -43,17 +43,16 @@ const char *hd_http_req_param(const hd_http_req_t *req, const char *name, char *
    Records the answer (body copied). Only the first answer counts; a second
    is logged and dropped. status 0 closes the connection without answering
    (fault injection). 429 and 503 answers carry "Retry-After: 1". */
-void hd_http_respond(hd_http_req_t *req, int status, const char *content_type,
-                     const char *body, size_t len);
+void hd_http_respond(hd_http_req_t *req, int status, const char *content_type, const char *body,
+                     size_t len);
 
 /* Answers `body` as JSON; takes ownership of the reference (json_decref). */
 void hd_http_respond_json(hd_http_req_t *req, int status, json_t *body);
 
 /* Answers {"error":{"status":N,"code":"...","field":"...","message":"..."}};
    field may be NULL. */
-void hd_http_respond_error(hd_http_req_t *req, int status, const char *code,
-                           const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+void hd_http_respond_error(hd_http_req_t *req, int status, const char *code, const char *field,
+                           const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* ---- answering later ----
    A handler that cannot answer at once (it waits for a group commit) calls

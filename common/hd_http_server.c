@@ -85,9 +85,7 @@ static void conn_close(conn_t *c) {
     uv_close((uv_handle_t *)&c->timer, on_close);
 }
 
-static void on_timeout(uv_timer_t *t) {
-    conn_close(t->data);
-}
+static void on_timeout(uv_timer_t *t) { conn_close(t->data); }
 
 static void on_shutdown(uv_shutdown_t *sreq, int status) {
     conn_t *c = sreq->data;
@@ -123,7 +121,6 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
     buf->len = sizeof c->server->read_buf;
 }
 
-
 typedef struct {
     uv_write_t w;
     conn_t *conn;
@@ -154,8 +151,7 @@ static void on_write(uv_write_t *w, int status) {
 }
 
 /* Queues bytes; the order of queued writes is the order on the wire. */
-static void conn_write(conn_t *c, const char *head, size_t hlen, const char *body,
-                       size_t blen) {
+static void conn_write(conn_t *c, const char *head, size_t hlen, const char *body, size_t blen) {
     if (c->closing || c->draining)
         return;
     write_req_t *wr = hd_calloc(1, sizeof *wr + hlen + blen);
@@ -180,41 +176,69 @@ static void conn_write(conn_t *c, const char *head, size_t hlen, const char *bod
 
 static const char *status_text(int status) {
     switch (status) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 301: return "Moved Permanently";
-    case 302: return "Found";
-    case 304: return "Not Modified";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 410: return "Gone";
-    case 413: return "Content Too Large";
-    case 414: return "URI Too Long";
-    case 415: return "Unsupported Media Type";
-    case 422: return "Unprocessable Content";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "Unknown";
+    case 100:
+        return "Continue";
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 202:
+        return "Accepted";
+    case 204:
+        return "No Content";
+    case 301:
+        return "Moved Permanently";
+    case 302:
+        return "Found";
+    case 304:
+        return "Not Modified";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 408:
+        return "Request Timeout";
+    case 409:
+        return "Conflict";
+    case 410:
+        return "Gone";
+    case 413:
+        return "Content Too Large";
+    case 414:
+        return "URI Too Long";
+    case 415:
+        return "Unsupported Media Type";
+    case 422:
+        return "Unprocessable Content";
+    case 429:
+        return "Too Many Requests";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 501:
+        return "Not Implemented";
+    case 502:
+        return "Bad Gateway";
+    case 503:
+        return "Service Unavailable";
+    case 504:
+        return "Gateway Timeout";
+    default:
+        return "Unknown";
     }
 }
 
 /* Writes one complete response on c. keep_alive 0 finishes the connection
    after it. */
-static void conn_respond(conn_t *c, int status, const char *ctype, const char *body,
-                         size_t len, int keep_alive, int head) {
+static void conn_respond(conn_t *c, int status, const char *ctype, const char *body, size_t len,
+                         int keep_alive, int head) {
     if (!ctype || strpbrk(ctype, "\r\n")) {
         if (ctype)
             hd_warn("http_bad_content_type", "content type with CR/LF refused");
@@ -226,8 +250,7 @@ static void conn_respond(conn_t *c, int status, const char *ctype, const char *b
     int n = snprintf(hdr, sizeof hdr,
                      "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
                      "Connection: %s\r\n%s\r\n",
-                     status, status_text(status), ctype, len,
-                     keep_alive ? "keep-alive" : "close",
+                     status, status_text(status), ctype, len, keep_alive ? "keep-alive" : "close",
                      status == 429 || status == 503 ? "Retry-After: 1\r\n" : "");
     if (n < 0 || (size_t)n >= sizeof hdr) {
         conn_close(c);
@@ -286,8 +309,7 @@ static void reject_done(void *arg) {
    conn NULL: only the hook, for a connection already closing. */
 static void conn_reject(conn_t *c, int status, const char *code, const char *field,
                         const char *reason) {
-    hd_warn("http_rejected", "%s: %d %s (%zu bytes kept)", c->peer, status, reason,
-            c->raw.len);
+    hd_warn("http_rejected", "%s: %d %s (%zu bytes kept)", c->peer, status, reason, c->raw.len);
     reject_job_t *j = hd_calloc(1, sizeof *j + c->raw.len + 1);
     j->server = c->server;
     j->conn = c->closing ? NULL : c;
@@ -585,8 +607,7 @@ static void on_connection(uv_stream_t *listener, int status) {
         return;
     }
     if (s->nconns > MAX_CONNS) {
-        hd_warn("http_too_many_connections", "over %d connections, refusing one",
-                MAX_CONNS);
+        hd_warn("http_too_many_connections", "over %d connections, refusing one", MAX_CONNS);
         conn_close(c);
         return;
     }
@@ -620,7 +641,6 @@ static void on_wake(uv_async_t *a) {
     hd_http_server_t *s = a->data;
     hd_workq_drain(s->workq);
 }
-
 
 /* "host:port", "[v6]:port", ":port" or "*:port" (all IPv4 interfaces). */
 static int parse_addr(const char *addr, struct sockaddr_storage *ss) {
@@ -692,9 +712,8 @@ static int bind_listen(hd_http_server_t *s, const char *addr) {
     struct sockaddr_storage bound;
     int n = sizeof bound;
     uv_tcp_getsockname(&s->listener, (struct sockaddr *)&bound, &n);
-    s->port = bound.ss_family == AF_INET6
-                  ? ntohs(((struct sockaddr_in6 *)&bound)->sin6_port)
-                  : ntohs(((struct sockaddr_in *)&bound)->sin_port);
+    s->port = bound.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&bound)->sin6_port)
+                                          : ntohs(((struct sockaddr_in *)&bound)->sin_port);
     return 0;
 }
 
@@ -714,9 +733,8 @@ static hd_http_server_t *server_abandon(hd_http_server_t *s, int handles) {
     return NULL;
 }
 
-hd_http_server_t *hd_http_server_new(const char *addr, size_t max_body,
-                                     const hd_workq_pool_t *pool, hd_http_handler_fn *handler,
-                                     void *arg) {
+hd_http_server_t *hd_http_server_new(const char *addr, size_t max_body, const hd_workq_pool_t *pool,
+                                     hd_http_handler_fn *handler, void *arg) {
     if (!addr || !handler)
         return NULL;
     /* A peer that hangs up mid-write must be an error code, not a death. */
@@ -742,8 +760,7 @@ hd_http_server_t *hd_http_server_new(const char *addr, size_t max_body,
         return server_abandon(s, 1);
     s->wake.data = s;
     s->wake_open = 1;
-    if (!(s->workq = hd_workq_new(pool, wake_loop, s)) ||
-        uv_thread_create(&s->thread, run, s) < 0)
+    if (!(s->workq = hd_workq_new(pool, wake_loop, s)) || uv_thread_create(&s->thread, run, s) < 0)
         return server_abandon(s, 2);
     return s;
 }
@@ -755,17 +772,14 @@ void hd_http_server_set_reject(hd_http_server_t *self, hd_http_reject_fn *fn, vo
     self->reject_arg = arg;
 }
 
-void hd_http__server_set_cleanup(hd_http_server_t *self, hd_http__cleanup_fn *fn,
-                                 void *arg) {
+void hd_http__server_set_cleanup(hd_http_server_t *self, hd_http__cleanup_fn *fn, void *arg) {
     if (!self)
         return;
     self->cleanup = fn;
     self->cleanup_arg = arg;
 }
 
-int hd_http_server_port(hd_http_server_t *self) {
-    return self ? self->port : -1;
-}
+int hd_http_server_port(hd_http_server_t *self) { return self ? self->port : -1; }
 
 void hd_http_server_destroy(hd_http_server_t **self_p) {
     if (!self_p || !*self_p)

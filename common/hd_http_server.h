@@ -41,17 +41,16 @@ typedef void(hd_http_handler_fn)(hd_http_req_t *req, void *arg);
    request, header or body too large, connection cut mid-request), before
    the refusal is answered. `raw` holds up to the first 64 KiB received;
    borrowed. hd_http_worker_state() gives the worker's state. */
-typedef void(hd_http_reject_fn)(const char *peer, int status, const char *reason,
-                                const char *raw, size_t raw_len, void *arg);
+typedef void(hd_http_reject_fn)(const char *peer, int status, const char *reason, const char *raw,
+                                size_t raw_len, void *arg);
 
 /* Starts a server listening on `addr` ("127.0.0.1:8080", "0.0.0.0:8080",
    "[::1]:8080"; port 0 picks a free port), with the worker pool `pool`
    (NULL: one worker without state; pool->arg borrowed, it must outlive the
    server). Bodies over max_body bytes get 413. Returns NULL if it cannot
    listen or start its workers (logged). The caller owns the server. */
-hd_http_server_t *hd_http_server_new(const char *addr, size_t max_body,
-                                     const hd_workq_pool_t *pool, hd_http_handler_fn *handler,
-                                     void *arg);
+hd_http_server_t *hd_http_server_new(const char *addr, size_t max_body, const hd_workq_pool_t *pool,
+                                     hd_http_handler_fn *handler, void *arg);
 
 /* Sets the reject hook; call before requests arrive (right after _new). */
 void hd_http_server_set_reject(hd_http_server_t *self, hd_http_reject_fn *fn, void *arg);

@@ -72,8 +72,7 @@ static int authorize_cert(const char *dir, const char *name, zcert_t *cert) {
     return 0;
 }
 
-int hd_keys_ensure(const char *dir, const char *name, const char *department,
-                   int authorize) {
+int hd_keys_ensure(const char *dir, const char *name, const char *department, int authorize) {
     if (!dir || !name || !*name || strchr(name, '/')) {
         hd_error("keys_bad_name", "invalid key name '%s'", name ? name : "(null)");
         return -1;

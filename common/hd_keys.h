@@ -11,8 +11,7 @@
 /* Creates NAME.key and NAME.key_secret under dir unless they exist; when
    authorize is set, also copies the public cert to dir/authorized/NAME.key.
    department may be NULL. 0 on success, -1 on error (logged). */
-int hd_keys_ensure(const char *dir, const char *name, const char *department,
-                   int authorize);
+int hd_keys_ensure(const char *dir, const char *name, const char *department, int authorize);
 
 /* Loads NAME's secret cert; NULL if missing (logged). Caller destroys. */
 zcert_t *hd_keys_load(const char *dir, const char *name);

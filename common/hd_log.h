@@ -16,8 +16,7 @@ void hd_log_init(const char *service);
 /* Logs one line. `what` names the occurrence (a stable snake_case token);
    event_id / correlation_id may be NULL or "" and are then omitted. */
 void hd_log(hd_log_level_t level, const char *what, const char *event_id,
-            const char *correlation_id, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+            const char *correlation_id, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 #define hd_debug(what, ...) hd_log(HD_LOG_DEBUG, what, NULL, NULL, __VA_ARGS__)
 #define hd_info(what, ...) hd_log(HD_LOG_INFO, what, NULL, NULL, __VA_ARGS__)

@@ -40,13 +40,13 @@ static void add_row(hd_pgarray_t *col, const hd_envelope_t *env) {
    commit (services/hub/floor.h). */
 static const char *PUT_SQL =
     "INSERT INTO outbox (event_id, type, department, correlation_id, causation_id, payload) "
-        "SELECT x.event_id, x.type, x.department, x.correlation_id, x.causation_id, x.payload "
-        "FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::uuid[], "
-        "$6::bytea[]) WITH ORDINALITY AS x(event_id, type, department, correlation_id, "
-        "causation_id, payload, i) "
-        "WHERE (SELECT pg_current_xact_id()) IS NOT NULL "
-        "  AND (SELECT 1 FROM event_log e WHERE e.event_id = x.event_id LIMIT 1) IS NULL "
-        "ORDER BY x.i ON CONFLICT (event_id) DO NOTHING";
+    "SELECT x.event_id, x.type, x.department, x.correlation_id, x.causation_id, x.payload "
+    "FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::uuid[], "
+    "$6::bytea[]) WITH ORDINALITY AS x(event_id, type, department, correlation_id, "
+    "causation_id, payload, i) "
+    "WHERE (SELECT pg_current_xact_id()) IS NOT NULL "
+    "  AND (SELECT 1 FROM event_log e WHERE e.event_id = x.event_id LIMIT 1) IS NULL "
+    "ORDER BY x.i ON CONFLICT (event_id) DO NOTHING";
 
 /* Inserts the rows of col and frees the columns. How many were new, or -1. */
 static int put_rows(hd_db_t *db, hd_pgarray_t *col) {

@@ -161,9 +161,7 @@ size_t hd_workq_drain(hd_workq_t *self) {
     return n;
 }
 
-void *hd_workq_state(void) {
-    return s_state;
-}
+void *hd_workq_state(void) { return s_state; }
 
 void hd_workq_destroy(hd_workq_t **self_p) {
     if (!self_p || !*self_p)

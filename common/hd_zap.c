@@ -110,8 +110,8 @@ static void refresh(hd_zap_t *self) {
     struct stat st;
     int changed = 1;
     if (stat(self->dir, &st) == 0) {
-        changed = st.st_mtim.tv_sec != self->mtime.tv_sec ||
-                  st.st_mtim.tv_nsec != self->mtime.tv_nsec;
+        changed =
+            st.st_mtim.tv_sec != self->mtime.tv_sec || st.st_mtim.tv_nsec != self->mtime.tv_nsec;
         self->mtime = st.st_mtim;
     }
     if (changed || hd_now_ms() - self->loaded_ms >= RELOAD_MS)
@@ -133,8 +133,10 @@ hd_zap_t *hd_zap_new(void *ctx, const char *authorized_dir) {
     }
     struct stat st;
     if (stat(self->dir, &st) != 0)
-        hd_warn("zap_no_authorized_dir", "%s does not exist: every peer is refused until "
-                "it holds their keys", self->dir);
+        hd_warn("zap_no_authorized_dir",
+                "%s does not exist: every peer is refused until "
+                "it holds their keys",
+                self->dir);
     load_peers(self);
     return self;
 }

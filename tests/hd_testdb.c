@@ -48,7 +48,8 @@ int hd_testdb_create(const char *name, int seed, char *url, size_t url_len) {
     char cmd[2048];
     const char *src = getenv("HUDDLE_SOURCE_DIR"), *bin = getenv("HUDDLE_BIN_DIR");
     snprintf(cmd, sizeof cmd,
-             "HUDDLE_DATABASE_URL='%s' HUDDLE_MIGRATIONS_DIR='%s/migrations' HUDDLE_SEED_DIR='%s/examples' %s "
+             "HUDDLE_DATABASE_URL='%s' HUDDLE_MIGRATIONS_DIR='%s/migrations' "
+             "HUDDLE_SEED_DIR='%s/examples' %s "
              "'%s/huddle-migrate' >/dev/null",
              url, src ? src : ".", src ? src : ".",
              seed ? "HUDDLE_SEED=sample HUDDLE_TOKENS_FILE=/dev/null" : "HUDDLE_SEED=none",

@@ -12,11 +12,11 @@
 #include "policy_engine_int.h"
 
 #include <sched.h>
-#include <sys/resource.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 static uint64_t s_rng = 0x9E3779B97F4A7C15ULL;
@@ -28,12 +28,14 @@ static uint32_t rnd(void) {
 }
 
 static const char *const s_words[] = {
-    "the", "team", "launch", "new", "today", "we", "are", "proud", "to", "share", "our",
-    "latest", "jacket", "trail", "season", "customers", "thanks", "for", "your", "support",
-    "join", "us", "at", "event", "this", "weekend", "learn", "more", "about", "how", "build",
-    "better", "gear", "outdoor", "community", "stories", "from", "people", "who", "love",
-    "hiking", "climbing", "and", "running", "with", "friends", "read", "blog", "post", "update",
-    "café", "naïve", "résumé", "über", "señor", "progress", "quality", "design", "winter"};
+    "the",     "team",     "launch",    "new",     "today",  "we",      "are",    "proud",
+    "to",      "share",    "our",       "latest",  "jacket", "trail",   "season", "customers",
+    "thanks",  "for",      "your",      "support", "join",   "us",      "at",     "event",
+    "this",    "weekend",  "learn",     "more",    "about",  "how",     "build",  "better",
+    "gear",    "outdoor",  "community", "stories", "from",   "people",  "who",    "love",
+    "hiking",  "climbing", "and",       "running", "with",   "friends", "read",   "blog",
+    "post",    "update",   "café",      "naïve",   "résumé", "über",    "señor",  "progress",
+    "quality", "design",   "winter"};
 #define NWORDS (sizeof s_words / sizeof s_words[0])
 
 static void pseudo_word(char *out, int len) {
@@ -71,8 +73,12 @@ static char *make_policy(void) {
         char w[16];
         pseudo_word(w, 4);
         switch (i % 5) {
-        case 0: n += (size_t)snprintf(y + n, cap - n, "      - '%s\\d{3,5}'\n", w); break;
-        case 1: n += (size_t)snprintf(y + n, cap - n, "      - 'project\\s+%s'\n", w); break;
+        case 0:
+            n += (size_t)snprintf(y + n, cap - n, "      - '%s\\d{3,5}'\n", w);
+            break;
+        case 1:
+            n += (size_t)snprintf(y + n, cap - n, "      - 'project\\s+%s'\n", w);
+            break;
         case 2:
             n += (size_t)snprintf(y + n, cap - n, "      - '%s[-_]?(?:alpha|beta)'\n", w);
             break;
@@ -143,9 +149,8 @@ static long invol_switches(void) {
 /* Wall time of one check (ns). A check during which the kernel switched
    to another process measures the machine, not the engine: it is timed
    again (up to 5 times; the other engineers' builds share this machine). */
-static uint64_t time_check(pol_t *pol, const char *text, uint32_t len,
-                           const pol_ctx_t *ctx, pol_result_t *res,
-                           size_t *preempted) {
+static uint64_t time_check(pol_t *pol, const char *text, uint32_t len, const pol_ctx_t *ctx,
+                           pol_result_t *res, size_t *preempted) {
     uint64_t d = 0;
     for (int attempt = 0; attempt < 5; attempt++) {
         long sw = s_rusage ? invol_switches() : 0;
@@ -193,15 +198,18 @@ int main(int argc, char **argv) {
         fprintf(stderr, "policy does not compile:\n%s", err);
         return 1;
     }
-    printf("compiled %zu rules (%zu expressions) in %.2f s\n", pol_rule_count(pol),
-           pol->npats, now_s() - t0);
+    printf("compiled %zu rules (%zu expressions) in %.2f s\n", pol_rule_count(pol), pol->npats,
+           now_s() - t0);
     char *texts = malloc(nposts * 320);
     uint32_t *lens = malloc(nposts * sizeof *lens);
     for (size_t i = 0; i < nposts; i++)
         lens[i] = (uint32_t)make_post(texts + i * 320, 320);
     pol_result_t *res = pol_result_new();
-    pol_ctx_t ctx = {.channel = "sandbox", .department = "marketing", .kind = "post",
-                           .channel_kind = "mastodon", .channel_max_length = 500};
+    pol_ctx_t ctx = {.channel = "sandbox",
+                     .department = "marketing",
+                     .kind = "post",
+                     .channel_kind = "mastodon",
+                     .channel_max_length = 500};
     uint64_t *lat = malloc(nposts * sizeof *lat);
     size_t verdicts[3] = {0}, findings = 0, nlat = 0, preempted = 0;
     uint64_t matches = 0;
@@ -259,14 +267,13 @@ int main(int argc, char **argv) {
     qsort(lat, nlat, sizeof *lat, cmp_u64);
     double p50 = (double)lat[nlat / 2] / 1000.0, p99 = (double)lat[nlat * 99 / 100] / 1000.0;
     printf("latency samples %zu (%zu preempted checks timed again)\n", nlat, preempted);
-    printf("posts %zu: pass %zu, review %zu, block %zu; %zu findings; %llu raw matches\n",
-           nposts, verdicts[0], verdicts[1], verdicts[2], findings,
-           (unsigned long long)matches);
-    printf("raw matches by kind: term %llu, pattern %llu, pii %llu, url %llu, other %llu\n",
-           (unsigned long long)s_by_type[P_TERM], (unsigned long long)s_by_type[P_REGEX],
-           (unsigned long long)s_by_type[P_PII], (unsigned long long)s_by_type[P_URL],
-           (unsigned long long)(s_by_type[P_PARTNER] + s_by_type[P_CAMPAIGN] +
-                                s_by_type[P_REQUIRE]));
+    printf("posts %zu: pass %zu, review %zu, block %zu; %zu findings; %llu raw matches\n", nposts,
+           verdicts[0], verdicts[1], verdicts[2], findings, (unsigned long long)matches);
+    printf(
+        "raw matches by kind: term %llu, pattern %llu, pii %llu, url %llu, other %llu\n",
+        (unsigned long long)s_by_type[P_TERM], (unsigned long long)s_by_type[P_REGEX],
+        (unsigned long long)s_by_type[P_PII], (unsigned long long)s_by_type[P_URL],
+        (unsigned long long)(s_by_type[P_PARTNER] + s_by_type[P_CAMPAIGN] + s_by_type[P_REQUIRE]));
     printf("raw vectorscan scans/s=%.0f (%.1f MB/s)\n", raw_s, raw_s * 280 / 1e6);
     printf("policy checks/s=%.0f p50_us=%.2f p99_us=%.2f raw_ratio=%.2f\n", checks_s, p50, p99,
            checks_s / raw_s);

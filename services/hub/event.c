@@ -16,9 +16,8 @@ size_t hub_varint(uint8_t *out, uint64_t v) {
     return n;
 }
 
-hub_event_t *hub_event_new(uint64_t seq, const char *type, size_t type_len,
-                           const char *department, size_t department_len,
-                           const uint8_t *payload, size_t payload_len) {
+hub_event_t *hub_event_new(uint64_t seq, const char *type, size_t type_len, const char *department,
+                           size_t department_len, const uint8_t *payload, size_t payload_len) {
     size_t size = sizeof(hub_event_t) + type_len + 1 + department_len + 1 + payload_len + 11;
     hub_event_t *self = malloc(size);
     if (!self)

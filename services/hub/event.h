@@ -18,9 +18,8 @@ typedef struct {
 } hub_event_t;
 
 /* Copies the pieces into one allocation. Caller destroys. */
-hub_event_t *hub_event_new(uint64_t seq, const char *type, size_t type_len,
-                           const char *department, size_t department_len,
-                           const uint8_t *payload, size_t payload_len);
+hub_event_t *hub_event_new(uint64_t seq, const char *type, size_t type_len, const char *department,
+                           size_t department_len, const uint8_t *payload, size_t payload_len);
 void hub_event_destroy(hub_event_t **self_p);
 
 /* Bytes the event occupies in memory (for the ring's bound). */

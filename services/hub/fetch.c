@@ -13,8 +13,7 @@ struct hub_waiters {
     size_t count;
 };
 
-int hub_filter_init(hub_filter_t *f, char *const *types, size_t ntypes,
-                    const char *department) {
+int hub_filter_init(hub_filter_t *f, char *const *types, size_t ntypes, const char *department) {
     memset(f, 0, sizeof *f);
     if (ntypes > MAX_TYPES)
         return -1;
@@ -69,8 +68,7 @@ size_t hub_fetch_ring(const hub_ring_t *ring, uint64_t after, uint64_t head, uin
 }
 
 hub_waiter_t *hub_waiter_new(const uint8_t *peer, size_t peer_len, uint64_t request_id,
-                             uint64_t after_seq, uint32_t max, hub_filter_t *f,
-                             int64_t deadline) {
+                             uint64_t after_seq, uint32_t max, hub_filter_t *f, int64_t deadline) {
     if (peer_len > HUB_ID_MAX)
         return NULL;
     hub_waiter_t *w = calloc(1, sizeof *w);

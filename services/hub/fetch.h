@@ -22,8 +22,7 @@ typedef struct {
 
 /* Fills f with copies of the arguments. 0, or -1 if they break the limits
    (at most 64 types of at most 128 bytes each). */
-int hub_filter_init(hub_filter_t *f, char *const *types, size_t ntypes,
-                    const char *department);
+int hub_filter_init(hub_filter_t *f, char *const *types, size_t ntypes, const char *department);
 void hub_filter_clear(hub_filter_t *f);
 int hub_filter_match(const hub_filter_t *f, const char *type, const char *department);
 
@@ -50,8 +49,7 @@ typedef struct hub_waiter {
 /* A waiter with a copy of the peer id; the filter is moved in (f is
    cleared). Caller parks or destroys it. */
 hub_waiter_t *hub_waiter_new(const uint8_t *peer, size_t peer_len, uint64_t request_id,
-                             uint64_t after_seq, uint32_t max, hub_filter_t *f,
-                             int64_t deadline);
+                             uint64_t after_seq, uint32_t max, hub_filter_t *f, int64_t deadline);
 void hub_waiter_destroy(hub_waiter_t **self_p);
 
 typedef struct hub_waiters hub_waiters_t;

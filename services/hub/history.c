@@ -22,8 +22,7 @@ hub_event_t **hub_history_rows(PGresult *r) {
     for (int i = 0; i < n; i++)
         evs[i] = hub_event_new(hub_history_int8(PQgetvalue(r, i, 0)), PQgetvalue(r, i, 1),
                                (size_t)PQgetlength(r, i, 1), PQgetvalue(r, i, 2),
-                               (size_t)PQgetlength(r, i, 2),
-                               (const uint8_t *)PQgetvalue(r, i, 3),
+                               (size_t)PQgetlength(r, i, 2), (const uint8_t *)PQgetvalue(r, i, 3),
                                (size_t)PQgetlength(r, i, 3));
     return evs;
 }

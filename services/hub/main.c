@@ -100,18 +100,17 @@ int main(int argc, char **argv) {
     snprintf(authorized, sizeof authorized, "%s/authorized", keys);
     static hub_stats_t stats;
     void *ctx = zmq_ctx_new();
-    hub_server_cfg_t scfg = {
-        .bind = hd_config_get("HUDDLE_HUB_BIND"),
-        .authorized_dir = authorized,
-        .cert = cert,
-        .db_url = hd_config_get("HUDDLE_DATABASE_URL"),
-        .hb_ms = (int)positive("HUDDLE_HEARTBEAT_MS", 1000),
-        .ring_events = (size_t)positive("HUDDLE_HUB_RING", 65536),
-        .ring_bytes = (size_t)positive("HUDDLE_HUB_RING_MB", 24) << 20,
-        .max_fetch = (uint32_t)positive("HUDDLE_HUB_MAX_FETCH", 1000),
-        .ctx = ctx,
-        .seq_pipe = SEQ_PIPE,
-        .stats = &stats};
+    hub_server_cfg_t scfg = {.bind = hd_config_get("HUDDLE_HUB_BIND"),
+                             .authorized_dir = authorized,
+                             .cert = cert,
+                             .db_url = hd_config_get("HUDDLE_DATABASE_URL"),
+                             .hb_ms = (int)positive("HUDDLE_HEARTBEAT_MS", 1000),
+                             .ring_events = (size_t)positive("HUDDLE_HUB_RING", 65536),
+                             .ring_bytes = (size_t)positive("HUDDLE_HUB_RING_MB", 24) << 20,
+                             .max_fetch = (uint32_t)positive("HUDDLE_HUB_MAX_FETCH", 1000),
+                             .ctx = ctx,
+                             .seq_pipe = SEQ_PIPE,
+                             .stats = &stats};
     hub_server_t *server = hub_server_new(&scfg);
     hub_sequencer_cfg_t qcfg = {.db_url = scfg.db_url,
                                 .batch = (int)positive("HUDDLE_HUB_BATCH", 1000),

@@ -45,9 +45,9 @@ hub_peer_t *hub_peers_find(hub_peers_t *self, const uint8_t *id, size_t id_len) 
     return NULL;
 }
 
-hub_peer_t *hub_peers_add(hub_peers_t *self, const uint8_t *id, size_t id_len,
-                          const char *name, const char *department, const char *service,
-                          const char *instance, int hb_ms, int64_t now) {
+hub_peer_t *hub_peers_add(hub_peers_t *self, const uint8_t *id, size_t id_len, const char *name,
+                          const char *department, const char *service, const char *instance,
+                          int hb_ms, int64_t now) {
     if (id_len > HUB_ID_MAX)
         return NULL;
     hub_peers_remove(self, id, id_len);

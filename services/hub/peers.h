@@ -18,9 +18,9 @@ typedef struct hub_peer {
     char *name;       /* the ZAP User-Id: the key's file stem */
     char *department; /* NULL: sees every department */
     char *service, *instance;
-    int hb_ms;             /* the peer's heartbeat interval */
-    int64_t last_seen;     /* last message from it */
-    int64_t last_sent;     /* last message to it */
+    int hb_ms;         /* the peer's heartbeat interval */
+    int64_t last_seen; /* last message from it */
+    int64_t last_sent; /* last message to it */
     struct hub_peer *next;
 } hub_peer_t;
 
@@ -32,9 +32,9 @@ void hub_peers_destroy(hub_peers_t **self_p);
 /* Registers (or re-registers) a peer. Strings are copied; department may
    be NULL or "". hb_ms is clamped to [10, 60000]. Returns the record,
    borrowed; NULL if the id is too long. */
-hub_peer_t *hub_peers_add(hub_peers_t *self, const uint8_t *id, size_t id_len,
-                          const char *name, const char *department, const char *service,
-                          const char *instance, int hb_ms, int64_t now);
+hub_peer_t *hub_peers_add(hub_peers_t *self, const uint8_t *id, size_t id_len, const char *name,
+                          const char *department, const char *service, const char *instance,
+                          int hb_ms, int64_t now);
 
 /* Borrowed, or NULL if unknown. */
 hub_peer_t *hub_peers_find(hub_peers_t *self, const uint8_t *id, size_t id_len);

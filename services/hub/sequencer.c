@@ -22,10 +22,10 @@
     at most a few milliseconds; idle, one cheap statement every poll_ms. */
 #include "sequencer.h"
 
+#include "floor.h"
 #include "hd_db.h"
 #include "hd_id.h"
 #include "hd_log.h"
-#include "floor.h"
 #include "hd_mem.h"
 #include "history.h"
 
@@ -50,10 +50,10 @@ struct hub_sequencer {
     void *pipe;
     hd_db_t *db;
     int leader;
-    int idle_ms;   /* the next pause while the outbox stays empty */
+    int idle_ms; /* the next pause while the outbox stays empty */
     hub_floor_t *floor;
     int64_t full_scan_at; /* when the next move starts from oid 0 */
-    uint64_t last; /* highest seq handed to the hub loop */
+    uint64_t last;        /* highest seq handed to the hub loop */
 };
 
 /* Both lookups are written so that no estimate can turn them into scans:
@@ -242,14 +242,13 @@ static int step_leader(hub_sequencer_t *self) {
             hd_warn("sequencer_below_floor", "outbox oid %llu found below the floor %llu",
                     (unsigned long long)m.oids[0], (unsigned long long)expected);
     }
-    hub_floor_update(self->floor, m.oids, m.noids, (int)m.noids >= self->cfg.batch, m.xmin,
-                     m.xid);
+    hub_floor_update(self->floor, m.oids, m.noids, (int)m.noids >= self->cfg.batch, m.xmin, m.xid);
     int moved = (int)m.noids;
     if (m.nev > 0) {
         self->last += (uint64_t)m.nev;
         atomic_fetch_add(&self->cfg.stats->sequenced, (unsigned long long)m.nev);
-        hd_debug("sequencer_batch", "sequenced %d events up to %llu (floor %llu, %zu gaps)",
-                 m.nev, (unsigned long long)self->last, (unsigned long long)floor,
+        hd_debug("sequencer_batch", "sequenced %d events up to %llu (floor %llu, %zu gaps)", m.nev,
+                 (unsigned long long)self->last, (unsigned long long)floor,
                  hub_floor_gaps(self->floor));
         hand_over(self, self->last, m.evs, (size_t)m.nev);
         m.evs = NULL; /* handed over */
@@ -267,8 +266,8 @@ static int step_follower(hub_sequencer_t *self) {
     if (got != 0)
         return got < 0 ? -1 : self->cfg.batch;
     hub_event_t **evs;
-    int n = hub_history_read(self->db, self->last, INT64_MAX, (uint32_t)self->cfg.batch, NULL,
-                             &evs);
+    int n =
+        hub_history_read(self->db, self->last, INT64_MAX, (uint32_t)self->cfg.batch, NULL, &evs);
     if (n < 0)
         return -1;
     if (n == 0)

@@ -38,8 +38,8 @@ void hub_seqbatch_destroy(hub_seqbatch_t **self_p);
 
 typedef struct {
     const char *db_url;
-    int batch;      /* rows per transaction */
-    int poll_ms;    /* longest sleep between looks at the outbox */
+    int batch;   /* rows per transaction */
+    int poll_ms; /* longest sleep between looks at the outbox */
     void *zmq_ctx;
     const char *pipe; /* inproc endpoint the hub loop has bound (PAIR) */
     hub_stats_t *stats;

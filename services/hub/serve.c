@@ -32,14 +32,14 @@
 #include <string.h>
 #include <zmq.h>
 
-#define MAX_IN_BYTES (1 << 20)     /* largest frame a peer may send */
+#define MAX_IN_BYTES (1 << 20) /* largest frame a peer may send */
 /* An EVENTS reply stops growing near REPLY_BYTES. A reply is held about
    five times while in flight (rows, events, the reply, two CURVE copies):
    with 4 MiB replies, consumers reading 2.3 KB events back from event_log
    took the hub to 52 MB (one consumer) and 65 MB (four). */
 #define REPLY_BYTES (1 << 20)
-#define MAX_WAIT_MS 60000          /* longest long-poll */
-#define BURST 1000                 /* messages read per poll before other work */
+#define MAX_WAIT_MS 60000 /* longest long-poll */
+#define BURST 1000        /* messages read per poll before other work */
 #define DB_RETRY_MS 1000
 
 struct hub_server {
@@ -100,10 +100,10 @@ static void send_to(hub_server_t *self, route_t to, uint8_t *buf, size_t len) {
         p->last_sent = hd_now_ms();
 }
 
-static void send_error(hub_server_t *self, route_t to, unsigned code, uint64_t rid,
-                       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static void send_error(hub_server_t *self, route_t to, unsigned code, uint64_t rid,
-                       const char *fmt, ...) {
+static void send_error(hub_server_t *self, route_t to, unsigned code, uint64_t rid, const char *fmt,
+                       ...) __attribute__((format(printf, 5, 6)));
+static void send_error(hub_server_t *self, route_t to, unsigned code, uint64_t rid, const char *fmt,
+                       ...) {
     char reason[300];
     va_list ap;
     va_start(ap, fmt);
@@ -113,8 +113,8 @@ static void send_error(hub_server_t *self, route_t to, unsigned code, uint64_t r
     uint8_t *buf = hub_wire_error(code, reason, rid, &len);
     send_to(self, to, buf, len);
     atomic_fetch_add(&self->cfg.stats->errors, 1);
-    hd_log(code == 401 ? HD_LOG_DEBUG : HD_LOG_WARN, "hub_error_sent", NULL, NULL, "%u %s",
-           code, reason);
+    hd_log(code == 401 ? HD_LOG_DEBUG : HD_LOG_WARN, "hub_error_sent", NULL, NULL, "%u %s", code,
+           reason);
 }
 
 /* ---------- gathering events for a FETCH ---------- */
@@ -142,8 +142,8 @@ static int gather(hub_server_t *self, uint64_t after, uint32_t max, const hub_fi
     if (!g->ev)
         abort();
     if (after + 1 >= hub_ring_lo(self->ring)) {
-        g->n = hub_fetch_ring(self->ring, after, self->head, max, REPLY_BYTES, f, g->ev,
-                              &g->scanned);
+        g->n =
+            hub_fetch_ring(self->ring, after, self->head, max, REPLY_BYTES, f, g->ev, &g->scanned);
         return 0;
     }
     size_t bytes = 0;
@@ -158,7 +158,8 @@ static int gather(hub_server_t *self, uint64_t after, uint32_t max, const hub_fi
         gathered_add(g, g->owned[i], &bytes);
     /* Fewer than max rows, all sent: (after, head] was read whole. */
     g->scanned = n < (int)max && g->n == (size_t)n ? self->head
-                 : g->n ? g->ev[g->n - 1]->seq : after;
+                 : g->n                            ? g->ev[g->n - 1]->seq
+                                                   : after;
     return 0;
 }
 
@@ -186,8 +187,8 @@ static void on_hello(hub_server_t *self, route_t from, const char *user,
         send_error(self, from, 400, 0, "routing id longer than %d bytes", HUB_ID_MAX);
         return;
     }
-    hd_info("hub_peer_hello", "peer %s service %s instance %s department %s", user,
-            p->service, p->instance, dep ? dep : "*");
+    hd_info("hub_peer_hello", "peer %s service %s instance %s department %s", user, p->service,
+            p->instance, dep ? dep : "*");
     size_t len;
     uint8_t *buf = hub_wire_welcome(self->head, self->cfg.hb_ms, user, dep, &len);
     send_to(self, from, buf, len);
@@ -217,8 +218,8 @@ static void on_fetch(hub_server_t *self, route_t from, const hub_peer_t *peer,
     gathered_free(&g);
     uint32_t wait = f->wait_ms > MAX_WAIT_MS ? MAX_WAIT_MS : f->wait_ms;
     uint64_t after = f->after_seq > self->head ? f->after_seq : self->head;
-    hub_waiter_t *w = hub_waiter_new(from.id, from.len, f->request_id, after, max, &filter,
-                                     hd_now_ms() + wait);
+    hub_waiter_t *w =
+        hub_waiter_new(from.id, from.len, f->request_id, after, max, &filter, hd_now_ms() + wait);
     hub_filter_clear(&filter);
     if (w)
         hub_waiters_park(self->waiters, &w);
@@ -231,8 +232,8 @@ static void bad_frame(hub_server_t *self, route_t from, const char *user, const 
     if (db)
         hd_deadletter_put(db, "hub", user, why, NULL, data, len, NULL);
     else
-        hd_warn("hub_dead_letter_lost", "peer %s: %s (database unavailable)",
-                user ? user : "-", why);
+        hd_warn("hub_dead_letter_lost", "peer %s: %s (database unavailable)", user ? user : "-",
+                why);
     send_error(self, from, 400, 0, "%s", why);
 }
 
@@ -276,13 +277,12 @@ static void dispatch(hub_server_t *self, route_t from, const char *user,
     }
 }
 
-static void on_message(hub_server_t *self, route_t from, const char *user,
-                       const uint8_t *data, size_t len) {
+static void on_message(hub_server_t *self, route_t from, const char *user, const uint8_t *data,
+                       size_t len) {
     Huddle__V1__BusMessage *m = huddle__v1__bus_message__unpack(NULL, len, data);
     if (!m) {
         char why[128];
-        snprintf(why, sizeof why, "undecodable frame: not a huddle.v1.BusMessage (%zu bytes)",
-                 len);
+        snprintf(why, sizeof why, "undecodable frame: not a huddle.v1.BusMessage (%zu bytes)", len);
         bad_frame(self, from, user, data, len, why);
         return;
     }
@@ -372,8 +372,8 @@ static void read_pipe(hub_server_t *self) {
 static void peer_gone(const hub_peer_t *p, void *arg) {
     hub_server_t *self = arg;
     size_t n = hub_waiters_drop_peer(self->waiters, p->id, p->id_len);
-    hd_info("hub_peer_dead", "peer %s (%s) silent for %d heartbeats: dropped (%zu parked)",
-            p->name, p->service, HUB_LIVENESS, n);
+    hd_info("hub_peer_dead", "peer %s (%s) silent for %d heartbeats: dropped (%zu parked)", p->name,
+            p->service, HUB_LIVENESS, n);
 }
 
 static void timers(hub_server_t *self) {

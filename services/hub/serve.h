@@ -18,8 +18,8 @@ typedef struct {
     int hb_ms;
     size_t ring_events, ring_bytes;
     uint32_t max_fetch;
-    void *ctx;                  /* zmq context shared with the sequencer */
-    const char *seq_pipe;       /* inproc endpoint bound here for the sequencer */
+    void *ctx;            /* zmq context shared with the sequencer */
+    const char *seq_pipe; /* inproc endpoint bound here for the sequencer */
     hub_stats_t *stats;
 } hub_server_cfg_t;
 

@@ -5,12 +5,12 @@
 #include <string.h>
 
 /* Tags: (field number << 3) | wire type; 0 = varint, 2 = length-delimited. */
-#define TAG_VERSION 0x08      /* BusMessage.version = 1 */
-#define TAG_BUS_EVENTS 0x6a   /* BusMessage.events = 13 */
-#define TAG_REQUEST_ID 0x08   /* Events.request_id = 1 */
-#define TAG_HEAD_SEQ 0x10     /* Events.head_seq = 2 */
-#define TAG_SCANNED_SEQ 0x20  /* Events.scanned_seq = 4 */
-#define TAG_EVENT 0x1a        /* Events.events = 3 */
+#define TAG_VERSION 0x08     /* BusMessage.version = 1 */
+#define TAG_BUS_EVENTS 0x6a  /* BusMessage.events = 13 */
+#define TAG_REQUEST_ID 0x08  /* Events.request_id = 1 */
+#define TAG_HEAD_SEQ 0x10    /* Events.head_seq = 2 */
+#define TAG_SCANNED_SEQ 0x20 /* Events.scanned_seq = 4 */
+#define TAG_EVENT 0x1a       /* Events.events = 3 */
 
 void hub_wire_free(void *data, void *hint) {
     (void)hint;
@@ -30,8 +30,8 @@ uint8_t *hub_wire_pack(Huddle__V1__BusMessage *m, size_t *len) {
 uint8_t *hub_wire_events(uint64_t request_id, uint64_t head, uint64_t scanned,
                          const hub_event_t *const *evs, size_t n, size_t *len) {
     uint8_t tmp[10];
-    size_t body = 1 + hub_varint(tmp, request_id) + 1 + hub_varint(tmp, head) + 1 +
-                  hub_varint(tmp, scanned);
+    size_t body =
+        1 + hub_varint(tmp, request_id) + 1 + hub_varint(tmp, head) + 1 + hub_varint(tmp, scanned);
     for (size_t i = 0; i < n; i++)
         body += 1 + hub_varint(tmp, evs[i]->len) + evs[i]->len;
     size_t total = 2 + 1 + hub_varint(tmp, body) + body;

@@ -26,8 +26,7 @@ uint8_t *hub_wire_pack(Huddle__V1__BusMessage *m, size_t *len);
 /* BusMessage{version, events: Events{request_id, head_seq, scanned_seq,
    events}}, written from the stored bytes of evs (borrowed). */
 uint8_t *hub_wire_events(uint64_t request_id, uint64_t head, uint64_t scanned,
-                         const hub_event_t *const *evs,
-                         size_t n, size_t *len);
+                         const hub_event_t *const *evs, size_t n, size_t *len);
 
 uint8_t *hub_wire_welcome(uint64_t head, int hb_ms, const char *peer, const char *department,
                           size_t *len);

@@ -17,8 +17,8 @@
 #include <string.h>
 
 struct ing_api {
-    const char *inbound_token; /* shared secret for webhooks; NULL: people only */
-    ing_batch_t *batch;        /* group commit for POST /v1/content */
+    const char *inbound_token;          /* shared secret for webhooks; NULL: people only */
+    ing_batch_t *batch;                 /* group commit for POST /v1/content */
     _Atomic(hd_http_server_t *) server; /* where deferred answers are given */
 };
 
@@ -69,26 +69,35 @@ static void refuse(ing_api_t *api, hd_http_req_t *req, int status, const char *f
 
 static const char *code_of(int status) {
     switch (status) {
-    case 400: return "bad_request";
-    case 401: return "unauthenticated";
-    case 403: return "forbidden";
-    case 404: return "not_found";
-    case 409: return "conflict";
-    case 413: return "too_large";
-    case 422: return "invalid";
-    default: return status >= 500 ? "unavailable" : "error";
+    case 400:
+        return "bad_request";
+    case 401:
+        return "unauthenticated";
+    case 403:
+        return "forbidden";
+    case 404:
+        return "not_found";
+    case 409:
+        return "conflict";
+    case 413:
+        return "too_large";
+    case 422:
+        return "invalid";
+    default:
+        return status >= 500 ? "unavailable" : "error";
     }
 }
 
-static void answer(ing_api_t *api, hd_http_req_t *req, const ing_result_t *res,
-                   const char *id_name, const char *corr) {
+static void answer(ing_api_t *api, hd_http_req_t *req, const ing_result_t *res, const char *id_name,
+                   const char *corr) {
     if (res->status >= 400) {
         refuse(api, req, res->status, res->field, res->code[0] ? res->code : code_of(res->status),
                res->error, corr);
         return;
     }
-    hd_http_respond_json(req, res->status, json_pack("{s:s, s:s}", id_name, res->id, "status",
-                                                     res->status == 200 ? "duplicate" : "accepted"));
+    hd_http_respond_json(req, res->status,
+                         json_pack("{s:s, s:s}", id_name, res->id, "status",
+                                   res->status == 200 ? "duplicate" : "accepted"));
 }
 
 /* Parses the body as a JSON object; answers 400 and returns NULL if not. */
@@ -182,8 +191,10 @@ static ing_item_t *read_submission(hd_http_req_t *req) {
     ing_item_t *it = ing_item_new(&in);
     if (!j || !json_is_object(j)) {
         if (!j)
-            ing_result_refuse(&it->pre, 400, "body", "body is not valid JSON: %s at line %d "
-                              "column %d", err.text, err.line, err.column);
+            ing_result_refuse(&it->pre, 400, "body",
+                              "body is not valid JSON: %s at line %d "
+                              "column %d",
+                              err.text, err.line, err.column);
         else
             ing_result_refuse(&it->pre, 400, "body", "body must be a JSON object");
         snprintf(it->pre.code, sizeof it->pre.code, "bad_json");
@@ -264,8 +275,7 @@ static void post_inbound(ing_api_t *api, hd_http_req_t *req) {
     json_decref(j);
 }
 
-static void get_item(ing_api_t *api, hd_http_req_t *req, const ing_person_t *who,
-                     const char *id) {
+static void get_item(ing_api_t *api, hd_http_req_t *req, const ing_person_t *who, const char *id) {
     if (!hd_id_valid(id)) {
         hd_http_respond_error(req, 404, "not_found", "id", "'%s' is not a content id", id);
         return;
@@ -309,9 +319,9 @@ static void me(hd_http_req_t *req, const ing_person_t *who) {
     json_t *roles = json_array();
     for (int i = 0; i < who->nroles; i++)
         json_array_append_new(roles, json_string(who->roles[i]));
-    hd_http_respond_json(req, 200, json_pack("{s:s, s:s, s:s, s:o}", "id", who->id, "email",
-                                             who->email, "department", who->department, "roles",
-                                             roles));
+    hd_http_respond_json(req, 200,
+                         json_pack("{s:s, s:s, s:s, s:o}", "id", who->id, "email", who->email,
+                                   "department", who->department, "roles", roles));
 }
 
 /* Routes /v1/content/{id}[/decisions]. */
@@ -326,8 +336,8 @@ static void content_routes(ing_api_t *api, hd_http_req_t *req, const ing_person_
     else if (slash && !strcmp(slash, "/decisions") && is_post)
         post_decision(api, req, who, id);
     else
-        refuse(api, req, slash && !strcmp(slash, "/decisions") ? 405 : 404, NULL,
-               "not_found", "no such route", NULL);
+        refuse(api, req, slash && !strcmp(slash, "/decisions") ? 405 : 404, NULL, "not_found",
+               "no such route", NULL);
 }
 
 void ing_api_handle(hd_http_req_t *req, void *arg) {
@@ -340,9 +350,9 @@ void ing_api_handle(hd_http_req_t *req, void *arg) {
     }
     if (!strcmp(path, "/healthz")) {
         int ok = hd_db_ensure(worker_db()) == 0;
-        hd_http_respond_json(req, ok ? 200 : 503, json_pack("{s:s, s:s}", "status",
-                                                            ok ? "ok" : "database unavailable",
-                                                            "service", "ingest"));
+        hd_http_respond_json(req, ok ? 200 : 503,
+                             json_pack("{s:s, s:s}", "status", ok ? "ok" : "database unavailable",
+                                       "service", "ingest"));
         return;
     }
     if (hd_db_ensure(worker_db()) < 0 || hd_db_ensure(worker_read_db()) < 0) {

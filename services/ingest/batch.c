@@ -133,8 +133,7 @@ ing_batch_t *ing_batch_new(const char *db_url, int writers, int max_batch, int c
         if (pthread_create(&b->threads[i], NULL, writer_run, w) != 0)
             abort(); /* no thread is as fatal as no memory */
     }
-    hd_info("batch_started", "%d writers, up to %d items per commit", b->nwriters,
-            b->max_batch);
+    hd_info("batch_started", "%d writers, up to %d items per commit", b->nwriters, b->max_batch);
     return b;
 }
 

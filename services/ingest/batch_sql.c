@@ -189,8 +189,8 @@ static int answer_retries(hd_db_t *db, ing_item_t **it, size_t n) {
     if (ids.n == 0)
         return 0;
     const char *p[1] = {hd_pgarray_str(&ids)};
-    PGresult *r = hd_db_exec(db, "SELECT id, channel_id, text FROM content WHERE id = ANY($1::uuid[])",
-                             1, p);
+    PGresult *r =
+        hd_db_exec(db, "SELECT id, channel_id, text FROM content WHERE id = ANY($1::uuid[])", 1, p);
     hd_pgarray_free(&ids);
     if (!r)
         return -1;
@@ -254,7 +254,8 @@ static int write_batch(hd_db_t *db, ing_item_t **it, size_t n) {
     int rc = hd_db_begin(db) < 0 || insert_items(db, it, n, sched) < 0 ||
                      answer_retries(db, it, n) < 0 || emit_events(db, it, n, sched) < 0
                  ? -1
-                 : hd_db_commit(db) < 0 ? -2 : 0;
+             : hd_db_commit(db) < 0 ? -2
+                                    : 0;
     free(sched);
     if (rc == -2)
         for (size_t i = 0; i < n; i++)

@@ -33,7 +33,8 @@ int ing_content_validate(const ing_submission_t *in, ing_result_t *res) {
         ing_result_refuse(res, 422, "text", "text is longer than %d bytes", MAX_TEXT);
     else if (in->kind && !valid_kind(in->kind))
         ing_result_refuse(res, 422, "kind", "kind must be post, reply or share");
-    else if (in->idempotency_key && (!*in->idempotency_key || strlen(in->idempotency_key) > MAX_KEY))
+    else if (in->idempotency_key &&
+             (!*in->idempotency_key || strlen(in->idempotency_key) > MAX_KEY))
         ing_result_refuse(res, 422, "idempotency_key", "idempotency key must be 1..%d bytes",
                           MAX_KEY);
     else
@@ -41,9 +42,8 @@ int ing_content_validate(const ing_submission_t *in, ing_result_t *res) {
     return -1;
 }
 
-void ing_content_event(ing_content_event_t *ev, const ing_person_t *a,
-                       const ing_submission_t *in, const char *id, long long policy_version,
-                       long long scheduled_at_ms) {
+void ing_content_event(ing_content_event_t *ev, const ing_person_t *a, const ing_submission_t *in,
+                       const char *id, long long policy_version, long long scheduled_at_ms) {
     Huddle__V1__ContentSubmitted init = HUDDLE__V1__CONTENT_SUBMITTED__INIT;
     hd_envelope_t env = HUDDLE__V1__ENVELOPE__INIT;
     ev->body = init;
@@ -66,8 +66,7 @@ void ing_content_event(ing_content_event_t *ev, const ing_person_t *a,
     ev->env.causation_id = "";
 }
 
-void ing_content_id(const ing_person_t *author, const ing_submission_t *in,
-                    char id[HD_ID_LEN]) {
+void ing_content_id(const ing_person_t *author, const ing_submission_t *in, char id[HD_ID_LEN]) {
     if (in->idempotency_key) {
         char label[MAX_KEY + 16];
         snprintf(label, sizeof label, "content:%s", in->idempotency_key);

@@ -38,8 +38,7 @@ void ing_result_refuse(ing_result_t *res, int status, const char *field, const c
 int ing_content_validate(const ing_submission_t *in, ing_result_t *res);
 
 /* The item id: derived from author and idempotency key, random without one. */
-void ing_content_id(const ing_person_t *author, const ing_submission_t *in,
-                    char id[HD_ID_LEN]);
+void ing_content_id(const ing_person_t *author, const ing_submission_t *in, char id[HD_ID_LEN]);
 
 /* A content.submitted event, stamped (id derived from the item id). Every
    pointer in it borrows from the arguments, which must outlive it. */
@@ -48,8 +47,7 @@ typedef struct {
     Huddle__V1__ContentSubmitted body;
     char id[HD_ID_LEN];
 } ing_content_event_t;
-void ing_content_event(ing_content_event_t *ev, const ing_person_t *a,
-                       const ing_submission_t *in, const char *id, long long policy_version,
-                       long long scheduled_at_ms);
+void ing_content_event(ing_content_event_t *ev, const ing_person_t *a, const ing_submission_t *in,
+                       const char *id, long long policy_version, long long scheduled_at_ms);
 
 #endif

@@ -34,8 +34,8 @@ static int already(hd_db_t *db, const char *id) {
 /* The early courtesy check, from what the read side shows: whether the
    actor may decide as `role` (filled) now. workflow checks again when
    decision.recorded arrives, and its answer is the one that counts. */
-static int check(hd_db_t *read_db, const ing_person_t *actor, const ing_decision_t *in,
-                 char *role, ing_result_t *res) {
+static int check(hd_db_t *read_db, const ing_person_t *actor, const ing_decision_t *in, char *role,
+                 ing_result_t *res) {
     hd_approval_item_t item;
     hd_actor_t who;
     char why[256] = "";
@@ -43,8 +43,10 @@ static int check(hd_db_t *read_db, const ing_person_t *actor, const ing_decision
     if (rc == 1) {
         int known = ing_read_item_exists(read_db, in->content_id);
         if (known == 1)
-            ing_result_refuse(res, 409, "id", "item %s is still being checked by policy; "
-                                              "try again shortly", in->content_id);
+            ing_result_refuse(res, 409, "id",
+                              "item %s is still being checked by policy; "
+                              "try again shortly",
+                              in->content_id);
         else if (known == 0)
             ing_result_refuse(res, 404, "id", "no content item %s", in->content_id);
         else

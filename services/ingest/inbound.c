@@ -13,8 +13,9 @@ static int validate(const ing_mention_t *in, ing_result_t *res) {
     if (!in->channel || !*in->channel)
         ing_result_refuse(res, 422, "channel", "channel is required");
     else if (!in->external_id || !*in->external_id || strlen(in->external_id) > 200)
-        ing_result_refuse(res, 422, "external_id", "external_id (the channel's id) is required, "
-                                                   "at most 200 bytes");
+        ing_result_refuse(res, 422, "external_id",
+                          "external_id (the channel's id) is required, "
+                          "at most 200 bytes");
     else if (!in->author_handle || !*in->author_handle || strlen(in->author_handle) > 200)
         ing_result_refuse(res, 422, "author", "author is required, at most 200 bytes");
     else if (!in->text || !*in->text || strlen(in->text) > 10000)
@@ -56,8 +57,8 @@ void ing_inbound_receive(hd_db_t *db, const ing_mention_t *in, ing_result_t *res
         ing_result_refuse(res, 503, NULL, "database unavailable, retry");
         return;
     }
-    const char *p[6] = {res->id, in->channel, in->external_id, in->author_handle, in->text,
-                        in->url ? in->url : ""};
+    const char *p[6] = {res->id,           in->channel, in->external_id,
+                        in->author_handle, in->text,    in->url ? in->url : ""};
     PGresult *r = hd_db_exec(db,
                              "INSERT INTO mention (id, channel_id, external_id, author_handle, "
                              "text, url) SELECT $1, $2, $3, $4, $5, $6 "
@@ -82,8 +83,8 @@ void ing_inbound_receive(hd_db_t *db, const ing_mention_t *in, ing_result_t *res
     if (emit(db, in, res->id) < 0 || hd_db_commit(db) < 0)
         goto unavailable;
     res->status = 201;
-    hd_log(HD_LOG_INFO, "mention_received", NULL, res->id, "channel=%s external_id=%s",
-           in->channel, in->external_id);
+    hd_log(HD_LOG_INFO, "mention_received", NULL, res->id, "channel=%s external_id=%s", in->channel,
+           in->external_id);
     return;
 unavailable:
     hd_db_rollback(db);

@@ -70,8 +70,7 @@ int main(int argc, char **argv) {
         goto out;
     hd_http_server_set_reject(http, ing_api_reject, api);
     ing_api_set_server(api, http);
-    door = ing_zdoor_new(ctx, hd_config_get("HUDDLE_INGEST_BIND"), cert, authorized, zmq_db,
-                         batch);
+    door = ing_zdoor_new(ctx, hd_config_get("HUDDLE_INGEST_BIND"), cert, authorized, zmq_db, batch);
     if (!door)
         goto out;
     hd_info("started", "API on %s, door on %s", hd_config_get("HUDDLE_API_ADDR"),

@@ -88,9 +88,7 @@ int ing_read_approval(hd_db_t *db, const char *content_id, hd_approval_item_t *i
         say(why, n, "database: %s", hd_db_error(db));
         return -1;
     }
-    int rc = PQntuples(r) == 0
-                 ? 1
-                 : approval_rows(r, 0, PQntuples(r), 0, content_id, item, why, n);
+    int rc = PQntuples(r) == 0 ? 1 : approval_rows(r, 0, PQntuples(r), 0, content_id, item, why, n);
     PQclear(r);
     return rc;
 }
@@ -119,8 +117,8 @@ int ing_read_actor(hd_db_t *db, const char *person_id, hd_actor_t *actor) {
 }
 
 int ing_read_item_exists(hd_db_t *db, const char *id) {
-    long n = hd_db_count(db, "SELECT 1 FROM read_item WHERE content_id = $1", 1,
-                         (const char *[]){id});
+    long n =
+        hd_db_count(db, "SELECT 1 FROM read_item WHERE content_id = $1", 1, (const char *[]){id});
     return n < 0 ? -1 : n > 0;
 }
 
@@ -163,10 +161,11 @@ static const char *ITEM_SQL =
 
 /* Row 0 of ITEM_SQL as the API's JSON object. */
 static json_t *item_json(PGresult *r) {
-    static const char *names[] = {"id", "department", "author", "channel", "kind", "text",
-                                  "state", "required_roles", "verdict", "findings",
-                                  "policy_version", "publish_state", "post_id", "url",
-                                  "publish_error", "publish_attempts", "approvals", "created_at"};
+    static const char *names[] = {"id",        "department", "author",         "channel",
+                                  "kind",      "text",       "state",          "required_roles",
+                                  "verdict",   "findings",   "policy_version", "publish_state",
+                                  "post_id",   "url",        "publish_error",  "publish_attempts",
+                                  "approvals", "created_at"};
     json_t *item = json_object();
     for (int c = 0; c < 18; c++) {
         json_t *v = text_or_null(r, 0, c);
@@ -225,7 +224,7 @@ json_t *ing_read_inbox(hd_db_t *db, const ing_person_t *viewer, int limit, int *
         *status = 503;
         return NULL;
     }
-    static const char *names[] = {"mention_id", "rule", "channel", "author",
+    static const char *names[] = {"mention_id", "rule", "channel",   "author",
                                   "text",       "url",  "routed_at", "state"};
     json_t *items = json_array();
     for (int i = 0; i < PQntuples(r); i++) {
@@ -257,8 +256,8 @@ static const char *QUEUE_SQL =
 /* The queue entry of rows [row, row + n) when the viewer may decide it now,
    else NULL. */
 static json_t *queue_entry(PGresult *r, int row, int n, const hd_actor_t *who) {
-    static const char *names[] = {"id", "department", "author", "channel", "text",
-                                  "required_roles", "requested_at"};
+    static const char *names[] = {"id",   "department",     "author",      "channel",
+                                  "text", "required_roles", "requested_at"};
     hd_approval_item_t item;
     char role[HD_ROLE_LEN], why[256];
     if (approval_rows(r, row, n, 7, PQgetvalue(r, row, 0), &item, why, sizeof why) != 0 ||

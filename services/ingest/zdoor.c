@@ -23,10 +23,10 @@
 struct ing_zdoor {
     void *router;
     hd_zap_t *zap;
-    hd_db_t *db;           /* used by the door's worker only */
+    hd_db_t *db; /* used by the door's worker only */
     ing_batch_t *batch;
-    int wake_fd;           /* eventfd: work came back for the door's thread */
-    hd_workq_t *workq;     /* one worker: database work, in arrival order */
+    int wake_fd;       /* eventfd: work came back for the door's thread */
+    hd_workq_t *workq; /* one worker: database work, in arrival order */
 };
 
 /* One request on its way: through the worker (and the batch, for a
@@ -88,8 +88,7 @@ void ing_zdoor_destroy(ing_zdoor_t **self_p) {
     *self_p = NULL;
 }
 
-static zjob_t *job_new(ing_zdoor_t *self, zmq_msg_t *identity, const char *peer,
-                       zmq_msg_t *body) {
+static zjob_t *job_new(ing_zdoor_t *self, zmq_msg_t *identity, const char *peer, zmq_msg_t *body) {
     zjob_t *j = hd_calloc(1, sizeof *j + zmq_msg_size(body));
     j->door = self;
     zmq_msg_init(&j->identity);
@@ -149,7 +148,8 @@ static void submit(ing_zdoor_t *self, const Huddle__V1__SubmitContent *sc, zjob_
     ing_item_set(&it->email, sc->author_email);
     ing_item_set(&it->only_department, hd_zap_department(self->zap, j->peer));
     if (!*sc->idempotency_key)
-        ing_result_refuse(&it->pre, 422, "idempotency_key", "idempotency_key is required on the bus");
+        ing_result_refuse(&it->pre, 422, "idempotency_key",
+                          "idempotency_key is required on the bus");
     else
         ing_content_validate(&it->in, &it->pre);
     it->user = j;

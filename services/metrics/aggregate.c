@@ -88,9 +88,8 @@ int mx_aggregate_apply_batch(hd_db_t *db, const hd_envelope_t *const *evs, size_
     mx_tally_t tally = {0};
     mx_clock_op_t *ops = hd_calloc(n, sizeof *ops);
     size_t nops = plan_batch(evs, n, &tally, ops);
-    int rc = mx_tally_write(&tally, db) < 0 || mx_latency_apply(db, ops, nops) < 0
-                 ? HD_APPLY_RETRY
-                 : HD_APPLY_OK;
+    int rc = mx_tally_write(&tally, db) < 0 || mx_latency_apply(db, ops, nops) < 0 ? HD_APPLY_RETRY
+                                                                                   : HD_APPLY_OK;
     free(ops);
     mx_tally_free(&tally);
     return rc;

@@ -33,9 +33,8 @@ int mx_clock_op_of(const hd_envelope_t *ev, int64_t now_ms, mx_clock_op_t *out) 
     int64_t at = ev->occurred_at_ms > 0 ? ev->occurred_at_ms : now_ms;
     switch (ev->body_case) {
     case HUDDLE__V1__ENVELOPE__BODY_APPROVAL_REQUESTED:
-        return ev->approval_requested && op(out, MX_CLOCK_START,
-                                            ev->approval_requested->content_id,
-                                            ev->department, at);
+        return ev->approval_requested &&
+               op(out, MX_CLOCK_START, ev->approval_requested->content_id, ev->department, at);
     case HUDDLE__V1__ENVELOPE__BODY_CONTENT_APPROVED:
         return ev->content_approved &&
                op(out, MX_CLOCK_STOP, ev->content_approved->content_id, NULL, at);

@@ -6,8 +6,8 @@
 #include "aggregate.h"
 #include "hd_config.h"
 #include "hd_consumer.h"
-#include "hd_service.h"
 #include "hd_log.h"
+#include "hd_service.h"
 #include "hd_signal.h"
 #include "report.h"
 
@@ -45,10 +45,8 @@ int main(int argc, char **argv) {
         hd_db_destroy(&reader);
         return 1;
     }
-    hd_consumer_cfg_t cfg = {.name = "metrics",
-                             .types = NULL,
-                             .ntypes = 0,
-                             .apply_batch = mx_aggregate_apply_batch};
+    hd_consumer_cfg_t cfg = {
+        .name = "metrics", .types = NULL, .ntypes = 0, .apply_batch = mx_aggregate_apply_batch};
     hd_info("started", "consuming every event as 'metrics'");
     int rc = hd_consumer_run(svc.db, svc.bus, &cfg) == 0 ? 0 : 1;
     hd_service_stop(&svc); /* before the reader its endpoint uses */

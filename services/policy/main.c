@@ -4,8 +4,8 @@
     engine (policy_engine.c and friends). */
 #include "hd_config.h"
 #include "hd_consumer.h"
-#include "hd_service.h"
 #include "hd_log.h"
+#include "hd_service.h"
 #include "hd_signal.h"
 #include "policy_service.h"
 #include "policy_store.h"
@@ -26,8 +26,7 @@ int main(int argc, char **argv) {
     int rc = 1;
     hd_service_t base;
     pol_svc_t *svc = pol_svc_new();
-    if (!svc || hd_service_start(&base, "policy", "HUDDLE_POLICY_HTTP", pol_svc_metrics,
-                                 svc) < 0) {
+    if (!svc || hd_service_start(&base, "policy", "HUDDLE_POLICY_HTTP", pol_svc_metrics, svc) < 0) {
         pol_svc_destroy(&svc);
         return 1;
     }

@@ -40,26 +40,26 @@ typedef struct {
 /* What the engine knows about an item besides its text. Every string is
    borrowed for the duration of the call; NULL or "" means unknown. */
 typedef struct {
-    const char *channel;       /* channel id: sandbox, x-main, ... */
-    const char *channel_kind;  /* counting rules: mastodon, x, plain, bytes */
-    long channel_max_length;   /* from the channel table; 0 = unknown */
+    const char *channel;      /* channel id: sandbox, x-main, ... */
+    const char *channel_kind; /* counting rules: mastodon, x, plain, bytes */
+    long channel_max_length;  /* from the channel table; 0 = unknown */
     const char *department;
-    const char *kind;          /* post, reply, share */
+    const char *kind; /* post, reply, share */
     const char *author_id;
     const char *author_email;
     const char *submitter_email; /* who submitted, when not the author */
-    int64_t submitted_ms;      /* when it arrived (0: now) */
-    int64_t scheduled_ms;      /* when it goes out (0: as soon as approved) */
-    int64_t now_ms;            /* evaluation clock (0: real time) */
-    int sponsored;             /* item marked as sponsored */
-    const char *campaign;      /* campaign the item belongs to */
+    int64_t submitted_ms;        /* when it arrived (0: now) */
+    int64_t scheduled_ms;        /* when it goes out (0: as soon as approved) */
+    int64_t now_ms;              /* evaluation clock (0: real time) */
+    int sponsored;               /* item marked as sponsored */
+    const char *campaign;        /* campaign the item belongs to */
     /* author facts; ignored unless author_facts is set (rule kind author) */
     int author_facts;
-    int author_known;          /* a person with this id/email exists */
+    int author_known; /* a person with this id/email exists */
     int author_active;
-    int author_certified;      /* holds a certification for the channel... */
-    int64_t cert_expires_ms;   /* ...valid until (0 = no expiry) */
-    int delegated;             /* submitter holds a delegation from author */
+    int author_certified;    /* holds a certification for the channel... */
+    int64_t cert_expires_ms; /* ...valid until (0 = no expiry) */
+    int delegated;           /* submitter holds a delegation from author */
     /* crisis facts; ignored unless crisis_facts is set (rule kind crisis) */
     int crisis_facts;
     const pol_crisis_t *crises;
@@ -78,7 +78,7 @@ typedef struct {
     const char *role;     /* role to involve when action is review, else "" */
     const char *message;  /* for the author */
     uint32_t start, end;
-    uint32_t rule_index;  /* position of the rule in the policy */
+    uint32_t rule_index; /* position of the rule in the policy */
 } pol_finding_t;
 
 /* Parses, validates and compiles a policy source. On failure returns NULL
@@ -110,8 +110,7 @@ void pol_result_destroy(pol_result_t **self_p);
    findings. Same policy + same text + same ctx => same findings, in the
    same order (by start, end, rule order). res borrows from self until the
    next eval or until self is destroyed. */
-int pol_eval(pol_t *self, const char *text, size_t len, const pol_ctx_t *ctx,
-                   pol_result_t *res);
+int pol_eval(pol_t *self, const char *text, size_t len, const pol_ctx_t *ctx, pol_result_t *res);
 
 pol_verdict_t pol_result_verdict(const pol_result_t *res);
 size_t pol_result_count(const pol_result_t *res);

@@ -8,8 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-int pol_batch_read_channels(hd_db_t *db, const char *const *ids, size_t n,
-                            pol_channel_t *facts) {
+int pol_batch_read_channels(hd_db_t *db, const char *const *ids, size_t n, pol_channel_t *facts) {
     hd_pgarray_t col[1] = {{0}};
     for (size_t i = 0; i < n; i++) {
         facts[i].kind[0] = 0;

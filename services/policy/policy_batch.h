@@ -16,8 +16,7 @@
    (kind "" and max_length 0 for an unknown channel or a NULL id, which is
    not looked up). ids and their strings are borrowed; facts has n
    elements. 0, or -1 on database error (facts then undefined). */
-int pol_batch_read_channels(hd_db_t *db, const char *const *ids, size_t n,
-                            pol_channel_t *facts);
+int pol_batch_read_channels(hd_db_t *db, const char *const *ids, size_t n, pol_channel_t *facts);
 
 /* One verdict to write; strings borrowed. */
 typedef struct {

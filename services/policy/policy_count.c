@@ -42,11 +42,13 @@ static size_t remote_domain_len(const char *t, size_t len, size_t i) {
     return dots ? k - j : 0;
 }
 
-long pol_count_length(const char *counting, const char *text, size_t len,
-                     const pol_pspan_t *urls, size_t nurls, long max, uint32_t *over_at) {
-    int mode = !counting ? 0 : !strcmp(counting, "mastodon") ? 1 : !strcmp(counting, "x") ? 2
-                           : !strcmp(counting, "bytes")      ? 3
-                                                             : 0;
+long pol_count_length(const char *counting, const char *text, size_t len, const pol_pspan_t *urls,
+                      size_t nurls, long max, uint32_t *over_at) {
+    int mode = !counting                       ? 0
+               : !strcmp(counting, "mastodon") ? 1
+               : !strcmp(counting, "x")        ? 2
+               : !strcmp(counting, "bytes")    ? 3
+                                               : 0;
     long n = 0;
     size_t u = 0;
     *over_at = (uint32_t)len;
@@ -87,7 +89,7 @@ long pol_count_length(const char *counting, const char *text, size_t len,
 }
 
 long pol_count_tokens(char sigil, const char *text, size_t len, const pol_pspan_t *urls,
-                     size_t nurls, long limit, uint32_t *ov_start, uint32_t *ov_end) {
+                      size_t nurls, long limit, uint32_t *ov_start, uint32_t *ov_end) {
     long n = 0;
     size_t u = 0;
     for (size_t i = 0; i < len; i++) {
@@ -97,7 +99,8 @@ long pol_count_tokens(char sigil, const char *text, size_t len, const pol_pspan_
             u++;
         if (u < nurls && urls[u].start <= i)
             continue; /* inside a link */
-        if (pol_detect_word_before(text, i) || (i > 0 && (text[i - 1] == '@' || text[i - 1] == '#')))
+        if (pol_detect_word_before(text, i) ||
+            (i > 0 && (text[i - 1] == '@' || text[i - 1] == '#')))
             continue; /* an email address, or "a#b" */
         size_t j = i + 1;
         while (j < len && pol_detect_word_at(text, len, j)) {
@@ -110,8 +113,8 @@ long pol_count_tokens(char sigil, const char *text, size_t len, const pol_pspan_
         if (sigil == '@') { /* a remote mention: @user@domain.tld */
             size_t k = j;
             if (k < len && text[k] == '@')
-                for (k++; k < len && (isalnum((unsigned char)text[k]) || text[k] == '-' ||
-                                      text[k] == '.');)
+                for (k++; k < len &&
+                          (isalnum((unsigned char)text[k]) || text[k] == '-' || text[k] == '.');)
                     k++;
             while (k > j && text[k - 1] == '.')
                 k--;

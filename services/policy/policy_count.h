@@ -24,13 +24,13 @@ int pol_count_known(const char *counting);
 /* The length of text under counting (NULL = plain). When the length goes
    past max (> 0), *over_at receives the byte offset where the excess
    begins; else len. urls must be sorted and disjoint. */
-long pol_count_length(const char *counting, const char *text, size_t len,
-                     const pol_pspan_t *urls, size_t nurls, long max, uint32_t *over_at);
+long pol_count_length(const char *counting, const char *text, size_t len, const pol_pspan_t *urls,
+                      size_t nurls, long max, uint32_t *over_at);
 
 /* Hashtags (sigil '#') or mentions ('@') outside links. When there are
    more than limit (>= 0), the span of the first one past the limit goes
    into *ov_start and *ov_end. */
 long pol_count_tokens(char sigil, const char *text, size_t len, const pol_pspan_t *urls,
-                     size_t nurls, long limit, uint32_t *ov_start, uint32_t *ov_end);
+                      size_t nurls, long limit, uint32_t *ov_start, uint32_t *ov_end);
 
 #endif

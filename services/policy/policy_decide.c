@@ -11,8 +11,8 @@
 
 int pol_decide_check(const hd_envelope_t *ev, char *why, size_t why_len) {
     const Huddle__V1__ContentSubmitted *cs = ev->content_submitted;
-    if (ev->body_case != HUDDLE__V1__ENVELOPE__BODY_CONTENT_SUBMITTED || !cs ||
-        !cs->content_id || !hd_id_valid(cs->content_id)) {
+    if (ev->body_case != HUDDLE__V1__ENVELOPE__BODY_CONTENT_SUBMITTED || !cs || !cs->content_id ||
+        !hd_id_valid(cs->content_id)) {
         snprintf(why, why_len, "content.submitted without a valid content_id");
         return -1;
     }
@@ -47,7 +47,7 @@ static char *findings_text(const pol_result_t *res, const char *text) {
     char *s = fj ? json_dumps(fj, JSON_COMPACT) : NULL;
     json_decref(fj);
     if (!s)
-        abort(); /* jansson fails only on out-of-memory */
+        abort();                /* jansson fails only on out-of-memory */
     char *owned = hd_strdup(s); /* freed with free(), whatever jansson's allocator */
     free(s);
     return owned;

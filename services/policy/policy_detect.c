@@ -116,10 +116,9 @@ static const struct {
     char cc[3];
     int len;
 } s_iban_len[] = {
-    {"AT", 20}, {"BE", 16}, {"CH", 21}, {"CZ", 24}, {"DE", 22}, {"DK", 18}, {"ES", 24},
-    {"FI", 18}, {"FR", 27}, {"GB", 22}, {"GR", 27}, {"HU", 28}, {"IE", 22}, {"IT", 27},
-    {"LU", 20}, {"NL", 18}, {"NO", 15}, {"PL", 28}, {"PT", 25}, {"RO", 24}, {"SE", 24},
-    {"SK", 24}, {"SI", 19}, {"TR", 26},
+    {"AT", 20}, {"BE", 16}, {"CH", 21}, {"CZ", 24}, {"DE", 22}, {"DK", 18}, {"ES", 24}, {"FI", 18},
+    {"FR", 27}, {"GB", 22}, {"GR", 27}, {"HU", 28}, {"IE", 22}, {"IT", 27}, {"LU", 20}, {"NL", 18},
+    {"NO", 15}, {"PL", 28}, {"PT", 25}, {"RO", 24}, {"SE", 24}, {"SK", 24}, {"SI", 19}, {"TR", 26},
 };
 
 int pol_detect_iban(const char *s, size_t n) {
@@ -230,11 +229,11 @@ static unsigned puny_adapt(unsigned delta, unsigned npoints, int first) {
 /* RFC 3492 encoding of one label's code points, "xn--" prefixed. */
 static int punycode(const long *cp, size_t n, char *out, size_t cap) {
     size_t o = 0;
-#define PUT(ch)                                                                        \
-    do {                                                                               \
-        if (o + 1 >= cap)                                                              \
-            return -1;                                                                 \
-        out[o++] = (ch);                                                               \
+#define PUT(ch)           \
+    do {                  \
+        if (o + 1 >= cap) \
+            return -1;    \
+        out[o++] = (ch);  \
     } while (0)
     PUT('x');
     PUT('n');
@@ -372,11 +371,11 @@ int pol_detect_domain_match(const char *host, const char *domain) {
 }
 
 static const char *const s_shorteners[] = {
-    "bit.ly",   "bitly.com", "t.co",    "tinyurl.com", "goo.gl",  "ow.ly",     "is.gd",
-    "buff.ly",  "rebrand.ly", "cutt.ly", "shorturl.at", "tiny.cc", "rb.gy",    "t.ly",
-    "lnkd.in",  "s.id",      "bl.ink",  "v.gd",        "dlvr.it", "ift.tt",    "trib.al",
-    "tr.im",    "qr.ae",     "adf.ly",  "shorte.st",   "x.co",    "soo.gd",    "clck.ru",
-    "u.to",     "po.st",     "mcaf.ee", "su.pr",       NULL,
+    "bit.ly",  "bitly.com",  "t.co",    "tinyurl.com", "goo.gl",  "ow.ly",  "is.gd",
+    "buff.ly", "rebrand.ly", "cutt.ly", "shorturl.at", "tiny.cc", "rb.gy",  "t.ly",
+    "lnkd.in", "s.id",       "bl.ink",  "v.gd",        "dlvr.it", "ift.tt", "trib.al",
+    "tr.im",   "qr.ae",      "adf.ly",  "shorte.st",   "x.co",    "soo.gd", "clck.ru",
+    "u.to",    "po.st",      "mcaf.ee", "su.pr",       NULL,
 };
 
 int pol_detect_shortener(const char *host) {

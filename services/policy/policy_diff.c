@@ -24,7 +24,9 @@ static json_t *terms(const pol_pterm_t *t, size_t n) {
         char buf[1200];
         snprintf(buf, sizeof buf, "%s%s%s%s", t[i].text,
                  t[i].match != POL_MATCH_WORD || t[i].exact ? " (" : "",
-                 t[i].match != POL_MATCH_WORD ? modes[t[i].match % 3] : t[i].exact ? "exact" : "",
+                 t[i].match != POL_MATCH_WORD ? modes[t[i].match % 3]
+                 : t[i].exact                 ? "exact"
+                                              : "",
                  t[i].match != POL_MATCH_WORD || t[i].exact ? ")" : "");
         json_array_append_new(a, json_string(buf));
     }
@@ -38,14 +40,18 @@ static json_t *scope(const pol_pscope_t *s) {
 
 static json_t *rule_json(const pol_prule_t *r) {
     char action[160];
-    snprintf(action, sizeof action, "%s%s%s%s", pol_paction_name(r->action),
-             r->role[0] ? "(" : "", r->role, r->role[0] ? ")" : "");
+    snprintf(action, sizeof action, "%s%s%s%s", pol_paction_name(r->action), r->role[0] ? "(" : "",
+             r->role, r->role[0] ? ")" : "");
     json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "kind", pol_pkind_name(r->kind),
-                          "description", r->description, "severity", r->severity, "action",
-                          action, "message", r->message, "scope", scope(&r->scope));
+                          "description", r->description, "severity", r->severity, "action", action,
+                          "message", r->message, "scope", scope(&r->scope));
     switch (r->kind) {
-    case POL_PK_LEXICON: json_object_set_new(o, "terms", terms(r->terms, r->nterms)); break;
-    case POL_PK_PATTERN: json_object_set_new(o, "patterns", terms(r->terms, r->nterms)); break;
+    case POL_PK_LEXICON:
+        json_object_set_new(o, "terms", terms(r->terms, r->nterms));
+        break;
+    case POL_PK_PATTERN:
+        json_object_set_new(o, "patterns", terms(r->terms, r->nterms));
+        break;
     case POL_PK_PII: {
         json_t *d = json_array(), *allow = json_object();
         for (int k = 0; k < POL_PII_COUNT; k++) {
@@ -85,8 +91,8 @@ static json_t *rule_json(const pol_prule_t *r) {
             const pol_pwindow_t *x = &r->windows[i];
             char buf[128];
             if (x->absolute)
-                snprintf(buf, sizeof buf, "minute %lld to %lld (local)",
-                         (long long)x->abs_from, (long long)x->abs_to);
+                snprintf(buf, sizeof buf, "minute %lld to %lld (local)", (long long)x->abs_from,
+                         (long long)x->abs_to);
             else
                 snprintf(buf, sizeof buf, "days 0x%02x %02d:%02d-%02d:%02d", x->days,
                          x->from_min < 0 ? 0 : x->from_min / 60,
@@ -97,7 +103,8 @@ static json_t *rule_json(const pol_prule_t *r) {
         json_object_set_new(o, "windows", w);
         break;
     }
-    default: break;
+    default:
+        break;
     }
     return o;
 }
@@ -167,8 +174,9 @@ static int diff_models(const pol_pmodel_t *a, const pol_pmodel_t *b, FILE *out) 
                    *kb = cb->counting ? cb->counting : "-";
         long la = ca ? ca->max_length : 0;
         if (!ca || strcmp(ka, kb) || la != cb->max_length)
-            n++, fprintf(out, "~ channel %s: counting %s, max_length %ld -> counting %s, "
-                              "max_length %ld\n",
+            n++, fprintf(out,
+                         "~ channel %s: counting %s, max_length %ld -> counting %s, "
+                         "max_length %ld\n",
                          cb->id, ka, la, kb, cb->max_length);
     }
     for (size_t i = 0; i < a->nrules; i++)
@@ -192,7 +200,7 @@ static int diff_models(const pol_pmodel_t *a, const pol_pmodel_t *b, FILE *out) 
 }
 
 int pol_diff(const char *a, size_t alen, const char *b, size_t blen, FILE *out, char *err,
-                   size_t err_len) {
+             size_t err_len) {
     char e[2048];
     pol_pmodel_t *ma = pol_pmodel_parse(a, alen, e, sizeof e);
     if (!ma) {

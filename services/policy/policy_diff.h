@@ -10,6 +10,6 @@
 /* Prints the differences from a to b on out. Returns how many there are,
    or -1 when a source does not parse (errors in err, prefixed by which). */
 int pol_diff(const char *a, size_t alen, const char *b, size_t blen, FILE *out, char *err,
-                   size_t err_len);
+             size_t err_len);
 
 #endif

@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 static const char *const s_tlds =
     "com|org|net|edu|gov|mil|int|io|co|ly|gl|gd|ee|ae|it|to|cc|tt|me|app|dev|info|biz|us|uk|"
     "de|fr|eu|ca|au|ch|nl|es|be|at|se|no|dk|fi|pl|jp|cn|in|br|ru|tv|gg|ai|xyz|social|online|"
@@ -81,9 +80,14 @@ static void add_literal(builder_t *b, int type, uint32_t rule, uint32_t item, co
     for (const char *p = f; *p; p++)
         if ((unsigned char)*p >= 0x80)
             ascii = 0;
-    pol_ppat_t pat = {.type = (uint8_t)type, .match = (uint8_t)match, .exact = (uint8_t)exact,
-                     .som = (uint8_t)!ascii, .rule = rule, .item = item,
-                     .flen = (uint32_t)strlen(f), .text = text};
+    pol_ppat_t pat = {.type = (uint8_t)type,
+                      .match = (uint8_t)match,
+                      .exact = (uint8_t)exact,
+                      .som = (uint8_t)!ascii,
+                      .rule = rule,
+                      .item = item,
+                      .flen = (uint32_t)strlen(f),
+                      .text = text};
     /* Non-ASCII letters may change byte length with case: ask for starts. */
     unsigned flags = HS_FLAG_CASELESS | (ascii ? 0 : HS_FLAG_UTF8 | HS_FLAG_SOM_LEFTMOST);
     bpush(b, literal_expr(f), flags, pat);
@@ -98,16 +102,19 @@ static void add_rule_exprs(builder_t *b, pol_pmodel_t *m, uint32_t ri) {
                         r->terms[i].exact);
     if (r->kind == POL_PK_PATTERN)
         for (size_t i = 0; i < r->nterms; i++) {
-            pol_ppat_t pat = {.type = P_REGEX, .som = 1, .rule = ri, .item = (uint32_t)i,
-                             .text = r->terms[i].text};
-            unsigned flags = HS_FLAG_UTF8 | HS_FLAG_SOM_LEFTMOST |
-                             (r->terms[i].exact ? 0 : HS_FLAG_CASELESS);
+            pol_ppat_t pat = {.type = P_REGEX,
+                              .som = 1,
+                              .rule = ri,
+                              .item = (uint32_t)i,
+                              .text = r->terms[i].text};
+            unsigned flags =
+                HS_FLAG_UTF8 | HS_FLAG_SOM_LEFTMOST | (r->terms[i].exact ? 0 : HS_FLAG_CASELESS);
             bpush(b, hd_strdup(r->terms[i].text), flags, pat);
         }
     if (r->kind == POL_PK_DISCLOSURE) {
         for (size_t i = 0; i < r->npartners; i++)
-            add_literal(b, P_PARTNER, ri, (uint32_t)i, r->partners[i].text,
-                        r->partners[i].match, r->partners[i].exact);
+            add_literal(b, P_PARTNER, ri, (uint32_t)i, r->partners[i].text, r->partners[i].match,
+                        r->partners[i].exact);
         for (size_t i = 0; i < r->campaigns.n; i++) {
             char tag[1100];
             snprintf(tag, sizeof tag, "#%s", r->campaigns.v[i]);
@@ -116,8 +123,8 @@ static void add_rule_exprs(builder_t *b, pol_pmodel_t *m, uint32_t ri) {
             b->pats[b->n - 1].text = r->campaigns.v[i];
         }
         for (size_t i = 0; i < r->nrequired; i++)
-            add_literal(b, P_REQUIRE, ri, (uint32_t)i, r->required[i].text,
-                        r->required[i].match, r->required[i].exact);
+            add_literal(b, P_REQUIRE, ri, (uint32_t)i, r->required[i].text, r->required[i].match,
+                        r->required[i].exact);
     }
 }
 
@@ -225,11 +232,10 @@ static int compile_db(pol_t *p, char *err, size_t err_len) {
         if (hs_compile_multi((const char *const *)b.expr, b.flags, b.ids, (unsigned)b.n,
                              HS_MODE_BLOCK, NULL, &p->db, &ce) != HS_SUCCESS) {
             int at = ce ? ce->expression : -1;
-            if (at >= 0 && (size_t)at < b.n && b.pats[at].type != P_PII &&
-                b.pats[at].type != P_URL)
+            if (at >= 0 && (size_t)at < b.n && b.pats[at].type != P_PII && b.pats[at].type != P_URL)
                 snprintf(err, err_len, "line %d: rule %s: cannot compile '%s': %s\n",
-                         m->rules[b.pats[at].rule].line, m->rules[b.pats[at].rule].id,
-                         b.expr[at], ce->message);
+                         m->rules[b.pats[at].rule].line, m->rules[b.pats[at].rule].id, b.expr[at],
+                         ce->message);
             else
                 snprintf(err, err_len, "line 0: cannot compile the policy: %s\n",
                          ce ? ce->message : "unknown error");
@@ -257,8 +263,7 @@ pol_t *pol_new(const char *source, size_t len, char *err, size_t err_len) {
     }
     err[0] = 0;
     if (!source || len > POL_MAX_SOURCE) {
-        snprintf(err, err_len, "line 0: the policy is larger than %u bytes\n",
-                 POL_MAX_SOURCE);
+        snprintf(err, err_len, "line 0: the policy is larger than %u bytes\n", POL_MAX_SOURCE);
         return NULL;
     }
     pol_t *p = hd_calloc(1, sizeof *p);

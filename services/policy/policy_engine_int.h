@@ -22,10 +22,10 @@ enum {
 
 typedef struct {
     uint8_t type, sub, match, exact;
-    uint8_t som;   /* the start comes from Vectorscan, else end - flen */
+    uint8_t som; /* the start comes from Vectorscan, else end - flen */
     uint32_t rule;
     uint32_t item;
-    uint32_t flen; /* folded length of a literal */
+    uint32_t flen;    /* folded length of a literal */
     const char *text; /* the term as written (borrowed from the model) */
 } pol_ppat_t;
 
@@ -43,14 +43,14 @@ typedef struct {
 } pol_praw_t;
 
 typedef struct {
-    uint32_t start, end; /* original text */
+    uint32_t start, end;   /* original text */
     uint32_t fstart, fend; /* folded text */
     int sub;
 } pol_phit_t;
 
 struct pol_result {
     pol_finding_t *f;
-    uint32_t *seq; /* tie-break for a stable order */
+    uint32_t *seq;  /* tie-break for a stable order */
     uint32_t *moff; /* message offset in pool, or UINT32_MAX */
     size_t n, cap;
     char *pool;
@@ -75,11 +75,11 @@ struct pol_result {
 
 /* Adds a finding for rule r (index ri) on original span [s, e). When the
    rule has no message of its own, fmt builds one. 0 / -1 (out of memory). */
-int pol_presult_add(pol_result_t *res, const pol_prule_t *r, uint32_t ri, uint32_t s,
-                   uint32_t e, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+int pol_presult_add(pol_result_t *res, const pol_prule_t *r, uint32_t ri, uint32_t s, uint32_t e,
+                    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 /* Rule kinds that look at facts rather than matches (policy_rules.c). */
 int pol_prules_eval(pol_t *pol, const char *text, size_t len, const pol_ctx_t *ctx,
-                   pol_result_t *res);
+                    pol_result_t *res);
 
 #endif

@@ -17,9 +17,9 @@ typedef struct {
     size_t len;
     size_t orig_len;
     int identity;
-    char *buf;        /* owned storage, reused across runs */
+    char *buf; /* owned storage, reused across runs */
     size_t cap;
-    uint32_t *from;   /* folded byte i comes from original [from[i], to[i]) */
+    uint32_t *from; /* folded byte i comes from original [from[i], to[i]) */
     uint32_t *to;
     size_t map_cap;
 } pol_fold_t;

@@ -65,7 +65,6 @@ static const char *scalar(const yaml_node_t *n) {
 
 static int line_of(const yaml_node_t *n) { return n ? (int)n->start_mark.line + 1 : 0; }
 
-
 /* Value of key in a mapping node, NULL if absent. */
 static yaml_node_t *map_get(ld_t *l, yaml_node_t *map, const char *key) {
     if (!map || map->type != YAML_MAPPING_NODE)
@@ -85,8 +84,7 @@ static void check_keys(ld_t *l, yaml_node_t *map, const char *what, const char *
         lerr(l, map, "%s: too many keys", what);
         return;
     }
-    for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < map->data.mapping.pairs.top;
-         q++)
+    for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < map->data.mapping.pairs.top; q++)
         for (yaml_node_pair_t *p = q + 1; p < map->data.mapping.pairs.top; p++) {
             const char *a = scalar(node(l, q->key)), *b = scalar(node(l, p->key));
             if (a && b && !strcmp(a, b))
@@ -194,7 +192,7 @@ static int parse_match(ld_t *l, yaml_node_t *n, int *out) {
 
 /* Terms: strings or {term, match, exact}, with the rule's defaults. */
 static pol_pterm_t *parse_terms(ld_t *l, yaml_node_t *n, const char *what, int def_match,
-                               int def_exact, int is_regex, size_t *count) {
+                                int def_exact, int is_regex, size_t *count) {
     static const char *const keys[] = {"term", "match", "exact", NULL};
     *count = 0;
     if (scalar(n) && is_regex) {
@@ -270,10 +268,14 @@ const char *pol_pkind_name(int kind) {
 
 const char *pol_paction_name(int action) {
     switch (action) {
-    case POL_ACT_BLOCK: return "block";
-    case POL_ACT_REVIEW: return "review";
-    case POL_ACT_WARN: return "warn";
-    default: return "info";
+    case POL_ACT_BLOCK:
+        return "block";
+    case POL_ACT_REVIEW:
+        return "review";
+    case POL_ACT_WARN:
+        return "warn";
+    default:
+        return "info";
     }
 }
 
@@ -358,12 +360,12 @@ static void parse_severity(ld_t *l, yaml_node_t *rn, pol_prule_t *r) {
     const char *s = scalar(n);
     if (!n) {
         r->severity = hd_strdup(r->action == POL_ACT_BLOCK    ? "high"
-                              : r->action == POL_ACT_REVIEW ? "medium"
-                                                           : "low");
+                                : r->action == POL_ACT_REVIEW ? "medium"
+                                                              : "low");
         return;
     }
-    if (!s || (strcmp(s, "low") && strcmp(s, "medium") && strcmp(s, "high") &&
-               strcmp(s, "critical"))) {
+    if (!s ||
+        (strcmp(s, "low") && strcmp(s, "medium") && strcmp(s, "high") && strcmp(s, "critical"))) {
         lerr(l, n, "severity must be low, medium, high or critical");
         r->severity = hd_strdup("medium");
         return;
@@ -460,8 +462,7 @@ static void parse_disclosure(ld_t *l, yaml_node_t *rn, pol_prule_t *r) {
         if ((v = map_get(l, w, "sponsored")))
             parse_bool(l, v, "sponsored", &r->when_sponsored);
         if ((v = map_get(l, w, "partners")))
-            r->partners =
-                parse_terms(l, v, "partners", POL_MATCH_WORD, 0, 0, &r->npartners);
+            r->partners = parse_terms(l, v, "partners", POL_MATCH_WORD, 0, 0, &r->npartners);
         if ((v = map_get(l, w, "campaigns")))
             parse_strlist(l, v, "campaigns", &r->campaigns);
         if (!r->when_sponsored && !r->npartners && !r->campaigns.n)
@@ -595,8 +596,8 @@ static void parse_timing(ld_t *l, yaml_node_t *rn, pol_prule_t *r) {
 }
 
 /* Keys every rule may have, then the keys of each kind. */
-static const char *const s_common_keys[] = {"id", "kind", "description", "severity",
-                                            "action", "role", "message", "scope"};
+static const char *const s_common_keys[] = {"id",     "kind", "description", "severity",
+                                            "action", "role", "message",     "scope"};
 static const char *const s_kind_keys[POL_PK_COUNT][6] = {
     [POL_PK_LEXICON] = {"terms", "match", "exact"},
     [POL_PK_PATTERN] = {"patterns", "pattern", "case_sensitive"},
@@ -637,8 +638,10 @@ static void parse_rule(ld_t *l, yaml_node_t *rn, pol_pmodel_t *m) {
         if (!strcmp(k, s_kinds[i]))
             r->kind = i;
     if (r->kind < 0) {
-        lerr(l, kn ? kn : rn, "unknown kind '%s' (lexicon, pattern, pii, disclosure, links, "
-                              "limits, author, timing, crisis)", k ? k : "");
+        lerr(l, kn ? kn : rn,
+             "unknown kind '%s' (lexicon, pattern, pii, disclosure, links, "
+             "limits, author, timing, crisis)",
+             k ? k : "");
         r->kind = POL_PK_CRISIS; /* keeps the rest of the checks meaningful */
         l->rule = NULL;
         return;
@@ -664,15 +667,32 @@ static void parse_rule(ld_t *l, yaml_node_t *rn, pol_pmodel_t *m) {
     if ((v = map_get(l, rn, "scope")))
         parse_scope(l, v, &r->scope, "scope");
     switch (r->kind) {
-    case POL_PK_LEXICON: parse_lexicon(l, rn, r); break;
-    case POL_PK_PATTERN: parse_pattern(l, rn, r); break;
-    case POL_PK_PII: parse_pii(l, rn, r); break;
-    case POL_PK_DISCLOSURE: parse_disclosure(l, rn, r); break;
-    case POL_PK_LINKS: parse_links(l, rn, r); break;
-    case POL_PK_LIMITS: parse_limits(l, rn, r); break;
-    case POL_PK_AUTHOR: parse_author(l, rn, r); break;
-    case POL_PK_TIMING: parse_timing(l, rn, r); break;
-    default: break;
+    case POL_PK_LEXICON:
+        parse_lexicon(l, rn, r);
+        break;
+    case POL_PK_PATTERN:
+        parse_pattern(l, rn, r);
+        break;
+    case POL_PK_PII:
+        parse_pii(l, rn, r);
+        break;
+    case POL_PK_DISCLOSURE:
+        parse_disclosure(l, rn, r);
+        break;
+    case POL_PK_LINKS:
+        parse_links(l, rn, r);
+        break;
+    case POL_PK_LIMITS:
+        parse_limits(l, rn, r);
+        break;
+    case POL_PK_AUTHOR:
+        parse_author(l, rn, r);
+        break;
+    case POL_PK_TIMING:
+        parse_timing(l, rn, r);
+        break;
+    default:
+        break;
     }
     l->rule = NULL;
 }
@@ -710,8 +730,8 @@ static void parse_channels(ld_t *l, yaml_node_t *n, pol_pmodel_t *m) {
 }
 
 static void parse_top(ld_t *l, yaml_node_t *root, pol_pmodel_t *m) {
-    static const char *const keys[] = {"name", "description", "timezone", "channels",
-                                       "rules", NULL};
+    static const char *const keys[] = {"name",     "description", "timezone",
+                                       "channels", "rules",       NULL};
     if (!root || root->type != YAML_MAPPING_NODE) {
         lerr(l, root, "a policy is a mapping with name, timezone, channels and rules");
         return;
@@ -736,8 +756,7 @@ static void parse_top(ld_t *l, yaml_node_t *root, pol_pmodel_t *m) {
         return;
     }
     m->rules = hd_calloc(cnt, sizeof *m->rules);
-    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
-         it++)
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++)
         parse_rule(l, node(l, *it), m);
 }
 
@@ -831,7 +850,7 @@ static int in_list(const pol_strlist_t *l, const char *s) {
 }
 
 int pol_pscope_match(const pol_pscope_t *sc, const char *channel, const char *department,
-                    const char *kind) {
+                     const char *kind) {
     return in_list(&sc->channels, channel) && in_list(&sc->departments, department) &&
            in_list(&sc->kinds, kind ? kind : "post");
 }

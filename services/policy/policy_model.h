@@ -24,14 +24,7 @@ typedef enum { POL_ACT_INFO = 0, POL_ACT_WARN, POL_ACT_REVIEW, POL_ACT_BLOCK } p
 typedef enum { POL_MATCH_WORD = 0, POL_MATCH_PREFIX, POL_MATCH_SUBSTRING } pol_pmatch_t;
 
 /* PII detectors, as bits. */
-enum {
-    POL_PII_EMAIL = 0,
-    POL_PII_PHONE,
-    POL_PII_CARD,
-    POL_PII_IBAN,
-    POL_PII_SSN,
-    POL_PII_COUNT
-};
+enum { POL_PII_EMAIL = 0, POL_PII_PHONE, POL_PII_CARD, POL_PII_IBAN, POL_PII_SSN, POL_PII_COUNT };
 
 typedef struct {
     char **v;
@@ -45,9 +38,9 @@ typedef struct {
 
 /* A lexicon term, a pattern, a partner or a disclosure phrase. */
 typedef struct {
-    char *text;   /* as written */
-    int match;    /* pol_pmatch_t */
-    int exact;    /* case and accents must match exactly */
+    char *text; /* as written */
+    int match;  /* pol_pmatch_t */
+    int exact;  /* case and accents must match exactly */
     int line;
 } pol_pterm_t;
 
@@ -56,7 +49,7 @@ typedef struct {
    epoch as if UTC). */
 typedef struct {
     int absolute;
-    unsigned days;      /* bit 0 = Sunday ... bit 6 = Saturday; 0 = every day */
+    unsigned days;        /* bit 0 = Sunday ... bit 6 = Saturday; 0 = every day */
     int from_min, to_min; /* -1 = whole day */
     int64_t abs_from, abs_to;
     int line;
@@ -65,18 +58,18 @@ typedef struct {
 typedef struct {
     char *id;
     char *description;
-    char *message;      /* for the author; default built from the rule */
+    char *message; /* for the author; default built from the rule */
     char *severity;
-    char *role;         /* review role; "" otherwise */
-    int action;         /* pol_paction_t */
-    int kind;           /* pol_pkind_t */
+    char *role; /* review role; "" otherwise */
+    int action; /* pol_paction_t */
+    int kind;   /* pol_pkind_t */
     int line;
     pol_pscope_t scope;
     /* lexicon / pattern */
     pol_pterm_t *terms;
     size_t nterms;
     /* pii */
-    unsigned detectors;            /* bits of POL_PII_* */
+    unsigned detectors;                /* bits of POL_PII_* */
     pol_pscope_t allow[POL_PII_COUNT]; /* where each detector is allowed */
     int allow_set[POL_PII_COUNT];
     /* disclosure */
@@ -108,7 +101,7 @@ typedef struct {
 
 typedef struct {
     char *name;
-    char *timezone;  /* IANA name; default UTC */
+    char *timezone; /* IANA name; default UTC */
     pol_pchannel_t *channels;
     size_t nchannels;
     pol_prule_t *rules;
@@ -126,6 +119,6 @@ const char *pol_pii_name(int detector);
 
 /* 1 if the scope admits this channel / department / kind. */
 int pol_pscope_match(const pol_pscope_t *scope, const char *channel, const char *department,
-                    const char *kind);
+                     const char *kind);
 
 #endif

@@ -27,8 +27,8 @@ json_t *pol_findings_json(const pol_result_t *res, const char *text) {
         free(m);
         json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:I}", "rule_id",
                               f->rule_id, "kind", f->kind, "severity", f->severity, "action",
-                              f->action, "role", f->role, "message", f->message, "matched",
-                              matched, "start", (json_int_t)f->start, "end", (json_int_t)f->end);
+                              f->action, "role", f->role, "message", f->message, "matched", matched,
+                              "start", (json_int_t)f->start, "end", (json_int_t)f->end);
         if (!o || json_array_append_new(arr, o) < 0) {
             json_decref(arr);
             return NULL;
@@ -37,8 +37,8 @@ json_t *pol_findings_json(const pol_result_t *res, const char *text) {
     return arr;
 }
 
-void pol_pb_fill(pol_pb_t *pb, Huddle__V1__PolicyEvaluated *msg,
-                      const pol_result_t *res, const char *text, int64_t version) {
+void pol_pb_fill(pol_pb_t *pb, Huddle__V1__PolicyEvaluated *msg, const pol_result_t *res,
+                 const char *text, int64_t version) {
     memset(pb, 0, sizeof *pb);
     size_t n = pol_result_count(res), nr = pol_result_nroles(res);
     pb->items = hd_calloc(n, sizeof *pb->items);
@@ -80,8 +80,7 @@ void pol_pb_free(pol_pb_t *pb) {
     memset(pb, 0, sizeof *pb);
 }
 
-void pol_print_marked(FILE *out, const char *text, size_t len,
-                            const pol_result_t *res, int color) {
+void pol_print_marked(FILE *out, const char *text, size_t len, const pol_result_t *res, int color) {
     size_t n = pol_result_count(res);
     for (size_t i = 0; i <= len; i++) {
         /* closing marks first, so adjacent spans read [[a]]1[[b]]2 */

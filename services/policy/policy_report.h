@@ -27,13 +27,12 @@ typedef struct {
 
 /* Fills msg (initialized by the caller) from res; msg borrows from pb and
    res until pol_pb_free(pb). Aborts on out-of-memory. */
-void pol_pb_fill(pol_pb_t *pb, Huddle__V1__PolicyEvaluated *msg,
-                      const pol_result_t *res, const char *text, int64_t version);
+void pol_pb_fill(pol_pb_t *pb, Huddle__V1__PolicyEvaluated *msg, const pol_result_t *res,
+                 const char *text, int64_t version);
 void pol_pb_free(pol_pb_t *pb);
 
 /* Prints text with each finding's span marked "[[...]]<n>" (ANSI underline
    when color), then the verdict and one line per finding. */
-void pol_print_marked(FILE *out, const char *text, size_t len,
-                            const pol_result_t *res, int color);
+void pol_print_marked(FILE *out, const char *text, size_t len, const pol_result_t *res, int color);
 
 #endif

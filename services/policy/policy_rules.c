@@ -15,8 +15,7 @@ static const char *const s_pii_label[POL_PII_COUNT] = {
     "an email address", "a phone number", "a payment card number", "a bank account (IBAN)",
     "a US social security number"};
 
-static int eval_pii(const pol_prule_t *r, uint32_t ri, const pol_ctx_t *ctx,
-                    pol_result_t *res) {
+static int eval_pii(const pol_prule_t *r, uint32_t ri, const pol_ctx_t *ctx, pol_result_t *res) {
     for (size_t i = 0; i < res->nhits; i++) {
         const pol_phit_t *h = &res->hits[i];
         if (!(r->detectors & (1u << h->sub)))
@@ -25,7 +24,7 @@ static int eval_pii(const pol_prule_t *r, uint32_t ri, const pol_ctx_t *ctx,
             pol_pscope_match(&r->allow[h->sub], ctx->channel, ctx->department, ctx->kind))
             continue;
         if (pol_presult_add(res, r, ri, h->start, h->end, "%s must not be published (%s)",
-                           s_pii_label[h->sub], pol_pii_name(h->sub)) < 0)
+                            s_pii_label[h->sub], pol_pii_name(h->sub)) < 0)
             return -1;
     }
     return 0;
@@ -40,8 +39,7 @@ static int list_match(const pol_strlist_t *l, const char *host) {
 
 /* Every link is reported: as a violation of the rule when it breaks it,
    else as an "info" finding when the rule reports links. */
-static int eval_links(const pol_prule_t *r, uint32_t ri, const char *text,
-                      pol_result_t *res) {
+static int eval_links(const pol_prule_t *r, uint32_t ri, const char *text, pol_result_t *res) {
     for (size_t i = 0; i < res->nurls; i++) {
         const pol_pspan_t *u = &res->urls[i];
         char host[300];
@@ -49,14 +47,13 @@ static int eval_links(const pol_prule_t *r, uint32_t ri, const char *text,
         if (pol_detect_url_host(text + u->start, u->end - u->start, host, sizeof host) < 0)
             rc = pol_presult_add(res, r, ri, u->start, u->end, "a link with an unreadable host");
         else if (list_match(&r->deny_domains, host))
-            rc = pol_presult_add(res, r, ri, u->start, u->end, "links to %s are not allowed",
-                                host);
+            rc = pol_presult_add(res, r, ri, u->start, u->end, "links to %s are not allowed", host);
         else if (r->deny_shorteners && pol_detect_shortener(host))
             rc = pol_presult_add(res, r, ri, u->start, u->end,
-                                "%s is a URL shortener: link to the destination itself", host);
+                                 "%s is a URL shortener: link to the destination itself", host);
         else if (r->allow_domains.n && !list_match(&r->allow_domains, host))
             rc = pol_presult_add(res, r, ri, u->start, u->end,
-                                "%s is not on the list of allowed domains", host);
+                                 "%s is not on the list of allowed domains", host);
         else if (r->report_links) {
             pol_prule_t info = *r;
             info.action = POL_ACT_INFO;
@@ -88,8 +85,8 @@ static int eval_disclosure(const pol_prule_t *r, uint32_t ri, const pol_ctx_t *c
     if (!why || res->req[ri])
         return 0;
     return pol_presult_add(res, r, ri, s, e, "add a disclosure (%s%s): %s",
-                          r->nrequired ? r->required[0].text : "",
-                          r->nrequired > 1 ? ", ..." : "", why);
+                           r->nrequired ? r->required[0].text : "", r->nrequired > 1 ? ", ..." : "",
+                           why);
 }
 
 static const char *counting_for(const pol_t *p, const pol_ctx_t *ctx, long *max) {
@@ -106,9 +103,8 @@ static const char *counting_for(const pol_t *p, const pol_ctx_t *ctx, long *max)
     return counting ? counting : "plain";
 }
 
-static int eval_limits(const pol_t *p, const pol_prule_t *r, uint32_t ri,
-                       const char *text, size_t len, const pol_ctx_t *ctx,
-                       pol_result_t *res) {
+static int eval_limits(const pol_t *p, const pol_prule_t *r, uint32_t ri, const char *text,
+                       size_t len, const pol_ctx_t *ctx, pol_result_t *res) {
     long chan_max;
     const char *counting = counting_for(p, ctx, &chan_max);
     long max = r->max_length > 0 ? r->max_length : r->max_length == 0 ? chan_max : -1;
@@ -117,8 +113,7 @@ static int eval_limits(const pol_t *p, const pol_prule_t *r, uint32_t ri,
         long n = pol_count_length(counting, text, len, res->urls, res->nurls, max, &over);
         if (n > max &&
             pol_presult_add(res, r, ri, over, (uint32_t)len,
-                           "%ld characters (%s counting); the limit is %ld", n, counting,
-                           max) < 0)
+                            "%ld characters (%s counting); the limit is %ld", n, counting, max) < 0)
             return -1;
     }
     const struct {
@@ -130,11 +125,10 @@ static int eval_limits(const pol_t *p, const pol_prule_t *r, uint32_t ri,
         if (tok[k].limit < 0)
             continue;
         uint32_t s = 0, e = 0;
-        long n = pol_count_tokens(tok[k].sigil, text, len, res->urls, res->nurls, tok[k].limit,
-                                 &s, &e);
-        if (n > tok[k].limit &&
-            pol_presult_add(res, r, ri, s, e, "%ld %s; at most %ld", n, tok[k].what,
-                           tok[k].limit) < 0)
+        long n =
+            pol_count_tokens(tok[k].sigil, text, len, res->urls, res->nurls, tok[k].limit, &s, &e);
+        if (n > tok[k].limit && pol_presult_add(res, r, ri, s, e, "%ld %s; at most %ld", n,
+                                                tok[k].what, tok[k].limit) < 0)
             return -1;
     }
     return 0;
@@ -148,8 +142,7 @@ static int64_t now_ms(const pol_ctx_t *ctx) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int eval_author(const pol_prule_t *r, uint32_t ri, const pol_ctx_t *ctx,
-                       pol_result_t *res) {
+static int eval_author(const pol_prule_t *r, uint32_t ri, const pol_ctx_t *ctx, pol_result_t *res) {
     if (!ctx->author_facts)
         return 0; /* nobody looked: offline check */
     const char *who = ctx->author_email && *ctx->author_email ? ctx->author_email : "the author";
@@ -161,17 +154,17 @@ static int eval_author(const pol_prule_t *r, uint32_t ri, const pol_ctx_t *ctx,
         int64_t t = now_ms(ctx);
         if (!ctx->author_certified)
             return pol_presult_add(res, r, ri, 0, 0, "%s is not certified for %s", who,
-                                  ctx->channel ? ctx->channel : "this channel");
+                                   ctx->channel ? ctx->channel : "this channel");
         if (ctx->cert_expires_ms && ctx->cert_expires_ms <= t)
-            return pol_presult_add(res, r, ri, 0, 0, "%s's certification for %s has expired",
-                                  who, ctx->channel ? ctx->channel : "this channel");
+            return pol_presult_add(res, r, ri, 0, 0, "%s's certification for %s has expired", who,
+                                   ctx->channel ? ctx->channel : "this channel");
     }
     if (ctx->submitter_email && *ctx->submitter_email && ctx->author_email &&
         strcasecmp(ctx->submitter_email, ctx->author_email) != 0 &&
         (!r->allow_delegation || !ctx->delegated))
         return pol_presult_add(res, r, ri, 0, 0, "%s may not post on behalf of %s%s",
-                              ctx->submitter_email, who,
-                              r->allow_delegation ? " (no delegation)" : "");
+                               ctx->submitter_email, who,
+                               r->allow_delegation ? " (no delegation)" : "");
     return 0;
 }
 
@@ -189,9 +182,9 @@ static int window_holds(const pol_pwindow_t *w, int wday, int minute, int64_t wa
            (((days >> yesterday) & 1) && minute < w->to_min);
 }
 
-static int eval_timing(const pol_t *p, const pol_prule_t *r, uint32_t ri,
-                       const pol_ctx_t *ctx, pol_result_t *res) {
-    int64_t t = ctx->scheduled_ms ? ctx->scheduled_ms
+static int eval_timing(const pol_t *p, const pol_prule_t *r, uint32_t ri, const pol_ctx_t *ctx,
+                       pol_result_t *res) {
+    int64_t t = ctx->scheduled_ms   ? ctx->scheduled_ms
                 : ctx->submitted_ms ? ctx->submitted_ms
                                     : now_ms(ctx);
     int wday, minute;
@@ -200,15 +193,13 @@ static int eval_timing(const pol_t *p, const pol_prule_t *r, uint32_t ri,
         return 0;
     for (size_t i = 0; i < r->nwindows; i++)
         if (window_holds(&r->windows[i], wday, minute, wall))
-            return pol_presult_add(res, r, ri, 0, 0,
-                                  "%s falls in a blackout window (%02d:%02d %s)",
-                                  ctx->scheduled_ms ? "the scheduled time" : "now", minute / 60,
-                                  minute % 60, p->m->timezone);
+            return pol_presult_add(res, r, ri, 0, 0, "%s falls in a blackout window (%02d:%02d %s)",
+                                   ctx->scheduled_ms ? "the scheduled time" : "now", minute / 60,
+                                   minute % 60, p->m->timezone);
     return 0;
 }
 
-static int eval_crisis(const pol_prule_t *r, uint32_t ri, const pol_ctx_t *ctx,
-                       pol_result_t *res) {
+static int eval_crisis(const pol_prule_t *r, uint32_t ri, const pol_ctx_t *ctx, pol_result_t *res) {
     if (!ctx->crisis_facts)
         return 0;
     for (size_t i = 0; i < ctx->ncrises; i++) {
@@ -219,27 +210,42 @@ static int eval_crisis(const pol_prule_t *r, uint32_t ri, const pol_ctx_t *ctx,
         if (c->channel && *c->channel && (!ctx->channel || strcmp(c->channel, ctx->channel)))
             continue;
         return pol_presult_add(res, r, ri, 0, 0, "crisis \"%s\" is active: %s must approve",
-                              c->name ? c->name : "", r->role[0] ? r->role : "the crisis team");
+                               c->name ? c->name : "", r->role[0] ? r->role : "the crisis team");
     }
     return 0;
 }
 
 int pol_prules_eval(pol_t *p, const char *text, size_t len, const pol_ctx_t *ctx,
-                   pol_result_t *res) {
+                    pol_result_t *res) {
     for (uint32_t i = 0; i < p->m->nrules; i++) {
         const pol_prule_t *r = &p->m->rules[i];
         if (!res->active[i])
             continue;
         int rc = 0;
         switch (r->kind) {
-        case POL_PK_PII: rc = eval_pii(r, i, ctx, res); break;
-        case POL_PK_LINKS: rc = eval_links(r, i, text, res); break;
-        case POL_PK_DISCLOSURE: rc = eval_disclosure(r, i, ctx, res); break;
-        case POL_PK_LIMITS: rc = eval_limits(p, r, i, text, len, ctx, res); break;
-        case POL_PK_AUTHOR: rc = eval_author(r, i, ctx, res); break;
-        case POL_PK_TIMING: rc = eval_timing(p, r, i, ctx, res); break;
-        case POL_PK_CRISIS: rc = eval_crisis(r, i, ctx, res); break;
-        default: break;
+        case POL_PK_PII:
+            rc = eval_pii(r, i, ctx, res);
+            break;
+        case POL_PK_LINKS:
+            rc = eval_links(r, i, text, res);
+            break;
+        case POL_PK_DISCLOSURE:
+            rc = eval_disclosure(r, i, ctx, res);
+            break;
+        case POL_PK_LIMITS:
+            rc = eval_limits(p, r, i, text, len, ctx, res);
+            break;
+        case POL_PK_AUTHOR:
+            rc = eval_author(r, i, ctx, res);
+            break;
+        case POL_PK_TIMING:
+            rc = eval_timing(p, r, i, ctx, res);
+            break;
+        case POL_PK_CRISIS:
+            rc = eval_crisis(r, i, ctx, res);
+            break;
+        default:
+            break;
         }
         if (rc < 0)
             return -1;

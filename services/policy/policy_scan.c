@@ -49,8 +49,8 @@ const char *pol_verdict_name(pol_verdict_t v) {
     return v == POL_VERDICT_BLOCK ? "block" : v == POL_VERDICT_REVIEW ? "review" : "pass";
 }
 
-int pol_presult_add(pol_result_t *res, const pol_prule_t *r, uint32_t ri, uint32_t s,
-                   uint32_t e, const char *fmt, ...) {
+int pol_presult_add(pol_result_t *res, const pol_prule_t *r, uint32_t ri, uint32_t s, uint32_t e,
+                    const char *fmt, ...) {
     size_t c1 = res->cap, c2 = res->cap, c3 = res->cap;
     if (grow((void **)&res->f, &c1, res->n + 1, sizeof *res->f) < 0 ||
         grow((void **)&res->seq, &c2, res->n + 1, sizeof *res->seq) < 0 ||
@@ -58,10 +58,15 @@ int pol_presult_add(pol_result_t *res, const pol_prule_t *r, uint32_t ri, uint32
         return -1;
     res->cap = c1 < c2 ? (c1 < c3 ? c1 : c3) : (c2 < c3 ? c2 : c3);
     pol_finding_t *f = &res->f[res->n];
-    *f = (pol_finding_t){.rule_id = r->id, .kind = pol_pkind_name(r->kind),
-                               .severity = r->severity, .action = pol_paction_name(r->action),
-                               .role = r->role, .message = r->message, .start = s, .end = e,
-                               .rule_index = ri};
+    *f = (pol_finding_t){.rule_id = r->id,
+                         .kind = pol_pkind_name(r->kind),
+                         .severity = r->severity,
+                         .action = pol_paction_name(r->action),
+                         .role = r->role,
+                         .message = r->message,
+                         .start = s,
+                         .end = e,
+                         .rule_index = ri};
     res->moff[res->n] = UINT32_MAX;
     res->seq[res->n] = (uint32_t)res->n;
     if (!r->message[0] && fmt) {
@@ -82,19 +87,18 @@ int pol_presult_add(pol_result_t *res, const pol_prule_t *r, uint32_t ri, uint32
 }
 
 /* Adds a finding reporting a literal or pattern match. */
-static int add_match(pol_result_t *res, const pol_t *p, const pol_ppat_t *pat,
-                     uint32_t s, uint32_t e, const char *text) {
+static int add_match(pol_result_t *res, const pol_t *p, const pol_ppat_t *pat, uint32_t s,
+                     uint32_t e, const char *text) {
     const pol_prule_t *r = &p->m->rules[pat->rule];
     int len = (int)(e - s > 80 ? 80 : e - s);
     if (r->action == POL_ACT_BLOCK)
         return pol_presult_add(res, r, pat->rule, s, e, "\"%.*s\" is not allowed%s%s", len,
-                              text + s, r->description[0] ? ": " : "", r->description);
+                               text + s, r->description[0] ? ": " : "", r->description);
     if (r->action == POL_ACT_REVIEW)
         return pol_presult_add(res, r, pat->rule, s, e, "\"%.*s\" needs review by %s%s%s", len,
-                              text + s, r->role, r->description[0] ? ": " : "",
-                              r->description);
+                               text + s, r->role, r->description[0] ? ": " : "", r->description);
     return pol_presult_add(res, r, pat->rule, s, e, "\"%.*s\": think twice%s%s", len, text + s,
-                          r->description[0] ? ": " : "", r->description);
+                           r->description[0] ? ": " : "", r->description);
 }
 
 static int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
@@ -134,8 +138,7 @@ static int boundaries_ok(const pol_fold_t *f, int match, uint32_t s, uint32_t e)
         return 0;
     if (match == POL_MATCH_PREFIX)
         return 1;
-    return !(pol_detect_word_at(f->text, f->len, e) && e > 0 &&
-             pol_detect_word_before(f->text, e));
+    return !(pol_detect_word_at(f->text, f->len, e) && e > 0 && pol_detect_word_before(f->text, e));
 }
 
 /* exact: the original bytes must be the term as written. */
@@ -144,8 +147,8 @@ static int exact_ok(const char *text, uint32_t s, uint32_t e, const char *term) 
     return e - s == n && memcmp(text + s, term, n) == 0;
 }
 
-static void process_terms(pol_result_t *res, const pol_t *p, const char *text,
-                          size_t i0, size_t i1) {
+static void process_terms(pol_result_t *res, const pol_t *p, const char *text, size_t i0,
+                          size_t i1) {
     const pol_fold_t *f = &res->fold;
     uint32_t last_from = UINT32_MAX, last_to = UINT32_MAX;
     for (size_t i = i0; i < i1; i++) {
@@ -173,8 +176,8 @@ static void process_terms(pol_result_t *res, const pol_t *p, const char *text,
 }
 
 /* Patterns report leftmost-longest, non-overlapping spans. */
-static void process_regex(pol_result_t *res, const pol_t *p, const char *text,
-                          size_t i0, size_t i1) {
+static void process_regex(pol_result_t *res, const pol_t *p, const char *text, size_t i0,
+                          size_t i1) {
     uint32_t end = 0;
     for (size_t i = i0; i < i1; i++) {
         const pol_praw_t *m = &res->raw[i];
@@ -206,10 +209,14 @@ static int pii_valid(int d, const char *t, size_t n, uint32_t s, uint32_t e) {
         (e + 1 < n && strchr(" -.", t[e]) && isdigit((unsigned char)t[e + 1])))
         return 0;
     switch (d) {
-    case POL_PII_PHONE: return pol_detect_phone(t + s, e - s);
-    case POL_PII_CARD: return pol_detect_card(t + s, e - s);
-    case POL_PII_IBAN: return pol_detect_iban(t + s, e - s);
-    default: return pol_detect_ssn(t + s, e - s);
+    case POL_PII_PHONE:
+        return pol_detect_phone(t + s, e - s);
+    case POL_PII_CARD:
+        return pol_detect_card(t + s, e - s);
+    case POL_PII_IBAN:
+        return pol_detect_iban(t + s, e - s);
+    default:
+        return pol_detect_ssn(t + s, e - s);
     }
 }
 
@@ -370,7 +377,7 @@ static int prepare(pol_result_t *res, const pol_t *p, const pol_ctx_t *ctx) {
     }
     for (size_t i = 0; i < p->m->nrules; i++) {
         res->active[i] = (uint8_t)pol_pscope_match(&p->m->rules[i].scope, ctx->channel,
-                                                  ctx->department, ctx->kind);
+                                                   ctx->department, ctx->kind);
         res->cond[i] = res->req[i] = 0;
     }
     return 0;
@@ -415,18 +422,23 @@ static void finish(pol_result_t *res) {
         qsort(res->roles, res->nroles, sizeof res->roles[0], role_cmp);
 }
 
-static pol_prule_t s_size_rule = {
-    .id = (char *)"huddle.text-size", .description = (char *)"", .message = (char *)"",
-    .severity = (char *)"high", .role = (char *)"", .action = POL_ACT_BLOCK,
-    .kind = POL_PK_LIMITS};
+static pol_prule_t s_size_rule = {.id = (char *)"huddle.text-size",
+                                  .description = (char *)"",
+                                  .message = (char *)"",
+                                  .severity = (char *)"high",
+                                  .role = (char *)"",
+                                  .action = POL_ACT_BLOCK,
+                                  .kind = POL_PK_LIMITS};
 
-static pol_prule_t s_match_rule = {
-    .id = (char *)"huddle.match-limit", .description = (char *)"", .message = (char *)"",
-    .severity = (char *)"high", .role = (char *)"", .action = POL_ACT_BLOCK,
-    .kind = POL_PK_PATTERN};
+static pol_prule_t s_match_rule = {.id = (char *)"huddle.match-limit",
+                                   .description = (char *)"",
+                                   .message = (char *)"",
+                                   .severity = (char *)"high",
+                                   .role = (char *)"",
+                                   .action = POL_ACT_BLOCK,
+                                   .kind = POL_PK_PATTERN};
 
-int pol_eval(pol_t *p, const char *text, size_t len, const pol_ctx_t *ctx,
-                   pol_result_t *res) {
+int pol_eval(pol_t *p, const char *text, size_t len, const pol_ctx_t *ctx, pol_result_t *res) {
     static const pol_ctx_t none = {0};
     if (!ctx)
         ctx = &none;
@@ -436,8 +448,7 @@ int pol_eval(pol_t *p, const char *text, size_t len, const pol_ctx_t *ctx,
         text = "", len = 0;
     if (len > POL_MAX_TEXT) {
         pol_presult_add(res, &s_size_rule, UINT32_MAX, 0, 0,
-                       "the text is %zu bytes; at most %u can be evaluated", len,
-                       POL_MAX_TEXT);
+                        "the text is %zu bytes; at most %u can be evaluated", len, POL_MAX_TEXT);
         finish(res);
         return 0;
     }
@@ -456,10 +467,18 @@ int pol_eval(pol_t *p, const char *text, size_t len, const pol_ctx_t *ctx,
         while (h < res->nraw && res->raw[h].id == res->raw[g].id)
             h++;
         switch (p->pats[res->raw[g].id].type) {
-        case P_REGEX: process_regex(res, p, text, g, h); break;
-        case P_PII: process_pii(res, p, g, h); break;
-        case P_URL: process_urls(res, p, g, h); break;
-        default: process_terms(res, p, text, g, h); break;
+        case P_REGEX:
+            process_regex(res, p, text, g, h);
+            break;
+        case P_PII:
+            process_pii(res, p, g, h);
+            break;
+        case P_URL:
+            process_urls(res, p, g, h);
+            break;
+        default:
+            process_terms(res, p, text, g, h);
+            break;
         }
         g = h;
     }
@@ -469,7 +488,7 @@ int pol_eval(pol_t *p, const char *text, size_t len, const pol_ctx_t *ctx,
         return -1;
     if (res->truncated)
         pol_presult_add(res, &s_match_rule, UINT32_MAX, 0, 0,
-                       "the text has more than %d matches; shorten it", MAX_RAW);
+                        "the text has more than %d matches; shorten it", MAX_RAW);
     finish(res);
     return 0;
 }

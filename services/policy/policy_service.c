@@ -75,8 +75,8 @@ void pol_svc_destroy(pol_svc_t **self_p) {
     *self_p = NULL;
 }
 
-pol_t *pol_svc_engine(pol_svc_t *s, hd_db_t *db, int64_t version,
-                                  int *transient, char *why, size_t why_len) {
+pol_t *pol_svc_engine(pol_svc_t *s, hd_db_t *db, int64_t version, int *transient, char *why,
+                      size_t why_len) {
     *transient = 0;
     slot_t *victim = &s->cache[0];
     for (int i = 0; i < CACHE_SIZE; i++) {
@@ -100,8 +100,7 @@ pol_t *pol_svc_engine(pol_svc_t *s, hd_db_t *db, int64_t version,
     pol_t *pol = pol_new(src, len, err, sizeof err);
     free(src);
     if (!pol) {
-        snprintf(why, why_len, "policy version %lld does not compile: %s", (long long)version,
-                 err);
+        snprintf(why, why_len, "policy version %lld does not compile: %s", (long long)version, err);
         return NULL;
     }
     atomic_fetch_add(&s->compiles, 1);
@@ -109,8 +108,7 @@ pol_t *pol_svc_engine(pol_svc_t *s, hd_db_t *db, int64_t version,
     victim->pol = pol;
     victim->version = version;
     victim->used = ++s->tick;
-    hd_info("policy_compiled", "version %lld: %zu rules", (long long)version,
-            pol_rule_count(pol));
+    hd_info("policy_compiled", "version %lld: %zu rules", (long long)version, pol_rule_count(pol));
     return pol;
 }
 
@@ -234,8 +232,8 @@ static int read_channels(hd_db_t *db, pol_svc_t *s, const hd_envelope_t *const *
     return pol_batch_read_channels(db, s->ids, n, s->chans) < 0 ? HD_APPLY_RETRY : HD_APPLY_OK;
 }
 
-int pol_svc_apply_batch(hd_db_t *db, const hd_envelope_t *const *evs, size_t n,
-                        hd_batch_out_t *out, void *arg) {
+int pol_svc_apply_batch(hd_db_t *db, const hd_envelope_t *const *evs, size_t n, hd_batch_out_t *out,
+                        void *arg) {
     pol_svc_t *s = arg;
     forget_rows(s);
     int rc = read_channels(db, s, evs, n, out);
@@ -260,8 +258,9 @@ void pol_svc_metrics(FILE *out, void *arg) {
     for (int v = 0; v < 3; v++)
         fprintf(out, "huddle_policy_evaluations_total{verdict=\"%s\"} %llu\n",
                 pol_verdict_name((pol_verdict_t)v), atomic_load(&s->evaluated[v]));
-    fprintf(out, "# TYPE huddle_policy_eval_seconds_total counter\n"
-                 "huddle_policy_eval_seconds_total %.6f\n",
+    fprintf(out,
+            "# TYPE huddle_policy_eval_seconds_total counter\n"
+            "huddle_policy_eval_seconds_total %.6f\n",
             (double)atomic_load(&s->eval_us_total) / 1e6);
     fprintf(out, "# TYPE huddle_policy_compiles_total counter\nhuddle_policy_compiles_total %llu\n",
             atomic_load(&s->compiles));

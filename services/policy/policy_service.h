@@ -38,8 +38,8 @@ void pol_svc_destroy(pol_svc_t **self_p);
    without a valid content_id, a negative version, a version that does not
    exist or does not compile) is marked with hd_batch_dead. Nothing is kept
    between calls: a retried batch reads everything again. */
-int pol_svc_apply_batch(hd_db_t *db, const hd_envelope_t *const *evs, size_t n,
-                        hd_batch_out_t *out, void *arg);
+int pol_svc_apply_batch(hd_db_t *db, const hd_envelope_t *const *evs, size_t n, hd_batch_out_t *out,
+                        void *arg);
 
 /* The compiled policy of a version (borrowed from the cache, valid until
    the cache evicts it: at the next call). NULL when the version does not

@@ -17,8 +17,13 @@ long pol_parse_period(const char *s) {
     long v = s ? strtol(s, &end, 10) : -1;
     if (!s || end == s || v < 0)
         return -1;
-    long mul = !*end ? 1 : !strcmp(end, "s") ? 1 : !strcmp(end, "m") ? 60 : !strcmp(end, "h") ? 3600
-                              : !strcmp(end, "d") ? 86400 : !strcmp(end, "w") ? 604800 : -1;
+    long mul = !*end               ? 1
+               : !strcmp(end, "s") ? 1
+               : !strcmp(end, "m") ? 60
+               : !strcmp(end, "h") ? 3600
+               : !strcmp(end, "d") ? 86400
+               : !strcmp(end, "w") ? 604800
+                                   : -1;
     if (mul < 0 || v > 100L * 365 * 86400 / mul)
         return -1;
     return v * mul;
@@ -26,8 +31,8 @@ long pol_parse_period(const char *s) {
 
 typedef struct {
     char id[104];
-    char sign;           /* '+' the candidate adds it, '-' the candidate drops it */
-    long count[3][3];    /* by transition */
+    char sign;        /* '+' the candidate adds it, '-' the candidate drops it */
+    long count[3][3]; /* by transition */
     int nex;
     char *examples[8];
 } rule_stat_t;
@@ -109,14 +114,14 @@ static int eval_both(sim_t *s, hd_db_t *db, PGresult *r, int row) {
     const char *cid = PQgetvalue(r, row, 0), *text = PQgetvalue(r, row, 1);
     size_t tlen = (size_t)PQgetlength(r, row, 1);
     pol_ctx_t ctx = {.channel = PQgetvalue(r, row, 2),
-                           .department = PQgetvalue(r, row, 3),
-                           .kind = PQgetvalue(r, row, 4),
-                           .author_email = PQgetvalue(r, row, 5),
-                           .author_id = PQgetvalue(r, row, 6),
-                           .submitted_ms = atoll(PQgetvalue(r, row, 7)),
-                           .scheduled_ms = atoll(PQgetvalue(r, row, 8)),
-                           .channel_kind = PQgetvalue(r, row, 9),
-                           .channel_max_length = atol(PQgetvalue(r, row, 10))};
+                     .department = PQgetvalue(r, row, 3),
+                     .kind = PQgetvalue(r, row, 4),
+                     .author_email = PQgetvalue(r, row, 5),
+                     .author_id = PQgetvalue(r, row, 6),
+                     .submitted_ms = atoll(PQgetvalue(r, row, 7)),
+                     .scheduled_ms = atoll(PQgetvalue(r, row, 8)),
+                     .channel_kind = PQgetvalue(r, row, 9),
+                     .channel_max_length = atol(PQgetvalue(r, row, 10))};
     ctx.now_ms = ctx.submitted_ms;
     pol_crises_t crises = {0};
     int need_a = pol_needs_author(s->cand) || (s->base && pol_needs_author(s->base));
@@ -211,8 +216,8 @@ static void report(const sim_t *s, FILE *out, long since_s, int64_t active) {
     }
 }
 
-long pol_simulate(hd_db_t *db, const char *src, size_t len, long since_s, int examples,
-                        FILE *out, char *err, size_t err_len) {
+long pol_simulate(hd_db_t *db, const char *src, size_t len, long since_s, int examples, FILE *out,
+                  char *err, size_t err_len) {
     sim_t *s = hd_calloc(1, sizeof *s);
     s->max_examples = examples;
     long rc = -1;
@@ -236,8 +241,8 @@ long pol_simulate(hd_db_t *db, const char *src, size_t len, long since_s, int ex
         s->base = pol_new(asrc, alen, e2, sizeof e2);
         free(asrc);
         if (!s->base) {
-            snprintf(err, err_len, "active version %lld does not compile:\n%s",
-                     (long long)active, e2);
+            snprintf(err, err_len, "active version %lld does not compile:\n%s", (long long)active,
+                     e2);
             goto done;
         }
     }

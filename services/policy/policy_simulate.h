@@ -17,7 +17,7 @@ long pol_parse_period(const char *s);
    printing the report on out with up to `examples` examples per rule.
    Returns the number of changed verdicts, or -1 (errors in err: the
    candidate's, one per line, or the database's). */
-long pol_simulate(hd_db_t *db, const char *src, size_t len, long since_s, int examples,
-                        FILE *out, char *err, size_t err_len);
+long pol_simulate(hd_db_t *db, const char *src, size_t len, long since_s, int examples, FILE *out,
+                  char *err, size_t err_len);
 
 #endif

@@ -44,7 +44,7 @@ static int db_fail(hd_db_t *db, char *err, size_t err_len) {
 }
 
 int pol_store_apply(hd_db_t *db, const char *src, size_t len, const char *created_by,
-                          int64_t *version, int *unchanged, char *err, size_t err_len) {
+                    int64_t *version, int *unchanged, char *err, size_t err_len) {
     *unchanged = 0;
     pol_t *pol = pol_new(src, len, err, err_len);
     if (!pol)
@@ -63,8 +63,8 @@ int pol_store_apply(hd_db_t *db, const char *src, size_t len, const char *create
         return db_fail(db, err, err_len);
     }
     const char *p1[1] = {copy};
-    PGresult *r = hd_db_exec(db, "SELECT version FROM policy_version WHERE active AND source = $1",
-                             1, p1);
+    PGresult *r =
+        hd_db_exec(db, "SELECT version FROM policy_version WHERE active AND source = $1", 1, p1);
     if (!r) {
         free(copy);
         return db_fail(db, err, err_len);

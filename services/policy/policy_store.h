@@ -26,7 +26,7 @@ int pol_store_source(hd_db_t *db, int64_t version, char **src, size_t *len);
    Returns 0, 1 when src is invalid (errors in err, one per line), -1 on
    database error (in err). */
 int pol_store_apply(hd_db_t *db, const char *src, size_t len, const char *created_by,
-                          int64_t *version, int *unchanged, char *err, size_t err_len);
+                    int64_t *version, int *unchanged, char *err, size_t err_len);
 
 /* Fills ctx's author facts (author_facts set) for ctx->author_id /
    author_email on ctx->channel at time at_ms, and the delegation from the

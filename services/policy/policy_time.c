@@ -86,8 +86,7 @@ int pol_ptime_zone_valid(const char *tz) {
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-int pol_ptime_local(const char *tz, int64_t utc_ms, int *wday, int *minute,
-                   int64_t *wall_minutes) {
+int pol_ptime_local(const char *tz, int64_t utc_ms, int *wday, int *minute, int64_t *wall_minutes) {
     time_t t = (time_t)(utc_ms / 1000);
     struct tm tm;
     int ok;
@@ -112,7 +111,8 @@ int pol_ptime_local(const char *tz, int64_t utc_ms, int *wday, int *minute,
         return -1;
     *wday = tm.tm_wday;
     *minute = tm.tm_hour * 60 + tm.tm_min;
-    *wall_minutes = days_from_civil(tm.tm_year + 1900, (unsigned)tm.tm_mon + 1,
-                                    (unsigned)tm.tm_mday) * 1440 + *minute;
+    *wall_minutes =
+        days_from_civil(tm.tm_year + 1900, (unsigned)tm.tm_mon + 1, (unsigned)tm.tm_mday) * 1440 +
+        *minute;
     return 0;
 }

@@ -22,7 +22,6 @@ int pol_ptime_zone_valid(const char *tz);
 
 /* Wall time of the instant utc_ms in zone tz: weekday (0 = Sunday), minute
    of the day and wall-clock minutes since the epoch. 0 / -1. Thread-safe. */
-int pol_ptime_local(const char *tz, int64_t utc_ms, int *wday, int *minute,
-                   int64_t *wall_minutes);
+int pol_ptime_local(const char *tz, int64_t utc_ms, int *wday, int *minute, int64_t *wall_minutes);
 
 #endif

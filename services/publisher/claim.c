@@ -16,8 +16,8 @@
     "j.content_id, j.cause_event_id, j.channel_id, j.department_id, j.text, j.attempts, " \
     "c.id IS NOT NULL, a.token IS NOT NULL, coalesce(c.kind, ''), "                       \
     "coalesce(c.base_url, ''), coalesce(a.token, '') "
-#define JOB_JOINS                                                  \
-    "LEFT JOIN channel c ON c.id = j.channel_id "                  \
+#define JOB_JOINS                                                 \
+    "LEFT JOIN channel c ON c.id = j.channel_id "                 \
     "LEFT JOIN channel_account a ON a.channel_id = j.channel_id " \
     "  AND a.department_id = j.department_id "
 

@@ -20,7 +20,7 @@ typedef struct {
     char cause[HD_ID_LEN]; /* the content.approved event: the events' causation */
     char channel[128];
     char department[128];
-    char *text; /* owned */
+    char *text;   /* owned */
     int attempts; /* including the one being made */
     int have_channel, have_account;
     char kind[64];

@@ -26,9 +26,7 @@ void pub_jobs_init(pub_jobs_t *self, int max_attempts) {
     self->seed = (unsigned)hd_now_ms() ^ (unsigned)getpid();
 }
 
-void pub_jobs_destroy(pub_jobs_t *self) {
-    pub_pool_destroy(&self->pool);
-}
+void pub_jobs_destroy(pub_jobs_t *self) { pub_pool_destroy(&self->pool); }
 
 void pub_jobs_metrics(FILE *out, void *arg) {
     pub_jobs_t *self = arg;
@@ -74,8 +72,9 @@ static const char *undeliverable(const pub_job_t *job, const pub_adapter_t **ada
 }
 
 static pub_request_t request_of(const pub_jobs_t *self, const pub_job_t *job) {
-    pub_request_t req = {job->base_url,           job->token,       job->content_id, job->text,
-                         self->connect_timeout_ms, self->timeout_ms, NULL};
+    pub_request_t req = {
+        job->base_url,    job->token, job->content_id, job->text, self->connect_timeout_ms,
+        self->timeout_ms, NULL};
     return req;
 }
 
@@ -209,10 +208,10 @@ static int reconcile_plan(pub_jobs_t *self, const pub_job_t *job, const pub_resu
         pub_rec_later(rec, PUB_JOB_PENDING, 0, "reconciled: not posted");
         return 1;
     case PUB_RETRY: /* keep it in flight: only a lookup may settle it */
-        pub_rec_later(rec, PUB_JOB_IN_FLIGHT,
-                      pub_retry_backoff_ms((unsigned)job->attempts, res->retry_after_ms,
-                                           jitter(self)),
-                      res->error);
+        pub_rec_later(
+            rec, PUB_JOB_IN_FLIGHT,
+            pub_retry_backoff_ms((unsigned)job->attempts, res->retry_after_ms, jitter(self)),
+            res->error);
         return 1;
     case PUB_FAIL:
         snprintf(why, sizeof why, "reconciliation failed: %s", res->error);

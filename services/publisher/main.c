@@ -6,8 +6,8 @@
     threads. */
 #include "hd_config.h"
 #include "hd_consumer.h"
-#include "hd_service.h"
 #include "hd_log.h"
+#include "hd_service.h"
 #include "hd_signal.h"
 #include "jobs.h"
 
@@ -49,8 +49,7 @@ int main(int argc, char **argv) {
     jobs.concurrency = (int)clamp(
         hd_config_long("HUDDLE_PUBLISH_CONCURRENCY", PUB_CONCURRENCY_DEFAULT), 1, PUB_POOL_MAX);
     hd_service_t svc;
-    if (hd_service_start(&svc, "publisher", "HUDDLE_PUBLISHER_HTTP", pub_jobs_metrics, &jobs) <
-        0)
+    if (hd_service_start(&svc, "publisher", "HUDDLE_PUBLISHER_HTTP", pub_jobs_metrics, &jobs) < 0)
         goto done;
     hd_consumer_cfg_t cfg = {.name = "publisher",
                              .types = s_types,

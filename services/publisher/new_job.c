@@ -26,7 +26,7 @@ pub_new_job_verdict_t pub_new_job_of(const hd_envelope_t *ev, pub_new_job_t *job
         *why = "content.approved: channel and department are required";
         return PUB_NEW_JOB_DEAD;
     }
-    pub_new_job_t j = {b->content_id, b->channel,        ev->department,
+    pub_new_job_t j = {b->content_id, b->channel,         ev->department,
                        str(b->text),  b->scheduled_at_ms, ev->id};
     *job = j;
     return PUB_NEW_JOB_ROW;
@@ -64,8 +64,12 @@ int pub_new_job_insert(hd_db_t *db, const pub_new_job_t *jobs, size_t n) {
         const pub_new_job_t *j = &jobs[i];
         char s[32];
         snprintf(s, sizeof s, "%" PRId64, j->scheduled_ms);
-        const char *v[COLS] = {j->content_id, j->channel,  j->department,
-                               j->text,       j->event_id, s,
+        const char *v[COLS] = {j->content_id,
+                               j->channel,
+                               j->department,
+                               j->text,
+                               j->event_id,
+                               s,
                                pub_job_state_name(PUB_JOB_PENDING)};
         for (int c = 0; c < COLS; c++)
             hd_pgarray_add(&col[c], v[c]);

@@ -31,8 +31,7 @@ typedef enum {
    borrows ev's strings (a missing text is ""); on PUB_NEW_JOB_DEAD *why
    says what is wrong (content_id or event id not a UUID, channel or
    department missing). ev is borrowed. */
-pub_new_job_verdict_t pub_new_job_of(const hd_envelope_t *ev, pub_new_job_t *job,
-                                     const char **why);
+pub_new_job_verdict_t pub_new_job_of(const hd_envelope_t *ev, pub_new_job_t *job, const char **why);
 
 /* Inserts the n jobs (state pending, not_before the scheduled time or now)
    in one statement inside the caller's open transaction: a job whose

@@ -32,8 +32,8 @@ void pub_rec_failed(pub_rec_t *rec, const char *error) {
     snprintf(rec->error, sizeof rec->error, "%s", error);
 }
 
-void pub_rec_plan(pub_rec_t *rec, const pub_job_t *job, const pub_result_t *res,
-                  int max_attempts, double jitter) {
+void pub_rec_plan(pub_rec_t *rec, const pub_job_t *job, const pub_result_t *res, int max_attempts,
+                  double jitter) {
     memset(rec, 0, sizeof *rec);
     rec->job = job;
     switch (res->outcome) {
@@ -43,17 +43,15 @@ void pub_rec_plan(pub_rec_t *rec, const pub_job_t *job, const pub_result_t *res,
     case PUB_RETRY:
         if (job->attempts >= max_attempts) {
             char why[sizeof rec->error];
-            snprintf(why, sizeof why, "gave up after %d attempts: %s", job->attempts,
-                     res->error);
+            snprintf(why, sizeof why, "gave up after %d attempts: %s", job->attempts, res->error);
             pub_rec_failed(rec, why);
             return;
         }
         pub_rec_later(rec, PUB_JOB_PENDING,
-              pub_retry_backoff_ms((unsigned)job->attempts, res->retry_after_ms, jitter),
-              res->error);
+                      pub_retry_backoff_ms((unsigned)job->attempts, res->retry_after_ms, jitter),
+                      res->error);
         hd_log(HD_LOG_INFO, "publish_retry", job->cause, job->content_id,
-               "attempt %d failed (%s); next in %ld ms", job->attempts, res->error,
-               rec->delay_ms);
+               "attempt %d failed (%s); next in %ld ms", job->attempts, res->error, rec->delay_ms);
         return;
     case PUB_FAIL:
         pub_rec_failed(rec, res->error);
@@ -284,8 +282,7 @@ static int update_kind(hd_db_t *db, pub_rec_t *recs, size_t n, pub_rec_kind_t ki
         return -1;
     for (int row = 0; row < PQntuples(r); row++)
         for (size_t i = 0; i < n; i++)
-            if (recs[i].kind == kind &&
-                strcmp(recs[i].job->content_id, PQgetvalue(r, row, 0)) == 0)
+            if (recs[i].kind == kind && strcmp(recs[i].job->content_id, PQgetvalue(r, row, 0)) == 0)
                 recs[i].changed = 1;
     PQclear(r);
     return 0;
@@ -304,11 +301,10 @@ static int emit_changed(hd_db_t *db, pub_rec_t *recs, size_t n) {
     }
     int rc = hd_outbox_put_many(db, envs, m);
     for (size_t i = 0; rc >= 0 && i < m; i++)
-        hd_log(HD_LOG_INFO, "emitted", envs[i]->id, envs[i]->correlation_id, "%s",
-               envs[i]->type);
+        hd_log(HD_LOG_INFO, "emitted", envs[i]->id, envs[i]->correlation_id, "%s", envs[i]->type);
     if (rc >= 0 && (size_t)rc < m)
-        hd_log(HD_LOG_INFO, "emit_replayed", NULL, NULL,
-               "%zu of %zu events were recorded before", m - (size_t)rc, m);
+        hd_log(HD_LOG_INFO, "emit_replayed", NULL, NULL, "%zu of %zu events were recorded before",
+               m - (size_t)rc, m);
     free(envs);
     free(evs);
     return rc < 0 ? -1 : 0;

@@ -34,12 +34,12 @@ typedef struct {
     const pub_job_t *job; /* borrowed */
     pub_rec_kind_t kind;
     pub_job_state_t state; /* LATER: PENDING (retry) or IN_FLIGHT (keep it leased) */
-    long delay_ms;     /* LATER */
-    char post_id[128]; /* DONE */
-    char url[512];     /* DONE */
-    char error[400];   /* LATER: the last error; FAILED: the reason */
-    int recorded;      /* out: the transaction holding it committed */
-    int changed;       /* out: the row was still in the expected state (events written) */
+    long delay_ms;         /* LATER */
+    char post_id[128];     /* DONE */
+    char url[512];         /* DONE */
+    char error[400];       /* LATER: the last error; FAILED: the reason */
+    int recorded;          /* out: the transaction holding it committed */
+    int changed;           /* out: the row was still in the expected state (events written) */
 } pub_rec_t;
 
 /* The three kinds of outcome, written into rec (whose job is set): done
@@ -54,8 +54,8 @@ void pub_rec_failed(pub_rec_t *rec, const char *error);
    Retry-After), failed for good (permanent, or max_attempts used), or
    left in flight (aborted: unknown outcome). Logs the retry or the
    abandonment. Pure otherwise; job and res are borrowed. */
-void pub_rec_plan(pub_rec_t *rec, const pub_job_t *job, const pub_result_t *res,
-                  int max_attempts, double jitter);
+void pub_rec_plan(pub_rec_t *rec, const pub_job_t *job, const pub_result_t *res, int max_attempts,
+                  double jitter);
 
 /* Records one outcome in its own transaction. 0 committed (rec->recorded
    set), -1 rolled back (logged; the job is as it was). */

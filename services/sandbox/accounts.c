@@ -36,8 +36,7 @@ static int valid_token(const char *t, size_t n) {
 }
 
 /* Adds "handle:token" (n bytes at p). -1 with err set on bad input. */
-static int add_entry(sb_accounts_t *self, const char *p, size_t n, char *err,
-                     size_t err_len) {
+static int add_entry(sb_accounts_t *self, const char *p, size_t n, char *err, size_t err_len) {
     const char *colon = memchr(p, ':', n);
     if (!colon) {
         snprintf(err, err_len, "entry '%.*s' is not handle:token", (int)n, p);
@@ -45,13 +44,11 @@ static int add_entry(sb_accounts_t *self, const char *p, size_t n, char *err,
     }
     size_t hlen = (size_t)(colon - p), tlen = n - hlen - 1;
     if (!valid_handle(p, hlen)) {
-        snprintf(err, err_len, "handle '%.*s' must be 1-30 of A-Z a-z 0-9 _ . -",
-                 (int)hlen, p);
+        snprintf(err, err_len, "handle '%.*s' must be 1-30 of A-Z a-z 0-9 _ . -", (int)hlen, p);
         return -1;
     }
     if (!valid_token(colon + 1, tlen)) {
-        snprintf(err, err_len, "token of '%.*s' is empty or has spaces or ':'", (int)hlen,
-                 p);
+        snprintf(err, err_len, "token of '%.*s' is empty or has spaces or ':'", (int)hlen, p);
         return -1;
     }
     account_t a = {strndup(p, hlen), strndup(colon + 1, tlen)};
@@ -64,8 +61,7 @@ static int add_entry(sb_accounts_t *self, const char *p, size_t n, char *err,
             return -1;
         }
     }
-    account_t *l = a.handle && a.token ? realloc(self->list, (self->count + 1) * sizeof *l)
-                                       : NULL;
+    account_t *l = a.handle && a.token ? realloc(self->list, (self->count + 1) * sizeof *l) : NULL;
     if (!l) {
         snprintf(err, err_len, "out of memory");
         free(a.handle);
@@ -140,6 +136,4 @@ int sb_accounts_has(const sb_accounts_t *self, const char *handle) {
     return 0;
 }
 
-size_t sb_accounts_count(const sb_accounts_t *self) {
-    return self ? self->count : 0;
-}
+size_t sb_accounts_count(const sb_accounts_t *self) { return self ? self->count : 0; }

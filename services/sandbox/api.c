@@ -32,9 +32,7 @@ static int is_get(const char *method) {
     return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 }
 
-static json_t *opt_string(const char *s) {
-    return s ? json_string(s) : json_null();
-}
+static json_t *opt_string(const char *s) { return s ? json_string(s) : json_null(); }
 
 /* The stored line's fields but "acct", in its order, then the url and the
    account: the shape the API always had. */
@@ -53,8 +51,8 @@ json_t *sb_api_status_json(const sb_api_t *api, const sb_post_t *post) {
     json_object_set_new(s, "idempotency_key", opt_string(post->idempotency_key));
     json_object_set_new(s, "in_reply_to_id", opt_string(post->in_reply_to_id));
     json_object_set_new(s, "url", json_string(url));
-    json_object_set_new(s, "account", json_pack("{s:s,s:s,s:s}", "acct", acct, "username",
-                                                acct, "url", profile));
+    json_object_set_new(s, "account",
+                        json_pack("{s:s,s:s,s:s}", "acct", acct, "username", acct, "url", profile));
     return s;
 }
 
@@ -63,8 +61,11 @@ static long utf8_length(const char *s) {
     long n = 0;
     const unsigned char *p = (const unsigned char *)s;
     while (*p) {
-        int extra = *p < 0x80 ? 0 : (*p & 0xE0) == 0xC0 ? 1 : (*p & 0xF0) == 0xE0 ? 2
-                                  : (*p & 0xF8) == 0xF0 ? 3 : -1;
+        int extra = *p < 0x80             ? 0
+                    : (*p & 0xE0) == 0xC0 ? 1
+                    : (*p & 0xF0) == 0xE0 ? 2
+                    : (*p & 0xF8) == 0xF0 ? 3
+                                          : -1;
         if (extra < 0 || (extra == 1 && *p < 0xC2) || (extra == 3 && *p > 0xF4))
             return -1;
         p++;
@@ -86,7 +87,7 @@ static int blank(const char *s) {
 /* ---- request bodies ---- */
 
 static int hexv(int c) {
-    return c >= '0' && c <= '9' ? c - '0'
+    return c >= '0' && c <= '9'   ? c - '0'
            : c >= 'a' && c <= 'f' ? c - 'a' + 10
            : c >= 'A' && c <= 'F' ? c - 'A' + 10
                                   : -1;
@@ -123,9 +124,9 @@ static int parse_form(const char *body, size_t len, post_fields_t *f, const char
         const char *eq = memchr(p, '=', (size_t)(stop - p));
         char *name = form_decode(p, (size_t)((eq ? eq : stop) - p));
         char *value = eq ? form_decode(eq + 1, (size_t)(stop - eq - 1)) : strdup("");
-        char **slot = !name ? NULL
-                      : strcmp(name, "status") == 0     ? &f->status
-                      : strcmp(name, "visibility") == 0 ? &f->visibility
+        char **slot = !name                                 ? NULL
+                      : strcmp(name, "status") == 0         ? &f->status
+                      : strcmp(name, "visibility") == 0     ? &f->visibility
                       : strcmp(name, "in_reply_to_id") == 0 ? &f->in_reply_to_id
                                                             : NULL;
         if (slot && !value) {
@@ -233,8 +234,7 @@ static int inject_fault(sb_api_t *api, hd_http_req_t *req) {
     if (fault == SB_FAULT_NONE)
         return 0;
     api->faults_injected[fault]++;
-    hd_info("fault_injected", "POST from %s: %s", hd_http_req_peer(req),
-            sb_fault_name(fault));
+    hd_info("fault_injected", "POST from %s: %s", hd_http_req_peer(req), sb_fault_name(fault));
     switch (fault) {
     case SB_FAULT_500:
         hd_http_respond_error(req, 500, "injected_fault", NULL, "injected server error");
@@ -266,8 +266,7 @@ static int validate(sb_api_t *api, hd_http_req_t *req, post_fields_t *f) {
     }
     if (n > api->max_chars) {
         hd_http_respond_error(req, 422, "too_long", "status",
-                              "status has %ld characters, the limit is %ld", n,
-                              api->max_chars);
+                              "status has %ld characters, the limit is %ld", n, api->max_chars);
         return -1;
     }
     int ok = !f->visibility;
@@ -278,8 +277,8 @@ static int validate(sb_api_t *api, hd_http_req_t *req, post_fields_t *f) {
                               "visibility must be public, unlisted, private or direct");
         return -1;
     }
-    if (f->in_reply_to_id && (utf8_length(f->in_reply_to_id) < 0 ||
-                              strlen(f->in_reply_to_id) > 64)) {
+    if (f->in_reply_to_id &&
+        (utf8_length(f->in_reply_to_id) < 0 || strlen(f->in_reply_to_id) > 64)) {
         hd_http_respond_error(req, 422, "invalid", "in_reply_to_id",
                               "in_reply_to_id must be an id of at most 64 bytes");
         return -1;
@@ -315,20 +314,22 @@ static void answer_when_durable(sb_api_t *api, hd_http_req_t *req, const sb_post
 
 static void create(sb_api_t *api, hd_http_req_t *req, const char *acct, const char *key,
                    post_fields_t *f) {
-    const sb_post_t *p = sb_store_append(api->store, acct, f->status, f->visibility, key,
-                                         f->in_reply_to_id);
+    const sb_post_t *p =
+        sb_store_append(api->store, acct, f->status, f->visibility, key, f->in_reply_to_id);
     if (!p) {
         hd_http_respond_error(req, 500, "store_failed", NULL, "the post was not stored");
         return;
     }
     api->created++;
-    hd_info("status_created", "@%s posted status %s (%zu bytes, Idempotency-Key %s)", acct,
-            p->id, strlen(f->status), key ? key : "none");
+    hd_info("status_created", "@%s posted status %s (%zu bytes, Idempotency-Key %s)", acct, p->id,
+            strlen(f->status), key ? key : "none");
     if (api->crash_after > 0 && api->created == api->crash_after) {
         /* Stored means on disk: sync it (and the batch so far), answer nobody. */
         int rc = sb_store_sync(api->store);
-        hd_warn("crash_after_store", "SANDBOX_CRASH_AFTER_STORE=%ld reached (sync %s): "
-                "exiting", api->crash_after, rc == 0 ? "ok" : "failed");
+        hd_warn("crash_after_store",
+                "SANDBOX_CRASH_AFTER_STORE=%ld reached (sync %s): "
+                "exiting",
+                api->crash_after, rc == 0 ? "ok" : "failed");
         _exit(137);
     }
     answer_when_durable(api, req, p);
@@ -364,8 +365,8 @@ static void post_body(sb_api_t *api, hd_http_req_t *req) {
        for the same fsync and never makes a second post. */
     const sb_post_t *seen = key ? sb_store_find_key(api->store, acct, key) : NULL;
     if (seen) {
-        hd_info("status_replayed", "@%s repeated Idempotency-Key %s: status %s returned",
-                acct, key, seen->id);
+        hd_info("status_replayed", "@%s repeated Idempotency-Key %s: status %s returned", acct, key,
+                seen->id);
         answer_when_durable(api, req, seen);
         return;
     }
@@ -414,8 +415,7 @@ static long number_param(hd_http_req_t *req, const char *name, const char *v) {
 /* Newest first, as Mastodon lists them; `max_id` pages back through a long
    history (only posts with a lower id), `limit` caps a page. */
 static void list_statuses(sb_api_t *api, hd_http_req_t *req) {
-    static char acct_buf[PARAM_CAP], key_buf[PARAM_CAP], limit_buf[PARAM_CAP],
-        max_buf[PARAM_CAP];
+    static char acct_buf[PARAM_CAP], key_buf[PARAM_CAP], limit_buf[PARAM_CAP], max_buf[PARAM_CAP];
     int bad = 0;
     const char *acct = param(req, "account", acct_buf, &bad);
     const char *key = param(req, "idempotency_key", key_buf, &bad);
@@ -458,8 +458,8 @@ static void verify_credentials(sb_api_t *api, hd_http_req_t *req) {
     const char *acct = authorized(api, req);
     if (!acct)
         return;
-    hd_http_respond_json(req, 200, json_pack("{s:s,s:s,s:s}", "id", acct, "acct", acct,
-                                             "username", acct));
+    hd_http_respond_json(req, 200,
+                         json_pack("{s:s,s:s,s:s}", "id", acct, "acct", acct, "username", acct));
 }
 
 static void write_metrics(FILE *out, void *arg) {
@@ -476,14 +476,13 @@ static void write_metrics(FILE *out, void *arg) {
             "# TYPE huddle_sandbox_faults_total counter\n",
             sb_store_synced(api->store), sb_store_fsyncs(api->store));
     for (int f = SB_FAULT_500; f <= SB_FAULT_DROP; f++)
-        fprintf(out, "huddle_sandbox_faults_total{kind=\"%s\"} %ld\n",
-                sb_fault_name((sb_fault_t)f), api->faults_injected[f]);
+        fprintf(out, "huddle_sandbox_faults_total{kind=\"%s\"} %ld\n", sb_fault_name((sb_fault_t)f),
+                api->faults_injected[f]);
 }
 
 static void method_not_allowed(hd_http_req_t *req) {
-    hd_http_respond_error(req, 405, "method_not_allowed", "method",
-                          "%s does not accept %s", hd_http_req_path(req),
-                          hd_http_req_method(req));
+    hd_http_respond_error(req, 405, "method_not_allowed", "method", "%s does not accept %s",
+                          hd_http_req_path(req), hd_http_req_method(req));
 }
 
 void sb_api_handle(hd_http_req_t *req, void *arg) {
@@ -501,8 +500,7 @@ void sb_api_handle(hd_http_req_t *req, void *arg) {
             list_statuses(api, req);
         else
             method_not_allowed(req);
-    } else if (strncmp(path, statuses, sl) == 0 && path[sl] == '/' &&
-               !strchr(path + sl + 1, '/')) {
+    } else if (strncmp(path, statuses, sl) == 0 && path[sl] == '/' && !strchr(path + sl + 1, '/')) {
         if (is_get(method))
             show_status(api, req, path + sl + 1);
         else

@@ -20,16 +20,16 @@
 #include "store.h"
 
 typedef struct {
-    sb_store_t *store;         /* borrowed */
-    sb_commit_t *commit;       /* borrowed; answers POSTs once their post is on disk */
-    sb_accounts_t *accounts;   /* borrowed */
-    const char *public_url;    /* borrowed; no trailing slash */
-    long max_chars;            /* status limit in code points */
+    sb_store_t *store;       /* borrowed */
+    sb_commit_t *commit;     /* borrowed; answers POSTs once their post is on disk */
+    sb_accounts_t *accounts; /* borrowed */
+    const char *public_url;  /* borrowed; no trailing slash */
+    long max_chars;          /* status limit in code points */
     sb_faults_t faults;
-    long fault_timeout_ms;     /* how long a "hang" fault waits */
-    long crash_after;          /* _exit(137) after storing the N-th post; 0 = never */
-    long created;              /* posts created by this process */
-    long faults_injected[5];   /* by sb_fault_t */
+    long fault_timeout_ms;   /* how long a "hang" fault waits */
+    long crash_after;        /* _exit(137) after storing the N-th post; 0 = never */
+    long created;            /* posts created by this process */
+    long faults_injected[5]; /* by sb_fault_t */
 } sb_api_t;
 
 /* The hd_http handler; arg is an sb_api_t. Runs on the server thread only,

@@ -92,6 +92,4 @@ void sb_commit_flush(sb_commit_t *self) {
     free(batch);
 }
 
-size_t sb_commit_waiting(const sb_commit_t *self) {
-    return self ? self->n : 0;
-}
+size_t sb_commit_waiting(const sb_commit_t *self) { return self ? self->n : 0; }

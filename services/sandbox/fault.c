@@ -35,11 +35,16 @@ sb_fault_t sb_faults_pick(sb_faults_t *self) {
 
 const char *sb_fault_name(sb_fault_t fault) {
     switch (fault) {
-    case SB_FAULT_500: return "500";
-    case SB_FAULT_429: return "429";
-    case SB_FAULT_HANG: return "hang";
-    case SB_FAULT_DROP: return "drop";
-    default: return "none";
+    case SB_FAULT_500:
+        return "500";
+    case SB_FAULT_429:
+        return "429";
+    case SB_FAULT_HANG:
+        return "hang";
+    case SB_FAULT_DROP:
+        return "drop";
+    default:
+        return "none";
     }
 }
 

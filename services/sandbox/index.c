@@ -47,9 +47,7 @@ void sb_index_destroy(sb_index_t **self_p) {
     *self_p = NULL;
 }
 
-size_t sb_index_count(const sb_index_t *self) {
-    return self ? self->count : 0;
-}
+size_t sb_index_count(const sb_index_t *self) { return self ? self->count : 0; }
 
 /* FNV-1a hashes well enough bit by bit but leaves the low bits, which pick
    the slot, weakly mixed; a final avalanche (from splitmix64) fixes that. */
@@ -69,8 +67,8 @@ uint64_t sb_index_hash(uint64_t h, const void *data, size_t n) {
 }
 
 /* The slot holding the key, or the empty slot where it would go. */
-static slot_t *probe(const sb_index_t *self, uint32_t h, sb_index_match_fn *match,
-                     const void *key, void *arg) {
+static slot_t *probe(const sb_index_t *self, uint32_t h, sb_index_match_fn *match, const void *key,
+                     void *arg) {
     size_t mask = self->cap - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
         slot_t *s = &self->slots[i];

@@ -4,9 +4,9 @@
     the publisher's fault tests. */
 #include "accounts.h"
 #include "api.h"
-#include "hang.h"
 #include "commit.h"
 #include "fault.h"
+#include "hang.h"
 #include "store.h"
 
 #include "hd_config.h"
@@ -50,9 +50,8 @@ static int configure(sb_api_t *api) {
         return -1;
     }
     if (api->max_chars < 1 || api->fault_timeout_ms < 0 || api->crash_after < 0) {
-        hd_error("config_invalid",
-                 "SANDBOX_MAX_CHARS must be > 0, SANDBOX_FAULT_TIMEOUT_MS and "
-                 "SANDBOX_CRASH_AFTER_STORE >= 0");
+        hd_error("config_invalid", "SANDBOX_MAX_CHARS must be > 0, SANDBOX_FAULT_TIMEOUT_MS and "
+                                   "SANDBOX_CRASH_AFTER_STORE >= 0");
         return -1;
     }
     sb_faults_init(&api->faults, rate,
@@ -96,8 +95,8 @@ static int run(sb_api_t *api) {
         return 1;
     }
     api->public_url = url;
-    hd_info("listening", "sandbox on %s (port %d), %zu accounts, statuses as %s/@handle/ID",
-            addr, hd_http_server_port(server), sb_accounts_count(api->accounts), url);
+    hd_info("listening", "sandbox on %s (port %d), %zu accounts, statuses as %s/@handle/ID", addr,
+            hd_http_server_port(server), sb_accounts_count(api->accounts), url);
     while (!hd_sleep_ms(1000)) {
     }
     hd_info("stopping", "SIGTERM or SIGINT received");

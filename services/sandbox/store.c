@@ -22,9 +22,9 @@ struct sb_store {
     off_t synced_size; /* of those, the bytes known to be on disk */
     sb_post_t **posts; /* creation order */
     size_t count, cap;
-    size_t synced;       /* posts[0 .. synced-1] are on disk */
-    sb_index_t *by_id;   /* id -> position */
-    sb_index_t *by_key;  /* (acct, idempotency key) -> position */
+    size_t synced;      /* posts[0 .. synced-1] are on disk */
+    sb_index_t *by_id;  /* id -> position */
+    sb_index_t *by_key; /* (acct, idempotency key) -> position */
     long long next_id;
     long fsyncs;
 };
@@ -64,9 +64,7 @@ static void sync_parent_dir(const char *path) {
 
 /* ---- posts and their indexes ---- */
 
-static size_t str_size(const char *s) {
-    return s ? strlen(s) + 1 : 0;
-}
+static size_t str_size(const char *s) { return s ? strlen(s) + 1 : 0; }
 
 static const char *str_put(char **at, const char *s) {
     if (!s)
@@ -81,9 +79,9 @@ static const char *str_put(char **at, const char *s) {
 /* One allocation holding the struct and a copy of the template's strings:
    a post costs its text plus 56 bytes, and is freed with one free(). */
 static sb_post_t *post_new(const sb_post_t *t) {
-    size_t n = sizeof(sb_post_t) + str_size(t->id) + str_size(t->acct) +
-               str_size(t->content) + str_size(t->visibility) + str_size(t->created_at) +
-               str_size(t->idempotency_key) + str_size(t->in_reply_to_id);
+    size_t n = sizeof(sb_post_t) + str_size(t->id) + str_size(t->acct) + str_size(t->content) +
+               str_size(t->visibility) + str_size(t->created_at) + str_size(t->idempotency_key) +
+               str_size(t->in_reply_to_id);
     sb_post_t *p = malloc(n);
     if (!p) {
         hd_error("out_of_memory", "store: cannot allocate a post of %zu bytes", n);
@@ -104,9 +102,7 @@ typedef struct {
     const char *acct, *key;
 } acct_key_t;
 
-static uint64_t hash_id(const char *id) {
-    return sb_index_hash(0, id, strlen(id));
-}
+static uint64_t hash_id(const char *id) { return sb_index_hash(0, id, strlen(id)); }
 
 static uint64_t hash_key(const char *acct, const char *key) {
     return sb_index_hash(sb_index_hash(0, acct, strlen(acct)), key, strlen(key));
@@ -132,8 +128,8 @@ static void index_post(sb_store_t *self, size_t pos) {
     sb_index_put(self->by_id, hash_id(p->id), (uint32_t)pos, match_id, p->id, self);
     if (p->idempotency_key) {
         acct_key_t ak = {p->acct, p->idempotency_key};
-        sb_index_put(self->by_key, hash_key(p->acct, p->idempotency_key), (uint32_t)pos,
-                     match_key, &ak, self);
+        sb_index_put(self->by_key, hash_key(p->acct, p->idempotency_key), (uint32_t)pos, match_key,
+                     &ak, self);
     }
 }
 
@@ -225,8 +221,8 @@ static int load(sb_store_t *self) {
     }
     free(data);
     if (good_end < got) {
-        hd_warn("store_torn_tail", "%s: cutting %zu bytes of an unfinished last line",
-                self->path, got - good_end);
+        hd_warn("store_torn_tail", "%s: cutting %zu bytes of an unfinished last line", self->path,
+                got - good_end);
         if (ftruncate(self->fd, (off_t)good_end) < 0 || fsync(self->fd) < 0)
             return -1;
     }
@@ -283,17 +279,13 @@ void sb_store_destroy(sb_store_t **self_p) {
 
 /* ---- reading ---- */
 
-size_t sb_store_count(const sb_store_t *self) {
-    return self ? self->count : 0;
-}
+size_t sb_store_count(const sb_store_t *self) { return self ? self->count : 0; }
 
 const sb_post_t *sb_store_at(const sb_store_t *self, size_t i) {
     return self && i < self->count ? self->posts[i] : NULL;
 }
 
-size_t sb_store_synced(const sb_store_t *self) {
-    return self ? self->synced : 0;
-}
+size_t sb_store_synced(const sb_store_t *self) { return self ? self->synced : 0; }
 
 int sb_store_durable(const sb_store_t *self, const sb_post_t *post) {
     if (!self || !post)
@@ -313,19 +305,15 @@ const sb_post_t *sb_store_find(const sb_store_t *self, const char *id) {
     return pos == SB_INDEX_NONE ? NULL : self->posts[pos];
 }
 
-const sb_post_t *sb_store_find_key(const sb_store_t *self, const char *acct,
-                                   const char *key) {
+const sb_post_t *sb_store_find_key(const sb_store_t *self, const char *acct, const char *key) {
     if (!self || !acct || !key)
         return NULL;
     acct_key_t ak = {acct, key};
-    uint32_t pos =
-        sb_index_find(self->by_key, hash_key(acct, key), match_key, &ak, (void *)self);
+    uint32_t pos = sb_index_find(self->by_key, hash_key(acct, key), match_key, &ak, (void *)self);
     return pos == SB_INDEX_NONE ? NULL : self->posts[pos];
 }
 
-long sb_store_fsyncs(const sb_store_t *self) {
-    return self ? self->fsyncs : 0;
-}
+long sb_store_fsyncs(const sb_store_t *self) { return self ? self->fsyncs : 0; }
 
 json_t *sb_store_stats(const sb_store_t *self) {
     json_t *keys = json_object();
@@ -351,17 +339,15 @@ static void now_iso(char *buf, size_t len) {
     snprintf(buf + n, len - n, ".%03ldZ", ts.tv_nsec / 1000000);
 }
 
-static json_t *opt_string(const char *s) {
-    return s ? json_string(s) : json_null();
-}
+static json_t *opt_string(const char *s) { return s ? json_string(s) : json_null(); }
 
 /* The post's line, '\n'-terminated, in *len bytes; NULL if it cannot be
    encoded. Caller frees. */
 static char *encode_line(const sb_post_t *t, size_t *len) {
-    json_t *s = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o}", "id", t->id, "acct", t->acct,
-                          "content", t->content, "visibility", t->visibility, "created_at",
-                          t->created_at, "idempotency_key", opt_string(t->idempotency_key),
-                          "in_reply_to_id", opt_string(t->in_reply_to_id));
+    json_t *s = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o}", "id", t->id, "acct", t->acct, "content",
+                          t->content, "visibility", t->visibility, "created_at", t->created_at,
+                          "idempotency_key", opt_string(t->idempotency_key), "in_reply_to_id",
+                          opt_string(t->in_reply_to_id));
     char *text = s ? json_dumps(s, JSON_COMPACT) : NULL;
     json_decref(s);
     if (!text)
@@ -443,8 +429,8 @@ int sb_store_sync(sb_store_t *self) {
         return 0;
     }
     size_t lost = self->count - self->synced;
-    hd_error("store_sync_failed", "%s: %s; %zu unsynced posts dropped", self->path,
-             strerror(errno), lost);
+    hd_error("store_sync_failed", "%s: %s; %zu unsynced posts dropped", self->path, strerror(errno),
+             lost);
     /* The failed fsync may have left any part of those lines on disk. */
     if (ftruncate(self->fd, self->synced_size) < 0 || fsync(self->fd) < 0)
         hd_error("store_truncate_failed", "%s: %s", self->path, strerror(errno));

@@ -25,8 +25,7 @@ typedef struct sb_store sb_store_t;
    visibility and created_at are NULL only for lines that lacked them,
    idempotency_key and in_reply_to_id are NULL when there is none. */
 typedef struct {
-    const char *id, *acct, *content, *visibility, *created_at, *idempotency_key,
-        *in_reply_to_id;
+    const char *id, *acct, *content, *visibility, *created_at, *idempotency_key, *in_reply_to_id;
 } sb_post_t;
 
 /* Opens (creating it and its directories if needed) and loads the file at
@@ -53,8 +52,7 @@ const sb_post_t *sb_store_find(const sb_store_t *self, const char *id);
 
 /* The latest post this account created with this idempotency key, durable
    or not, or NULL. Borrowed. */
-const sb_post_t *sb_store_find_key(const sb_store_t *self, const char *acct,
-                                   const char *key);
+const sb_post_t *sb_store_find_key(const sb_store_t *self, const char *acct, const char *key);
 
 /* Writes a new post to the file, not yet fsync'd, and returns it (borrowed),
    or NULL if it could not be written (logged; the file is left as it was).

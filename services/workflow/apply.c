@@ -122,13 +122,27 @@ static void emit_routed(hd_batch_out_t *out, const hd_envelope_t *ev, const wf_s
 static void emit_step(hd_batch_out_t *out, const hd_envelope_t *ev, const wf_step_t *st) {
     for (size_t k = 0; k < st->nout; k++) {
         switch (st->out[k]) {
-        case WF_OUT_BLOCKED: emit_blocked(out, ev, st->item); break;
-        case WF_OUT_APPROVAL_REQUESTED: emit_requested(out, ev, st->item); break;
-        case WF_OUT_APPROVED: emit_approved(out, ev, st->item); break;
-        case WF_OUT_APPROVAL_RECORDED: emit_recorded(out, ev, st->item, st); break;
-        case WF_OUT_REJECTED: emit_rejected(out, ev, st->item, st); break;
-        case WF_OUT_REFUSED: emit_refused(out, ev, st); break;
-        case WF_OUT_ROUTED: emit_routed(out, ev, st); break;
+        case WF_OUT_BLOCKED:
+            emit_blocked(out, ev, st->item);
+            break;
+        case WF_OUT_APPROVAL_REQUESTED:
+            emit_requested(out, ev, st->item);
+            break;
+        case WF_OUT_APPROVED:
+            emit_approved(out, ev, st->item);
+            break;
+        case WF_OUT_APPROVAL_RECORDED:
+            emit_recorded(out, ev, st->item, st);
+            break;
+        case WF_OUT_REJECTED:
+            emit_rejected(out, ev, st->item, st);
+            break;
+        case WF_OUT_REFUSED:
+            emit_refused(out, ev, st);
+            break;
+        case WF_OUT_ROUTED:
+            emit_routed(out, ev, st);
+            break;
         }
     }
 }
@@ -145,8 +159,11 @@ static void gather_rows(wf_writes_t *w, const hd_envelope_t *ev, const wf_step_t
     }
     if (st->nout && st->out[0] == WF_OUT_ROUTED) {
         const Huddle__V1__MentionReceived *b = ev->mention_received;
-        wf_inbox_row_t row = {.mention_id = b->mention_id, .channel = b->channel,
-                              .author_handle = b->author_handle, .text = b->text, .url = b->url};
+        wf_inbox_row_t row = {.mention_id = b->mention_id,
+                              .channel = b->channel,
+                              .author_handle = b->author_handle,
+                              .text = b->text,
+                              .url = b->url};
         snprintf(row.department, sizeof row.department, "%s", st->routed_to);
         snprintf(row.rule_id, sizeof row.rule_id, "%s", st->rule_id);
         wf_writes_inbox(w, &row);

@@ -110,8 +110,10 @@ static void on_evaluated(wf_items_t *items, const wf_facts_t *f, const hd_envelo
         return;
     wf_item_t *it = st->item = wf_items_find(items, b->content_id);
     if (!it)
-        return dead(st, "policy.evaluated for content %s arrived before its content.submitted "
-                        "was applied", b->content_id);
+        return dead(st,
+                    "policy.evaluated for content %s arrived before its content.submitted "
+                    "was applied",
+                    b->content_id);
     st->department = it->a.department;
     if (it->a.state != HD_ITEM_EVALUATING) {
         st->log = "verdict_ignored";
@@ -253,8 +255,7 @@ static void on_mention(const wf_facts_t *f, const hd_envelope_t *ev, wf_step_t *
     st->department = hit >= 0 ? st->routed_to : "";
     emit(st, WF_OUT_ROUTED);
     st->log = hit >= 0 ? "mention_routed" : "mention_unrouted";
-    snprintf(st->why, sizeof st->why, "rule=%.127s department=%.127s", st->rule_id,
-             st->routed_to);
+    snprintf(st->why, sizeof st->why, "rule=%.127s department=%.127s", st->rule_id, st->routed_to);
 }
 
 const char *wf_decide_content_id(const hd_envelope_t *ev) {
@@ -274,8 +275,7 @@ const char *wf_decide_content_id(const hd_envelope_t *ev) {
     }
 }
 
-void wf_decide(wf_items_t *items, const wf_facts_t *facts, const hd_envelope_t *ev,
-               wf_step_t *st) {
+void wf_decide(wf_items_t *items, const wf_facts_t *facts, const hd_envelope_t *ev, wf_step_t *st) {
     memset(st, 0, sizeof *st);
     st->department = str(ev->department);
     switch (ev->body_case) {

@@ -44,17 +44,17 @@ typedef enum {
 
 /* What one event does besides moving its item. */
 typedef struct {
-    int dead;              /* never applicable: why says why (nothing else is set) */
-    wf_item_t *item;       /* the event's item, when it has one (borrowed) */
-    wf_out_t out[2];       /* events to emit, in order */
+    int dead;        /* never applicable: why says why (nothing else is set) */
+    wf_item_t *item; /* the event's item, when it has one (borrowed) */
+    wf_out_t out[2]; /* events to emit, in order */
     size_t nout;
-    int approval;          /* record (item, role, the event's actor) */
-    char role[HD_ROLE_LEN]; /* the role decided as */
-    const char *department; /* the emitted events' department (borrowed) */
+    int approval;                  /* record (item, role, the event's actor) */
+    char role[HD_ROLE_LEN];        /* the role decided as */
+    const char *department;        /* the emitted events' department (borrowed) */
     char rule_id[HD_ROLE_LEN * 2]; /* routing: the rule, or WF_UNROUTED */
     char routed_to[HD_DEPT_LEN];   /* routing: the department, or WF_UNROUTED */
-    const char *log;       /* the log line's event name (static) */
-    char why[512];         /* dead reason, refusal reason, or log detail */
+    const char *log;               /* the log line's event name (static) */
+    char why[512];                 /* dead reason, refusal reason, or log detail */
 } wf_step_t;
 
 /* Decides what `ev` does. Changes at most the event's item in items (a new

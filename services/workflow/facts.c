@@ -44,8 +44,7 @@ int wf_facts_chain(const wf_facts_t *f, const char *department, const char *cons
     *auto_pass = 0;
     for (size_t i = 0; i < f->nsteps; i++) {
         const wf_step_row_t *s = &f->steps[i];
-        if (own ? s->any_department || strcmp(s->department, department) != 0
-                : !s->any_department)
+        if (own ? s->any_department || strcmp(s->department, department) != 0 : !s->any_department)
             continue;
         if (strcmp(s->role, WF_ROLE_AUTO) == 0) {
             *auto_pass = 1;
@@ -56,8 +55,8 @@ int wf_facts_chain(const wf_facts_t *f, const char *department, const char *cons
     }
     for (size_t i = 0; i < nextra; i++)
         if (add_role(out, &count, extra[i], review_same(f, extra[i])) < 0) {
-            snprintf(why, n, "too many roles (or role '%s' too long) for department '%s'",
-                     extra[i], department);
+            snprintf(why, n, "too many roles (or role '%s' too long) for department '%s'", extra[i],
+                     department);
             return -1;
         }
     return count;

@@ -39,9 +39,9 @@ typedef struct {
     size_t nactors, capactors;
     wf_rule_t *rules; /* routing rules in priority order; strings in rules_mem */
     size_t nrules;
-    void *rules_mem;      /* owned (the rows the rules point into) */
-    const char **words;   /* owned (the rules' keywords) */
-    char (*applied)[37];  /* decision event ids whose outputs are recorded */
+    void *rules_mem;     /* owned (the rows the rules point into) */
+    const char **words;  /* owned (the rules' keywords) */
+    char (*applied)[37]; /* decision event ids whose outputs are recorded */
     size_t napplied, capapplied;
     const char *fallback_role; /* borrowed: role of an item no chain names */
 } wf_facts_t;

@@ -20,7 +20,7 @@ typedef struct {
     hd_approval_item_t a; /* id, author, department, state, roles */
     char author_email[WF_EMAIL_LEN];
     char channel[HD_DEPT_LEN];
-    char *text; /* owned by the set */
+    char *text;                                                   /* owned by the set */
     int64_t scheduled_ms, submitted_ms, requested_ms, decided_ms; /* 0: not set */
     int stored;  /* the row existed when the batch began */
     int changed; /* written at the batch's end */

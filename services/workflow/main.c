@@ -5,8 +5,8 @@
 #include "apply.h"
 #include "hd_config.h"
 #include "hd_consumer.h"
-#include "hd_service.h"
 #include "hd_log.h"
+#include "hd_service.h"
 #include "hd_signal.h"
 
 #include <stdlib.h>

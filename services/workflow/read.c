@@ -18,13 +18,15 @@
    role for an item that requires none. */
 static const char *ITEMS_SQL =
     "SELECT w.content_id, w.author_id, w.department_id, w.state, w.author_email, w.channel_id, "
-    "  w.text, " MS("w.scheduled_at") ", " MS("w.submitted_at") ", " MS("w.requested_at") ", "
-    MS("w.decided_at") ", r.role, r.role = ANY(w.same_department_roles), "
-    "  EXISTS (SELECT 1 FROM workflow_approval a WHERE a.content_id = w.content_id "
-    "          AND a.role = r.role) "
-    "FROM workflow_item w LEFT JOIN LATERAL unnest(w.required_roles) WITH ORDINALITY "
-    "  AS r(role, i) ON true "
-    "WHERE w.content_id = ANY($1::uuid[]) ORDER BY w.content_id, r.i";
+    "  w.text, " MS("w.scheduled_at") ", " MS("w.submitted_at") ", " MS("w.requested_at") ", " MS(
+        "w.decided_at") ", r.role, r.role = ANY(w.same_department_roles), "
+                        "  EXISTS (SELECT 1 FROM workflow_approval a WHERE a.content_id = "
+                        "w.content_id "
+                        "          AND a.role = r.role) "
+                        "FROM workflow_item w LEFT JOIN LATERAL unnest(w.required_roles) WITH "
+                        "ORDINALITY "
+                        "  AS r(role, i) ON true "
+                        "WHERE w.content_id = ANY($1::uuid[]) ORDER BY w.content_id, r.i";
 
 static int copy(char *dst, size_t n, const char *v) {
     if (strlen(v) >= n)
@@ -76,8 +78,10 @@ static int parse_items(PGresult *r, wf_items_t *items) {
     }
     return 0;
 bad:
-    hd_error("workflow_item_malformed", "item %s: an overlong column, an unknown state or too "
-             "many roles", PQgetvalue(r, 0, 0));
+    hd_error("workflow_item_malformed",
+             "item %s: an overlong column, an unknown state or too "
+             "many roles",
+             PQgetvalue(r, 0, 0));
     return -1;
 }
 
@@ -217,8 +221,8 @@ static void gather_needs(const hd_envelope_t *const *evs, size_t n, needs_t *k) 
             break;
         case HUDDLE__V1__ENVELOPE__BODY_DECISION_RECORDED:
             k->decisions = 1;
-            if (ev->decision_recorded && hd_id_valid(ev->decision_recorded->actor_id ?
-                                                         ev->decision_recorded->actor_id : ""))
+            if (ev->decision_recorded &&
+                hd_id_valid(ev->decision_recorded->actor_id ? ev->decision_recorded->actor_id : ""))
                 hd_pgarray_add(&k->actors, ev->decision_recorded->actor_id);
             break;
         case HUDDLE__V1__ENVELOPE__BODY_MENTION_RECEIVED:

@@ -73,10 +73,11 @@ static int update_stored(hd_db_t *db, const wf_items_t *items) {
         db,
         "UPDATE workflow_item w SET state = x.st, required_roles = string_to_array(x.r, E'\\n'), "
         "  same_department_roles = string_to_array(x.s, E'\\n'), updated_at = now(), "
-        "  requested_at = " TS("x.rq") ", decided_at = " TS("x.dc") " "
-        "FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bigint[], "
-        "            $6::bigint[]) AS x(c, st, r, s, rq, dc) "
-        "WHERE w.content_id = x.c",
+        "  requested_at = " TS("x.rq") ", decided_at = " TS(
+            "x.dc") " "
+                    "FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bigint[], "
+                    "            $6::bigint[]) AS x(c, st, r, s, rq, dc) "
+                    "WHERE w.content_id = x.c",
         col, STATE_COLS);
 }
 
@@ -103,13 +104,16 @@ static int insert_new(hd_db_t *db, const wf_items_t *items) {
         "  requested_at, decided_at, department_id, author_id, author_email, channel_id, text, "
         "  scheduled_at, submitted_at) "
         "SELECT x.c, x.st, string_to_array(x.r, E'\\n'), string_to_array(x.s, E'\\n'), "
-        "  " TS("x.rq") ", " TS("x.dc") ", x.d, x.a, x.e, x.ch, x.t, " TS("x.sc") ", "
-        "  to_timestamp(x.sub / 1000.0) "
-        "FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], "
-        "            $7::text[], $8::uuid[], $9::text[], $10::text[], $11::text[], $12::bigint[], "
-        "            $13::bigint[]) WITH ORDINALITY "
-        "  AS x(c, st, r, s, rq, dc, d, a, e, ch, t, sc, sub, i) "
-        "ORDER BY x.i ON CONFLICT (content_id) DO NOTHING",
+        "  " TS("x.rq") ", " TS("x.dc") ", x.d, x.a, x.e, x.ch, x.t, " TS(
+            "x.sc") ", "
+                    "  to_timestamp(x.sub / 1000.0) "
+                    "FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bigint[], "
+                    "$6::bigint[], "
+                    "            $7::text[], $8::uuid[], $9::text[], $10::text[], $11::text[], "
+                    "$12::bigint[], "
+                    "            $13::bigint[]) WITH ORDINALITY "
+                    "  AS x(c, st, r, s, rq, dc, d, a, e, ch, t, sc, sub, i) "
+                    "ORDER BY x.i ON CONFLICT (content_id) DO NOTHING",
         col, STATE_COLS + 7);
 }
 
@@ -123,12 +127,13 @@ static int insert_approvals(hd_db_t *db, const wf_writes_t *w) {
         hd_pgarray_add(&col[2], w->approvals[i].actor_id);
         add_ms(&col[3], w->approvals[i].at_ms);
     }
-    return hd_db_cmd_arrays(db,
-                            "INSERT INTO workflow_approval (content_id, role, actor_id, decided_at) "
-                            "SELECT x.c, x.r, x.a, to_timestamp(x.at / 1000.0) "
-                            "FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::bigint[]) "
-                            "  AS x(c, r, a, at) ON CONFLICT DO NOTHING",
-                            col, 4);
+    return hd_db_cmd_arrays(
+        db,
+        "INSERT INTO workflow_approval (content_id, role, actor_id, decided_at) "
+        "SELECT x.c, x.r, x.a, to_timestamp(x.at / 1000.0) "
+        "FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::bigint[]) "
+        "  AS x(c, r, a, at) ON CONFLICT DO NOTHING",
+        col, 4);
 }
 
 static int insert_inbox(hd_db_t *db, const wf_writes_t *w) {
@@ -137,8 +142,8 @@ static int insert_inbox(hd_db_t *db, const wf_writes_t *w) {
     hd_pgarray_t col[7] = {{0}};
     for (size_t i = 0; i < w->ninbox; i++) {
         const wf_inbox_row_t *b = &w->inbox[i];
-        const char *v[7] = {b->mention_id, b->department, b->rule_id, b->channel,
-                            b->author_handle, b->text, b->url};
+        const char *v[7] = {b->mention_id,    b->department, b->rule_id, b->channel,
+                            b->author_handle, b->text,       b->url};
         for (int c = 0; c < 7; c++)
             hd_pgarray_add(&col[c], v[c] ? v[c] : "");
     }
@@ -153,8 +158,8 @@ static int insert_inbox(hd_db_t *db, const wf_writes_t *w) {
 }
 
 int wf_write_batch(hd_db_t *db, const wf_items_t *items, const wf_writes_t *w) {
-    if (update_stored(db, items) < 0 || insert_new(db, items) < 0 ||
-        insert_approvals(db, w) < 0 || insert_inbox(db, w) < 0)
+    if (update_stored(db, items) < 0 || insert_new(db, items) < 0 || insert_approvals(db, w) < 0 ||
+        insert_inbox(db, w) < 0)
         return -1;
     return 0;
 }

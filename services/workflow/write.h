@@ -5,8 +5,8 @@
 #ifndef WF_WRITE_H
 #define WF_WRITE_H
 
-#include "hd_db.h"
 #include "hd_approval.h"
+#include "hd_db.h"
 #include "item.h"
 
 #include <stddef.h>

@@ -292,8 +292,7 @@ static inline long long hh_scalar(hd_db_t *db, const char *sql) {
 }
 
 /* Waits until sql returns want (up to timeout_ms); returns the last value. */
-static inline long long hh_wait_for(hd_db_t *db, const char *sql, long long want,
-                                    int timeout_ms) {
+static inline long long hh_wait_for(hd_db_t *db, const char *sql, long long want, int timeout_ms) {
     long long v = -1;
     for (int waited = 0; waited <= timeout_ms; waited += 50) {
         v = hh_scalar(db, sql);

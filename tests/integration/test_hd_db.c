@@ -33,7 +33,7 @@ HD_TEST(repeated_statements_are_prepared_once) {
         ASSERT_EQ(hd_db_cmd(db, "INSERT INTO t (a) VALUES ($1)", 1, p), 0);
     }
     ASSERT_EQ(count(db, "SELECT sum(a) FROM t"), 190);
-    ASSERT_EQ(hd_db_prepared(db), 2); /* the INSERT and the sum */
+    ASSERT_EQ(hd_db_prepared(db), 2);  /* the INSERT and the sum */
     ASSERT_EQ(server_prepared(db), 3); /* and the catalog query itself */
     /* A statement with an error is not kept, and says what is wrong. */
     ASSERT(hd_db_exec(db, "SELECT nope FROM t", 0, NULL) == NULL);
@@ -77,8 +77,7 @@ HD_TEST(a_new_session_prepares_again) {
     snprintf(pid, sizeof pid, "%d", PQbackendPID(hd_db_conn(db)));
     const char *p[1] = {pid};
     ASSERT_EQ(hd_db_cmd(killer, "SELECT pg_terminate_backend($1::int)", 1, p), 0);
-    for (int i = 0; i < 50 && hd_db_ensure(db) == 0 &&
-                    PQbackendPID(hd_db_conn(db)) == atoi(pid);
+    for (int i = 0; i < 50 && hd_db_ensure(db) == 0 && PQbackendPID(hd_db_conn(db)) == atoi(pid);
          i++)
         count(db, "SELECT 1"); /* until libpq notices and reconnects */
     ASSERT(hd_db_ensure(db) == 0);
@@ -123,7 +122,7 @@ HD_TEST(a_pipeline_sends_commands_and_waits_at_reads) {
     ASSERT_EQ(hd_db_cmd(db, "INSERT INTO piped (a) VALUES ($1::int + 1)", 1, fresh), 0);
     ASSERT_EQ(hd_db_commit(db), -1);
     ASSERT_STR(hd_db_sqlstate(db), "23505"); /* the first failure, not the aborted ones */
-    hd_db_rollback(db); /* stays in pipeline mode */
+    hd_db_rollback(db);                      /* stays in pipeline mode */
     ASSERT_EQ(count(db, "SELECT count(*) FROM piped"), 7);
     ASSERT_EQ(hd_db_pipe_end(db), 0);
     ASSERT_EQ(PQtransactionStatus(hd_db_conn(db)), PQTRANS_IDLE);

@@ -32,8 +32,8 @@ static void echo(hd_batch_out_t *out, const hd_envelope_t *ev) {
 
 /* The batch's effects in one statement, its outputs emitted; a poison
    event marks the batch dead at its index. */
-static int apply_batch(hd_db_t *db, const hd_envelope_t *const *evs, size_t n,
-                       hd_batch_out_t *out, void *arg) {
+static int apply_batch(hd_db_t *db, const hd_envelope_t *const *evs, size_t n, hd_batch_out_t *out,
+                       void *arg) {
     (void)arg;
     hd_pgarray_t col[2] = {{0}};
     for (size_t i = 0; i < n; i++) {
@@ -77,9 +77,12 @@ HD_TEST(consumer_child) {
     hd_bus_t *bus = hh_bus(&h, "tester");
     ASSERT(db && bus);
     static const char *const types[] = {"mention.received"};
-    hd_consumer_cfg_t cfg = {
-        .name = CONSUMER, .types = types, .ntypes = 1, .batch = 50, .wait_ms = 1000,
-        .apply_batch = apply_batch};
+    hd_consumer_cfg_t cfg = {.name = CONSUMER,
+                             .types = types,
+                             .ntypes = 1,
+                             .batch = 50,
+                             .wait_ms = 1000,
+                             .apply_batch = apply_batch};
     int rc = hd_consumer_run(db, bus, &cfg);
     unsigned connects = hd_bus_connects(bus);
     fprintf(stderr, "consumer child: %u connections\n", connects);
@@ -138,7 +141,8 @@ static int put_events(hd_db_t *db, int from, int n, int poison) {
     return 0;
 }
 
-#define CURSOR_SQL "SELECT coalesce((SELECT seq FROM consumer_cursor WHERE consumer = '" CONSUMER "'), 0)"
+#define CURSOR_SQL \
+    "SELECT coalesce((SELECT seq FROM consumer_cursor WHERE consumer = '" CONSUMER "'), 0)"
 
 HD_TEST(killed_consumer_resumes) {
     hub_proc_t h = {0};
@@ -153,7 +157,8 @@ HD_TEST(killed_consumer_resumes) {
     ASSERT_EQ(seen, 1);
     ASSERT_EQ(stop_child(c, SIGKILL), 128 + SIGKILL);
     long long at_kill = hh_scalar(db, "SELECT count(*) FROM test_effect");
-    fprintf(stderr, "killed after %lld effects (cursor %lld)\n", at_kill, hh_scalar(db, CURSOR_SQL));
+    fprintf(stderr, "killed after %lld effects (cursor %lld)\n", at_kill,
+            hh_scalar(db, CURSOR_SQL));
     ASSERT(at_kill < n - 1);
     c = spawn_consumer(&h);
     ASSERT_EQ(hh_wait_for(db, "SELECT count(*) FROM test_effect", n - 1, 60000), n - 1);
@@ -165,8 +170,8 @@ HD_TEST(killed_consumer_resumes) {
     const char *echoes = "SELECT count(*) FROM (SELECT causation_id FROM outbox "
                          "  WHERE type = 'mention.routed' UNION ALL SELECT causation_id "
                          "  FROM event_log WHERE type = 'mention.routed') e";
-    ASSERT_EQ(hh_wait_for(db, "SELECT count(*) FROM event_log WHERE type = 'mention.routed'",
-                          n - 1, 30000),
+    ASSERT_EQ(hh_wait_for(db, "SELECT count(*) FROM event_log WHERE type = 'mention.routed'", n - 1,
+                          30000),
               n - 1);
     ASSERT_EQ(hh_scalar(db, echoes), n - 1);
     ASSERT_EQ(hh_scalar(db, "SELECT count(DISTINCT causation_id) FROM event_log "

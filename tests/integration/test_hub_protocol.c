@@ -24,8 +24,8 @@ static int setup(void) {
 static const char *expect_error(void *s, unsigned code, uint64_t rid) {
     static char reason[300];
     Huddle__V1__BusMessage *m = hh_recv(s, 3000);
-    int ok = m && m->cmd_case == HUDDLE__V1__BUS_MESSAGE__CMD_ERROR &&
-             m->error->code == code && m->error->request_id == rid;
+    int ok = m && m->cmd_case == HUDDLE__V1__BUS_MESSAGE__CMD_ERROR && m->error->code == code &&
+             m->error->request_id == rid;
     snprintf(reason, sizeof reason, "%s", ok ? m->error->reason : "");
     if (!ok)
         fprintf(stderr, "expected ERROR %u (request %llu), got %s %u\n", code,
@@ -145,5 +145,5 @@ HD_TEST(clean_stop) {
 }
 
 HD_TEST_MAIN(HD_CASE(undecodable_frame_is_kept), HD_CASE(several_frames_refused),
-             HD_CASE(wrong_version_505), HD_CASE(unknown_peer_401),
-             HD_CASE(silent_peer_forgotten), HD_CASE(clean_stop))
+             HD_CASE(wrong_version_505), HD_CASE(unknown_peer_401), HD_CASE(silent_peer_forgotten),
+             HD_CASE(clean_stop))

@@ -64,13 +64,13 @@ static void check_log(hd_db_t *db) {
     ASSERT_EQ(hh_scalar(db, "SELECT max(seq) FROM event_log"), TOTAL);
     ASSERT_EQ(hh_scalar(db, "SELECT count(DISTINCT event_id) FROM event_log"), TOTAL);
     ASSERT_EQ(hh_scalar(db, "SELECT count(*) FROM outbox"), 0);
-    PGresult *r = hd_db_execv(db, "SELECT seq, payload FROM event_log ORDER BY seq", 0, NULL,
-                              NULL, NULL, 1);
+    PGresult *r =
+        hd_db_execv(db, "SELECT seq, payload FROM event_log ORDER BY seq", 0, NULL, NULL, NULL, 1);
     ASSERT(r);
     int next[WRITERS] = {0}, bad = 0;
     for (int i = 0; i < PQntuples(r) && !bad; i++) {
-        hd_envelope_t *env = hd_envelope_unpack((const uint8_t *)PQgetvalue(r, i, 1),
-                                                (size_t)PQgetlength(r, i, 1));
+        hd_envelope_t *env =
+            hd_envelope_unpack((const uint8_t *)PQgetvalue(r, i, 1), (size_t)PQgetlength(r, i, 1));
         bad = !env || check_order(env, next) < 0;
         if (bad)
             fprintf(stderr, "event_log row %d breaks a writer's commit order\n", i);

@@ -190,7 +190,9 @@ HD_TEST(reads_come_from_the_views) {
 }
 
 static ing_item_t *submission(const char *key, const char *scheduled_at) {
-    ing_submission_t in = {.channel = "sandbox", .text = "hello", .idempotency_key = key,
+    ing_submission_t in = {.channel = "sandbox",
+                           .text = "hello",
+                           .idempotency_key = key,
                            .scheduled_at = scheduled_at};
     ing_item_t *it = ing_item_new(&in);
     ing_item_set(&it->email, "maya@example.org");

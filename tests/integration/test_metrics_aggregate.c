@@ -308,11 +308,10 @@ HD_TEST(batched_stops_observed_once_each) {
     ASSERT_EQ(apply(requested(&d[0], c[0], "batch-a", T0)), HD_APPLY_OK);
     ASSERT_EQ(apply(requested(&d[0], c[1], "batch-a", T0)), HD_APPLY_OK);
     ASSERT_EQ(apply(requested(&d[0], c[2], "batch-b", T0)), HD_APPLY_OK);
-    const hd_envelope_t *evs[5] = {approved(&d[0], c[0], "batch-a", T0 + 3000),
-                                   rejected(&d[1], c[1], "batch-a", T0 + 120000),
-                                   approved(&d[2], upper3, "batch-b", T0 + 2000),
-                                   approved(&d[3], c[0], "batch-a", T0 + 500000),
-                                   approved(&d[4], c[3], "batch-a", T0 + 1000)};
+    const hd_envelope_t *evs[5] = {
+        approved(&d[0], c[0], "batch-a", T0 + 3000), rejected(&d[1], c[1], "batch-a", T0 + 120000),
+        approved(&d[2], upper3, "batch-b", T0 + 2000),
+        approved(&d[3], c[0], "batch-a", T0 + 500000), approved(&d[4], c[3], "batch-a", T0 + 1000)};
     ASSERT_EQ(apply_all(evs, 5), HD_APPLY_OK);
     for (int i = 0; i < 3; i++)
         ASSERT_EQ(pending_at(c[i]), -1);

@@ -55,19 +55,16 @@ HD_TEST(apply_validates_and_activates) {
     int64_t v = 0;
     int unchanged = 0;
     const char *bad = "rules:\n  - id: x\n    kind: lexicon\n    action: nope\n    terms: [a]\n";
-    ASSERT_EQ(pol_store_apply(s_db, bad, strlen(bad), "test", &v, &unchanged, err,
-                                    sizeof err), 1);
+    ASSERT_EQ(pol_store_apply(s_db, bad, strlen(bad), "test", &v, &unchanged, err, sizeof err), 1);
     ASSERT(strstr(err, "line 4: rule x: unknown action 'nope'"));
     ASSERT_EQ(scalar_long("SELECT count(*) FROM policy_version", 0, NULL), 1);
-    ASSERT_EQ(pol_store_apply(s_db, V2, strlen(V2), "test", &v, &unchanged, err,
-                                    sizeof err), 0);
+    ASSERT_EQ(pol_store_apply(s_db, V2, strlen(V2), "test", &v, &unchanged, err, sizeof err), 0);
     ASSERT_EQ(v, 2);
     ASSERT_EQ(unchanged, 0);
     ASSERT_EQ(scalar_long("SELECT version FROM policy_version WHERE active", 0, NULL), 2);
     ASSERT_EQ(scalar_long("SELECT count(*) FROM outbox WHERE type = 'policy.activated'", 0, NULL),
               2); /* the seed's and ours */
-    ASSERT_EQ(pol_store_apply(s_db, V2, strlen(V2), "test", &v, &unchanged, err,
-                                    sizeof err), 0);
+    ASSERT_EQ(pol_store_apply(s_db, V2, strlen(V2), "test", &v, &unchanged, err, sizeof err), 0);
     ASSERT_EQ(unchanged, 1);
     ASSERT_EQ(v, 2);
     ASSERT_EQ(scalar_long("SELECT count(*) FROM policy_version", 0, NULL), 2);
@@ -100,8 +97,8 @@ static void sub_init(sub_t *s, const char *cid, const char *channel, const char 
     hd_envelope_stamp(&s->env, s->id, "ingest", s->cid, "content.submitted");
 }
 
-static char s_why[512];   /* the last dead mark's reason */
-static size_t s_dead_at;  /* and its index */
+static char s_why[512];  /* the last dead mark's reason */
+static size_t s_dead_at; /* and its index */
 
 /* One call of apply_batch on n events and, when it applied, its emitted
    events written, as hd_consumer's run_batch does. The rc of apply_batch,
@@ -137,8 +134,10 @@ static int submit(pol_svc_t *svc, const char *content_id, const char *text, int6
 
 static void verdict_of(const char *cid, char *verdict, long *version) {
     const char *p[1] = {cid};
-    PGresult *r = hd_db_exec(s_db, "SELECT verdict, policy_version FROM policy_verdict "
-                                   "WHERE content_id = $1", 1, p);
+    PGresult *r = hd_db_exec(s_db,
+                             "SELECT verdict, policy_version FROM policy_verdict "
+                             "WHERE content_id = $1",
+                             1, p);
     strcpy(verdict, r && PQntuples(r) ? PQgetvalue(r, 0, 0) : "none");
     *version = r && PQntuples(r) ? atol(PQgetvalue(r, 0, 1)) : -1;
     if (r)
@@ -164,11 +163,15 @@ HD_TEST(in_flight_items_keep_their_version) {
     ASSERT_EQ(ver, 2);
     const char *p[1] = {cid2};
     ASSERT_EQ(scalar_long("SELECT count(*) FROM outbox WHERE type = 'policy.evaluated' "
-                          "AND correlation_id = $1", 1, p), 1);
+                          "AND correlation_id = $1",
+                          1, p),
+              1);
     /* a replay: same ids, nothing new */
     ASSERT_EQ(submit(svc, cid2, "about the lawsuit", 0, "maya@example.org"), HD_APPLY_OK);
     ASSERT_EQ(scalar_long("SELECT count(*) FROM outbox WHERE type = 'policy.evaluated' "
-                          "AND correlation_id = $1", 1, p), 1);
+                          "AND correlation_id = $1",
+                          1, p),
+              1);
     /* a version that does not exist is a dead letter with a reason */
     ASSERT_EQ(submit(svc, cid2, "x", 99, "maya@example.org"), HD_APPLY_DEAD);
     ASSERT(strstr(s_why, "99"));
@@ -179,8 +182,9 @@ HD_TEST(author_facts_from_tables) {
     pol_svc_t *svc = pol_svc_new();
     char cid[HD_ID_LEN], verdict[16];
     long ver;
-    ASSERT(hd_db_cmd(s_db, "INSERT INTO certification (person_id, channel_id, expires_at) "
-                           "VALUES ('" MAYA_ID "', 'sandbox', now() + interval '1 day')",
+    ASSERT(hd_db_cmd(s_db,
+                     "INSERT INTO certification (person_id, channel_id, expires_at) "
+                     "VALUES ('" MAYA_ID "', 'sandbox', now() + interval '1 day')",
                      0, NULL) == 0);
     hd_id_random(cid);
     ASSERT_EQ(submit(svc, cid, "hello", 0, "maya@example.org"), HD_APPLY_OK);
@@ -191,9 +195,10 @@ HD_TEST(author_facts_from_tables) {
     ASSERT_EQ(submit(svc, cid, "hello", 0, "carl@example.org"), HD_APPLY_OK);
     verdict_of(cid, verdict, &ver);
     ASSERT_STR(verdict, "block");
-    ASSERT(hd_db_cmd(s_db, "INSERT INTO delegation (principal_id, delegate_id, valid_from) "
-                           "VALUES ('" MAYA_ID "', '00000000-0000-4000-8000-000000000003', "
-                           "now() - interval '1 hour')",
+    ASSERT(hd_db_cmd(s_db,
+                     "INSERT INTO delegation (principal_id, delegate_id, valid_from) "
+                     "VALUES ('" MAYA_ID "', '00000000-0000-4000-8000-000000000003', "
+                     "now() - interval '1 hour')",
                      0, NULL) == 0);
     hd_id_random(cid);
     ASSERT_EQ(submit(svc, cid, "hello", 0, "carl@example.org"), HD_APPLY_OK);
@@ -340,12 +345,13 @@ HD_TEST(batch_setup) {
     char err[4096];
     int64_t v = 0;
     int unchanged;
-    ASSERT_EQ(pol_store_apply(s_db, V3, strlen(V3), "test", &v, &unchanged, err,
-                                    sizeof err), 0);
+    ASSERT_EQ(pol_store_apply(s_db, V3, strlen(V3), "test", &v, &unchanged, err, sizeof err), 0);
     ASSERT_EQ(v, 3);
-    ASSERT_EQ(hd_db_cmd(s_db, "INSERT INTO channel (id, kind, base_url, max_length) "
-                              "VALUES ('short', 'plain', 'http://127.0.0.1:9', 10)",
-                        0, NULL), 0);
+    ASSERT_EQ(hd_db_cmd(s_db,
+                        "INSERT INTO channel (id, kind, base_url, max_length) "
+                        "VALUES ('short', 'plain', 'http://127.0.0.1:9', 10)",
+                        0, NULL),
+              0);
     /* Counts statements, not rows: a statement trigger fires once each. */
     ASSERT_EQ(hd_db_cmd(s_db, "CREATE TABLE test_verdict_stmt (n bigint NOT NULL)", 0, NULL), 0);
     ASSERT_EQ(hd_db_cmd(s_db, "INSERT INTO test_verdict_stmt VALUES (0)", 0, NULL), 0);
@@ -353,11 +359,13 @@ HD_TEST(batch_setup) {
                         "CREATE FUNCTION test_count_verdict_stmt() RETURNS trigger "
                         "LANGUAGE plpgsql AS $$ BEGIN "
                         "UPDATE test_verdict_stmt SET n = n + 1; RETURN NULL; END $$",
-                        0, NULL), 0);
+                        0, NULL),
+              0);
     ASSERT_EQ(hd_db_cmd(s_db,
                         "CREATE TRIGGER test_verdict_stmt AFTER INSERT ON policy_verdict "
                         "FOR EACH STATEMENT EXECUTE FUNCTION test_count_verdict_stmt()",
-                        0, NULL), 0);
+                        0, NULL),
+              0);
 }
 
 /* Items across three channels (one unknown): one read of the channels,
@@ -399,7 +407,8 @@ HD_TEST(batch_writes_every_verdict_once) {
     const char *p[1] = {subs[2].cid};
     ASSERT_EQ(scalar_long("SELECT count(*) FROM policy_verdict WHERE content_id = $1 AND "
                           "findings->0->>'message' LIKE '%(plain counting); the limit is 10'",
-                          1, p), 1);
+                          1, p),
+              1);
     /* The same text again, as a batch of one. */
     char cid[HD_ID_LEN];
     hd_id_random(cid);
@@ -411,7 +420,8 @@ HD_TEST(batch_writes_every_verdict_once) {
     ASSERT_EQ(scalar_long("SELECT count(*) FROM policy_verdict a, policy_verdict b "
                           "WHERE a.content_id = $1 AND b.content_id = $2 "
                           "AND a.findings = b.findings AND a.findings->0->>'matched' = $3",
-                          3, p2), 1);
+                          3, p2),
+              1);
     pol_svc_destroy(&svc);
 }
 

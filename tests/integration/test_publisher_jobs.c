@@ -34,14 +34,14 @@ static struct {
     pthread_mutex_t lock;
     pthread_t thread;
     int fd, port, stop;
-    int handlers;             /* connection threads running */
-    int delay_ms;             /* before handling a POST */
-    int active, max_active;   /* POSTs being handled at once */
-    int forced;               /* POSTs answered by a /sNNN/ prefix */
-    int stop_on_post;         /* the next POST sets hd_stop (a shutdown mid-call) */
-    PGconn *probe;            /* the fake's own look at publish_job */
+    int handlers;              /* connection threads running */
+    int delay_ms;              /* before handling a POST */
+    int active, max_active;    /* POSTs being handled at once */
+    int forced;                /* POSTs answered by a /sNNN/ prefix */
+    int stop_on_post;          /* the next POST sets hd_stop (a shutdown mid-call) */
+    PGconn *probe;             /* the fake's own look at publish_job */
     int watch, in_flight_seen; /* at the next POST: in_flight jobs (-1 unknown) */
-    int script[8], nscript; /* statuses for the next POSTs; 1 = never answer in time */
+    int script[8], nscript;    /* statuses for the next POSTs; 1 = never answer in time */
     char retry_after[32];
     char keys[MAX_POSTS][64];
     int nposts;        /* posts created */
@@ -90,9 +90,9 @@ static void status_json(char *out, size_t n, int i) {
 /* What the store holds when a call arrives: were the attempts committed
    before it? Called with the lock held. */
 static void look_at_jobs(void) {
-    PGresult *r = PQexec(s_fake.probe, "SELECT count(*) FROM publish_job WHERE state = 'in_flight'");
-    s_fake.in_flight_seen =
-        PQresultStatus(r) == PGRES_TUPLES_OK ? atoi(PQgetvalue(r, 0, 0)) : -1;
+    PGresult *r =
+        PQexec(s_fake.probe, "SELECT count(*) FROM publish_job WHERE state = 'in_flight'");
+    s_fake.in_flight_seen = PQresultStatus(r) == PGRES_TUPLES_OK ? atoi(PQgetvalue(r, 0, 0)) : -1;
     PQclear(r);
 }
 
@@ -651,8 +651,9 @@ HD_TEST(in_flight_job_that_was_not_posted_is_retried_with_the_same_key) {
 
 /* Sets every unfinished job aside, so a test sees only its own. */
 static void park_all(void) {
-    hd_db_cmd(s_db, "UPDATE publish_job SET state = 'failed' WHERE state IN ('pending', 'in_flight')",
-              0, NULL);
+    hd_db_cmd(s_db,
+              "UPDATE publish_job SET state = 'failed' WHERE state IN ('pending', 'in_flight')", 0,
+              NULL);
 }
 
 static long sql_long(const char *sql) {
@@ -687,8 +688,7 @@ static void fake_slow(int delay_ms, int watch) {
 
 /* 0 when the job is `state` with `attempts` and has exactly the events
    wanted (1 / 0 for publish.succeeded and publish.failed). */
-static int check_job(const job_ids_t *j, const char *state, const char *attempts, int ok,
-                     int ko) {
+static int check_job(const job_ids_t *j, const char *state, const char *attempts, int ok, int ko) {
     hd_envelope_t *s = emitted(j, "publish.succeeded"), *f = emitted(j, "publish.failed");
     int good = strcmp(job_col(j->cid, "state"), state) == 0 &&
                strcmp(job_col(j->cid, "attempts"), attempts) == 0 && (s != NULL) == ok &&

@@ -5,12 +5,12 @@
     apply each event as a batch of one; the batch cases apply several
     events in one call and check they leave what one by one leaves. */
 #include "apply.h"
-#include <ctype.h>
 #include "hd_db.h"
 #include "hd_id.h"
 #include "hd_test.h"
 #include "hd_testdb.h"
 #include "routing.h"
+#include <ctype.h>
 
 #define MAYA "00000000-0000-4000-8000-000000000002"   /* marketing player, author */
 #define CARL "00000000-0000-4000-8000-000000000003"   /* marketing coach */
@@ -46,7 +46,7 @@ static hd_db_t *s_db;
 static char s_why[512];
 static wf_ctx_t s_ctx = {.facts = {.fallback_role = "orchestrator"}};
 static hd_batch_out_t *s_out;
-static int s_batching;          /* apply() gathers a copy for run_gathered() */
+static int s_batching; /* apply() gathers a copy for run_gathered() */
 static hd_envelope_t *s_gathered[32];
 static size_t s_ngathered;
 
@@ -142,8 +142,10 @@ static int state_is(const char *content_id, const char *state) {
 /* The item's required roles as PostgreSQL prints them ("{coach,legal}"). */
 static int roles_are(const char *content_id, const char *roles) {
     const char *p[1] = {content_id};
-    PGresult *r = hd_db_exec(s_db, "SELECT required_roles::text FROM workflow_item "
-                                   "WHERE content_id = $1", 1, p);
+    PGresult *r = hd_db_exec(s_db,
+                             "SELECT required_roles::text FROM workflow_item "
+                             "WHERE content_id = $1",
+                             1, p);
     int same = r && PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), roles) == 0;
     if (!same)
         fprintf(stderr, "roles of %s are %s, expected %s\n", content_id,
@@ -245,15 +247,15 @@ static int decide(ev_t *e, Huddle__V1__DecisionRecorded *b, const char *content_
 }
 
 /* Asserts that decision `e` was refused with a reason containing `what`. */
-#define ASSERT_REFUSED(e, what)                                                                    \
-    do {                                                                                           \
-        hd_envelope_t *out_ = emitted(&(e).env, "decision.refused");                               \
-        ASSERT(out_ != NULL);                                                                      \
-        int has_ = strstr(out_->decision_refused->reason, what) != NULL;                           \
-        if (!has_)                                                                                 \
-            fprintf(stderr, "reason: %s\n", out_->decision_refused->reason);                       \
-        hd_envelope_free(out_);                                                                    \
-        ASSERT(has_);                                                                              \
+#define ASSERT_REFUSED(e, what)                                              \
+    do {                                                                     \
+        hd_envelope_t *out_ = emitted(&(e).env, "decision.refused");         \
+        ASSERT(out_ != NULL);                                                \
+        int has_ = strstr(out_->decision_refused->reason, what) != NULL;     \
+        if (!has_)                                                           \
+            fprintf(stderr, "reason: %s\n", out_->decision_refused->reason); \
+        hd_envelope_free(out_);                                              \
+        ASSERT(has_);                                                        \
     } while (0)
 
 HD_TEST(submitted_evaluated_decided_approved_published) {
@@ -527,8 +529,9 @@ HD_TEST(mentions_are_routed_and_never_lost) {
 
 static int publish(ev_t *e, Huddle__V1__PublishSucceeded *ok, Huddle__V1__PublishFailed *no,
                    const char *content_id) {
-    ev_init(e, ok ? HUDDLE__V1__ENVELOPE__BODY_PUBLISH_SUCCEEDED
-                  : HUDDLE__V1__ENVELOPE__BODY_PUBLISH_FAILED,
+    ev_init(e,
+            ok ? HUDDLE__V1__ENVELOPE__BODY_PUBLISH_SUCCEEDED
+               : HUDDLE__V1__ENVELOPE__BODY_PUBLISH_FAILED,
             "newsroom", content_id);
     if (ok) {
         Huddle__V1__PublishSucceeded init = HUDDLE__V1__PUBLISH_SUCCEEDED__INIT;
@@ -703,16 +706,20 @@ HD_TEST(chain_changes_apply_from_the_next_batch) {
     const hd_envelope_t *one[1] = {&ea.env};
     ASSERT_EQ(run_batch(one, 1), HD_APPLY_OK);
     ASSERT(state_is(a, "approved")); /* newsroom's chain is 'auto' */
-    ASSERT_EQ(hd_db_cmd(s_db, "UPDATE approval_step SET role = 'coach' WHERE department_id = "
-                              "'newsroom'", 0, NULL),
+    ASSERT_EQ(hd_db_cmd(s_db,
+                        "UPDATE approval_step SET role = 'coach' WHERE department_id = "
+                        "'newsroom'",
+                        0, NULL),
               0);
     verdict_ev(&eb, &bb, b, "pass");
     one[0] = &eb.env;
     ASSERT_EQ(run_batch(one, 1), HD_APPLY_OK);
     ASSERT(state_is(b, "awaiting_approval"));
     ASSERT(roles_are(b, "{coach}"));
-    ASSERT_EQ(hd_db_cmd(s_db, "UPDATE approval_step SET role = 'auto' WHERE department_id = "
-                              "'newsroom'", 0, NULL),
+    ASSERT_EQ(hd_db_cmd(s_db,
+                        "UPDATE approval_step SET role = 'auto' WHERE department_id = "
+                        "'newsroom'",
+                        0, NULL),
               0);
 }
 
@@ -723,5 +730,5 @@ HD_TEST_MAIN(HD_CASE(submitted_evaluated_decided_approved_published),
              HD_CASE(an_empty_chain_needs_the_fallback_role),
              HD_CASE(malformed_or_early_events_become_dead_letters),
              HD_CASE(mentions_are_routed_and_never_lost),
-             HD_CASE(a_batch_applies_its_events_in_order),
-             HD_CASE(a_batch_sees_its_own_effects), HD_CASE(cleanup))
+             HD_CASE(a_batch_applies_its_events_in_order), HD_CASE(a_batch_sees_its_own_effects),
+             HD_CASE(cleanup))

@@ -162,10 +162,9 @@ static void handler(hd_http_req_t *req, void *arg) {
         const char *body = hd_http_req_body(req, &len);
         const char *x = hd_http_req_header(req, "x-test");
         hd_http_respond_json(req, 200,
-                             json_pack("{s:s,s:s,s:s,s:s%,s:s}", "method",
-                                       hd_http_req_method(req), "path", path, "query",
-                                       hd_http_req_query(req), "body", body, len, "x",
-                                       x ? x : "(none)"));
+                             json_pack("{s:s,s:s,s:s,s:s%,s:s}", "method", hd_http_req_method(req),
+                                       "path", path, "query", hd_http_req_query(req), "body", body,
+                                       len, "x", x ? x : "(none)"));
     } else if (strcmp(path, "/param") == 0) {
         char a[64], b[64], c[64], e[64], m[64], t[4];
         const char *pa = hd_http_req_param(req, "a", a, sizeof a);
@@ -258,8 +257,7 @@ static int complete_responses(const char *buf, size_t len) {
 
 /* Reads until `want` responses are complete, EOF, or timeout. Returns the
    bytes read; *eof is set if the server closed. */
-static size_t read_responses(int fd, int want, char *buf, size_t cap, int timeout_ms,
-                             int *eof) {
+static size_t read_responses(int fd, int want, char *buf, size_t cap, int timeout_ms, int *eof) {
     size_t len = 0;
     *eof = 0;
     while (len + 1 < cap) {
@@ -486,8 +484,7 @@ HD_TEST(query_params_are_decoded) {
              hd_http_server_port(s));
     int status = hd_http_get(url, &body, 2000);
     ASSERT_EQ(status, 200);
-    ASSERT_STR(body,
-               "a=[hello w\xc3\xb6rld] b=[x y+] c=[%zz] empty=[] missing=NULL short=NULL");
+    ASSERT_STR(body, "a=[hello w\xc3\xb6rld] b=[x y+] c=[%zz] empty=[] missing=NULL short=NULL");
     free(body);
     hd_http_server_destroy(&s);
 }
@@ -764,16 +761,14 @@ HD_TEST(slow_handler_does_not_delay_another_connection) {
     ASSERT_EQ(atomic_load(&s_states_freed), 2);
 }
 
-HD_TEST_MAIN(HD_CASE(port_zero_picks_a_port), HD_CASE(slow_handler_does_not_delay_another_connection), HD_CASE(bad_addresses_are_refused),
-             HD_CASE(keep_alive_two_requests_one_connection),
-             HD_CASE(pipelined_requests_answered_in_order), HD_CASE(chunked_body_is_accepted),
-             HD_CASE(oversize_body_gets_413), HD_CASE(malformed_request_gets_400_and_raw_bytes),
-             HD_CASE(huge_header_gets_431), HD_CASE(query_params_are_decoded),
-             HD_CASE(ipv6_loopback), HD_CASE(connection_close_and_http10),
-             HD_CASE(head_has_length_but_no_body),
-             HD_CASE(handler_without_answer_gets_500_drop_closes),
-             HD_CASE(truncated_request_is_kept), HD_CASE(destroy_with_idle_connection_is_fast),
-             HD_CASE(deferred_answers_keep_pipelined_order),
-             HD_CASE(deferred_answer_after_the_client_left),
-             HD_CASE(deferred_answer_posted_from_the_server_thread),
-             HD_CASE(get_client_fails_cleanly))
+HD_TEST_MAIN(
+    HD_CASE(port_zero_picks_a_port), HD_CASE(slow_handler_does_not_delay_another_connection),
+    HD_CASE(bad_addresses_are_refused), HD_CASE(keep_alive_two_requests_one_connection),
+    HD_CASE(pipelined_requests_answered_in_order), HD_CASE(chunked_body_is_accepted),
+    HD_CASE(oversize_body_gets_413), HD_CASE(malformed_request_gets_400_and_raw_bytes),
+    HD_CASE(huge_header_gets_431), HD_CASE(query_params_are_decoded), HD_CASE(ipv6_loopback),
+    HD_CASE(connection_close_and_http10), HD_CASE(head_has_length_but_no_body),
+    HD_CASE(handler_without_answer_gets_500_drop_closes), HD_CASE(truncated_request_is_kept),
+    HD_CASE(destroy_with_idle_connection_is_fast), HD_CASE(deferred_answers_keep_pipelined_order),
+    HD_CASE(deferred_answer_after_the_client_left),
+    HD_CASE(deferred_answer_posted_from_the_server_thread), HD_CASE(get_client_fails_cleanly))

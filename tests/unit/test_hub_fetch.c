@@ -11,8 +11,8 @@
 #include <string.h>
 
 static void push(hub_ring_t *r, uint64_t seq, const char *type, const char *dept) {
-    hub_event_t *e = hub_event_new(seq, type, strlen(type), dept, strlen(dept),
-                                   (const uint8_t *)"", 0);
+    hub_event_t *e =
+        hub_event_new(seq, type, strlen(type), dept, strlen(dept), (const uint8_t *)"", 0);
     hub_ring_push(r, &e);
 }
 
@@ -162,8 +162,8 @@ static int reply_holds(const hub_ring_t *r, uint64_t after, uint32_t max, size_t
              e->body_case == HUDDLE__V1__ENVELOPE__BODY_MENTION_RECEIVED &&
              strcmp(e->mention_received->text, "hello") == 0;
         if (!ok)
-            fprintf(stderr, "event %zu: seq %llu, want %llu\n", i,
-                    (unsigned long long)e->seq, (unsigned long long)want[i]);
+            fprintf(stderr, "event %zu: seq %llu, want %llu\n", i, (unsigned long long)e->seq,
+                    (unsigned long long)want[i]);
     }
     if (m)
         huddle__v1__bus_message__free_unpacked(m, NULL);
@@ -173,8 +173,8 @@ static int reply_holds(const hub_ring_t *r, uint64_t after, uint32_t max, size_t
 HD_TEST(ring_reply_filters_and_decodes) {
     hub_ring_t *r = hub_ring_new(100, 1 << 20);
     const char *types[8] = {"a.x", "b.y", "a.x", "a.x", "b.y", "a.x", "c.z", "a.x"};
-    const char *depts[8] = {"marketing", "marketing", "legal", "", "", "marketing",
-                            "marketing", "legal"};
+    const char *depts[8] = {"marketing", "marketing", "legal",     "",
+                            "",          "marketing", "marketing", "legal"};
     for (int i = 0; i < 8; i++)
         push_envelope(r, (uint64_t)i + 1, types[i], depts[i]);
     hub_filter_t all, mkt, mkt_a;

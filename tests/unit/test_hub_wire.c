@@ -33,8 +33,8 @@ HD_TEST(events_reply_decodes) {
     hub_event_t *evs[3] = {stored(seqs[0], 0, "a"), stored(seqs[1], 7, "b"),
                            stored(seqs[2], 0, "c")};
     size_t len;
-    uint8_t *buf = hub_wire_events(99, 123456789, 123456000, (const hub_event_t *const *)evs, 3,
-                                   &len);
+    uint8_t *buf =
+        hub_wire_events(99, 123456789, 123456000, (const hub_event_t *const *)evs, 3, &len);
     Huddle__V1__BusMessage *m = huddle__v1__bus_message__unpack(NULL, len, buf);
     free(buf);
     ASSERT(m);

@@ -99,7 +99,7 @@ HD_TEST(stop_observes_once) {
     ASSERT(sum == 3.0);
     ASSERT_EQ(h.n, 1);
     const mx_clock_t *a = mx_clocks_find(&c, A), *b = mx_clocks_find(&c, B);
-    ASSERT(a && a->was && !a->runs && !a->restarted); /* row to delete */
+    ASSERT(a && a->was && !a->runs && !a->restarted);  /* row to delete */
     ASSERT(b && !b->was && !b->runs && !b->restarted); /* nothing to write */
     mx_histogram_free(&h);
     mx_clocks_free(&c);
@@ -161,7 +161,7 @@ HD_TEST(restart_start_and_skew) {
     mx_clock_read(mx_clocks_add(&d, A), "a", T0);
     mx_clocks_run(&d, NULL, 0, &h);
     ASSERT(d.v[0].was && d.v[0].runs && !d.v[0].restarted); /* nothing to write */
-    ASSERT(mx_clocks_add(&d, A) == &d.v[0]);                 /* one clock per content */
+    ASSERT(mx_clocks_add(&d, A) == &d.v[0]);                /* one clock per content */
     mx_histogram_free(&h);
     mx_clocks_free(&c);
     mx_clocks_free(&d);

@@ -175,5 +175,4 @@ HD_TEST(teardown) { pol_result_destroy(&s_res); }
 
 HD_TEST_MAIN(HD_CASE(setup), HD_CASE(check_refuses_what_can_never_apply),
              HD_CASE(ctx_from_event_and_channel), HD_CASE(decide_row_and_event),
-             HD_CASE(decide_is_deterministic), HD_CASE(decide_under_no_policy),
-             HD_CASE(teardown))
+             HD_CASE(decide_is_deterministic), HD_CASE(decide_under_no_policy), HD_CASE(teardown))

@@ -76,7 +76,8 @@ HD_TEST(lexicon_accents_and_evasion) {
     ASSERT_EQ(s, 8);
     ASSERT_EQ(e, strlen(t) - 1); /* span covers the accented bytes */
     /* decomposed accents and a zero-width space inside the phrase */
-    ASSERT(eval("guarante\xcc\x81" "ed re\xe2\x80\x8bturns") == 0);
+    ASSERT(eval("guarante\xcc\x81"
+                "ed re\xe2\x80\x8bturns") == 0);
     ASSERT_EQ(count_rule("banned", NULL, NULL), 1);
     /* "ß" folds to "ss": the term straße matches STRASSE and strasse */
     ASSERT(eval("die Strasse ist lang") == 0);
@@ -254,8 +255,7 @@ static char *repeat(char c, size_t n, const char *tail) {
 
 HD_TEST(limits_channel_counting) {
     ASSERT(load(LIMITS) == 0);
-    pol_ctx_t m = {.channel = "sandbox", .channel_kind = "mastodon",
-                         .channel_max_length = 500};
+    pol_ctx_t m = {.channel = "sandbox", .channel_kind = "mastodon", .channel_max_length = 500};
     /* 480 characters + a 60-byte URL counting 23 = 504 > 500 */
     char text[4096];
     snprintf(text, sizeof text, "%s https://example.com/%s", repeat('a', 480, ""),
@@ -326,9 +326,13 @@ static const char *FACTS =
 HD_TEST(author_certification_delegation) {
     ASSERT(load(FACTS) == 0);
     int64_t now = 1767258000000; /* 2026-01-01 09:00 UTC, a Thursday */
-    pol_ctx_t c = {.channel = "sandbox", .author_email = "a@x.org", .now_ms = now,
-                         .author_facts = 1, .author_known = 1, .author_active = 1,
-                         .author_certified = 1};
+    pol_ctx_t c = {.channel = "sandbox",
+                   .author_email = "a@x.org",
+                   .now_ms = now,
+                   .author_facts = 1,
+                   .author_known = 1,
+                   .author_active = 1,
+                   .author_certified = 1};
     ASSERT(eval_ctx("hi", &c) == 0);
     ASSERT_EQ(count_rule("author", NULL, NULL), 0);
     c.cert_expires_ms = now - 1;
@@ -376,8 +380,7 @@ HD_TEST(timing_windows_in_zone) {
 HD_TEST(crisis_in_scope) {
     ASSERT(load(FACTS) == 0);
     pol_crisis_t cr[1] = {{"outage", "customer-care", NULL}};
-    pol_ctx_t c = {.department = "marketing", .crisis_facts = 1, .crises = cr,
-                         .ncrises = 1};
+    pol_ctx_t c = {.department = "marketing", .crisis_facts = 1, .crises = cr, .ncrises = 1};
     ASSERT(eval_ctx("hi", &c) == 0);
     ASSERT_EQ(count_rule("crisis", NULL, NULL), 0);
     c.department = "customer-care";

@@ -17,26 +17,26 @@ static int loads(const char *yaml) {
 }
 
 HD_TEST(errors_name_rule_and_line) {
-    const char *y = "name: t\n"                                      /* 1 */
-                    "rules:\n"                                       /* 2 */
-                    "  - id: good\n"                                 /* 3 */
-                    "    kind: lexicon\n"                            /* 4 */
-                    "    action: block\n"                            /* 5 */
-                    "    terms: [a]\n"                               /* 6 */
-                    "  - id: bad-kind\n"                             /* 7 */
-                    "    kind: lexcon\n"                             /* 8 */
-                    "  - id: bad-action\n"                           /* 9 */
-                    "    kind: lexicon\n"                            /* 10 */
-                    "    action: review\n"                           /* 11 */
-                    "    terms: [b]\n"                               /* 12 */
-                    "  - id: bad-regex\n"                            /* 13 */
-                    "    kind: pattern\n"                            /* 14 */
-                    "    action: warn\n"                             /* 15 */
-                    "    patterns: ['ok', 'fo(o']\n"                 /* 16 */
-                    "  - id: good\n"                                 /* 17 */
-                    "    kind: pii\n"                                /* 18 */
-                    "    action: block\n"                            /* 19 */
-                    "    detectors: [email, passport]\n";            /* 20 */
+    const char *y = "name: t\n"                           /* 1 */
+                    "rules:\n"                            /* 2 */
+                    "  - id: good\n"                      /* 3 */
+                    "    kind: lexicon\n"                 /* 4 */
+                    "    action: block\n"                 /* 5 */
+                    "    terms: [a]\n"                    /* 6 */
+                    "  - id: bad-kind\n"                  /* 7 */
+                    "    kind: lexcon\n"                  /* 8 */
+                    "  - id: bad-action\n"                /* 9 */
+                    "    kind: lexicon\n"                 /* 10 */
+                    "    action: review\n"                /* 11 */
+                    "    terms: [b]\n"                    /* 12 */
+                    "  - id: bad-regex\n"                 /* 13 */
+                    "    kind: pattern\n"                 /* 14 */
+                    "    action: warn\n"                  /* 15 */
+                    "    patterns: ['ok', 'fo(o']\n"      /* 16 */
+                    "  - id: good\n"                      /* 17 */
+                    "    kind: pii\n"                     /* 18 */
+                    "    action: block\n"                 /* 19 */
+                    "    detectors: [email, passport]\n"; /* 20 */
     ASSERT(!loads(y));
     ASSERT(strstr(s_err, "line 8: rule bad-kind: unknown kind 'lexcon'"));
     ASSERT(strstr(s_err, "line 11: rule bad-action: review needs a role"));
@@ -70,7 +70,8 @@ HD_TEST(unknown_keys_and_bad_values) {
     ASSERT(!loads("rules: [\n"));
     ASSERT(strstr(s_err, "YAML syntax"));
     ASSERT(!loads(""));
-    ASSERT(!loads("rules:\n  - id: x\n    kind: lexicon\n    action: block\n    terms: [\"\\u200b\"]\n"));
+    ASSERT(!loads(
+        "rules:\n  - id: x\n    kind: lexicon\n    action: block\n    terms: [\"\\u200b\"]\n"));
     ASSERT(strstr(s_err, "blank once folded"));
     ASSERT(!loads("a: &a [*a]\n"));
 }
@@ -147,5 +148,4 @@ HD_TEST(detectors_and_folding) {
 }
 
 HD_TEST_MAIN(HD_CASE(errors_name_rule_and_line), HD_CASE(unknown_keys_and_bad_values),
-             HD_CASE(every_rule_kind_loads), HD_CASE(examples_load),
-             HD_CASE(detectors_and_folding))
+             HD_CASE(every_rule_kind_loads), HD_CASE(examples_load), HD_CASE(detectors_and_folding))

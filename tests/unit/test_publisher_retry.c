@@ -128,7 +128,11 @@ HD_TEST(channel_answers_become_valid_text) {
     pub_reason_append(out, sizeof out, ": caf\xc3\xa9", 7, 6);
     ASSERT_STR(out, "HTTP 500: caf");
     out[0] = 0;
-    pub_reason_append(out, sizeof out, "a\xff\x01" "b\xed\xa0\x80" "c\xe0\x80\x80", 11, 100);
+    pub_reason_append(out, sizeof out,
+                      "a\xff\x01"
+                      "b\xed\xa0\x80"
+                      "c\xe0\x80\x80",
+                      11, 100);
     ASSERT_STR(out, "a??b???c???");
     out[0] = 0;
     pub_reason_append(out, sizeof out, "\xf0\x9f\x99\x82 ok", 7, 100);
@@ -141,7 +145,8 @@ HD_TEST(channel_answers_become_valid_text) {
     ASSERT_STR(out, "a?b");
 }
 
-HD_TEST_MAIN(HD_CASE(status_classification), HD_CASE(channel_answers_become_valid_text), HD_CASE(retry_after_seconds_and_dates),
-             HD_CASE(backoff_grows_caps_and_jitters), HD_CASE(retry_after_is_honoured),
-             HD_CASE(mastodon_status_answers), HD_CASE(mastodon_lookup_answers),
-             HD_CASE(adapters_by_kind), HD_CASE(malformed_token_is_refused_before_any_call))
+HD_TEST_MAIN(HD_CASE(status_classification), HD_CASE(channel_answers_become_valid_text),
+             HD_CASE(retry_after_seconds_and_dates), HD_CASE(backoff_grows_caps_and_jitters),
+             HD_CASE(retry_after_is_honoured), HD_CASE(mastodon_status_answers),
+             HD_CASE(mastodon_lookup_answers), HD_CASE(adapters_by_kind),
+             HD_CASE(malformed_token_is_refused_before_any_call))

@@ -40,9 +40,7 @@ static int match_word(uint32_t value, const void *key, void *arg) {
     return strcmp(s_words[value], key) == 0;
 }
 
-static uint64_t hash_word(const char *w) {
-    return sb_index_hash(0, w, strlen(w));
-}
+static uint64_t hash_word(const char *w) { return sb_index_hash(0, w, strlen(w)); }
 
 /* Every hash the same: each lookup must walk the collision run and still
    tell the entries apart by their keys. */
@@ -67,8 +65,8 @@ static int check_index(uint64_t (*hash)(const char *), size_t n) {
     snprintf(buf[n], sizeof buf[n], "w1");
     s_words[n] = buf[n];
     sb_index_put(ix, hash("w1"), (uint32_t)n, match_word, "w1", NULL);
-    ok = ok && sb_index_count(ix) == n &&
-         sb_index_find(ix, hash("w1"), match_word, "w1", NULL) == n;
+    ok =
+        ok && sb_index_count(ix) == n && sb_index_find(ix, hash("w1"), match_word, "w1", NULL) == n;
     sb_index_clear(ix);
     ok = ok && sb_index_count(ix) == 0 &&
          sb_index_find(ix, hash(buf[0]), match_word, buf[0], NULL) == SB_INDEX_NONE;
@@ -110,9 +108,8 @@ HD_TEST(store_adds_finds_and_reloads) {
     ASSERT(sb_store_find(st, "9") == NULL);
     json_t *stats = sb_store_stats(st);
     ASSERT_EQ(json_integer_value(json_object_get(stats, "posts")), 3);
-    ASSERT_EQ(json_integer_value(json_object_get(
-                  json_object_get(stats, "by_idempotency_key"), "k1")),
-              2);
+    ASSERT_EQ(
+        json_integer_value(json_object_get(json_object_get(stats, "by_idempotency_key"), "k1")), 2);
     json_decref(stats);
     sb_store_destroy(&st);
     ASSERT(st == NULL);
@@ -245,8 +242,10 @@ HD_TEST(store_indexes_many_posts) {
     char key[32], id[32];
     for (int i = 0; i < N; i++) {
         snprintf(key, sizeof key, "key-%d", i);
-        ASSERT(sb_store_append(st, i % 2 ? "bob" : "alice", "a status of some sixty "
-                               "characters, give or take a few", NULL, key, NULL));
+        ASSERT(sb_store_append(st, i % 2 ? "bob" : "alice",
+                               "a status of some sixty "
+                               "characters, give or take a few",
+                               NULL, key, NULL));
         if (i % 1000 == 999)
             ASSERT_EQ(sb_store_sync(st), 0);
     }
@@ -335,13 +334,10 @@ static void cleanup(void) {
     }
 }
 
-HD_TEST(zz_cleanup) {
-    cleanup();
-}
+HD_TEST(zz_cleanup) { cleanup(); }
 
 HD_TEST_MAIN(HD_CASE(index_finds_replaces_and_grows), HD_CASE(store_adds_finds_and_reloads),
              HD_CASE(store_cuts_torn_tail_and_skips_bad_lines), HD_CASE(store_group_sync),
-             HD_CASE(store_forgets_what_failed_to_write_or_sync),
-             HD_CASE(store_indexes_many_posts),
+             HD_CASE(store_forgets_what_failed_to_write_or_sync), HD_CASE(store_indexes_many_posts),
              HD_CASE(store_open_fails_cleanly), HD_CASE(accounts_parse_and_authorize),
              HD_CASE(faults_follow_the_rate), HD_CASE(zz_cleanup))

@@ -265,8 +265,11 @@ HD_TEST(publish_outcomes_end_approved_items) {
 HD_TEST(mentions_are_routed_or_unrouted) {
     reset();
     const char *words[] = {"refund"};
-    wf_rule_t rule = {.id = "support", .channel = NULL, .department = "customer-care",
-                      .keywords = words, .nkeywords = 1};
+    wf_rule_t rule = {.id = "support",
+                      .channel = NULL,
+                      .department = "customer-care",
+                      .keywords = words,
+                      .nkeywords = 1};
     s_facts.rules = &rule;
     s_facts.nrules = 1;
     Huddle__V1__MentionReceived b = HUDDLE__V1__MENTION_RECEIVED__INIT;
@@ -320,5 +323,5 @@ HD_TEST_MAIN(HD_CASE(submitted_makes_an_evaluating_item_once),
              HD_CASE(auto_approves_a_pass_only), HD_CASE(no_chain_at_all_needs_the_fallback_role),
              HD_CASE(approvals_until_no_role_is_left), HD_CASE(a_rejection_is_final),
              HD_CASE(refusals_for_missing_items_and_replays),
-             HD_CASE(publish_outcomes_end_approved_items),
-             HD_CASE(mentions_are_routed_or_unrouted), HD_CASE(malformed_events_are_dead))
+             HD_CASE(publish_outcomes_end_approved_items), HD_CASE(mentions_are_routed_or_unrouted),
+             HD_CASE(malformed_events_are_dead))

@@ -141,8 +141,10 @@ static int new_token(char out[64]) {
 
 /* Gives every person without a token a new one; appends them to `path`. */
 static int issue_tokens(hd_db_t *db, const char *path) {
-    PGresult *r = hd_db_exec(db, "SELECT id, email FROM person WHERE token_hash IS NULL "
-                                 "ORDER BY email", 0, NULL);
+    PGresult *r = hd_db_exec(db,
+                             "SELECT id, email FROM person WHERE token_hash IS NULL "
+                             "ORDER BY email",
+                             0, NULL);
     if (!r)
         return -1;
     FILE *out = NULL;
@@ -160,8 +162,10 @@ static int issue_tokens(hd_db_t *db, const char *path) {
         char tok[64];
         const char *p[2] = {tok, PQgetvalue(r, i, 0)};
         rc = new_token(tok) ||
-             hd_db_cmd(db, "UPDATE person SET token_hash = sha256(convert_to($1, 'UTF8')) "
-                           "WHERE id = $2", 2, p);
+             hd_db_cmd(db,
+                       "UPDATE person SET token_hash = sha256(convert_to($1, 'UTF8')) "
+                       "WHERE id = $2",
+                       2, p);
         if (!rc)
             fprintf(out, "%s %s\n", PQgetvalue(r, i, 1), tok);
     }
@@ -217,8 +221,8 @@ fail:
 
 /* Creates the CURVE keys of the hub, ingest and every central service. */
 static int make_keys(const char *dir) {
-    static const char *names[] = {"hub", "ingest", "policy", "workflow",
-                                  "publisher", "metrics", "cli", NULL};
+    static const char *names[] = {"hub",       "ingest",  "policy", "workflow",
+                                  "publisher", "metrics", "cli",    NULL};
     for (int i = 0; names[i]; i++)
         if (hd_keys_ensure(dir, names[i], NULL, strcmp(names[i], "hub") != 0) < 0)
             return -1;

@@ -12,15 +12,19 @@ static const char s_policy[] =
     "channels: {x-main: {counting: x, max_length: 280}}\n"
     "rules:\n"
     "  - {id: lex, kind: lexicon, action: block, terms: [guaranteed returns, café, straße,"
-    " {term: invest, match: prefix}, {term: Acme, match: exact}, '#ad', {term: ab, match: substring}]}\n"
-    "  - {id: pat, kind: pattern, action: 'review(legal)', patterns: ['project\\s+\\w+', 'é+x', '[A-Z]{3,}\\d*']}\n"
+    " {term: invest, match: prefix}, {term: Acme, match: exact}, '#ad', {term: ab, match: "
+    "substring}]}\n"
+    "  - {id: pat, kind: pattern, action: 'review(legal)', patterns: ['project\\s+\\w+', 'é+x', "
+    "'[A-Z]{3,}\\d*']}\n"
     "  - {id: pii, kind: pii, action: block, allow: {email: {departments: [care]}}}\n"
     "  - {id: dis, kind: disclosure, action: block, when: {sponsored: true, partners: [Globex],"
     " campaigns: [spring]}, require: ['#ad', Sponsored]}\n"
     "  - {id: links, kind: links, action: warn, deny: [evil.example, bücher.example]}\n"
-    "  - {id: lim, kind: limits, action: block, max_length: 100, max_hashtags: 2, max_mentions: 2}\n"
+    "  - {id: lim, kind: limits, action: block, max_length: 100, max_hashtags: 2, max_mentions: "
+    "2}\n"
     "  - {id: auth, kind: author, action: block}\n"
-    "  - {id: time, kind: timing, action: warn, windows: [{days: [sat]}, {from: '22:00', to: '07:00'}]}\n"
+    "  - {id: time, kind: timing, action: warn, windows: [{days: [sat]}, {from: '22:00', to: "
+    "'07:00'}]}\n"
     "  - {id: cr, kind: crisis}\n";
 
 static pol_t *s_pol;
@@ -46,11 +50,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static const char *const chans[4] = {"sandbox", "x-main", NULL, "linkedin"};
     static const char *const kinds[4] = {"mastodon", "x", "plain", "bytes"};
     pol_crisis_t cr = {"fuzz", (f & 64) ? "care" : NULL, NULL};
-    pol_ctx_t ctx = {.channel = chans[f & 3], .channel_kind = kinds[(f >> 2) & 3],
-                           .department = (f & 16) ? "care" : "marketing", .sponsored = f & 32,
-                           .author_facts = 1, .author_known = f & 1, .author_active = 1,
-                           .author_certified = (f >> 1) & 1, .crisis_facts = 1, .crises = &cr,
-                           .ncrises = (f >> 7) & 1, .submitted_ms = (int64_t)f * 86400000LL};
+    pol_ctx_t ctx = {.channel = chans[f & 3],
+                     .channel_kind = kinds[(f >> 2) & 3],
+                     .department = (f & 16) ? "care" : "marketing",
+                     .sponsored = f & 32,
+                     .author_facts = 1,
+                     .author_known = f & 1,
+                     .author_active = 1,
+                     .author_certified = (f >> 1) & 1,
+                     .crisis_facts = 1,
+                     .crises = &cr,
+                     .ncrises = (f >> 7) & 1,
+                     .submitted_ms = (int64_t)f * 86400000LL};
     const char *text = (const char *)data + 1;
     size_t len = size - 1;
     if (pol_eval(s_pol, text, len, &ctx, s_res) < 0)
