@@ -4,6 +4,8 @@
     blocks, not one per allocation). */
 #include "hd_arena.h"
 
+#include "hd_mem.h"
+
 #include <stdalign.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -24,9 +26,7 @@ struct hd_arena {
 };
 
 static block_t *block_new(size_t cap) {
-    block_t *b = malloc(sizeof *b + cap);
-    if (!b)
-        abort();
+    block_t *b = hd_malloc(sizeof *b + cap);
     b->next = NULL;
     b->used = 0;
     b->cap = cap;
@@ -41,9 +41,7 @@ static void pb_free(void *data, void *ptr) {
 }
 
 hd_arena_t *hd_arena_new(size_t hint) {
-    hd_arena_t *self = malloc(sizeof *self);
-    if (!self)
-        abort();
+    hd_arena_t *self = hd_malloc(sizeof *self);
     self->head = block_new(hint < MIN_BLOCK ? MIN_BLOCK : hint);
     self->used = 0;
     self->pb = (ProtobufCAllocator){pb_alloc, pb_free, self};

@@ -18,6 +18,7 @@
 #include "hd_id.h"
 #include "hd_keys.h"
 #include "hd_log.h"
+#include "hd_mem.h"
 #include "hd_signal.h"
 
 #include <stdlib.h>
@@ -115,9 +116,7 @@ static void bus_close(hd_bus_t *self) {
 static int send_msg(hd_bus_t *self, Huddle__V1__BusMessage *m) {
     m->version = BUS_VERSION;
     size_t len = huddle__v1__bus_message__get_packed_size(m);
-    uint8_t *buf = malloc(len ? len : 1);
-    if (!buf)
-        abort();
+    uint8_t *buf = hd_malloc(len);
     huddle__v1__bus_message__pack(m, buf);
     int rc = zmq_send(self->sock, buf, len, ZMQ_DONTWAIT);
     free(buf);
@@ -407,9 +406,7 @@ int hd_bus_fetch(hd_bus_t *self, uint64_t after_seq, uint32_t max, const char *c
             return -1;
         }
         self->backoff_ms = BACKOFF_MIN_MS;
-        hd_bus_batch_t *b = calloc(1, sizeof *b);
-        if (!b)
-            abort();
+        hd_bus_batch_t *b = hd_calloc(1, sizeof *b);
         b->in = reply;
         *batch_out = b;
         return 0;

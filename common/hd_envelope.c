@@ -2,6 +2,7 @@
 #include "hd_envelope.h"
 
 #include "hd_id.h"
+#include "hd_mem.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -58,9 +59,7 @@ void hd_envelope_stamp(hd_envelope_t *env, char *id_buf, const char *source,
 
 uint8_t *hd_envelope_pack(const hd_envelope_t *env, size_t *len) {
     *len = huddle__v1__envelope__get_packed_size(env);
-    uint8_t *buf = malloc(*len ? *len : 1);
-    if (!buf)
-        abort();
+    uint8_t *buf = hd_malloc(*len);
     huddle__v1__envelope__pack(env, buf);
     return buf;
 }

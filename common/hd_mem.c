@@ -12,6 +12,13 @@ void *hd_calloc(size_t n, size_t size) {
     return p;
 }
 
+void *hd_malloc(size_t size) {
+    void *p = malloc(size ? size : 1);
+    if (!p)
+        abort();
+    return p;
+}
+
 char *hd_strdup(const char *s) {
     char *d = strdup(s ? s : "");
     if (!d)

@@ -10,6 +10,9 @@
 /* calloc of n (at least 1) elements of size bytes; the caller frees it. */
 void *hd_calloc(size_t n, size_t size);
 
+/* malloc of size (at least 1) bytes, uninitialized; the caller frees it. */
+void *hd_malloc(size_t size);
+
 /* A copy of s ("" for NULL); the caller frees it. */
 char *hd_strdup(const char *s);
 

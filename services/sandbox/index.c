@@ -2,6 +2,7 @@
 #include "index.h"
 
 #include "hd_log.h"
+#include "hd_mem.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -20,20 +21,12 @@ struct sb_index {
 };
 
 static slot_t *alloc_slots(size_t cap) {
-    slot_t *s = calloc(cap, sizeof *s);
-    if (!s) {
-        hd_error("out_of_memory", "index: cannot allocate %zu slots", cap);
-        abort();
-    }
+    slot_t *s = hd_calloc(cap, sizeof *s);
     return s;
 }
 
 sb_index_t *sb_index_new(void) {
-    sb_index_t *self = calloc(1, sizeof *self);
-    if (!self) {
-        hd_error("out_of_memory", "index: cannot allocate");
-        abort();
-    }
+    sb_index_t *self = hd_calloc(1, sizeof *self);
     self->cap = MIN_CAP;
     self->slots = alloc_slots(self->cap);
     return self;

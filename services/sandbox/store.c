@@ -3,6 +3,7 @@
 #include "store.h"
 
 #include "hd_log.h"
+#include "hd_mem.h"
 #include "index.h"
 
 #include <errno.h>
@@ -82,11 +83,7 @@ static sb_post_t *post_new(const sb_post_t *t) {
     size_t n = sizeof(sb_post_t) + str_size(t->id) + str_size(t->acct) + str_size(t->content) +
                str_size(t->visibility) + str_size(t->created_at) + str_size(t->idempotency_key) +
                str_size(t->in_reply_to_id);
-    sb_post_t *p = malloc(n);
-    if (!p) {
-        hd_error("out_of_memory", "store: cannot allocate a post of %zu bytes", n);
-        abort();
-    }
+    sb_post_t *p = hd_malloc(n);
     char *at = (char *)(p + 1);
     p->id = str_put(&at, t->id);
     p->acct = str_put(&at, t->acct);
@@ -138,16 +135,7 @@ static void index_post(sb_store_t *self, size_t pos) {
 static int push(sb_store_t *self, const sb_post_t *t) {
     if (self->count >= SB_INDEX_NONE - 1)
         return -1;
-    if (self->count == self->cap) {
-        size_t cap = self->cap ? self->cap * 2 : 256;
-        sb_post_t **posts = realloc(self->posts, cap * sizeof *posts);
-        if (!posts) {
-            hd_error("out_of_memory", "store: cannot grow to %zu posts", cap);
-            abort();
-        }
-        self->posts = posts;
-        self->cap = cap;
-    }
+    self->posts = hd_grow(self->posts, &self->cap, self->count + 1, sizeof *self->posts);
     self->posts[self->count] = post_new(t);
     index_post(self, self->count);
     self->count++;
