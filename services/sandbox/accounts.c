@@ -1,5 +1,6 @@
 /*  accounts: handle:token pairs and bearer-token lookup (see accounts.h). */
 #include "accounts.h"
+#include "hd_mem.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -74,12 +75,11 @@ static int add_entry(sb_accounts_t *self, const char *p, size_t n, char *err, si
 }
 
 sb_accounts_t *sb_accounts_parse(const char *spec, char *err, size_t err_len) {
-    sb_accounts_t *self = calloc(1, sizeof *self);
-    if (!self || !spec) {
-        snprintf(err, err_len, self ? "no accounts given" : "out of memory");
-        free(self);
+    if (!spec) {
+        snprintf(err, err_len, "no accounts given");
         return NULL;
     }
+    sb_accounts_t *self = hd_calloc(1, sizeof *self);
     const char *p = spec;
     while (*p) {
         while (*p == ' ')

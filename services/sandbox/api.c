@@ -1,6 +1,7 @@
 /*  api: the sandbox's HTTP routes (see api.h). */
 #include "api.h"
 #include "hang.h"
+#include "hd_mem.h"
 
 #include "hd_health.h"
 #include "hd_log.h"
@@ -95,7 +96,7 @@ static int hexv(int c) {
 
 /* Decodes n form-encoded bytes into a new string; NULL if it holds a NUL. */
 static char *form_decode(const char *s, size_t n) {
-    char *out = malloc(n + 1);
+    char *out = hd_malloc(n + 1);
     size_t o = 0;
     for (size_t i = 0; out && i < n; i++) {
         int c = (unsigned char)s[i];
@@ -123,7 +124,7 @@ static int parse_form(const char *body, size_t len, post_fields_t *f, const char
         const char *stop = amp ? amp : end;
         const char *eq = memchr(p, '=', (size_t)(stop - p));
         char *name = form_decode(p, (size_t)((eq ? eq : stop) - p));
-        char *value = eq ? form_decode(eq + 1, (size_t)(stop - eq - 1)) : strdup("");
+        char *value = eq ? form_decode(eq + 1, (size_t)(stop - eq - 1)) : hd_strdup("");
         char **slot = !name                                 ? NULL
                       : strcmp(name, "status") == 0         ? &f->status
                       : strcmp(name, "visibility") == 0     ? &f->visibility
@@ -151,13 +152,13 @@ static int json_field(json_t *o, const char *name, int allow_int, char **out) {
     if (!v || json_is_null(v))
         return 0;
     if (json_is_string(v)) {
-        *out = strdup(json_string_value(v));
+        *out = hd_strdup(json_string_value(v));
         return 0;
     }
     if (allow_int && json_is_integer(v)) {
         char buf[32];
         snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-        *out = strdup(buf);
+        *out = hd_strdup(buf);
         return 0;
     }
     return -1;

@@ -23,9 +23,7 @@ struct sb_commit {
 sb_commit_t *sb_commit_new(sb_store_t *store, sb_commit_answer_fn *answer, void *arg) {
     if (!store || !answer)
         return NULL;
-    sb_commit_t *self = calloc(1, sizeof *self);
-    if (!self)
-        return NULL;
+    sb_commit_t *self = hd_calloc(1, sizeof *self);
     self->store = store;
     self->answer = answer;
     self->arg = arg;

@@ -4,6 +4,7 @@
 #include "hang.h"
 
 #include "hd_log.h"
+#include "hd_mem.h"
 #include "hd_signal.h"
 
 #include <pthread.h>
@@ -50,9 +51,7 @@ static void *hang_main(void *arg) {
 }
 
 int sb_hang_start(hd_http_req_t *req, long ms, sb_hang_resume_fn *resume, void *arg) {
-    hang_t *h = calloc(1, sizeof *h);
-    if (!h)
-        return -1;
+    hang_t *h = hd_calloc(1, sizeof *h);
     h->server = hd_http_req_server(req);
     h->ms = ms;
     h->resume = resume;

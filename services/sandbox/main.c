@@ -7,6 +7,7 @@
 #include "commit.h"
 #include "fault.h"
 #include "hang.h"
+#include "hd_mem.h"
 #include "store.h"
 
 #include "hd_config.h"
@@ -65,7 +66,7 @@ static char *public_url(const char *addr, int port) {
     const char *given = hd_config_get("SANDBOX_PUBLIC_URL");
     char *url;
     if (given) {
-        url = strdup(given);
+        url = hd_strdup(given);
     } else {
         char host[128];
         const char *colon = strrchr(addr, ':');
@@ -75,7 +76,7 @@ static char *public_url(const char *addr, int port) {
             strcpy(host, "127.0.0.1");
         else if (strcmp(host, "[::]") == 0)
             strcpy(host, "[::1]");
-        url = malloc(strlen(host) + 32);
+        url = hd_malloc(strlen(host) + 32);
         if (url)
             sprintf(url, "http://%s:%d", host, port);
     }

@@ -32,9 +32,7 @@ struct sb_store {
 
 /* mkdir -p of path's directory; fsyncs the directory the file lands in. */
 static int make_parent_dirs(const char *path) {
-    char *copy = strdup(path);
-    if (!copy)
-        return -1;
+    char *copy = hd_strdup(path);
     char *dir = dirname(copy);
     for (char *p = dir + 1; *p; p++) {
         if (*p != '/')
@@ -52,9 +50,7 @@ static int make_parent_dirs(const char *path) {
 }
 
 static void sync_parent_dir(const char *path) {
-    char *copy = strdup(path);
-    if (!copy)
-        return;
+    char *copy = hd_strdup(path);
     int dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) {
         fsync(dfd);
@@ -172,9 +168,7 @@ static char *read_all(int fd, size_t *got) {
     if (fstat(fd, &st) < 0)
         return NULL;
     size_t len = (size_t)st.st_size;
-    char *data = malloc(len + 1);
-    if (!data)
-        return NULL;
+    char *data = hd_malloc(len + 1);
     *got = 0;
     while (*got < len) {
         ssize_t r = pread(fd, data + *got, len - *got, (off_t)*got);
@@ -227,10 +221,8 @@ sb_store_t *sb_store_open(const char *path) {
                  strerror(errno));
         return NULL;
     }
-    sb_store_t *self = calloc(1, sizeof *self);
-    if (!self)
-        return NULL;
-    self->path = strdup(path);
+    sb_store_t *self = hd_calloc(1, sizeof *self);
+    self->path = hd_strdup(path);
     self->by_id = sb_index_new();
     self->by_key = sb_index_new();
     self->next_id = 1;
