@@ -28,15 +28,23 @@ struct pol_svc {
     uint64_t tick;
     pol_result_t *res;
     pol_t *none; /* the empty policy: items evaluated before any version exists */
+    /* The active version as last read or activated (-1: unknown): what a
+       batch's version-0 items are guessed to need before it is read. */
+    int64_t last_active;
     /* One batch's working memory, grown as needed and reused. */
-    const char **ids;     /* channel of each event (NULL: not a submission) */
-    pol_channel_t *chans; /* their facts */
+    const char **ids;       /* channel of each event (NULL: not a submission) */
+    pol_channel_t *chans;   /* their facts */
+    pol_ctx_t *keys;        /* each submission's author, channel, submitter, time */
+    const pol_ctx_t **keyp; /* &keys[i], NULL: not a submission */
+    pol_author_t *authors;  /* their author facts, when read */
     size_t ncap;
     pol_verdict_row_t *rows; /* findings owned */
     size_t nrows, rcap;
     atomic_ullong evaluated[3]; /* by verdict */
     atomic_ullong eval_us_total;
     atomic_ullong compiles;
+    atomic_ullong read_rounds;  /* hd_db_results of batch reads */
+    atomic_ullong author_reads; /* author facts statements */
     atomic_llong active_version;
 };
 
@@ -45,6 +53,7 @@ pol_svc_t *pol_svc_new(void) {
     char err[256];
     pol_svc_t *s = hd_calloc(1, sizeof *s);
     s->res = pol_result_new();
+    s->last_active = -1;
     s->none = pol_new(empty, sizeof empty - 1, err, sizeof err);
     if (!s->none) {
         hd_error("policy_empty", "the empty policy does not compile: %s", err);
@@ -71,10 +80,24 @@ void pol_svc_destroy(pol_svc_t **self_p) {
     free(s->rows);
     free(s->ids);
     free(s->chans);
+    free(s->keys);
+    free(s->keyp);
+    free(s->authors);
     free(s);
     *self_p = NULL;
 }
 
+/* The compiled version, or NULL when it is not cached; borrowed. */
+static pol_t *cached(pol_svc_t *s, int64_t version) {
+    for (int i = 0; i < CACHE_SIZE; i++)
+        if (s->cache[i].pol && s->cache[i].version == version)
+            return s->cache[i].pol;
+    return NULL;
+}
+
+/* On a cache miss the source is read on its own, in a round trip of its
+   own: rare (once per version new to this process), and the batch's other
+   reads cannot wait for it since which facts they need depends on it. */
 pol_t *pol_svc_engine(pol_svc_t *s, hd_db_t *db, int64_t version, int *transient, char *why,
                       size_t why_len) {
     *transient = 0;
@@ -118,35 +141,106 @@ static int64_t mono_us(void) {
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* What a batch reads at most once, when an item first needs it. */
+/* The batch's reads, as bits of what is wanted or was read. */
+enum { W_CHANNELS = 1, W_ACTIVE = 2, W_CRISES = 4, W_AUTHORS = 8 };
+
+/* What a batch read: each kind at most once (see read_facts). */
 typedef struct {
+    size_t n;       /* events in the batch */
+    int have;       /* W_* read */
     int64_t active; /* the active version, for items with version 0 */
-    int active_read;
     pol_crises_t crises;
-    int crises_read;
 } batch_facts_t;
 
-static int active_version(hd_db_t *db, batch_facts_t *f, int64_t *version) {
-    if (!f->active_read && pol_store_active(db, &f->active) < 0)
+/* The facts pol needs, as W_* bits. */
+static int needs(const pol_t *pol) {
+    return (pol_needs_author(pol) ? W_AUTHORS : 0) | (pol_needs_crisis(pol) ? W_CRISES : 0);
+}
+
+/* What an item under version v (-1: not known yet) is guessed to need
+   before its policy is at hand: a version not compiled yet may need
+   anything, so its facts are read ahead rather than in a round trip of
+   their own after it is compiled. */
+static int guess_needs(pol_svc_t *s, int64_t v) {
+    if (v == 0)
+        return 0; /* the empty policy */
+    pol_t *pol = v > 0 ? cached(s, v) : NULL;
+    return pol ? needs(pol) : W_AUTHORS | W_CRISES;
+}
+
+static int send_one(hd_db_t *db, pol_svc_t *s, size_t n, int kind) {
+    switch (kind) {
+    case W_CHANNELS:
+        return pol_batch_send_channels(db, s->ids, n);
+    case W_ACTIVE:
+        return pol_store_send_active(db);
+    case W_CRISES:
+        return pol_store_send_crises(db);
+    default:
+        atomic_fetch_add(&s->author_reads, 1);
+        return pol_batch_send_authors(db, s->keyp, n);
+    }
+}
+
+/* Result r of kind into f or s; takes r. */
+static void parse_one(pol_svc_t *s, batch_facts_t *f, int kind, PGresult *r) {
+    switch (kind) {
+    case W_CHANNELS:
+        pol_batch_parse_channels(r, f->n, s->chans);
+        break;
+    case W_ACTIVE:
+        f->active = s->last_active = pol_store_parse_active(r);
+        break;
+    case W_CRISES:
+        pol_store_take_crises(r, &f->crises);
+        r = NULL; /* the crises keep it */
+        break;
+    default:
+        pol_batch_parse_authors(r, f->n, s->authors);
+        break;
+    }
+    PQclear(r);
+}
+
+/* Sends the reads of `want` not read yet together and parses their answers
+   of one round trip (hd_db_results) into f and s. Normally called once per
+   batch, before its items; again only when an item's policy, known once
+   compiled, needs facts the guess left out (guess_needs). 0 / -1. */
+static int read_facts(hd_db_t *db, pol_svc_t *s, batch_facts_t *f, int want) {
+    static const int order[] = {W_CHANNELS, W_ACTIVE, W_CRISES, W_AUTHORS};
+    int kinds[4];
+    size_t nk = 0;
+    want &= ~f->have;
+    for (size_t k = 0; k < 4; k++) {
+        if (!(want & order[k]))
+            continue;
+        kinds[nk++] = order[k];
+        if (send_one(db, s, f->n, order[k]) < 0)
+            return -1; /* the connection is gone: the batch rolls back */
+    }
+    if (nk == 0)
+        return 0;
+    PGresult *res[4] = {0};
+    atomic_fetch_add(&s->read_rounds, 1);
+    if (hd_db_results(db, res, nk) < 0)
         return -1;
-    f->active_read = 1;
-    *version = f->active;
+    for (size_t k = 0; k < nk; k++) {
+        parse_one(s, f, kinds[k], res[k]);
+        f->have |= kinds[k];
+    }
     return 0;
 }
 
-/* Adds the author and crisis facts pol needs to ctx. 0 / -1. */
-static int add_facts(hd_db_t *db, pol_t *pol, batch_facts_t *f, pol_ctx_t *ctx) {
-    if (pol_needs_author(pol) && pol_store_author(db, ctx, ctx->submitted_ms) < 0)
-        return -1;
+/* Adds the author and crisis facts pol needs for item i to ctx (read:
+   on_submitted made sure). */
+static void add_facts(pol_svc_t *s, pol_t *pol, batch_facts_t *f, size_t i, pol_ctx_t *ctx) {
+    if (pol_needs_author(pol))
+        pol_author_apply(&s->authors[i], ctx);
     if (pol_needs_crisis(pol)) {
-        if (!f->crises_read && pol_store_crises(db, &f->crises) < 0)
-            return -1;
-        f->crises_read = 1;
         ctx->crisis_facts = 1;
         ctx->crises = f->crises.items;
         ctx->ncrises = f->crises.n;
     }
-    return 0;
 }
 
 /* Keeps d's verdict for the batch's INSERT, taking its findings. */
@@ -164,8 +258,11 @@ static void keep_verdict(pol_svc_t *s, pol_decision_t *d) {
 static int on_submitted(hd_db_t *db, pol_svc_t *s, const hd_envelope_t *ev, size_t i,
                         const pol_channel_t *ch, batch_facts_t *f, hd_batch_out_t *out) {
     int64_t version = ev->content_submitted->policy_version;
-    if (version == 0 && active_version(db, f, &version) < 0)
-        return HD_APPLY_RETRY;
+    if (version == 0) {
+        if (read_facts(db, s, f, W_ACTIVE) < 0) /* read ahead: nothing to do */
+            return HD_APPLY_RETRY;
+        version = f->active;
+    }
     pol_t *pol = s->none; /* no policy at all yet: nothing to find */
     if (version > 0) {
         int transient;
@@ -174,10 +271,11 @@ static int on_submitted(hd_db_t *db, pol_svc_t *s, const hd_envelope_t *ev, size
         if (!pol)
             return transient ? HD_APPLY_RETRY : hd_batch_dead(out, i, "%s", why);
     }
+    if (read_facts(db, s, f, needs(pol)) < 0) /* read ahead unless the guess missed */
+        return HD_APPLY_RETRY;
     pol_ctx_t ctx;
     pol_decide_ctx(ev, ch, &ctx);
-    if (add_facts(db, pol, f, &ctx) < 0)
-        return HD_APPLY_RETRY;
+    add_facts(s, pol, f, i, &ctx);
     int64_t t0 = mono_us();
     pol_decision_t d;
     if (pol_decide(pol, version, ev, &ctx, s->res, &d) < 0)
@@ -199,6 +297,7 @@ static int on_activated(hd_db_t *db, pol_svc_t *s, const hd_envelope_t *ev) {
     int transient;
     char msg[512];
     atomic_store(&s->active_version, v);
+    s->last_active = v;
     if (v > 0 && !pol_svc_engine(s, db, v, &transient, msg, sizeof msg)) {
         if (transient)
             return HD_APPLY_RETRY;
@@ -213,31 +312,66 @@ static int is_submitted(const hd_envelope_t *ev) {
     return ev->body_case == HUDDLE__V1__ENVELOPE__BODY_CONTENT_SUBMITTED;
 }
 
-/* Checks every submission and reads the channel facts of all of them in
-   one statement into s->chans. HD_APPLY_OK, _RETRY or _DEAD. */
-static int read_channels(hd_db_t *db, pol_svc_t *s, const hd_envelope_t *const *evs, size_t n,
-                         hd_batch_out_t *out) {
-    if (n > s->ncap) {
-        size_t cap = s->ncap;
-        s->ids = hd_grow(s->ids, &cap, n, sizeof *s->ids);
-        s->chans = hd_grow(s->chans, &s->ncap, n, sizeof *s->chans);
-    }
-    for (size_t i = 0; i < n; i++) {
-        char why[256];
-        if (is_submitted(evs[i]) && pol_decide_check(evs[i], why, sizeof why) < 0)
-            return hd_batch_dead(out, i, "%s", why);
-        const char *channel = is_submitted(evs[i]) ? evs[i]->content_submitted->channel : NULL;
-        s->ids[i] = is_submitted(evs[i]) ? (channel ? channel : "") : NULL;
-    }
-    return pol_batch_read_channels(db, s->ids, n, s->chans) < 0 ? HD_APPLY_RETRY : HD_APPLY_OK;
+/* s's per-event arrays for n events. */
+static void reserve(pol_svc_t *s, size_t n) {
+    if (n <= s->ncap)
+        return;
+    size_t cap = s->ncap;
+    s->ids = hd_grow(s->ids, &cap, n, sizeof *s->ids);
+    cap = s->ncap;
+    s->keys = hd_grow(s->keys, &cap, n, sizeof *s->keys);
+    cap = s->ncap;
+    s->keyp = hd_grow(s->keyp, &cap, n, sizeof *s->keyp);
+    cap = s->ncap;
+    s->authors = hd_grow(s->authors, &cap, n, sizeof *s->authors);
+    s->chans = hd_grow(s->chans, &s->ncap, n, sizeof *s->chans);
 }
 
+/* Checks every submission and sets out what the batch reads: each
+   submission's channel (s->ids) and author (s->keyp), and in *want the
+   reads it needs, as far as they can be told before any is answered.
+   HD_APPLY_OK or _DEAD. */
+static int prepare(pol_svc_t *s, const hd_envelope_t *const *evs, size_t n, hd_batch_out_t *out,
+                   int *want) {
+    static const pol_channel_t unread = {{0}, 0}; /* the keys use no channel fact */
+    reserve(s, n);
+    *want = W_CHANNELS;
+    for (size_t i = 0; i < n; i++) {
+        s->ids[i] = NULL;
+        s->keyp[i] = NULL;
+        if (!is_submitted(evs[i]))
+            continue;
+        char why[256];
+        if (pol_decide_check(evs[i], why, sizeof why) < 0)
+            return hd_batch_dead(out, i, "%s", why);
+        const char *channel = evs[i]->content_submitted->channel;
+        s->ids[i] = channel ? channel : "";
+        pol_decide_ctx(evs[i], &unread, &s->keys[i]);
+        s->keyp[i] = &s->keys[i];
+        int64_t v = evs[i]->content_submitted->policy_version;
+        if (v == 0) {
+            *want |= W_ACTIVE;
+            v = s->last_active;
+        }
+        *want |= guess_needs(s, v);
+    }
+    return HD_APPLY_OK;
+}
+
+/* Reads: one round trip for the channels, the active version, the crises
+   and the author facts the batch needs (read_facts), plus a version's
+   source when it is not compiled yet (pol_svc_engine); writes: the
+   verdicts as one command, which rides with the outbox, the cursor and
+   the COMMIT. */
 int pol_svc_apply_batch(hd_db_t *db, const hd_envelope_t *const *evs, size_t n, hd_batch_out_t *out,
                         void *arg) {
     pol_svc_t *s = arg;
     forget_rows(s);
-    int rc = read_channels(db, s, evs, n, out);
-    batch_facts_t f = {0};
+    int want = 0;
+    int rc = prepare(s, evs, n, out, &want);
+    batch_facts_t f = {.n = n};
+    if (rc == HD_APPLY_OK && read_facts(db, s, &f, want) < 0)
+        rc = HD_APPLY_RETRY;
     for (size_t i = 0; rc == HD_APPLY_OK && i < n; i++) {
         if (is_submitted(evs[i]))
             rc = on_submitted(db, s, evs[i], i, &s->chans[i], &f, out);
@@ -264,6 +398,14 @@ void pol_svc_metrics(FILE *out, void *arg) {
             (double)atomic_load(&s->eval_us_total) / 1e6);
     fprintf(out, "# TYPE huddle_policy_compiles_total counter\nhuddle_policy_compiles_total %llu\n",
             atomic_load(&s->compiles));
+    fprintf(out,
+            "# TYPE huddle_policy_read_rounds_total counter\n"
+            "huddle_policy_read_rounds_total %llu\n",
+            atomic_load(&s->read_rounds));
+    fprintf(out,
+            "# TYPE huddle_policy_author_reads_total counter\n"
+            "huddle_policy_author_reads_total %llu\n",
+            atomic_load(&s->author_reads));
     fprintf(out, "# TYPE huddle_policy_active_version gauge\nhuddle_policy_active_version %lld\n",
             atomic_load(&s->active_version));
 }

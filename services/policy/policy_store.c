@@ -5,16 +5,25 @@
 #include "hd_id.h"
 #include "hd_mem.h"
 #include "hd_outbox.h"
+#include "policy_batch.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+static const char *ACTIVE_SQL = "SELECT version FROM policy_version WHERE active";
+
+int pol_store_send_active(hd_db_t *db) { return hd_db_send(db, ACTIVE_SQL, 0, NULL); }
+
+int64_t pol_store_parse_active(const PGresult *r) {
+    return PQntuples(r) ? atoll(PQgetvalue(r, 0, 0)) : 0;
+}
+
 int pol_store_active(hd_db_t *db, int64_t *version) {
-    PGresult *r = hd_db_exec(db, "SELECT version FROM policy_version WHERE active", 0, NULL);
+    PGresult *r = hd_db_exec(db, ACTIVE_SQL, 0, NULL);
     if (!r)
         return -1;
-    *version = PQntuples(r) ? atoll(PQgetvalue(r, 0, 0)) : 0;
+    *version = pol_store_parse_active(r);
     PQclear(r);
     return 0;
 }
@@ -106,54 +115,27 @@ int pol_store_apply(hd_db_t *db, const char *src, size_t len, const char *create
 }
 
 int pol_store_author(hd_db_t *db, pol_ctx_t *ctx, int64_t at_ms) {
-    char at[32];
-    snprintf(at, sizeof at, "%lld", (long long)at_ms);
-    const char *id = ctx->author_id && hd_id_valid(ctx->author_id) ? ctx->author_id : NULL;
-    const char *p[5] = {id, ctx->author_email ? ctx->author_email : "",
-                        ctx->channel ? ctx->channel : "", at,
-                        ctx->submitter_email ? ctx->submitter_email : ""};
-    /* One round trip: the person, their best certification for the channel,
-       and whether the submitter holds a delegation from them. */
-    PGresult *r = hd_db_exec(
-        db,
-        "WITH a AS (SELECT id, active FROM person WHERE ($1::uuid IS NOT NULL AND id = $1::uuid) "
-        "  OR ($1::uuid IS NULL AND lower(email) = lower($2)) LIMIT 1), "
-        "t AS (SELECT to_timestamp($4::bigint / 1000.0) AS at) "
-        "SELECT a.active, "
-        " (SELECT count(*) FROM certification c WHERE c.person_id = a.id "
-        "   AND (c.channel_id IS NULL OR c.channel_id = $3)), "
-        " (SELECT coalesce(max(extract(epoch FROM c.expires_at) * 1000), 0)::bigint * "
-        "   (CASE WHEN bool_or(c.expires_at IS NULL) THEN 0 ELSE 1 END) "
-        "   FROM certification c WHERE c.person_id = a.id "
-        "   AND (c.channel_id IS NULL OR c.channel_id = $3)), "
-        " EXISTS (SELECT 1 FROM delegation d JOIN person s ON s.id = d.delegate_id, t "
-        "   WHERE d.principal_id = a.id AND lower(s.email) = lower($5) "
-        "   AND (d.channel_id IS NULL OR d.channel_id = $3) AND d.valid_from <= t.at "
-        "   AND (d.valid_until IS NULL OR d.valid_until > t.at)) "
-        "FROM a",
-        5, p);
-    if (!r)
+    pol_ctx_t key = *ctx;
+    key.submitted_ms = at_ms;
+    const pol_ctx_t *one[1] = {&key};
+    PGresult *r = NULL;
+    if (pol_batch_send_authors(db, one, 1) < 0 || hd_db_results(db, &r, 1) < 0)
         return -1;
-    ctx->author_facts = 1;
-    ctx->author_known = PQntuples(r) > 0;
-    if (ctx->author_known) {
-        ctx->author_active = PQgetvalue(r, 0, 0)[0] == 't';
-        ctx->author_certified = atol(PQgetvalue(r, 0, 1)) > 0;
-        ctx->cert_expires_ms = atoll(PQgetvalue(r, 0, 2));
-        ctx->delegated = PQgetvalue(r, 0, 3)[0] == 't';
-    }
+    pol_author_t a;
+    pol_batch_parse_authors(r, 1, &a);
     PQclear(r);
+    pol_author_apply(&a, ctx);
     return 0;
 }
 
-int pol_store_crises(hd_db_t *db, pol_crises_t *out) {
+static const char *CRISES_SQL =
+    "SELECT name, coalesce(department_id, ''), coalesce(channel_id, '') "
+    "FROM crisis WHERE ended_at IS NULL ORDER BY started_at, id";
+
+int pol_store_send_crises(hd_db_t *db) { return hd_db_send(db, CRISES_SQL, 0, NULL); }
+
+void pol_store_take_crises(PGresult *r, pol_crises_t *out) {
     memset(out, 0, sizeof *out);
-    PGresult *r = hd_db_exec(db,
-                             "SELECT name, coalesce(department_id, ''), coalesce(channel_id, '') "
-                             "FROM crisis WHERE ended_at IS NULL ORDER BY started_at, id",
-                             0, NULL);
-    if (!r)
-        return -1;
     int n = PQntuples(r);
     out->items = hd_calloc((size_t)n, sizeof *out->items);
     for (int i = 0; i < n; i++) {
@@ -163,6 +145,14 @@ int pol_store_crises(hd_db_t *db, pol_crises_t *out) {
     }
     out->n = (size_t)n;
     out->res = r;
+}
+
+int pol_store_crises(hd_db_t *db, pol_crises_t *out) {
+    memset(out, 0, sizeof *out);
+    PGresult *r = hd_db_exec(db, CRISES_SQL, 0, NULL);
+    if (!r)
+        return -1;
+    pol_store_take_crises(r, out);
     return 0;
 }
 

@@ -16,6 +16,11 @@
 /* The active version into *version (0 when there is none). 0 / -1. */
 int pol_store_active(hd_db_t *db, int64_t *version);
 
+/* pol_store_active in two steps: the read sent (hd_db_send), then its
+   result (borrowed, not cleared) parsed into the version (0: none). */
+int pol_store_send_active(hd_db_t *db);
+int64_t pol_store_parse_active(const PGresult *r);
+
 /* The source of a version: malloc'd into *src (caller frees), its length in
    *len. 0 found, 1 no such version, -1 database error. */
 int pol_store_source(hd_db_t *db, int64_t version, char **src, size_t *len);
@@ -30,7 +35,8 @@ int pol_store_apply(hd_db_t *db, const char *src, size_t len, const char *create
 
 /* Fills ctx's author facts (author_facts set) for ctx->author_id /
    author_email on ctx->channel at time at_ms, and the delegation from the
-   author to ctx->submitter_email. 0 / -1. */
+   author to ctx->submitter_email: the batch read of policy_batch.h for
+   one item. 0 / -1. */
 int pol_store_author(hd_db_t *db, pol_ctx_t *ctx, int64_t at_ms);
 
 /* Active crises, owned by the holder: fill with _load, point ctx at
@@ -41,6 +47,10 @@ typedef struct {
     void *res; /* the PGresult the strings live in */
 } pol_crises_t;
 int pol_store_crises(hd_db_t *db, pol_crises_t *out);
+/* pol_store_crises in two steps: the read sent (hd_db_send), then its
+   result taken into out (out owns r from then on, freed by _free). */
+int pol_store_send_crises(hd_db_t *db);
+void pol_store_take_crises(PGresult *r, pol_crises_t *out);
 void pol_crises_free(pol_crises_t *c);
 
 #endif

@@ -6,7 +6,9 @@
     counts changed verdicts without activating anything. As a consumer
     (pol_svc_apply_batch, driven the way hd_consumer drives it; a single
     submission is a batch of one): one channel read and one verdict INSERT
-    per batch, first verdict wins within a batch and across batches,
+    per batch, every read of a batch in one round trip (author facts of
+    all its items in one statement, as a batch of one finds them), first
+    verdict wins within a batch and across batches,
     nothing of a rolled-back attempt or a dead letter is written, and a
     retried batch reads its channels again. */
 #include "hd_db.h"
@@ -341,6 +343,20 @@ static long evaluated_rows(const sub_t *sub) {
                        1, p);
 }
 
+/* A counter of pol_svc_metrics, or -1. */
+static long long metric(pol_svc_t *svc, const char *name) {
+    char *buf = NULL, key[128];
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    pol_svc_metrics(f, svc);
+    fclose(f);
+    snprintf(key, sizeof key, "\n%s ", name);
+    const char *at = strstr(buf, key);
+    long long v = at ? atoll(at + strlen(key)) : -1;
+    free(buf);
+    return v;
+}
+
 HD_TEST(batch_setup) {
     char err[4096];
     int64_t v = 0;
@@ -391,9 +407,12 @@ HD_TEST(batch_writes_every_verdict_once) {
         sub_init(&subs[i], cid, want[i].channel, want[i].text, 3);
     }
     long before = verdict_statements();
+    long long rounds = metric(svc, "huddle_policy_read_rounds_total");
     ASSERT_EQ(run_batch(svc, subs, N), 0);
     ASSERT_EQ(channel_reads(), 1);
     ASSERT_EQ(verdict_statements() - before, 1);
+    /* every read in one round trip (v3's source, not compiled yet, aside) */
+    ASSERT_EQ(metric(svc, "huddle_policy_read_rounds_total") - rounds, 1);
     ASSERT_EQ(hd_db_commit(s_db), 0);
     ASSERT_EQ(verdict_rows(subs, N), N);
     for (int i = 0; i < N; i++) {
@@ -564,6 +583,63 @@ HD_TEST(batch_many_channels_one_read) {
     pol_svc_destroy(&svc);
 }
 
+/* Under v2 (an author rule), items of different authors, submitters and
+   channels in one batch: their author facts in one statement and every
+   read in one round trip, each verdict the one it gets as a batch of one
+   (one author read each). */
+HD_TEST(batch_author_facts_read_once) {
+    pol_svc_t *svc = fresh();
+    ASSERT(svc);
+    static const struct {
+        const char *author, *actor, *channel, *text;
+        int64_t version;
+    } items[] = {{MAYA_ID, "maya@example.org", "sandbox", "hello", 2},
+                 {MAYA_ID, "carl@example.org", "sandbox", "hello", 2}, /* delegated */
+                 {MAYA_ID, "maya@example.org", "short", "hello", 2},   /* not certified */
+                 {"00000000-0000-4000-8000-0000000000ff", "x@example.org", "sandbox", "hi", 2},
+                 {MAYA_ID, "maya@example.org", "sandbox", "about the lawsuit", 2},
+                 {MAYA_ID, "zed@example.org", "sandbox", "hello", 2},
+                 {MAYA_ID, "maya@example.org", "short", LONG_TEXT, 0}}; /* v3 */
+    enum { N = sizeof items / sizeof items[0] };
+    sub_t subs[N], one[N];
+    for (int i = 0; i < N; i++) {
+        char cid[HD_ID_LEN];
+        sub_t *both[2] = {&subs[i], &one[i]};
+        for (int k = 0; k < 2; k++) {
+            hd_id_random(cid);
+            sub_init(both[k], cid, items[i].channel, items[i].text, items[i].version);
+            both[k]->cs.author_id = (char *)items[i].author;
+            both[k]->env.actor = (char *)items[i].actor;
+        }
+    }
+    for (int i = 0; i < N; i++) { /* batches of one (v2 compiled by the first) */
+        long long authors = metric(svc, "huddle_policy_author_reads_total");
+        ASSERT_EQ(run_batch(svc, &one[i], 1), 0);
+        ASSERT_EQ(hd_db_commit(s_db), 0);
+        ASSERT_EQ(metric(svc, "huddle_policy_author_reads_total") - authors, 1);
+    }
+    long long authors = metric(svc, "huddle_policy_author_reads_total");
+    long long rounds = metric(svc, "huddle_policy_read_rounds_total");
+    ASSERT_EQ(run_batch(svc, subs, N), 0);
+    ASSERT_EQ(metric(svc, "huddle_policy_author_reads_total") - authors, 1);
+    ASSERT_EQ(metric(svc, "huddle_policy_read_rounds_total") - rounds, 1);
+    ASSERT_EQ(channel_reads(), 1);
+    ASSERT_EQ(hd_db_commit(s_db), 0);
+    static const char *const sure[N] = {"pass", "pass", NULL, NULL, "block", NULL, "block"};
+    for (int i = 0; i < N; i++) {
+        char batched[16], single[16];
+        long vb, vs;
+        verdict_of(subs[i].cid, batched, &vb);
+        verdict_of(one[i].cid, single, &vs);
+        ASSERT_STR(batched, single);
+        ASSERT_EQ(vb, vs);
+        ASSERT_EQ(vb, items[i].version ? items[i].version : 3);
+        if (sure[i])
+            ASSERT_STR(batched, sure[i]);
+    }
+    pol_svc_destroy(&svc);
+}
+
 HD_TEST(teardown) {
     hd_batch_out_destroy(&s_out);
     hd_db_destroy(&s_db);
@@ -574,4 +650,5 @@ HD_TEST_MAIN(HD_CASE(setup), HD_CASE(apply_validates_and_activates),
              HD_CASE(simulate_counts_changes), HD_CASE(batch_setup),
              HD_CASE(batch_writes_every_verdict_once), HD_CASE(batch_duplicate_keeps_the_first),
              HD_CASE(batch_retry_after_rollback), HD_CASE(batch_with_a_dead_letter),
-             HD_CASE(batch_many_channels_one_read), HD_CASE(teardown))
+             HD_CASE(batch_many_channels_one_read), HD_CASE(batch_author_facts_read_once),
+             HD_CASE(teardown))
