@@ -16,6 +16,8 @@
 #include "hd_id.h"
 #include "hd_item_state.h"
 
+#include <libpq-fe.h>
+
 #include <stddef.h>
 
 #define HD_MAX_ROLES 16
@@ -70,6 +72,21 @@ size_t hd_approval_remaining(const hd_approval_item_t *item, const char **out, s
 
 /* Marks `role` approved on item; 1 if the item required it, else 0. */
 int hd_approval_mark(hd_approval_item_t *item, const char *role);
+
+/* The columns an item's rows carry for the rule, in this order: author
+   id, department, state, role (NULL for an item that requires none),
+   same_department, approved. An item is one row per required role, in
+   chain order. Both workflow's own read and the read side's view
+   (read_item_approval) hand back rows of this shape. */
+#define HD_APPROVAL_COLS 6
+
+/* Fills item (content_id as given) from rows [row, row + nrows) of r,
+   whose columns col .. col + HD_APPROVAL_COLS - 1 are the columns above.
+   A value that does not fit is refused, never truncated into another
+   name. r stays the caller's. 0, or -1 for a malformed row (why says
+   which, n bytes). */
+int hd_approval_rows(const PGresult *r, int row, int nrows, int col, const char *content_id,
+                     hd_approval_item_t *item, char *why, size_t n);
 
 /* A role name from the network: printable, no separator (',', '"', '\\',
    '{', '}'), shorter than HD_ROLE_LEN. 1 valid, 0 not. */

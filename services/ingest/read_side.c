@@ -9,17 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void say(char *why, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void say(char *why, size_t n, const char *fmt, ...) {
-    if (!why || !n)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, n, fmt, ap);
-    va_end(ap);
-}
-
 static json_t *text_or_null(PGresult *r, int row, int col) {
     return PQgetisnull(r, row, col) ? json_null() : json_string(PQgetvalue(r, row, col));
 }
@@ -46,37 +35,6 @@ static int sees_all(const ing_person_t *v) {
 /* The columns of read_item_approval the rule needs, in this order. */
 #define APPROVAL_COLS "a.author_id, a.department_id, a.state, a.role, a.same_department, a.approved"
 
-/* Fills item from rows [row, row + nrows) of r whose columns col .. col + 5
-   are APPROVAL_COLS of item content_id. 0, or -1 for a malformed row. */
-static int approval_rows(PGresult *r, int row, int nrows, int col, const char *content_id,
-                         hd_approval_item_t *item, char *why, size_t n) {
-    memset(item, 0, sizeof *item);
-    snprintf(item->content_id, sizeof item->content_id, "%s", content_id);
-    int state = hd_item_state_parse(PQgetvalue(r, row, col + 2));
-    if (copy_col(r, row, col, item->author_id, sizeof item->author_id) ||
-        copy_col(r, row, col + 1, item->department, sizeof item->department) || state < 0) {
-        say(why, n, "item %s has an overlong column or an unknown state", content_id);
-        return -1;
-    }
-    item->state = (hd_item_state_t)state;
-    int roles = PQgetisnull(r, row, col + 3) ? 0 : nrows;
-    if (roles > HD_MAX_ROLES) {
-        say(why, n, "item %s requires more than %d roles", content_id, HD_MAX_ROLES);
-        return -1;
-    }
-    for (int i = 0; i < roles; i++) {
-        hd_role_t *role = &item->roles[i];
-        if (copy_col(r, row + i, col + 3, role->name, sizeof role->name) < 0) {
-            say(why, n, "item %s has an overlong role name", content_id);
-            return -1;
-        }
-        role->same_department = PQgetvalue(r, row + i, col + 4)[0] == 't';
-        role->approved = PQgetvalue(r, row + i, col + 5)[0] == 't';
-    }
-    item->nroles = (size_t)roles;
-    return 0;
-}
-
 int ing_read_approval(hd_db_t *db, const char *content_id, hd_approval_item_t *item, char *why,
                       size_t n) {
     memset(item, 0, sizeof *item);
@@ -85,10 +43,11 @@ int ing_read_approval(hd_db_t *db, const char *content_id, hd_approval_item_t *i
                              "WHERE a.content_id = $1 ORDER BY a.ord",
                              1, (const char *[]){content_id});
     if (!r) {
-        say(why, n, "database: %s", hd_db_error(db));
+        snprintf(why, n, "database: %s", hd_db_error(db));
         return -1;
     }
-    int rc = PQntuples(r) == 0 ? 1 : approval_rows(r, 0, PQntuples(r), 0, content_id, item, why, n);
+    int rc =
+        PQntuples(r) == 0 ? 1 : hd_approval_rows(r, 0, PQntuples(r), 0, content_id, item, why, n);
     PQclear(r);
     return rc;
 }
@@ -185,20 +144,20 @@ json_t *ing_read_item(hd_db_t *db, const ing_person_t *viewer, const char *id, i
     PGresult *r = hd_db_exec(db, ITEM_SQL, 1, (const char *[]){id});
     if (!r) {
         *status = 503;
-        say(why, why_len, "database unavailable, retry");
+        snprintf(why, why_len, "database unavailable, retry");
         return NULL;
     }
     if (PQntuples(r) != 1) {
         PQclear(r);
         *status = 404;
-        say(why, why_len, "no content item %s", id);
+        snprintf(why, why_len, "no content item %s", id);
         return NULL;
     }
     if (strcmp(PQgetvalue(r, 0, 1), viewer->department) != 0 &&
         strcmp(PQgetvalue(r, 0, 2), viewer->email) != 0 && !sees_all(viewer)) {
         PQclear(r);
         *status = 403;
-        say(why, why_len, "item %s belongs to another department", id);
+        snprintf(why, why_len, "item %s belongs to another department", id);
         return NULL;
     }
     json_t *item = item_json(r);
@@ -260,7 +219,7 @@ static json_t *queue_entry(PGresult *r, int row, int n, const hd_actor_t *who) {
                                   "text", "required_roles", "requested_at"};
     hd_approval_item_t item;
     char role[HD_ROLE_LEN], why[256];
-    if (approval_rows(r, row, n, 7, PQgetvalue(r, row, 0), &item, why, sizeof why) != 0 ||
+    if (hd_approval_rows(r, row, n, 7, PQgetvalue(r, row, 0), &item, why, sizeof why) != 0 ||
         hd_approval_pick_role(&item, who, role, sizeof role) < 0 ||
         !hd_approval_may_decide(&item, who, role, why, sizeof why))
         return NULL;

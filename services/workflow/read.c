@@ -15,18 +15,24 @@
 #define MS(col) "coalesce((extract(epoch FROM " col ") * 1000)::bigint, 0)"
 
 /* One row per (item, required role) in chain order; one row with a NULL
-   role for an item that requires none. */
+   role for an item that requires none. Columns 1 to 6 are the approval
+   rule's (hd_approval_rows), the rest the item's own. */
 static const char *ITEMS_SQL =
-    "SELECT w.content_id, w.author_id, w.department_id, w.state, w.author_email, w.channel_id, "
-    "  w.text, " MS("w.scheduled_at") ", " MS("w.submitted_at") ", " MS("w.requested_at") ", " MS(
-        "w.decided_at") ", r.role, r.role = ANY(w.same_department_roles), "
-                        "  EXISTS (SELECT 1 FROM workflow_approval a WHERE a.content_id = "
-                        "w.content_id "
-                        "          AND a.role = r.role) "
-                        "FROM workflow_item w LEFT JOIN LATERAL unnest(w.required_roles) WITH "
-                        "ORDINALITY "
-                        "  AS r(role, i) ON true "
-                        "WHERE w.content_id = ANY($1::uuid[]) ORDER BY w.content_id, r.i";
+    "SELECT w.content_id, w.author_id, w.department_id, w.state, r.role, "
+    "  r.role = ANY(w.same_department_roles), "
+    "  EXISTS (SELECT 1 FROM workflow_approval a WHERE a.content_id = w.content_id "
+    "          AND a.role = r.role), "
+    "  w.author_email, w.channel_id, w.text, " MS("w.scheduled_at") ", " MS(
+        "w.submitted_"
+        "at") ", " MS("w.requested_at") ", " MS("w.decided_at") " "
+                                                                "FROM workflow_item w LEFT JOIN "
+                                                                "LATERAL "
+                                                                "unnest(w.required_roles) WITH "
+                                                                "ORDINALITY "
+                                                                "  AS r(role, i) ON true "
+                                                                "WHERE w.content_id = "
+                                                                "ANY($1::uuid[]) "
+                                                                "ORDER BY w.content_id, r.i";
 
 static int copy(char *dst, size_t n, const char *v) {
     if (strlen(v) >= n)
@@ -35,54 +41,35 @@ static int copy(char *dst, size_t n, const char *v) {
     return 0;
 }
 
-/* The item columns of row i into a new item of the set. */
-static int item_row(PGresult *r, int i, wf_items_t *items, wf_item_t **out) {
-    wf_item_t *it = *out = wf_items_add(items, PQgetvalue(r, i, 0));
-    int st = hd_item_state_parse(PQgetvalue(r, i, 3));
-    if (copy(it->a.author_id, sizeof it->a.author_id, PQgetvalue(r, i, 1)) < 0 ||
-        copy(it->a.department, sizeof it->a.department, PQgetvalue(r, i, 2)) < 0 || st < 0 ||
-        copy(it->author_email, sizeof it->author_email, PQgetvalue(r, i, 4)) < 0 ||
-        copy(it->channel, sizeof it->channel, PQgetvalue(r, i, 5)) < 0)
+/* The item of rows [row, row + nrows) of r, added to the set. */
+static int item_rows(PGresult *r, int row, int nrows, wf_items_t *items) {
+    wf_item_t *it = wf_items_add(items, PQgetvalue(r, row, 0));
+    char why[256] = "";
+    if (hd_approval_rows(r, row, nrows, 1, PQgetvalue(r, row, 0), &it->a, why, sizeof why) < 0 ||
+        copy(it->author_email, sizeof it->author_email, PQgetvalue(r, row, 7)) < 0 ||
+        copy(it->channel, sizeof it->channel, PQgetvalue(r, row, 8)) < 0) {
+        hd_error("workflow_item_malformed", "%s", why[0] ? why : "an overlong column");
         return -1;
-    it->a.state = (hd_item_state_t)st;
-    wf_item_set_text(it, PQgetvalue(r, i, 6));
-    it->scheduled_ms = strtoll(PQgetvalue(r, i, 7), NULL, 10);
-    it->submitted_ms = strtoll(PQgetvalue(r, i, 8), NULL, 10);
-    it->requested_ms = strtoll(PQgetvalue(r, i, 9), NULL, 10);
-    it->decided_ms = strtoll(PQgetvalue(r, i, 10), NULL, 10);
+    }
+    wf_item_set_text(it, PQgetvalue(r, row, 9));
+    it->scheduled_ms = strtoll(PQgetvalue(r, row, 10), NULL, 10);
+    it->submitted_ms = strtoll(PQgetvalue(r, row, 11), NULL, 10);
+    it->requested_ms = strtoll(PQgetvalue(r, row, 12), NULL, 10);
+    it->decided_ms = strtoll(PQgetvalue(r, row, 13), NULL, 10);
     it->stored = 1;
     return 0;
 }
 
-/* The role columns of row i onto item it. */
-static int role_row(PGresult *r, int i, wf_item_t *it) {
-    if (PQgetisnull(r, i, 11))
-        return 0;
-    if (it->a.nroles >= HD_MAX_ROLES)
-        return -1;
-    hd_role_t *role = &it->a.roles[it->a.nroles++];
-    role->same_department = PQgetvalue(r, i, 12)[0] == 't';
-    role->approved = PQgetvalue(r, i, 13)[0] == 't';
-    return copy(role->name, sizeof role->name, PQgetvalue(r, i, 11));
-}
-
+/* Groups the rows by item (they come ordered by content id). */
 static int parse_items(PGresult *r, wf_items_t *items) {
-    wf_item_t *it = NULL;
-    for (int i = 0; i < PQntuples(r); i++) {
-        if (!it || strcmp(it->a.content_id, PQgetvalue(r, i, 0)) != 0) {
-            if (item_row(r, i, items, &it) < 0)
-                goto bad;
-        }
-        if (role_row(r, i, it) < 0)
-            goto bad;
+    int rows = PQntuples(r);
+    for (int row = 0, end; row < rows; row = end) {
+        for (end = row + 1; end < rows && !strcmp(PQgetvalue(r, end, 0), PQgetvalue(r, row, 0));)
+            end++;
+        if (item_rows(r, row, end - row, items) < 0)
+            return -1;
     }
     return 0;
-bad:
-    hd_error("workflow_item_malformed",
-             "item %s: an overlong column, an unknown state or too "
-             "many roles",
-             PQgetvalue(r, 0, 0));
-    return -1;
 }
 
 /* approval_step rows (kind 1, in id order) and review_role rows (kind 2). */
