@@ -4,6 +4,7 @@
 #ifndef HD_ID_H
 #define HD_ID_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define HD_ID_LEN 37 /* 36 characters + NUL */
@@ -20,5 +21,9 @@ int hd_id_valid(const char *s);
 
 /* Wall-clock Unix time in milliseconds. */
 int64_t hd_now_ms(void);
+
+/* The wall-clock time now as RFC 3339 in UTC with milliseconds
+   ("2026-12-06T21:37:10.123Z") into buf (len bytes, at least 25). */
+void hd_now_rfc3339(char *buf, size_t len);
 
 #endif

@@ -1,6 +1,8 @@
 /*  hd_log: JSON-line logs on stderr (see hd_log.h). */
 #include "hd_log.h"
 
+#include "hd_id.h"
+
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,15 +26,6 @@ void hd_log_init(const char *service) {
             s_min = (hd_log_level_t)i;
 }
 
-static void stamp(char *buf, size_t len) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
-    size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + n, len - n, ".%03ldZ", ts.tv_nsec / 1000000);
-}
-
 void hd_log(hd_log_level_t level, const char *what, const char *event_id,
             const char *correlation_id, const char *fmt, ...) {
     if (level < s_min)
@@ -43,7 +36,7 @@ void hd_log(hd_log_level_t level, const char *what, const char *event_id,
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     char ts[40];
-    stamp(ts, sizeof ts);
+    hd_now_rfc3339(ts, sizeof ts);
 
     json_t *o = json_object();
     json_object_set_new(o, "ts", json_string(ts));

@@ -2,6 +2,7 @@
     store.h). */
 #include "store.h"
 
+#include "hd_id.h"
 #include "hd_log.h"
 #include "hd_mem.h"
 #include "index.h"
@@ -310,15 +311,6 @@ json_t *sb_store_stats(const sb_store_t *self) {
 
 /* ---- writing ---- */
 
-static void now_iso(char *buf, size_t len) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
-    size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + n, len - n, ".%03ldZ", ts.tv_nsec / 1000000);
-}
-
 static json_t *opt_string(const char *s) { return s ? json_string(s) : json_null(); }
 
 /* The post's line, '\n'-terminated, in *len bytes; NULL if it cannot be
@@ -364,7 +356,7 @@ const sb_post_t *sb_store_append(sb_store_t *self, const char *acct, const char 
         return NULL;
     char id[32], created[40];
     snprintf(id, sizeof id, "%lld", self->next_id);
-    now_iso(created, sizeof created);
+    hd_now_rfc3339(created, sizeof created);
     sb_post_t t = {.id = id,
                    .acct = acct,
                    .content = content,
