@@ -7,18 +7,22 @@
 
     FETCH is answered at once when an event after after_seq matches, from
     the ring when it reaches back that far, else from event_log; otherwise
-    it is parked until events arrive or its wait runs out. Replies never
+    it is parked until events arrive or its wait runs out. This thread
+    never calls PostgreSQL: event_log reads and dead letters go to the
+    database worker (dbwork.h) and are answered here when they come back,
+    so a peer reading a long history holds up no other peer. Replies never
     block the loop: a peer that stops reading only fills its own ZeroMQ
     queue (bounded by SNDHWM, then dropped), and a stopped consumer costs
     nothing at all: it reads from event_log when it comes back. */
 #include "serve.h"
 
+#include "dbwork.h"
 #include "fetch.h"
-#include "hd_db.h"
 #include "hd_deadletter.h"
 #include "hd_id.h"
 #include "hd_keys.h"
 #include "hd_log.h"
+#include "hd_mem.h"
 #include "hd_zap.h"
 #include "history.h"
 #include "peers.h"
@@ -40,7 +44,6 @@
 #define REPLY_BYTES (1 << 20)
 #define MAX_WAIT_MS 60000 /* longest long-poll */
 #define BURST 1000        /* messages read per poll before other work */
-#define DB_RETRY_MS 1000
 
 struct hub_server {
     hub_server_cfg_t cfg;
@@ -49,8 +52,9 @@ struct hub_server {
     hub_ring_t *ring;
     hub_peers_t *peers;
     hub_waiters_t *waiters;
-    hd_db_t *db;
-    int64_t db_retry_at;
+    hub_dbwork_t *dbwork;
+    struct history_job *reading; /* event_log reads in flight */
+    int stopping;                /* destroy has begun: nothing is parked or read */
     uint64_t head;
 };
 
@@ -68,19 +72,32 @@ typedef struct {
     uint64_t scanned; /* every match <= scanned is in ev (or was sent before) */
 } gathered_t;
 
-/* ---------- plumbing ---------- */
+/* A request that needs event_log, on its way through the database worker.
+   The worker reads w's fields and writes n and rows; everything else is
+   the loop's. */
+typedef struct history_job {
+    hub_server_t *server;
+    hub_waiter_t *w; /* the request (owned): peer, request_id, after_seq, max, filter */
+    int park;        /* parked while nothing matches (else answered empty) */
+    int stale;       /* superseded (HELLO, BYE, a newer FETCH, peer dead): never parked */
+    uint64_t upto;   /* the head when it was asked */
+    int n;           /* rows read, -1: event log unavailable */
+    hub_event_t **rows;
+    struct history_job *next;
+} history_job_t;
 
-static hd_db_t *server_db(hub_server_t *self) {
-    int64_t now = hd_now_ms();
-    if (now < self->db_retry_at)
-        return NULL;
-    if (!self->db)
-        self->db = hd_db_connect_with(self->cfg.db_url, 0, HUB_DB_OPTIONS);
-    if (self->db && hd_db_ensure(self->db) == 0)
-        return self->db;
-    self->db_retry_at = now + DB_RETRY_MS;
-    return NULL;
-}
+/* An input kept as a dead letter on the worker, refused once it is kept. */
+typedef struct {
+    hub_server_t *server;
+    uint8_t peer[HUB_ID_MAX];
+    size_t peer_len;
+    char *user; /* NULL: no authenticated name */
+    char why[256];
+    size_t len;
+    uint8_t data[];
+} dead_job_t;
+
+/* ---------- plumbing ---------- */
 
 /* Sends buf (taken) without copying it: an EVENTS reply is a few hundred KB,
    and a second copy into a ZeroMQ message cost as much as building it.
@@ -130,37 +147,35 @@ static void gathered_add(gathered_t *g, const hub_event_t *ev, size_t *bytes) {
     *bytes += ev->len;
 }
 
-/* Matching events in (after, head], at most max and about REPLY_BYTES.
-   0 (g->n may be 0: nothing matches up to head) or -1 (event_log down). */
-static int gather(hub_server_t *self, uint64_t after, uint32_t max, const hub_filter_t *f,
-                  gathered_t *g) {
+/* Matching ring events in (after, head], at most max and about
+   REPLY_BYTES (g->n may be 0: nothing matches up to head). Needs
+   after >= head or after + 1 >= hub_ring_lo. */
+static void gather_ring(hub_server_t *self, uint64_t after, uint32_t max, const hub_filter_t *f,
+                        gathered_t *g) {
     memset(g, 0, sizeof *g);
     g->scanned = after;
     if (after >= self->head)
-        return 0;
-    g->ev = calloc(max, sizeof *g->ev);
-    if (!g->ev)
-        abort();
-    if (after + 1 >= hub_ring_lo(self->ring)) {
-        g->n =
-            hub_fetch_ring(self->ring, after, self->head, max, REPLY_BYTES, f, g->ev, &g->scanned);
-        return 0;
-    }
-    size_t bytes = 0;
-    hd_db_t *db = server_db(self);
-    int n = db ? hub_history_read(db, after, self->head, max, f, &g->owned) : -1;
-    if (n < 0) {
-        gathered_free(g);
-        return -1;
-    }
+        return;
+    g->ev = hd_calloc(max, sizeof *g->ev);
+    g->n = hub_fetch_ring(self->ring, after, self->head, max, REPLY_BYTES, f, g->ev, &g->scanned);
+}
+
+/* The rows of a finished read (taken from j), at most about REPLY_BYTES. */
+static void gather_rows(history_job_t *j, gathered_t *g) {
+    memset(g, 0, sizeof *g);
+    uint64_t after = j->w->after_seq;
+    int n = j->n;
+    g->owned = j->rows;
     g->nowned = n;
+    j->rows = NULL;
+    g->ev = hd_calloc(n > 0 ? (size_t)n : 1, sizeof *g->ev);
+    size_t bytes = 0;
     for (int i = 0; i < n && bytes < REPLY_BYTES; i++)
         gathered_add(g, g->owned[i], &bytes);
-    /* Fewer than max rows, all sent: (after, head] was read whole. */
-    g->scanned = n < (int)max && g->n == (size_t)n ? self->head
-                 : g->n                            ? g->ev[g->n - 1]->seq
-                                                   : after;
-    return 0;
+    /* Fewer than max rows, all sent: (after, upto] was read whole. */
+    g->scanned = n < (int)j->w->max && g->n == (size_t)n ? j->upto
+                 : g->n                                  ? g->ev[g->n - 1]->seq
+                                                         : after;
 }
 
 static void send_events(hub_server_t *self, route_t to, uint64_t rid, gathered_t *g) {
@@ -168,6 +183,110 @@ static void send_events(hub_server_t *self, route_t to, uint64_t rid, gathered_t
     uint8_t *buf = hub_wire_events(rid, self->head, g->scanned, g->ev, g->n, &len);
     send_to(self, to, buf, len);
     atomic_fetch_add(&self->cfg.stats->served, (unsigned long long)g->n);
+}
+
+/* ---------- answering a request ---------- */
+
+static void answer(hub_server_t *self, hub_waiter_t *w, int park);
+
+/* Worker: the read itself, on the worker's own connection. */
+static void history_work(void *arg) {
+    history_job_t *j = arg;
+    hd_db_t *db = hub_dbwork_db();
+    j->n = db ? hub_history_read(db, j->w->after_seq, j->upto, j->w->max, &j->w->filter, &j->rows)
+              : -1;
+}
+
+static void reading_unlink(hub_server_t *self, history_job_t *j) {
+    for (history_job_t **pp = &self->reading; *pp; pp = &(*pp)->next)
+        if (*pp == j) {
+            *pp = j->next;
+            return;
+        }
+}
+
+/* Loop: the read is back. What it read is answered as the same read on
+   the loop would have been; nothing read (and a long-poll) goes on from
+   upto, as a parked request woken by newer events would. */
+static void history_done(void *arg) {
+    history_job_t *j = arg;
+    hub_server_t *self = j->server;
+    reading_unlink(self, j);
+    hub_waiter_t *w = j->w;
+    route_t to = {w->peer, w->peer_len};
+    if (j->n < 0) {
+        send_error(self, to, 503, w->request_id, "event log unavailable; retry");
+        hub_waiter_destroy(&w);
+        free(j);
+        return;
+    }
+    gathered_t g;
+    gather_rows(j, &g);
+    if (g.n > 0 || !j->park) {
+        send_events(self, to, w->request_id, &g);
+        hub_waiter_destroy(&w);
+    } else if (j->stale) {
+        hub_waiter_destroy(&w); /* replaced while in flight: never answered */
+    } else {
+        if (w->after_seq < j->upto)
+            w->after_seq = j->upto;
+        answer(self, w, 1);
+    }
+    gathered_free(&g);
+    free(j);
+}
+
+/* Hands w (taken) to the database worker: event_log from after_seq up to
+   the current head. */
+static void read_history(hub_server_t *self, hub_waiter_t *w, int park) {
+    history_job_t *j = hd_calloc(1, sizeof *j);
+    j->server = self;
+    j->w = w;
+    j->park = park;
+    j->upto = self->head;
+    j->next = self->reading;
+    self->reading = j;
+    hub_dbwork_submit(self->dbwork, history_work, history_done, j);
+}
+
+/* Answers request w (taken): from the ring, or through the database worker
+   when the ring no longer reaches back to after_seq + 1. While nothing
+   matches it is parked (park) or answered with no events. */
+static void answer(hub_server_t *self, hub_waiter_t *w, int park) {
+    if (self->stopping) {
+        hub_waiter_destroy(&w);
+        return;
+    }
+    if (w->after_seq < self->head && w->after_seq + 1 < hub_ring_lo(self->ring)) {
+        read_history(self, w, park);
+        return;
+    }
+    gathered_t g;
+    gather_ring(self, w->after_seq, w->max, &w->filter, &g);
+    if (g.n > 0 || !park) {
+        send_events(self, (route_t){w->peer, w->peer_len}, w->request_id, &g);
+        hub_waiter_destroy(&w);
+    } else {
+        if (w->after_seq < self->head)
+            w->after_seq = self->head;
+        hub_waiters_park(self->waiters, &w);
+    }
+    gathered_free(&g);
+}
+
+/* A peer's requests are superseded (HELLO, BYE, a newer FETCH, death): its
+   reads in flight are still answered if they find events, never parked. */
+static void supersede_reads(hub_server_t *self, const uint8_t *id, size_t len) {
+    for (history_job_t *j = self->reading; j; j = j->next)
+        if (j->w->peer_len == len && memcmp(j->w->peer, id, len) == 0)
+            j->stale = 1;
+}
+
+/* Forgets a peer's parked FETCH and supersedes its reads; returns how many
+   were parked. */
+static size_t forget_requests(hub_server_t *self, const uint8_t *id, size_t len) {
+    supersede_reads(self, id, len);
+    return hub_waiters_drop_peer(self->waiters, id, len);
 }
 
 /* ---------- commands ---------- */
@@ -178,7 +297,7 @@ static void on_hello(hub_server_t *self, route_t from, const char *user,
         send_error(self, from, 403, 0, "no authenticated peer name (ZAP User-Id)");
         return;
     }
-    hub_waiters_drop_peer(self->waiters, from.id, from.len);
+    forget_requests(self, from.id, from.len);
     const char *dep = hd_zap_department(self->zap, user);
     int hb = h->heartbeat_ms ? (int)h->heartbeat_ms : self->cfg.hb_ms;
     hub_peer_t *p = hub_peers_add(self->peers, from.id, from.len, user, dep, h->service,
@@ -203,38 +322,47 @@ static void on_fetch(hub_server_t *self, route_t from, const hub_peer_t *peer,
         return;
     }
     uint32_t max = f->max == 0 || f->max > self->cfg.max_fetch ? self->cfg.max_fetch : f->max;
-    gathered_t g;
-    if (gather(self, f->after_seq, max, &filter, &g) < 0) {
-        hub_filter_clear(&filter);
-        send_error(self, from, 503, f->request_id, "event log unavailable; retry");
-        return;
-    }
-    if (g.n > 0 || f->wait_ms == 0) {
-        send_events(self, from, f->request_id, &g);
-        gathered_free(&g);
-        hub_filter_clear(&filter);
-        return;
-    }
-    gathered_free(&g);
     uint32_t wait = f->wait_ms > MAX_WAIT_MS ? MAX_WAIT_MS : f->wait_ms;
-    uint64_t after = f->after_seq > self->head ? f->after_seq : self->head;
-    hub_waiter_t *w =
-        hub_waiter_new(from.id, from.len, f->request_id, after, max, &filter, hd_now_ms() + wait);
+    hub_waiter_t *w = hub_waiter_new(from.id, from.len, f->request_id, f->after_seq, max, &filter,
+                                     hd_now_ms() + wait);
     hub_filter_clear(&filter);
-    if (w)
-        hub_waiters_park(self->waiters, &w);
+    if (!w)
+        return;
+    supersede_reads(self, from.id, from.len);
+    answer(self, w, f->wait_ms != 0);
 }
 
-/* Keeps what could not be decoded (DESIGN.md, invariant 6) and says why. */
+/* Worker: the dead letter is written, or its loss logged. */
+static void dead_work(void *arg) {
+    dead_job_t *j = arg;
+    hd_db_t *db = hub_dbwork_db();
+    if (db)
+        hd_deadletter_put(db, "hub", j->user, j->why, NULL, j->data, j->len, NULL);
+    else
+        hd_warn("hub_dead_letter_lost", "peer %s: %s (database unavailable)",
+                j->user ? j->user : "-", j->why);
+}
+
+/* Loop: refused once kept. */
+static void dead_done(void *arg) {
+    dead_job_t *j = arg;
+    send_error(j->server, (route_t){j->peer, j->peer_len}, 400, 0, "%s", j->why);
+    free(j->user);
+    free(j);
+}
+
+/* Keeps what could not be decoded (DESIGN.md, invariant 6), then says why. */
 static void bad_frame(hub_server_t *self, route_t from, const char *user, const void *data,
                       size_t len, const char *why) {
-    hd_db_t *db = server_db(self);
-    if (db)
-        hd_deadletter_put(db, "hub", user, why, NULL, data, len, NULL);
-    else
-        hd_warn("hub_dead_letter_lost", "peer %s: %s (database unavailable)", user ? user : "-",
-                why);
-    send_error(self, from, 400, 0, "%s", why);
+    dead_job_t *j = hd_calloc(1, sizeof *j + len);
+    j->server = self;
+    j->peer_len = from.len < HUB_ID_MAX ? from.len : HUB_ID_MAX;
+    memcpy(j->peer, from.id, j->peer_len);
+    j->user = user ? hd_strdup(user) : NULL;
+    snprintf(j->why, sizeof j->why, "%s", why);
+    j->len = len;
+    memcpy(j->data, data, len);
+    hub_dbwork_submit(self->dbwork, dead_work, dead_done, j);
 }
 
 static uint64_t request_id_of(const Huddle__V1__BusMessage *m) {
@@ -266,7 +394,7 @@ static void dispatch(hub_server_t *self, route_t from, const char *user,
             on_fetch(self, from, peer, m->fetch);
         return;
     case HUDDLE__V1__BUS_MESSAGE__CMD_BYE:
-        hub_waiters_drop_peer(self->waiters, from.id, from.len);
+        forget_requests(self, from.id, from.len);
         if (hub_peers_remove(self->peers, from.id, from.len))
             hd_info("hub_peer_bye", "peer %s left", user ? user : "-");
         return;
@@ -338,20 +466,7 @@ static void wake(hub_server_t *self) {
     while (w) {
         hub_waiter_t *next = w->next;
         w->next = NULL;
-        route_t to = {w->peer, w->peer_len};
-        gathered_t g;
-        if (gather(self, w->after_seq, w->max, &w->filter, &g) < 0) {
-            send_error(self, to, 503, w->request_id, "event log unavailable; retry");
-            hub_waiter_destroy(&w);
-        } else if (g.n > 0) {
-            send_events(self, to, w->request_id, &g);
-            hub_waiter_destroy(&w);
-        } else {
-            if (w->after_seq < self->head)
-                w->after_seq = self->head;
-            hub_waiters_park(self->waiters, &w);
-        }
-        gathered_free(&g);
+        answer(self, w, 1);
         w = next;
     }
 }
@@ -371,7 +486,7 @@ static void read_pipe(hub_server_t *self) {
 
 static void peer_gone(const hub_peer_t *p, void *arg) {
     hub_server_t *self = arg;
-    size_t n = hub_waiters_drop_peer(self->waiters, p->id, p->id_len);
+    size_t n = forget_requests(self, p->id, p->id_len);
     hd_info("hub_peer_dead", "peer %s (%s) silent for %d heartbeats: dropped (%zu parked)", p->name,
             p->service, HUB_LIVENESS, n);
 }
@@ -412,10 +527,13 @@ void hub_server_poll(hub_server_t *self, int max_wait_ms) {
     int timeout = max_wait_ms;
     if (next - now < timeout)
         timeout = next < now ? 0 : (int)(next - now);
-    zmq_pollitem_t items[3] = {{hd_zap_socket(self->zap), 0, ZMQ_POLLIN, 0},
+    zmq_pollitem_t items[4] = {{hd_zap_socket(self->zap), 0, ZMQ_POLLIN, 0},
                                {self->pipe, 0, ZMQ_POLLIN, 0},
-                               {self->router, 0, ZMQ_POLLIN, 0}};
-    if (zmq_poll(items, 3, timeout) > 0) {
+                               {self->router, 0, ZMQ_POLLIN, 0},
+                               {NULL, hub_dbwork_fd(self->dbwork), ZMQ_POLLIN, 0}};
+    if (zmq_poll(items, 4, timeout) > 0) {
+        if (items[3].revents & ZMQ_POLLIN)
+            hub_dbwork_drain(self->dbwork);
         if (items[0].revents & ZMQ_POLLIN)
             hd_zap_handle(self->zap);
         if (items[1].revents & ZMQ_POLLIN)
@@ -446,10 +564,9 @@ static void *open_router(hub_server_t *self) {
 }
 
 hub_server_t *hub_server_new(const hub_server_cfg_t *cfg) {
-    hub_server_t *self = calloc(1, sizeof *self);
-    if (!self)
-        abort();
+    hub_server_t *self = hd_calloc(1, sizeof *self);
     self->cfg = *cfg;
+    self->dbwork = hub_dbwork_new(cfg->db_url);
     self->ring = hub_ring_new(cfg->ring_events, cfg->ring_bytes);
     self->peers = hub_peers_new();
     self->waiters = hub_waiters_new();
@@ -458,8 +575,8 @@ hub_server_t *hub_server_new(const hub_server_cfg_t *cfg) {
     int linger = 0;
     if (self->pipe)
         zmq_setsockopt(self->pipe, ZMQ_LINGER, &linger, sizeof linger);
-    if (!self->ring || !self->zap || !self->pipe || zmq_bind(self->pipe, cfg->seq_pipe) != 0 ||
-        !(self->router = open_router(self))) {
+    if (!self->dbwork || !self->ring || !self->zap || !self->pipe ||
+        zmq_bind(self->pipe, cfg->seq_pipe) != 0 || !(self->router = open_router(self))) {
         hd_error("hub_start_failed", "cannot set up the hub (see above)");
         hub_server_destroy(&self);
         return NULL;
@@ -472,6 +589,8 @@ void hub_server_destroy(hub_server_t **self_p) {
     if (!self_p || !*self_p)
         return;
     hub_server_t *self = *self_p;
+    self->stopping = 1;
+    hub_dbwork_destroy(&self->dbwork); /* reads finish; their answers go out */
     if (self->pipe) {
         hub_seqbatch_t *b;
         while (zmq_recv(self->pipe, &b, sizeof b, ZMQ_DONTWAIT) == (int)sizeof b)
@@ -484,7 +603,6 @@ void hub_server_destroy(hub_server_t **self_p) {
     hub_waiters_destroy(&self->waiters);
     hub_peers_destroy(&self->peers);
     hub_ring_destroy(&self->ring);
-    hd_db_destroy(&self->db);
     free(self);
     *self_p = NULL;
 }

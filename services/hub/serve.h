@@ -1,6 +1,8 @@
 /*  serve: the hub's ROUTER and everything that answers on it: the ZAP
     handler, the peer registry, the ring of recent events fed by the
-    sequencer, and parked FETCH requests. One thread, one zmq_poll loop. */
+    sequencer, and parked FETCH requests. One thread, one zmq_poll loop,
+    which never calls PostgreSQL: its database work goes to one worker
+    thread (dbwork.h) and comes back to the loop. */
 #ifndef HUB_SERVE_H
 #define HUB_SERVE_H
 
@@ -14,7 +16,7 @@ typedef struct {
     const char *bind;           /* ROUTER endpoint */
     const char *authorized_dir; /* KEYS_DIR/authorized */
     zcert_t *cert;              /* the hub's secret cert, borrowed */
-    const char *db_url;         /* for event_log reads and dead letters */
+    const char *db_url;         /* the worker's: event_log reads and dead letters */
     int hb_ms;
     size_t ring_events, ring_bytes;
     uint32_t max_fetch;
