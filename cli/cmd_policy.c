@@ -4,6 +4,7 @@
 #include "cmd_policy.h"
 
 #include "hd_db.h"
+#include "hd_mem.h"
 #include "policy.h"
 #include "policy_batch.h"
 #include "policy_diff.h"
@@ -36,16 +37,15 @@ static char *read_file(const char *path, size_t *len) {
         return NULL;
     }
     size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
+    char *buf = hd_malloc(cap);
     while (buf) {
         if (n + 1 >= cap) {
-            char *nb = cap > POL_MAX_SOURCE * 2 ? NULL : realloc(buf, cap * 2);
-            if (!nb) {
+            if (cap > POL_MAX_SOURCE * 2) {
                 free(buf);
                 buf = NULL;
                 break;
             }
-            buf = nb, cap *= 2;
+            buf = hd_grow(buf, &cap, cap * 2, 1);
         }
         size_t r = fread(buf + n, 1, cap - n - 1, f);
         n += r;
@@ -381,7 +381,7 @@ int hd_cli_check(int argc, char **argv) {
         return 2;
     }
     size_t len;
-    char *text = !strcmp(argv[optind], "-") ? read_file("-", &len) : strdup(argv[optind]);
+    char *text = !strcmp(argv[optind], "-") ? read_file("-", &len) : hd_strdup(argv[optind]);
     if (!text)
         return 1;
     if (strcmp(argv[optind], "-"))

@@ -4,6 +4,7 @@
 #include "client.h"
 #include "cmd_policy.h"
 #include "hd_keys.h"
+#include "hd_mem.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -153,7 +154,7 @@ static int cmd_decide(int argc, char **argv, const opts_t *o, const char *decisi
 /* Prints the text with every finding's span between [[ and ]]. */
 static void print_marked(const char *text, json_t *findings) {
     size_t n = strlen(text);
-    char *open = calloc(n + 1, 1), *close = calloc(n + 1, 1);
+    char *open = hd_calloc(n + 1, 1), *close = hd_calloc(n + 1, 1);
     size_t i;
     json_t *f;
     json_array_foreach(findings, i, f) {

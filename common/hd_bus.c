@@ -74,16 +74,14 @@ hd_bus_t *hd_bus_new(const char *endpoint, const char *hub_z85, zcert_t **own,
                                  "a certificate and a service name");
         return NULL;
     }
-    hd_bus_t *self = calloc(1, sizeof *self);
-    if (!self)
-        return NULL;
+    hd_bus_t *self = hd_calloc(1, sizeof *self);
     self->ctx = zmq_ctx_new();
     if (!self->ctx) {
         free(self);
         return NULL;
     }
-    self->endpoint = strdup(endpoint);
-    self->service = strdup(service);
+    self->endpoint = hd_strdup(endpoint);
+    self->service = hd_strdup(service);
     memcpy(self->hub_key, hub_z85, 41);
     self->cert = *own;
     *own = NULL;

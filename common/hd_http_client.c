@@ -12,19 +12,16 @@
 
 typedef struct {
     char *data;
-    size_t len;
+    size_t len, cap;
 } sink_t;
 
 static size_t on_data(char *p, size_t size, size_t n, void *arg) {
     sink_t *k = arg;
     size_t len = size * n;
-    char *d = realloc(k->data, k->len + len + 1);
-    if (!d)
-        return 0;
-    memcpy(d + k->len, p, len);
+    k->data = hd_grow(k->data, &k->cap, k->len + len + 1, 1);
+    memcpy(k->data + k->len, p, len);
     k->len += len;
-    d[k->len] = '\0';
-    k->data = d;
+    k->data[k->len] = '\0';
     return len;
 }
 
@@ -59,7 +56,7 @@ int hd_http_request(const char *method, const char *url, const char *const *head
     struct curl_slist *hdr = NULL;
     for (size_t i = 0; headers && headers[i]; i++)
         hdr = curl_slist_append(hdr, headers[i]);
-    sink_t sink = {NULL, 0};
+    sink_t sink = {0};
     CURL *h = prepare(method, url, hdr, body, timeout_ms, &sink);
     CURLcode rc = h ? curl_easy_perform(h) : CURLE_FAILED_INIT;
     long status = -1;

@@ -2,6 +2,7 @@
 #include "hd_log.h"
 
 #include "hd_id.h"
+#include "hd_mem.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -55,13 +56,11 @@ void hd_log(hd_log_level_t level, const char *what, const char *event_id,
     if (!line)
         return;
     size_t n = strlen(line);
-    char *out = malloc(n + 2);
-    if (out) {
-        memcpy(out, line, n);
-        out[n] = '\n';
-        ssize_t w = write(STDERR_FILENO, out, n + 1);
-        (void)w;
-        free(out);
-    }
+    char *out = hd_malloc(n + 2);
+    memcpy(out, line, n);
+    out[n] = '\n';
+    ssize_t w = write(STDERR_FILENO, out, n + 1);
+    (void)w;
+    free(out);
     free(line);
 }

@@ -19,6 +19,13 @@ void *hd_malloc(size_t size) {
     return p;
 }
 
+char *hd_strndup(const char *s, size_t n) {
+    char *d = strndup(s ? s : "", n);
+    if (!d)
+        abort();
+    return d;
+}
+
 char *hd_strdup(const char *s) {
     char *d = strdup(s ? s : "");
     if (!d)

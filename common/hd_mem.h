@@ -16,6 +16,9 @@ void *hd_malloc(size_t size);
 /* A copy of s ("" for NULL); the caller frees it. */
 char *hd_strdup(const char *s);
 
+/* A copy of at most n bytes of s, terminated; the caller frees it. */
+char *hd_strndup(const char *s, size_t n);
+
 /* Makes room for `need` elements of `size` bytes in the array p of *cap
    elements (p may be NULL with *cap 0): doubles from 64 until it fits and
    updates *cap. Returns the array, which may have moved (p is then

@@ -1,6 +1,7 @@
 /*  hd_pgarray: array literals. The buffer always holds "{e1,e2,...}" minus
     the closing brace, which _str adds (and the next add removes). */
 #include "hd_pgarray.h"
+#include "hd_mem.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -8,14 +9,7 @@
 static void reserve(hd_pgarray_t *a, size_t more) {
     if (a->len + more + 2 <= a->cap)
         return;
-    size_t cap = a->cap ? a->cap : 256;
-    while (cap < a->len + more + 2)
-        cap *= 2;
-    char *p = realloc(a->data, cap);
-    if (!p)
-        abort(); /* out of memory is fatal everywhere in huddle */
-    a->data = p;
-    a->cap = cap;
+    a->data = hd_grow(a->data, &a->cap, a->len + more + 2, 1);
 }
 
 /* Opens the next element: the "{" or the "," before it. */

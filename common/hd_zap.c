@@ -8,6 +8,7 @@
 
 #include "hd_id.h"
 #include "hd_log.h"
+#include "hd_mem.h"
 
 #include <czmq.h>
 #include <dirent.h>
@@ -65,13 +66,8 @@ static char **list_keys(const char *dir, size_t *n_out) {
         size_t len = strlen(e->d_name);
         if (e->d_name[0] == '.' || len <= 4 || strcmp(e->d_name + len - 4, ".key") != 0)
             continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            names = realloc(names, cap * sizeof *names);
-            if (!names)
-                abort();
-        }
-        names[n++] = strndup(e->d_name, len - 4);
+        names = hd_grow(names, &cap, n + 1, sizeof *names);
+        names[n++] = hd_strndup(e->d_name, len - 4);
     }
     closedir(d);
     if (n)
@@ -84,7 +80,7 @@ static void load_peers(hd_zap_t *self) {
     size_t n;
     char **names = list_keys(self->dir, &n);
     free_peers(self);
-    self->peers = n ? calloc(n, sizeof *self->peers) : NULL;
+    self->peers = n ? hd_calloc(n, sizeof *self->peers) : NULL;
     for (size_t i = 0; i < n; i++) {
         char path[1200];
         snprintf(path, sizeof path, "%s/%s.key", self->dir, names[i]);
@@ -98,7 +94,7 @@ static void load_peers(hd_zap_t *self) {
         p->name = names[i];
         memcpy(p->key, zcert_public_key(cert), 32);
         const char *dep = zcert_meta(cert, "department");
-        p->department = dep && *dep ? strdup(dep) : NULL;
+        p->department = dep && *dep ? hd_strdup(dep) : NULL;
         zcert_destroy(&cert);
     }
     free(names);
@@ -119,10 +115,8 @@ static void refresh(hd_zap_t *self) {
 }
 
 hd_zap_t *hd_zap_new(void *ctx, const char *authorized_dir) {
-    hd_zap_t *self = calloc(1, sizeof *self);
-    if (!self)
-        return NULL;
-    self->dir = strdup(authorized_dir);
+    hd_zap_t *self = hd_calloc(1, sizeof *self);
+    self->dir = hd_strdup(authorized_dir);
     self->rep = zmq_socket(ctx, ZMQ_REP);
     int linger = 0;
     if (!self->rep || zmq_setsockopt(self->rep, ZMQ_LINGER, &linger, sizeof linger) != 0 ||

@@ -1,5 +1,6 @@
 /*  event: a sequenced event in one allocation (see event.h). */
 #include "event.h"
+#include "hd_mem.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -19,9 +20,7 @@ size_t hub_varint(uint8_t *out, uint64_t v) {
 hub_event_t *hub_event_new(uint64_t seq, const char *type, size_t type_len, const char *department,
                            size_t department_len, const uint8_t *payload, size_t payload_len) {
     size_t size = sizeof(hub_event_t) + type_len + 1 + department_len + 1 + payload_len + 11;
-    hub_event_t *self = malloc(size);
-    if (!self)
-        abort();
+    hub_event_t *self = hd_malloc(size);
     char *p = (char *)(self + 1);
     memcpy(p, type, type_len);
     p[type_len] = 0;

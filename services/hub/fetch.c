@@ -1,6 +1,7 @@
 /*  fetch: filters and parked FETCH requests (see fetch.h). The list is a
     plain linked list: it holds at most one waiter per connected peer. */
 #include "fetch.h"
+#include "hd_mem.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -21,14 +22,12 @@ int hub_filter_init(hub_filter_t *f, char *const *types, size_t ntypes, const ch
         if (!types[i] || strlen(types[i]) > MAX_TYPE_LEN)
             return -1;
     if (ntypes) {
-        f->types = calloc(ntypes, sizeof *f->types);
-        if (!f->types)
-            abort();
+        f->types = hd_calloc(ntypes, sizeof *f->types);
         for (size_t i = 0; i < ntypes; i++)
-            f->types[i] = strdup(types[i]);
+            f->types[i] = hd_strdup(types[i]);
         f->ntypes = ntypes;
     }
-    f->department = department && *department ? strdup(department) : NULL;
+    f->department = department && *department ? hd_strdup(department) : NULL;
     return 0;
 }
 
@@ -71,9 +70,7 @@ hub_waiter_t *hub_waiter_new(const uint8_t *peer, size_t peer_len, uint64_t requ
                              uint64_t after_seq, uint32_t max, hub_filter_t *f, int64_t deadline) {
     if (peer_len > HUB_ID_MAX)
         return NULL;
-    hub_waiter_t *w = calloc(1, sizeof *w);
-    if (!w)
-        abort();
+    hub_waiter_t *w = hd_calloc(1, sizeof *w);
     memcpy(w->peer, peer, peer_len);
     w->peer_len = peer_len;
     w->request_id = request_id;
@@ -94,9 +91,7 @@ void hub_waiter_destroy(hub_waiter_t **self_p) {
 }
 
 hub_waiters_t *hub_waiters_new(void) {
-    hub_waiters_t *self = calloc(1, sizeof *self);
-    if (!self)
-        abort();
+    hub_waiters_t *self = hd_calloc(1, sizeof *self);
     return self;
 }
 

@@ -1,5 +1,6 @@
 /*  history: event_log reads (see history.h). */
 #include "history.h"
+#include "hd_mem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,9 +17,7 @@ hub_event_t **hub_history_rows(PGresult *r) {
     int n = PQntuples(r);
     if (n <= 0)
         return NULL;
-    hub_event_t **evs = calloc((size_t)n, sizeof *evs);
-    if (!evs)
-        abort();
+    hub_event_t **evs = hd_calloc((size_t)n, sizeof *evs);
     for (int i = 0; i < n; i++)
         evs[i] = hub_event_new(hub_history_int8(PQgetvalue(r, i, 0)), PQgetvalue(r, i, 1),
                                (size_t)PQgetlength(r, i, 1), PQgetvalue(r, i, 2),
@@ -41,9 +40,7 @@ static char *types_literal(const hub_filter_t *f) {
     size_t cap = 3;
     for (size_t i = 0; i < f->ntypes; i++)
         cap += 2 * strlen(f->types[i]) + 3;
-    char *s = malloc(cap), *o = s;
-    if (!s)
-        abort();
+    char *s = hd_malloc(cap), *o = s;
     *o++ = '{';
     for (size_t i = 0; i < f->ntypes; i++) {
         if (i)

@@ -1,6 +1,7 @@
 /*  peers: a linked list of registered peers (see peers.h); a hub has tens
     of peers, not thousands, so a list is the clearest fit. */
 #include "peers.h"
+#include "hd_mem.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -11,9 +12,7 @@ struct hub_peers {
 };
 
 hub_peers_t *hub_peers_new(void) {
-    hub_peers_t *self = calloc(1, sizeof *self);
-    if (!self)
-        abort();
+    hub_peers_t *self = hd_calloc(1, sizeof *self);
     return self;
 }
 
@@ -51,15 +50,13 @@ hub_peer_t *hub_peers_add(hub_peers_t *self, const uint8_t *id, size_t id_len, c
     if (id_len > HUB_ID_MAX)
         return NULL;
     hub_peers_remove(self, id, id_len);
-    hub_peer_t *p = calloc(1, sizeof *p);
-    if (!p)
-        abort();
+    hub_peer_t *p = hd_calloc(1, sizeof *p);
     memcpy(p->id, id, id_len);
     p->id_len = id_len;
-    p->name = strdup(name ? name : "");
-    p->department = department && *department ? strdup(department) : NULL;
-    p->service = strdup(service ? service : "");
-    p->instance = strdup(instance ? instance : "");
+    p->name = hd_strdup(name ? name : "");
+    p->department = department && *department ? hd_strdup(department) : NULL;
+    p->service = hd_strdup(service ? service : "");
+    p->instance = hd_strdup(instance ? instance : "");
     p->hb_ms = hb_ms < 10 ? 10 : hb_ms > 60000 ? 60000 : hb_ms;
     p->last_seen = p->last_sent = now;
     p->next = self->head;

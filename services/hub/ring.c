@@ -1,6 +1,7 @@
 /*  ring: a circular array of event pointers, contiguous in seq, so the
     event with seq s sits at (start + s - lo) % cap and lookup is O(1). */
 #include "ring.h"
+#include "hd_mem.h"
 
 #include <stdlib.h>
 
@@ -14,12 +15,8 @@ struct hub_ring {
 hub_ring_t *hub_ring_new(size_t max_events, size_t max_bytes) {
     if (max_events < 1 || max_bytes < 1)
         return NULL;
-    hub_ring_t *self = calloc(1, sizeof *self);
-    if (!self)
-        abort();
-    self->slot = calloc(max_events, sizeof *self->slot);
-    if (!self->slot)
-        abort();
+    hub_ring_t *self = hd_calloc(1, sizeof *self);
+    self->slot = hd_calloc(max_events, sizeof *self->slot);
     self->cap = max_events;
     self->max_bytes = max_bytes;
     return self;

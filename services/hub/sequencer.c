@@ -97,9 +97,7 @@ void hub_seqbatch_destroy(hub_seqbatch_t **self_p) {
 
 /* Hands a batch to the hub loop; blocks (checking stop) while it is busy. */
 static void hand_over(hub_sequencer_t *self, uint64_t head, hub_event_t **evs, size_t n) {
-    hub_seqbatch_t *b = calloc(1, sizeof *b);
-    if (!b)
-        abort();
+    hub_seqbatch_t *b = hd_calloc(1, sizeof *b);
     b->head = head;
     b->n = n;
     b->events = evs;
@@ -322,12 +320,10 @@ static void *run(void *arg) {
 }
 
 hub_sequencer_t *hub_sequencer_start(const hub_sequencer_cfg_t *cfg) {
-    hub_sequencer_t *self = calloc(1, sizeof *self);
-    if (!self)
-        abort();
+    hub_sequencer_t *self = hd_calloc(1, sizeof *self);
     self->cfg = *cfg;
-    self->db_url = strdup(cfg->db_url);
-    self->pipe_ep = strdup(cfg->pipe);
+    self->db_url = hd_strdup(cfg->db_url);
+    self->pipe_ep = hd_strdup(cfg->pipe);
     self->cfg.db_url = self->db_url;
     self->cfg.pipe = self->pipe_ep;
     if (self->cfg.batch < 1)

@@ -1,5 +1,6 @@
 /*  wire: the hub's outgoing messages. */
 #include "wire.h"
+#include "hd_mem.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -20,9 +21,7 @@ void hub_wire_free(void *data, void *hint) {
 uint8_t *hub_wire_pack(Huddle__V1__BusMessage *m, size_t *len) {
     m->version = HUB_PROTOCOL_VERSION;
     *len = huddle__v1__bus_message__get_packed_size(m);
-    uint8_t *buf = malloc(*len ? *len : 1);
-    if (!buf)
-        abort();
+    uint8_t *buf = hd_malloc(*len);
     huddle__v1__bus_message__pack(m, buf);
     return buf;
 }
@@ -35,9 +34,7 @@ uint8_t *hub_wire_events(uint64_t request_id, uint64_t head, uint64_t scanned,
     for (size_t i = 0; i < n; i++)
         body += 1 + hub_varint(tmp, evs[i]->len) + evs[i]->len;
     size_t total = 2 + 1 + hub_varint(tmp, body) + body;
-    uint8_t *buf = malloc(total);
-    if (!buf)
-        abort();
+    uint8_t *buf = hd_malloc(total);
     size_t o = 0;
     buf[o++] = TAG_VERSION;
     buf[o++] = HUB_PROTOCOL_VERSION;

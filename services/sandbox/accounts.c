@@ -15,7 +15,7 @@ typedef struct {
 
 struct sb_accounts {
     account_t *list;
-    size_t count;
+    size_t count, cap;
 };
 
 static int valid_handle(const char *h, size_t n) {
@@ -52,7 +52,7 @@ static int add_entry(sb_accounts_t *self, const char *p, size_t n, char *err, si
         snprintf(err, err_len, "token of '%.*s' is empty or has spaces or ':'", (int)hlen, p);
         return -1;
     }
-    account_t a = {strndup(p, hlen), strndup(colon + 1, tlen)};
+    account_t a = {hd_strndup(p, hlen), hd_strndup(colon + 1, tlen)};
     for (size_t i = 0; i < self->count; i++) {
         if (strcmp(self->list[i].handle, a.handle) == 0 ||
             strcmp(self->list[i].token, a.token) == 0) {
@@ -62,14 +62,7 @@ static int add_entry(sb_accounts_t *self, const char *p, size_t n, char *err, si
             return -1;
         }
     }
-    account_t *l = a.handle && a.token ? realloc(self->list, (self->count + 1) * sizeof *l) : NULL;
-    if (!l) {
-        snprintf(err, err_len, "out of memory");
-        free(a.handle);
-        free(a.token);
-        return -1;
-    }
-    self->list = l;
+    self->list = hd_grow(self->list, &self->cap, self->count + 1, sizeof *self->list);
     self->list[self->count++] = a;
     return 0;
 }

@@ -10,6 +10,7 @@
 #include "hd_id.h"
 #include "hd_keys.h"
 #include "hd_log.h"
+#include "hd_mem.h"
 #include "hd_outbox.h"
 
 #include <dirent.h>
@@ -39,7 +40,7 @@ static char *slurp(const char *path) {
     fseek(f, 0, SEEK_END);
     long n = ftell(f);
     fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
+    char *buf = n >= 0 ? hd_malloc((size_t)n + 1) : NULL;
     if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
         free(buf);
         fclose(f);
