@@ -669,6 +669,23 @@ HD_TEST(a_batch_sees_its_own_effects) {
     ASSERT(state_is(r, "approved"));
     ASSERT_EQ(scalar("SELECT count(*) FROM workflow_approval WHERE content_id = $1", r), 1);
 
+    /* two decisions on a stored item with two roles, in one batch */
+    char t[HD_ID_LEN];
+    hd_id_random(t);
+    ASSERT_EQ(submit(t, "marketing", MAYA), HD_APPLY_OK);
+    ev_t te, t1, t2;
+    Huddle__V1__PolicyEvaluated tb;
+    Huddle__V1__DecisionRecorded tb1, tb2;
+    char *legal[] = {"legal"};
+    ASSERT_EQ(evaluate(&te, &tb, t, "marketing", "review", legal, 1), HD_APPLY_OK);
+    s_batching = 1;
+    ASSERT_EQ(decide(&t1, &tb1, t, CARL, "approve", "coach"), HD_APPLY_OK);
+    ASSERT_EQ(decide(&t2, &tb2, t, LENA, "approve", "legal"), HD_APPLY_OK);
+    ASSERT_EQ(run_gathered(), HD_APPLY_OK);
+    ASSERT(state_is(t, "approved"));
+    ASSERT(roles_are(t, "{coach,legal}"));
+    ASSERT_EQ(scalar("SELECT count(*) FROM workflow_approval WHERE content_id = $1", t), 2);
+
     /* an unknown verdict in the middle: dead, at its index, nothing written */
     char z[HD_ID_LEN];
     hd_id_random(z);
