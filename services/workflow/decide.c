@@ -31,7 +31,7 @@ static void move(wf_item_t *it, hd_item_state_t to, int64_t at_ms, int decided) 
     it->a.state = to;
     if (decided)
         it->decided_ms = at_ms;
-    it->changed = 1;
+    it->changed |= decided ? WF_CHANGED_ALL : WF_CHANGED_STATE;
 }
 
 /* ---------- content.submitted ---------- */
@@ -61,7 +61,7 @@ static void on_submitted(wf_items_t *items, const hd_envelope_t *ev, wf_step_t *
     it->scheduled_ms = b->scheduled_at_ms > 0 ? b->scheduled_at_ms : 0;
     it->submitted_ms = wf_decide_when(ev);
     it->a.state = HD_ITEM_EVALUATING;
-    it->changed = 1;
+    it->changed = WF_CHANGED_ALL;
     st->log = "item_evaluating";
     snprintf(st->why, sizeof st->why, "department=%.127s channel=%.127s", it->a.department,
              it->channel);
@@ -82,6 +82,7 @@ static void request(const wf_facts_t *f, wf_item_t *it, const hd_role_t *roles, 
     }
     it->a.nroles = (size_t)nroles;
     it->requested_ms = at;
+    it->changed |= WF_CHANGED_ALL;
     move(it, HD_ITEM_AWAITING_APPROVAL, at, 0);
     emit(st, WF_OUT_APPROVAL_REQUESTED);
     st->log = "item_awaiting_approval";
@@ -158,8 +159,7 @@ static void refuse(wf_step_t *st, const char *department) {
 }
 
 static void approve(wf_item_t *it, const char *role, int64_t at, wf_step_t *st) {
-    hd_approval_mark(&it->a, role);
-    it->changed = 1;
+    hd_approval_mark(&it->a, role); /* recorded in workflow_approval, not on the item */
     st->approval = 1;
     emit(st, WF_OUT_APPROVAL_RECORDED);
     st->log = "approval_recorded";

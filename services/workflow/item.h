@@ -16,6 +16,12 @@
 
 #define WF_EMAIL_LEN 320
 
+/* What changed of an item during the batch (bits). */
+enum {
+    WF_CHANGED_STATE = 1, /* its state alone (a publish outcome) */
+    WF_CHANGED_ALL = 2    /* its roles or times too */
+};
+
 typedef struct {
     hd_approval_item_t a; /* id, author, department, state, roles */
     char author_email[WF_EMAIL_LEN];
@@ -23,7 +29,7 @@ typedef struct {
     char *text;                                                   /* owned by the set */
     int64_t scheduled_ms, submitted_ms, requested_ms, decided_ms; /* 0: not set */
     int stored;  /* the row existed when the batch began */
-    int changed; /* written at the batch's end */
+    int changed; /* what the batch's end writes: WF_CHANGED_* */
 } wf_item_t;
 
 typedef struct {

@@ -60,26 +60,65 @@ static void add_state(hd_pgarray_t *col, const wf_item_t *it) {
     add_ms(&col[5], it->decided_ms);
 }
 
+/* clang-format off */
 #define TS(x) "CASE WHEN " x " > 0 THEN to_timestamp(" x " / 1000.0) END"
+#define SET_ALL                                                                     \
+    "state = x.st, required_roles = string_to_array(x.r, E'\\n'), "                   \
+    "same_department_roles = string_to_array(x.s, E'\\n'), updated_at = now(), "      \
+    "requested_at = " TS("x.rq") ", decided_at = " TS("x.dc")
+/* clang-format on */
 
+/* The stored items the batch changed: those whose state alone changed (a
+   publish outcome, the most common write) in a statement of their own that
+   sets nothing else, the others with every column the batch may change. */
 static int update_stored(hd_db_t *db, const wf_items_t *items) {
-    hd_pgarray_t col[STATE_COLS] = {{0}};
-    for (size_t i = 0; i < items->n; i++)
-        if (items->items[i].stored && items->items[i].changed)
-            add_state(col, &items->items[i]);
-    if (col[0].n == 0)
-        return 0;
-    return hd_db_cmd_arrays(
-        db,
-        "UPDATE workflow_item w SET state = x.st, required_roles = string_to_array(x.r, E'\\n'), "
-        "  same_department_roles = string_to_array(x.s, E'\\n'), updated_at = now(), "
-        "  requested_at = " TS("x.rq") ", decided_at = " TS(
-            "x.dc") " "
-                    "FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bigint[], "
-                    "            $6::bigint[]) AS x(c, st, r, s, rq, dc) "
-                    "WHERE w.content_id = x.c",
-        col, STATE_COLS);
+    hd_pgarray_t all[STATE_COLS] = {{0}}, state[2] = {{0}};
+    for (size_t i = 0; i < items->n; i++) {
+        const wf_item_t *it = &items->items[i];
+        if (!it->stored || !it->changed)
+            continue;
+        if (it->changed & WF_CHANGED_ALL) {
+            add_state(all, it);
+        } else {
+            hd_pgarray_add(&state[0], it->a.content_id);
+            hd_pgarray_add(&state[1], hd_item_state_name(it->a.state));
+        }
+    }
+    int rc = 0;
+    if (state[0].n)
+        rc = hd_db_cmd_arrays(db,
+                              "UPDATE workflow_item w SET state = x.st, updated_at = now() "
+                              "FROM unnest($1::uuid[], $2::text[]) AS x(c, st) "
+                              "WHERE w.content_id = x.c",
+                              state, 2);
+    if (rc == 0 && all[0].n)
+        rc = hd_db_cmd_arrays(db,
+                              "UPDATE workflow_item w SET " SET_ALL " "
+                              "FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], "
+                              "            $5::bigint[], $6::bigint[]) AS x(c, st, r, s, rq, dc) "
+                              "WHERE w.content_id = x.c",
+                              all, STATE_COLS);
+    for (int c = 0; c < STATE_COLS; c++)
+        hd_pgarray_free(&all[c]);
+    hd_pgarray_free(&state[0]);
+    hd_pgarray_free(&state[1]);
+    return rc;
 }
+
+/* clang-format off */
+static const char *INSERT_SQL =
+    "INSERT INTO workflow_item (content_id, state, required_roles, same_department_roles, "
+    "  requested_at, decided_at, department_id, author_id, author_email, channel_id, text, "
+    "  scheduled_at, submitted_at) "
+    "SELECT x.c, x.st, string_to_array(x.r, E'\\n'), string_to_array(x.s, E'\\n'), "
+    "  " TS("x.rq") ", " TS("x.dc") ", x.d, x.a, x.e, x.ch, x.t, " TS("x.sc") ", "
+    "  to_timestamp(x.sub / 1000.0) "
+    "FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], "
+    "            $7::text[], $8::uuid[], $9::text[], $10::text[], $11::text[], $12::bigint[], "
+    "            $13::bigint[]) WITH ORDINALITY "
+    "  AS x(c, st, r, s, rq, dc, d, a, e, ch, t, sc, sub, i) "
+    "ORDER BY x.i ON CONFLICT (content_id) DO NOTHING";
+/* clang-format on */
 
 static int insert_new(hd_db_t *db, const wf_items_t *items) {
     hd_pgarray_t col[STATE_COLS + 7] = {{0}};
@@ -98,23 +137,7 @@ static int insert_new(hd_db_t *db, const wf_items_t *items) {
     }
     if (col[0].n == 0)
         return 0;
-    return hd_db_cmd_arrays(
-        db,
-        "INSERT INTO workflow_item (content_id, state, required_roles, same_department_roles, "
-        "  requested_at, decided_at, department_id, author_id, author_email, channel_id, text, "
-        "  scheduled_at, submitted_at) "
-        "SELECT x.c, x.st, string_to_array(x.r, E'\\n'), string_to_array(x.s, E'\\n'), "
-        "  " TS("x.rq") ", " TS("x.dc") ", x.d, x.a, x.e, x.ch, x.t, " TS(
-            "x.sc") ", "
-                    "  to_timestamp(x.sub / 1000.0) "
-                    "FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bigint[], "
-                    "$6::bigint[], "
-                    "            $7::text[], $8::uuid[], $9::text[], $10::text[], $11::text[], "
-                    "$12::bigint[], "
-                    "            $13::bigint[]) WITH ORDINALITY "
-                    "  AS x(c, st, r, s, rq, dc, d, a, e, ch, t, sc, sub, i) "
-                    "ORDER BY x.i ON CONFLICT (content_id) DO NOTHING",
-        col, STATE_COLS + 7);
+    return hd_db_cmd_arrays(db, INSERT_SQL, col, STATE_COLS + 7);
 }
 
 static int insert_approvals(hd_db_t *db, const wf_writes_t *w) {
