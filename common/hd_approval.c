@@ -1,6 +1,8 @@
 /*  hd_approval: the who-may-decide rule. */
 #include "hd_approval.h"
 
+#include "hd_db.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -119,23 +121,13 @@ int hd_approval_role_ok(const char *s) {
     return 1;
 }
 
-/* Copies a column value, refusing one that does not fit. */
-static int copy_col(const PGresult *r, int row, int col, char *dst, size_t n) {
-    const char *v = PQgetvalue(r, row, col);
-    size_t len = strlen(v);
-    if (len >= n)
-        return -1;
-    memcpy(dst, v, len + 1);
-    return 0;
-}
-
 int hd_approval_rows(const PGresult *r, int row, int nrows, int col, const char *content_id,
                      hd_approval_item_t *item, char *why, size_t n) {
     memset(item, 0, sizeof *item);
     snprintf(item->content_id, sizeof item->content_id, "%s", content_id);
     int state = hd_item_state_parse(PQgetvalue(r, row, col + 2));
-    if (copy_col(r, row, col, item->author_id, sizeof item->author_id) ||
-        copy_col(r, row, col + 1, item->department, sizeof item->department) || state < 0) {
+    if (hd_db_value_copy(r, row, col, item->author_id, sizeof item->author_id) ||
+        hd_db_value_copy(r, row, col + 1, item->department, sizeof item->department) || state < 0) {
         say(why, n, "item %s has an overlong column or an unknown state", content_id);
         return -1;
     }
@@ -147,7 +139,7 @@ int hd_approval_rows(const PGresult *r, int row, int nrows, int col, const char 
     }
     for (int i = 0; i < roles; i++) {
         hd_role_t *role = &item->roles[i];
-        if (copy_col(r, row + i, col + 3, role->name, sizeof role->name) < 0) {
+        if (hd_db_value_copy(r, row + i, col + 3, role->name, sizeof role->name) < 0) {
             say(why, n, "item %s has an overlong role name", content_id);
             return -1;
         }

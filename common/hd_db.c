@@ -436,6 +436,15 @@ const char *hd_db_error(hd_db_t *self) { return self->error; }
 const char *hd_db_sqlstate(hd_db_t *self) { return self->sqlstate; }
 int hd_db_unique_violation(hd_db_t *self) { return strcmp(self->sqlstate, "23505") == 0; }
 
+int hd_db_value_copy(const PGresult *r, int row, int col, char *dst, size_t n) {
+    const char *v = PQgetvalue(r, row, col);
+    size_t len = strlen(v);
+    if (len >= n)
+        return -1;
+    memcpy(dst, v, len + 1);
+    return 0;
+}
+
 int hd_db_returned_id(const PGresult *r, int col, const char *id) {
     for (int i = 0; i < PQntuples(r); i++)
         if (strcasecmp(PQgetvalue(r, i, col), id) == 0)

@@ -60,6 +60,11 @@ int hd_db_cmd(hd_db_t *self, const char *sql, int n, const char *const *params);
    wrote. r borrowed. */
 int hd_db_returned_id(const PGresult *r, int col, const char *id);
 
+/* Copies value (row, col) of r into dst (n bytes), refusing one that does
+   not fit: a malformed row must not be silently truncated into a
+   different name. r borrowed. 0, or -1 (dst untouched). */
+int hd_db_value_copy(const PGresult *r, int row, int col, char *dst, size_t n);
+
 /* Rows affected by a command, or -1 on error. */
 long hd_db_count(hd_db_t *self, const char *sql, int n, const char *const *params);
 

@@ -166,8 +166,10 @@ void *hd_workq_state(void) { return s_state; }
 void hd_workq_destroy(hd_workq_t **self_p) {
     if (!self_p || !*self_p)
         return;
+    /* The caller's pointer stays valid until the end: jobs still running,
+       and done callbacks drained below, may submit through it (a deferred
+       answer handed back while its server is being destroyed). */
     hd_workq_t *q = *self_p;
-    *self_p = NULL;
     pthread_mutex_lock(&q->lock);
     q->stopping = 1;
     pthread_cond_broadcast(&q->ready);
@@ -191,4 +193,5 @@ void hd_workq_destroy(hd_workq_t **self_p) {
     pthread_mutex_destroy(&q->lock);
     free(q->workers);
     free(q);
+    *self_p = NULL;
 }

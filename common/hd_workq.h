@@ -61,7 +61,9 @@ void *hd_workq_state(void);
 
 /* Lets the workers finish every queued job, joins them, runs the done
    callbacks still queued on the calling thread (which becomes the owner),
-   then frees the states. Safe on NULL; nulls the caller's pointer. */
+   then frees the states. Safe on NULL. The caller's pointer is nulled at
+   the end, not the start: until then, jobs still running and the done
+   callbacks drained here may submit through it. */
 void hd_workq_destroy(hd_workq_t **self_p);
 
 #endif

@@ -13,17 +13,6 @@ static json_t *text_or_null(PGresult *r, int row, int col) {
     return PQgetisnull(r, row, col) ? json_null() : json_string(PQgetvalue(r, row, col));
 }
 
-/* Copies a column value, refusing one that does not fit (a malformed row
-   must not be silently truncated into a different name). */
-static int copy_col(PGresult *r, int row, int col, char *dst, size_t n) {
-    const char *v = PQgetvalue(r, row, col);
-    size_t len = strlen(v);
-    if (len >= n)
-        return -1;
-    memcpy(dst, v, len + 1);
-    return 0;
-}
-
 /* Roles that may read every department's items. */
 static int sees_all(const ing_person_t *v) {
     return ing_auth_has_role(v, "orchestrator") || ing_auth_has_role(v, "legal") ||
@@ -63,13 +52,13 @@ int ing_read_actor(hd_db_t *db, const char *person_id, hd_actor_t *actor) {
         return -1;
     int rows = PQntuples(r), rc = rows ? 0 : 1;
     snprintf(actor->id, sizeof actor->id, "%s", person_id);
-    if (rows && copy_col(r, 0, 0, actor->department, sizeof actor->department) < 0)
+    if (rows && hd_db_value_copy(r, 0, 0, actor->department, sizeof actor->department) < 0)
         rc = -1;
     actor->active = rows && PQgetvalue(r, 0, 1)[0] == 't';
     /* Roles beyond the limit or overlong are ignored: they can only deny. */
     for (int i = 0; i < rows && actor->nroles < HD_MAX_ROLES; i++)
         if (!PQgetisnull(r, i, 2) &&
-            copy_col(r, i, 2, actor->roles[actor->nroles], HD_ROLE_LEN) == 0)
+            hd_db_value_copy(r, i, 2, actor->roles[actor->nroles], HD_ROLE_LEN) == 0)
             actor->nroles++;
     PQclear(r);
     return rc;

@@ -40,20 +40,13 @@ static const char *ITEMS_SQL =
     "  LEFT JOIN LATERAL unnest(w.required_roles) WITH ORDINALITY AS r(role, i) ON true "
     "ORDER BY w.content_id, r.i";
 
-static int copy(char *dst, size_t n, const char *v) {
-    if (strlen(v) >= n)
-        return -1;
-    memcpy(dst, v, strlen(v) + 1);
-    return 0;
-}
-
 /* The item of rows [row, row + nrows) of r, added to the set. */
 static int item_rows(PGresult *r, int row, int nrows, wf_items_t *items) {
     wf_item_t *it = wf_items_add(items, PQgetvalue(r, row, 0));
     char why[256] = "";
     if (hd_approval_rows(r, row, nrows, 1, PQgetvalue(r, row, 0), &it->a, why, sizeof why) < 0 ||
-        copy(it->author_email, sizeof it->author_email, PQgetvalue(r, row, 7)) < 0 ||
-        copy(it->channel, sizeof it->channel, PQgetvalue(r, row, 8)) < 0) {
+        hd_db_value_copy(r, row, 7, it->author_email, sizeof it->author_email) < 0 ||
+        hd_db_value_copy(r, row, 8, it->channel, sizeof it->channel) < 0) {
         hd_error("workflow_item_malformed", "%s", why[0] ? why : "an overlong column");
         return -1;
     }
@@ -93,13 +86,13 @@ static int parse_chains(PGresult *r, wf_facts_t *f) {
             memset(s, 0, sizeof *s);
             s->any_department = PQgetisnull(r, i, 2);
             s->same_department = same;
-            bad = copy(s->department, sizeof s->department, PQgetvalue(r, i, 2)) < 0 ||
-                  copy(s->role, sizeof s->role, PQgetvalue(r, i, 3)) < 0;
+            bad = hd_db_value_copy(r, i, 2, s->department, sizeof s->department) < 0 ||
+                  hd_db_value_copy(r, i, 3, s->role, sizeof s->role) < 0;
         } else {
             f->reviews = hd_grow(f->reviews, &f->capreviews, f->nreviews + 1, sizeof *f->reviews);
             wf_review_row_t *v = &f->reviews[f->nreviews++];
             v->same_department = same;
-            bad = copy(v->role, sizeof v->role, PQgetvalue(r, i, 3)) < 0;
+            bad = hd_db_value_copy(r, i, 3, v->role, sizeof v->role) < 0;
         }
     }
     if (bad)
@@ -122,11 +115,11 @@ static int parse_actors(PGresult *r, wf_facts_t *f) {
             memset(a, 0, sizeof *a);
             snprintf(a->id, sizeof a->id, "%s", PQgetvalue(r, i, 0));
             a->active = PQgetvalue(r, i, 2)[0] == 't';
-            if (copy(a->department, sizeof a->department, PQgetvalue(r, i, 1)) < 0)
+            if (hd_db_value_copy(r, i, 1, a->department, sizeof a->department) < 0)
                 a->department[0] = 0; /* matches no department: can only deny */
         }
         if (!PQgetisnull(r, i, 3) && a->nroles < HD_MAX_ROLES &&
-            copy(a->roles[a->nroles], HD_ROLE_LEN, PQgetvalue(r, i, 3)) == 0)
+            hd_db_value_copy(r, i, 3, a->roles[a->nroles], HD_ROLE_LEN) == 0)
             a->nroles++;
     }
     return 0;
