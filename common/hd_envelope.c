@@ -4,6 +4,7 @@
 #include "hd_id.h"
 #include "hd_mem.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +26,11 @@ static const struct {
     {HUDDLE__V1__ENVELOPE__BODY_MENTION_RECEIVED, "mention.received"},
     {HUDDLE__V1__ENVELOPE__BODY_MENTION_ROUTED, "mention.routed"},
     {HUDDLE__V1__ENVELOPE__BODY_POLICY_ACTIVATED, "policy.activated"},
+    {HUDDLE__V1__ENVELOPE__BODY_POLICY_PROPOSED, "policy.proposed"},
+    {HUDDLE__V1__ENVELOPE__BODY_POLICY_REVIEW_SUBMITTED, "policy.review_submitted"},
+    {HUDDLE__V1__ENVELOPE__BODY_POLICY_PROPOSAL_UPDATED, "policy.proposal_updated"},
+    /* a family: the type is "org.<object>.<action>" (hd_envelope_org_type) */
+    {HUDDLE__V1__ENVELOPE__BODY_ORG_CHANGED, "org."},
 };
 #define NTYPES (sizeof s_types / sizeof s_types[0])
 
@@ -35,16 +41,40 @@ const char *hd_envelope_type_name(Huddle__V1__Envelope__BodyCase body) {
     return NULL;
 }
 
+/* 1 if the body's type is a family ("org."): a prefix, completed by the
+   body's own fields. */
+static int is_family(const char *name) { return name[strlen(name) - 1] == '.'; }
+
 Huddle__V1__Envelope__BodyCase hd_envelope_type_case(const char *type) {
-    for (size_t i = 0; type && i < NTYPES; i++)
-        if (strcmp(s_types[i].name, type) == 0)
+    for (size_t i = 0; type && i < NTYPES; i++) {
+        const char *n = s_types[i].name;
+        if (is_family(n) ? strncmp(n, type, strlen(n)) == 0 && type[strlen(n)]
+                         : strcmp(n, type) == 0)
             return s_types[i].body;
+    }
     return HUDDLE__V1__ENVELOPE__BODY__NOT_SET;
+}
+
+const char *hd_envelope_org_type(const Huddle__V1__OrgChanged *b, char *buf, size_t n) {
+    snprintf(buf, n, "org.%s.%s", b && b->object ? b->object : "", b && b->action ? b->action : "");
+    return buf;
+}
+
+/* The type env must carry: its body's name, or for a family the name its
+   body's fields complete (into buf). NULL if the body is unknown. */
+static const char *expected_type(const hd_envelope_t *env, char *buf, size_t n) {
+    const char *name = hd_envelope_type_name(env->body_case);
+    if (name && env->body_case == HUDDLE__V1__ENVELOPE__BODY_ORG_CHANGED)
+        return hd_envelope_org_type(env->org_changed, buf, n);
+    return name;
 }
 
 void hd_envelope_stamp(hd_envelope_t *env, char *id_buf, const char *source,
                        const char *causation_id, const char *label) {
-    const char *type = hd_envelope_type_name(env->body_case);
+    char buf[HD_TYPE_LEN];
+    const char *type = expected_type(env, buf, sizeof buf);
+    if (type == buf) /* a family's: the caller set it (hd_envelope_org_type) */
+        type = env->type && strcmp(env->type, buf) == 0 ? env->type : NULL;
     if (causation_id && *causation_id)
         hd_id_derive(id_buf, causation_id, label ? label : type);
     else
@@ -68,7 +98,8 @@ hd_envelope_t *hd_envelope_unpack(const uint8_t *data, size_t len) {
     hd_envelope_t *env = huddle__v1__envelope__unpack(NULL, len, data);
     if (!env)
         return NULL;
-    const char *want = hd_envelope_type_name(env->body_case);
+    char buf[HD_TYPE_LEN];
+    const char *want = expected_type(env, buf, sizeof buf);
     if (!want || strcmp(want, env->type) != 0) {
         huddle__v1__envelope__free_unpacked(env, NULL);
         return NULL;

@@ -15,7 +15,17 @@ typedef Huddle__V1__Envelope hd_envelope_t;
 /* The type name for a body case ("content.submitted"); NULL if unknown. */
 const char *hd_envelope_type_name(Huddle__V1__Envelope__BodyCase body);
 
-/* The body case for a type name; HUDDLE__V1__ENVELOPE__BODY__NOT_SET if none. */
+/* The longest event type name, with its NUL. */
+#define HD_TYPE_LEN 96
+
+/* The type of an org.* event, "org.<object>.<action>" from its body, into
+   buf (HD_TYPE_LEN bytes); returns buf. An OrgChanged envelope's type is
+   set with this before hd_envelope_stamp, into a buffer that outlives env
+   (stamp checks it: a type that disagrees with the body becomes ""). */
+const char *hd_envelope_org_type(const Huddle__V1__OrgChanged *b, char *buf, size_t n);
+
+/* The body case for a type name ("org.person.created" is ORG_CHANGED);
+   HUDDLE__V1__ENVELOPE__BODY__NOT_SET if none. */
 Huddle__V1__Envelope__BodyCase hd_envelope_type_case(const char *type);
 
 /* Fills the header of `env`, whose body is already set: id (copied into

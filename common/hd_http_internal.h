@@ -49,6 +49,7 @@ struct hd_http_req {
        by the loop thread when the request is handed back. */
     int resp_status; /* 0: close without answering */
     char *resp_ctype;
+    hd_http__buf_t resp_headers; /* extra "Name: value\r\n" lines (hd_http_respond_header) */
     hd_http__buf_t resp_body;
 };
 

@@ -59,6 +59,7 @@ void hd_http__req_reset(hd_http_req_t *r) {
     r->resp_status = 0;
     free(r->resp_ctype);
     r->resp_ctype = NULL;
+    buf_clear(&r->resp_headers);
     buf_clear(&r->resp_body);
 }
 
@@ -66,6 +67,7 @@ void hd_http__req_free(hd_http_req_t *r) {
     hd_http__req_reset(r);
     hd_http__buf_free(&r->url);
     hd_http__buf_free(&r->body);
+    hd_http__buf_free(&r->resp_headers);
     hd_http__buf_free(&r->resp_body);
 }
 
@@ -111,6 +113,18 @@ const char *hd_http_req_header(const hd_http_req_t *req, const char *name) {
         if (strcasecmp(hd_http__buf_str(&req->headers[i].name), name) == 0)
             return hd_http__buf_str(&req->headers[i].value);
     return NULL;
+}
+
+void hd_http_respond_header(hd_http_req_t *req, const char *name, const char *value) {
+    if (!name || !value || strpbrk(name, "\r\n:") || strpbrk(value, "\r\n") ||
+        strlen(name) + strlen(value) > 512) {
+        hd_warn("http_bad_header", "an answer header with CR/LF or too long was dropped");
+        return;
+    }
+    hd_http__buf_add(&req->resp_headers, name, strlen(name));
+    hd_http__buf_add(&req->resp_headers, ": ", 2);
+    hd_http__buf_add(&req->resp_headers, value, strlen(value));
+    hd_http__buf_add(&req->resp_headers, "\r\n", 2);
 }
 
 const char *hd_http_req_body(const hd_http_req_t *req, size_t *len) {

@@ -46,6 +46,11 @@ const char *hd_http_req_param(const hd_http_req_t *req, const char *name, char *
 void hd_http_respond(hd_http_req_t *req, int status, const char *content_type, const char *body,
                      size_t len);
 
+/* Adds a header to the answer about to be given (before hd_http_respond*):
+   "WWW-Authenticate", "Allow", "ETag", "Location". A name or value holding
+   CR or LF, or past 512 bytes, is dropped (logged). */
+void hd_http_respond_header(hd_http_req_t *req, const char *name, const char *value);
+
 /* Answers `body` as JSON; takes ownership of the reference (json_decref). */
 void hd_http_respond_json(hd_http_req_t *req, int status, json_t *body);
 

@@ -237,8 +237,8 @@ static const char *status_text(int status) {
 
 /* Writes one complete response on c. keep_alive 0 finishes the connection
    after it. */
-static void conn_respond(conn_t *c, int status, const char *ctype, const char *body, size_t len,
-                         int keep_alive, int head) {
+static void conn_respond(conn_t *c, int status, const char *ctype, const char *extra,
+                         const char *body, size_t len, int keep_alive, int head) {
     if (!ctype || strpbrk(ctype, "\r\n")) {
         if (ctype)
             hd_warn("http_bad_content_type", "content type with CR/LF refused");
@@ -246,12 +246,13 @@ static void conn_respond(conn_t *c, int status, const char *ctype, const char *b
     }
     if (status < 100 || status > 999)
         status = 500;
-    char hdr[512];
-    int n = snprintf(hdr, sizeof hdr,
-                     "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-                     "Connection: %s\r\n%s\r\n",
-                     status, status_text(status), ctype, len, keep_alive ? "keep-alive" : "close",
-                     status == 429 || status == 503 ? "Retry-After: 1\r\n" : "");
+    char hdr[1536];
+    int n =
+        snprintf(hdr, sizeof hdr,
+                 "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+                 "Connection: %s\r\n%s%s\r\n",
+                 status, status_text(status), ctype, len, keep_alive ? "keep-alive" : "close",
+                 status == 429 || status == 503 ? "Retry-After: 1\r\n" : "", extra ? extra : "");
     if (n < 0 || (size_t)n >= sizeof hdr) {
         conn_close(c);
         return;
@@ -297,7 +298,7 @@ static void reject_done(void *arg) {
             char *body = e ? json_dumps(e, JSON_COMPACT) : NULL;
             json_decref(e);
             const char *b = body ? body : "{}";
-            conn_respond(c, j->status, "application/json", b, strlen(b), 0, 0);
+            conn_respond(c, j->status, "application/json", NULL, b, strlen(b), 0, 0);
             free(body);
         }
     }
@@ -542,8 +543,8 @@ void hd_http__conn_handback(void *arg) {
         conn_close(c);
         return;
     }
-    conn_respond(c, r->resp_status, r->resp_ctype, buf_str(&r->resp_body), r->resp_body.len,
-                 r->keep_alive, r->head);
+    conn_respond(c, r->resp_status, r->resp_ctype, buf_str(&r->resp_headers),
+                 buf_str(&r->resp_body), r->resp_body.len, r->keep_alive, r->head);
     conn_resume(c);
 }
 

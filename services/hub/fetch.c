@@ -44,9 +44,14 @@ int hub_filter_match(const hub_filter_t *f, const char *type, const char *depart
         return 0;
     if (!f->ntypes)
         return 1;
-    for (size_t i = 0; i < f->ntypes; i++)
-        if (strcmp(f->types[i], type) == 0)
+    for (size_t i = 0; i < f->ntypes; i++) {
+        const char *t = f->types[i];
+        size_t n = strlen(t);
+        /* "org.*" names a family: every type that begins with "org." */
+        if (n >= 2 && t[n - 1] == '*' && t[n - 2] == '.' ? strncmp(t, type, n - 1) == 0
+                                                         : strcmp(t, type) == 0)
             return 1;
+    }
     return 0;
 }
 

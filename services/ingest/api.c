@@ -11,20 +11,19 @@
 #include "inbound.h"
 #include "read_side.h"
 
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct ing_api {
-    const char *inbound_token;          /* shared secret for webhooks; NULL: people only */
     ing_batch_t *batch;                 /* group commit for POST /v1/content */
     _Atomic(hd_http_server_t *) server; /* where deferred answers are given */
 };
 
-ing_api_t *ing_api_new(const char *inbound_token, ing_batch_t *batch) {
+ing_api_t *ing_api_new(ing_batch_t *batch) {
     ing_api_t *self = hd_calloc(1, sizeof *self);
-    self->inbound_token = inbound_token && *inbound_token ? inbound_token : NULL;
     self->batch = batch;
     return self;
 }
@@ -53,7 +52,8 @@ void ing_api_destroy(ing_api_t **self_p) {
 /* Answers a refusal and keeps what was received. */
 static void refuse(ing_api_t *api, hd_http_req_t *req, int status, const char *field,
                    const char *code, const char *msg, const char *corr) {
-    if (!strcmp(hd_http_req_method(req), "POST")) {
+    (void)api;
+    if (strcmp(hd_http_req_method(req), "GET") != 0 && strcmp(hd_http_req_method(req), "HEAD")) {
         size_t len;
         const char *body = hd_http_req_body(req, &len);
         char what[600];
@@ -65,6 +65,16 @@ static void refuse(ing_api_t *api, hd_http_req_t *req, int status, const char *f
                               corr);
     }
     hd_http_respond_error(req, status, code, field && *field ? field : NULL, "%s", msg);
+}
+
+void ing_api_refuse(ing_call_t *c, int status, const char *field, const char *code, const char *fmt,
+                    ...) {
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    refuse(c->api, c->req, status, field, code, msg, NULL);
 }
 
 static const char *code_of(int status) {
@@ -120,6 +130,8 @@ static json_t *parse_body(ing_api_t *api, hd_http_req_t *req) {
     return j;
 }
 
+json_t *ing_api_body(ing_call_t *c) { return parse_body(c->api, c->req); }
+
 /* A string member, or NULL. Sets *bad to the field name if present with
    another type. */
 static const char *member(json_t *o, const char *name, const char **bad) {
@@ -132,20 +144,6 @@ static const char *member(json_t *o, const char *name, const char **bad) {
         return NULL;
     }
     return json_string_value(v);
-}
-
-static int authenticate(ing_api_t *api, hd_http_req_t *req, ing_person_t *who) {
-    const char *tok = ing_auth_bearer(hd_http_req_header(req, "Authorization"));
-    int rc = tok ? ing_auth_token(worker_db(), tok, who) : 0;
-    if (rc == 1)
-        return 0;
-    if (rc < 0)
-        refuse(api, req, 503, NULL, "unavailable", "database unavailable, retry", NULL);
-    else
-        refuse(api, req, 401, "Authorization", "unauthenticated",
-               tok ? "unknown or revoked API token" : "missing 'Authorization: Bearer TOKEN'",
-               NULL);
-    return -1;
 }
 
 /* HTTP worker: the batch is done with the item; answer its sender. */
@@ -211,6 +209,7 @@ static ing_item_t *read_submission(hd_http_req_t *req) {
 static void post_content(ing_api_t *api, hd_http_req_t *req) {
     const char *tok = ing_auth_bearer(hd_http_req_header(req, "Authorization"));
     if (!tok) {
+        hd_http_respond_header(req, "WWW-Authenticate", "Bearer realm=\"huddle\"");
         refuse(api, req, 401, "Authorization", "unauthenticated",
                "missing 'Authorization: Bearer TOKEN'", NULL);
         return;
@@ -227,8 +226,10 @@ static void post_content(ing_api_t *api, hd_http_req_t *req) {
     ing_batch_submit(api->batch, it);
 }
 
-static void post_decision(ing_api_t *api, hd_http_req_t *req, const ing_person_t *who,
-                          const char *id) {
+static void post_decision(ing_call_t *c) {
+    ing_api_t *api = c->api;
+    hd_http_req_t *req = c->req;
+    const char *id = c->params[0];
     json_t *j = parse_body(api, req);
     if (!j)
         return;
@@ -241,22 +242,14 @@ static void post_decision(ing_api_t *api, hd_http_req_t *req, const ing_person_t
     if (bad)
         ing_result_refuse(&res, 422, bad, "%s must be a string", bad);
     else
-        ing_decision_submit(worker_db(), worker_read_db(), who, &in, &res);
+        ing_decision_submit(c->db, c->read_db, c->who, &in, &res);
     answer(api, req, &res, "decision_id", hd_id_valid(id) ? id : NULL);
     json_decref(j);
 }
 
-static void post_inbound(ing_api_t *api, hd_http_req_t *req) {
-    const char *tok = ing_auth_bearer(hd_http_req_header(req, "Authorization"));
-    ing_person_t who;
-    int rc = api->inbound_token && tok && !strcmp(tok, api->inbound_token)
-                 ? 1
-                 : (tok ? ing_auth_token(worker_db(), tok, &who) : 0);
-    if (rc != 1) {
-        refuse(api, req, rc < 0 ? 503 : 401, "Authorization", code_of(rc < 0 ? 503 : 401),
-               "inbound needs the webhook secret or a person's token", NULL);
-        return;
-    }
+static void post_inbound(ing_call_t *c) {
+    ing_api_t *api = c->api;
+    hd_http_req_t *req = c->req;
     json_t *j = parse_body(api, req);
     if (!j)
         return;
@@ -269,117 +262,171 @@ static void post_inbound(ing_api_t *api, hd_http_req_t *req) {
     ing_result_t res;
     if (bad)
         ing_result_refuse(&res, 422, bad, "%s must be a string", bad);
+    else if (in.channel && !ing_auth_listed(c->who->channels, in.channel))
+        ing_result_refuse(&res, 403, "channel",
+                          "integration '%s' may post mentions only for channels %s",
+                          c->who->integration, c->who->channels);
     else
-        ing_inbound_receive(worker_db(), &in, &res);
+        ing_inbound_receive(c->db, c->who, &in, &res);
     answer(api, req, &res, "id", NULL);
     json_decref(j);
 }
 
-static void get_item(ing_api_t *api, hd_http_req_t *req, const ing_person_t *who, const char *id) {
+static void get_item(ing_call_t *c) {
+    const char *id = c->params[0];
     if (!hd_id_valid(id)) {
-        hd_http_respond_error(req, 404, "not_found", "id", "'%s' is not a content id", id);
+        hd_http_respond_error(c->req, 404, "not_found", "id", "'%s' is not a content id", id);
         return;
     }
     int status;
     char why[256];
-    json_t *item = ing_read_item(worker_read_db(), who, id, &status, why, sizeof why);
+    json_t *item = ing_read_item(c->read_db, c->who, id, &status, why, sizeof why);
     if (item)
-        hd_http_respond_json(req, 200, item);
+        hd_http_respond_json(c->req, 200, item);
     else
-        hd_http_respond_error(req, status, code_of(status), "id", "%s", why);
+        hd_http_respond_error(c->req, status, code_of(status), "id", "%s", why);
 }
 
-/* ?limit=N within 1..1000, else `def`. */
-static int limit_param(hd_http_req_t *req, int def) {
+int ing_api_limit(ing_call_t *c, int def, int max, int *limit) {
     char buf[16];
-    const char *l = hd_http_req_param(req, "limit", buf, sizeof buf);
-    int limit = l ? atoi(l) : def;
-    return limit < 1 || limit > 1000 ? def : limit;
+    const char *l = hd_http_req_param(c->req, "limit", buf, sizeof buf);
+    char *end = NULL;
+    long v = l ? strtol(l, &end, 10) : def;
+    if (l && (!*l || *end || v < 1 || v > max)) {
+        ing_api_refuse(c, 422, "limit", "invalid", "limit must be an integer from 1 to %d", max);
+        return -1;
+    }
+    *limit = (int)v;
+    return 0;
 }
 
-static void get_inbox(ing_api_t *api, hd_http_req_t *req, const ing_person_t *who) {
-    int status;
-    json_t *box = ing_read_inbox(worker_read_db(), who, limit_param(req, 50), &status);
+static void get_inbox(ing_call_t *c) {
+    int status, limit;
+    if (ing_api_limit(c, 50, 1000, &limit) < 0)
+        return;
+    json_t *box = ing_read_inbox(c->read_db, c->who, limit, &status);
     if (box)
-        hd_http_respond_json(req, 200, box);
+        hd_http_respond_json(c->req, 200, box);
     else
-        hd_http_respond_error(req, status, code_of(status), NULL, "database unavailable, retry");
+        hd_http_respond_error(c->req, status, code_of(status), NULL, "database unavailable, retry");
 }
 
-static void get_queue(ing_api_t *api, hd_http_req_t *req, const ing_person_t *who) {
-    int status;
-    json_t *q = ing_read_queue(worker_read_db(), who, limit_param(req, 100), &status);
+static void get_queue(ing_call_t *c) {
+    int status, limit;
+    if (ing_api_limit(c, 100, 1000, &limit) < 0)
+        return;
+    json_t *q = ing_read_queue(c->read_db, c->who, limit, &status);
     if (q)
-        hd_http_respond_json(req, 200, q);
+        hd_http_respond_json(c->req, 200, q);
     else
-        hd_http_respond_error(req, status, code_of(status), NULL, "database unavailable, retry");
+        hd_http_respond_error(c->req, status, code_of(status), NULL, "database unavailable, retry");
 }
 
-static void me(hd_http_req_t *req, const ing_person_t *who) {
-    json_t *roles = json_array();
+static void me(ing_call_t *c) {
+    const ing_person_t *who = c->who;
+    json_t *roles = json_array(), *scopes = json_array();
     for (int i = 0; i < who->nroles; i++)
         json_array_append_new(roles, json_string(who->roles[i]));
-    hd_http_respond_json(req, 200,
-                         json_pack("{s:s, s:s, s:s, s:o}", "id", who->id, "email", who->email,
-                                   "department", who->department, "roles", roles));
+    for (unsigned b = 1; b <= ING_SCOPE_INBOUND; b <<= 1)
+        if (who->scopes & b)
+            json_array_append_new(scopes, json_string(ing_scope_name((ing_scope_t)b)));
+    json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:s, s:o}", "id", who->id, "email", who->email,
+                          "department", who->department, "roles", roles, "token_id", who->token_id,
+                          "scopes", scopes);
+    if (who->integration[0])
+        json_object_set_new(o, "integration", json_string(who->integration));
+    hd_http_respond_json(c->req, 200, o);
 }
 
-/* Routes /v1/content/{id}[/decisions]. */
-static void content_routes(ing_api_t *api, hd_http_req_t *req, const ing_person_t *who,
-                           const char *rest, int is_post) {
-    char id[64];
-    const char *slash = strchr(rest, '/');
-    size_t n = slash ? (size_t)(slash - rest) : strlen(rest);
-    snprintf(id, sizeof id, "%.*s", (int)(n < sizeof id ? n : sizeof id - 1), rest);
-    if (!slash && !is_post)
-        get_item(api, req, who, id);
-    else if (slash && !strcmp(slash, "/decisions") && is_post)
-        post_decision(api, req, who, id);
-    else
-        refuse(api, req, slash && !strcmp(slash, "/decisions") ? 405 : 404, NULL, "not_found",
-               "no such route", NULL);
+static void healthz(ing_call_t *c) {
+    int ok = hd_db_ensure(c->db) == 0;
+    hd_http_respond_json(
+        c->req, ok ? 200 : 503,
+        json_pack("{s:s, s:s}", "status", ok ? "ok" : "database unavailable", "service", "ingest"));
+}
+
+/* POST /v1/content is answered by the group commit, which authenticates
+   the whole batch itself: the route is public to the dispatcher. */
+static void post_content_route(ing_call_t *c) { post_content(c->api, c->req); }
+
+const ing_route_t ing_core_routes[] = {
+    {"GET", "/healthz", ING_SCOPE_NONE, healthz, "liveness, with the database reachable"},
+    {"POST", "/v1/content", ING_SCOPE_NONE, post_content_route,
+     "submit content (token scope submit, checked by the group commit)"},
+    {"GET", "/v1/content/{id}", ING_SCOPE_READ, get_item, "an item, its findings and history"},
+    {"POST", "/v1/content/{id}/decisions", ING_SCOPE_DECIDE, post_decision, "approve or reject"},
+    {"POST", "/v1/inbound", ING_SCOPE_INBOUND, post_inbound,
+     "a mention seen on a channel (integration tokens)"},
+    {"GET", "/v1/inbox", ING_SCOPE_READ, get_inbox, "the caller's department's mentions"},
+    {"GET", "/v1/queue", ING_SCOPE_READ, get_queue, "items awaiting the caller's decision"},
+    {"GET", "/v1/me", ING_SCOPE_NONE, me, "who the token belongs to"},
+    {NULL, NULL, 0, NULL, NULL}};
+
+const ing_route_t *const ing_api_tables[] = {ing_core_routes, ing_token_routes, ing_admin_routes,
+                                             ing_policy_routes, NULL};
+
+/* Authenticates c's caller into *who and checks the route's scope. 0, or
+   -1 when refused (answered). ING_SCOPE_NONE on an authenticated route
+   (/v1/me) means any live token. */
+static int admit(ing_call_t *c, const ing_route_t *r, ing_person_t *who) {
+    const char *tok = ing_auth_bearer(hd_http_req_header(c->req, "Authorization"));
+    int rc = tok ? ing_auth_token(c->db, tok, who) : 0;
+    if (rc < 0) {
+        ing_api_refuse(c, 503, NULL, "unavailable", "database unavailable, retry");
+        return -1;
+    }
+    if (rc == 0) {
+        hd_http_respond_header(c->req, "WWW-Authenticate",
+                               tok ? "Bearer realm=\"huddle\", error=\"invalid_token\""
+                                   : "Bearer realm=\"huddle\"");
+        ing_api_refuse(c, 401, "Authorization", "unauthenticated", "%s",
+                       tok ? "unknown, expired or revoked API token"
+                           : "missing 'Authorization: Bearer TOKEN'");
+        return -1;
+    }
+    c->who = who;
+    if (r->scope != ING_SCOPE_NONE && !(who->scopes & r->scope)) {
+        if (r->scope == ING_SCOPE_INBOUND)
+            ing_api_refuse(c, 403, "Authorization", "forbidden",
+                           "only an integration token may post mentions (huddle admin "
+                           "integration create)");
+        else
+            ing_api_refuse(c, 403, "Authorization", "forbidden",
+                           "this token lacks the scope '%s'%s", ing_scope_name(r->scope),
+                           who->integration[0] ? " (an integration token may only post mentions)"
+                                               : "");
+        return -1;
+    }
+    return 0;
 }
 
 void ing_api_handle(hd_http_req_t *req, void *arg) {
-    ing_api_t *api = arg;
-    const char *m = hd_http_req_method(req), *path = hd_http_req_path(req);
-    int is_post = !strcmp(m, "POST"), is_get = !strcmp(m, "GET");
-    if (is_post && !strcmp(path, "/v1/content")) {
-        post_content(api, req);
+    ing_call_t c = {.api = arg, .req = req, .db = worker_db(), .read_db = worker_read_db()};
+    const ing_route_t *r = NULL;
+    char allow[64];
+    ing_route_result_t m = ing_route_match(ing_api_tables, hd_http_req_method(req),
+                                           hd_http_req_path(req), &r, &c, allow, sizeof allow);
+    if (m == ING_ROUTE_NO_PATH) {
+        ing_api_refuse(&c, 404, NULL, "not_found", "no such route: %s", hd_http_req_path(req));
         return;
     }
-    if (!strcmp(path, "/healthz")) {
-        int ok = hd_db_ensure(worker_db()) == 0;
-        hd_http_respond_json(req, ok ? 200 : 503,
-                             json_pack("{s:s, s:s}", "status", ok ? "ok" : "database unavailable",
-                                       "service", "ingest"));
+    if (m == ING_ROUTE_NO_METHOD) {
+        hd_http_respond_header(req, "Allow", allow);
+        ing_api_refuse(&c, 405, NULL, "method_not_allowed", "%s is not served here; allowed: %s",
+                       hd_http_req_method(req), allow);
         return;
     }
-    if (hd_db_ensure(worker_db()) < 0 || hd_db_ensure(worker_read_db()) < 0) {
-        refuse(api, req, 503, NULL, "unavailable", "database unavailable, retry", NULL);
+    if (r->fn == healthz || r->fn == post_content_route) {
+        r->fn(&c);
         return;
     }
-    if (!is_post && !is_get) {
-        refuse(api, req, 405, NULL, "method_not_allowed", "only GET and POST are served", NULL);
-        return;
-    }
-    if (is_post && !strcmp(path, "/v1/inbound")) {
-        post_inbound(api, req);
+    if (hd_db_ensure(c.db) < 0 || hd_db_ensure(c.read_db) < 0) {
+        ing_api_refuse(&c, 503, NULL, "unavailable", "database unavailable, retry");
         return;
     }
     ing_person_t who;
-    if (authenticate(api, req, &who) < 0)
-        return;
-    if (!strncmp(path, "/v1/content/", 12))
-        content_routes(api, req, &who, path + 12, is_post);
-    else if (is_get && !strcmp(path, "/v1/inbox"))
-        get_inbox(api, req, &who);
-    else if (is_get && !strcmp(path, "/v1/queue"))
-        get_queue(api, req, &who);
-    else if (is_get && !strcmp(path, "/v1/me"))
-        me(req, &who);
-    else
-        refuse(api, req, 404, NULL, "not_found", "no such route", NULL);
+    if (admit(&c, r, &who) == 0)
+        r->fn(&c);
 }
 
 void ing_api_reject(const char *peer, int status, const char *reason, const char *raw,

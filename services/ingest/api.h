@@ -5,15 +5,18 @@
       POST /v1/inbound                  a mention seen on a channel
       GET  /v1/inbox                    the caller's department's inbox
       GET  /v1/queue                    items awaiting a decision the caller may make
-      GET  /v1/me, GET /healthz */
+      GET  /v1/me, GET /healthz
+    and the routes of tokens.c, admin*.c and policy_api.c: every route is in
+    a table (route.h); `huddle-ingest --routes` prints them. */
 #ifndef ING_API_H
 #define ING_API_H
 
 #include "batch.h"
 #include "hd_db.h"
 #include "hd_http.h"
+#include "route.h"
 
-typedef struct ing_api ing_api_t;
+#include <jansson.h>
 
 /* The API. Its handlers run on the HTTP server's workers, each of which
    owns two database connections as its worker state (ing_api_worker_new):
@@ -23,7 +26,7 @@ typedef struct ing_api ing_api_t;
    records submissions; it must outlive the HTTP server's use of the API,
    and be destroyed before the server (its last answers go out through the
    server). */
-ing_api_t *ing_api_new(const char *inbound_token, ing_batch_t *batch);
+ing_api_t *ing_api_new(ing_batch_t *batch);
 
 /* hd_workq pool init / fini for the HTTP workers: arg is the database URL
    (borrowed); each worker gets its own two connections (waiting up to 30 s
@@ -35,6 +38,24 @@ void ing_api_worker_free(void *state, void *url);
    arrive (right after hd_http_server_new). */
 void ing_api_set_server(ing_api_t *self, hd_http_server_t *server);
 void ing_api_destroy(ing_api_t **self_p);
+
+/* The API's route tables in match order, NULL-terminated. */
+extern const ing_route_t *const ing_api_tables[];
+
+/* ---- for handlers (route.h's ing_call_t) ---- */
+
+/* Answers a refusal {"error":{...}} and keeps what was received (any method
+   but GET/HEAD) as a dead letter with the reason. field may be NULL. */
+void ing_api_refuse(ing_call_t *c, int status, const char *field, const char *code, const char *fmt,
+                    ...) __attribute__((format(printf, 5, 6)));
+
+/* The request's body as a JSON object (caller decrefs), or NULL after
+   answering 400 (not JSON / not an object). */
+json_t *ing_api_body(ing_call_t *c);
+
+/* ?limit=N within 1..max (def when absent) into *limit; -1 after answering
+   422 naming "limit" when it is not such a number. */
+int ing_api_limit(ing_call_t *c, int def, int max, int *limit);
 
 /* hd_http handler and reject hook; arg is the ing_api_t. */
 void ing_api_handle(hd_http_req_t *req, void *arg);

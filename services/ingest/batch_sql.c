@@ -7,25 +7,34 @@
 #include "hd_mem.h"
 #include "hd_outbox.h"
 #include "hd_pgarray.h"
+#include "route.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_TOKEN 512
 #define MAX_EMAIL 255
 
 /* The key an item is authenticated by, or NULL if it cannot be valid. */
 static const char *auth_key(const ing_item_t *it, int by_email) {
-    const char *k = by_email ? it->email : it->token;
-    size_t max = by_email ? MAX_EMAIL : MAX_TOKEN;
-    return k && *k && strlen(k) <= max ? k : NULL;
+    if (!by_email)
+        return ing_auth_token_wellformed(it->token) ? it->token : NULL;
+    const char *k = it->email;
+    return k && *k && strlen(k) <= MAX_EMAIL ? k : NULL;
 }
 
+/* A token's person (live token, active person), the token and whether it
+   may submit; or the person by email (the ZeroMQ door: no token). */
 static const char *const PEOPLE_SQL[2] = {
-    "SELECT x.k, p.id, p.email, p.department_id FROM unnest($1::text[]) AS x(k) "
-    "JOIN person p ON p.active AND p.token_hash = sha256(convert_to(x.k, 'UTF8'))",
-    "SELECT x.k, p.id, p.email, p.department_id FROM unnest($1::text[]) AS x(k) "
+    "WITH t AS (SELECT x.k, p.id, p.email, p.department_id, t.id AS tid, "
+    "                  'submit' = ANY (t.scopes) AS ok "
+    "             FROM unnest($1::text[]) AS x(k) "
+    "             JOIN api_token t ON t.hash = sha256(convert_to(x.k, 'UTF8')) "
+    "                             AND t.revoked_at IS NULL "
+    "                             AND (t.expires_at IS NULL OR t.expires_at > now()) "
+    "             JOIN person p ON p.id = t.person_id AND p.active), " ING_AUTH_NOTE_USE(
+        "SELECT tid FROM t") "SELECT k, id, email, department_id, tid, ok FROM t",
+    "SELECT x.k, p.id, p.email, p.department_id, '', true FROM unnest($1::text[]) AS x(k) "
     "JOIN person p ON p.active AND lower(p.email) = lower(x.k)"};
 
 /* Fills item->who for every item whose token (or email) names an active
@@ -61,6 +70,8 @@ static int resolve_people(hd_db_t *db, ing_item_t **items, size_t n, int by_emai
             snprintf(w->id, sizeof w->id, "%s", PQgetvalue(r, row, 1));
             snprintf(w->email, sizeof w->email, "%s", PQgetvalue(r, row, 2));
             snprintf(w->department, sizeof w->department, "%s", PQgetvalue(r, row, 3));
+            snprintf(w->token_id, sizeof w->token_id, "%s", PQgetvalue(r, row, 4));
+            w->scopes = PQgetvalue(r, row, 5)[0] == 't' ? ING_SCOPE_SUBMIT : 0;
         }
     PQclear(r);
     return 0;
@@ -74,7 +85,11 @@ static void refuse_early(ing_item_t *it) {
             ing_result_refuse(&it->res, 422, "author_email", "unknown author '%s'", it->email);
         else
             ing_result_refuse(&it->res, 401, "Authorization", "unknown or revoked API token");
-    } else if (it->only_department && strcmp(it->only_department, it->who.department) != 0)
+    } else if (!(it->who.scopes & ING_SCOPE_SUBMIT))
+        ing_result_refuse(
+            &it->res, 403, "Authorization",
+            "this token lacks the scope 'submit' (its scopes are set when it is made)");
+    else if (it->only_department && strcmp(it->only_department, it->who.department) != 0)
         ing_result_refuse(&it->res, 403, "author_email",
                           "this peer may only submit for department %s", it->only_department);
     else if (it->pre.status)
@@ -136,9 +151,9 @@ static int check_channels(hd_db_t *db, ing_item_t **items, size_t n) {
 
 static const char *INSERT_SQL =
     "INSERT INTO content (id, author_id, department_id, channel_id, kind, text, "
-    "idempotency_key, scheduled_at) "
+    "idempotency_key, scheduled_at, token_id) "
     "SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], "
-    "$6::text[], $7::text[], $8::timestamptz[]) "
+    "$6::text[], $7::text[], $8::timestamptz[], $9::uuid[]) "
     "ON CONFLICT (id) DO NOTHING "
     "RETURNING id, coalesce((extract(epoch FROM scheduled_at) * 1000)::bigint, 0)";
 
@@ -146,7 +161,7 @@ static const char *INSERT_SQL =
    Two items with one id (a retry racing its original) insert once: the
    first is new, the second a retry. -1 on database error. */
 static int insert_items(hd_db_t *db, ing_item_t **it, size_t n, long long *sched) {
-    hd_pgarray_t col[8] = {{0}};
+    hd_pgarray_t col[9] = {{0}};
     for (size_t i = 0; i < n; i++) {
         const ing_submission_t *in = &it[i]->in;
         hd_pgarray_add(&col[0], it[i]->res.id);
@@ -157,12 +172,13 @@ static int insert_items(hd_db_t *db, ing_item_t **it, size_t n, long long *sched
         hd_pgarray_add(&col[5], in->text);
         hd_pgarray_add(&col[6], in->idempotency_key);
         hd_pgarray_add(&col[7], in->scheduled_at);
+        hd_pgarray_add(&col[8], it[i]->who.token_id[0] ? it[i]->who.token_id : NULL);
     }
-    const char *p[8];
-    for (int c = 0; c < 8; c++)
+    const char *p[9];
+    for (int c = 0; c < 9; c++)
         p[c] = hd_pgarray_str(&col[c]);
-    PGresult *r = hd_db_exec(db, INSERT_SQL, 8, p);
-    for (int c = 0; c < 8; c++)
+    PGresult *r = hd_db_exec(db, INSERT_SQL, 9, p);
+    for (int c = 0; c < 9; c++)
         hd_pgarray_free(&col[c]);
     if (!r)
         return -1;

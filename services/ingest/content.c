@@ -62,6 +62,7 @@ void ing_content_event(ing_content_event_t *ev, const ing_person_t *a, const ing
     ev->env.department = (char *)a->department;
     ev->env.correlation_id = (char *)id;
     ev->env.actor = (char *)a->email;
+    ev->env.token_id = (char *)a->token_id;
     hd_envelope_stamp(&ev->env, ev->id, "ingest", id, "content.submitted");
     ev->env.causation_id = "";
 }

@@ -27,7 +27,7 @@ static int validate(const ing_mention_t *in, ing_result_t *res) {
     return -1;
 }
 
-static int emit(hd_db_t *db, const ing_mention_t *in, const char *id) {
+static int emit(hd_db_t *db, const ing_person_t *by, const ing_mention_t *in, const char *id) {
     Huddle__V1__MentionReceived body = HUDDLE__V1__MENTION_RECEIVED__INIT;
     body.mention_id = (char *)id;
     body.channel = (char *)in->channel;
@@ -40,13 +40,15 @@ static int emit(hd_db_t *db, const ing_mention_t *in, const char *id) {
     env.mention_received = &body;
     env.correlation_id = (char *)id;
     env.actor = (char *)in->author_handle;
+    env.token_id = (char *)(by ? by->token_id : "");
     char eid[HD_ID_LEN];
     hd_envelope_stamp(&env, eid, "ingest", id, "mention.received");
     env.causation_id = "";
     return hd_outbox_put(db, &env) < 0 ? -1 : 0;
 }
 
-void ing_inbound_receive(hd_db_t *db, const ing_mention_t *in, ing_result_t *res) {
+void ing_inbound_receive(hd_db_t *db, const ing_person_t *by, const ing_mention_t *in,
+                         ing_result_t *res) {
     memset(res, 0, sizeof *res);
     if (validate(in, res) < 0)
         return;
@@ -57,14 +59,16 @@ void ing_inbound_receive(hd_db_t *db, const ing_mention_t *in, ing_result_t *res
         ing_result_refuse(res, 503, NULL, "database unavailable, retry");
         return;
     }
-    const char *p[6] = {res->id,           in->channel, in->external_id,
-                        in->author_handle, in->text,    in->url ? in->url : ""};
+    const char *tok = by && by->token_id[0] ? by->token_id : NULL;
+    const char *p[7] = {
+        res->id, in->channel, in->external_id, in->author_handle, in->text, in->url ? in->url : "",
+        tok};
     PGresult *r = hd_db_exec(db,
                              "INSERT INTO mention (id, channel_id, external_id, author_handle, "
-                             "text, url) SELECT $1, $2, $3, $4, $5, $6 "
+                             "text, url, token_id) SELECT $1, $2, $3, $4, $5, $6, $7 "
                              "WHERE EXISTS (SELECT 1 FROM channel WHERE id = $2) "
                              "ON CONFLICT (id) DO NOTHING",
-                             6, p);
+                             7, p);
     if (!r)
         goto unavailable;
     int inserted = atoi(PQcmdTuples(r));
@@ -80,7 +84,7 @@ void ing_inbound_receive(hd_db_t *db, const ing_mention_t *in, ing_result_t *res
             res->status = 200;
         return;
     }
-    if (emit(db, in, res->id) < 0 || hd_db_commit(db) < 0)
+    if (emit(db, by, in, res->id) < 0 || hd_db_commit(db) < 0)
         goto unavailable;
     res->status = 201;
     hd_log(HD_LOG_INFO, "mention_received", NULL, res->id, "channel=%s external_id=%s", in->channel,

@@ -15,7 +15,10 @@ typedef struct {
 } ing_mention_t;
 
 /* Validates and records a mention and its mention.received event in one
-   transaction. res->status: 201 new, 200 already received, 4xx, 503. */
-void ing_inbound_receive(hd_db_t *db, const ing_mention_t *in, ing_result_t *res);
+   transaction; `by` (borrowed, NULL on the ZeroMQ door) is the integration
+   token's holder, whose token is recorded with it. res->status: 201 new,
+   200 already received, 4xx, 503. */
+void ing_inbound_receive(hd_db_t *db, const ing_person_t *by, const ing_mention_t *in,
+                         ing_result_t *res);
 
 #endif

@@ -18,6 +18,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <zmq.h>
 
 static const hd_config_var_t s_vars[] = {
@@ -29,13 +30,24 @@ static const hd_config_var_t s_vars[] = {
      "HTTP API worker threads (each its own database connection) running the requests"},
     {"HUDDLE_INGEST_BIND", "tcp://127.0.0.1:7610", "ZeroMQ door endpoint (CURVE)"},
     {"HUDDLE_MAX_BODY", "65536", "largest accepted HTTP body in bytes (413 beyond)"},
-    {"HUDDLE_INBOUND_TOKEN", NULL, "shared secret a webhook may use for POST /v1/inbound"},
     {"HUDDLE_INGEST_WRITERS", "2",
      "group-commit writers (each its own database connection) for submissions"},
     {"HUDDLE_INGEST_BATCH", "256", "most submissions one group commit records"},
     {NULL, NULL, NULL}};
 
+/* `huddle-ingest --routes`: the API's routes, one "METHOD PATTERN SCOPE"
+   line each (the OpenAPI document is checked against it). */
+static int print_routes(void) {
+    for (size_t t = 0; ing_api_tables[t]; t++)
+        for (const ing_route_t *r = ing_api_tables[t]; r->method; r++)
+            printf("%s %s %s\n", r->method, r->pattern,
+                   r->scope ? ing_scope_name(r->scope) : "none");
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc == 2 && strcmp(argv[1], "--routes") == 0)
+        return print_routes();
     hd_config_init(argc, argv, "huddle-ingest",
                    "huddle's door for input: the HTTP JSON API and the ZeroMQ door.", s_vars);
     hd_log_init("ingest");
@@ -58,7 +70,7 @@ int main(int argc, char **argv) {
                           (int)hd_config_long("HUDDLE_INGEST_BATCH", 256), 30000);
     if (!batch)
         goto out;
-    api = ing_api_new(hd_config_get("HUDDLE_INBOUND_TOKEN"), batch);
+    api = ing_api_new(batch);
     hd_workq_pool_t pool = {.workers = (int)hd_config_long("HUDDLE_API_WORKERS", 4),
                             .init = ing_api_worker_new,
                             .fini = ing_api_worker_free,

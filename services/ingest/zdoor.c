@@ -111,7 +111,7 @@ static void job_work(void *arg) {
     if (j->rq) {
         const Huddle__V1__SubmitMention *m = j->rq->submit_mention;
         ing_mention_t in = {m->channel, m->external_id, m->author_handle, m->text, m->url};
-        ing_inbound_receive(self->db, &in, &j->res);
+        ing_inbound_receive(self->db, NULL, &in, &j->res);
     }
     if (up && j->res.status >= 400 && j->res.status != 503)
         hd_deadletter_put(self->db, "ingest.zmq", j->peer, j->res.error, j->res.field, j->body,

@@ -128,11 +128,11 @@ def test_idempotency(s):
 
 
 def test_inbound(s):
-    st, body = s.api("POST", "/v1/inbound", as_=OLIVIA, body={
+    st, body = s.api("POST", "/v1/inbound", as_="integration:sample-listener", body={
         "channel": "sandbox", "external_id": "m-e2e-1", "author": "@sam",
         "text": "My order arrived broken, I want a refund", "url": "http://x/1"})
     check(st == 201, f"inbound: {st} {body}")
-    st2, again = s.api("POST", "/v1/inbound", as_=OLIVIA, body={
+    st2, again = s.api("POST", "/v1/inbound", as_="integration:sample-listener", body={
         "channel": "sandbox", "external_id": "m-e2e-1", "author": "@sam",
         "text": "My order arrived broken, I want a refund", "url": "http://x/1"})
     check(st2 == 200 and again["id"] == body["id"], "re-delivered mention not recognized")

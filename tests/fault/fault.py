@@ -79,7 +79,7 @@ class Run:
         ext = f"fault-m-{self.args.seed}-{i}"
         while True:
             try:
-                st, body = self.s.api("POST", "/v1/inbound", as_="olivia@example.org", body={
+                st, body = self.s.api("POST", "/v1/inbound", as_="integration:sample-listener", body={
                     "channel": "sandbox", "external_id": ext, "author": "@someone",
                     "text": f"my order is broken, refund please {ext}"})
             except Exception:

@@ -93,7 +93,7 @@ HD_TEST(read_role_cannot_touch_base_tables) {
         "SELECT * FROM policy_verdict",
         "SELECT * FROM event_log",
         "SELECT * FROM content",
-        "SELECT token_hash FROM person",
+        "SELECT hash FROM api_token",
         "UPDATE workflow_item SET state = 'approved'",
         "UPDATE content SET text = 'x'",
         "DELETE FROM event_log",

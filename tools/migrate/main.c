@@ -143,7 +143,8 @@ static int new_token(char out[64]) {
 /* Gives every person without a token a new one; appends them to `path`. */
 static int issue_tokens(hd_db_t *db, const char *path) {
     PGresult *r = hd_db_exec(db,
-                             "SELECT id, email FROM person WHERE token_hash IS NULL "
+                             "SELECT id, email FROM person p WHERE NOT EXISTS "
+                             "(SELECT 1 FROM api_token t WHERE t.person_id = p.id) "
                              "ORDER BY email",
                              0, NULL);
     if (!r)
@@ -164,8 +165,9 @@ static int issue_tokens(hd_db_t *db, const char *path) {
         const char *p[2] = {tok, PQgetvalue(r, i, 0)};
         rc = new_token(tok) ||
              hd_db_cmd(db,
-                       "UPDATE person SET token_hash = sha256(convert_to($1, 'UTF8')) "
-                       "WHERE id = $2",
+                       "INSERT INTO api_token (id, person_id, name, prefix, hash, scopes) "
+                       "VALUES (gen_random_uuid(), $2, 'sample', substr($1, 1, 12), "
+                       "sha256(convert_to($1, 'UTF8')), '{read,submit,decide,admin}')",
                        2, p);
         if (!rc)
             fprintf(out, "%s %s\n", PQgetvalue(r, i, 1), tok);
@@ -205,13 +207,41 @@ static int seed_policy(hd_db_t *db, const char *path) {
     return hd_outbox_put(db, &env) < 0 ? -1 : 0;
 }
 
+/* The sample's listening integration: the one token that may post inbound
+   mentions, written as "integration:sample-listener TOKEN". */
+static int issue_integration_token(hd_db_t *db, const char *path) {
+    long n =
+        hd_db_count(db, "SELECT 1 FROM api_token WHERE integration = 'sample-listener'", 0, NULL);
+    if (n != 0)
+        return n < 0 ? -1 : 0;
+    char tok[64];
+    const char *p[1] = {tok};
+    if (new_token(tok) || hd_db_cmd(db,
+                                    "INSERT INTO api_token (id, integration, name, prefix, hash, "
+                                    "scopes) VALUES (gen_random_uuid(), 'sample-listener', "
+                                    "'sample listening feed', substr($1, 1, 12), "
+                                    "sha256(convert_to($1, 'UTF8')), '{inbound}')",
+                                    1, p))
+        return -1;
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    FILE *out = fd >= 0 ? fdopen(fd, "a") : NULL;
+    if (!out) {
+        hd_error("tokens_file", "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    fprintf(out, "integration:sample-listener %s\n", tok);
+    fclose(out);
+    return 0;
+}
+
 static int seed(hd_db_t *db, const char *dir, const char *tokens) {
     char path[4096];
     snprintf(path, sizeof path, "%s/sample-org.sql", dir);
     if (hd_db_begin(db) || run_script(db, path))
         goto fail;
     snprintf(path, sizeof path, "%s/policy/starter.yaml", dir);
-    if (seed_policy(db, path) || issue_tokens(db, tokens) || hd_db_commit(db))
+    if (seed_policy(db, path) || issue_tokens(db, tokens) || issue_integration_token(db, tokens) ||
+        hd_db_commit(db))
         goto fail;
     hd_info("seeded", "sample organization loaded; tokens in %s", tokens);
     return 0;
