@@ -2,6 +2,7 @@
     own token (--as EMAIL picks it from the tokens file); operators manage
     keys and policy. `huddle help` lists the commands. */
 #include "client.h"
+#include "cmd_admin.h"
 #include "cmd_policy.h"
 #include "hd_keys.h"
 #include "hd_mem.h"
@@ -338,6 +339,20 @@ int main(int argc, char **argv) {
         return argc < 2 ? 2 : 0;
     }
     const char *cmd = argv[1];
+    if (!strcmp(cmd, "admin")) {
+        if (argc < 3) {
+            fputs(USAGE, stderr);
+            return 2;
+        }
+        const char *noun = argv[2];
+        if (cli_admin_config_noun(noun))
+            return cli_admin_config(argc - 2, argv + 2);
+        if (!strcmp(noun, "integration") || !strcmp(noun, "tokens"))
+            return cli_admin_tokens(argc - 2, argv + 2);
+        return cli_admin(argc - 2, argv + 2);
+    }
+    if (!strcmp(cmd, "token"))
+        return cli_token(argc - 2, argv + 2);
     if (!strcmp(cmd, "policy") || !strcmp(cmd, "check")) {
         int (*fn)(int, char **) = !strcmp(cmd, "policy") ? hd_cli_policy : hd_cli_check;
         return fn(argc - 1, argv + 1);

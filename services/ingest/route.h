@@ -70,7 +70,8 @@ ing_route_result_t ing_route_match(const ing_route_t *const *tables, const char 
 
 /* The API's tables, in match order. */
 extern const ing_route_t ing_core_routes[];   /* api.c */
-extern const ing_route_t ing_admin_routes[];  /* admin.c */
+extern const ing_route_t ing_admin_routes[];  /* admin.c: departments, people, roles, grants */
+extern const ing_route_t ing_config_routes[]; /* admin_config.c: channels, routing, chains... */
 extern const ing_route_t ing_token_routes[];  /* tokens.c */
 extern const ing_route_t ing_policy_routes[]; /* policy_api.c */
 
