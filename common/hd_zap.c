@@ -244,5 +244,13 @@ const char *hd_zap_department(hd_zap_t *self, const char *peer) {
     return NULL;
 }
 
+int hd_zap_authorized(hd_zap_t *self, const char *peer) {
+    refresh(self);
+    for (size_t i = 0; peer && i < self->npeers; i++)
+        if (strcmp(self->peers[i].name, peer) == 0)
+            return 1;
+    return 0;
+}
+
 unsigned long hd_zap_accepted(hd_zap_t *self) { return self->accepted; }
 unsigned long hd_zap_refused(hd_zap_t *self) { return self->refused; }

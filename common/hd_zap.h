@@ -25,6 +25,11 @@ void hd_zap_handle(hd_zap_t *self);
    the next hd_zap_handle. */
 const char *hd_zap_department(hd_zap_t *self, const char *peer);
 
+/* 1 if the named peer's key is still authorized (the directory re-read
+   when it changed): a key removed from authorized/ is refused at the
+   peer's next request, not only at its next handshake. */
+int hd_zap_authorized(hd_zap_t *self, const char *peer);
+
 /* Counters for tests and /metrics. */
 unsigned long hd_zap_accepted(hd_zap_t *self);
 unsigned long hd_zap_refused(hd_zap_t *self);

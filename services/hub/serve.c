@@ -297,6 +297,10 @@ static void on_hello(hub_server_t *self, route_t from, const char *user,
         send_error(self, from, 403, 0, "no authenticated peer name (ZAP User-Id)");
         return;
     }
+    if (!hd_zap_authorized(self->zap, user)) {
+        send_error(self, from, 403, 0, "the key of peer '%s' is no longer authorized", user);
+        return;
+    }
     forget_requests(self, from.id, from.len);
     const char *dep = hd_zap_department(self->zap, user);
     int hb = h->heartbeat_ms ? (int)h->heartbeat_ms : self->cfg.hb_ms;
@@ -315,6 +319,15 @@ static void on_hello(hub_server_t *self, route_t from, const char *user,
 
 static void on_fetch(hub_server_t *self, route_t from, const hub_peer_t *peer,
                      const Huddle__V1__Fetch *f) {
+    if (!hd_zap_authorized(self->zap, peer->name)) {
+        /* its key left authorized/: refused now, not at its next handshake */
+        hd_warn("hub_peer_revoked", "peer %s: key no longer authorized", peer->name);
+        send_error(self, from, 403, f->request_id, "the key of peer '%s' is no longer authorized",
+                   peer->name);
+        forget_requests(self, from.id, from.len);
+        hub_peers_remove(self->peers, from.id, from.len);
+        return;
+    }
     hub_filter_t filter;
     if (hub_filter_init(&filter, f->types, f->n_types, peer->department) < 0) {
         send_error(self, from, 400, f->request_id,

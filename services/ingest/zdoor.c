@@ -221,6 +221,10 @@ static void handle_one(ing_zdoor_t *self) {
             ;
         ing_result_refuse(&j->res, 400, "frames", "one frame per request expected");
         hd_workq_submit(self->workq, job_work, job_reply, j);
+    } else if (!hd_zap_authorized(self->zap, peer)) {
+        ing_result_refuse(&j->res, 401, "peer", "the key of peer '%s' is no longer authorized",
+                          peer ? peer : "?");
+        hd_workq_submit(self->workq, job_work, job_reply, j);
     } else
         serve(self, j);
 done:

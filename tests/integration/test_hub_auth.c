@@ -109,6 +109,39 @@ HD_TEST(curve_keys) {
     hh_keys_remove(&h);
 }
 
+/* A peer whose key leaves authorized/ while it is connected is refused at
+   its next FETCH (403), without waiting for a new handshake. */
+HD_TEST(revoked_key) {
+    hub_proc_t h = {0};
+    ASSERT(hd_testdb_create("test_hub_auth_revoke", 0, h.url, sizeof h.url) == 0);
+    ASSERT(hh_keys(&h, "revoke") == 0);
+    ASSERT(hd_keys_ensure(h.keys, "leaver", NULL, 1) == 0);
+    ASSERT(hh_start(&h, NULL) == 0);
+    void *ctx = zmq_ctx_new();
+    void *s = hh_raw(ctx, &h, "leaver");
+    ASSERT(s);
+    ASSERT(hh_hello(s) == 0);
+    Huddle__V1__BusMessage *m = hh_recv(s, 3000);
+    ASSERT(m && m->cmd_case == HUDDLE__V1__BUS_MESSAGE__CMD_WELCOME);
+    huddle__v1__bus_message__free_unpacked(m, NULL);
+    ASSERT(hh_fetch(s, 1, 0, 10, 0) == 0);
+    m = hh_recv(s, 3000);
+    ASSERT(m && m->cmd_case == HUDDLE__V1__BUS_MESSAGE__CMD_EVENTS);
+    huddle__v1__bus_message__free_unpacked(m, NULL);
+    char path[600];
+    snprintf(path, sizeof path, "%s/authorized/leaver.key", h.keys);
+    ASSERT_EQ(unlink(path), 0);
+    ASSERT(hh_fetch(s, 2, 0, 10, 0) == 0);
+    m = hh_recv(s, 3000);
+    ASSERT(m && m->cmd_case == HUDDLE__V1__BUS_MESSAGE__CMD_ERROR);
+    ASSERT_EQ(m->error->code, 403);
+    huddle__v1__bus_message__free_unpacked(m, NULL);
+    zmq_close(s);
+    zmq_ctx_term(ctx);
+    ASSERT_EQ(hh_stop(&h, SIGTERM, 2000), 0);
+    hh_keys_remove(&h);
+}
+
 static int count_fetch(hub_proc_t *h, const char *name, const char *const *types, size_t n,
                        char *depts, size_t len) {
     hd_bus_t *bus = hh_bus(h, name);
@@ -152,4 +185,4 @@ HD_TEST(department_limits) {
     hh_keys_remove(&h);
 }
 
-HD_TEST_MAIN(HD_CASE(curve_keys), HD_CASE(department_limits))
+HD_TEST_MAIN(HD_CASE(curve_keys), HD_CASE(revoked_key), HD_CASE(department_limits))
