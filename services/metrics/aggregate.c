@@ -58,6 +58,14 @@ size_t mx_aggregate_plan(const hd_envelope_t *ev, mx_bump_t *out, size_t max) {
     case HUDDLE__V1__ENVELOPE__BODY_MENTION_ROUTED:
         return add1(out, k, max, "huddle_mentions_routed_total", "department",
                     *dept ? dept : "unrouted");
+    case HUDDLE__V1__ENVELOPE__BODY_ORG_CHANGED: {
+        const char *on[3] = {"object", "action", "department"};
+        const char *ov[3] = {str(ev->org_changed->object), str(ev->org_changed->action), dept};
+        return add(out, k, max, "huddle_org_changes_total", on, ov, 3);
+    }
+    case HUDDLE__V1__ENVELOPE__BODY_POLICY_PROPOSAL_UPDATED:
+        return add1(out, k, max, "huddle_policy_proposals_total", "event",
+                    str(ev->policy_proposal_updated->event));
     default:
         return k;
     }

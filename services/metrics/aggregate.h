@@ -15,6 +15,8 @@
       publish.succeeded  huddle_items_published_total{department,channel}
       publish.failed     huddle_items_failed_total{department,channel}
       mention.routed     huddle_mentions_routed_total{department} ("unrouted" when "")
+      org.*              huddle_org_changes_total{object,action,department}
+      policy.proposal_updated  huddle_policy_proposals_total{event}
       approval.requested -> content.approved / content.rejected:
                          huddle_approval_latency_seconds{department}, from the
                          events' occurred_at_ms (request time kept in

@@ -18,6 +18,10 @@ const mx_family_t mx_families[] = {
     {"huddle_items_failed_total", "counter",
      "Items that could not be delivered, by department and channel."},
     {"huddle_mentions_routed_total", "counter", "Inbound mentions routed, by department."},
+    {"huddle_org_changes_total", "counter",
+     "Administrative changes (org.* events), by object, action and department."},
+    {"huddle_policy_proposals_total", "counter",
+     "Policy proposal steps: analyzed, review_recorded, review_refused, activated, rejected."},
     {"huddle_approval_latency_seconds", "histogram",
      "Time from approval requested to approved or rejected, by department."},
 };
