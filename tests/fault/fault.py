@@ -29,6 +29,7 @@ from huddle_system import System  # noqa: E402
 KILLABLE = ["hub", "ingest", "policy", "workflow", "publisher", "metrics"]
 AUTHORS = ["maya@example.org", "rita@example.org"]       # marketing, customer-care players
 APPROVERS = ["carl@example.org", "cora@example.org", "lena@example.org"]
+REVIEWERS = ["lena@example.org", "hank@example.org"]      # the sample's policy_review chain
 
 
 class Run:
@@ -43,6 +44,7 @@ class Run:
         self.stop_chaos = threading.Event()
         self.stop_approvers = threading.Event()
         self.errors = []
+        self.expect_events = {}  # event type -> how many the run's admin changes must leave
 
     # ---------- load ----------
     def plan(self, i):
@@ -120,6 +122,117 @@ class Run:
                     pass
             if not items:
                 time.sleep(0.3)
+
+    # ---------- administration under faults ----------
+    def admin_call(self, method, path, as_, body=None, if_match=None):
+        """One administrative change, retried through crashes. A retry of a
+        change whose first answer was lost finds it made: 409 (the version
+        moved on, or it exists), which counts as done. Returns the last
+        answer's status and body."""
+        headers = {"If-Match": f'"{if_match}"'} if if_match else None
+        tried = False
+        for _ in range(120):
+            try:
+                st, body_ = self.s.api(method, path, as_=as_, body=body, headers=headers)
+            except Exception:
+                tried = True
+                time.sleep(0.5)
+                continue
+            if st in (200, 201, 202) or (st == 409 and tried):
+                return st, body_
+            if st in (503, 502) or st >= 500:
+                tried = True
+                time.sleep(0.5)
+                continue
+            return st, body_
+        return 0, None
+
+    def get_version(self, path, as_):
+        for _ in range(120):
+            try:
+                st, body = self.s.api("GET", path, as_=as_)
+                if st == 200:
+                    return body
+            except Exception:
+                pass
+            time.sleep(0.5)
+        return None
+
+    def administer(self):
+        """Changes to the organization while services are killed: a person
+        invited then deactivated, a routing rule changed, a policy proposal
+        reviewed and activated. Each must appear in the log exactly once."""
+        olivia = "olivia@example.org"
+        steps = [self.admin_invite, self.admin_routing, self.admin_policy, self.admin_deactivate]
+        for k, step in enumerate(steps):
+            if self.stop_chaos.wait(self.args.fault_seconds / (len(steps) + 1)):
+                pass
+            try:
+                step(olivia)
+            except Exception as e:  # noqa: BLE001
+                self.errors.append(f"admin step {step.__name__}: {e!r}")
+
+    def admin_invite(self, olivia):
+        st, body = self.admin_call("POST", "/v1/admin/people", olivia, body={
+            "email": "temp-fault@example.org", "name": "Temp Fault",
+            "department": "marketing", "roles": ["player"]})
+        if st not in (201, 409):
+            self.errors.append(f"invite answered {st}: {body}")
+        self.expect_events["org.person.invited"] = 1
+
+    def admin_routing(self, olivia):
+        rule = self.get_version("/v1/admin/routing-rules/partnerships", olivia)
+        if not rule:
+            self.errors.append("routing rule partnerships unreadable")
+            return
+        kw = rule["keywords"] + ["fault-collab"]
+        st, body = self.admin_call("PATCH", "/v1/admin/routing-rules/partnerships", olivia,
+                                   body={"keywords": kw}, if_match=rule["version"])
+        if st not in (200, 409):
+            self.errors.append(f"routing change answered {st}: {body}")
+        self.expect_events["org.routing_rule.updated"] = 1
+
+    def admin_policy(self, olivia):
+        with open(os.path.join(self.s.src, "examples", "policy", "starter.yaml")) as f:
+            src = f.read()
+        src = src.replace("version: 1", "version: 1", 1) + "\n# reviewed during a fault run\n"
+        st, body = self.admin_call("POST", "/v1/policy/proposals", olivia, body={
+            "source": src, "why": "fault run: a reviewed change"})
+        if st not in (201, 409) or not body or "id" not in body:
+            self.errors.append(f"policy proposal answered {st}: {body}")
+            return
+        pid = body["id"]
+        self.expect_events["policy.proposed"] = 1
+        for _ in range(240):   # analyzed by policy, which is being killed too
+            got = self.get_version(f"/v1/policy/proposals/{pid}", olivia)
+            if got and got.get("state") == "in_review":
+                break
+            time.sleep(0.5)
+        for reviewer in REVIEWERS:
+            st, body = self.admin_call("POST", f"/v1/policy/proposals/{pid}/reviews", reviewer,
+                                       body={"decision": "approve", "comment": "fine"})
+            if st not in (202, 200, 409):
+                self.errors.append(f"review by {reviewer} answered {st}: {body}")
+        self.expect_events["policy.activated"] = 2     # the seed's and this one
+
+    def admin_deactivate(self, olivia):
+        who = self.get_version("/v1/admin/people/temp-fault@example.org", olivia)
+        if not who:
+            self.errors.append("invited person unreadable")
+            return
+        st, body = self.admin_call("POST", "/v1/admin/people/temp-fault@example.org/deactivate",
+                                   olivia, body={"reason": "fault run", "version": who["version"]})
+        if st not in (200, 409):
+            self.errors.append(f"deactivation answered {st}: {body}")
+        self.expect_events["org.person.deactivated"] = 1
+
+    def admin_twice(self):
+        """Each administrative change the run made is in the log exactly once."""
+        got = dict(line.split("|") for line in self.s.psql(
+            "SELECT type, count(*) FROM event_log WHERE type LIKE 'org.%' OR type LIKE 'policy.%' "
+            "GROUP BY type").splitlines() if line)
+        return [f"{t}: {got.get(t, '0')} in the log, expected {n}"
+                for t, n in self.expect_events.items() if int(got.get(t, 0)) != n]
 
     # ---------- faults ----------
     def chaos(self):
@@ -241,6 +354,8 @@ def main():
         threads += [threading.Thread(target=run.approver, args=(a,), daemon=True)
                     for a in APPROVERS]
         threads += [threading.Thread(target=run.sandbox_watch, daemon=True)]
+        admin = threading.Thread(target=run.administer, daemon=True)
+        threads += [admin]
         chaos = threading.Thread(target=run.chaos, daemon=True)
         for t in threads:
             t.start()
@@ -253,9 +368,11 @@ def main():
             chaos.join()
         for t in threads[:nsub]:
             t.join()
+        admin.join(timeout=300)
         ok_quiet = run.quiet(args.quiet_timeout)
         run.stop_approvers.set()
         v, published, first = run.verify()
+        run.errors += run.admin_twice()
         dead = s.psql("SELECT count(*) FROM dead_letter")
         elapsed = time.time() - t0
         violations = v["lost"] + v["duplicated"] + v["gaps"] + v["wrong"] + len(v["metrics"]) + \
