@@ -13,7 +13,7 @@ fails, naming each one:
     scheme; every $ref resolves; every {param} of a path is declared as a
     required path parameter; every operation has a unique operationId, a
     success answer, and, when it needs a token, 401 (and 403 when it needs
-    a scope).
+    a scope); with openapi-spec-validator installed, OpenAPI's own schema.
 Needs PyYAML (Debian: python3-yaml, installed by scripts/deps.sh)."""
 import os
 import re
@@ -105,6 +105,20 @@ def check_shape(doc, errors):
     return True
 
 
+def check_schema(doc, errors):
+    """The document against OpenAPI's own schema, when openapi-spec-validator
+    is installed (optional: the checks here cover the shape the test needs)."""
+    try:
+        from openapi_spec_validator import validate
+    except ImportError:
+        print("(openapi-spec-validator is not installed: OpenAPI's own schema not checked)")
+        return
+    try:
+        validate(doc)
+    except Exception as e:  # its error types differ between versions
+        errors.append(f"not valid OpenAPI: {str(e).splitlines()[0][:300]}")
+
+
 def path_params(doc, item, op):
     declared = {}
     for p in (item.get("parameters") or []) + (op.get("parameters") or []):
@@ -153,6 +167,7 @@ def main():
     errors = []
     documented = {}
     if check_shape(doc, errors):
+        check_schema(doc, errors)
         op_ids = {}
         for p, item in doc["paths"].items():
             item = deref(doc, item)
