@@ -3,7 +3,7 @@
 # as root, or through sudo for a normal user. Idempotent and quiet when all
 # is there.
 set -euo pipefail
-pkgs=(build-essential cmake pkg-config git curl python3
+pkgs=(build-essential cmake pkg-config git curl python3 python3-yaml
       libzmq3-dev libczmq-dev libprotobuf-c-dev protobuf-c-compiler libuv1-dev
       libjansson-dev libyaml-dev libcurl4-openssl-dev libhttp-parser-dev
       libvectorscan-dev libpq-dev uuid-dev

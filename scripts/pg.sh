@@ -4,13 +4,21 @@
 #   scripts/pg.sh stop DIR         fast shutdown
 #   scripts/pg.sh restart DIR      immediate restart (fault tests)
 #   scripts/pg.sh url DIR          prints the URL of a started cluster
+#   scripts/pg.sh remove DIR       stop, then remove the cluster wherever it is
 # PostgreSQL refuses to run as root: as root, the cluster belongs to the
-# unprivileged system user `huddle` (created when missing).
+# unprivileged system user `huddle` (created when missing), which may not
+# enter the folder DIR is in (a clone under /root, mode 0700): see place_data.
 set -euo pipefail
 
 PG_USER=huddle
-cmd=${1:?usage: pg.sh start|stop|restart|url DIR [PORT]}
-dir=${2:?usage: pg.sh start|stop|restart|url DIR [PORT]}
+cmd=${1:?usage: pg.sh start|stop|restart|url|remove DIR [PORT]}
+dir=${2:?usage: pg.sh start|stop|restart|url|remove DIR [PORT]}
+# Every path handed to the cluster's owner is the real one: a link that
+# place_data made is followed here, so the owner never walks through a
+# folder closed to it.
+dir=$(realpath -m "$dir")
+link=$(realpath -m "$(dirname "$2")")/$(basename "$2")
+home=/var/lib/huddle/pg-$(echo -n "$link" | md5sum | cut -c1-12)
 
 pg_bin() {
     local v
@@ -20,8 +28,9 @@ pg_bin() {
     command -v "$1" || { echo "pg.sh: $1 not found; run scripts/deps.sh" >&2; exit 1; }
 }
 
+# Runs from / so that the owner's tools never start in a folder closed to it.
 as_owner() {
-    if [ "$(id -u)" = 0 ]; then runuser -u "$PG_USER" -- "$@"; else "$@"; fi
+    if [ "$(id -u)" = 0 ]; then (cd / && runuser -u "$PG_USER" -- "$@"); else "$@"; fi
 }
 
 ensure_user() {
@@ -31,18 +40,22 @@ ensure_user() {
 }
 
 # The data folder must be reachable by the cluster's owner. When a parent is
-# closed to it (a checkout under /root), the data lives in /var/tmp and DIR
-# becomes a link to it.
+# closed to it (a checkout under /root), the data lives in $home,
+# /var/lib/huddle/pg-HASH (HASH: of DIR's path, so a later start finds the
+# same cluster; /var/lib, not /var/tmp, whose old files are cleaned away)
+# and DIR becomes a link to it; from then on dir is $home. `pg.sh remove`
+# removes both; a `make up` cluster stays until then.
 place_data() {
     mkdir -p "$dir"
-    if [ "$(id -u)" = 0 ] && ! runuser -u "$PG_USER" -- test -x "$dir"; then
-        local alt="/var/tmp/huddle-pg-$(echo -n "$(realpath "$dir")" | md5sum | cut -c1-12)"
-        mkdir -p "$alt"
-        rmdir "$dir" 2>/dev/null || true
-        ln -sfn "$alt" "$dir"
+    if [ "$(id -u)" = 0 ] && ! as_owner test -x "$dir"; then
+        mkdir -p -m 755 /var/lib/huddle
+        mkdir -p "$home"
+        rmdir "$dir" || { echo "pg.sh: $PG_USER cannot reach $dir; empty it or choose another" >&2; exit 1; }
+        ln -sfn "$home" "$dir"
+        dir=$home
     fi
-    [ "$(id -u)" = 0 ] && chown "$PG_USER" "$dir/" || true
-    chmod 700 "$dir/"
+    [ "$(id -u)" = 0 ] && chown "$PG_USER" "$dir" || true
+    chmod 700 "$dir"
 }
 
 url_of() {
@@ -85,6 +98,16 @@ restart)
     ;;
 url)
     url_of
+    ;;
+remove)
+    [ -f "$dir/data/PG_VERSION" ] &&
+        { as_owner "$(pg_bin pg_ctl)" -D "$dir/data" -m fast -w -t 30 stop >/dev/null 2>&1 || true; }
+    # Only a folder pg.sh made: never a folder given by mistake.
+    if [ -e "$dir" ] && [ ! -d "$dir/data" ] && [ ! -f "$dir/port" ] && [ -n "$(ls -A "$dir")" ]; then
+        echo "pg.sh: $dir is not a cluster folder; not removed" >&2
+        exit 1
+    fi
+    rm -rf "$dir" "$link" "$home"
     ;;
 *)
     echo "pg.sh: unknown command $cmd" >&2

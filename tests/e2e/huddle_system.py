@@ -105,7 +105,8 @@ class System:
         for name in list(self.procs):
             self.kill(name, signal.SIGKILL)
         if self.pg_dir:
-            subprocess.run([os.path.join(self.src, "scripts", "pg.sh"), "stop", self.pg_dir])
+            subprocess.run([os.path.join(self.src, "scripts", "pg.sh"),
+                            "stop" if exc[0] else "remove", self.pg_dir])
         if exc[0] is None:
             shutil.rmtree(self.tmp, ignore_errors=True)
         else:
