@@ -116,6 +116,16 @@ long long ing_org_expected_version(ing_call_t *c, json_t *body) {
     return -1;
 }
 
+long long ing_org_required_version(ing_call_t *c, json_t *body) {
+    long long v = ing_org_expected_version(c, body);
+    if (v == 0) {
+        ing_api_refuse(c, 428, "If-Match", "precondition_required",
+                       "send the version you read: If-Match: \"N\" (or \"version\": N)");
+        return -1;
+    }
+    return v;
+}
+
 void ing_org_conflict(ing_call_t *c, const char *what, long long have, long long sent) {
     char etag[32];
     snprintf(etag, sizeof etag, "\"%lld\"", have);

@@ -34,6 +34,11 @@ int ing_org_event(ing_call_t *c, const char *object, const char *object_id, cons
    given; -1 when one is given but is not a positive integer (answered 422). */
 long long ing_org_expected_version(ing_call_t *c, json_t *body);
 
+/* The version a change of an existing object must carry: as
+   ing_org_expected_version, but 0 (nothing given) is answered 428 naming
+   If-Match and returns -1. */
+long long ing_org_required_version(ing_call_t *c, json_t *body);
+
 /* Answers 409: the object changed since the caller read it. */
 void ing_org_conflict(ing_call_t *c, const char *what, long long have, long long sent);
 
