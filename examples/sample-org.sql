@@ -31,6 +31,7 @@ INSERT INTO person_role (person_id, role) VALUES
   ('00000000-0000-4000-8000-000000000005', 'coach'),
   ('00000000-0000-4000-8000-000000000006', 'legal'),
   ('00000000-0000-4000-8000-000000000007', 'coach'),
+  ('00000000-0000-4000-8000-000000000007', 'hr'),
   ('00000000-0000-4000-8000-000000000008', 'player')
 ON CONFLICT DO NOTHING;
 
@@ -63,4 +64,11 @@ INSERT INTO review_role (role, same_department) VALUES
   ('legal', false),
   ('crisis', false),
   ('coach', true)
+ON CONFLICT DO NOTHING;
+
+-- Policy by committee: a proposal activates when legal and HR have both
+-- approved it (never its proposer: docs/policy.md).
+INSERT INTO policy_review_step (role, ord) VALUES
+  ('legal', 1),
+  ('hr', 2)
 ON CONFLICT DO NOTHING;

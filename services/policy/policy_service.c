@@ -5,6 +5,7 @@
 #include "hd_mem.h"
 #include "policy_batch.h"
 #include "policy_decide.h"
+#include "policy_proposal.h"
 #include "policy_store.h"
 
 #include <stdatomic.h>
@@ -14,8 +15,9 @@
 
 #define CACHE_SIZE 8
 
-const char *const pol_svc_types[] = {"content.submitted", "policy.activated"};
-const size_t pol_svc_ntypes = 2;
+const char *const pol_svc_types[] = {"content.submitted", "policy.activated", "policy.proposed",
+                                     "policy.review_submitted"};
+const size_t pol_svc_ntypes = 4;
 
 typedef struct {
     int64_t version;
@@ -379,6 +381,8 @@ int pol_svc_apply_batch(hd_db_t *db, const hd_envelope_t *const *evs, size_t n, 
                  evs[i]->policy_activated)
             rc = on_activated(db, s, evs[i]);
     }
+    if (rc == HD_APPLY_OK)
+        rc = pol_proposal_apply(db, evs, n, out); /* proposals and reviews: policy_proposal.h */
     if (rc == HD_APPLY_OK && pol_batch_write_verdicts(db, s->rows, s->nrows) < 0)
         rc = HD_APPLY_RETRY;
     pol_crises_free(&f.crises);

@@ -8,7 +8,9 @@
     its verdicts (policy_batch.h) and one outbox write (by the loop); in
     between, each item is decided in memory (policy_decide.h).
     policy.activated: compile the new version ahead of the items that will
-    need it. Compiled versions are cached (versions never change). */
+    need it. Compiled versions are cached (versions never change).
+    policy.proposed and policy.review_submitted: policy by committee
+    (policy_proposal.h), in the same batch and transaction. */
 #ifndef POL_SERVICE_H
 #define POL_SERVICE_H
 
