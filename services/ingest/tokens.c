@@ -38,6 +38,8 @@
 /* clang-format on */
 
 #define TOKEN_FROM " FROM api_token t LEFT JOIN person p ON p.id = t.person_id "
+/* The same after a data-modifying CTE named t (RETURNING *). */
+#define CHANGED_FROM " FROM t LEFT JOIN person p ON p.id = t.person_id"
 
 /* Inserts a token ($1 id, $2 person or NULL, $3 integration or NULL, $4
    name, $5 the secret, $6 scopes, $7 channels, $8 departments, $9 expiry
@@ -47,7 +49,7 @@ static const char *INSERT_SQL =
     "channels, departments, expires_at, created_by) VALUES ($1, $2, $3, $4, substr($5, 1, 12), "
     "sha256(convert_to($5, 'UTF8')), $6::text[], $7::text[], $8::text[], "
     "to_timestamp($9::bigint), $10) RETURNING *) "
-    "SELECT " TOKEN_JSON TOKEN_FROM;
+    "SELECT " TOKEN_JSON CHANGED_FROM;
 
 /* Refuses a call made with an integration's token (such a token posts
    mentions and nothing else). 1 if refused. */
@@ -221,7 +223,7 @@ static void revoke(ing_call_t *c, const char *id, found_t *f) {
                       : hd_db_exec(c->db,
                                    "WITH t AS (UPDATE api_token SET revoked_at = now(), "
                                    "revoked_by = $2 WHERE id = $1 AND revoked_at IS NULL "
-                                   "RETURNING *) SELECT " TOKEN_JSON TOKEN_FROM,
+                                   "RETURNING *) SELECT " TOKEN_JSON CHANGED_FROM,
                                    2, p);
     if (!r) {
         ing_org_unavailable(c);
