@@ -9,6 +9,7 @@ only tokens that post mentions, only on their channels, and are refused
 everywhere else; every creation and revocation is one org.token.* event
 that never holds a secret."""
 import datetime
+import json
 import os
 import sys
 import time
@@ -217,6 +218,43 @@ def events(s, secrets):
                      "'UTF8') IN payload) > 0") == "0", "no secret in any event")
 
 
+def cli(s):
+    """The same through `huddle token` and `huddle admin tokens|integration`."""
+    out = s.cli("token", "create", "--as", MAYA, "--name", "from cli", "--scopes", "read,decide",
+                "--expires", "7d")
+    email, tok = out.stdout.split()
+    check(email == MAYA and tok.startswith("hdt_"), f"a tokens-file line: {out.stdout!r}")
+    check("shown this once" in out.stderr, f"note: {out.stderr}")
+    s.env["HUDDLE_TOKEN"] = tok  # HUDDLE_TOKEN is the caller's token when no --as is given
+    try:
+        me = json.loads(s.cli("me").stdout)
+        check(me["scopes"] == ["read", "decide"], f"huddle me prints scopes: {me}")
+        listed = json.loads(s.cli("token", "list", "--json").stdout)["items"]
+    finally:
+        del s.env["HUDDLE_TOKEN"]
+    made = next(t for t in listed if t["name"] == "from cli")
+    table = s.cli("token", "list", "--as", MAYA).stdout
+    check(made["id"] in table and "from cli" in table, f"table: {table}")
+    check(s.cli("token", "revoke", made["id"], "--as", MAYA).stdout.startswith("revoked"),
+          "revoke")
+    bad = s.cli("token", "create", "--as", MAYA, "--name", "x", "--scopes", "write",
+                check_rc=False)
+    check(bad.returncode == 1 and "scopes" in bad.stderr, f"a refusal printed: {bad.stderr}")
+    check(s.cli("token", "frobnicate", check_rc=False).returncode == 2, "usage")
+    table = s.cli("admin", "tokens", "list", "--department", "marketing", "--as", CARL).stdout
+    check(MAYA in table and RITA not in table, f"admin list: {table}")
+    refused = s.cli("admin", "tokens", "list", "--person", RITA, "--as", CARL, check_rc=False)
+    check(refused.returncode == 1 and "404" in refused.stderr, f"{refused.stderr}")
+    out = s.cli("admin", "integration", "create", "feed-two", "--channels", "sandbox",
+                "--expires", "never", "--as", OLIVIA)
+    check(out.stdout.startswith("integration:feed-two hdt_"), f"{out.stdout!r}")
+    table = s.cli("admin", "integration", "list", "--as", OLIVIA).stdout
+    check("integration:feed-two" in table, f"{table}")
+    fid = next(line.split()[0] for line in table.splitlines() if "feed-two" in line)
+    check(s.cli("admin", "tokens", "revoke", fid, "--as", OLIVIA).returncode == 0, "revoke")
+    return [tok, out.stdout.split()[1]]
+
+
 def main():
     with System("e2e_tokens") as s:
         s.start("ingest")
@@ -225,6 +263,7 @@ def main():
         expiry(s)
         admin(s)
         secrets += integrations(s, s.token(MAYA))
+        secrets += cli(s)
         events(s, secrets)
         # the first start's --admin does nothing where people exist
         out = s.migrate("--admin", "boss@acme.example")
