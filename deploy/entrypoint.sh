@@ -5,7 +5,11 @@
 #   migrate    the one-shot first-start step: migrations, the seed chosen by
 #              HUDDLE_SEED, CURVE keys in HUDDLE_KEYS_DIR (created once, kept
 #              in the volume); with HUDDLE_SEED_SANDBOX_URL set, the sample
-#              organization's sandbox channel is pointed at that address
+#              organization's sandbox channel is pointed at that address;
+#              with HUDDLE_ADMIN_EMAIL set on a database without people, the
+#              first orchestrator's one-time token (the one line
+#              huddle-migrate prints) is appended to HUDDLE_TOKENS_FILE,
+#              mode 0600, and never logged
 #   cli ARGS   the huddle command line (also: huddle ARGS)
 #   anything else is run as given (sh, ls, ...)
 # Each service's variables: docker run --rm IMAGE SERVICE --help
@@ -28,14 +32,26 @@ sandbox_url() {
             -v url="$HUDDLE_SEED_SANDBOX_URL"
 }
 
+# Keeps the first orchestrator's token line ("EMAIL TOKEN") that
+# huddle-migrate printed, if any, in the tokens file (mode 0600).
+first_start_token() {
+    [ -n "$1" ] || return 0
+    tokens=${HUDDLE_TOKENS_FILE:-/var/lib/huddle/admin/tokens}
+    (umask 077 && printf '%s\n' "$1" >>"$tokens")
+    chmod 600 "$tokens"
+    printf '{"ts":"%s","level":"info","service":"migrate","event":"first_start_token","msg":"%s"}\n' \
+        "$(date -u +%Y-%m-%dT%H:%M:%S.000Z)" "the first orchestrator's token is in $tokens" >&2
+}
+
 cmd=${1:-}
 [ $# -gt 0 ] && shift
 case "$cmd" in
 hub | ingest | policy | workflow | publisher | metrics | sandbox)
     exec "/usr/local/bin/huddle-$cmd" "$@" ;;
 migrate)
-    /usr/local/bin/huddle-migrate "$@"
-    case " $* " in *" --help "* | *" -h "*) exit 0 ;; esac
+    out=$(/usr/local/bin/huddle-migrate "$@")
+    case " $* " in *" --help "* | *" -h "*) printf '%s\n' "$out"; exit 0 ;; esac
+    first_start_token "$out"
     sandbox_url
     printf '{"ts":"%s","level":"info","service":"migrate","event":"first_start_done","msg":"%s"}\n' \
         "$(date -u +%Y-%m-%dT%H:%M:%S.000Z)" "keys in ${HUDDLE_KEYS_DIR:-(none)}" >&2 ;;

@@ -238,7 +238,7 @@ static void post_decision(ing_call_t *c) {
                          .decision = member(j, "decision", &bad),
                          .role = member(j, "role", &bad),
                          .reason = member(j, "reason", &bad)};
-    ing_result_t res;
+    ing_result_t res = {0};
     if (bad)
         ing_result_refuse(&res, 422, bad, "%s must be a string", bad);
     else
@@ -259,7 +259,7 @@ static void post_inbound(ing_call_t *c) {
                         .author_handle = member(j, "author", &bad),
                         .text = member(j, "text", &bad),
                         .url = member(j, "url", &bad)};
-    ing_result_t res;
+    ing_result_t res = {0};
     if (bad)
         ing_result_refuse(&res, 422, bad, "%s must be a string", bad);
     else if (in.channel && !ing_auth_listed(c->who->channels, in.channel))

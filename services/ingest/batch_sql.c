@@ -27,14 +27,17 @@ static const char *auth_key(const ing_item_t *it, int by_email) {
    may submit; or the person by email (the ZeroMQ door: no token). */
 static const char *const PEOPLE_SQL[2] = {
     "WITH t AS (SELECT x.k, p.id, p.email, p.department_id, t.id AS tid, "
-    "                  'submit' = ANY (t.scopes) AS ok "
+    "                  'submit' = ANY (t.scopes) AS ok, t.integration "
     "             FROM unnest($1::text[]) AS x(k) "
     "             JOIN api_token t ON t.hash = sha256(convert_to(x.k, 'UTF8')) "
     "                             AND t.revoked_at IS NULL "
     "                             AND (t.expires_at IS NULL OR t.expires_at > now()) "
-    "             JOIN person p ON p.id = t.person_id AND p.active), " ING_AUTH_NOTE_USE(
-        "SELECT tid FROM t") "SELECT k, id, email, department_id, tid, ok FROM t",
-    "SELECT x.k, p.id, p.email, p.department_id, '', true FROM unnest($1::text[]) AS x(k) "
+    "             LEFT JOIN person p ON p.id = t.person_id "
+    "            WHERE p.active OR t.integration IS NOT NULL), " ING_AUTH_NOTE_USE(
+        "SELECT tid FROM t") "SELECT k, coalesce(id::text, ''), coalesce(email, ''), "
+                             "coalesce(department_id, ''), tid, ok, coalesce(integration, '') "
+                             "FROM t",
+    "SELECT x.k, p.id, p.email, p.department_id, '', true, '' FROM unnest($1::text[]) AS x(k) "
     "JOIN person p ON p.active AND lower(p.email) = lower(x.k)"};
 
 /* Fills item->who for every item whose token (or email) names an active
@@ -72,6 +75,7 @@ static int resolve_people(hd_db_t *db, ing_item_t **items, size_t n, int by_emai
             snprintf(w->department, sizeof w->department, "%s", PQgetvalue(r, row, 3));
             snprintf(w->token_id, sizeof w->token_id, "%s", PQgetvalue(r, row, 4));
             w->scopes = PQgetvalue(r, row, 5)[0] == 't' ? ING_SCOPE_SUBMIT : 0;
+            snprintf(w->integration, sizeof w->integration, "%s", PQgetvalue(r, row, 6));
         }
     PQclear(r);
     return 0;
@@ -80,7 +84,10 @@ static int resolve_people(hd_db_t *db, ing_item_t **items, size_t n, int by_emai
 /* Refuses what is decided without a write: unknown caller, a door peer
    outside its department, a refusal found before the batch. */
 static void refuse_early(ing_item_t *it) {
-    if (!it->who.id[0]) {
+    if (it->who.integration[0])
+        ing_result_refuse(&it->res, 403, "Authorization",
+                          "an integration token may only post mentions (POST /v1/inbound)");
+    else if (!it->who.id[0]) {
         if (it->email)
             ing_result_refuse(&it->res, 422, "author_email", "unknown author '%s'", it->email);
         else

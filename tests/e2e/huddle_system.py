@@ -36,9 +36,12 @@ def check(cond, what):
 
 
 class System:
-    def __init__(self, name, heartbeat_ms=500, own_cluster=False):
+    def __init__(self, name, heartbeat_ms=500, own_cluster=False, seed="sample"):
         """own_cluster: a PostgreSQL of this system's own (which a fault test
-        may restart) instead of a database on the shared test cluster."""
+        may restart) instead of a database on the shared test cluster.
+        seed: "sample" loads the sample organization; "none" leaves the
+        database empty, as a real organization's first start does."""
+        self.seed = seed
         self.bin = os.environ["HUDDLE_BIN_DIR"]
         self.src = os.environ["HUDDLE_SOURCE_DIR"]
         self.tmp = tempfile.mkdtemp(prefix=f"huddle-{name}-")
@@ -90,16 +93,29 @@ class System:
     def __enter__(self):
         self.psql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)', db="postgres")
         self.psql(f'CREATE DATABASE "{self.name}"', db="postgres")
-        env = dict(self.env, HUDDLE_SEED="sample",
-                   HUDDLE_MIGRATIONS_DIR=os.path.join(self.src, "migrations"),
-                   HUDDLE_SEED_DIR=os.path.join(self.src, "examples"))
-        subprocess.run([os.path.join(self.bin, "huddle-migrate")], env=env, check=True,
-                       stderr=open(self.log_path("migrate"), "ab"))
-        self.psql(f"UPDATE channel SET base_url = 'http://127.0.0.1:{self.ports['sandbox']}' "
-                  "WHERE kind = 'mastodon'")
-        self.env["SANDBOX_ACCOUNTS"] = self.psql(
-            "SELECT string_agg(handle || ':' || token, ',') FROM channel_account")
+        self.migrate(check=True)
+        if self.seed == "sample":
+            self.psql(f"UPDATE channel SET base_url = 'http://127.0.0.1:{self.ports['sandbox']}' "
+                      "WHERE kind = 'mastodon'")
+            self.env["SANDBOX_ACCOUNTS"] = self.psql(
+                "SELECT string_agg(handle || ':' || token, ',') FROM channel_account")
         return self
+
+    def migrate(self, *args, check=False, **env_extra):
+        """Runs huddle-migrate with extra arguments (e.g. "--admin", EMAIL)
+        and environment; returns the CompletedProcess (stdout captured, stderr
+        appended to the migrate log and kept in .stderr)."""
+        env = dict(self.env, HUDDLE_SEED=self.seed,
+                   HUDDLE_MIGRATIONS_DIR=os.path.join(self.src, "migrations"),
+                   HUDDLE_SEED_DIR=os.path.join(self.src, "examples"),
+                   **{k: str(v) for k, v in env_extra.items()})
+        out = subprocess.run([os.path.join(self.bin, "huddle-migrate"), *args], env=env,
+                             capture_output=True, text=True, timeout=120)
+        with open(self.log_path("migrate"), "a") as f:
+            f.write(out.stderr)
+        if check and out.returncode != 0:
+            raise Failure(f"huddle-migrate {' '.join(args)} -> {out.returncode}: {out.stderr}")
+        return out
 
     def __exit__(self, *exc):
         for name in list(self.procs):

@@ -4,14 +4,20 @@
     name order, each in its own transaction, each once (schema_migration),
     under an advisory lock so that concurrent starts (compose, tests) are safe.
     The seed is idempotent: run it again and nothing changes, except that
-    people without an API token get one, written to HUDDLE_TOKENS_FILE. */
+    people without an API token get one, written to HUDDLE_TOKENS_FILE.
+    First start of a real organization: `--admin EMAIL` (or
+    HUDDLE_ADMIN_EMAIL) on a database without any person creates the first
+    orchestrator and prints their one-time token as "EMAIL TOKEN" on stdout;
+    with people already there it does nothing (docs/tokens.md). */
 #include "hd_config.h"
 #include "hd_db.h"
+#include "hd_envelope.h"
 #include "hd_id.h"
 #include "hd_keys.h"
 #include "hd_log.h"
 #include "hd_mem.h"
 #include "hd_outbox.h"
+#include "hd_token.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -30,6 +36,13 @@ static const hd_config_var_t s_vars[] = {
     {"HUDDLE_TOKENS_FILE", ".huddle/tokens",
      "where new API tokens are appended as 'EMAIL TOKEN' lines (mode 0600)"},
     {"HUDDLE_KEYS_DIR", "", "when set, CURVE keys for every service are created there"},
+    {"HUDDLE_ADMIN_EMAIL", "",
+     "first start (--admin EMAIL): on a database without people, the first orchestrator; "
+     "their token is printed once as 'EMAIL TOKEN'"},
+    {"HUDDLE_ADMIN_NAME", "", "the first orchestrator's name (--admin-name; default: EMAIL)"},
+    {"HUDDLE_ADMIN_DEPARTMENT", "hub",
+     "the first orchestrator's department (--department), created when missing as "
+     "'Social Media Center of Excellence'"},
     {NULL, NULL, NULL}};
 
 /* Reads a whole file into a malloc'd string (caller frees); NULL on error. */
@@ -122,23 +135,8 @@ static int migrate(hd_db_t *db, const char *dir) {
     return rc;
 }
 
-/* A URL-safe random token of 32 bytes of entropy. */
-static int new_token(char out[64]) {
-    unsigned char raw[32];
-    int fd = open("/dev/urandom", O_RDONLY);
-    if (fd < 0 || read(fd, raw, sizeof raw) != (ssize_t)sizeof raw) {
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    close(fd);
-    static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    strcpy(out, "hdt_");
-    for (int i = 0; i < 32; i++)
-        out[4 + i] = a[raw[i] & 63];
-    out[36] = 0;
-    return 0;
-}
+/* A URL-safe random token (hd_token). */
+static int new_token(char out[64]) { return hd_token_new(out); }
 
 /* Gives every person without a token a new one; appends them to `path`. */
 static int issue_tokens(hd_db_t *db, const char *path) {
@@ -260,10 +258,182 @@ static int make_keys(const char *dir) {
     return 0;
 }
 
+/* ---------- first start: the organization's first orchestrator ---------- */
+
+/* Takes --admin EMAIL, --admin-name NAME and --department ID (or
+   --flag=VALUE) out of argv into HUDDLE_ADMIN_EMAIL, HUDDLE_ADMIN_NAME and
+   HUDDLE_ADMIN_DEPARTMENT, leaving the rest for hd_config_init. Returns the
+   new argc; exits 2 when a flag lacks its value. */
+static int admin_flags(int argc, char **argv) {
+    static const char *const map[][2] = {{"--admin", "HUDDLE_ADMIN_EMAIL"},
+                                         {"--admin-name", "HUDDLE_ADMIN_NAME"},
+                                         {"--department", "HUDDLE_ADMIN_DEPARTMENT"}};
+    int out = 1;
+    for (int i = 1; i < argc; i++) {
+        int used = 0;
+        for (size_t m = 0; m < sizeof map / sizeof map[0] && !used; m++) {
+            size_t n = strlen(map[m][0]);
+            if (strncmp(argv[i], map[m][0], n) != 0 || (argv[i][n] && argv[i][n] != '='))
+                continue;
+            if (!argv[i][n] && i + 1 >= argc) {
+                fprintf(stderr, "huddle-migrate: %s needs a value\n", map[m][0]);
+                exit(2);
+            }
+            setenv(map[m][1], argv[i][n] ? argv[i] + n + 1 : argv[++i], 1);
+            used = 1;
+        }
+        if (!used)
+            argv[out++] = argv[i];
+    }
+    argv[out] = NULL;
+    return out;
+}
+
+/* Records org.<object>.created of the first start (actor "first-start")
+   with the object's JSON. 0, or -1 (the caller rolls back). */
+static int first_start_event(hd_db_t *db, const char *object, const char *id, const char *dept,
+                             const char *after) {
+    Huddle__V1__OrgChanged body = HUDDLE__V1__ORG_CHANGED__INIT;
+    body.object = (char *)object;
+    body.object_id = (char *)id;
+    body.action = "created";
+    body.before_json = "";
+    body.after_json = (char *)after;
+    body.actor_id = "";
+    body.reason = "first start (huddle-migrate --admin)";
+    hd_envelope_t env = HUDDLE__V1__ENVELOPE__INIT;
+    env.body_case = HUDDLE__V1__ENVELOPE__BODY_ORG_CHANGED;
+    env.org_changed = &body;
+    char type[HD_TYPE_LEN], eid[HD_ID_LEN];
+    env.type = (char *)hd_envelope_org_type(&body, type, sizeof type);
+    env.department = (char *)dept;
+    env.correlation_id = (char *)(hd_id_valid(id) ? id : "");
+    env.actor = "first-start";
+    hd_envelope_stamp(&env, eid, "migrate", NULL, NULL);
+    return env.type[0] && hd_outbox_put(db, &env) >= 0 ? 0 : -1;
+}
+
+/* Runs sql and hands back its single value (JSON text) into *json
+   (malloc'd, caller frees); NULL when no row. 0, or -1 on error. */
+static int first_start_row(hd_db_t *db, const char *sql, int n, const char *const *p, char **json) {
+    PGresult *r = hd_db_exec(db, sql, n, p);
+    if (!r)
+        return -1;
+    *json = PQntuples(r) == 1 ? hd_strdup(PQgetvalue(r, 0, 0)) : NULL;
+    PQclear(r);
+    return 0;
+}
+
+/* The department (created if missing, with its event), the person with
+   role orchestrator and their token `tok` (all scopes, 30 days), each with
+   its org.*.created event, in db's open transaction. 0, or -1. */
+static int first_start_rows(hd_db_t *db, const char *email, const char *name, const char *dept,
+                            const char *tok) {
+    char pid[HD_ID_LEN], tid[HD_ID_LEN];
+    hd_id_random(pid);
+    hd_id_random(tid);
+    const char *p[6] = {dept, "Social Media Center of Excellence", pid, email, name, tid};
+    char *d = NULL, *person = NULL, *token = NULL;
+    int rc = first_start_row(db,
+                             "INSERT INTO department (id, name) VALUES ($1, $2) ON CONFLICT DO "
+                             "NOTHING RETURNING json_build_object('id', id, 'name', name, "
+                             "'version', version)::text",
+                             2, p, &d);
+    if (!rc && d)
+        rc = first_start_event(db, "department", dept, dept, d);
+    const char *pp[4] = {pid, email, name, dept};
+    rc = rc || first_start_row(db,
+                               "WITH p AS (INSERT INTO person (id, email, name, department_id) "
+                               "VALUES ($1, $2, $3, $4) RETURNING *), r AS (INSERT INTO "
+                               "person_role (person_id, role) SELECT id, 'orchestrator' FROM p) "
+                               "SELECT json_build_object('id', id, 'email', email, 'name', name, "
+                               "'department', department_id, 'roles', json_build_array("
+                               "'orchestrator'), 'active', active, 'version', version)::text "
+                               "FROM p",
+                               4, pp, &person);
+    rc = rc || !person || first_start_event(db, "person", pid, dept, person);
+    const char *tp[4] = {tid, pid, tok, email};
+    rc = rc || first_start_row(db,
+                               "WITH t AS (INSERT INTO api_token (id, person_id, name, prefix, "
+                               "hash, scopes, expires_at) VALUES ($1, $2, 'first-start', "
+                               "substr($3, 1, 12), sha256(convert_to($3, 'UTF8')), "
+                               "'{read,submit,decide,admin}', now() + interval '30 days') "
+                               "RETURNING *) SELECT json_build_object('id', id, 'name', name, "
+                               "'prefix', prefix, 'scopes', scopes, 'person', $4::text, "
+                               "'expires_at', to_char(expires_at AT TIME ZONE 'UTC', "
+                               "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'))::text FROM t",
+                               4, tp, &token);
+    rc = rc || !token || first_start_event(db, "token", tid, dept, token);
+    free(d);
+    free(person);
+    free(token);
+    return rc ? -1 : 0;
+}
+
+/* 1 if email looks like one (x@y, printable, no spaces) and dept is a slug. */
+static int first_start_valid(const char *email, const char *dept) {
+    const char *at = strchr(email, '@');
+    size_t n = strlen(email);
+    if (!at || at == email || !at[1] || n > 254 || strchr(at + 1, '@')) {
+        fprintf(stderr, "huddle-migrate: --admin '%s' is not an email address\n", email);
+        return 0;
+    }
+    for (const unsigned char *c = (const unsigned char *)email; *c; c++)
+        if (*c <= 0x20 || *c == 0x7f)
+            return fprintf(stderr, "huddle-migrate: --admin holds a space or control byte\n"), 0;
+    int ok = dept[0] >= 'a' && dept[0] <= 'z' && strlen(dept) <= 63;
+    for (const char *c = dept; ok && *c; c++)
+        ok = (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-';
+    if (!ok)
+        fprintf(stderr, "huddle-migrate: --department '%s' must match ^[a-z][a-z0-9-]{0,62}$\n",
+                dept);
+    return ok;
+}
+
+/* First start of a real organization: on a database without any person,
+   creates the first orchestrator (first_start_rows) in one transaction and
+   prints "EMAIL TOKEN" on stdout, once. With people already there it says
+   so on stderr and does nothing (never a second token). 0, or -1. */
+static int first_start(hd_db_t *db, const char *email, const char *name, const char *dept) {
+    char tok[HD_TOKEN_LEN];
+    if (!first_start_valid(email, dept) || hd_token_new(tok) < 0)
+        return -1;
+    if (hd_db_begin(db) || hd_db_cmd(db, "SELECT pg_advisory_xact_lock(4242002)", 0, NULL))
+        goto fail;
+    long people = hd_db_count(db, "SELECT 1 FROM person LIMIT 1", 0, NULL);
+    if (people < 0)
+        goto fail;
+    if (people > 0) {
+        hd_db_rollback(db);
+        fprintf(stderr,
+                "huddle-migrate: this organization has people already: --admin %s does "
+                "nothing (no token issued). People make their own tokens with `huddle "
+                "token create`.\n",
+                email);
+        return 0;
+    }
+    if (first_start_rows(db, email, *name ? name : email, dept, tok) || hd_db_commit(db))
+        goto fail;
+    printf("%s %s\n", email, tok);
+    fflush(stdout);
+    fprintf(stderr,
+            "huddle-migrate: first start: %s is the orchestrator of department '%s'. The line "
+            "on stdout is their API token, shown this once and valid 30 days: keep it (e.g. in "
+            "the tokens file) and make lasting ones with `huddle token create`.\n",
+            email, dept);
+    return 0;
+fail:
+    hd_db_rollback(db);
+    hd_error("first_start_failed", "%s: %s", email, hd_db_error(db));
+    return -1;
+}
+
 int main(int argc, char **argv) {
+    argc = admin_flags(argc, argv);
     hd_config_init(argc, argv, "huddle-migrate",
                    "Applies huddle's database migrations; optionally loads the sample "
-                   "organization and creates CURVE keys.",
+                   "organization, creates CURVE keys and, on first start (--admin EMAIL "
+                   "[--admin-name NAME] [--department ID]), the first orchestrator.",
                    s_vars);
     hd_log_init("migrate");
     const char *keys = hd_config_get("HUDDLE_KEYS_DIR");
@@ -275,6 +445,10 @@ int main(int argc, char **argv) {
     int rc = migrate(db, hd_config_get("HUDDLE_MIGRATIONS_DIR"));
     if (!rc && strcmp(hd_config_get("HUDDLE_SEED"), "sample") == 0)
         rc = seed(db, hd_config_get("HUDDLE_SEED_DIR"), hd_config_get("HUDDLE_TOKENS_FILE"));
+    const char *admin = hd_config_get("HUDDLE_ADMIN_EMAIL");
+    if (!rc && admin && *admin)
+        rc = first_start(db, admin, hd_config_get("HUDDLE_ADMIN_NAME"),
+                         hd_config_get("HUDDLE_ADMIN_DEPARTMENT"));
     hd_db_destroy(&db);
     return rc ? 1 : 0;
 }
