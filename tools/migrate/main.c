@@ -265,9 +265,12 @@ static int make_keys(const char *dir) {
 }
 
 /* Writes "handle:credential,..." (the sample's sandbox accounts, sealed in
-   this run) to path, mode 0600: what the sandbox is started with. */
+   this run) to path, mode 0600, unless it exists: what the sandbox is
+   started with. */
 static int write_sandbox_accounts(const char *path, const char *accounts) {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0 && errno == EEXIST)
+        return 0; /* written by the first run: the sample's accounts do not change */
     FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (!out) {
         hd_error("sandbox_accounts_file", "%s: %s", path, strerror(errno));
