@@ -194,6 +194,15 @@ int ing_cfg_bool(ing_call_t *c, json_t *body, const char *name, const char **out
 }
 
 long long ing_cfg_want(ing_call_t *c, json_t *body) {
+    size_t len = 0;
+    hd_http_req_body(c->req, &len);
+    if (!body && len > 0) { /* a DELETE may say its version in a body */
+        json_t *b = ing_api_body(c);
+        static const char *const known[] = {"version", NULL};
+        long long want = !b ? -1 : ing_cfg_known(c, b, known) ? -1 : ing_cfg_want(c, b);
+        json_decref(b);
+        return want;
+    }
     long long want = ing_org_expected_version(c, body);
     if (want == 0) {
         ing_api_refuse(c, 428, "If-Match", "precondition_required",

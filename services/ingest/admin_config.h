@@ -93,8 +93,9 @@ int ing_cfg_text(ing_call_t *c, json_t *body, const char *name, int required, si
    absent). -1 after answering 422 when it is not a boolean. */
 int ing_cfg_bool(ing_call_t *c, json_t *body, const char *name, const char **out);
 
-/* The version the caller read (If-Match or "version"): > 0, or -1 after
-   answering 428 (neither given) or 422 (malformed). */
+/* The version the caller read (If-Match or body's "version"; body NULL:
+   the request's own body when it has one, {"version": N} only): > 0, or
+   -1 after answering 428 (neither given), 400 or 422 (malformed). */
 long long ing_cfg_want(ing_call_t *c, json_t *body);
 
 /* In an open transaction: 0 when before's "version" is want, else -1
