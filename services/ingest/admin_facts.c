@@ -234,6 +234,23 @@ void ing_cfg_cert_delete(ing_call_t *c) {
 
 /* ---------------- delegations ---------------- */
 
+/* valid_until (when given) is after valid_from (default now): 0, or -1
+   answered (422, 503; rolled back). */
+static int period_ok(ing_call_t *c, const char *from, const char *until) {
+    if (!until)
+        return 0;
+    const char *p[2] = {from, until};
+    PGresult *r =
+        hd_db_exec(c->db, "SELECT $2::timestamptz > coalesce($1::timestamptz, now())", 2, p);
+    int ok = r && PQgetvalue(r, 0, 0)[0] == 't';
+    if (!r)
+        ing_org_unavailable(c);
+    else if (!ok)
+        ing_cfg_refuse(c, 422, "valid_until", "invalid", "valid_until must be after valid_from");
+    PQclear(r);
+    return ok ? 0 : -1;
+}
+
 void ing_cfg_delegation_create(ing_call_t *c) {
     static const char *const known[] = {"principal",  "delegate",    "channel",
                                         "valid_from", "valid_until", NULL};
@@ -253,15 +270,14 @@ void ing_cfg_delegation_create(ing_call_t *c) {
         ing_org_unavailable(c);
         goto out;
     }
-    if (channel_exists(c, p[2]) < 0)
+    if (channel_exists(c, p[2]) < 0 || period_ok(c, p[3], p[4]) < 0)
         goto out;
     int err;
     o = ing_cfg_one(c->db,
                     "WITH k AS (INSERT INTO delegation (principal_id, delegate_id, channel_id, "
-                    "valid_from, valid_until) SELECT $1, $2, $3, "
-                    "coalesce($4::timestamptz, now()), $5::timestamptz "
-                    "WHERE $5::timestamptz IS NULL OR $5::timestamptz > "
-                    "coalesce($4::timestamptz, now()) ON CONFLICT DO NOTHING RETURNING *) "
+                    "valid_from, valid_until) VALUES ($1, $2, $3, "
+                    "coalesce($4::timestamptz, now()), $5::timestamptz) "
+                    "ON CONFLICT DO NOTHING RETURNING *) "
                     "SELECT " DELEG_JSON " FROM k JOIN person p ON p.id = k.principal_id "
                     "JOIN person d ON d.id = k.delegate_id",
                     5, p, &err);
@@ -270,9 +286,6 @@ void ing_cfg_delegation_create(ing_call_t *c) {
         snprintf(oid, sizeof oid, "%s", json_string_value(json_object_get(o, "id")));
     if (err)
         ing_org_unavailable(c);
-    else if (!o && p[4])
-        ing_cfg_refuse(c, 422, "valid_until", "invalid",
-                       "valid_until must be after valid_from (or this delegation exists)");
     else if (!o)
         ing_cfg_refuse(c, 409, "valid_from", "exists", "this delegation exists already");
     else if (ing_cfg_finish(c, "delegation", oid, "created", pdept, NULL, o) == 0)

@@ -190,6 +190,11 @@ def test_chains_and_facts(s):
                   body={"principal": CARL, "delegate": MAYA,
                         "valid_until": "2031-01-01T00:00:00Z"})
     check(st == 201 and d["delegate_email"] == MAYA, f"delegation: {st} {d}")
+    st, body = s.api("POST", "/v1/admin/delegations", as_=CARL,
+                     body={"principal": CARL, "delegate": MAYA,
+                           "valid_from": "2031-01-01T00:00:00Z",
+                           "valid_until": "2030-01-01T00:00:00Z"})
+    check(st == 422 and body["error"]["field"] == "valid_until", f"backwards: {st} {body}")
     st, _ = s.api("DELETE", f"/v1/admin/delegations/{d['id']}", as_=CARL,
                   headers={"If-Match": "1"})
     check(st == 200, f"delete delegation: {st}")
@@ -214,6 +219,26 @@ def test_cli(s):
     check(out.returncode == 1 and "403" in out.stderr, f"coach channel list: {out.stderr}")
 
 
+def test_migrate_seals_clear_credentials(s):
+    """A credential left in the clear (an older version) is sealed by the
+    next huddle-migrate, which refuses to run without a key to seal it."""
+    s.psql("INSERT INTO channel_account (channel_id, department_id, handle, token) "
+           f"VALUES ('e2e-chan', 'legal', 'l', '{SECRET}')")
+    env = dict(s.env, HUDDLE_KEYS_DIR="", HUDDLE_SEED="none",
+               HUDDLE_MIGRATIONS_DIR=os.path.join(s.src, "migrations"))
+    migrate = os.path.join(s.bin, "huddle-migrate")
+    out = subprocess.run([migrate], env=env, capture_output=True, text=True, timeout=60)
+    check(out.returncode != 0 and "HUDDLE_KEYS_DIR" in out.stderr,
+          f"migrate without a key: {out.returncode} {out.stderr}")
+    env["HUDDLE_KEYS_DIR"] = s.env["HUDDLE_KEYS_DIR"]
+    for _ in range(2):  # the second run has nothing left to do
+        out = subprocess.run([migrate], env=env, capture_output=True, text=True, timeout=60)
+        check(out.returncode == 0, f"migrate: {out.stderr}")
+    st, lst = s.api("GET", "/v1/admin/channels/e2e-chan/accounts", as_=OLIVIA)
+    check([a["credential_set"] for a in lst["items"]] == [True], f"sealed account: {lst}")
+    no_leak(s, "after sealing a clear credential")
+
+
 def main():
     with System("e2e_admin_config") as s:
         s.start_all()
@@ -223,6 +248,7 @@ def main():
         test_routing_by_a_coach(s)
         test_chains_and_facts(s)
         test_cli(s)
+        test_migrate_seals_clear_credentials(s)
     print("ok   e2e admin config")
 
 
