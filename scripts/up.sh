@@ -39,10 +39,10 @@ export HUDDLE_LOG_LEVEL=${HUDDLE_LOG_LEVEL:-info}
 HUDDLE_MIGRATIONS_DIR="$root/migrations" HUDDLE_SEED=sample HUDDLE_SEED_DIR="$root/examples" \
     "$bin/huddle-migrate" 2>>"$state/logs/migrate.log"
 
-# The sandbox knows the accounts the organization holds on it.
-accounts=$(psql "$HUDDLE_DATABASE_URL" -Atq -c \
-    "SELECT string_agg(handle || ':' || token, ',') FROM channel_account a
-     JOIN channel c ON c.id = a.channel_id WHERE c.kind = 'mastodon'")
+# The sandbox knows the accounts the organization holds on it: the sample's
+# credentials are sealed in the database; huddle-migrate wrote them for the
+# sandbox when it sealed them (the first run).
+accounts=$(cat "$HUDDLE_TOKENS_FILE.sandbox")
 
 start() {
     local name=$1

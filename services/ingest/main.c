@@ -5,6 +5,7 @@
     runs on the main thread and hands its database work to a worker of its
     own with another. Both validate, persist with the outbox, and answer
     only after commit. */
+#include "admin_config.h"
 #include "api.h"
 #include "batch.h"
 #include "hd_config.h"
@@ -12,6 +13,7 @@
 #include "hd_http.h"
 #include "hd_keys.h"
 #include "hd_log.h"
+#include "hd_secret.h"
 #include "hd_signal.h"
 #include "read_side.h"
 #include "zdoor.h"
@@ -25,6 +27,8 @@ static const hd_config_var_t s_vars[] = {
     HD_CONFIG_COMMON_DB,
     {"HUDDLE_KEYS_DIR", ".huddle/keys",
      "CURVE keys: ingest.key_secret, authorized/ peers of the ZeroMQ door"},
+    {"HUDDLE_CREDENTIALS_KEY_FILE", "",
+     "key sealing the channel accounts' credentials (default: $HUDDLE_KEYS_DIR/credentials.key)"},
     {"HUDDLE_API_ADDR", "127.0.0.1:8080", "HTTP API listen address (host:port)"},
     {"HUDDLE_API_WORKERS", "4",
      "HTTP API worker threads (each its own database connection) running the requests"},
@@ -45,6 +49,22 @@ static int print_routes(void) {
     return 0;
 }
 
+/* The key that seals the credentials administrators set; without it the
+   API refuses to store one (503) and says so here. */
+static void load_credentials_key(const char *keys) {
+    char path[4096];
+    unsigned char key[HD_SECRET_KEY_LEN];
+    if (hd_secret_key_path(hd_config_get("HUDDLE_CREDENTIALS_KEY_FILE"), keys, path, sizeof path) ==
+            0 &&
+        hd_secret_load_key(path, key) == 0) {
+        ing_config_set_key(key);
+        return;
+    }
+    hd_log(HD_LOG_WARN, "credentials_key_missing", NULL, NULL,
+           "no credentials key: channel credentials cannot be set (run huddle-migrate with "
+           "HUDDLE_KEYS_DIR)");
+}
+
 int main(int argc, char **argv) {
     if (argc == 2 && strcmp(argv[1], "--routes") == 0)
         return print_routes();
@@ -55,6 +75,7 @@ int main(int argc, char **argv) {
     const char *url = hd_config_get("HUDDLE_DATABASE_URL");
     const char *keys = hd_config_get("HUDDLE_KEYS_DIR");
     int rc = 1;
+    load_credentials_key(keys);
     hd_db_t *zmq_db = hd_db_connect(url, 30000);
     zcert_t *cert = hd_keys_load(keys, "ingest");
     void *ctx = zmq_ctx_new();

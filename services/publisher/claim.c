@@ -3,6 +3,7 @@
 
 #include "hd_log.h"
 #include "hd_mem.h"
+#include "hd_secret.h"
 #include "job_state.h"
 
 #include <stdio.h>
@@ -14,8 +15,8 @@
    so both are outer joins. */
 #define JOB_COLS                                                                          \
     "j.content_id, j.cause_event_id, j.channel_id, j.department_id, j.text, j.attempts, " \
-    "c.id IS NOT NULL, a.token IS NOT NULL, coalesce(c.kind, ''), "                       \
-    "coalesce(c.base_url, ''), coalesce(a.token, '') "
+    "c.id IS NOT NULL, a.channel_id IS NOT NULL, coalesce(c.kind, ''), "                  \
+    "coalesce(c.base_url, ''), coalesce(encode(a.secret, 'hex'), '') "
 #define JOB_JOINS                                                 \
     "LEFT JOIN channel c ON c.id = j.channel_id "                 \
     "LEFT JOIN channel_account a ON a.channel_id = j.channel_id " \
@@ -43,6 +44,26 @@ static const char *IN_FLIGHT_SQL =
     "WHERE j.state = 'in_flight' AND ($1::boolean OR j.not_before <= now()) "
     "ORDER BY j.not_before LIMIT $2";
 
+/* The credentials key (pub_claim_set_key); unset: no credential opens. */
+static unsigned char s_key[HD_SECRET_KEY_LEN];
+static int s_have_key;
+
+void pub_claim_set_key(const unsigned char *key) {
+    s_have_key = key != NULL;
+    if (key)
+        memcpy(s_key, key, sizeof s_key);
+}
+
+/* The account's sealed credential (hex), opened into job->token; a
+   missing or undecryptable one leaves have_credential 0. */
+static void open_credential(pub_job_t *job, const char *sealed) {
+    char *clear = s_have_key && *sealed ? hd_secret_open(s_key, sealed) : NULL;
+    job->have_credential = clear && strlen(clear) < sizeof job->token;
+    if (job->have_credential)
+        snprintf(job->token, sizeof job->token, "%s", clear);
+    hd_secret_free(clear);
+}
+
 static void copy(char *dst, size_t n, PGresult *r, int row, int col) {
     snprintf(dst, n, "%s", PQgetvalue(r, row, col));
 }
@@ -59,7 +80,8 @@ static void read_job(PGresult *r, int row, pub_job_t *job) {
     job->have_account = PQgetvalue(r, row, 7)[0] == 't';
     copy(job->kind, sizeof job->kind, r, row, 8);
     copy(job->base_url, sizeof job->base_url, r, row, 9);
-    copy(job->token, sizeof job->token, r, row, 10);
+    if (job->have_account)
+        open_credential(job, PQgetvalue(r, row, 10));
 }
 
 /* Every row of r as jobs (r is cleared). Returns the count. */

@@ -4,8 +4,8 @@
     (in_flight, attempts + 1, a lease) in one transaction, committed before
     any call is made, so a job whose outcome is later unknown is known to
     have been tried. Each job comes back with its channel's kind and
-    address and the department's account token, joined in the same
-    statement. pub_claim_in_flight reads in-flight jobs the same way, for
+    address and the department's account credential, joined in the same
+    statement and opened with the credentials key (hd_secret.h). pub_claim_in_flight reads in-flight jobs the same way, for
     reconciliation. */
 #ifndef PUB_CLAIM_H
 #define PUB_CLAIM_H
@@ -23,6 +23,7 @@ typedef struct {
     char *text;   /* owned */
     int attempts; /* including the one being made */
     int have_channel, have_account;
+    int have_credential; /* the account's sealed credential opened into token */
     char kind[64];
     char base_url[512];
     char token[512];
@@ -40,6 +41,10 @@ int pub_claim_due(hd_db_t *db, int max, int lease_s, pub_job_t **jobs);
    whose lease ran out; oldest first. Same ownership and results as
    pub_claim_due; changes nothing. */
 int pub_claim_in_flight(hd_db_t *db, int all, int max, pub_job_t **jobs);
+
+/* The key that opens the accounts' sealed credentials (copied; NULL: none,
+   and no job's credential opens). Set once at start, before any claim. */
+void pub_claim_set_key(const unsigned char *key);
 
 /* Frees n jobs read by the calls above; safe on NULL, nulls *jobs. */
 void pub_claim_free(pub_job_t **jobs, int n);

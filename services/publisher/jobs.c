@@ -67,6 +67,8 @@ static const char *undeliverable(const pub_job_t *job, const pub_adapter_t **ada
         return "the channel is not configured";
     if (!job->have_account)
         return "the department has no account on the channel";
+    if (!job->have_credential)
+        return "channel credential cannot be opened";
     *adapter = pub_adapter_find(job->kind);
     return *adapter ? NULL : "no adapter for the channel's kind";
 }

@@ -4,9 +4,11 @@
     publish jobs in one statement (apply_batch) and delivers due jobs
     between fetches (idle hook), a batch at a time on a pool of worker
     threads. */
+#include "claim.h"
 #include "hd_config.h"
 #include "hd_consumer.h"
 #include "hd_log.h"
+#include "hd_secret.h"
 #include "hd_service.h"
 #include "hd_signal.h"
 #include "jobs.h"
@@ -27,6 +29,9 @@ static const hd_config_var_t s_vars[] = {
      "due jobs claimed, and their outcomes recorded, in one transaction each"},
     {"HUDDLE_PUBLISH_CONCURRENCY", "16",
      "channel calls made at the same time (worker threads, one kept-alive connection each)"},
+    {"HUDDLE_CREDENTIALS_KEY_FILE", "",
+     "key opening the channel accounts' sealed credentials (default: "
+     "$HUDDLE_KEYS_DIR/credentials.key)"},
     {NULL, NULL, NULL}};
 
 static const char *const s_types[] = {"content.approved"};
@@ -42,6 +47,18 @@ int main(int argc, char **argv) {
     hd_signal_init();
     curl_global_init(CURL_GLOBAL_DEFAULT);
     int rc = 1;
+    char key_path[4096];
+    unsigned char key[HD_SECRET_KEY_LEN];
+    if (hd_secret_key_path(hd_config_get("HUDDLE_CREDENTIALS_KEY_FILE"),
+                           hd_config_get("HUDDLE_KEYS_DIR"), key_path, sizeof key_path) < 0 ||
+        hd_secret_load_key(key_path, key) < 0) {
+        hd_error("credentials_key_missing",
+                 "no credentials key: every channel credential would "
+                 "fail to open (run huddle-migrate with HUDDLE_KEYS_DIR)");
+        curl_global_cleanup();
+        return 1;
+    }
+    pub_claim_set_key(key);
     pub_jobs_t jobs;
     pub_jobs_init(&jobs, (int)hd_config_long("HUDDLE_PUBLISH_MAX_ATTEMPTS", 8));
     jobs.timeout_ms = hd_config_long("HUDDLE_PUBLISH_TIMEOUT_MS", 10000);

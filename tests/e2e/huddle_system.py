@@ -97,8 +97,10 @@ class System:
         if self.seed == "sample":
             self.psql(f"UPDATE channel SET base_url = 'http://127.0.0.1:{self.ports['sandbox']}' "
                       "WHERE kind = 'mastodon'")
-            self.env["SANDBOX_ACCOUNTS"] = self.psql(
-                "SELECT string_agg(handle || ':' || token, ',') FROM channel_account")
+            # The sample's sandbox accounts: the seed's credentials are sealed
+            # in the database; huddle-migrate hands them to the sandbox here.
+            with open(self.env["HUDDLE_TOKENS_FILE"] + ".sandbox") as f:
+                self.env["SANDBOX_ACCOUNTS"] = f.read().strip()
         return self
 
     def migrate(self, *args, check=False, **env_extra):

@@ -63,8 +63,8 @@ def main():
     with System("e2e_ingest_batch") as s:
         s.psql("INSERT INTO channel (id, kind, base_url, max_length) VALUES "
                "('x-batch', 'mastodon', 'http://127.0.0.1:1', 500)")
-        s.psql("INSERT INTO channel_account (channel_id, department_id, handle, token) "
-               "VALUES ('x-batch', 'marketing', 'm', 't')")
+        s.psql("INSERT INTO channel_account (channel_id, department_id, handle) "
+               "VALUES ('x-batch', 'marketing', 'm')")  # no credential: nothing is published
         s.start("ingest", HUDDLE_INGEST_WRITERS=2, HUDDLE_INGEST_BATCH=64)
         s.wait_healthy("ingest")
         tokens = {e: s.token(e) for e in (MAYA, RITA)}

@@ -30,8 +30,8 @@ static const char *FIXTURE =
     "INSERT INTO person_role (person_id, role) VALUES ('" MAYA "','player'),"
     " ('" CARL "','coach'), ('" CORA "','coach');"
     "INSERT INTO channel (id, kind, base_url) VALUES ('sandbox','mastodon','http://127.0.0.1:1');"
-    "INSERT INTO channel_account (channel_id, department_id, handle, token) VALUES"
-    " ('sandbox','marketing','@mk','t');"
+    "INSERT INTO channel_account (channel_id, department_id, handle) VALUES" /* no credential */
+    " ('sandbox','marketing','@mk');"
     "INSERT INTO content (id, author_id, department_id, channel_id, text) VALUES"
     " ('" ITEM "','" MAYA "','marketing','sandbox','one'),"
     " ('" DONE "','" MAYA "','marketing','sandbox','two'),"

@@ -5,9 +5,11 @@
     And the batches: many jobs claimed by one statement and posted at the
     same time, a mixed batch's outcomes each recorded right, a batch record
     that fails falling back to one by one, and a stop in mid-batch. */
+#include "claim.h"
 #include "hd_db.h"
 #include "hd_id.h"
 #include "hd_outbox.h"
+#include "hd_secret.h"
 #include "hd_signal.h"
 #include "hd_test.h"
 #include "hd_testdb.h"
@@ -279,6 +281,26 @@ static int fake_count(int *field) {
 static hd_db_t *s_db;
 static pub_jobs_t s_jobs;
 
+/* Seals every account's credential as huddle-migrate does (token NULL,
+   secret sealed under the test's key); 'locked' is sealed under another
+   key, so that its credential cannot be opened. */
+static int seal_accounts(void) {
+    unsigned char key[HD_SECRET_KEY_LEN], other[HD_SECRET_KEY_LEN];
+    memset(key, 0x5a, sizeof key);
+    memset(other, 0xa5, sizeof other);
+    pub_claim_set_key(key);
+    char *good = hd_secret_seal(key, "sbx-marketing", 13);
+    char *bad = hd_secret_seal(other, "sbx-marketing", 13);
+    const char *p[2] = {good, bad};
+    int rc = hd_db_cmd(s_db,
+                       "UPDATE channel_account SET token = NULL, secret = decode(CASE "
+                       "WHEN channel_id = 'locked' THEN $2 ELSE $1 END, 'hex')",
+                       2, p);
+    free(good);
+    free(bad);
+    return rc;
+}
+
 static int setup(void) {
     if (s_db)
         return 0;
@@ -301,13 +323,15 @@ static int setup(void) {
              " ('closed', 'mastodon', 'http://127.0.0.1:1'),"
              " ('fax', 'fax', 'http://127.0.0.1:%d'),"
              " ('perm', 'mastodon', 'http://127.0.0.1:%d/s422/'),"
-             " ('flaky', 'mastodon', 'http://127.0.0.1:%d/s500');"
+             " ('flaky', 'mastodon', 'http://127.0.0.1:%d/s500'),"
+             " ('locked', 'mastodon', 'http://127.0.0.1:%d/');"
              "INSERT INTO channel_account (channel_id, department_id, handle, token) VALUES"
              " ('sandbox', 'marketing', 'acme', 'sbx-marketing'),"
              " ('closed', 'marketing', 'acme', 'sbx-marketing'),"
              " ('fax', 'marketing', 'acme', 'sbx-marketing'),"
              " ('perm', 'marketing', 'acme', 'sbx-marketing'),"
-             " ('flaky', 'marketing', 'acme', 'sbx-marketing');"
+             " ('flaky', 'marketing', 'acme', 'sbx-marketing'),"
+             " ('locked', 'marketing', 'acme', 'sbx-marketing');"
              "CREATE TABLE update_log (xid bigint NOT NULL);"
              "CREATE FUNCTION log_update() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
              "  INSERT INTO update_log VALUES (txid_current()); RETURN NULL; END $$;"
@@ -321,9 +345,9 @@ static int setup(void) {
              "  RETURN NEW; END $$;"
              "CREATE TRIGGER refuse_poison BEFORE UPDATE ON publish_job"
              "  FOR EACH ROW EXECUTE FUNCTION refuse_poison();",
-             s_fake.port, s_fake.port, s_fake.port, s_fake.port);
+             s_fake.port, s_fake.port, s_fake.port, s_fake.port, s_fake.port);
     PGresult *r = PQexec(hd_db_conn(s_db), sql);
-    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK && seal_accounts() == 0;
     if (!ok)
         fprintf(stderr, "fixture: %s\n", PQresultErrorMessage(r));
     PQclear(r);
@@ -580,6 +604,17 @@ HD_TEST(undeliverable_jobs_fail_permanently) {
     ASSERT(strstr(job_col(account.cid, "last_error"), "no account") != NULL);
     ASSERT(strstr(job_col(channel.cid, "last_error"), "not configured") != NULL);
     ASSERT_STR(job_col(channel.cid, "state"), "failed");
+}
+
+HD_TEST(a_credential_that_cannot_be_opened_fails_permanently) {
+    ASSERT_EQ(setup(), 0);
+    job_ids_t j;
+    int before = s_fake.nposts;
+    ASSERT_EQ(approve(&j, "locked", "marketing", 0), HD_APPLY_OK);
+    ASSERT_EQ(pub_jobs_run_due(s_db, &s_jobs, 8), 1);
+    ASSERT_STR(job_col(j.cid, "state"), "failed");
+    ASSERT(strstr(job_col(j.cid, "last_error"), "channel credential cannot be opened") != NULL);
+    ASSERT_EQ(s_fake.nposts, before); /* the channel was never called */
 }
 
 HD_TEST(scheduled_jobs_wait_for_their_time) {
@@ -961,6 +996,7 @@ HD_TEST_MAIN(HD_CASE(delivers_with_token_key_and_text),
              HD_CASE(transient_failure_backs_off_then_succeeds), HD_CASE(retry_after_is_honoured),
              HD_CASE(permanent_failure_is_reported_once), HD_CASE(attempts_run_out),
              HD_CASE(no_answer_is_transient), HD_CASE(undeliverable_jobs_fail_permanently),
+             HD_CASE(a_credential_that_cannot_be_opened_fails_permanently),
              HD_CASE(scheduled_jobs_wait_for_their_time),
              HD_CASE(in_flight_job_that_was_posted_is_recorded_not_reposted),
              HD_CASE(in_flight_job_that_was_not_posted_is_retried_with_the_same_key),

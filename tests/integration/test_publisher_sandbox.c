@@ -3,9 +3,11 @@
     dropped connections), a channel that dies after storing a post but
     before answering, and the reconciliation of an in-flight job. In every
     case each content ends up posted exactly once. */
+#include "claim.h"
 #include "hd_db.h"
 #include "hd_http.h"
 #include "hd_id.h"
+#include "hd_secret.h"
 #include "hd_signal.h"
 #include "hd_test.h"
 #include "hd_testdb.h"
@@ -112,6 +114,20 @@ static int sandbox_stop(void) {
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/* Seals the account's credential as huddle-migrate does: token NULL,
+   secret sealed under the test's key, which the publisher is given. */
+static int seal_account(void) {
+    unsigned char key[HD_SECRET_KEY_LEN];
+    memset(key, 0x42, sizeof key);
+    pub_claim_set_key(key);
+    char *sealed = hd_secret_seal(key, "sbx-marketing", 13);
+    const char *p[1] = {sealed};
+    int rc = hd_db_cmd(s_db, "UPDATE channel_account SET token = NULL, secret = decode($1, 'hex')",
+                       1, p);
+    free(sealed);
+    return rc;
+}
+
 static int setup(void) {
     if (s_db)
         return 0;
@@ -135,7 +151,7 @@ static int setup(void) {
     PGresult *r = PQexec(hd_db_conn(s_db), sql);
     int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     PQclear(r);
-    return ok ? 0 : -1;
+    return ok ? seal_account() : -1;
 }
 
 static int approve(char *cid) {

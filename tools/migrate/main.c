@@ -17,6 +17,7 @@
 #include "hd_log.h"
 #include "hd_mem.h"
 #include "hd_outbox.h"
+#include "hd_secret.h"
 #include "hd_token.h"
 
 #include <dirent.h>
@@ -43,6 +44,9 @@ static const hd_config_var_t s_vars[] = {
     {"HUDDLE_ADMIN_DEPARTMENT", "hub",
      "the first orchestrator's department (--department), created when missing as "
      "'Social Media Center of Excellence'"},
+    {"HUDDLE_CREDENTIALS_KEY_FILE", "",
+     "key sealing channel credentials (default: $HUDDLE_KEYS_DIR/credentials.key), created "
+     "when missing"},
     {NULL, NULL, NULL}};
 
 /* Reads a whole file into a malloc'd string (caller frees); NULL on error. */
@@ -428,6 +432,95 @@ fail:
     return -1;
 }
 
+/* Writes "handle:credential,..." (the sample's sandbox accounts, sealed in
+   this run) to path, mode 0600, unless it exists: what the sandbox is
+   started with. */
+static int write_sandbox_accounts(const char *path, const char *accounts) {
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0 && errno == EEXIST)
+        return 0; /* written by the first run: the sample's accounts do not change */
+    FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!out) {
+        hd_error("sandbox_accounts_file", "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    fprintf(out, "%s\n", accounts);
+    return fclose(out) == 0 ? 0 : -1;
+}
+
+/* Where the sample seed's sandbox accounts go: HUDDLE_TOKENS_FILE.sandbox
+   (a static buffer), or NULL when no sample is seeded. */
+static const char *sandbox_accounts_path(void) {
+    static char path[4096];
+    if (strcmp(hd_config_get("HUDDLE_SEED"), "sample") != 0)
+        return NULL;
+    snprintf(path, sizeof path, "%s.sandbox", hd_config_get("HUDDLE_TOKENS_FILE"));
+    return path;
+}
+
+/* Channel credentials: creates the key that seals them (when a key file
+   or HUDDLE_KEYS_DIR is configured) and seals every credential still in
+   the clear (channel_account.token: a seed or an older version) into
+   channel_account.secret, clearing token, in one transaction. Idempotent.
+   A clear credential and no key configured is an error. When sandbox_path
+   is set (the sample seed), the mastodon accounts sealed in this run are
+   written there for the sandbox. */
+static int seal_credentials(hd_db_t *db, const char *file, const char *keys,
+                            const char *sandbox_path) {
+    char path[4096];
+    unsigned char key[HD_SECRET_KEY_LEN];
+    int have = hd_secret_key_path(file, keys, path, sizeof path) == 0;
+    if (have && (hd_secret_ensure_key(path) < 0 || hd_secret_load_key(path, key) < 0))
+        return -1;
+    if (hd_db_begin(db))
+        return -1;
+    PGresult *r = hd_db_exec(db,
+                             "SELECT a.channel_id, a.department_id, a.handle, a.token, "
+                             "coalesce(c.kind, '') FROM channel_account a "
+                             "LEFT JOIN channel c ON c.id = a.channel_id "
+                             "WHERE a.token IS NOT NULL ORDER BY 1, 2 FOR UPDATE OF a",
+                             0, NULL);
+    int n = r ? PQntuples(r) : -1, rc = r ? 0 : -1;
+    if (n > 0 && !have) {
+        hd_error("credentials_key_missing",
+                 "%d channel credential(s) are stored in the clear and no key is configured to "
+                 "seal them: set HUDDLE_KEYS_DIR or HUDDLE_CREDENTIALS_KEY_FILE",
+                 n);
+        rc = -1;
+    }
+    char *accounts = hd_calloc(1, 1);
+    for (int i = 0; i < n && !rc; i++) {
+        const char *tok = PQgetvalue(r, i, 3);
+        char *sealed = hd_secret_seal(key, tok, strlen(tok));
+        const char *p[3] = {PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), sealed};
+        rc = !sealed || hd_db_cmd(db,
+                                  "UPDATE channel_account SET secret = decode($3, 'hex'), "
+                                  "token = NULL, version = version + 1 "
+                                  "WHERE channel_id = $1 AND department_id = $2",
+                                  3, p);
+        free(sealed);
+        if (!strcmp(PQgetvalue(r, i, 4), "mastodon")) {
+            size_t len = strlen(accounts) + strlen(PQgetvalue(r, i, 2)) + strlen(tok) + 3;
+            char *more = hd_malloc(len);
+            snprintf(more, len, "%s%s%s:%s", accounts, *accounts ? "," : "", PQgetvalue(r, i, 2),
+                     tok);
+            free(accounts);
+            accounts = more;
+        }
+    }
+    PQclear(r);
+    if (!rc && sandbox_path && *accounts)
+        rc = write_sandbox_accounts(sandbox_path, accounts);
+    free(accounts);
+    if (rc || hd_db_commit(db)) {
+        hd_db_rollback(db);
+        return -1;
+    }
+    if (n > 0)
+        hd_info("credentials_sealed", "%d channel credential(s) sealed with %s", n, path);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     argc = admin_flags(argc, argv);
     hd_config_init(argc, argv, "huddle-migrate",
@@ -445,6 +538,9 @@ int main(int argc, char **argv) {
     int rc = migrate(db, hd_config_get("HUDDLE_MIGRATIONS_DIR"));
     if (!rc && strcmp(hd_config_get("HUDDLE_SEED"), "sample") == 0)
         rc = seed(db, hd_config_get("HUDDLE_SEED_DIR"), hd_config_get("HUDDLE_TOKENS_FILE"));
+    if (!rc)
+        rc = seal_credentials(db, hd_config_get("HUDDLE_CREDENTIALS_KEY_FILE"), keys,
+                              sandbox_accounts_path());
     const char *admin = hd_config_get("HUDDLE_ADMIN_EMAIL");
     if (!rc && admin && *admin)
         rc = first_start(db, admin, hd_config_get("HUDDLE_ADMIN_NAME"),
