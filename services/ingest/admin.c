@@ -375,13 +375,14 @@ static void history(ing_call_t *c) {
     char lim[16];
     snprintf(lim, sizeof lim, "%d", limit);
     const char *p[3] = {dept[0] ? dept : NULL, b, lim};
-    PGresult *r = hd_db_execv(c->read_db,
-                              "SELECT seq::text, payload, to_char(created_at AT TIME ZONE 'UTC', "
-                              "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM read_org_history "
-                              "WHERE ($1::text IS NULL OR department = $1) "
-                              "AND ($2::bigint IS NULL OR seq < $2::bigint) "
-                              "ORDER BY seq DESC LIMIT $3::int",
-                              3, p, NULL, NULL, 1);
+    PGresult *r =
+        hd_db_execv(c->read_db,
+                    "SELECT seq::text AS seq_text, payload, to_char(created_at AT TIME ZONE 'UTC', "
+                    "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM read_org_history "
+                    "WHERE ($1::text IS NULL OR department = $1) "
+                    "AND ($2::bigint IS NULL OR seq < $2::bigint) "
+                    "ORDER BY seq DESC LIMIT $3::int",
+                    3, p, NULL, NULL, 1);
     if (!r) {
         ing_api_refuse(c, 503, NULL, "unavailable", "database unavailable, retry");
         return;

@@ -76,6 +76,7 @@ static int person_admit(ing_call_t *c, person_t *out) {
     snprintf(what, sizeof what, "person '%s'", key);
     if (ing_org_authorize(c, "people", out->dept, what) < 0) {
         json_decref(out->json);
+        out->json = NULL;
         return -1;
     }
     return 1;
@@ -95,6 +96,7 @@ static int person_begin(ing_call_t *c, const person_t *seen, long long v, person
     hd_db_rollback(c->db);
     ing_org_conflict(c, "the person", locked->version, v);
     json_decref(locked->json);
+    locked->json = NULL;
     return -1;
 }
 
