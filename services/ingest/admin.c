@@ -71,8 +71,8 @@ int ing_admin_text(ing_call_t *c, json_t *body, const char *name, int required, 
 long long ing_admin_version(ing_call_t *c, json_t *body) {
     long long v = ing_org_expected_version(c, body);
     if (v == 0) {
-        hd_http_respond_error(c->req, 428, "precondition_required", "If-Match",
-                              "send the version you read: the If-Match header (or \"version\")");
+        ing_api_refuse(c, 428, "If-Match", "precondition_required",
+                       "send the version you read: the If-Match header (or \"version\")");
         return -1;
     }
     return v;
