@@ -195,17 +195,28 @@ def roles_and_grants(s, path):
 
 
 def deactivated_coach(s):
-    """carl is deactivated with an item awaiting a marketing coach: his token
-    stops, the item waits, and a new coach of marketing sees and approves it."""
+    """carl approves an item, and is deactivated before workflow applies his
+    decision (workflow is stopped meanwhile): workflow refuses it, his token
+    stops, the item waits, and a new coach of marketing sees and approves
+    it."""
     st, a = s.api("POST", "/v1/content", as_=MAYA,
                   body={"channel": "sandbox", "text": "Our spring collection is here"})
     check(st == 201, f"submit: {st} {a}")
     cid = a["id"]
     s.wait_state(cid, "awaiting_approval")
+    s.stop("workflow")
+    st, a = s.api("POST", f"/v1/content/{cid}/decisions", as_=CARL, body={"decision": "approve"})
+    check(st == 202, f"carl's decision accepted: {st} {a}")
     c = expect(req(s, "GET", f"/v1/admin/people/{CARL}", OLIVIA), 200, "carl")
     expect(req(s, "POST", f"/v1/admin/people/{CARL}/deactivate", OLIVIA,
                {"reason": "on leave", "version": c["version"]}), 200, "deactivate carl")
     expect(req(s, "GET", "/v1/queue", CARL), 401, "carl's token")
+    s.start("workflow")
+    s.wait_healthy("workflow")
+    refused = s.wait_for("workflow refusing carl's decision", lambda: [
+        e for e in s.item(cid)["history"] if e.get("type") == "decision.refused"])
+    check("not active" in json.dumps(refused), f"refused as inactive: {refused}")
+    check(s.item(cid)["state"] == "awaiting_approval", "the item waits for another coach")
     b = expect(req(s, "GET", f"/v1/admin/people/{BEN}", OLIVIA), 200, "ben")
     expect(req(s, "PUT", f"/v1/admin/people/{BEN}/roles/coach", OLIVIA,
                {"version": b["version"]}), 200, "ben becomes coach")
