@@ -15,6 +15,7 @@ department. The CLI drives a few of the same routes."""
 import json
 import os
 import sys
+import threading
 import urllib.error
 import urllib.request
 
@@ -274,6 +275,42 @@ def history(s, pat):
     check(pat["id"] in {e["object_id"] for e in mk["items"]}, "carl sees his department's")
 
 
+def concurrent_keepers(s):
+    """Two orchestrators deactivate each other at the same moment: exactly one
+    of them succeeds, the organization keeps an orchestrator."""
+    body = {"email": "otto@example.org", "name": "Otto", "department": "hub",
+            "roles": ["orchestrator"]}
+    a = expect(req(s, "POST", "/v1/admin/people", CARL, dict(body, department="marketing")), 403,
+               "a coach makes an orchestrator")
+    inv = expect(req(s, "POST", "/v1/admin/people", OLIVIA, body), 201, "second orchestrator")
+    otto = inv["invitation_token"]
+    o = expect(req(s, "GET", f"/v1/admin/people/{OLIVIA}", OLIVIA), 200, "olivia")
+    results, barrier = [], threading.Barrier(2)
+
+    def deactivate(path, version, **who):
+        barrier.wait()
+        results.append(req(s, "POST", f"{path}/deactivate", body={"reason": "race",
+                                                                  "version": version}, **who)[0])
+    ts = [threading.Thread(target=deactivate,
+                           args=(f"/v1/admin/people/{OLIVIA}", o["version"]),
+                           kwargs={"token": otto}),
+          threading.Thread(target=deactivate,
+                           args=(f"/v1/admin/people/{inv['person']['id']}", 1),
+                           kwargs={"as_": OLIVIA})]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    check(sorted(results) in ([200, 401], [200, 409]), f"exactly one wins: {results}")
+    n = s.psql("SELECT count(*) FROM person p JOIN person_role r ON r.person_id = p.id "
+               "WHERE p.active AND r.role = 'orchestrator'")
+    check(n == "1", f"one active orchestrator left: {n}")
+    if s.psql(f"SELECT active FROM person WHERE email = '{OLIVIA}'") != "t":
+        o = expect(req(s, "GET", f"/v1/admin/people/{OLIVIA}", token=otto), 200, "olivia")
+        expect(req(s, "POST", f"/v1/admin/people/{OLIVIA}/activate", token=otto,
+                   body={"version": o["version"]}), 200, "olivia back")
+
+
 def cli(s):
     out = s.cli("admin", "department", "list", "--as", OLIVIA).stdout
     check("research" in out and "marketing" in out, out)
@@ -314,7 +351,10 @@ def main():
         roles_and_grants(s, path)
         deactivated_coach(s)
         history(s, pat)
+        concurrent_keepers(s)
         cli(s)
+        rc, _ = s.stop("ingest")
+        check(rc == 0, f"ingest exits cleanly (no leak): {rc}")
     print("ok")
 
 
