@@ -47,11 +47,13 @@ int hd_testdb_create(const char *name, int seed, char *url, size_t url_len) {
     snprintf(url, url_len, "%.*s/%s", (int)(strrchr(base, '/') - base), base, name);
     char cmd[2048];
     const char *src = getenv("HUDDLE_SOURCE_DIR"), *bin = getenv("HUDDLE_BIN_DIR");
+    const char *pg = getenv("HUDDLE_TEST_PG_DIR");
+    /* The sample's channel credentials are sealed with a key of the test's own. */
     snprintf(cmd, sizeof cmd,
              "HUDDLE_DATABASE_URL='%s' HUDDLE_MIGRATIONS_DIR='%s/migrations' "
-             "HUDDLE_SEED_DIR='%s/examples' %s "
-             "'%s/huddle-migrate' >/dev/null",
-             url, src ? src : ".", src ? src : ".",
+             "HUDDLE_SEED_DIR='%s/examples' HUDDLE_CREDENTIALS_KEY_FILE='%s/%s.credentials.key' "
+             "%s '%s/huddle-migrate' >/dev/null",
+             url, src ? src : ".", src ? src : ".", pg ? pg : "/tmp", name,
              seed ? "HUDDLE_SEED=sample HUDDLE_TOKENS_FILE=/dev/null" : "HUDDLE_SEED=none",
              bin ? bin : ".");
     if (system(cmd) != 0) {

@@ -170,10 +170,20 @@ def test_chains_and_facts(s):
     check(st == 200, f"delete step: {st}")
     st, rr = s.api("PUT", "/v1/admin/review-roles/hr", as_=OLIVIA, body={"same_department": True})
     check(st == 201 and rr["same_department"] is True, f"review role: {st} {rr}")
-    st, pr = s.api("PUT", "/v1/admin/policy-reviewers/legal", as_=OLIVIA, body={"ord": 1})
-    check(st == 201 and pr["ord"] == 1, f"policy reviewer: {st} {pr}")
+    st, pr = s.api("PUT", "/v1/admin/policy-reviewers/analyst", as_=OLIVIA, body={"ord": 3})
+    check(st == 201 and pr["ord"] == 3, f"policy reviewer: {st} {pr}")
+    st, _ = s.api("PUT", "/v1/admin/policy-reviewers/legal", as_=OLIVIA, body={"ord": 1})
+    check(st == 428, f"changing a reviewer without its version: {st}")
     st, lst = s.api("GET", "/v1/admin/policy-reviewers", as_=OLIVIA)
-    check(st == 200 and [x["role"] for x in lst["items"]] == ["legal"], f"reviewers: {lst}")
+    check(st == 200 and [x["role"] for x in lst["items"]] == ["legal", "hr", "analyst"],
+          f"reviewers: {lst}")
+    legal = lst["items"][0]
+    st, pr = s.api("PUT", "/v1/admin/policy-reviewers/legal", as_=OLIVIA,
+                   body={"ord": 4, "version": legal["version"]})
+    check(st == 200 and pr["ord"] == 4, f"reviewer moved last: {st} {pr}")
+    st, _ = s.api("DELETE", "/v1/admin/policy-reviewers/analyst", as_=OLIVIA,
+                  headers={"If-Match": '"1"'})
+    check(st == 200, f"reviewer removed: {st}")
     st, cert = s.api("POST", "/v1/admin/certifications", as_=CARL,
                      body={"person": MAYA, "channel": "sandbox",
                            "expires_at": "2030-01-31T00:00:00Z"})
