@@ -123,7 +123,9 @@ static long long active_version(ing_call_t *c) {
     return v;
 }
 
-/* policy_proposal and policy.proposed, in c->db's open transaction. */
+/* policy_proposal and policy.proposed, in c->db's open transaction. 1
+   recorded, 0 a proposal with this id exists already (a retry under the
+   same Idempotency-Key: nothing written), -1 database error. */
 static int record_proposal(ing_call_t *c, const proposal_in_t *in, const char *id, long long base,
                            const names_t *chain) {
     char bs[32], *roles = json_dumps(chain->json, JSON_COMPACT);
@@ -132,14 +134,15 @@ static int record_proposal(ing_call_t *c, const proposal_in_t *in, const char *i
                         in->why,    in->emergency ? "true" : "false",
                         c->who->id, hd_id_valid(c->who->token_id) ? c->who->token_id : NULL,
                         bs,         roles};
-    int rc = hd_db_cmd(c->db,
-                       "INSERT INTO policy_proposal (id, source, why, emergency, proposed_by, "
-                       "token_id, base_version, required_roles) VALUES ($1, $2, $3, $4, $5, $6, "
-                       "$7, ARRAY(SELECT json_array_elements_text($8::json)))",
-                       8, p);
+    long n = hd_db_count(c->db,
+                         "INSERT INTO policy_proposal (id, source, why, emergency, proposed_by, "
+                         "token_id, base_version, required_roles) VALUES ($1, $2, $3, $4, $5, $6, "
+                         "$7, ARRAY(SELECT json_array_elements_text($8::json))) "
+                         "ON CONFLICT (id) DO NOTHING",
+                         8, p);
     free(roles);
-    if (rc < 0)
-        return -1;
+    if (n <= 0)
+        return n < 0 ? -1 : 0;
     Huddle__V1__PolicyProposed body = HUDDLE__V1__POLICY_PROPOSED__INIT;
     body.proposal_id = (char *)id;
     body.base_version = base;
@@ -157,7 +160,26 @@ static int record_proposal(ing_call_t *c, const proposal_in_t *in, const char *i
     env.token_id = (char *)c->who->token_id;
     char eid[HD_ID_LEN];
     hd_envelope_stamp(&env, eid, "ingest", NULL, NULL);
-    return hd_outbox_put(c->db, &env) < 0 ? -1 : 0;
+    return hd_outbox_put(c->db, &env) < 0 ? -1 : 1;
+}
+
+/* A retry under an Idempotency-Key already used: the original proposal when
+   it is the same request (200), else 422 naming the key. */
+static void answer_retry(ing_call_t *c, const proposal_in_t *in, const char *id) {
+    char em[8];
+    snprintf(em, sizeof em, "%s", in->emergency ? "true" : "false");
+    const char *p[4] = {id, in->source, in->why, em};
+    long same = hd_db_count(c->db,
+                            "SELECT 1 FROM policy_proposal WHERE id = $1 AND source = $2 "
+                            "AND why = $3 AND emergency = $4",
+                            4, p);
+    if (same < 0)
+        unavailable(c);
+    else if (same == 0)
+        ing_api_refuse(c, 422, "Idempotency-Key", "invalid",
+                       "this Idempotency-Key was used for another proposal");
+    else
+        hd_http_respond_json(c->req, 200, json_pack("{s:s, s:s}", "id", id, "status", "duplicate"));
 }
 
 static void answer_proposal(ing_call_t *c, const proposal_in_t *in, const char *id, long long base,
@@ -188,10 +210,25 @@ void ing_policy_propose(ing_call_t *c) {
         goto done;
     long long base = active_version(c);
     char id[HD_ID_LEN];
-    hd_id_random(id);
-    if (base < 0 || hd_db_begin(c->db) < 0 || record_proposal(c, &in, id, base, &chain) < 0 ||
-        hd_db_commit(c->db) < 0) {
+    const char *key = hd_http_req_header(c->req, "Idempotency-Key");
+    if (key && (!*key || strlen(key) > 200 || !ing_auth_token_wellformed(key))) {
+        ing_api_refuse(c, 422, "Idempotency-Key", "invalid",
+                       "Idempotency-Key must be 1..200 printable ASCII characters");
+        goto done;
+    }
+    if (key) { /* a retry of a lost answer finds its proposal, never makes a second */
+        char label[256];
+        snprintf(label, sizeof label, "policy-proposal:%s", key);
+        hd_id_derive(id, c->who->id, label);
+    } else
+        hd_id_random(id);
+    int rec = base < 0 || hd_db_begin(c->db) < 0 ? -1 : record_proposal(c, &in, id, base, &chain);
+    if (rec < 0 || hd_db_commit(c->db) < 0) {
         unavailable(c);
+        goto done;
+    }
+    if (rec == 0) {
+        answer_retry(c, &in, id);
         goto done;
     }
     hd_log(HD_LOG_INFO, "policy_proposed", NULL, id, "by %s%s: %zu rules, base version %lld",

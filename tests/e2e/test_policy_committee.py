@@ -115,10 +115,20 @@ def committee(s, tmp):
 
 
 def rejected(s, tmp):
-    st, p = s.api("POST", "/v1/policy/proposals", as_=OLIVIA,
+    key = {"Idempotency-Key": "settlements-1"}
+    st, p = s.api("POST", "/v1/policy/proposals", as_=OLIVIA, headers=key,
                   body={"source": V3, "why": "settlements too"})
     check(st == 201 and p["state"] == "analyzing", f"propose: {st} {p}")
     pid = p["id"]
+    # A retry of a lost answer finds the proposal; the key on another request is refused.
+    st, again = s.api("POST", "/v1/policy/proposals", as_=OLIVIA, headers=key,
+                      body={"source": V3, "why": "settlements too"})
+    check(st == 200 and again == {"id": pid, "status": "duplicate"}, f"retry: {st} {again}")
+    st, other = s.api("POST", "/v1/policy/proposals", as_=OLIVIA, headers=key,
+                      body={"source": V3, "why": "something else"})
+    check(st == 422 and other["error"]["field"] == "Idempotency-Key", f"reuse: {st} {other}")
+    check(s.psql("SELECT count(*) FROM event_log WHERE type = 'policy.proposed' AND "
+                 f"correlation_id = '{pid}'") in ("0", "1"), "a retry proposed twice")
     wait_proposal(s, pid, lambda p: p["state"] == "in_review")
     out = s.cli("policy", "review", pid, "reject", "--comment", "too broad", "--as", LENA)
     check("reject recorded as legal" in out.stdout, out.stdout)

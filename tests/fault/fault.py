@@ -124,12 +124,14 @@ class Run:
                 time.sleep(0.3)
 
     # ---------- administration under faults ----------
-    def admin_call(self, method, path, as_, body=None, if_match=None):
+    def admin_call(self, method, path, as_, body=None, if_match=None, key=None):
         """One administrative change, retried through crashes. A retry of a
         change whose first answer was lost finds it made: 409 (the version
         moved on, or it exists), which counts as done. Returns the last
         answer's status and body."""
-        headers = {"If-Match": f'"{if_match}"'} if if_match else None
+        headers = {"If-Match": f'"{if_match}"'} if if_match else {}
+        if key:
+            headers["Idempotency-Key"] = key
         tried = False
         for _ in range(120):
             try:
@@ -195,10 +197,11 @@ class Run:
     def admin_policy(self, olivia):
         with open(os.path.join(self.s.src, "examples", "policy", "starter.yaml")) as f:
             src = f.read()
-        src = src.replace("version: 1", "version: 1", 1) + "\n# reviewed during a fault run\n"
+        src += "\n# reviewed during a fault run\n"
         st, body = self.admin_call("POST", "/v1/policy/proposals", olivia, body={
-            "source": src, "why": "fault run: a reviewed change"})
-        if st not in (201, 409) or not body or "id" not in body:
+            "source": src, "why": "fault run: a reviewed change"},
+            key=f"fault-{self.args.seed}-proposal")
+        if st not in (200, 201) or not body or "id" not in body:
             self.errors.append(f"policy proposal answered {st}: {body}")
             return
         pid = body["id"]
