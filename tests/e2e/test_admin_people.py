@@ -309,6 +309,11 @@ def concurrent_keepers(s):
         o = expect(req(s, "GET", f"/v1/admin/people/{OLIVIA}", token=otto), 200, "olivia")
         expect(req(s, "POST", f"/v1/admin/people/{OLIVIA}/activate", token=otto,
                    body={"version": o["version"]}), 200, "olivia back")
+        # and otto goes, so that olivia is the last orchestrator again
+        t = expect(req(s, "GET", f"/v1/admin/people/{inv['person']['id']}", as_=OLIVIA), 200,
+                   "otto")
+        expect(req(s, "POST", f"/v1/admin/people/{inv['person']['id']}/deactivate", as_=OLIVIA,
+                   body={"reason": "race over", "version": t["version"]}), 200, "otto gone")
 
 
 def cli(s):
