@@ -170,9 +170,12 @@ static int cmd_propose(const char *file, const policy_opts_t *o) {
     json_t *ans;
     int st = post_proposal(file, o->why, 0, o->as, &ans);
     char roles[512];
-    if (st == 201)
-        printf("proposal %s: %s; reviews required: %s\n", str(ans, "id"), str(ans, "state"),
-               joined(json_object_get(ans, "required_roles"), roles, sizeof roles));
+    if (st == 201) { /* the id alone on stdout, for scripts: p=$(huddle policy propose ...) */
+        printf("%s\n", str(ans, "id"));
+        fprintf(stderr, "proposal %s: %s; reviews required: %s\n", str(ans, "id"),
+                str(ans, "state"),
+                joined(json_object_get(ans, "required_roles"), roles, sizeof roles));
+    }
     json_decref(ans);
     return st == 201 ? 0 : 1;
 }

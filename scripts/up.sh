@@ -36,13 +36,20 @@ export HUDDLE_KEYS_DIR="$state/keys"
 export HUDDLE_TOKENS_FILE="$state/tokens"
 export HUDDLE_LOG_LEVEL=${HUDDLE_LOG_LEVEL:-info}
 
-HUDDLE_MIGRATIONS_DIR="$root/migrations" HUDDLE_SEED=sample HUDDLE_SEED_DIR="$root/examples" \
-    "$bin/huddle-migrate" 2>>"$state/logs/migrate.log"
+# HUDDLE_SEED=none starts a real organization: with HUDDLE_ADMIN_EMAIL, its
+# first orchestrator is made on the empty database and their one-time token
+# (the line huddle-migrate prints) goes to the tokens file.
+seed=${HUDDLE_SEED:-sample}
+(umask 077 && HUDDLE_MIGRATIONS_DIR="$root/migrations" HUDDLE_SEED="$seed" \
+    HUDDLE_SEED_DIR="$root/examples" "$bin/huddle-migrate" 2>>"$state/logs/migrate.log" \
+    >>"$HUDDLE_TOKENS_FILE") || { tail -5 "$state/logs/migrate.log" >&2; exit 1; }
 
 # The sandbox knows the accounts the organization holds on it: the sample's
 # credentials are sealed in the database; huddle-migrate wrote them for the
-# sandbox when it sealed them (the first run).
-accounts=$(cat "$HUDDLE_TOKENS_FILE.sandbox")
+# sandbox when it sealed them (the first run). SANDBOX_ACCOUNTS adds others
+# (handle:credential,...), e.g. the accounts a real organization sets up.
+accounts=$(cat "$HUDDLE_TOKENS_FILE.sandbox" 2>/dev/null || true)
+accounts=${SANDBOX_ACCOUNTS:+$SANDBOX_ACCOUNTS${accounts:+,}}$accounts
 
 start() {
     local name=$1
@@ -64,6 +71,25 @@ for _ in $(seq 1 100); do
     sleep 0.1
 done
 
+if [ "$seed" != sample ]; then
+    cat <<FIRST
+
+huddle is up, with no sample organization.  Logs: $state/logs/*.log   Tokens: $state/tokens
+$( [ -s "$state/tokens" ] && echo "The first orchestrator's token is in $state/tokens (shown once)." )
+
+Build the organization (in another terminal, from $root; README "First start"):
+  export PATH=$bin:\$PATH HUDDLE_TOKENS_FILE=$state/tokens HUDDLE_AS=\$(head -1 $state/tokens | cut -d' ' -f1)
+  huddle me
+  huddle admin department create marketing --name Marketing
+  huddle admin person invite carl@your.org --name "Carl" --department marketing --role coach
+
+Ctrl-C stops everything.
+FIRST
+    wait -n "${pids[@]}" || true
+    echo "a service exited unexpectedly; see $state/logs" >&2
+    exit 1
+fi
+
 cat <<TOUR
 
 huddle is up.  Logs: $state/logs/*.log (JSON lines)   Tokens: $state/tokens
@@ -82,9 +108,12 @@ The tour (in another terminal, from $root):
   # a legal-risk phrase also needs legal: carl, then lena@example.org approve
   huddle submit --as maya@example.org --channel sandbox "We settled the class action."
   # inbound: a mention is routed to the department that must act
-  huddle inbound --as olivia@example.org --channel sandbox --id m-1 --author @sam "My order arrived broken, refund please"
+  huddle inbound --as integration:sample-listener --channel sandbox --id m-1 --author @sam "My order arrived broken, refund please"
   huddle inbox --as rita@example.org
   curl -s http://127.0.0.1:9100/metrics | grep huddle_
+  # the organization is run by its own people, on the record
+  huddle admin history --as olivia@example.org
+  huddle policy proposals --as olivia@example.org
 
 Ctrl-C stops everything.
 TOUR

@@ -75,8 +75,8 @@ def committee(s, tmp):
 
     out = s.cli("policy", "propose", write(tmp, "v2.yaml", V2), "--why", "lawsuits are blocked",
                 "--as", OLIVIA)
-    pid = out.stdout.split()[1].rstrip(":")
-    check("reviews required: legal, hr" in out.stdout, out.stdout)
+    pid = out.stdout.strip()
+    check("reviews required: legal, hr" in out.stderr, out.stderr)
     p = wait_proposal(s, pid, lambda p: p["state"] != "analyzing")
     check(p["state"] == "in_review", f"state {p['state']}: {p}")
     check(p["required_roles"] == ["legal", "hr"] and p["base_version"] == 1, str(p))
