@@ -27,8 +27,25 @@ static int validate(const ing_mention_t *in, ing_result_t *res) {
     return -1;
 }
 
+#define MAX_DEPARTMENTS 32
+
+/* Splits the comma-separated list (copied into buf) into out; the count. */
+static size_t split(const char *list, char *buf, size_t len, char **out, size_t max) {
+    snprintf(buf, len, "%s", list ? list : "");
+    size_t n = 0;
+    char *save = NULL;
+    for (char *t = strtok_r(buf, ",", &save); t && n < max; t = strtok_r(NULL, ",", &save))
+        out[n++] = t;
+    return n;
+}
+
 static int emit(hd_db_t *db, const ing_person_t *by, const ing_mention_t *in, const char *id) {
     Huddle__V1__MentionReceived body = HUDDLE__V1__MENTION_RECEIVED__INIT;
+    /* An integration limited to departments: routing stays among them. */
+    char buf[sizeof by->departments], *depts[MAX_DEPARTMENTS];
+    body.n_departments = by ? split(by->departments, buf, sizeof buf, depts, MAX_DEPARTMENTS) : 0;
+    body.departments = depts;
+    body.integration = (char *)(by ? by->integration : "");
     body.mention_id = (char *)id;
     body.channel = (char *)in->channel;
     body.external_id = (char *)in->external_id;

@@ -247,7 +247,8 @@ static void on_mention(const wf_facts_t *f, const hd_envelope_t *ev, wf_step_t *
         return dead(st, "mention.received: mention_id is not a UUID");
     if (!*str(b->channel))
         return dead(st, "mention.received: channel is required");
-    int hit = wf_routing_match(f->rules, f->nrules, b->channel, str(b->text));
+    int hit = wf_routing_match(f->rules, f->nrules, b->channel, str(b->text), b->departments,
+                               b->n_departments);
     snprintf(st->rule_id, sizeof st->rule_id, "%s", hit >= 0 ? f->rules[hit].id : WF_UNROUTED);
     snprintf(st->routed_to, sizeof st->routed_to, "%s",
              hit >= 0 ? f->rules[hit].department : WF_UNROUTED);

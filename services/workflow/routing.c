@@ -41,10 +41,21 @@ int wf_routing_word_match(const char *text, const char *keyword) {
     return 0;
 }
 
-int wf_routing_match(const wf_rule_t *rules, size_t n, const char *channel, const char *text) {
+/* 1 if dept is one of list[0..n), or the list is empty. */
+static int allowed(const char *dept, char *const *list, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (list[i] && strcmp(list[i], dept) == 0)
+            return 1;
+    return n == 0;
+}
+
+int wf_routing_match(const wf_rule_t *rules, size_t n, const char *channel, const char *text,
+                     char *const *departments, size_t ndepartments) {
     for (size_t i = 0; i < n; i++) {
         const wf_rule_t *r = &rules[i];
         if (r->channel && *r->channel && (!channel || strcmp(r->channel, channel) != 0))
+            continue;
+        if (!allowed(r->department, departments, ndepartments))
             continue;
         for (size_t k = 0; k < r->nkeywords; k++)
             if (wf_routing_word_match(text, r->keywords[k]))

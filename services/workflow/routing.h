@@ -32,7 +32,11 @@ typedef struct {
 int wf_routing_word_match(const char *text, const char *keyword);
 
 /* The index of the first rule of `rules` (already in priority order) that
-   takes a mention on `channel` with `text`; -1 when none does. */
-int wf_routing_match(const wf_rule_t *rules, size_t n, const char *channel, const char *text);
+   takes a mention on `channel` with `text`; -1 when none does. When
+   departments[0..ndepartments) is given (the departments an integration
+   token is limited to), only rules routing to one of them may take it:
+   others are passed over, and a mention none of them takes is unrouted. */
+int wf_routing_match(const wf_rule_t *rules, size_t n, const char *channel, const char *text,
+                     char *const *departments, size_t ndepartments);
 
 #endif

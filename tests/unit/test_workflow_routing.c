@@ -49,9 +49,9 @@ HD_TEST(priority_order_decides) {
         {"care", NULL, "customer-care", care_kw, 2},
         {"rest", NULL, "marketing", any_kw, 1},
     };
-    ASSERT_EQ(wf_routing_match(rules, 3, "sandbox", "refund or I sue"), 0);
-    ASSERT_EQ(wf_routing_match(rules, 3, "sandbox", "my order is broken"), 1);
-    ASSERT_EQ(wf_routing_match(rules, 3, "sandbox", "nice post"), 2);
+    ASSERT_EQ(wf_routing_match(rules, 3, "sandbox", "refund or I sue", NULL, 0), 0);
+    ASSERT_EQ(wf_routing_match(rules, 3, "sandbox", "my order is broken", NULL, 0), 1);
+    ASSERT_EQ(wf_routing_match(rules, 3, "sandbox", "nice post", NULL, 0), 2);
 }
 
 HD_TEST(channel_filter) {
@@ -59,9 +59,9 @@ HD_TEST(channel_filter) {
         {"social-refund", "mastodon-main", "marketing", social_kw, 1},
         {"care", "", "customer-care", care_kw, 2},
     };
-    ASSERT_EQ(wf_routing_match(rules, 2, "mastodon-main", "refund please"), 0);
-    ASSERT_EQ(wf_routing_match(rules, 2, "sandbox", "refund please"), 1);
-    ASSERT_EQ(wf_routing_match(rules, 2, NULL, "refund please"), 1);
+    ASSERT_EQ(wf_routing_match(rules, 2, "mastodon-main", "refund please", NULL, 0), 0);
+    ASSERT_EQ(wf_routing_match(rules, 2, "sandbox", "refund please", NULL, 0), 1);
+    ASSERT_EQ(wf_routing_match(rules, 2, NULL, "refund please", NULL, 0), 1);
 }
 
 HD_TEST(no_match) {
@@ -69,11 +69,22 @@ HD_TEST(no_match) {
         {"legal", NULL, "legal", legal_kw, 2},
         {"care", NULL, "customer-care", care_kw, 2},
     };
-    ASSERT_EQ(wf_routing_match(rules, 2, "sandbox", "what a lovely day"), -1);
-    ASSERT_EQ(wf_routing_match(rules, 0, "sandbox", "refund"), -1);
-    ASSERT_EQ(wf_routing_match(rules, 2, "sandbox", ""), -1);
+    ASSERT_EQ(wf_routing_match(rules, 2, "sandbox", "what a lovely day", NULL, 0), -1);
+    ASSERT_EQ(wf_routing_match(rules, 0, "sandbox", "refund", NULL, 0), -1);
+    ASSERT_EQ(wf_routing_match(rules, 2, "sandbox", "", NULL, 0), -1);
 }
 
-HD_TEST_MAIN(HD_CASE(whole_words_only), HD_CASE(case_insensitive),
+/* An integration limited to departments: rules of others are passed over. */
+HD_TEST(limited_departments) {
+    const char *k1[] = {"refund"}, *k2[] = {"*"};
+    wf_rule_t rules[] = {{"support", NULL, "customer-care", k1, 1},
+                         {"rest", NULL, "marketing", k2, 1}};
+    char *only_marketing[] = {"marketing"}, *only_legal[] = {"legal"};
+    ASSERT_EQ(wf_routing_match(rules, 2, "sandbox", "refund please", NULL, 0), 0);
+    ASSERT_EQ(wf_routing_match(rules, 2, "sandbox", "refund please", only_marketing, 1), 1);
+    ASSERT_EQ(wf_routing_match(rules, 2, "sandbox", "refund please", only_legal, 1), -1);
+}
+
+HD_TEST_MAIN(HD_CASE(limited_departments), HD_CASE(whole_words_only), HD_CASE(case_insensitive),
              HD_CASE(phrases_and_punctuated_keywords), HD_CASE(priority_order_decides),
              HD_CASE(channel_filter), HD_CASE(no_match))
