@@ -81,11 +81,12 @@ static int check(hd_db_t *read_db, const ing_person_t *actor, const ing_decision
 static int record(hd_db_t *db, const ing_person_t *actor, const ing_decision_t *in,
                   const char *role, const char *id) {
     const char *reason = in->reason ? in->reason : "";
-    const char *p[6] = {id, in->content_id, actor->id, in->decision, role, reason};
+    const char *tok = hd_id_valid(actor->token_id) ? actor->token_id : NULL;
+    const char *p[7] = {id, in->content_id, actor->id, in->decision, role, reason, tok};
     if (hd_db_cmd(db,
-                  "INSERT INTO decision (id, content_id, actor_id, decision, role, reason) "
-                  "VALUES ($1, $2, $3, $4, $5, $6)",
-                  6, p) < 0)
+                  "INSERT INTO decision (id, content_id, actor_id, decision, role, reason, "
+                  "token_id) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                  7, p) < 0)
         return -1;
     const char *dept = NULL;
     PGresult *r = hd_db_exec(db, "SELECT department_id FROM content WHERE id = $1", 1,
@@ -110,6 +111,7 @@ static int record(hd_db_t *db, const ing_person_t *actor, const ing_decision_t *
     env.department = (char *)dept;
     env.correlation_id = (char *)in->content_id;
     env.actor = (char *)actor->email;
+    env.token_id = (char *)actor->token_id;
     char eid[HD_ID_LEN];
     hd_envelope_stamp(&env, eid, "ingest", id, "decision.recorded");
     env.causation_id = "";
