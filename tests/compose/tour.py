@@ -238,7 +238,8 @@ def test_tour(org):
 
     mention = {"channel": "sandbox", "external_id": f"m-{RUN}", "author": "@sam",
                "text": "My order arrived broken, refund please"}
-    st, body = org.api("POST", "/v1/inbound", OLIVIA, mention)
+    # only an integration's token posts mentions: the sample's listening feed
+    st, body = org.api("POST", "/v1/inbound", "integration:sample-listener", mention)
     check(st == 201 and body.get("id"), f"inbound: {st} {body}")
     mid = body["id"]
     wait_for("the mention in customer care's inbox", lambda: any(
