@@ -167,6 +167,9 @@ def organization(s, tok):
           f"each change once (hub and marketing departments, two people): {counts}")
     check("acme-marketing-secret" not in s.psql("SELECT string_agg(encode(payload, 'escape'), '') "
                                                  "FROM event_log"), "no credential in the log")
+    # and in the figures
+    s.wait_for("org changes in the metrics", lambda: 'huddle_org_changes_total{object="person",'
+               'action="invited",department="marketing"} 2' in s.metrics())
     del s.env["HUDDLE_AS"]
 
 
