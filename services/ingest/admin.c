@@ -116,10 +116,8 @@ static void department_create(ing_call_t *c) {
     }
     const char *p[2] = {id, name};
     json_t *after = NULL;
-    if (hd_db_begin(c->db) < 0) {
-        ing_org_unavailable(c);
+    if (ing_org_begin(c) < 0)
         goto out;
-    }
     int n = ing_org_one(c,
                         "WITH d AS (INSERT INTO department (id, name) VALUES ($1, $2) "
                         "ON CONFLICT DO NOTHING RETURNING *) SELECT " DEPT_JSON " FROM d",
@@ -146,10 +144,8 @@ static void department_update(ing_call_t *c) {
     if (!b || ing_org_text(c, b, "name", 1, 1, 200, &name) < 0 ||
         (v = ing_org_required_version(c, b)) < 0)
         goto out;
-    if (hd_db_begin(c->db) < 0) {
-        ing_org_unavailable(c);
+    if (ing_org_begin(c) < 0)
         goto out;
-    }
     if (department_load(c, id, 1, &before) != 1 || ing_org_fresh(c, before, v, "department") < 0)
         goto out;
     const char *p[2] = {id, name};

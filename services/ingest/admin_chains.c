@@ -140,10 +140,8 @@ void ing_cfg_rule_create(ing_call_t *c) {
     snprintf(what, sizeof what, "department '%s'", in.department);
     if (ing_org_authorize(c, "routing", in.department, what) < 0)
         goto out;
-    if (hd_db_begin(c->db) < 0) {
-        ing_org_unavailable(c);
+    if (ing_org_begin(c) < 0)
         goto out;
-    }
     if (rule_refs(c, &in) < 0)
         goto out;
     const char *p[5] = {id, in.priority, in.keywords, in.channel, in.department};
@@ -175,10 +173,8 @@ void ing_cfg_rule_update(ing_call_t *c) {
     if (!body || ing_org_known(c, body, known) || rule_fields(c, body, 0, &in) ||
         (want = ing_org_required_version(c, body)) < 0)
         goto out;
-    if (hd_db_begin(c->db) < 0) {
-        ing_org_unavailable(c);
+    if (ing_org_begin(c) < 0)
         goto out;
-    }
     char what[200];
     snprintf(what, sizeof what, "department '%s'", in.department ? in.department : "");
     if (!(before = rule_of(c, 1)) ||
@@ -213,10 +209,8 @@ void ing_cfg_rule_delete(ing_call_t *c) {
     long long want = ing_org_required_version(c, NULL);
     if (want < 0)
         return;
-    if (hd_db_begin(c->db) < 0) {
-        ing_org_unavailable(c);
+    if (ing_org_begin(c) < 0)
         return;
-    }
     json_t *before = rule_of(c, 1);
     if (!before || ing_org_fresh(c, before, want, "the routing rule"))
         goto out;
@@ -275,10 +269,8 @@ void ing_cfg_step_create(ing_call_t *c) {
     snprintf(what, sizeof what, "department '%s'", p[0] ? p[0] : "");
     if (ing_org_authorize(c, "chains", p[0], what) < 0)
         goto out;
-    if (hd_db_begin(c->db) < 0) {
-        ing_org_unavailable(c);
+    if (ing_org_begin(c) < 0)
         goto out;
-    }
     if (step_refs(c, p[1], p[0]) < 0)
         goto out;
     int got =
@@ -310,10 +302,8 @@ void ing_cfg_step_delete(ing_call_t *c) {
     long long want = ing_org_required_version(c, NULL);
     if (want < 0)
         return;
-    if (hd_db_begin(c->db) < 0) {
-        ing_org_unavailable(c);
+    if (ing_org_begin(c) < 0)
         return;
-    }
     const char *p[1] = {c->params[0]};
     char what[200];
     snprintf(what, sizeof what, "approval step '%s'", c->params[0]);
@@ -421,10 +411,8 @@ static void keyed_put(ing_call_t *c, const keyed_t *k) {
     if (!body || keyed_value(c, k, body, &p[1], buf) ||
         (want = ing_org_expected_version(c, body)) < 0)
         goto out;
-    if (hd_db_begin(c->db) < 0) {
-        ing_org_unavailable(c);
+    if (ing_org_begin(c) < 0)
         goto out;
-    }
     int have = keyed_row(c, k, &before);
     if (have < 0)
         goto out;
@@ -456,10 +444,8 @@ static void keyed_delete(ing_call_t *c, const keyed_t *k) {
     long long want = ing_org_required_version(c, NULL);
     if (want < 0)
         return;
-    if (hd_db_begin(c->db) < 0) {
-        ing_org_unavailable(c);
+    if (ing_org_begin(c) < 0)
         return;
-    }
     json_t *before = NULL;
     int have = keyed_row(c, k, &before);
     if (have == 0)

@@ -102,10 +102,8 @@ void ing_cfg_channel_create(ing_call_t *c) {
         ing_api_refuse(c, 422, "id", "invalid", "id %s", why);
         goto out;
     }
-    if (hd_db_begin(c->db) < 0) {
-        ing_org_unavailable(c);
+    if (ing_org_begin(c) < 0)
         goto out;
-    }
     json_t *o;
     int got = ing_org_one(c,
                           "INSERT INTO channel AS c (id, kind, base_url, max_length) "
@@ -133,10 +131,8 @@ void ing_cfg_channel_update(ing_call_t *c) {
     if (!body || ing_org_known(c, body, known) || channel_fields(c, body, 0, p + 1, maxlen) ||
         (want = ing_org_required_version(c, body)) < 0)
         goto out;
-    if (hd_db_begin(c->db) < 0) {
-        ing_org_unavailable(c);
+    if (ing_org_begin(c) < 0)
         goto out;
-    }
     if (!(before = channel_of(c, 1)) || ing_org_fresh(c, before, want, "the channel"))
         goto out;
     int got = ing_org_one(c,
@@ -226,10 +222,8 @@ void ing_cfg_account_put(ing_call_t *c) {
     if (!body || account_fields(c, body, &handle, &sealed) ||
         (want = ing_org_expected_version(c, body)) < 0)
         goto out;
-    if (hd_db_begin(c->db) < 0) {
-        ing_org_unavailable(c);
+    if (ing_org_begin(c) < 0)
         goto out;
-    }
     int have = account_parents(c) < 0 ? -1 : account_of(c, &before);
     if (have < 0)
         goto out;
@@ -276,10 +270,8 @@ void ing_cfg_account_delete(ing_call_t *c) {
     long long want = ing_org_required_version(c, NULL);
     if (want < 0)
         return;
-    if (hd_db_begin(c->db) < 0) {
-        ing_org_unavailable(c);
+    if (ing_org_begin(c) < 0)
         return;
-    }
     int have = account_of(c, &before);
     if (have == 0)
         ing_org_refuse(c, 404, NULL, "not_found", "department '%s' has no account on '%s'",

@@ -80,10 +80,8 @@ static void fact_delete(ing_call_t *c, const char *select, const char *del, cons
     long long want = ing_org_required_version(c, NULL);
     if (want < 0)
         return;
-    if (hd_db_begin(c->db) < 0) {
-        ing_org_unavailable(c);
+    if (ing_org_begin(c) < 0)
         return;
-    }
     json_t *before = fact_of(c, select, permission, noun);
     if (!before || ing_org_fresh(c, before, want, noun))
         goto out;
@@ -154,10 +152,8 @@ void ing_cfg_cert_create(ing_call_t *c) {
         when_field(c, body, "expires_at", &p[3]) ||
         person_field(c, body, "person", "certifications", 1, id, dept) < 0)
         goto out;
-    if (hd_db_begin(c->db) < 0) {
-        ing_org_unavailable(c);
+    if (ing_org_begin(c) < 0)
         goto out;
-    }
     if (channel_exists(c, p[1]) < 0)
         goto out;
     int got =
@@ -197,10 +193,8 @@ void ing_cfg_cert_update(ing_call_t *c) {
         goto out;
     p[4] = json_object_get(body, "channel") ? "t" : "f";
     p[5] = json_object_get(body, "expires_at") ? "t" : "f";
-    if (hd_db_begin(c->db) < 0) {
-        ing_org_unavailable(c);
+    if (ing_org_begin(c) < 0)
         goto out;
-    }
     if (!(before = fact_of(c, CERT_ONE, "certifications", "certification")) ||
         ing_org_fresh(c, before, want, "the certification") || channel_exists(c, p[1]) < 0)
         goto out;
@@ -273,10 +267,8 @@ void ing_cfg_delegation_create(ing_call_t *c) {
         ing_api_refuse(c, 422, "delegate", "invalid", "a person cannot delegate to themselves");
         goto out;
     }
-    if (hd_db_begin(c->db) < 0) {
-        ing_org_unavailable(c);
+    if (ing_org_begin(c) < 0)
         goto out;
-    }
     if (channel_exists(c, p[2]) < 0 || period_ok(c, p[3], p[4]) < 0)
         goto out;
     int got =

@@ -84,10 +84,8 @@ static int person_admit(ing_call_t *c, person_t *out) {
 /* Opens the change's transaction and locks the person `seen` read as
    version v. 0 (*locked filled), or -1 answered (409 when it changed). */
 static int person_begin(ing_call_t *c, const person_t *seen, long long v, person_t *locked) {
-    if (hd_db_begin(c->db) < 0) {
-        ing_org_unavailable(c);
+    if (ing_org_begin(c) < 0)
         return -1;
-    }
     if (person_load(c, seen->id, 1, locked) != 1)
         return -1;
     if (locked->version == v && strcmp(locked->dept, seen->dept) == 0)
@@ -306,10 +304,8 @@ void ing_admin_people_invite(ing_call_t *c) {
         ing_api_refuse(c, 503, NULL, "unavailable", "no randomness for a token, retry");
         goto out;
     }
-    if (hd_db_begin(c->db) < 0) {
-        ing_org_unavailable(c);
+    if (ing_org_begin(c) < 0)
         goto out;
-    }
     if (invite_insert(c, f, &roles, token, expires, sizeof expires) != 1 ||
         person_load(c, f[0], 0, &after) != 1)
         goto out;

@@ -47,10 +47,8 @@ void ing_admin_roles_create(ing_call_t *c) {
         goto out;
     }
     const char *p[2] = {name, desc ? desc : ""};
-    if (hd_db_begin(c->db) < 0) {
-        ing_org_unavailable(c);
+    if (ing_org_begin(c) < 0)
         goto out;
-    }
     int rc = ing_org_one(c,
                          "WITH r AS (INSERT INTO role (name, description) VALUES ($1, $2) "
                          "ON CONFLICT DO NOTHING RETURNING *) SELECT " ROLE_JSON " FROM r",
@@ -107,10 +105,8 @@ void ing_admin_roles_delete(ing_call_t *c) {
     if (ing_org_authorize(c, "roles", NULL, "role") < 0 || !(b = ing_org_body(c, fields, 1)) ||
         (v = ing_org_required_version(c, b)) < 0)
         goto out;
-    if (hd_db_begin(c->db) < 0) {
-        ing_org_unavailable(c);
+    if (ing_org_begin(c) < 0)
         goto out;
-    }
     const char *p[1] = {name};
     int rc = ing_org_one(c, "SELECT " ROLE_JSON " FROM role r WHERE r.name = $1 FOR UPDATE", 1, p,
                          &before);
@@ -182,10 +178,8 @@ static int grant_admit(ing_call_t *c) {
    answered. */
 static int grant_begin(ing_call_t *c, ing_admin_keepers_t *keep, json_t **before) {
     const char *p[2] = {c->params[0], c->params[1]};
-    if (hd_db_begin(c->db) < 0) {
-        ing_org_unavailable(c);
+    if (ing_org_begin(c) < 0)
         return -1;
-    }
     if (ing_admin_keepers(c, keep) < 0)
         return -1;
     return ing_org_one(c,

@@ -218,6 +218,13 @@ void ing_org_conflict(ing_call_t *c, const char *what, long long have, long long
                    what, sent, have);
 }
 
+int ing_org_begin(ing_call_t *c) {
+    if (hd_db_begin(c->db) == 0)
+        return 0;
+    ing_org_unavailable(c);
+    return -1;
+}
+
 void ing_org_unavailable(ing_call_t *c) {
     hd_db_rollback(c->db);
     ing_api_refuse(c, 503, NULL, "unavailable", "database unavailable, retry");

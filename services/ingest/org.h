@@ -98,6 +98,9 @@ int ing_org_finish(ing_call_t *c, const ing_org_change_t *ch, int status, json_t
 void ing_org_refuse(ing_call_t *c, int status, const char *field, const char *code, const char *fmt,
                     ...) __attribute__((format(printf, 5, 6)));
 
+/* Opens the change's transaction on c->db. 0, or -1 after answering 503. */
+int ing_org_begin(ing_call_t *c);
+
 /* Answers 503 after a database error (the transaction rolled back). */
 void ing_org_unavailable(ing_call_t *c);
 
