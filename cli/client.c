@@ -86,3 +86,34 @@ void cli_print_error(int status, json_t *answer) {
     fprintf(stderr, "huddle: refused (%d)%s%s%s: %s\n", status, field ? " [" : "",
             field ? field : "", field ? "]" : "", msg ? msg : "no reason given");
 }
+
+int cli_call(const char *method, const char *path, const char *as, json_t *body, const char *key,
+             json_t **answer) {
+    char tok[512];
+    *answer = NULL;
+    if (cli_token_for(as, tok, sizeof tok) < 0)
+        return -1;
+    int st = cli_request(method, path, tok, body, key, answer);
+    if (st >= 400)
+        cli_print_error(st, *answer);
+    return st;
+}
+
+void cli_print_json(json_t *j, int sorted) {
+    json_dumpf(j, stdout, JSON_INDENT(2) | (sorted ? JSON_SORT_KEYS : 0));
+    fputc('\n', stdout);
+}
+
+const char *cli_str(json_t *o, const char *k, const char *none) {
+    const char *s = json_string_value(json_object_get(o, k));
+    return s ? s : none;
+}
+
+const char *cli_joined(json_t *a, const char *sep, const char *none, char *buf, size_t n) {
+    size_t i;
+    json_t *v;
+    buf[0] = 0;
+    json_array_foreach(a, i, v)
+        snprintf(buf + strlen(buf), n - strlen(buf), "%s%s", i ? sep : "", json_string_value(v));
+    return buf[0] ? buf : none;
+}

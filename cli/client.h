@@ -21,4 +21,23 @@ int cli_request(const char *method, const char *path, const char *token, json_t 
 /* Prints an API error answer ({"error":{...}}) to stderr. */
 void cli_print_error(int status, json_t *answer);
 
+/* Calls the API as `as` (cli_token_for's email; NULL: the default): sends
+   the request (body borrowed, may be NULL; key: an Idempotency-Key or NULL)
+   and prints a refusal (status >= 400) to stderr. Returns the status, or
+   -1 when no token or no answer (printed); *answer as cli_request's
+   (caller decrefs; NULL when none). */
+int cli_call(const char *method, const char *path, const char *as, json_t *body, const char *key,
+             json_t **answer);
+
+/* Prints j on stdout as indented JSON and a newline (sorted: keys in
+   order). */
+void cli_print_json(json_t *j, int sorted);
+
+/* The string member k of o, or `none` when o has no such string. */
+const char *cli_str(json_t *o, const char *k, const char *none);
+
+/* The strings of the JSON array a joined by sep into buf (n bytes), or
+   `none` when there are none. */
+const char *cli_joined(json_t *a, const char *sep, const char *none, char *buf, size_t n);
+
 #endif

@@ -65,38 +65,20 @@ static int parse(int argc, char **argv, opts_t *o) {
 /* 1 if s may go in a path segment as it is. */
 static int segment_ok(const char *s) { return *s && !strpbrk(s, "/?#% \t\r\n"); }
 
-/* Sends a request as o->as; prints a refusal. The status, or -1. */
-static int call(const opts_t *o, const char *method, const char *path, json_t *body, json_t **ans) {
-    char tok[512];
-    *ans = NULL;
-    if (cli_token_for(o->as, tok, sizeof tok) < 0)
-        return -1;
-    int st = cli_request(method, path, tok, body, NULL, ans);
-    if (st >= 400)
-        cli_print_error(st, *ans);
-    return st;
-}
-
 /* Runs a request (body taken) and prints its answer: as JSON with --json,
    else with show(). 0 on a 2xx, else 1. */
 static int run(const opts_t *o, const char *method, const char *path, json_t *body,
                void (*show)(json_t *)) {
     json_t *ans;
-    int st = call(o, method, path, body, &ans);
+    int st = cli_call(method, path, o->as, body, NULL, &ans);
     json_decref(body);
     int ok = st >= 200 && st < 300;
     if (ok && (o->json || !show)) {
-        json_dumpf(ans, stdout, JSON_INDENT(2));
-        printf("\n");
+        cli_print_json(ans, 0);
     } else if (ok)
         show(ans);
     json_decref(ans);
     return ok ? 0 : 1;
-}
-
-static const char *str(json_t *o, const char *k) {
-    const char *s = json_string_value(json_object_get(o, k));
-    return s ? s : "-";
 }
 
 static long long num(json_t *o, const char *k) {
@@ -108,7 +90,7 @@ static long long num(json_t *o, const char *k) {
 static long long version_of(const opts_t *o, const char *path, const char *k1, const char *v1,
                             const char *k2, const char *v2) {
     json_t *ans, *it = NULL;
-    if (call(o, "GET", path, NULL, &ans) != 200) {
+    if (cli_call("GET", path, o->as, NULL, NULL, &ans) != 200) {
         json_decref(ans);
         return -1;
     }
@@ -118,8 +100,8 @@ static long long version_of(const opts_t *o, const char *path, const char *k1, c
         it = ans;
     else
         json_array_foreach(json_object_get(ans, "items"), i,
-                           x) if (!strcmp(str(x, k1), v1) && (!k2 || !strcmp(str(x, k2), v2))) it =
-            x;
+                           x) if (!strcmp(cli_str(x, k1, "-"), v1) &&
+                                  (!k2 || !strcmp(cli_str(x, k2, "-"), v2))) it = x;
     long long v = it ? num(it, "version") : 0;
     if (!it)
         fprintf(stderr, "huddle: no such %s %s%s%s\n", k2 ? "grant" : "role", v1, k2 ? "/" : "",
@@ -131,8 +113,8 @@ static long long version_of(const opts_t *o, const char *path, const char *k1, c
 /* ---------- printing ---------- */
 
 static void show_department(json_t *d) {
-    printf("%-20s %-40s people %lld  version %lld\n", str(d, "id"), str(d, "name"),
-           num(d, "people"), num(d, "version"));
+    printf("%-20s %-40s people %lld  version %lld\n", cli_str(d, "id", "-"),
+           cli_str(d, "name", "-"), num(d, "people"), num(d, "version"));
 }
 
 static void roles_line(json_t *p, char *buf, size_t len) {
@@ -148,28 +130,28 @@ static void roles_line(json_t *p, char *buf, size_t len) {
 static void show_person(json_t *p) {
     char roles[512];
     roles_line(p, roles, sizeof roles);
-    printf("%-28s %-24s %-14s %-30s %s  version %lld\n", str(p, "email"), str(p, "name"),
-           str(p, "department"), roles,
+    printf("%-28s %-24s %-14s %-30s %s  version %lld\n", cli_str(p, "email", "-"),
+           cli_str(p, "name", "-"), cli_str(p, "department", "-"), roles,
            json_is_true(json_object_get(p, "active")) ? "active" : "inactive", num(p, "version"));
 }
 
 static void show_role(json_t *r) {
-    printf("%-22s %s%s holders %lld  version %lld  %s\n", str(r, "name"),
+    printf("%-22s %s%s holders %lld  version %lld  %s\n", cli_str(r, "name", "-"),
            json_is_true(json_object_get(r, "builtin")) ? "builtin " : "",
            json_is_true(json_object_get(r, "organization_wide")) ? "org-wide" : "",
-           num(r, "holders"), num(r, "version"), str(r, "description"));
+           num(r, "holders"), num(r, "version"), cli_str(r, "description", "-"));
 }
 
 static void show_grant(json_t *g) {
-    printf("%-22s %-18s %-12s version %lld\n", str(g, "role"), str(g, "permission"),
-           str(g, "scope"), num(g, "version"));
+    printf("%-22s %-18s %-12s version %lld\n", cli_str(g, "role", "-"),
+           cli_str(g, "permission", "-"), cli_str(g, "scope", "-"), num(g, "version"));
 }
 
 static void show_event(json_t *e) {
-    printf("%8lld  %s  %-28s %-22s %-14s %s%s%s\n", num(e, "seq"), str(e, "at"), str(e, "type"),
-           str(e, "actor"), str(e, "department"), str(e, "object_id"),
-           json_is_string(json_object_get(e, "reason")) ? ": " : "",
-           json_is_string(json_object_get(e, "reason")) ? str(e, "reason") : "");
+    printf("%8lld  %s  %-28s %-22s %-14s %s%s%s\n", num(e, "seq"), cli_str(e, "at", "-"),
+           cli_str(e, "type", "-"), cli_str(e, "actor", "-"), cli_str(e, "department", "-"),
+           cli_str(e, "object_id", "-"), json_is_string(json_object_get(e, "reason")) ? ": " : "",
+           json_is_string(json_object_get(e, "reason")) ? cli_str(e, "reason", "-") : "");
 }
 
 /* Runs show() over an answer's items. */
@@ -187,8 +169,8 @@ LIST_SHOW(show_history, show_event)
 
 static void show_invited(json_t *a) {
     show_person(json_object_get(a, "person"));
-    printf("invitation token (shown once, expires %s):\n%s\n", str(a, "expires_at"),
-           str(a, "invitation_token"));
+    printf("invitation token (shown once, expires %s):\n%s\n", cli_str(a, "expires_at", "-"),
+           cli_str(a, "invitation_token", "-"));
 }
 
 /* ---------- nouns ---------- */

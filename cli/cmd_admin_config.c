@@ -238,8 +238,7 @@ static void print_object(json_t *o) {
 
 static void print_answer(json_t *ans, int as_json) {
     if (as_json) {
-        json_dumpf(ans, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
-        printf("\n");
+        cli_print_json(ans, 1);
         return;
     }
     json_t *items = json_object_get(ans, "items"), *v;
@@ -252,7 +251,7 @@ static void print_answer(json_t *ans, int as_json) {
 }
 
 static int run(const cmd_t *cmd, json_t *body, const args_t *a) {
-    char path[1024], tok[512];
+    char path[1024];
     if (build_path(cmd, a, path, sizeof path) < 0)
         return usage(cmd->noun);
     if (cmd->id_key)
@@ -266,13 +265,9 @@ static int run(const cmd_t *cmd, json_t *body, const args_t *a) {
         json_object_del(body, "person");
     }
     int send = strcmp(cmd->method, "GET") != 0 && json_object_size(body) > 0;
-    if (cli_token_for(a->as, tok, sizeof tok) < 0)
-        return 1;
-    json_t *ans = NULL;
-    int st = cli_request(cmd->method, path, tok, send ? body : NULL, NULL, &ans);
-    if (st >= 400)
-        cli_print_error(st, ans);
-    else if (st > 0)
+    json_t *ans;
+    int st = cli_call(cmd->method, path, a->as, send ? body : NULL, NULL, &ans);
+    if (st > 0 && st < 400)
         print_answer(ans, a->json);
     json_decref(ans);
     return st >= 200 && st < 300 ? 0 : 1;

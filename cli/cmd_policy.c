@@ -80,29 +80,6 @@ static void print_errors(const char *file, const char *err) {
     }
 }
 
-/* Runs a request as `as` and prints a refusal; returns the status, or -1
-   when no token or no answer (printed). *ans is the caller's to decref. */
-static int call(const char *method, const char *path, const char *as, json_t *body, json_t **ans) {
-    char tok[512];
-    *ans = NULL;
-    if (cli_token_for(as, tok, sizeof tok) < 0)
-        return -1;
-    int st = cli_request(method, path, tok, body, NULL, ans);
-    if (st >= 400)
-        cli_print_error(st, *ans);
-    return st;
-}
-
-static const char *str(json_t *o, const char *k) {
-    const char *s = json_string_value(json_object_get(o, k));
-    return s ? s : "";
-}
-
-static void dump(json_t *o) {
-    json_dumpf(o, stdout, JSON_INDENT(2));
-    fputc('\n', stdout);
-}
-
 /* Prints a multi-line text indented. */
 static void indented(const char *text) {
     while (text && *text) {
@@ -111,16 +88,6 @@ static void indented(const char *text) {
         printf("    %.*s\n", n, text);
         text += n + (nl ? 1 : 0);
     }
-}
-
-/* A comma-separated line from a JSON array of strings, into buf. */
-static const char *joined(json_t *a, char *buf, size_t n) {
-    size_t i;
-    json_t *v;
-    buf[0] = 0;
-    json_array_foreach(a, i, v)
-        snprintf(buf + strlen(buf), n - strlen(buf), "%s%s", i ? ", " : "", json_string_value(v));
-    return buf;
 }
 
 /* ---------- local ---------- */
@@ -157,7 +124,7 @@ static int post_proposal(const char *file, const char *why, int emergency, const
         return -1;
     json_t *body = json_pack("{s:s, s:s, s:b}", "source", src, "why", why, "emergency", emergency);
     free(src);
-    int st = call("POST", "/v1/policy/proposals", as, body, ans);
+    int st = cli_call("POST", "/v1/policy/proposals", as, body, NULL, ans);
     json_decref(body);
     return st;
 }
@@ -171,10 +138,10 @@ static int cmd_propose(const char *file, const policy_opts_t *o) {
     int st = post_proposal(file, o->why, 0, o->as, &ans);
     char roles[512];
     if (st == 201) { /* the id alone on stdout, for scripts: p=$(huddle policy propose ...) */
-        printf("%s\n", str(ans, "id"));
-        fprintf(stderr, "proposal %s: %s; reviews required: %s\n", str(ans, "id"),
-                str(ans, "state"),
-                joined(json_object_get(ans, "required_roles"), roles, sizeof roles));
+        printf("%s\n", cli_str(ans, "id", ""));
+        fprintf(stderr, "proposal %s: %s; reviews required: %s\n", cli_str(ans, "id", ""),
+                cli_str(ans, "state", ""),
+                cli_joined(json_object_get(ans, "required_roles"), ", ", "", roles, sizeof roles));
     }
     json_decref(ans);
     return st == 201 ? 0 : 1;
@@ -184,47 +151,51 @@ static int cmd_propose(const char *file, const policy_opts_t *o) {
 static int get_proposal(const char *id, const char *as, json_t **ans) {
     char path[256];
     snprintf(path, sizeof path, "/v1/policy/proposals/%s", id);
-    return call("GET", path, as, NULL, ans);
+    return cli_call("GET", path, as, NULL, NULL, ans);
 }
 
 static void print_proposal(json_t *p) {
     char roles[512];
     json_t *v = json_object_get(p, "version");
-    printf("proposal  %s%s\n", str(p, "id"),
+    printf("proposal  %s%s\n", cli_str(p, "id", ""),
            json_is_true(json_object_get(p, "emergency")) ? " (emergency)" : "");
-    printf("state     %s", str(p, "state"));
+    printf("state     %s", cli_str(p, "state", ""));
     if (json_is_integer(v))
         printf(" as version %lld", (long long)json_integer_value(v));
-    printf("\nby        %s at %s\n", str(p, "proposed_by"), str(p, "created_at"));
-    printf("why       %s\n", str(p, "why"));
+    printf("\nby        %s at %s\n", cli_str(p, "proposed_by", ""), cli_str(p, "created_at", ""));
+    printf("why       %s\n", cli_str(p, "why", ""));
     printf("base      version %lld\n",
            (long long)json_integer_value(json_object_get(p, "base_version")));
-    printf("requires  %s\n", joined(json_object_get(p, "required_roles"), roles, sizeof roles));
-    printf("approved  %s\n", joined(json_object_get(p, "approved"), roles, sizeof roles));
-    if (*str(p, "reason"))
-        printf("note      %s\n", str(p, "reason"));
-    if (*str(p, "diff")) {
+    printf("requires  %s\n",
+           cli_joined(json_object_get(p, "required_roles"), ", ", "", roles, sizeof roles));
+    printf("approved  %s\n",
+           cli_joined(json_object_get(p, "approved"), ", ", "", roles, sizeof roles));
+    if (*cli_str(p, "reason", ""))
+        printf("note      %s\n", cli_str(p, "reason", ""));
+    if (*cli_str(p, "diff", "")) {
         printf("diff\n");
-        indented(str(p, "diff"));
+        indented(cli_str(p, "diff", ""));
     }
     json_t *sim = json_object_get(p, "simulation");
     if (json_is_object(sim)) {
-        printf("simulation (last %s)\n", str(sim, "since"));
-        indented(*str(sim, "report") ? str(sim, "report") : str(sim, "error"));
+        printf("simulation (last %s)\n", cli_str(sim, "since", ""));
+        indented(*cli_str(sim, "report", "") ? cli_str(sim, "report", "")
+                                             : cli_str(sim, "error", ""));
     }
     printf("reviews\n");
     size_t i;
     json_t *r;
     json_array_foreach(json_object_get(p, "reviews"), i, r)
-        printf("  %s  %-8s as %-12s by %s%s%s\n", str(r, "at"), str(r, "decision"), str(r, "role"),
-               str(r, "by"), *str(r, "comment") ? ": " : "", str(r, "comment"));
+        printf("  %s  %-8s as %-12s by %s%s%s\n", cli_str(r, "at", ""), cli_str(r, "decision", ""),
+               cli_str(r, "role", ""), cli_str(r, "by", ""), *cli_str(r, "comment", "") ? ": " : "",
+               cli_str(r, "comment", ""));
 }
 
 static int cmd_proposal(const char *id, const policy_opts_t *o) {
     json_t *ans;
     int st = get_proposal(id, o->as, &ans);
     if (st == 200)
-        o->json ? dump(ans) : print_proposal(ans);
+        o->json ? cli_print_json(ans, 0) : print_proposal(ans);
     json_decref(ans);
     return st == 200 ? 0 : 1;
 }
@@ -234,16 +205,16 @@ static int cmd_proposals(const policy_opts_t *o) {
     snprintf(path, sizeof path, "/v1/policy/proposals%s%s", o->state ? "?state=" : "",
              o->state ? o->state : "");
     json_t *ans;
-    int st = call("GET", path, o->as, NULL, &ans);
+    int st = cli_call("GET", path, o->as, NULL, NULL, &ans);
     if (st == 200 && o->json)
-        dump(ans);
+        cli_print_json(ans, 0);
     else if (st == 200) {
         printf("%-36s  %-10s %-24s %-24s %s\n", "ID", "STATE", "PROPOSED BY", "CREATED AT", "WHY");
         size_t i;
         json_t *p;
-        json_array_foreach(json_object_get(ans, "items"), i, p)
-            printf("%-36s  %-10s %-24s %-24s %s\n", str(p, "id"), str(p, "state"),
-                   str(p, "proposed_by"), str(p, "created_at"), str(p, "why"));
+        json_array_foreach(json_object_get(ans, "items"), i, p) printf(
+            "%-36s  %-10s %-24s %-24s %s\n", cli_str(p, "id", ""), cli_str(p, "state", ""),
+            cli_str(p, "proposed_by", ""), cli_str(p, "created_at", ""), cli_str(p, "why", ""));
     }
     json_decref(ans);
     return st == 200 ? 0 : 1;
@@ -266,11 +237,11 @@ static int cmd_review(const char *id, const char *decision, const policy_opts_t 
     char path[256];
     snprintf(path, sizeof path, "/v1/policy/proposals/%s/reviews", id);
     json_t *ans;
-    int st = call("POST", path, o->as, body, &ans);
+    int st = cli_call("POST", path, o->as, body, NULL, &ans);
     json_decref(body);
     if (st == 200 || st == 202)
-        printf("%s recorded as %s (review %s)\n", decision, str(ans, "role"),
-               str(ans, "review_id"));
+        printf("%s recorded as %s (review %s)\n", decision, cli_str(ans, "role", ""),
+               cli_str(ans, "review_id", ""));
     json_decref(ans);
     return st == 200 || st == 202 ? 0 : 1;
 }
@@ -280,7 +251,7 @@ static int wait_activated(const char *id, const char *as) {
     for (int i = 0; i < APPLY_WAIT_S * 10; i++) {
         json_t *p;
         int st = get_proposal(id, as, &p);
-        const char *state = st == 200 ? str(p, "state") : "";
+        const char *state = st == 200 ? cli_str(p, "state", "") : "";
         if (!strcmp(state, "activated")) {
             printf("version %lld is active (emergency proposal %s)\n",
                    (long long)json_integer_value(json_object_get(p, "version")), id);
@@ -289,7 +260,8 @@ static int wait_activated(const char *id, const char *as) {
         }
         if (st != 200 || strcmp(state, "analyzing")) {
             if (st == 200)
-                fprintf(stderr, "huddle: proposal %s is %s: %s\n", id, state, str(p, "reason"));
+                fprintf(stderr, "huddle: proposal %s is %s: %s\n", id, state,
+                        cli_str(p, "reason", ""));
             json_decref(p);
             return 1;
         }
@@ -322,7 +294,7 @@ static int cmd_apply(const char *file, const policy_opts_t *o) {
     json_t *ans;
     int st = post_proposal(file, o->reason, 1, o->as, &ans);
     char id[64];
-    snprintf(id, sizeof id, "%s", str(ans, "id"));
+    snprintf(id, sizeof id, "%s", cli_str(ans, "id", ""));
     json_decref(ans);
     if (st != 201) {
         fprintf(stderr, "%s: nothing was activated\n", file);
@@ -337,8 +309,8 @@ static char *version_source(long long v, const char *as, size_t *len, json_t **r
     char path[64];
     snprintf(path, sizeof path, "/v1/policy/versions/%lld", v);
     json_t *ans;
-    int st = call("GET", path, as, NULL, &ans);
-    char *src = st == 200 ? hd_strdup(str(ans, "source")) : NULL;
+    int st = cli_call("GET", path, as, NULL, NULL, &ans);
+    char *src = st == 200 ? hd_strdup(cli_str(ans, "source", "")) : NULL;
     if (src)
         *len = strlen(src);
     if (row && src)
@@ -351,7 +323,7 @@ static char *version_source(long long v, const char *as, size_t *len, json_t **r
 /* The active version through the API (0: none; -1: no answer). */
 static long long active_version(const char *as) {
     json_t *ans;
-    long long v = call("GET", "/v1/policy/versions", as, NULL, &ans) == 200 ? 0 : -1;
+    long long v = cli_call("GET", "/v1/policy/versions", as, NULL, NULL, &ans) == 200 ? 0 : -1;
     size_t i;
     json_t *row;
     json_array_foreach(json_object_get(ans, "items"), i,
@@ -379,11 +351,11 @@ static int cmd_diff(const char *a, const char *b, const policy_opts_t *o) {
         char path[128];
         snprintf(path, sizeof path, "/v1/policy/diff?from=%lld&to=%lld", va, vb);
         json_t *ans;
-        int st = call("GET", path, o->as, NULL, &ans);
+        int st = cli_call("GET", path, o->as, NULL, NULL, &ans);
         if (st == 200 && json_integer_value(json_object_get(ans, "changes")) == 0)
             printf("no differences between %s and %s\n", a, b);
         else if (st == 200)
-            fputs(str(ans, "diff"), stdout);
+            fputs(cli_str(ans, "diff", ""), stdout);
         json_decref(ans);
         return st != 200;
     }
@@ -420,8 +392,8 @@ static int cmd_show(const char *ref, const policy_opts_t *o) {
     if (!src)
         return 1;
     printf("# policy version %lld%s, created by %s at %s\n", v,
-           json_is_true(json_object_get(row, "active")) ? " (active)" : "", str(row, "created_by"),
-           str(row, "created_at"));
+           json_is_true(json_object_get(row, "active")) ? " (active)" : "",
+           cli_str(row, "created_by", ""), cli_str(row, "created_at", ""));
     fputs(src, stdout);
     free(src);
     json_decref(row);
@@ -430,19 +402,19 @@ static int cmd_show(const char *ref, const policy_opts_t *o) {
 
 static int cmd_list(const policy_opts_t *o) {
     json_t *ans;
-    int st = call("GET", "/v1/policy/versions", o->as, NULL, &ans);
+    int st = cli_call("GET", "/v1/policy/versions", o->as, NULL, NULL, &ans);
     if (st == 200 && o->json)
-        dump(ans);
+        cli_print_json(ans, 0);
     else if (st == 200) {
         printf("%-8s %-7s %-24s %-26s %s\n", "VERSION", "ACTIVE", "CREATED BY", "CREATED AT",
                "PROPOSAL");
         size_t i;
         json_t *r;
-        json_array_foreach(json_object_get(ans, "items"), i, r)
-            printf("%-8lld %-7s %-24s %-26s %s\n",
-                   (long long)json_integer_value(json_object_get(r, "version")),
-                   json_is_true(json_object_get(r, "active")) ? "yes" : "", str(r, "created_by"),
-                   str(r, "created_at"), str(r, "proposal_id"));
+        json_array_foreach(json_object_get(ans, "items"), i, r) printf(
+            "%-8lld %-7s %-24s %-26s %s\n",
+            (long long)json_integer_value(json_object_get(r, "version")),
+            json_is_true(json_object_get(r, "active")) ? "yes" : "", cli_str(r, "created_by", ""),
+            cli_str(r, "created_at", ""), cli_str(r, "proposal_id", ""));
     }
     json_decref(ans);
     return st == 200 ? 0 : 1;
@@ -456,10 +428,10 @@ static int cmd_simulate(const char *file, const policy_opts_t *o) {
     json_t *body = json_pack("{s:s, s:s}", "source", src, "since", o->since ? o->since : "30d");
     free(src);
     json_t *ans;
-    int st = call("POST", "/v1/policy/simulate", o->as, body, &ans);
+    int st = cli_call("POST", "/v1/policy/simulate", o->as, body, NULL, &ans);
     json_decref(body);
     if (st == 200)
-        fputs(str(ans, "report"), stdout);
+        fputs(cli_str(ans, "report", ""), stdout);
     json_decref(ans);
     return st != 200;
 }
@@ -595,8 +567,7 @@ static int check_print(pol_t *p, const char *text, size_t len, pol_ctx_t *ctx, i
         json_t *o = json_pack("{s:s, s:o, s:o, s:I}", "verdict", pol_verdict_name(v), "roles",
                               roles, "findings", pol_findings_json(res, text), "policy_version",
                               (json_int_t)version);
-        json_dumpf(o, stdout, JSON_INDENT(2));
-        fputc('\n', stdout);
+        cli_print_json(o, 0);
         json_decref(o);
     } else {
         pol_print_marked(stdout, text, len, res, isatty(STDOUT_FILENO));

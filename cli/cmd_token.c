@@ -86,19 +86,6 @@ static int parse(int argc, char **argv, topts_t *o) {
     return 0;
 }
 
-/* A request with the caller's token; refusals printed. The status, or -1. */
-static int call(const char *method, const char *path, const char *as, json_t *body, json_t **ans) {
-    char tok[512];
-    *ans = NULL;
-    if (cli_token_for(as, tok, sizeof tok) < 0)
-        return -1;
-    int st = cli_request(method, path, tok, body, NULL, ans);
-    if (st >= 400)
-        cli_print_error(st, *ans);
-    return st;
-}
-
-/* "a,b" as a JSON array of strings. */
 static json_t *split(const char *list) {
     json_t *a = json_array();
     const char *s = list;
@@ -125,51 +112,32 @@ static void expiry(json_t *body, const char *e) {
         json_object_set_new(body, "expires_at", json_string(e));
 }
 
-static const char *str(json_t *o, const char *k) {
-    const char *s = json_string_value(json_object_get(o, k));
-    return s ? s : "-";
-}
-
-/* The strings of an array joined by commas into buf ("-" when empty). */
-static const char *joined(json_t *a, char *buf, size_t n) {
-    size_t i;
-    json_t *v;
-    buf[0] = 0;
-    json_array_foreach(a, i, v)
-        snprintf(buf + strlen(buf), n - strlen(buf), "%s%s", i ? "," : "", json_string_value(v));
-    return buf[0] ? buf : "-";
-}
-
-static void print_json(json_t *j) {
-    json_dumpf(j, stdout, JSON_INDENT(2));
-    printf("\n");
-}
-
 /* A made token: its tokens-file line on stdout, what it is on stderr. */
 static void print_new(json_t *t, int as_json) {
     char sc[128];
     if (as_json) {
-        print_json(t);
+        cli_print_json(t, 0);
         return;
     }
     const char *integ = json_string_value(json_object_get(t, "integration"));
     if (integ)
-        printf("integration:%s %s\n", integ, str(t, "token"));
+        printf("integration:%s %s\n", integ, cli_str(t, "token", "-"));
     else
-        printf("%s %s\n", str(t, "person"), str(t, "token"));
+        printf("%s %s\n", cli_str(t, "person", "-"), cli_str(t, "token", "-"));
     fflush(stdout);
     fprintf(stderr,
             "huddle: token '%s' (id %s, prefix %s, scopes %s, expires %s): the line on stdout "
             "is shown this once; keep it (e.g. >> $HUDDLE_TOKENS_FILE)\n",
-            str(t, "name"), str(t, "id"), str(t, "prefix"),
-            joined(json_object_get(t, "scopes"), sc, sizeof sc),
-            json_is_string(json_object_get(t, "expires_at")) ? str(t, "expires_at") : "never");
+            cli_str(t, "name", "-"), cli_str(t, "id", "-"), cli_str(t, "prefix", "-"),
+            cli_joined(json_object_get(t, "scopes"), ",", "-", sc, sizeof sc),
+            json_is_string(json_object_get(t, "expires_at")) ? cli_str(t, "expires_at", "-")
+                                                             : "never");
 }
 
 /* A list of tokens as a table (or JSON). */
 static void print_list(json_t *ans, int as_json, int who) {
     if (as_json) {
-        print_json(ans);
+        cli_print_json(ans, 0);
         return;
     }
     printf("%-36s  %-12s  %-8s  %-24s  %-26s  %-20s  %-20s  %s\n", "ID", "PREFIX", "STATE",
@@ -180,19 +148,21 @@ static void print_list(json_t *ans, int as_json, int who) {
         char sc[128], whom[300];
         const char *integ = json_string_value(json_object_get(t, "integration"));
         snprintf(whom, sizeof whom, "%s%s", integ ? "integration:" : "",
-                 integ ? integ : str(t, "person"));
-        printf("%-36s  %-12s  %-8s  %-24s  %-26s  %-20s  %-20s  %s\n", str(t, "id"),
-               str(t, "prefix"), str(t, "state"), who ? whom : str(t, "name"),
-               joined(json_object_get(t, "scopes"), sc, sizeof sc),
-               json_is_string(json_object_get(t, "expires_at")) ? str(t, "expires_at") : "never",
-               str(t, "last_used_at"), who ? str(t, "name") : "");
+                 integ ? integ : cli_str(t, "person", "-"));
+        printf("%-36s  %-12s  %-8s  %-24s  %-26s  %-20s  %-20s  %s\n", cli_str(t, "id", "-"),
+               cli_str(t, "prefix", "-"), cli_str(t, "state", "-"),
+               who ? whom : cli_str(t, "name", "-"),
+               cli_joined(json_object_get(t, "scopes"), ",", "-", sc, sizeof sc),
+               json_is_string(json_object_get(t, "expires_at")) ? cli_str(t, "expires_at", "-")
+                                                                : "never",
+               cli_str(t, "last_used_at", "-"), who ? cli_str(t, "name", "-") : "");
     }
 }
 
 /* POST path with body (taken); prints the new token. */
 static int create(const char *path, const topts_t *o, json_t *body) {
     json_t *ans;
-    int st = call("POST", path, o->as, body, &ans);
+    int st = cli_call("POST", path, o->as, body, NULL, &ans);
     json_decref(body);
     if (st == 201)
         print_new(ans, o->json);
@@ -202,7 +172,7 @@ static int create(const char *path, const topts_t *o, json_t *body) {
 
 static int list(const char *path, const topts_t *o, int who) {
     json_t *ans;
-    int st = call("GET", path, o->as, NULL, &ans);
+    int st = cli_call("GET", path, o->as, NULL, NULL, &ans);
     if (st == 200)
         print_list(ans, o->json, who);
     json_decref(ans);
@@ -215,9 +185,9 @@ static int revoke(const char *prefix, const char *id, const topts_t *o) {
         return fprintf(stderr, "huddle: '%s' is not a token id\n", id), 1;
     snprintf(path, sizeof path, "%s/%s", prefix, id);
     json_t *ans;
-    int st = call("DELETE", path, o->as, NULL, &ans);
+    int st = cli_call("DELETE", path, o->as, NULL, NULL, &ans);
     if (st == 200)
-        printf("revoked %s (%s)\n", id, str(ans, "name"));
+        printf("revoked %s (%s)\n", id, cli_str(ans, "name", "-"));
     json_decref(ans);
     return st == 200 ? 0 : 1;
 }

@@ -104,19 +104,6 @@ static int parse(int argc, char **argv, opts_t *o) {
     return 0;
 }
 
-/* Runs a request and reports refusals; returns the status or -1. */
-static int call(const char *method, const char *path, const char *as, json_t *body, const char *key,
-                json_t **ans) {
-    char tok[512];
-    *ans = NULL;
-    if (cli_token_for(as, tok, sizeof tok) < 0)
-        return -1;
-    int st = cli_request(method, path, tok, body, key, ans);
-    if (st >= 400)
-        cli_print_error(st, *ans);
-    return st;
-}
-
 static int cmd_submit(int argc, char **argv, const opts_t *o) {
     if (optind != argc - 1 || !o->channel) {
         fprintf(stderr, "usage: huddle submit --as EMAIL --channel CHANNEL [--key KEY] TEXT\n");
@@ -128,7 +115,7 @@ static int cmd_submit(int argc, char **argv, const opts_t *o) {
     if (o->at)
         json_object_set_new(body, "scheduled_at", json_string(o->at));
     json_t *ans;
-    int st = call("POST", "/v1/content", o->as, body, o->key, &ans);
+    int st = cli_call("POST", "/v1/content", o->as, body, o->key, &ans);
     json_decref(body);
     if (st == 200 || st == 201)
         printf("%s\n", json_string_value(json_object_get(ans, "id")));
@@ -150,7 +137,7 @@ static int cmd_decide(int argc, char **argv, const opts_t *o, const char *decisi
     char path[256];
     snprintf(path, sizeof path, "/v1/content/%s/decisions", argv[optind]);
     json_t *ans;
-    int st = call("POST", path, o->as, body, NULL, &ans);
+    int st = cli_call("POST", path, o->as, body, NULL, &ans);
     json_decref(body);
     if (st == 200 || st == 202)
         printf("%s recorded (%s)\n", decision,
@@ -241,10 +228,9 @@ static int cmd_status(int argc, char **argv, const opts_t *o) {
     char path[256];
     snprintf(path, sizeof path, "/v1/content/%s", argv[optind]);
     json_t *ans;
-    int st = call("GET", path, o->as, NULL, NULL, &ans);
+    int st = cli_call("GET", path, o->as, NULL, NULL, &ans);
     if (st == 200 && o->json) {
-        json_dumpf(ans, stdout, JSON_INDENT(2));
-        printf("\n");
+        cli_print_json(ans, 0);
     } else if (st == 200)
         print_item(ans);
     json_decref(ans);
@@ -253,10 +239,9 @@ static int cmd_status(int argc, char **argv, const opts_t *o) {
 
 static int cmd_inbox(const opts_t *o) {
     json_t *ans;
-    int st = call("GET", "/v1/inbox", o->as, NULL, NULL, &ans);
+    int st = cli_call("GET", "/v1/inbox", o->as, NULL, NULL, &ans);
     if (st == 200 && o->json) {
-        json_dumpf(ans, stdout, JSON_INDENT(2));
-        printf("\n");
+        cli_print_json(ans, 0);
     } else if (st == 200) {
         printf("inbox of %s\n", json_string_value(json_object_get(ans, "department")));
         size_t i;
@@ -274,10 +259,9 @@ static int cmd_inbox(const opts_t *o) {
 
 static int cmd_queue(const opts_t *o) {
     json_t *ans;
-    int st = call("GET", "/v1/queue", o->as, NULL, NULL, &ans);
+    int st = cli_call("GET", "/v1/queue", o->as, NULL, NULL, &ans);
     if (st == 200 && o->json) {
-        json_dumpf(ans, stdout, JSON_INDENT(2));
-        printf("\n");
+        cli_print_json(ans, 0);
     } else if (st == 200) {
         size_t i;
         json_t *m;
@@ -303,7 +287,7 @@ static int cmd_inbound(int argc, char **argv, const opts_t *o) {
     if (o->url)
         json_object_set_new(body, "url", json_string(o->url));
     json_t *ans;
-    int st = call("POST", "/v1/inbound", o->as, body, NULL, &ans);
+    int st = cli_call("POST", "/v1/inbound", o->as, body, NULL, &ans);
     json_decref(body);
     if (st == 200 || st == 201)
         printf("%s\n", json_string_value(json_object_get(ans, "id")));
@@ -313,10 +297,9 @@ static int cmd_inbound(int argc, char **argv, const opts_t *o) {
 
 static int cmd_me(const opts_t *o) {
     json_t *ans;
-    int st = call("GET", "/v1/me", o->as, NULL, NULL, &ans);
+    int st = cli_call("GET", "/v1/me", o->as, NULL, NULL, &ans);
     if (st == 200) {
-        json_dumpf(ans, stdout, JSON_INDENT(2));
-        printf("\n");
+        cli_print_json(ans, 0);
     }
     json_decref(ans);
     return st == 200 ? 0 : 1;

@@ -1,6 +1,5 @@
 /*  admin: the administration routes (admin.h, docs/admin.md): the route
-    table, departments, the organization's history, and what every
-    administration handler shares. */
+    table, departments, the organization's history and the keepers. */
 #include "admin.h"
 
 #include "api.h"
@@ -12,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_GRANTS 64
 #define KEEPERS_LOCK "7413013" /* pg_advisory_xact_lock key of keeper changes */
 
 /* ---------- shared ---------- */
@@ -25,134 +23,6 @@ int ing_admin_slug(const char *s) {
         if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
             return 0;
     return 1;
-}
-
-json_t *ing_admin_body(ing_call_t *c, const char *const *allowed, int optional) {
-    size_t len = 0;
-    hd_http_req_body(c->req, &len);
-    json_t *b = optional && len == 0 ? json_object() : ing_api_body(c);
-    if (!b)
-        return NULL;
-    const char *key;
-    json_t *v;
-    json_object_foreach(b, key, v) {
-        int known = 0;
-        for (size_t i = 0; allowed[i] && !known; i++)
-            known = strcmp(allowed[i], key) == 0;
-        if (!known) {
-            ing_api_refuse(c, 422, key, "invalid", "unknown field '%s'", key);
-            json_decref(b);
-            return NULL;
-        }
-    }
-    return b;
-}
-
-int ing_admin_text(ing_call_t *c, json_t *body, const char *name, int required, size_t min,
-                   size_t max, const char **out) {
-    json_t *v = json_object_get(body, name);
-    *out = NULL;
-    if (!v || json_is_null(v)) {
-        if (!required)
-            return 0;
-        ing_api_refuse(c, 422, name, "invalid", "%s is required", name);
-        return -1;
-    }
-    size_t n = json_is_string(v) ? json_string_length(v) : 0;
-    if (!json_is_string(v) || n < min || n > max || strlen(json_string_value(v)) != n) {
-        ing_api_refuse(c, 422, name, "invalid", "%s must be a string of %zu to %zu bytes", name,
-                       min, max);
-        return -1;
-    }
-    *out = json_string_value(v);
-    return 0;
-}
-
-long long ing_admin_version(ing_call_t *c, json_t *body) {
-    long long v = ing_org_expected_version(c, body);
-    if (v == 0) {
-        ing_api_refuse(c, 428, "If-Match", "precondition_required",
-                       "send the version you read: the If-Match header (or \"version\")");
-        return -1;
-    }
-    return v;
-}
-
-int ing_admin_rows(ing_call_t *c, hd_db_t *db, const char *sql, int n, const char *const *p,
-                   json_t **rows) {
-    PGresult *r = hd_db_exec(db, sql, n, p);
-    if (!r) {
-        ing_org_unavailable(c);
-        return -1;
-    }
-    *rows = json_array();
-    for (int i = 0; i < PQntuples(r); i++) {
-        json_t *o = json_loads(PQgetvalue(r, i, 0), 0, NULL);
-        json_array_append_new(*rows, o ? o : json_null());
-    }
-    int count = PQntuples(r);
-    PQclear(r);
-    return count;
-}
-
-void ing_admin_respond(ing_call_t *c, int status, json_t *obj) {
-    json_t *v = json_object_get(obj, "version");
-    if (json_is_integer(v)) {
-        char etag[32];
-        snprintf(etag, sizeof etag, "\"%lld\"", (long long)json_integer_value(v));
-        hd_http_respond_header(c->req, "ETag", etag);
-    }
-    hd_http_respond_json(c->req, status, obj);
-}
-
-int ing_admin_org_wide(ing_call_t *c, const char *permission) {
-    const ing_person_t *who = c->who;
-    hd_pgarray_t roles = {0};
-    for (int i = 0; i < who->nroles; i++)
-        hd_pgarray_add(&roles, who->roles[i]);
-    PGresult *r = hd_db_exec_arrays(c->db,
-                                    "SELECT role, permission, scope = 'organization' FROM "
-                                    "admin_grant WHERE role = ANY ($1::text[]) LIMIT 64",
-                                    &roles, 1);
-    if (!r) {
-        ing_org_unavailable(c);
-        return -1;
-    }
-    hd_grant_t grants[MAX_GRANTS];
-    size_t n = 0;
-    for (int i = 0; i < PQntuples(r) && n < MAX_GRANTS; i++, n++) {
-        snprintf(grants[n].role, sizeof grants[n].role, "%s", PQgetvalue(r, i, 0));
-        snprintf(grants[n].permission, sizeof grants[n].permission, "%s", PQgetvalue(r, i, 1));
-        grants[n].organization = PQgetvalue(r, i, 2)[0] == 't';
-    }
-    PQclear(r);
-    const char *rp[ING_MAX_ROLES];
-    for (int i = 0; i < who->nroles; i++)
-        rp[i] = who->roles[i];
-    char why[256];
-    return hd_perm_check(grants, n, rp, (size_t)who->nroles, who->department, permission, NULL, why,
-                         sizeof why) == HD_PERM_ALLOWED;
-}
-
-void ing_admin_finish(ing_call_t *c, const ing_admin_change_t *ch, int status, json_t *answer) {
-    if (ing_org_event(c, ch->object, ch->object_id, ch->action, ch->department, ch->before,
-                      ch->after, ch->reason) < 0 ||
-        hd_db_commit(c->db) < 0) {
-        json_decref(answer);
-        ing_org_unavailable(c);
-        return;
-    }
-    ing_admin_respond(c, status, answer);
-}
-
-void ing_admin_refuse_conflict(ing_call_t *c, const char *field, const char *fmt, ...) {
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    hd_db_rollback(c->db);
-    ing_api_refuse(c, 409, field, "conflict", "%s", msg);
 }
 
 static const char *KEEPERS_SQL =
@@ -197,7 +67,7 @@ int ing_admin_keepers_check(ing_call_t *c, const ing_admin_keepers_t *before, co
     const char *lost = ing_admin_keepers_lost(before, &after);
     if (!lost)
         return 0;
-    ing_admin_refuse_conflict(c, NULL, "refused %s: %s", what, lost);
+    ing_org_refuse(c, 409, NULL, "conflict", "refused %s: %s", what, lost);
     return -1;
 }
 
@@ -209,74 +79,56 @@ int ing_admin_keepers_check(ing_call_t *c, const ing_admin_keepers_t *before, co
     "AND p.active))::text"
 
 static void departments_list(ing_call_t *c) {
-    json_t *rows;
-    if (ing_admin_rows(c, c->db, "SELECT " DEPT_JSON " FROM department d ORDER BY d.id LIMIT 1000",
-                       0, NULL, &rows) < 0)
-        return;
-    hd_http_respond_json(c->req, 200, json_pack("{s:o}", "items", rows));
+    ing_org_list(c, "SELECT " DEPT_JSON " FROM department d ORDER BY d.id LIMIT 1000", 0, NULL);
 }
 
 /* The department `id` as JSON (locked FOR UPDATE when lock): 1 found
    (*out set, caller decrefs), 0 not (answered 404), -1 answered 503. */
 static int department_load(ing_call_t *c, const char *id, int lock, json_t **out) {
     const char *p[1] = {id};
-    json_t *rows;
-    int n =
-        ing_admin_rows(c, c->db,
-                       lock ? "SELECT " DEPT_JSON " FROM department d WHERE d.id = $1 FOR UPDATE"
-                            : "SELECT " DEPT_JSON " FROM department d WHERE d.id = $1",
-                       1, p, &rows);
-    if (n < 0)
-        return -1;
-    if (n == 0) {
-        json_decref(rows);
-        hd_db_rollback(c->db);
-        ing_api_refuse(c, 404, "id", "not_found", "no such department '%s'", id);
-        return 0;
-    }
-    *out = json_incref(json_array_get(rows, 0));
-    json_decref(rows);
-    return 1;
+    int n = ing_org_one(c,
+                        lock ? "SELECT " DEPT_JSON " FROM department d WHERE d.id = $1 FOR UPDATE"
+                             : "SELECT " DEPT_JSON " FROM department d WHERE d.id = $1",
+                        1, p, out);
+    if (n == 0)
+        ing_org_refuse(c, 404, "id", "not_found", "no such department '%s'", id);
+    return n;
 }
 
 static void department_show(ing_call_t *c) {
     json_t *d;
     if (department_load(c, c->params[0], 0, &d) == 1)
-        ing_admin_respond(c, 200, d);
+        ing_org_respond(c, 200, d);
 }
 
 static void department_create(ing_call_t *c) {
     if (ing_org_authorize(c, "departments", NULL, "department") < 0)
         return;
     static const char *const fields[] = {"id", "name", NULL};
-    json_t *b = ing_admin_body(c, fields, 0);
+    json_t *b = ing_org_body(c, fields, 0);
     const char *id, *name;
-    if (!b || ing_admin_text(c, b, "id", 1, 1, 63, &id) < 0 ||
-        ing_admin_text(c, b, "name", 1, 1, 200, &name) < 0)
+    if (!b || ing_org_text(c, b, "id", 1, 1, 63, &id) < 0 ||
+        ing_org_text(c, b, "name", 1, 1, 200, &name) < 0)
         goto out;
     if (!ing_admin_slug(id)) {
         ing_api_refuse(c, 422, "id", "invalid", "id must match ^[a-z][a-z0-9-]{0,62}$");
         goto out;
     }
     const char *p[2] = {id, name};
-    json_t *rows;
-    if (hd_db_begin(c->db) < 0) {
-        ing_org_unavailable(c);
+    json_t *after = NULL;
+    if (ing_org_begin(c) < 0)
         goto out;
-    }
-    int n = ing_admin_rows(c, c->db,
-                           "WITH d AS (INSERT INTO department (id, name) VALUES ($1, $2) "
-                           "ON CONFLICT DO NOTHING RETURNING *) SELECT " DEPT_JSON " FROM d",
-                           2, p, &rows);
+    int n = ing_org_one(c,
+                        "WITH d AS (INSERT INTO department (id, name) VALUES ($1, $2) "
+                        "ON CONFLICT DO NOTHING RETURNING *) SELECT " DEPT_JSON " FROM d",
+                        2, p, &after);
     if (n == 0)
-        ing_admin_refuse_conflict(c, "id", "department '%s' exists already", id);
+        ing_org_refuse(c, 409, "id", "conflict", "department '%s' exists already", id);
     if (n == 1) {
-        json_t *after = json_array_get(rows, 0);
-        ing_admin_change_t ch = {"department", id, "created", id, NULL, NULL, after};
-        ing_admin_finish(c, &ch, 201, json_incref(after));
+        ing_org_change_t ch = {"department", id, "created", id, NULL, NULL, after};
+        ing_org_finish(c, &ch, 201, json_incref(after));
     }
-    if (n >= 0)
-        json_decref(rows);
+    json_decref(after);
 out:
     json_decref(b);
 }
@@ -286,36 +138,28 @@ static void department_update(ing_call_t *c) {
     if (ing_org_authorize(c, "departments", NULL, "department") < 0)
         return;
     static const char *const fields[] = {"name", "version", NULL};
-    json_t *b = ing_admin_body(c, fields, 0), *before = NULL, *rows = NULL;
+    json_t *b = ing_org_body(c, fields, 0), *before = NULL, *after = NULL;
     const char *name;
     long long v;
-    if (!b || ing_admin_text(c, b, "name", 1, 1, 200, &name) < 0 ||
-        (v = ing_admin_version(c, b)) < 0)
+    if (!b || ing_org_text(c, b, "name", 1, 1, 200, &name) < 0 ||
+        (v = ing_org_required_version(c, b)) < 0)
         goto out;
-    if (hd_db_begin(c->db) < 0) {
-        ing_org_unavailable(c);
+    if (ing_org_begin(c) < 0)
         goto out;
-    }
-    if (department_load(c, id, 1, &before) != 1)
+    if (department_load(c, id, 1, &before) != 1 || ing_org_fresh(c, before, v, "department") < 0)
         goto out;
-    long long have = json_integer_value(json_object_get(before, "version"));
-    if (have != v) {
-        hd_db_rollback(c->db);
-        ing_org_conflict(c, "department", have, v);
-        goto out;
-    }
     const char *p[2] = {id, name};
-    if (ing_admin_rows(c, c->db,
-                       "WITH d AS (UPDATE department SET name = $2, version = version + 1 "
-                       "WHERE id = $1 RETURNING *) SELECT " DEPT_JSON " FROM d",
-                       2, p, &rows) == 1) {
-        json_t *after = json_array_get(rows, 0);
-        ing_admin_change_t ch = {"department", id, "updated", id, NULL, before, after};
-        ing_admin_finish(c, &ch, 200, json_incref(after));
-    } else if (rows)
+    int n = ing_org_one(c,
+                        "WITH d AS (UPDATE department SET name = $2, version = version + 1 "
+                        "WHERE id = $1 RETURNING *) SELECT " DEPT_JSON " FROM d",
+                        2, p, &after);
+    if (n == 1) {
+        ing_org_change_t ch = {"department", id, "updated", id, NULL, before, after};
+        ing_org_finish(c, &ch, 200, json_incref(after));
+    } else if (n == 0)
         ing_org_unavailable(c);
 out:
-    json_decref(rows);
+    json_decref(after);
     json_decref(before);
     json_decref(b);
 }
@@ -345,26 +189,13 @@ static json_t *history_entry(PGresult *r, int i) {
     return e;
 }
 
-/* The department the caller's history is limited to into dept ("" none),
-   from ?department= and their grants. 0, or -1 answered. */
-static int history_scope(ing_call_t *c, char *dept, size_t len) {
-    const char *d = hd_http_req_param(c->req, "department", dept, len);
-    if (d && *d)
-        return ing_org_authorize(c, "history", d, "department");
-    dept[0] = 0;
-    int all = ing_admin_org_wide(c, "history");
-    if (all != 0)
-        return all < 0 ? -1 : 0;
-    if (ing_org_authorize(c, "history", c->who->department, "department") < 0)
-        return -1;
-    snprintf(dept, len, "%s", c->who->department);
-    return 0;
-}
-
 static void history(ing_call_t *c) {
     int limit;
-    char dept[128], before[32];
-    if (ing_api_limit(c, 50, 500, &limit) < 0 || history_scope(c, dept, sizeof dept) < 0)
+    char asked[128], before[32];
+    const char *dept;
+    if (ing_api_limit(c, 50, 500, &limit) < 0 ||
+        ing_org_scope(c, "history", hd_http_req_param(c->req, "department", asked, sizeof asked),
+                      &dept) < 0)
         return;
     const char *b = hd_http_req_param(c->req, "before", before, sizeof before);
     char *end = NULL;
@@ -374,7 +205,7 @@ static void history(ing_call_t *c) {
     }
     char lim[16];
     snprintf(lim, sizeof lim, "%d", limit);
-    const char *p[3] = {dept[0] ? dept : NULL, b, lim};
+    const char *p[3] = {dept, b, lim};
     PGresult *r =
         hd_db_execv(c->read_db,
                     "SELECT seq::text AS seq_text, payload, to_char(created_at AT TIME ZONE 'UTC', "
@@ -384,7 +215,7 @@ static void history(ing_call_t *c) {
                     "ORDER BY seq DESC LIMIT $3::int",
                     3, p, NULL, NULL, 1);
     if (!r) {
-        ing_api_refuse(c, 503, NULL, "unavailable", "database unavailable, retry");
+        ing_org_unavailable(c);
         return;
     }
     json_t *items = json_array();

@@ -24,8 +24,8 @@
 
 void ing_cfg_rules_list(ing_call_t *c) {
     const char *p[1];
-    if (ing_cfg_list_scope(c, "routing", &p[0]) == 0)
-        ing_cfg_list(c,
+    if (ing_org_scope(c, "routing", NULL, &p[0]) == 0)
+        ing_org_list(c,
                      "SELECT " RULE_JSON " FROM routing_rule r "
                      "WHERE $1::text IS NULL OR r.department_id = $1 ORDER BY r.priority, r.id",
                      1, p);
@@ -37,17 +37,16 @@ static json_t *rule_of(ing_call_t *c, int lock) {
     const char *p[1] = {c->params[0]};
     char what[200];
     snprintf(what, sizeof what, "routing rule '%s'", c->params[0]);
-    int err;
-    json_t *o = ing_cfg_one(c->db,
-                            lock ? "SELECT " RULE_JSON " FROM routing_rule r WHERE r.id = $1 "
-                                   "FOR UPDATE"
-                                 : "SELECT " RULE_JSON " FROM routing_rule r WHERE r.id = $1",
-                            1, p, &err);
-    if (err)
-        ing_org_unavailable(c);
-    else if (!o)
-        ing_cfg_refuse(c, 404, NULL, "not_found", "no such %s", what);
-    else if (ing_cfg_authorize(c, "routing", json_string_value(json_object_get(o, "department")),
+    json_t *o;
+    int got = ing_org_one(c,
+                          lock ? "SELECT " RULE_JSON " FROM routing_rule r WHERE r.id = $1 "
+                                 "FOR UPDATE"
+                               : "SELECT " RULE_JSON " FROM routing_rule r WHERE r.id = $1",
+                          1, p, &o);
+    if (got == 0)
+        ing_org_refuse(c, 404, NULL, "not_found", "no such %s", what);
+    else if (got > 0 &&
+             ing_org_authorize(c, "routing", json_string_value(json_object_get(o, "department")),
                                what) < 0) {
         json_decref(o);
         o = NULL;
@@ -58,7 +57,7 @@ static json_t *rule_of(ing_call_t *c, int lock) {
 void ing_cfg_rule_get(ing_call_t *c) {
     json_t *o = rule_of(c, 0);
     if (o)
-        ing_cfg_answer(c, 200, o);
+        ing_org_respond(c, 200, o);
 }
 
 /* A rule's checked fields, as text parameters; NULL where absent. */
@@ -107,8 +106,8 @@ static int rule_fields(ing_call_t *c, json_t *body, int create, rule_in_t *in) {
     if ((k || create) && rule_keywords(c, k, in) < 0)
         return -1;
     in->channel_given = json_object_get(body, "channel") != NULL;
-    return ing_cfg_text(c, body, "channel", 0, 63, &in->channel) ||
-                   ing_cfg_text(c, body, "department", create, 127, &in->department)
+    return ing_org_text(c, body, "channel", 0, 1, 63, &in->channel) ||
+                   ing_org_text(c, body, "department", create, 1, 127, &in->department)
                ? -1
                : 0;
 }
@@ -116,18 +115,12 @@ static int rule_fields(ing_call_t *c, json_t *body, int create, rule_in_t *in) {
 /* The channel and department named by in exist (in the open transaction):
    0, or -1 after rolling back and answering 422 / 503. */
 static int rule_refs(ing_call_t *c, const rule_in_t *in) {
-    int ch =
-        in->channel ? ing_cfg_exists(c, "SELECT 1 FROM channel WHERE id = $1", in->channel) : 1;
-    int d = in->department
-                ? ing_cfg_exists(c, "SELECT 1 FROM department WHERE id = $1", in->department)
-                : 1;
-    if (ch < 0 || d < 0)
-        ing_org_unavailable(c);
-    else if (!ch)
-        ing_cfg_refuse(c, 422, "channel", "invalid", "no such channel '%s'", in->channel);
-    else if (!d)
-        ing_cfg_refuse(c, 422, "department", "invalid", "no such department '%s'", in->department);
-    return ch > 0 && d > 0 ? 0 : -1;
+    return ing_org_exists(c, "SELECT 1 FROM channel WHERE id = $1", in->channel, 422, "channel",
+                          "channel") > 0 &&
+                   ing_org_exists(c, "SELECT 1 FROM department WHERE id = $1", in->department, 422,
+                                  "department", "department") > 0
+               ? 0
+               : -1;
 }
 
 void ing_cfg_rule_create(ing_call_t *c) {
@@ -136,7 +129,7 @@ void ing_cfg_rule_create(ing_call_t *c) {
     json_t *body = ing_api_body(c), *o = NULL;
     rule_in_t in = {0};
     const char *id = NULL, *why;
-    if (!body || ing_cfg_known(c, body, known) || ing_cfg_text(c, body, "id", 1, 63, &id) ||
+    if (!body || ing_org_known(c, body, known) || ing_org_text(c, body, "id", 1, 1, 63, &id) ||
         rule_fields(c, body, 1, &in))
         goto out;
     if ((why = ing_check_slug(id))) {
@@ -145,27 +138,24 @@ void ing_cfg_rule_create(ing_call_t *c) {
     }
     char what[200];
     snprintf(what, sizeof what, "department '%s'", in.department);
-    if (ing_cfg_authorize(c, "routing", in.department, what) < 0)
+    if (ing_org_authorize(c, "routing", in.department, what) < 0)
         goto out;
-    if (hd_db_begin(c->db) < 0) {
-        ing_org_unavailable(c);
+    if (ing_org_begin(c) < 0)
         goto out;
-    }
     if (rule_refs(c, &in) < 0)
         goto out;
     const char *p[5] = {id, in.priority, in.keywords, in.channel, in.department};
-    int err;
-    o = ing_cfg_one(c->db,
-                    "INSERT INTO routing_rule AS r (id, priority, keywords, channel_id, "
-                    "department_id) VALUES ($1, $2::int, $3::text[], $4, $5) "
-                    "ON CONFLICT (id) DO NOTHING RETURNING " RULE_JSON,
-                    5, p, &err);
-    if (err)
-        ing_org_unavailable(c);
-    else if (!o)
-        ing_cfg_refuse(c, 409, "id", "exists", "routing rule '%s' exists already", id);
-    else if (ing_cfg_finish(c, "routing_rule", id, "created", in.department, NULL, o) == 0)
-        ing_cfg_answer(c, 201, json_incref(o));
+    int got = ing_org_one(c,
+                          "INSERT INTO routing_rule AS r (id, priority, keywords, channel_id, "
+                          "department_id) VALUES ($1, $2::int, $3::text[], $4, $5) "
+                          "ON CONFLICT (id) DO NOTHING RETURNING " RULE_JSON,
+                          5, p, &o);
+    if (got == 0)
+        ing_org_refuse(c, 409, "id", "exists", "routing rule '%s' exists already", id);
+    else if (got > 0)
+        ing_org_finish(
+            c, &(ing_org_change_t){"routing_rule", id, "created", in.department, NULL, NULL, o},
+            201, json_incref(o));
 out:
     hd_pgarray_free(&in.kw);
     json_decref(o);
@@ -180,35 +170,34 @@ void ing_cfg_rule_update(ing_call_t *c) {
     json_t *body = ing_api_body(c), *before = NULL, *after = NULL;
     rule_in_t in = {0};
     long long want;
-    if (!body || ing_cfg_known(c, body, known) || rule_fields(c, body, 0, &in) ||
-        (want = ing_cfg_want(c, body)) < 0)
+    if (!body || ing_org_known(c, body, known) || rule_fields(c, body, 0, &in) ||
+        (want = ing_org_required_version(c, body)) < 0)
         goto out;
-    if (hd_db_begin(c->db) < 0) {
-        ing_org_unavailable(c);
+    if (ing_org_begin(c) < 0)
         goto out;
-    }
     char what[200];
     snprintf(what, sizeof what, "department '%s'", in.department ? in.department : "");
     if (!(before = rule_of(c, 1)) ||
-        (in.department && ing_cfg_authorize(c, "routing", in.department, what) < 0) ||
-        ing_cfg_fresh(c, before, want, "the routing rule") || rule_refs(c, &in) < 0)
+        (in.department && ing_org_authorize(c, "routing", in.department, what) < 0) ||
+        ing_org_fresh(c, before, want, "the routing rule") || rule_refs(c, &in) < 0)
         goto out;
     const char *p[6] = {c->params[0], in.priority,   in.keywords,
                         in.channel,   in.department, in.channel_given ? "t" : "f"};
-    int err;
-    after = ing_cfg_one(c->db,
-                        "UPDATE routing_rule r SET priority = coalesce($2::int, priority), "
-                        "keywords = coalesce($3::text[], keywords), "
-                        "channel_id = CASE WHEN $6::boolean THEN $4 ELSE channel_id END, "
-                        "department_id = coalesce($5, department_id), version = version + 1 "
-                        "WHERE r.id = $1 RETURNING " RULE_JSON,
-                        6, p, &err);
-    if (!after)
+    int got = ing_org_one(c,
+                          "UPDATE routing_rule r SET priority = coalesce($2::int, priority), "
+                          "keywords = coalesce($3::text[], keywords), "
+                          "channel_id = CASE WHEN $6::boolean THEN $4 ELSE channel_id END, "
+                          "department_id = coalesce($5, department_id), version = version + 1 "
+                          "WHERE r.id = $1 RETURNING " RULE_JSON,
+                          6, p, &after);
+    if (got == 0)
         ing_org_unavailable(c);
-    else if (ing_cfg_finish(c, "routing_rule", c->params[0], "updated",
-                            json_string_value(json_object_get(after, "department")), before,
-                            after) == 0)
-        ing_cfg_answer(c, 200, json_incref(after));
+    else if (got > 0)
+        ing_org_finish(c,
+                       &(ing_org_change_t){"routing_rule", c->params[0], "updated",
+                                           json_string_value(json_object_get(after, "department")),
+                                           NULL, before, after},
+                       200, json_incref(after));
 out:
     hd_pgarray_free(&in.kw);
     json_decref(before);
@@ -217,23 +206,23 @@ out:
 }
 
 void ing_cfg_rule_delete(ing_call_t *c) {
-    long long want = ing_cfg_want(c, NULL);
+    long long want = ing_org_required_version(c, NULL);
     if (want < 0)
         return;
-    if (hd_db_begin(c->db) < 0) {
-        ing_org_unavailable(c);
+    if (ing_org_begin(c) < 0)
         return;
-    }
     json_t *before = rule_of(c, 1);
-    if (!before || ing_cfg_fresh(c, before, want, "the routing rule"))
+    if (!before || ing_org_fresh(c, before, want, "the routing rule"))
         goto out;
     const char *p[1] = {c->params[0]};
     if (hd_db_cmd(c->db, "DELETE FROM routing_rule WHERE id = $1", 1, p) < 0)
         ing_org_unavailable(c);
-    else if (ing_cfg_finish(c, "routing_rule", c->params[0], "deleted",
-                            json_string_value(json_object_get(before, "department")), before,
-                            NULL) == 0)
-        ing_cfg_answer(c, 200, json_incref(before));
+    else
+        ing_org_finish(c,
+                       &(ing_org_change_t){"routing_rule", c->params[0], "deleted",
+                                           json_string_value(json_object_get(before, "department")),
+                                           NULL, before, NULL},
+                       200, json_incref(before));
 out:
     json_decref(before);
 }
@@ -242,8 +231,8 @@ out:
 
 void ing_cfg_steps_list(ing_call_t *c) {
     const char *p[1];
-    if (ing_cfg_list_scope(c, "chains", &p[0]) == 0)
-        ing_cfg_list(c,
+    if (ing_org_scope(c, "chains", NULL, &p[0]) == 0)
+        ing_org_list(c,
                      "SELECT " STEP_JSON " FROM approval_step s "
                      "WHERE $1::text IS NULL OR s.department_id = $1 "
                      "ORDER BY s.department_id NULLS FIRST, s.role",
@@ -253,53 +242,51 @@ void ing_cfg_steps_list(ing_call_t *c) {
 /* The role (or 'auto') and the department (when given) exist: 0, or -1
    after rolling back and answering 422 / 503. */
 static int step_refs(ing_call_t *c, const char *role, const char *dept) {
-    int r = strcmp(role, "auto") == 0
-                ? 1
-                : ing_cfg_exists(c, "SELECT 1 FROM role WHERE name = $1", role);
-    int d = dept ? ing_cfg_exists(c, "SELECT 1 FROM department WHERE id = $1", dept) : 1;
-    if (r < 0 || d < 0)
+    const char *p[1] = {role};
+    long r = strcmp(role, "auto") == 0
+                 ? 1
+                 : hd_db_count(c->db, "SELECT 1 FROM role WHERE name = $1", 1, p);
+    if (r < 0)
         ing_org_unavailable(c);
     else if (!r)
-        ing_cfg_refuse(c, 422, "role", "invalid", "no such role '%s' (nor 'auto')", role);
-    else if (!d)
-        ing_cfg_refuse(c, 422, "department", "invalid", "no such department '%s'", dept);
-    return r > 0 && d > 0 ? 0 : -1;
+        ing_org_refuse(c, 422, "role", "invalid", "no such role '%s' (nor 'auto')", role);
+    return r > 0 && ing_org_exists(c, "SELECT 1 FROM department WHERE id = $1", dept, 422,
+                                   "department", "department") > 0
+               ? 0
+               : -1;
 }
 
 void ing_cfg_step_create(ing_call_t *c) {
     static const char *const known[] = {"department", "role", "same_department", NULL};
     json_t *body = ing_api_body(c), *o = NULL;
     const char *p[3] = {NULL, NULL, "t"};
-    if (!body || ing_cfg_known(c, body, known) ||
-        ing_cfg_text(c, body, "department", 0, 127, &p[0]) ||
-        ing_cfg_text(c, body, "role", 1, 63, &p[1]) ||
-        ing_cfg_bool(c, body, "same_department", &p[2]))
+    if (!body || ing_org_known(c, body, known) ||
+        ing_org_text(c, body, "department", 0, 1, 127, &p[0]) ||
+        ing_org_text(c, body, "role", 1, 1, 63, &p[1]) ||
+        ing_org_bool(c, body, "same_department", &p[2]))
         goto out;
     char what[200];
     snprintf(what, sizeof what, "department '%s'", p[0] ? p[0] : "");
-    if (ing_cfg_authorize(c, "chains", p[0], what) < 0)
+    if (ing_org_authorize(c, "chains", p[0], what) < 0)
         goto out;
-    if (hd_db_begin(c->db) < 0) {
-        ing_org_unavailable(c);
+    if (ing_org_begin(c) < 0)
         goto out;
-    }
     if (step_refs(c, p[1], p[0]) < 0)
         goto out;
-    int err;
-    o = ing_cfg_one(c->db,
+    int got =
+        ing_org_one(c,
                     "INSERT INTO approval_step AS s (department_id, role, same_department) "
                     "VALUES ($1, $2, $3::boolean) ON CONFLICT DO NOTHING RETURNING " STEP_JSON,
-                    3, p, &err);
+                    3, p, &o);
     char id[24];
     snprintf(id, sizeof id, "%lld",
              o ? (long long)json_integer_value(json_object_get(o, "id")) : 0);
-    if (err)
-        ing_org_unavailable(c);
-    else if (!o)
-        ing_cfg_refuse(c, 409, "role", "exists", "the chain of %s already has the step '%s'",
+    if (got == 0)
+        ing_org_refuse(c, 409, "role", "exists", "the chain of %s already has the step '%s'",
                        p[0] ? p[0] : "every department", p[1]);
-    else if (ing_cfg_finish(c, "approval_step", id, "created", p[0], NULL, o) == 0)
-        ing_cfg_answer(c, 201, json_incref(o));
+    else if (got > 0)
+        ing_org_finish(c, &(ing_org_change_t){"approval_step", id, "created", p[0], NULL, NULL, o},
+                       201, json_incref(o));
 out:
     json_decref(o);
     json_decref(body);
@@ -312,32 +299,31 @@ void ing_cfg_step_delete(ing_call_t *c) {
         ing_api_refuse(c, 404, "id", "not_found", "no such approval step '%s'", c->params[0]);
         return;
     }
-    long long want = ing_cfg_want(c, NULL);
+    long long want = ing_org_required_version(c, NULL);
     if (want < 0)
         return;
-    if (hd_db_begin(c->db) < 0) {
-        ing_org_unavailable(c);
+    if (ing_org_begin(c) < 0)
         return;
-    }
     const char *p[1] = {c->params[0]};
-    int err;
     char what[200];
     snprintf(what, sizeof what, "approval step '%s'", c->params[0]);
-    json_t *before = ing_cfg_one(
-        c->db, "SELECT " STEP_JSON " FROM approval_step s WHERE s.id = $1::int FOR UPDATE", 1, p,
-        &err);
+    json_t *before;
+    int got =
+        ing_org_one(c, "SELECT " STEP_JSON " FROM approval_step s WHERE s.id = $1::int FOR UPDATE",
+                    1, p, &before);
     const char *dept = json_string_value(json_object_get(before, "department"));
-    if (err)
-        ing_org_unavailable(c);
-    else if (!before)
-        ing_cfg_refuse(c, 404, "id", "not_found", "no such %s", what);
-    if (!before || ing_cfg_authorize(c, "chains", dept, what) < 0 ||
-        ing_cfg_fresh(c, before, want, "the approval step"))
+    if (got == 0)
+        ing_org_refuse(c, 404, "id", "not_found", "no such %s", what);
+    if (!before || ing_org_authorize(c, "chains", dept, what) < 0 ||
+        ing_org_fresh(c, before, want, "the approval step"))
         goto out;
     if (hd_db_cmd(c->db, "DELETE FROM approval_step WHERE id = $1::int", 1, p) < 0)
         ing_org_unavailable(c);
-    else if (ing_cfg_finish(c, "approval_step", c->params[0], "deleted", dept, before, NULL) == 0)
-        ing_cfg_answer(c, 200, json_incref(before));
+    else
+        ing_org_finish(
+            c,
+            &(ing_org_change_t){"approval_step", c->params[0], "deleted", dept, NULL, before, NULL},
+            200, json_incref(before));
 out:
     json_decref(before);
 }
@@ -388,10 +374,10 @@ static int keyed_value(ing_call_t *c, const keyed_t *k, json_t *body, const char
     const char *known[] = {k->field, "version", NULL};
     json_t *v = json_object_get(body, k->field);
     *out = NULL;
-    if (ing_cfg_known(c, body, known))
+    if (ing_org_known(c, body, known))
         return -1;
     if (k->is_bool)
-        return ing_cfg_bool(c, body, k->field, out);
+        return ing_org_bool(c, body, k->field, out);
     if (!v)
         return 0;
     if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 1000000) {
@@ -408,19 +394,11 @@ static int keyed_value(ing_call_t *c, const keyed_t *k, json_t *body, const char
    1 found, 0 none, -1 answered (404 unknown role, 503). */
 static int keyed_row(ing_call_t *c, const keyed_t *k, json_t **o) {
     const char *p[1] = {c->params[0]};
-    int err, r = ing_cfg_exists(c, "SELECT 1 FROM role WHERE name = $1", c->params[0]);
     *o = NULL;
-    if (r == 0)
-        ing_cfg_refuse(c, 404, "role", "not_found", "no such role '%s'", c->params[0]);
-    if (r <= 0) {
-        if (r < 0)
-            ing_org_unavailable(c);
+    if (ing_org_exists(c, "SELECT 1 FROM role WHERE name = $1", c->params[0], 404, "role",
+                       "role") <= 0)
         return -1;
-    }
-    *o = ing_cfg_one(c->db, k->select, 1, p, &err);
-    if (err)
-        ing_org_unavailable(c);
-    return err ? -1 : *o != NULL;
+    return ing_org_one(c, k->select, 1, p, o);
 }
 
 static void keyed_put(ing_call_t *c, const keyed_t *k) {
@@ -433,28 +411,27 @@ static void keyed_put(ing_call_t *c, const keyed_t *k) {
     if (!body || keyed_value(c, k, body, &p[1], buf) ||
         (want = ing_org_expected_version(c, body)) < 0)
         goto out;
-    if (hd_db_begin(c->db) < 0) {
-        ing_org_unavailable(c);
+    if (ing_org_begin(c) < 0)
         goto out;
-    }
     int have = keyed_row(c, k, &before);
     if (have < 0)
         goto out;
     if (have && want == 0) {
-        ing_cfg_refuse(c, 428, "If-Match", "precondition_required",
+        ing_org_refuse(c, 428, "If-Match", "precondition_required",
                        "'%s' is set: send the version you read (If-Match or \"version\")",
                        c->params[0]);
         goto out;
     }
-    if (have && ing_cfg_fresh(c, before, want, c->params[0]))
+    if (have && ing_org_fresh(c, before, want, c->params[0]))
         goto out;
-    int err;
-    after = ing_cfg_one(c->db, k->upsert, 2, p, &err);
-    if (!after)
+    int got = ing_org_one(c, k->upsert, 2, p, &after);
+    if (got == 0)
         ing_org_unavailable(c);
-    else if (ing_cfg_finish(c, k->object, c->params[0], have ? "updated" : "created", NULL, before,
-                            after) == 0)
-        ing_cfg_answer(c, have ? 200 : 201, json_incref(after));
+    else if (got > 0)
+        ing_org_finish(c,
+                       &(ing_org_change_t){k->object, c->params[0], have ? "updated" : "created",
+                                           NULL, NULL, before, after},
+                       have ? 200 : 201, json_incref(after));
 out:
     json_decref(before);
     json_decref(after);
@@ -464,31 +441,31 @@ out:
 static void keyed_delete(ing_call_t *c, const keyed_t *k) {
     if (ing_org_authorize(c, "chains", NULL, "role") < 0)
         return;
-    long long want = ing_cfg_want(c, NULL);
+    long long want = ing_org_required_version(c, NULL);
     if (want < 0)
         return;
-    if (hd_db_begin(c->db) < 0) {
-        ing_org_unavailable(c);
+    if (ing_org_begin(c) < 0)
         return;
-    }
     json_t *before = NULL;
     int have = keyed_row(c, k, &before);
     if (have == 0)
-        ing_cfg_refuse(c, 404, "role", "not_found", "'%s' is not set", c->params[0]);
-    if (have <= 0 || ing_cfg_fresh(c, before, want, c->params[0]))
+        ing_org_refuse(c, 404, "role", "not_found", "'%s' is not set", c->params[0]);
+    if (have <= 0 || ing_org_fresh(c, before, want, c->params[0]))
         goto out;
     const char *p[1] = {c->params[0]};
     if (hd_db_cmd(c->db, k->remove, 1, p) < 0)
         ing_org_unavailable(c);
-    else if (ing_cfg_finish(c, k->object, c->params[0], "deleted", NULL, before, NULL) == 0)
-        ing_cfg_answer(c, 200, json_incref(before));
+    else
+        ing_org_finish(
+            c, &(ing_org_change_t){k->object, c->params[0], "deleted", NULL, NULL, before, NULL},
+            200, json_incref(before));
 out:
     json_decref(before);
 }
 
 static void keyed_list(ing_call_t *c, const keyed_t *k) {
     if (ing_org_authorize(c, "chains", NULL, "role") == 0)
-        ing_cfg_list(c, k->list, 0, NULL);
+        ing_org_list(c, k->list, 0, NULL);
 }
 
 void ing_cfg_review_roles_list(ing_call_t *c) { keyed_list(c, &s_review_role); }

@@ -32,22 +32,20 @@ void ing_config_set_key(const unsigned char *key) {
 
 void ing_cfg_channels_list(ing_call_t *c) {
     if (ing_org_authorize(c, "channels", NULL, "channel") == 0)
-        ing_cfg_list(c, "SELECT " CHANNEL_JSON " FROM channel c ORDER BY c.id", 0, NULL);
+        ing_org_list(c, "SELECT " CHANNEL_JSON " FROM channel c ORDER BY c.id", 0, NULL);
 }
 
 /* The channel {id} (FOR UPDATE when lock), or NULL: answered 404 / 503. */
 static json_t *channel_of(ing_call_t *c, int lock) {
     const char *p[1] = {c->params[0]};
-    int err;
-    json_t *o = ing_cfg_one(c->db,
-                            lock ? "SELECT " CHANNEL_JSON " FROM channel c WHERE c.id = $1 "
-                                   "FOR UPDATE"
-                                 : "SELECT " CHANNEL_JSON " FROM channel c WHERE c.id = $1",
-                            1, p, &err);
-    if (err)
-        ing_org_unavailable(c);
-    else if (!o)
-        ing_cfg_refuse(c, 404, "id", "not_found", "no such channel '%s'", c->params[0]);
+    json_t *o;
+    int got = ing_org_one(c,
+                          lock ? "SELECT " CHANNEL_JSON " FROM channel c WHERE c.id = $1 "
+                                 "FOR UPDATE"
+                               : "SELECT " CHANNEL_JSON " FROM channel c WHERE c.id = $1",
+                          1, p, &o);
+    if (got == 0)
+        ing_org_refuse(c, 404, "id", "not_found", "no such channel '%s'", c->params[0]);
     return o;
 }
 
@@ -56,15 +54,15 @@ void ing_cfg_channel_get(ing_call_t *c) {
         return;
     json_t *o = channel_of(c, 0);
     if (o)
-        ing_cfg_answer(c, 200, o);
+        ing_org_respond(c, 200, o);
 }
 
 /* The channel's fields of body (kind, base_url, max_length) into p[0..2],
    as text; NULL where absent. required: all of them. -1 after 422. */
 static int channel_fields(ing_call_t *c, json_t *body, int required, const char **p, char *maxlen) {
     const char *why;
-    if (ing_cfg_text(c, body, "kind", required, 32, &p[0]) ||
-        ing_cfg_text(c, body, "base_url", required, 512, &p[1]))
+    if (ing_org_text(c, body, "kind", required, 1, 32, &p[0]) ||
+        ing_org_text(c, body, "base_url", required, 1, 512, &p[1]))
         return -1;
     if (p[0] && strcmp(p[0], "mastodon") != 0) {
         ing_api_refuse(c, 422, "kind", "invalid",
@@ -97,29 +95,26 @@ void ing_cfg_channel_create(ing_call_t *c) {
     json_t *body = ing_api_body(c);
     const char *p[4] = {NULL}, *why;
     char maxlen[24];
-    if (!body || ing_cfg_known(c, body, known) || ing_cfg_text(c, body, "id", 1, 63, &p[0]) ||
+    if (!body || ing_org_known(c, body, known) || ing_org_text(c, body, "id", 1, 1, 63, &p[0]) ||
         channel_fields(c, body, 1, p + 1, maxlen))
         goto out;
     if ((why = ing_check_slug(p[0]))) {
         ing_api_refuse(c, 422, "id", "invalid", "id %s", why);
         goto out;
     }
-    int err;
-    if (hd_db_begin(c->db) < 0) {
-        ing_org_unavailable(c);
+    if (ing_org_begin(c) < 0)
         goto out;
-    }
-    json_t *o = ing_cfg_one(c->db,
-                            "INSERT INTO channel AS c (id, kind, base_url, max_length) "
-                            "VALUES ($1, $2, $3, coalesce($4::int, 500)) "
-                            "ON CONFLICT (id) DO NOTHING RETURNING " CHANNEL_JSON,
-                            4, p, &err);
-    if (err)
-        ing_org_unavailable(c);
-    else if (!o)
-        ing_cfg_refuse(c, 409, "id", "exists", "channel '%s' exists already", p[0]);
-    else if (ing_cfg_finish(c, "channel", p[0], "created", NULL, NULL, o) == 0)
-        ing_cfg_answer(c, 201, json_incref(o));
+    json_t *o;
+    int got = ing_org_one(c,
+                          "INSERT INTO channel AS c (id, kind, base_url, max_length) "
+                          "VALUES ($1, $2, $3, coalesce($4::int, 500)) "
+                          "ON CONFLICT (id) DO NOTHING RETURNING " CHANNEL_JSON,
+                          4, p, &o);
+    if (got == 0)
+        ing_org_refuse(c, 409, "id", "exists", "channel '%s' exists already", p[0]);
+    else if (got > 0)
+        ing_org_finish(c, &(ing_org_change_t){"channel", p[0], "created", NULL, NULL, NULL, o}, 201,
+                       json_incref(o));
     json_decref(o);
 out:
     json_decref(body);
@@ -133,26 +128,25 @@ void ing_cfg_channel_update(ing_call_t *c) {
     const char *p[4] = {c->params[0]};
     char maxlen[24];
     long long want;
-    if (!body || ing_cfg_known(c, body, known) || channel_fields(c, body, 0, p + 1, maxlen) ||
-        (want = ing_cfg_want(c, body)) < 0)
+    if (!body || ing_org_known(c, body, known) || channel_fields(c, body, 0, p + 1, maxlen) ||
+        (want = ing_org_required_version(c, body)) < 0)
         goto out;
-    if (hd_db_begin(c->db) < 0) {
+    if (ing_org_begin(c) < 0)
+        goto out;
+    if (!(before = channel_of(c, 1)) || ing_org_fresh(c, before, want, "the channel"))
+        goto out;
+    int got = ing_org_one(c,
+                          "UPDATE channel c SET kind = coalesce($2, kind), "
+                          "base_url = coalesce($3, base_url), "
+                          "max_length = coalesce($4::int, max_length), version = version + 1 "
+                          "WHERE c.id = $1 RETURNING " CHANNEL_JSON,
+                          4, p, &after);
+    if (got == 0)
         ing_org_unavailable(c);
-        goto out;
-    }
-    if (!(before = channel_of(c, 1)) || ing_cfg_fresh(c, before, want, "the channel"))
-        goto out;
-    int err;
-    after = ing_cfg_one(c->db,
-                        "UPDATE channel c SET kind = coalesce($2, kind), "
-                        "base_url = coalesce($3, base_url), "
-                        "max_length = coalesce($4::int, max_length), version = version + 1 "
-                        "WHERE c.id = $1 RETURNING " CHANNEL_JSON,
-                        4, p, &err);
-    if (!after)
-        ing_org_unavailable(c);
-    else if (ing_cfg_finish(c, "channel", p[0], "updated", NULL, before, after) == 0)
-        ing_cfg_answer(c, 200, json_incref(after));
+    else if (got > 0)
+        ing_org_finish(c,
+                       &(ing_org_change_t){"channel", p[0], "updated", NULL, NULL, before, after},
+                       200, json_incref(after));
 out:
     json_decref(before);
     json_decref(after);
@@ -169,7 +163,7 @@ void ing_cfg_accounts_list(ing_call_t *c) {
         return;
     json_decref(ch);
     const char *p[1] = {c->params[0]};
-    ing_cfg_list(c,
+    ing_org_list(c,
                  "SELECT " ACCOUNT_JSON " FROM channel_account a WHERE a.channel_id = $1 "
                  "ORDER BY a.department_id",
                  1, p);
@@ -179,14 +173,11 @@ void ing_cfg_accounts_list(ing_call_t *c) {
    *o, 0 none (*o NULL), -1 after answering 503. */
 static int account_of(ing_call_t *c, json_t **o) {
     const char *p[2] = {c->params[0], c->params[1]};
-    int err;
-    *o = ing_cfg_one(c->db,
-                     "SELECT " ACCOUNT_JSON " FROM channel_account a "
-                     "WHERE a.channel_id = $1 AND a.department_id = $2 FOR UPDATE",
-                     2, p, &err);
-    if (err)
-        ing_org_unavailable(c);
-    return err ? -1 : *o != NULL;
+    int got = ing_org_one(c,
+                          "SELECT " ACCOUNT_JSON " FROM channel_account a "
+                          "WHERE a.channel_id = $1 AND a.department_id = $2 FOR UPDATE",
+                          2, p, o);
+    return got;
 }
 
 /* Checks the account's body: handle required, credential optional, both
@@ -195,8 +186,8 @@ static int account_fields(ing_call_t *c, json_t *body, const char **handle, char
     static const char *const known[] = {"handle", "credential", "version", NULL};
     const char *cred;
     *sealed = NULL;
-    if (ing_cfg_known(c, body, known) || ing_cfg_text(c, body, "handle", 1, 128, handle) ||
-        ing_cfg_text(c, body, "credential", 0, HD_SECRET_MAX, &cred))
+    if (ing_org_known(c, body, known) || ing_org_text(c, body, "handle", 1, 1, 128, handle) ||
+        ing_org_text(c, body, "credential", 0, 1, HD_SECRET_MAX, &cred))
         return -1;
     if (cred && !s_have_key) {
         ing_api_refuse(c, 503, "credential", "unavailable",
@@ -215,12 +206,10 @@ static int account_parents(ing_call_t *c) {
     if (!ch)
         return -1;
     json_decref(ch);
-    int d = ing_cfg_exists(c, "SELECT 1 FROM department WHERE id = $1", c->params[1]);
-    if (d < 0)
-        ing_org_unavailable(c);
-    else if (d == 0)
-        ing_cfg_refuse(c, 404, "department", "not_found", "no such department '%s'", c->params[1]);
-    return d > 0 ? 0 : -1;
+    return ing_org_exists(c, "SELECT 1 FROM department WHERE id = $1", c->params[1], 404,
+                          "department", "department") > 0
+               ? 0
+               : -1;
 }
 
 void ing_cfg_account_put(ing_call_t *c) {
@@ -233,42 +222,40 @@ void ing_cfg_account_put(ing_call_t *c) {
     if (!body || account_fields(c, body, &handle, &sealed) ||
         (want = ing_org_expected_version(c, body)) < 0)
         goto out;
-    if (hd_db_begin(c->db) < 0) {
-        ing_org_unavailable(c);
+    if (ing_org_begin(c) < 0)
         goto out;
-    }
     int have = account_parents(c) < 0 ? -1 : account_of(c, &before);
     if (have < 0)
         goto out;
     if (!have && !sealed) {
-        ing_cfg_refuse(c, 422, "credential", "required",
+        ing_org_refuse(c, 422, "credential", "required",
                        "'credential' is required to create an account");
         goto out;
     }
     if (have && want == 0) {
-        ing_cfg_refuse(c, 428, "If-Match", "precondition_required",
-                       "the account exists: send the version you read (If-Match or \"version\")");
+        ing_org_version_missing(c);
         goto out;
     }
-    if (have && ing_cfg_fresh(c, before, want, "the account"))
+    if (have && ing_org_fresh(c, before, want, "the account"))
         goto out;
     const char *p[4] = {c->params[0], c->params[1], handle, sealed};
-    int err;
-    after = ing_cfg_one(
-        c->db,
+    int got = ing_org_one(
+        c,
         "INSERT INTO channel_account AS a (channel_id, department_id, handle, secret) "
         "VALUES ($1, $2, $3, decode($4, 'hex')) ON CONFLICT (channel_id, department_id) "
         "DO UPDATE SET handle = $3, token = NULL, version = a.version + 1, "
         "secret = CASE WHEN $4::text IS NULL THEN a.secret ELSE decode($4, 'hex') END "
         "RETURNING " ACCOUNT_JSON,
-        4, p, &err);
+        4, p, &after);
     char id[300];
     snprintf(id, sizeof id, "%s/%s", c->params[0], c->params[1]);
-    if (!after)
+    if (got == 0)
         ing_org_unavailable(c);
-    else if (ing_cfg_finish(c, "channel_account", id, have ? "updated" : "created", c->params[1],
-                            before, after) == 0)
-        ing_cfg_answer(c, have ? 200 : 201, json_incref(after));
+    else if (got > 0)
+        ing_org_finish(c,
+                       &(ing_org_change_t){"channel_account", id, have ? "updated" : "created",
+                                           c->params[1], NULL, before, after},
+                       have ? 200 : 201, json_incref(after));
 out:
     free(sealed);
     json_decref(before);
@@ -280,18 +267,16 @@ void ing_cfg_account_delete(ing_call_t *c) {
     if (ing_org_authorize(c, "channels", NULL, "channel") < 0)
         return;
     json_t *before = NULL;
-    long long want = ing_cfg_want(c, NULL);
+    long long want = ing_org_required_version(c, NULL);
     if (want < 0)
         return;
-    if (hd_db_begin(c->db) < 0) {
-        ing_org_unavailable(c);
+    if (ing_org_begin(c) < 0)
         return;
-    }
     int have = account_of(c, &before);
     if (have == 0)
-        ing_cfg_refuse(c, 404, NULL, "not_found", "department '%s' has no account on '%s'",
+        ing_org_refuse(c, 404, NULL, "not_found", "department '%s' has no account on '%s'",
                        c->params[1], c->params[0]);
-    if (have <= 0 || ing_cfg_fresh(c, before, want, "the account"))
+    if (have <= 0 || ing_org_fresh(c, before, want, "the account"))
         goto out;
     const char *p[2] = {c->params[0], c->params[1]};
     char id[300];
@@ -299,8 +284,11 @@ void ing_cfg_account_delete(ing_call_t *c) {
     if (hd_db_cmd(c->db, "DELETE FROM channel_account WHERE channel_id = $1 AND department_id = $2",
                   2, p) < 0)
         ing_org_unavailable(c);
-    else if (ing_cfg_finish(c, "channel_account", id, "deleted", c->params[1], before, NULL) == 0)
-        ing_cfg_answer(c, 200, json_incref(before));
+    else
+        ing_org_finish(
+            c,
+            &(ing_org_change_t){"channel_account", id, "deleted", c->params[1], NULL, before, NULL},
+            200, json_incref(before));
 out:
     json_decref(before);
 }

@@ -31,8 +31,8 @@
 static void facts_list(ing_call_t *c, const char *permission, const char *sql) {
     char who[256];
     const char *p[2] = {NULL, hd_http_req_param(c->req, "person", who, sizeof who)};
-    if (ing_cfg_list_scope(c, permission, &p[0]) == 0)
-        ing_cfg_list(c, sql, 2, p);
+    if (ing_org_scope(c, permission, NULL, &p[0]) == 0)
+        ing_org_list(c, sql, 2, p);
 }
 
 void ing_cfg_certs_list(ing_call_t *c) {
@@ -57,17 +57,16 @@ static json_t *fact_of(ing_call_t *c, const char *select, const char *permission
     char what[200];
     snprintf(what, sizeof what, "%s '%s'", noun, c->params[0]);
     if (!hd_id_valid(c->params[0])) {
-        ing_cfg_refuse(c, 404, "id", "not_found", "no such %s", what);
+        ing_org_refuse(c, 404, "id", "not_found", "no such %s", what);
         return NULL;
     }
     const char *p[1] = {c->params[0]};
-    int err;
-    json_t *o = ing_cfg_one(c->db, select, 1, p, &err);
-    if (err)
-        ing_org_unavailable(c);
-    else if (!o)
-        ing_cfg_refuse(c, 404, "id", "not_found", "no such %s", what);
-    else if (ing_cfg_authorize(c, permission, json_string_value(json_object_get(o, "department")),
+    json_t *o;
+    int got = ing_org_one(c, select, 1, p, &o);
+    if (got == 0)
+        ing_org_refuse(c, 404, "id", "not_found", "no such %s", what);
+    else if (got > 0 &&
+             ing_org_authorize(c, permission, json_string_value(json_object_get(o, "department")),
                                what) < 0) {
         json_decref(o);
         o = NULL;
@@ -78,23 +77,23 @@ static json_t *fact_of(ing_call_t *c, const char *select, const char *permission
 /* Removes {id} (DELETE sql, $1 the id) after the version check. */
 static void fact_delete(ing_call_t *c, const char *select, const char *del, const char *permission,
                         const char *object, const char *noun) {
-    long long want = ing_cfg_want(c, NULL);
+    long long want = ing_org_required_version(c, NULL);
     if (want < 0)
         return;
-    if (hd_db_begin(c->db) < 0) {
-        ing_org_unavailable(c);
+    if (ing_org_begin(c) < 0)
         return;
-    }
     json_t *before = fact_of(c, select, permission, noun);
-    if (!before || ing_cfg_fresh(c, before, want, noun))
+    if (!before || ing_org_fresh(c, before, want, noun))
         goto out;
     const char *p[1] = {c->params[0]};
     if (hd_db_cmd(c->db, del, 1, p) < 0)
         ing_org_unavailable(c);
-    else if (ing_cfg_finish(c, object, c->params[0], "deleted",
-                            json_string_value(json_object_get(before, "department")), before,
-                            NULL) == 0)
-        ing_cfg_answer(c, 200, json_incref(before));
+    else
+        ing_org_finish(c,
+                       &(ing_org_change_t){object, c->params[0], "deleted",
+                                           json_string_value(json_object_get(before, "department")),
+                                           NULL, before, NULL},
+                       200, json_incref(before));
 out:
     json_decref(before);
 }
@@ -105,25 +104,25 @@ out:
 static int person_field(ing_call_t *c, json_t *body, const char *field, const char *permission,
                         int authorize, char *id, char *dept) {
     const char *who;
-    if (ing_cfg_text(c, body, field, 1, 255, &who) < 0)
+    if (ing_org_text(c, body, field, 1, 1, 255, &who) < 0)
         return -1;
     int f = ing_cfg_person(c, who, id, dept, 128);
     if (f < 0)
         ing_org_unavailable(c);
     else if (f == 0)
-        ing_cfg_refuse(c, 422, field, "invalid", "no such person '%s'", who);
+        ing_org_refuse(c, 422, field, "invalid", "no such person '%s'", who);
     if (f <= 0)
         return -1;
     char what[300];
     snprintf(what, sizeof what, "person '%s'", who);
-    return authorize ? ing_cfg_authorize(c, permission, dept, what) : 0;
+    return authorize ? ing_org_authorize(c, permission, dept, what) : 0;
 }
 
 /* body's timestamp member `name` (RFC 3339) into *out: NULL when absent
    or null. -1 after answering 422. */
 static int when_field(ing_call_t *c, json_t *body, const char *name, const char **out) {
     const char *why;
-    if (ing_cfg_text(c, body, name, 0, 64, out) < 0)
+    if (ing_org_text(c, body, name, 0, 1, 64, out) < 0)
         return -1;
     if (*out && (why = ing_check_rfc3339(*out))) {
         ing_api_refuse(c, 422, name, "invalid", "%s %s", name, why);
@@ -134,12 +133,10 @@ static int when_field(ing_call_t *c, json_t *body, const char *name, const char 
 
 /* A channel named (when not NULL) exists: 0, or -1 answered (rolled back). */
 static int channel_exists(ing_call_t *c, const char *channel) {
-    int r = channel ? ing_cfg_exists(c, "SELECT 1 FROM channel WHERE id = $1", channel) : 1;
-    if (r < 0)
-        ing_org_unavailable(c);
-    else if (r == 0)
-        ing_cfg_refuse(c, 422, "channel", "invalid", "no such channel '%s'", channel);
-    return r > 0 ? 0 : -1;
+    return ing_org_exists(c, "SELECT 1 FROM channel WHERE id = $1", channel, 422, "channel",
+                          "channel") > 0
+               ? 0
+               : -1;
 }
 
 /* ---------------- certifications ---------------- */
@@ -149,34 +146,33 @@ void ing_cfg_cert_create(ing_call_t *c) {
     json_t *body = ing_api_body(c), *o = NULL;
     char id[HD_ID_LEN], dept[128];
     const char *p[4] = {id, NULL, NULL, NULL};
-    if (!body || ing_cfg_known(c, body, known) || ing_cfg_text(c, body, "channel", 0, 63, &p[1]) ||
-        ing_cfg_text(c, body, "name", 0, 64, &p[2]) || when_field(c, body, "expires_at", &p[3]) ||
+    if (!body || ing_org_known(c, body, known) ||
+        ing_org_text(c, body, "channel", 0, 1, 63, &p[1]) ||
+        ing_org_text(c, body, "name", 0, 1, 64, &p[2]) ||
+        when_field(c, body, "expires_at", &p[3]) ||
         person_field(c, body, "person", "certifications", 1, id, dept) < 0)
         goto out;
-    if (hd_db_begin(c->db) < 0) {
-        ing_org_unavailable(c);
+    if (ing_org_begin(c) < 0)
         goto out;
-    }
     if (channel_exists(c, p[1]) < 0)
         goto out;
-    int err;
-    o = ing_cfg_one(c->db,
+    int got =
+        ing_org_one(c,
                     "WITH k AS (INSERT INTO certification (person_id, channel_id, name, "
                     "expires_at) VALUES ($1, $2, coalesce($3, 'publishing'), $4::timestamptz) "
                     "ON CONFLICT DO NOTHING RETURNING *) SELECT " CERT_JSON
                     " FROM k JOIN person p ON p.id = k.person_id",
-                    4, p, &err);
+                    4, p, &o);
     char oid[HD_ID_LEN] = "";
     if (o)
         snprintf(oid, sizeof oid, "%s", json_string_value(json_object_get(o, "id")));
-    if (err)
-        ing_org_unavailable(c);
-    else if (!o)
-        ing_cfg_refuse(c, 409, "channel", "exists",
+    if (got == 0)
+        ing_org_refuse(c, 409, "channel", "exists",
                        "the person already holds a certification for %s",
                        p[1] ? p[1] : "every channel");
-    else if (ing_cfg_finish(c, "certification", oid, "created", dept, NULL, o) == 0)
-        ing_cfg_answer(c, 201, json_incref(o));
+    else if (got > 0)
+        ing_org_finish(c, &(ing_org_change_t){"certification", oid, "created", dept, NULL, NULL, o},
+                       201, json_incref(o));
 out:
     json_decref(o);
     json_decref(body);
@@ -190,37 +186,41 @@ void ing_cfg_cert_update(ing_call_t *c) {
     json_t *body = ing_api_body(c), *before = NULL, *after = NULL;
     const char *p[6] = {c->params[0], NULL, NULL, NULL};
     long long want;
-    if (!body || ing_cfg_known(c, body, known) || ing_cfg_text(c, body, "channel", 0, 63, &p[1]) ||
-        ing_cfg_text(c, body, "name", 0, 64, &p[2]) || when_field(c, body, "expires_at", &p[3]) ||
-        (want = ing_cfg_want(c, body)) < 0)
+    if (!body || ing_org_known(c, body, known) ||
+        ing_org_text(c, body, "channel", 0, 1, 63, &p[1]) ||
+        ing_org_text(c, body, "name", 0, 1, 64, &p[2]) ||
+        when_field(c, body, "expires_at", &p[3]) || (want = ing_org_required_version(c, body)) < 0)
         goto out;
     p[4] = json_object_get(body, "channel") ? "t" : "f";
     p[5] = json_object_get(body, "expires_at") ? "t" : "f";
-    if (hd_db_begin(c->db) < 0) {
-        ing_org_unavailable(c);
+    if (ing_org_begin(c) < 0)
         goto out;
-    }
     if (!(before = fact_of(c, CERT_ONE, "certifications", "certification")) ||
-        ing_cfg_fresh(c, before, want, "the certification") || channel_exists(c, p[1]) < 0)
+        ing_org_fresh(c, before, want, "the certification") || channel_exists(c, p[1]) < 0)
         goto out;
-    int err;
-    after =
-        ing_cfg_one(c->db,
-                    "WITH k AS (UPDATE certification SET name = coalesce($3, name), "
-                    "channel_id = CASE WHEN $5::boolean THEN $2 ELSE channel_id END, "
-                    "expires_at = CASE WHEN $6::boolean THEN $4::timestamptz ELSE expires_at END, "
-                    "version = version + 1 WHERE id = $1::uuid RETURNING *) "
-                    "SELECT " CERT_JSON " FROM k JOIN person p ON p.id = k.person_id",
-                    6, p, &err);
-    if (!after && hd_db_unique_violation(c->db))
-        ing_cfg_refuse(c, 409, "channel", "exists",
+    /* not ing_org_one: a unique violation is this change's 409, not a 503 */
+    PGresult *r =
+        hd_db_exec(c->db,
+                   "WITH k AS (UPDATE certification SET name = coalesce($3, name), "
+                   "channel_id = CASE WHEN $5::boolean THEN $2 ELSE channel_id END, "
+                   "expires_at = CASE WHEN $6::boolean THEN $4::timestamptz ELSE expires_at END, "
+                   "version = version + 1 WHERE id = $1::uuid RETURNING *) "
+                   "SELECT " CERT_JSON " FROM k JOIN person p ON p.id = k.person_id",
+                   6, p);
+    after = r && PQntuples(r) == 1 ? json_loads(PQgetvalue(r, 0, 0), 0, NULL) : NULL;
+    int taken = !r && hd_db_unique_violation(c->db);
+    PQclear(r);
+    if (taken)
+        ing_org_refuse(c, 409, "channel", "exists",
                        "the person already holds a certification for that channel");
     else if (!after)
         ing_org_unavailable(c);
-    else if (ing_cfg_finish(c, "certification", c->params[0], "updated",
-                            json_string_value(json_object_get(after, "department")), before,
-                            after) == 0)
-        ing_cfg_answer(c, 200, json_incref(after));
+    else
+        ing_org_finish(c,
+                       &(ing_org_change_t){"certification", c->params[0], "updated",
+                                           json_string_value(json_object_get(after, "department")),
+                                           NULL, before, after},
+                       200, json_incref(after));
 out:
     json_decref(before);
     json_decref(after);
@@ -246,7 +246,7 @@ static int period_ok(ing_call_t *c, const char *from, const char *until) {
     if (!r)
         ing_org_unavailable(c);
     else if (!ok)
-        ing_cfg_refuse(c, 422, "valid_until", "invalid", "valid_until must be after valid_from");
+        ing_org_refuse(c, 422, "valid_until", "invalid", "valid_until must be after valid_from");
     PQclear(r);
     return ok ? 0 : -1;
 }
@@ -257,7 +257,8 @@ void ing_cfg_delegation_create(ing_call_t *c) {
     json_t *body = ing_api_body(c), *o = NULL;
     char pid[HD_ID_LEN], did[HD_ID_LEN], pdept[128], ddept[128];
     const char *p[5] = {pid, did, NULL, NULL, NULL};
-    if (!body || ing_cfg_known(c, body, known) || ing_cfg_text(c, body, "channel", 0, 63, &p[2]) ||
+    if (!body || ing_org_known(c, body, known) ||
+        ing_org_text(c, body, "channel", 0, 1, 63, &p[2]) ||
         when_field(c, body, "valid_from", &p[3]) || when_field(c, body, "valid_until", &p[4]) ||
         person_field(c, body, "principal", "delegations", 1, pid, pdept) < 0 ||
         person_field(c, body, "delegate", "delegations", 0, did, ddept) < 0)
@@ -266,30 +267,27 @@ void ing_cfg_delegation_create(ing_call_t *c) {
         ing_api_refuse(c, 422, "delegate", "invalid", "a person cannot delegate to themselves");
         goto out;
     }
-    if (hd_db_begin(c->db) < 0) {
-        ing_org_unavailable(c);
+    if (ing_org_begin(c) < 0)
         goto out;
-    }
     if (channel_exists(c, p[2]) < 0 || period_ok(c, p[3], p[4]) < 0)
         goto out;
-    int err;
-    o = ing_cfg_one(c->db,
+    int got =
+        ing_org_one(c,
                     "WITH k AS (INSERT INTO delegation (principal_id, delegate_id, channel_id, "
                     "valid_from, valid_until) VALUES ($1, $2, $3, "
                     "coalesce($4::timestamptz, now()), $5::timestamptz) "
                     "ON CONFLICT DO NOTHING RETURNING *) "
                     "SELECT " DELEG_JSON " FROM k JOIN person p ON p.id = k.principal_id "
                     "JOIN person d ON d.id = k.delegate_id",
-                    5, p, &err);
+                    5, p, &o);
     char oid[HD_ID_LEN] = "";
     if (o)
         snprintf(oid, sizeof oid, "%s", json_string_value(json_object_get(o, "id")));
-    if (err)
-        ing_org_unavailable(c);
-    else if (!o)
-        ing_cfg_refuse(c, 409, "valid_from", "exists", "this delegation exists already");
-    else if (ing_cfg_finish(c, "delegation", oid, "created", pdept, NULL, o) == 0)
-        ing_cfg_answer(c, 201, json_incref(o));
+    if (got == 0)
+        ing_org_refuse(c, 409, "valid_from", "exists", "this delegation exists already");
+    else if (got > 0)
+        ing_org_finish(c, &(ing_org_change_t){"delegation", oid, "created", pdept, NULL, NULL, o},
+                       201, json_incref(o));
 out:
     json_decref(o);
     json_decref(body);

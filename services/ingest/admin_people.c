@@ -59,8 +59,7 @@ static int person_load(ing_call_t *c, const char *key, int lock, person_t *out) 
         person_from(r, 0, out);
     PQclear(r);
     if (!found) {
-        hd_db_rollback(c->db);
-        ing_api_refuse(c, 404, "id", "not_found", "no such person '%s'", key);
+        ing_org_refuse(c, 404, "id", "not_found", "no such person '%s'", key);
     }
     return found;
 }
@@ -85,10 +84,8 @@ static int person_admit(ing_call_t *c, person_t *out) {
 /* Opens the change's transaction and locks the person `seen` read as
    version v. 0 (*locked filled), or -1 answered (409 when it changed). */
 static int person_begin(ing_call_t *c, const person_t *seen, long long v, person_t *locked) {
-    if (hd_db_begin(c->db) < 0) {
-        ing_org_unavailable(c);
+    if (ing_org_begin(c) < 0)
         return -1;
-    }
     if (person_load(c, seen->id, 1, locked) != 1)
         return -1;
     if (locked->version == v && strcmp(locked->dept, seen->dept) == 0)
@@ -115,39 +112,28 @@ static int person_write(ing_call_t *c, const char *sql, const char *const *p, in
 /* Records the change from before to after, commits, answers after. */
 static void person_finish(ing_call_t *c, const char *object, const char *action, person_t *before,
                           person_t *after, const char *reason) {
-    ing_admin_change_t ch = {object, after->id,    action,     after->dept,
-                             reason, before->json, after->json};
-    ing_admin_finish(c, &ch, 200, json_incref(after->json));
+    ing_org_change_t ch = {object, after->id,    action,     after->dept,
+                           reason, before->json, after->json};
+    ing_org_finish(c, &ch, 200, json_incref(after->json));
 }
 
 /* ---------- reads ---------- */
 
 void ing_admin_people_list(ing_call_t *c) {
     char buf[128];
-    const char *d = hd_http_req_param(c->req, "department", buf, sizeof buf);
-    if (d && !*d)
-        d = NULL;
-    int all = ing_admin_org_wide(c, "people");
-    if (all < 0)
-        return;
-    if (!all) {
-        if (ing_org_authorize(c, "people", d ? d : c->who->department, "department") < 0)
-            return;
-        d = c->who->department;
-    }
-    const char *p[1] = {d};
-    json_t *rows;
-    if (ing_admin_rows(c, c->db,
-                       "SELECT " PERSON_JSON " FROM person p WHERE $1::text IS NULL OR "
-                       "p.department_id = $1 ORDER BY p.email LIMIT 1000",
-                       1, p, &rows) >= 0)
-        hd_http_respond_json(c->req, 200, json_pack("{s:o}", "items", rows));
+    const char *p[1];
+    if (ing_org_scope(c, "people", hd_http_req_param(c->req, "department", buf, sizeof buf),
+                      &p[0]) == 0)
+        ing_org_list(c,
+                     "SELECT " PERSON_JSON " FROM person p WHERE $1::text IS NULL OR "
+                     "p.department_id = $1 ORDER BY p.email LIMIT 1000",
+                     1, p);
 }
 
 void ing_admin_person_show(ing_call_t *c) {
     person_t p;
     if (person_admit(c, &p) == 1)
-        ing_admin_respond(c, 200, p.json);
+        ing_org_respond(c, 200, p.json);
 }
 
 /* ---------- invitation ---------- */
@@ -209,7 +195,7 @@ static int roles_admit(ing_call_t *c, hd_pgarray_t *roles, const char *field) {
                            name);
             rc = -1;
         } else if (PQgetvalue(r, i, 2)[0] == 't') {
-            int all = ing_admin_org_wide(c, "roles");
+            int all = ing_org_allowed(c, "roles", NULL);
             if (all == 0)
                 ing_api_refuse(c, 403, field ? field : "role", "forbidden",
                                "missing permission 'roles' for the whole organization: the role "
@@ -248,9 +234,9 @@ static int invite_roles(ing_call_t *c, json_t *body, hd_pgarray_t *out) {
    answered. */
 static int invite_check(ing_call_t *c, json_t *b, const char **email, const char **name,
                         const char **dept, hd_pgarray_t *roles) {
-    if (ing_admin_text(c, b, "email", 1, 3, 254, email) < 0 ||
-        ing_admin_text(c, b, "name", 1, 1, 200, name) < 0 ||
-        ing_admin_text(c, b, "department", 1, 1, 63, dept) < 0 || invite_roles(c, b, roles) < 0)
+    if (ing_org_text(c, b, "email", 1, 3, 254, email) < 0 ||
+        ing_org_text(c, b, "name", 1, 1, 200, name) < 0 ||
+        ing_org_text(c, b, "department", 1, 1, 63, dept) < 0 || invite_roles(c, b, roles) < 0)
         return -1;
     if (!email_ok(*email)) {
         ing_api_refuse(c, 422, "email", "invalid", "email must be an address (name@domain)");
@@ -258,14 +244,9 @@ static int invite_check(ing_call_t *c, json_t *b, const char **email, const char
     }
     if (ing_org_authorize(c, "people", *dept, "department") < 0)
         return -1;
-    long n = hd_db_count(c->db, "SELECT 1 FROM department WHERE id = $1", 1, dept);
-    if (n <= 0) {
-        if (n < 0)
-            ing_org_unavailable(c);
-        else
-            ing_api_refuse(c, 422, "department", "invalid", "no such department '%s'", *dept);
+    if (ing_org_exists(c, "SELECT 1 FROM department WHERE id = $1", *dept, 422, "department",
+                       "department") <= 0)
         return -1;
-    }
     return roles->n ? roles_admit(c, roles, "roles") : 0;
 }
 
@@ -305,13 +286,14 @@ static int invite_insert(ing_call_t *c, const char *const *f, hd_pgarray_t *role
         snprintf(expires, len, "%s", PQgetvalue(r, 0, 0));
     PQclear(r);
     if (!done)
-        ing_admin_refuse_conflict(c, "email", "a person with email '%s' exists already", f[0]);
+        ing_org_refuse(c, 409, "email", "conflict", "a person with email '%s' exists already",
+                       f[0]);
     return done;
 }
 
 void ing_admin_people_invite(ing_call_t *c) {
     static const char *const fields[] = {"email", "name", "department", "roles", NULL};
-    json_t *b = ing_admin_body(c, fields, 0);
+    json_t *b = ing_org_body(c, fields, 0);
     hd_pgarray_t roles = {0};
     const char *f[3];
     char token[37], expires[64];
@@ -322,17 +304,15 @@ void ing_admin_people_invite(ing_call_t *c) {
         ing_api_refuse(c, 503, NULL, "unavailable", "no randomness for a token, retry");
         goto out;
     }
-    if (hd_db_begin(c->db) < 0) {
-        ing_org_unavailable(c);
+    if (ing_org_begin(c) < 0)
         goto out;
-    }
     if (invite_insert(c, f, &roles, token, expires, sizeof expires) != 1 ||
         person_load(c, f[0], 0, &after) != 1)
         goto out;
-    ing_admin_change_t ch = {"person", after.id, "invited", after.dept, NULL, NULL, after.json};
+    ing_org_change_t ch = {"person", after.id, "invited", after.dept, NULL, NULL, after.json};
     json_t *ans = json_pack("{s:O, s:s, s:s}", "person", after.json, "invitation_token", token,
                             "expires_at", expires);
-    ing_admin_finish(c, &ch, 201, ans);
+    ing_org_finish(c, &ch, 201, ans);
 out:
     memset(token, 0, sizeof token);
     json_decref(after.json);
@@ -349,14 +329,10 @@ static int update_department(ing_call_t *c, const person_t *seen, const char *de
         return 0;
     if (ing_org_authorize(c, "people", dept, "department") < 0)
         return -1;
-    long n = hd_db_count(c->db, "SELECT 1 FROM department WHERE id = $1", 1, &dept);
-    if (n > 0)
-        return 0;
-    if (n < 0)
-        ing_org_unavailable(c);
-    else
-        ing_api_refuse(c, 422, "department", "invalid", "no such department '%s'", dept);
-    return -1;
+    return ing_org_exists(c, "SELECT 1 FROM department WHERE id = $1", dept, 422, "department",
+                          "department") > 0
+               ? 0
+               : -1;
 }
 
 void ing_admin_person_update(ing_call_t *c) {
@@ -367,14 +343,14 @@ void ing_admin_person_update(ing_call_t *c) {
     long long v;
     if (person_admit(c, &seen) != 1)
         return;
-    if (!(b = ing_admin_body(c, fields, 0)) || ing_admin_text(c, b, "name", 0, 1, 200, &name) < 0 ||
-        ing_admin_text(c, b, "department", 0, 1, 63, &dept) < 0)
+    if (!(b = ing_org_body(c, fields, 0)) || ing_org_text(c, b, "name", 0, 1, 200, &name) < 0 ||
+        ing_org_text(c, b, "department", 0, 1, 63, &dept) < 0)
         goto out;
     if (!name && !dept) {
         ing_api_refuse(c, 422, "name", "invalid", "nothing to change: give name or department");
         goto out;
     }
-    if (update_department(c, &seen, dept) < 0 || (v = ing_admin_version(c, b)) < 0 ||
+    if (update_department(c, &seen, dept) < 0 || (v = ing_org_required_version(c, b)) < 0 ||
         person_begin(c, &seen, v, &before) < 0)
         goto out;
     const char *p[3] = {before.id, name, dept};
@@ -402,13 +378,13 @@ static void set_active(ing_call_t *c, int active) {
     char what[512];
     if (person_admit(c, &seen) != 1)
         return;
-    if (!(b = ing_admin_body(c, active ? afields : dfields, active)) ||
-        (!active && ing_admin_text(c, b, "reason", 1, 1, 500, &reason) < 0) ||
-        (v = ing_admin_version(c, b)) < 0 || person_begin(c, &seen, v, &before) < 0)
+    if (!(b = ing_org_body(c, active ? afields : dfields, active)) ||
+        (!active && ing_org_text(c, b, "reason", 1, 1, 500, &reason) < 0) ||
+        (v = ing_org_required_version(c, b)) < 0 || person_begin(c, &seen, v, &before) < 0)
         goto out;
     if (before.active == active) {
-        ing_admin_refuse_conflict(c, NULL, "person '%s' is %s already", before.email,
-                                  active ? "active" : "inactive");
+        ing_org_refuse(c, 409, NULL, "conflict", "person '%s' is %s already", before.email,
+                       active ? "active" : "inactive");
         goto out;
     }
     snprintf(what, sizeof what, "deactivating '%s'", before.email);
@@ -455,13 +431,13 @@ static void person_role(ing_call_t *c, int give) {
     if (person_admit(c, &seen) != 1)
         return;
     hd_pgarray_add(&one, role);
-    if (roles_admit(c, &one, NULL) < 0 || !(b = ing_admin_body(c, fields, 1)) ||
-        (v = ing_admin_version(c, b)) < 0 || person_begin(c, &seen, v, &before) < 0)
+    if (roles_admit(c, &one, NULL) < 0 || !(b = ing_org_body(c, fields, 1)) ||
+        (v = ing_org_required_version(c, b)) < 0 || person_begin(c, &seen, v, &before) < 0)
         goto out;
     if (holds(before.json, role) == give) { /* nothing to do */
         hd_db_rollback(c->db);
         if (give)
-            ing_admin_respond(c, 200, json_incref(before.json));
+            ing_org_respond(c, 200, json_incref(before.json));
         else
             ing_api_refuse(c, 404, "role", "not_found", "'%s' does not hold the role '%s'",
                            before.email, role);

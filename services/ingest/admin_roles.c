@@ -27,64 +27,37 @@ static const char *const PERMISSIONS[] = {
     "json_build_object('role', g.role, 'permission', g.permission, 'scope', g.scope, " \
     "'version', g.version)::text"
 
-/* One row of sql (params p) as JSON into *out: 1, 0 none, -1 answered. */
-static int one_row(ing_call_t *c, const char *sql, int n, const char *const *p, json_t **out) {
-    json_t *rows;
-    int got = ing_admin_rows(c, c->db, sql, n, p, &rows);
-    if (got < 0)
-        return -1;
-    *out = got > 0 ? json_incref(json_array_get(rows, 0)) : NULL;
-    json_decref(rows);
-    return got > 0;
-}
-
-/* Checks the version the caller read against obj's. 0, or -1 after
-   rolling back and answering 409. */
-static int same_version(ing_call_t *c, const char *what, json_t *obj, long long v) {
-    long long have = json_integer_value(json_object_get(obj, "version"));
-    if (have == v)
-        return 0;
-    hd_db_rollback(c->db);
-    ing_org_conflict(c, what, have, v);
-    return -1;
-}
-
 /* ---------- roles ---------- */
 
 void ing_admin_roles_list(ing_call_t *c) {
-    json_t *rows;
-    if (ing_admin_rows(c, c->db, "SELECT " ROLE_JSON " FROM role r ORDER BY r.name LIMIT 1000", 0,
-                       NULL, &rows) >= 0)
-        hd_http_respond_json(c->req, 200, json_pack("{s:o}", "items", rows));
+    ing_org_list(c, "SELECT " ROLE_JSON " FROM role r ORDER BY r.name LIMIT 1000", 0, NULL);
 }
 
 void ing_admin_roles_create(ing_call_t *c) {
     static const char *const fields[] = {"name", "description", NULL};
     if (ing_org_authorize(c, "roles", NULL, "role") < 0)
         return;
-    json_t *b = ing_admin_body(c, fields, 0), *after = NULL;
+    json_t *b = ing_org_body(c, fields, 0), *after = NULL;
     const char *name, *desc;
-    if (!b || ing_admin_text(c, b, "name", 1, 1, 63, &name) < 0 ||
-        ing_admin_text(c, b, "description", 0, 0, 500, &desc) < 0)
+    if (!b || ing_org_text(c, b, "name", 1, 1, 63, &name) < 0 ||
+        ing_org_text(c, b, "description", 0, 0, 500, &desc) < 0)
         goto out;
     if (!ing_admin_slug(name)) {
         ing_api_refuse(c, 422, "name", "invalid", "name must match ^[a-z][a-z0-9-]{0,62}$");
         goto out;
     }
     const char *p[2] = {name, desc ? desc : ""};
-    if (hd_db_begin(c->db) < 0) {
-        ing_org_unavailable(c);
+    if (ing_org_begin(c) < 0)
         goto out;
-    }
-    int rc = one_row(c,
-                     "WITH r AS (INSERT INTO role (name, description) VALUES ($1, $2) "
-                     "ON CONFLICT DO NOTHING RETURNING *) SELECT " ROLE_JSON " FROM r",
-                     2, p, &after);
+    int rc = ing_org_one(c,
+                         "WITH r AS (INSERT INTO role (name, description) VALUES ($1, $2) "
+                         "ON CONFLICT DO NOTHING RETURNING *) SELECT " ROLE_JSON " FROM r",
+                         2, p, &after);
     if (rc == 0)
-        ing_admin_refuse_conflict(c, "name", "the role '%s' exists already", name);
+        ing_org_refuse(c, 409, "name", "conflict", "the role '%s' exists already", name);
     if (rc == 1) {
-        ing_admin_change_t ch = {"role", name, "created", "", NULL, NULL, after};
-        ing_admin_finish(c, &ch, 201, json_incref(after));
+        ing_org_change_t ch = {"role", name, "created", "", NULL, NULL, after};
+        ing_org_finish(c, &ch, 201, json_incref(after));
     }
 out:
     json_decref(after);
@@ -129,38 +102,35 @@ void ing_admin_roles_delete(ing_call_t *c) {
     json_t *b = NULL, *before = NULL;
     long long v;
     char uses[512];
-    if (ing_org_authorize(c, "roles", NULL, "role") < 0 || !(b = ing_admin_body(c, fields, 1)) ||
-        (v = ing_admin_version(c, b)) < 0)
+    if (ing_org_authorize(c, "roles", NULL, "role") < 0 || !(b = ing_org_body(c, fields, 1)) ||
+        (v = ing_org_required_version(c, b)) < 0)
         goto out;
-    if (hd_db_begin(c->db) < 0) {
-        ing_org_unavailable(c);
+    if (ing_org_begin(c) < 0)
         goto out;
-    }
     const char *p[1] = {name};
-    int rc =
-        one_row(c, "SELECT " ROLE_JSON " FROM role r WHERE r.name = $1 FOR UPDATE", 1, p, &before);
+    int rc = ing_org_one(c, "SELECT " ROLE_JSON " FROM role r WHERE r.name = $1 FOR UPDATE", 1, p,
+                         &before);
     if (rc == 0) {
-        hd_db_rollback(c->db);
-        ing_api_refuse(c, 404, "name", "not_found", "no such role '%s'", name);
+        ing_org_refuse(c, 404, "name", "not_found", "no such role '%s'", name);
     }
-    if (rc != 1 || same_version(c, "the role", before, v) < 0)
+    if (rc != 1 || ing_org_fresh(c, before, v, "the role") < 0)
         goto out;
     if (json_is_true(json_object_get(before, "builtin"))) {
-        ing_admin_refuse_conflict(c, "name", "the role '%s' is built in", name);
+        ing_org_refuse(c, 409, "name", "conflict", "the role '%s' is built in", name);
         goto out;
     }
     if (role_uses(c, name, uses, sizeof uses) < 0)
         goto out;
     if (uses[0]) {
-        ing_admin_refuse_conflict(c, "name", "the role '%s' is in use: %s", name, uses);
+        ing_org_refuse(c, 409, "name", "conflict", "the role '%s' is in use: %s", name, uses);
         goto out;
     }
     if (hd_db_cmd(c->db, "DELETE FROM role WHERE name = $1", 1, p) < 0) {
         ing_org_unavailable(c);
         goto out;
     }
-    ing_admin_change_t ch = {"role", name, "deleted", "", NULL, before, NULL};
-    ing_admin_finish(c, &ch, 200, json_incref(before));
+    ing_org_change_t ch = {"role", name, "deleted", "", NULL, before, NULL};
+    ing_org_finish(c, &ch, 200, json_incref(before));
 out:
     json_decref(before);
     json_decref(b);
@@ -169,14 +139,11 @@ out:
 /* ---------- grants ---------- */
 
 void ing_admin_grants_list(ing_call_t *c) {
-    json_t *rows;
-    if (ing_org_authorize(c, "grants", NULL, "grant") < 0)
-        return;
-    if (ing_admin_rows(c, c->db,
-                       "SELECT " GRANT_JSON " FROM admin_grant g ORDER BY g.role, g.permission "
-                       "LIMIT 1000",
-                       0, NULL, &rows) >= 0)
-        hd_http_respond_json(c->req, 200, json_pack("{s:o}", "items", rows));
+    if (ing_org_authorize(c, "grants", NULL, "grant") == 0)
+        ing_org_list(c,
+                     "SELECT " GRANT_JSON " FROM admin_grant g ORDER BY g.role, g.permission "
+                     "LIMIT 1000",
+                     0, NULL);
 }
 
 /* The grant of the path, authorized and checked: its role exists and its
@@ -211,16 +178,14 @@ static int grant_admit(ing_call_t *c) {
    answered. */
 static int grant_begin(ing_call_t *c, ing_admin_keepers_t *keep, json_t **before) {
     const char *p[2] = {c->params[0], c->params[1]};
-    if (hd_db_begin(c->db) < 0) {
-        ing_org_unavailable(c);
+    if (ing_org_begin(c) < 0)
         return -1;
-    }
     if (ing_admin_keepers(c, keep) < 0)
         return -1;
-    return one_row(c,
-                   "SELECT " GRANT_JSON " FROM admin_grant g WHERE g.role = $1 AND "
-                   "g.permission = $2 FOR UPDATE",
-                   2, p, before) < 0
+    return ing_org_one(c,
+                       "SELECT " GRANT_JSON " FROM admin_grant g WHERE g.role = $1 AND "
+                       "g.permission = $2 FOR UPDATE",
+                       2, p, before) < 0
                ? -1
                : 0;
 }
@@ -236,13 +201,13 @@ static void grant_write(ing_call_t *c, const char *sql, const char *scope,
     char what[512], id[300];
     snprintf(what, sizeof what, "changing the grant of '%s' to role '%s'", p[1], p[0]);
     snprintf(id, sizeof id, "%s/%s", p[0], p[1]);
-    if (one_row(c, sql, scope ? 3 : 2, p, &after) < 0 ||
+    if (ing_org_one(c, sql, scope ? 3 : 2, p, &after) < 0 ||
         ing_admin_keepers_check(c, keep, what) < 0) {
         json_decref(after);
         return;
     }
-    ing_admin_change_t ch = {"grant", id, action, "", NULL, before, after};
-    ing_admin_finish(c, &ch, status, json_incref(after ? after : before));
+    ing_org_change_t ch = {"grant", id, action, "", NULL, before, after};
+    ing_org_finish(c, &ch, status, json_incref(after ? after : before));
     json_decref(after);
 }
 
@@ -252,8 +217,8 @@ void ing_admin_grants_put(ing_call_t *c) {
     const char *scope;
     ing_admin_keepers_t keep;
     long long v;
-    if (grant_admit(c) < 0 || !(b = ing_admin_body(c, fields, 0)) ||
-        ing_admin_text(c, b, "scope", 1, 1, 32, &scope) < 0 ||
+    if (grant_admit(c) < 0 || !(b = ing_org_body(c, fields, 0)) ||
+        ing_org_text(c, b, "scope", 1, 1, 32, &scope) < 0 ||
         (v = ing_org_expected_version(c, b)) < 0)
         goto out;
     if (strcmp(scope, "organization") != 0 && strcmp(scope, "department") != 0) {
@@ -263,11 +228,10 @@ void ing_admin_grants_put(ing_call_t *c) {
     if (grant_begin(c, &keep, &before) < 0)
         goto out;
     if (before && v == 0) {
-        hd_db_rollback(c->db);
-        ing_admin_version(c, b); /* answers 428 */
+        ing_org_version_missing(c);
         goto out;
     }
-    if (before && same_version(c, "the grant", before, v) < 0)
+    if (before && ing_org_fresh(c, before, v, "the grant") < 0)
         goto out;
     if (before)
         grant_write(c,
@@ -289,16 +253,15 @@ void ing_admin_grants_delete(ing_call_t *c) {
     json_t *b = NULL, *before = NULL;
     ing_admin_keepers_t keep;
     long long v;
-    if (grant_admit(c) < 0 || !(b = ing_admin_body(c, fields, 1)) ||
-        (v = ing_admin_version(c, b)) < 0 || grant_begin(c, &keep, &before) < 0)
+    if (grant_admit(c) < 0 || !(b = ing_org_body(c, fields, 1)) ||
+        (v = ing_org_required_version(c, b)) < 0 || grant_begin(c, &keep, &before) < 0)
         goto out;
     if (!before) {
-        hd_db_rollback(c->db);
-        ing_api_refuse(c, 404, "permission", "not_found", "the role '%s' has no grant of '%s'",
+        ing_org_refuse(c, 404, "permission", "not_found", "the role '%s' has no grant of '%s'",
                        c->params[0], c->params[1]);
         goto out;
     }
-    if (same_version(c, "the grant", before, v) < 0)
+    if (ing_org_fresh(c, before, v, "the grant") < 0)
         goto out;
     grant_write(c, "DELETE FROM admin_grant WHERE role = $1 AND permission = $2", NULL, &keep,
                 before, "deleted", 200);

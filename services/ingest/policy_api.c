@@ -5,6 +5,7 @@
 
 #include "api.h"
 #include "hd_mem.h"
+#include "org.h"
 #include "policy.h"
 #include "policy_diff.h"
 #include "policy_simulate.h"
@@ -23,41 +24,8 @@
 
 /* ---------- shared ---------- */
 
-int ing_policy_known_fields(ing_call_t *c, json_t *body, const char *const *allowed) {
-    const char *key;
-    json_t *v;
-    json_object_foreach(body, key, v) {
-        int ok = 0;
-        for (size_t i = 0; allowed[i] && !ok; i++)
-            ok = !strcmp(key, allowed[i]);
-        if (!ok) {
-            ing_api_refuse(c, 422, key, "invalid", "unknown field '%s'", key);
-            return -1;
-        }
-    }
-    return 0;
-}
-
-int ing_policy_string(ing_call_t *c, json_t *body, const char *name, size_t max, const char **out) {
-    json_t *v = json_object_get(body, name);
-    *out = NULL;
-    if (!v || json_is_null(v))
-        return 0;
-    if (!json_is_string(v)) {
-        ing_api_refuse(c, 422, name, "invalid", "%s must be a string", name);
-        return -1;
-    }
-    if (json_string_length(v) > max || strlen(json_string_value(v)) != json_string_length(v)) {
-        ing_api_refuse(c, 422, name, "invalid", "%s must be at most %zu bytes, without NUL", name,
-                       max);
-        return -1;
-    }
-    *out = json_string_value(v);
-    return 0;
-}
-
 int ing_policy_source(ing_call_t *c, json_t *body, const char **src, size_t *len) {
-    if (ing_policy_string(c, body, "source", POL_MAX_SOURCE, src) < 0)
+    if (ing_org_text(c, body, "source", 0, 0, POL_MAX_SOURCE, src) < 0)
         return -1;
     if (!*src || !**src) {
         ing_api_refuse(c, 422, "source", "invalid", "source (the policy's YAML text) is required");
@@ -216,7 +184,7 @@ static void post_validate(ing_call_t *c) {
     json_t *body = ing_api_body(c);
     const char *src;
     size_t len, rules;
-    if (body && ing_policy_known_fields(c, body, fields) == 0 &&
+    if (body && ing_org_known(c, body, fields) == 0 &&
         ing_policy_source(c, body, &src, &len) == 0 && ing_policy_compile(c, src, len, &rules) == 0)
         hd_http_respond_json(c->req, 200,
                              json_pack("{s:b, s:I}", "ok", 1, "rules", (json_int_t)rules));
@@ -250,8 +218,8 @@ static void post_simulate(ing_call_t *c) {
     json_t *body = ing_api_body(c);
     const char *src, *since;
     size_t len, rules;
-    if (!body || ing_policy_known_fields(c, body, fields) < 0 ||
-        ing_policy_string(c, body, "since", 32, &since) < 0 ||
+    if (!body || ing_org_known(c, body, fields) < 0 ||
+        ing_org_text(c, body, "since", 0, 0, 32, &since) < 0 ||
         ing_policy_source(c, body, &src, &len) < 0) {
         json_decref(body);
         return;

@@ -16,10 +16,6 @@
 
 /* ---- shared by the policy handlers (policy_api.c) ---- */
 
-/* 0 if every member of body is named in allowed (NULL-terminated); else
-   -1 after answering 422 naming the first unknown field. */
-int ing_policy_known_fields(ing_call_t *c, json_t *body, const char *const *allowed);
-
 /* The body's "source": a string of 1..POL_MAX_SOURCE bytes without NUL,
    borrowed from body into *src / *len. 0, or -1 after answering 422. */
 int ing_policy_source(ing_call_t *c, json_t *body, const char **src, size_t *len);
@@ -28,10 +24,6 @@ int ing_policy_source(ing_call_t *c, json_t *body, const char **src, size_t *len
    -1 after answering 422 (field "source") with the loader's line-numbered
    errors in the message. */
 int ing_policy_compile(ing_call_t *c, const char *src, size_t len, size_t *rules);
-
-/* An optional string member: NULL when absent or null; -1 after answering
-   422 when it is not a string or longer than max bytes. */
-int ing_policy_string(ing_call_t *c, json_t *body, const char *name, size_t max, const char **out);
 
 /* ---- proposals and reviews (policy_proposals.c) ---- */
 void ing_policy_propose(ing_call_t *c);       /* POST /v1/policy/proposals */

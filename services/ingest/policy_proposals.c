@@ -77,9 +77,9 @@ typedef struct {
 static int read_proposal(ing_call_t *c, json_t *body, proposal_in_t *in) {
     static const char *const fields[] = {"source", "why", "emergency", NULL};
     json_t *em = json_object_get(body, "emergency");
-    if (ing_policy_known_fields(c, body, fields) < 0 ||
+    if (ing_org_known(c, body, fields) < 0 ||
         ing_policy_source(c, body, &in->source, &in->len) < 0 ||
-        ing_policy_string(c, body, "why", WHY_MAX, &in->why) < 0)
+        ing_org_text(c, body, "why", 0, 0, WHY_MAX, &in->why) < 0)
         return -1;
     if (!in->why || !*in->why) {
         ing_api_refuse(c, 422, "why", "invalid",
@@ -424,11 +424,11 @@ typedef struct {
 
 static int read_review(ing_call_t *c, json_t *body, review_in_t *in) {
     static const char *const fields[] = {"decision", "comment", "role", NULL};
-    return ing_policy_known_fields(c, body, fields) < 0 ||
-                   ing_policy_string(c, body, "decision", 16, &in->decision) < 0 ||
-                   ing_policy_string(c, body, "comment", POL_REVIEW_COMMENT_MAX, &in->comment) <
+    return ing_org_known(c, body, fields) < 0 ||
+                   ing_org_text(c, body, "decision", 0, 0, 16, &in->decision) < 0 ||
+                   ing_org_text(c, body, "comment", 0, 0, POL_REVIEW_COMMENT_MAX, &in->comment) <
                        0 ||
-                   ing_policy_string(c, body, "role", POL_REVIEW_ROLE_LEN - 1, &in->role) < 0
+                   ing_org_text(c, body, "role", 0, 0, POL_REVIEW_ROLE_LEN - 1, &in->role) < 0
                ? -1
                : 0;
 }

@@ -61,15 +61,6 @@ static int integration_refused(ing_call_t *c) {
     return 1;
 }
 
-/* Answers the rows of r (column 0: a token's JSON) as {"items": [...]}. */
-static void answer_list(ing_call_t *c, PGresult *r) {
-    json_t *items = json_array();
-    for (int i = 0; i < PQntuples(r); i++)
-        json_array_append_new(items, json_loads(PQgetvalue(r, i, 0), 0, NULL));
-    PQclear(r);
-    hd_http_respond_json(c->req, 200, json_pack("{s:o}", "items", items));
-}
-
 /* The names of the scope bits as an array literal ("{read,submit}"). */
 static void scopes_array(unsigned bits, hd_pgarray_t *a) {
     for (unsigned b = 1; b <= ING_SCOPE_INBOUND; b <<= 1)
@@ -134,14 +125,15 @@ static void issue(ing_call_t *c, const issue_t *in) {
     }
     json_t *tok = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
     PQclear(r);
-    if (!tok || ing_org_event(c, "token", id, "created", in->department, NULL, tok, NULL) < 0 ||
-        hd_db_commit(c->db) < 0) {
-        json_decref(tok);
+    if (!tok) {
         ing_org_unavailable(c);
         return;
     }
-    json_object_set_new(tok, "token", json_string(secret));
-    hd_http_respond_json(c->req, 201, tok);
+    json_t *shown = json_copy(tok); /* the answer alone shows the secret */
+    json_object_set_new(shown, "token", json_string(secret));
+    ing_org_change_t change = {"token", id, "created", in->department, NULL, NULL, tok};
+    ing_org_finish(c, &change, 201, shown);
+    json_decref(tok);
 }
 
 /* POST /v1/tokens */
@@ -175,14 +167,10 @@ static void list_own(ing_call_t *c) {
     char lim[16];
     snprintf(lim, sizeof lim, "%d", limit);
     const char *p[2] = {c->who->id, lim};
-    PGresult *r = hd_db_exec(c->db,
-                             "SELECT " TOKEN_JSON TOKEN_FROM "WHERE t.person_id = $1 "
-                             "ORDER BY t.created_at DESC, t.id LIMIT $2::int",
-                             2, p);
-    if (!r)
-        ing_org_unavailable(c);
-    else
-        answer_list(c, r);
+    ing_org_list(c,
+                 "SELECT " TOKEN_JSON TOKEN_FROM "WHERE t.person_id = $1 "
+                 "ORDER BY t.created_at DESC, t.id LIMIT $2::int",
+                 2, p);
 }
 
 /* A token looked up for revocation. */
@@ -231,20 +219,17 @@ static void revoke(ing_call_t *c, const char *id, found_t *f) {
     }
     if (PQntuples(r) != 1) {
         PQclear(r);
-        hd_db_rollback(c->db);
-        ing_api_refuse(c, 409, "id", "conflict", "token %s is revoked already", id);
+        ing_org_refuse(c, 409, "id", "conflict", "token %s is revoked already", id);
         return;
     }
     json_t *after = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
     PQclear(r);
-    if (!after ||
-        ing_org_event(c, "token", id, "revoked", f->department, f->json, after, NULL) < 0 ||
-        hd_db_commit(c->db) < 0) {
-        json_decref(after);
+    ing_org_change_t ch = {"token", id, "revoked", f->department, NULL, f->json, after};
+    if (!after)
         ing_org_unavailable(c);
-        return;
-    }
-    hd_http_respond_json(c->req, 200, after);
+    else
+        ing_org_finish(c, &ch, 200, json_incref(after));
+    json_decref(after);
 }
 
 /* DELETE /v1/tokens/{id}: one of the caller's own (404 for another's). */
@@ -326,13 +311,10 @@ static int list_filter(ing_call_t *c, char pid[HD_ID_LEN], char *dept, size_t n)
     snprintf(what, sizeof what, "department '%s'", d);
     if (ing_org_authorize(c, "tokens", d, what) < 0)
         return -1;
-    const char *p[1] = {d};
-    long known = hd_db_count(c->db, "SELECT 1 FROM department WHERE id = $1", 1, p);
-    if (known < 0)
-        ing_org_unavailable(c);
-    else if (known == 0)
-        ing_api_refuse(c, 404, "department", "not_found", "no such %s", what);
-    return known == 1 ? 0 : -1;
+    return ing_org_exists(c, "SELECT 1 FROM department WHERE id = $1", d, 404, "department",
+                          "department") > 0
+               ? 0
+               : -1;
 }
 
 /* GET /v1/admin/tokens?person=EMAIL|department=D: people's tokens. */
@@ -344,16 +326,12 @@ static void list_any(ing_call_t *c) {
         return;
     snprintf(lim, sizeof lim, "%d", limit);
     const char *p[3] = {pid[0] ? pid : NULL, dept[0] ? dept : NULL, lim};
-    PGresult *r = hd_db_exec(c->db,
-                             "SELECT " TOKEN_JSON TOKEN_FROM
-                             "WHERE t.person_id IS NOT NULL AND ($1::uuid IS NULL OR "
-                             "t.person_id = $1) AND ($2::text IS NULL OR p.department_id = $2) "
-                             "ORDER BY t.created_at DESC, t.id LIMIT $3::int",
-                             3, p);
-    if (!r)
-        ing_org_unavailable(c);
-    else
-        answer_list(c, r);
+    ing_org_list(c,
+                 "SELECT " TOKEN_JSON TOKEN_FROM
+                 "WHERE t.person_id IS NOT NULL AND ($1::uuid IS NULL OR "
+                 "t.person_id = $1) AND ($2::text IS NULL OR p.department_id = $2) "
+                 "ORDER BY t.created_at DESC, t.id LIMIT $3::int",
+                 3, p);
 }
 
 /* The first name of list (a JSON array) that `sql` ($1: the names) returns
@@ -421,14 +399,10 @@ static void create_integration(ing_call_t *c) {
 static void list_integrations(ing_call_t *c) {
     if (integration_refused(c) || ing_org_authorize(c, "tokens", NULL, "integrations") < 0)
         return;
-    PGresult *r = hd_db_exec(c->db,
-                             "SELECT " TOKEN_JSON TOKEN_FROM "WHERE t.integration IS NOT NULL "
-                             "ORDER BY t.integration, t.created_at DESC",
-                             0, NULL);
-    if (!r)
-        ing_org_unavailable(c);
-    else
-        answer_list(c, r);
+    ing_org_list(c,
+                 "SELECT " TOKEN_JSON TOKEN_FROM "WHERE t.integration IS NOT NULL "
+                 "ORDER BY t.integration, t.created_at DESC",
+                 0, NULL);
 }
 
 const ing_route_t ing_token_routes[] = {
