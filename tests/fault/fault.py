@@ -11,9 +11,14 @@ but before answering. Then it waits for quiet and checks every guarantee.
 
     fault.py [--items N] [--rate R] [--fault-seconds S] [--seed X]
 
+Meanwhile the organization is administered through the API (a person
+invited then deactivated, a routing rule changed, a policy proposal reviewed
+and activated), each change retried through the crashes; each must be in the
+log exactly once.
+
 Last line: items=N acked=... published=... lost=0 duplicated=0 gaps=0
-dead_letters=... kills=... elapsed=...s; exit 1 on any violation, printing the
-first offending item's history."""
+dead_letters=... kills=... admin_once=K/K elapsed=...s; exit 1 on any
+violation, printing the first offending item's history."""
 import argparse
 import json
 import os
@@ -375,7 +380,8 @@ def main():
         ok_quiet = run.quiet(args.quiet_timeout)
         run.stop_approvers.set()
         v, published, first = run.verify()
-        run.errors += run.admin_twice()
+        admin_bad = run.admin_twice()
+        run.errors += admin_bad
         dead = s.psql("SELECT count(*) FROM dead_letter")
         elapsed = time.time() - t0
         violations = v["lost"] + v["duplicated"] + v["gaps"] + v["wrong"] + len(v["metrics"]) + \
@@ -391,7 +397,9 @@ def main():
                 print("first offending item:\n" + run.first_history(first))
         print(f"items={args.items} acked={len(run.acked)} published={published} "
               f"lost={v['lost']} duplicated={v['duplicated']} gaps={v['gaps']} "
-              f"dead_letters={dead} kills={run.kills} elapsed={elapsed:.0f}s")
+              f"dead_letters={dead} kills={run.kills} "
+              f"admin_once={len(run.expect_events) - len(admin_bad)}/{len(run.expect_events)} "
+              f"elapsed={elapsed:.0f}s")
         if violations:
             raise SystemExit(1)
 
