@@ -147,7 +147,9 @@ static const char *READ_SQL =
     "FROM unnest($1::int[], $2::uuid[], $3::uuid[]) AS e(i, pid, rid) "
     "LEFT JOIN policy_proposal_input i ON i.id = e.pid "
     "LEFT JOIN policy_proposal_state s ON s.proposal_id = e.pid "
-    "LEFT JOIN read_actor a ON a.person_id = e.rid "
+    /* a reviewer deactivated since the review was submitted holds no role:
+       the review is refused, as workflow refuses such a person's decision */
+    "LEFT JOIN read_actor a ON a.person_id = e.rid AND a.active "
     "ORDER BY e.i";
 
 static void take_row(batch_t *b, int row, prop_t *p) {

@@ -183,6 +183,36 @@ def refusals(s):
     check(st == 422 and body["error"]["field"] == "to", f"diff without to: {st} {body}")
 
 
+def deactivated_reviewer(s):
+    """A review submitted by a person deactivated before policy applies it
+    does not count: the proposal stays in review."""
+    V5 = V2.replace("lawsuit", "lawsuit, subpoena")
+    st, p = s.api("POST", "/v1/policy/proposals", as_=OLIVIA,
+                  body={"source": V5, "why": "subpoenas too"})
+    check(st == 201, f"propose: {st} {p}")
+    pid = p["id"]
+    wait_proposal(s, pid, lambda p: p["state"] == "in_review")
+    s.stop("policy")
+    st, body = review(s, pid, LENA, "approve")
+    check(st == 202, f"lena's review accepted for now: {st} {body}")
+    st, who = s.api("GET", f"/v1/admin/people/{LENA}", as_=OLIVIA)
+    check(st == 200, f"lena: {st} {who}")
+    st, body = s.api("POST", f"/v1/admin/people/{LENA}/deactivate", as_=OLIVIA,
+                     body={"reason": "left the company", "version": who["version"]})
+    check(st == 200, f"deactivate lena: {st} {body}")
+    s.start("policy", HUDDLE_DATABASE_URL=s.db_url)  # (the CLI's is a dead address)
+    s.wait_healthy("policy")
+    s.wait_for("the review refused", lambda: s.psql(
+        "SELECT count(*) FROM event_log WHERE type = 'policy.proposal_updated' "
+        f"AND correlation_id = '{pid}'") == "2")
+    p = wait_proposal(s, pid, lambda p: p["state"] == "in_review")
+    check(p["approved"] == [], f"the deactivated reviewer's approval does not count: {p}")
+    st, who = s.api("GET", f"/v1/admin/people/{LENA}", as_=OLIVIA)
+    st, body = s.api("POST", f"/v1/admin/people/{LENA}/activate", as_=OLIVIA,
+                     body={"version": who["version"]})
+    check(st == 200, f"lena back: {st} {body}")
+
+
 def main():
     with System("e2e_policy_committee") as s:
         tmp = tempfile.mkdtemp()
@@ -194,6 +224,7 @@ def main():
         rejected(s, tmp)
         emergency(s, tmp)
         refusals(s)
+        deactivated_reviewer(s)
         print(f"ok ({time.time() - t0:.1f}s)")
 
 
