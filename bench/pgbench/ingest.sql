@@ -6,8 +6,9 @@
 
 \set n random(1, 1000000000000000)
 
--- ingest (HTTP): authenticate, check the channel, then one transaction
-SELECT p.id, p.email, p.department_id, coalesce(array_to_string(array_agg(r.role ORDER BY r.role) FILTER (WHERE r.role IS NOT NULL), ','), '') FROM person p LEFT JOIN person_role r ON r.person_id = p.id WHERE p.active AND p.token_hash = sha256(convert_to(:token, 'UTF8')) GROUP BY p.id;
+-- ingest (HTTP): authenticate (the group commit's token lookup, batch_sql.c),
+-- check the channel, then one transaction
+WITH t AS (SELECT x.k, p.id, p.email, p.department_id, t.id AS tid, 'submit' = ANY (t.scopes) AS ok FROM unnest(ARRAY[:token::text]) AS x(k) JOIN api_token t ON t.hash = sha256(convert_to(x.k, 'UTF8')) AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now()) JOIN person p ON p.id = t.person_id AND p.active), u AS (UPDATE api_token a SET last_used_at = now() WHERE a.id IN (SELECT id FROM api_token WHERE id IN (SELECT tid FROM t) AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute') FOR UPDATE SKIP LOCKED)) SELECT k, id, email, department_id, tid, ok FROM t;
 SELECT (SELECT count(*) FROM channel WHERE id = 'sandbox'), (SELECT count(*) FROM channel_account WHERE channel_id = 'sandbox' AND department_id = 'marketing');
 BEGIN;
 INSERT INTO content (id, author_id, department_id, channel_id, kind, text, idempotency_key, scheduled_at) VALUES (md5(:n::text || 'c')::uuid, :maya, 'marketing', 'sandbox', 'post', 'Spring launch bench: meet our new app! Meet the team, try the new features and tell us what you think. Meet the team.', 'pgbench-' || :n::text, NULL::timestamptz) ON CONFLICT (id) DO NOTHING;
