@@ -189,6 +189,39 @@ const char *hd_http_req_param(const hd_http_req_t *req, const char *name, char *
     return NULL;
 }
 
+/* 1 if n bytes of s are UTF-8 (jansson's own check: a JSON string must be). */
+static int utf8_ok(const char *s, size_t n) {
+    json_t *j = json_stringn(s, n);
+    json_decref(j);
+    return j != NULL;
+}
+
+const char *hd_http_req_text_bad(const hd_http_req_t *req) {
+    const char *path = hd_http_req_path(req);
+    if (!utf8_ok(path, strlen(path)))
+        return "path";
+    const char *p = hd_http_req_query(req);
+    char buf[4096];
+    while (*p) {
+        const char *end = strchr(p, '&');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        const char *eq = memchr(p, '=', len);
+        size_t nlen = eq ? (size_t)(eq - p) : len;
+        long k = url_decode(p, nlen, buf, sizeof buf);
+        if (k < 0 || !utf8_ok(buf, (size_t)k))
+            return "query";
+        if (eq) {
+            long v = url_decode(eq + 1, (size_t)(p + len - eq - 1), buf, sizeof buf);
+            if (v < 0 || !utf8_ok(buf, (size_t)v))
+                return "query";
+        }
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    return NULL;
+}
+
 /* ---- responding ---- */
 
 void hd_http_respond(hd_http_req_t *req, int status, const char *content_type, const char *body,

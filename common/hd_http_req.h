@@ -39,6 +39,12 @@ const char *hd_http_req_body(const hd_http_req_t *req, size_t *len);
 const char *hd_http_req_param(const hd_http_req_t *req, const char *name, char *buf,
                               size_t buf_len);
 
+/* NULL when the path and every query parameter (percent-decoded) are
+   UTF-8 without a NUL and each parameter fits 4 KiB; else what is not:
+   "path" or "query". A handler that passes such text on to SQL would have
+   the database refuse the whole statement: refuse it first. */
+const char *hd_http_req_text_bad(const hd_http_req_t *req);
+
 /* ---- answering ----
    Records the answer (body copied). Only the first answer counts; a second
    is logged and dropped. status 0 closes the connection without answering

@@ -403,6 +403,11 @@ static int admit(ing_call_t *c, const ing_route_t *r, ing_person_t *who) {
 void ing_api_handle(hd_http_req_t *req, void *arg) {
     ing_call_t c = {.api = arg, .req = req, .db = worker_db(), .read_db = worker_read_db()};
     const ing_route_t *r = NULL;
+    const char *bad = hd_http_req_text_bad(req);
+    if (bad) { /* one caller's bytes never reach SQL, where they would fail as a 503 */
+        ing_api_refuse(&c, 400, bad, "bad_request", "the %s is not UTF-8 text (or too long)", bad);
+        return;
+    }
     char allow[64];
     ing_route_result_t m = ing_route_match(ing_api_tables, hd_http_req_method(req),
                                            hd_http_req_path(req), &r, &c, allow, sizeof allow);
