@@ -155,11 +155,15 @@ static void show_event(json_t *e) {
 }
 
 /* Runs show() over an answer's items. */
+/* An empty list says so on stderr, so that nothing printed is never
+   mistaken for a failure. */
 #define LIST_SHOW(name, each)                                          \
     static void name(json_t *a) {                                      \
         size_t i;                                                      \
         json_t *x;                                                     \
         json_array_foreach(json_object_get(a, "items"), i, x) each(x); \
+        if (!json_array_size(json_object_get(a, "items")))             \
+            fprintf(stderr, "(none)\n");                               \
     }
 LIST_SHOW(show_departments, show_department)
 LIST_SHOW(show_people, show_person)

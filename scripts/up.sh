@@ -112,6 +112,7 @@ The tour (in another terminal, from $root):
   huddle inbox --as rita@example.org
   curl -s http://127.0.0.1:9100/metrics | grep huddle_
   # the organization is run by its own people, on the record
+  huddle admin person grant-role ben@example.org responder --as olivia@example.org
   huddle admin history --as olivia@example.org
   huddle policy proposals --as olivia@example.org
 
