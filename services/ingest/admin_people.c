@@ -9,12 +9,11 @@
 #include "api.h"
 #include "hd_id.h"
 #include "hd_mem.h"
+#include "hd_token.h"
 
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define PERSON_JSON                                                                            \
     "json_build_object('id', p.id, 'email', p.email, 'name', p.name, 'department', "           \
@@ -137,24 +136,6 @@ void ing_admin_person_show(ing_call_t *c) {
 }
 
 /* ---------- invitation ---------- */
-
-/* A new API token, "hdt_" and 32 URL-safe characters from /dev/urandom,
-   into out (37 bytes). 0, or -1. */
-static int new_token(char out[37]) {
-    unsigned char raw[32];
-    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-    ssize_t got = fd >= 0 ? read(fd, raw, sizeof raw) : -1;
-    if (fd >= 0)
-        close(fd);
-    if (got != (ssize_t)sizeof raw)
-        return -1;
-    static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    strcpy(out, "hdt_");
-    for (int i = 0; i < 32; i++)
-        out[4 + i] = a[raw[i] & 63];
-    out[36] = 0;
-    return 0;
-}
 
 /* 1 if s looks like an email: one '@' with something on both sides, no
    space or control character. Pure. */
@@ -296,11 +277,11 @@ void ing_admin_people_invite(ing_call_t *c) {
     json_t *b = ing_org_body(c, fields, 0);
     hd_pgarray_t roles = {0};
     const char *f[3];
-    char token[37], expires[64];
+    char token[HD_TOKEN_LEN], expires[64];
     person_t after = {0};
     if (!b || invite_check(c, b, &f[0], &f[1], &f[2], &roles) < 0)
         goto out;
-    if (new_token(token) < 0) {
+    if (hd_token_new(token) < 0) {
         ing_api_refuse(c, 503, NULL, "unavailable", "no randomness for a token, retry");
         goto out;
     }

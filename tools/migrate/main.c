@@ -140,7 +140,6 @@ static int migrate(hd_db_t *db, const char *dir) {
 }
 
 /* A URL-safe random token (hd_token). */
-static int new_token(char out[64]) { return hd_token_new(out); }
 
 /* Gives every person without a token a new one; appends them to `path`. */
 static int issue_tokens(hd_db_t *db, const char *path) {
@@ -163,9 +162,9 @@ static int issue_tokens(hd_db_t *db, const char *path) {
     }
     int rc = 0;
     for (int i = 0; i < PQntuples(r) && !rc; i++) {
-        char tok[64];
+        char tok[HD_TOKEN_LEN];
         const char *p[2] = {tok, PQgetvalue(r, i, 0)};
-        rc = new_token(tok) ||
+        rc = hd_token_new(tok) ||
              hd_db_cmd(db,
                        "INSERT INTO api_token (id, person_id, name, prefix, hash, scopes) "
                        "VALUES (gen_random_uuid(), $2, 'sample', substr($1, 1, 12), "
@@ -216,14 +215,15 @@ static int issue_integration_token(hd_db_t *db, const char *path) {
         hd_db_count(db, "SELECT 1 FROM api_token WHERE integration = 'sample-listener'", 0, NULL);
     if (n != 0)
         return n < 0 ? -1 : 0;
-    char tok[64];
+    char tok[HD_TOKEN_LEN];
     const char *p[1] = {tok};
-    if (new_token(tok) || hd_db_cmd(db,
-                                    "INSERT INTO api_token (id, integration, name, prefix, hash, "
-                                    "scopes) VALUES (gen_random_uuid(), 'sample-listener', "
-                                    "'sample listening feed', substr($1, 1, 12), "
-                                    "sha256(convert_to($1, 'UTF8')), '{inbound}')",
-                                    1, p))
+    if (hd_token_new(tok) ||
+        hd_db_cmd(db,
+                  "INSERT INTO api_token (id, integration, name, prefix, hash, "
+                  "scopes) VALUES (gen_random_uuid(), 'sample-listener', "
+                  "'sample listening feed', substr($1, 1, 12), "
+                  "sha256(convert_to($1, 'UTF8')), '{inbound}')",
+                  1, p))
         return -1;
     int fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
     FILE *out = fd >= 0 ? fdopen(fd, "a") : NULL;
