@@ -28,7 +28,9 @@ long hd_config_long(const char *name, long fallback);
 /* clang-format off */
 #define HD_CONFIG_COMMON_DB                                                                 \
     {"HUDDLE_DATABASE_URL", "postgresql:///huddle", "PostgreSQL connection URL (libpq syntax)"}, \
-    {"HUDDLE_LOG_LEVEL", "info", "debug, info, warn or error"}
+    {"HUDDLE_LOG_LEVEL", "info", "debug, info, warn or error"},                              \
+    {"HUDDLE_LOG_REPEAT_LIMIT", "50",                                                        \
+     "warn/error lines per event name per 10 s; past it they are counted, not written"}
 #define HD_CONFIG_COMMON_BUS                                                                \
     {"HUDDLE_HUB_ENDPOINT", "tcp://127.0.0.1:7600", "the hub's ZeroMQ endpoint"},          \
     {"HUDDLE_KEYS_DIR", ".huddle/keys",                                                     \
