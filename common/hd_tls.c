@@ -95,6 +95,14 @@ static int readable(const char *what, const char *path, char *err, size_t errlen
     return -1;
 }
 
+/* The key just loaded is not the certificate's (OpenSSL says so while
+   loading it). */
+static int key_mismatch(void) {
+    unsigned long e = ERR_peek_last_error();
+    return ERR_GET_LIB(e) == ERR_LIB_X509 && (ERR_GET_REASON(e) == X509_R_KEY_VALUES_MISMATCH ||
+                                              ERR_GET_REASON(e) == X509_R_KEY_TYPE_MISMATCH);
+}
+
 static int ctx_load(SSL_CTX *c, const char *cert, const char *key, char *err, size_t errlen) {
     if (readable("certificate", cert, err, errlen) < 0 || readable("key", key, err, errlen) < 0)
         return -1;
@@ -102,12 +110,13 @@ static int ctx_load(SSL_CTX *c, const char *cert, const char *key, char *err, si
         snprintf(err, errlen, "cannot load a PEM certificate from '%s': %s", cert, ssl_reason());
         return -1;
     }
-    if (SSL_CTX_use_PrivateKey_file(c, key, SSL_FILETYPE_PEM) != 1) {
+    int loaded = SSL_CTX_use_PrivateKey_file(c, key, SSL_FILETYPE_PEM) == 1;
+    if (!loaded && !key_mismatch()) {
         snprintf(err, errlen, "cannot load an unencrypted PEM private key from '%s': %s", key,
                  ssl_reason());
         return -1;
     }
-    if (SSL_CTX_check_private_key(c) != 1) {
+    if (!loaded || SSL_CTX_check_private_key(c) != 1) {
         ERR_clear_error();
         snprintf(err, errlen, "the private key in '%s' does not match the certificate in '%s'", key,
                  cert);
