@@ -360,9 +360,14 @@ HD_TEST(bad_files_are_named) {
 
 /* ---- hd_http_server with TLS, over a real socket ---- */
 
+/* "hello", or for a body "got N". */
 static void hello(hd_http_req_t *req, void *arg) {
     (void)arg;
-    hd_http_respond(req, 200, "text/plain", "hello", 5);
+    size_t len = 0;
+    hd_http_req_body(req, &len);
+    char out[32];
+    int n = len ? snprintf(out, sizeof out, "got %zu", len) : snprintf(out, sizeof out, "hello");
+    hd_http_respond(req, 200, "text/plain", out, (size_t)n);
 }
 
 static int connect_to(int port) {
@@ -378,9 +383,11 @@ static int connect_to(int port) {
     return fd;
 }
 
-/* One HTTPS request with Connection: close; the answer in out, and whether
-   it ended with close_notify. */
-static int https_get(int port, char *out, size_t cap, int *clean_end) {
+/* Sends `req` over HTTPS (it ends with Connection: close) and reads until
+   the server closes; the answers in out, and whether they ended with a
+   close_notify. */
+static int https_send(int port, const char *req, size_t len, char *out, size_t cap,
+                      int *clean_end) {
     int fd = connect_to(port);
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
     SSL_CTX_load_verify_locations(ctx, s_cert, NULL);
@@ -391,8 +398,7 @@ static int https_get(int port, char *out, size_t cap, int *clean_end) {
     int rc = -1;
     size_t have = 0;
     *clean_end = 0;
-    static const char req[] = "GET /x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n";
-    if (fd >= 0 && SSL_connect(ssl) == 1 && SSL_write(ssl, req, sizeof req - 1) > 0) {
+    if (fd >= 0 && SSL_connect(ssl) == 1 && SSL_write(ssl, req, (int)len) > 0) {
         int n;
         while (have + 1 < cap && (n = SSL_read(ssl, out + have, (int)(cap - have - 1))) > 0)
             have += (size_t)n;
@@ -408,10 +414,15 @@ static int https_get(int port, char *out, size_t cap, int *clean_end) {
     return rc;
 }
 
+static int https_get(int port, char *out, size_t cap, int *clean_end) {
+    static const char req[] = "GET /x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n";
+    return https_send(port, req, sizeof req - 1, out, cap, clean_end);
+}
+
 HD_TEST(http_server_speaks_https) {
     hd_tls_ctx_t *ctx = ctx_ok();
     ASSERT(ctx);
-    hd_http_server_t *s = hd_http_server_new("127.0.0.1:0", 1024, NULL, hello, NULL);
+    hd_http_server_t *s = hd_http_server_new("127.0.0.1:0", 65536, NULL, hello, NULL);
     ASSERT(s);
     hd_http_server_set_tls(s, ctx);
     int port = hd_http_server_port(s);
@@ -421,6 +432,19 @@ HD_TEST(http_server_speaks_https) {
     ASSERT(strncmp(out, "HTTP/1.1 200 OK\r\n", 17) == 0);
     ASSERT(strstr(out, "\r\nStrict-Transport-Security: max-age=31536000\r\n"));
     ASSERT(strstr(out, "\r\n\r\nhello"));
+    ASSERT_EQ(clean, 1);
+
+    /* Pipelined, with a body of several records: answers in order. */
+    static char piped[40000];
+    int n0 = snprintf(piped, sizeof piped,
+                      "GET /a HTTP/1.1\r\nHost: a\r\n\r\n"
+                      "POST /b HTTP/1.1\r\nHost: a\r\nContent-Length: 30000\r\n\r\n");
+    memset(piped + n0, 'b', 30000);
+    int n1 = snprintf(piped + n0 + 30000, sizeof piped - (size_t)n0 - 30000,
+                      "GET /c HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+    ASSERT_EQ(https_send(port, piped, (size_t)(n0 + 30000 + n1), out, sizeof out, &clean), 0);
+    const char *a = strstr(out, "\r\n\r\nhello"), *b = strstr(out, "\r\n\r\ngot 30000");
+    ASSERT(a && b && a < b && strstr(b + 1, "\r\n\r\nhello"));
     ASSERT_EQ(clean, 1);
 
     /* Plain HTTP to the TLS port: no HTTP answer, the connection closes. */
