@@ -399,7 +399,7 @@ static int https_send(int port, const char *req, size_t len, char *out, size_t c
     size_t have = 0;
     *clean_end = 0;
     if (fd >= 0 && SSL_connect(ssl) == 1 && SSL_write(ssl, req, (int)len) > 0) {
-        int n;
+        int n = 0;
         while (have + 1 < cap && (n = SSL_read(ssl, out + have, (int)(cap - have - 1))) > 0)
             have += (size_t)n;
         *clean_end = SSL_get_error(ssl, n) == SSL_ERROR_ZERO_RETURN;
