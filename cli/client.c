@@ -49,6 +49,8 @@ int cli_request(const char *method, const char *path, const char *token, json_t 
     const char *base = getenv("HUDDLE_API_URL");
     if (!base || !*base)
         base = "http://127.0.0.1:8080";
+    /* https:// is verified against the system's CAs, or only this file's. */
+    hd_http_client_set_ca_file(getenv("HUDDLE_API_CA_FILE"));
     char url[2048], auth[700], key[700];
     snprintf(url, sizeof url, "%s%s", base, path);
     const char *hdr[4] = {"Content-Type: application/json", NULL, NULL, NULL};

@@ -37,7 +37,8 @@ static const char *USAGE =
     "Operators:\n"
     "  keygen NAME [--department D] [--dir DIR]       CURVE keys for a peer (spoke)\n\n"
     "Environment: HUDDLE_API_URL (http://127.0.0.1:8080), HUDDLE_TOKENS_FILE\n"
-    "(.huddle/tokens), HUDDLE_AS (default --as), HUDDLE_TOKEN, HUDDLE_KEYS_DIR.\n";
+    "(.huddle/tokens), HUDDLE_AS (default --as), HUDDLE_TOKEN, HUDDLE_KEYS_DIR,\n"
+    "HUDDLE_API_CA_FILE (PEM CAs trusted for an https:// URL; default: the system's).\n";
 
 typedef struct {
     const char *as, *channel, *key, *kind, *at, *role, *reason, *id, *author, *url, *dept, *dir;

@@ -27,6 +27,12 @@ static size_t on_data(char *p, size_t size, size_t n, void *arg) {
 
 static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
 
+static char s_ca_file[4096]; /* "": the system's store */
+
+void hd_http_client_set_ca_file(const char *path) {
+    snprintf(s_ca_file, sizeof s_ca_file, "%s", path ? path : "");
+}
+
 static CURL *prepare(const char *method, const char *url, struct curl_slist *hdr, const char *body,
                      int timeout_ms, sink_t *sink) {
     CURL *h = curl_easy_init();
@@ -42,6 +48,8 @@ static CURL *prepare(const char *method, const char *url, struct curl_slist *hdr
     curl_easy_setopt(h, CURLOPT_WRITEDATA, sink);
     if (body)
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+    if (s_ca_file[0])
+        curl_easy_setopt(h, CURLOPT_CAINFO, s_ca_file);
     return h;
 }
 

@@ -13,6 +13,11 @@
 int hd_http_request(const char *method, const char *url, const char *const *headers,
                     const char *body, int timeout_ms, char **body_out, char *err, size_t err_len);
 
+/* Trusts only the CA certificates in the PEM file `path` for https://
+   URLs from now on (NULL or "": the system's store); copied. Call once at
+   start, before requests are made. */
+void hd_http_client_set_ca_file(const char *path);
+
 /* hd_http_request for a plain GET. */
 int hd_http_get(const char *url, char **body_out, int timeout_ms);
 

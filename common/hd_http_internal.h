@@ -11,6 +11,7 @@
 #define HD_HTTP_INTERNAL_H
 
 #include "hd_http.h"
+#include "hd_tls.h"
 #include "hd_workq.h"
 
 #include <http_parser.h>
@@ -81,6 +82,7 @@ struct hd_http__conn {
     hd_http__buf_t backlog; /* bytes read past the request being handled */
     size_t backlog_off;     /* how much of the backlog is parsed */
     char peer[64];
+    hd_tls_t *tls; /* NULL: plain HTTP */
     hd_http__conn_t *prev, *next;
 };
 
@@ -103,7 +105,10 @@ struct hd_http_server {
     void *cleanup_arg;
     hd_http__conn_t *conns;
     int nconns;
-    char read_buf[HD_HTTP_READ_BUF]; /* one read is parsed completely before the next */
+    hd_tls_ctx_t *tls;                 /* borrowed; NULL: plain HTTP */
+    hd_http__buf_t tls_plain, tls_out; /* loop thread: one read's plaintext, one write's records */
+    atomic_ulong tls_failures;         /* connections closed for a TLS error */
+    char read_buf[HD_HTTP_READ_BUF];   /* one read is parsed completely before the next */
 };
 
 /* Small buffers; out of memory aborts (hd_mem). */

@@ -19,7 +19,11 @@
     After an error or a "Connection: close" the server answers, shuts its
     side down and drains what the client still sends for up to 2 s before
     closing: closing with unread input would make the kernel send RST and
-    the client could lose the answer. */
+    the client could lose the answer.
+
+    With TLS (hd_http_server_set_tls) every connection has an hd_tls
+    session: each read is decrypted into plaintext before the parser sees
+    it, each write encrypted, and the shutdown starts with close_notify. */
 #include "hd_http_server.h"
 
 #include "hd_http_internal.h"
@@ -52,6 +56,7 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
 
 static void conn_free(conn_t *c) {
+    hd_tls_session_destroy(&c->tls);
     hd_http__req_free(&c->req);
     buf_free(&c->raw);
     buf_free(&c->backlog);
@@ -103,10 +108,28 @@ static void on_shutdown(uv_shutdown_t *sreq, int status) {
         conn_close(c);
 }
 
-/* The last answer is written: shut our side down, then drain. */
+static void conn_send(conn_t *c, const char *head, size_t hlen, const char *body, size_t blen);
+
+/* hd_tls output, collected in the server's buffers (loop thread): one
+   read's plaintext, and the records of one answer, sent as one write. */
+static void tls_to_plain(void *s, const char *p, size_t n) {
+    buf_add(&((hd_http_server_t *)s)->tls_plain, p, n);
+}
+static void tls_to_out(void *s, const char *p, size_t n) {
+    buf_add(&((hd_http_server_t *)s)->tls_out, p, n);
+}
+
+/* The last answer is written: shut our side down (TLS: close_notify
+   first), then drain. */
 static void conn_finish(conn_t *c) {
     if (c->closing || c->draining || c->pending_writes > 0)
         return;
+    if (c->tls) {
+        c->server->tls_out.len = 0;
+        hd_tls_close(c->tls, tls_to_out, c->server);
+        if (c->server->tls_out.len)
+            conn_send(c, c->server->tls_out.data, c->server->tls_out.len, NULL, 0);
+    }
     c->shutdown.data = c;
     if (uv_shutdown(&c->shutdown, (uv_stream_t *)&c->tcp, on_shutdown) < 0)
         conn_close(c);
@@ -150,8 +173,9 @@ static void on_write(uv_write_t *w, int status) {
     }
 }
 
-/* Queues bytes; the order of queued writes is the order on the wire. */
-static void conn_write(conn_t *c, const char *head, size_t hlen, const char *body, size_t blen) {
+/* Queues bytes as they are; the order of queued writes is the order on the
+   wire. */
+static void conn_send(conn_t *c, const char *head, size_t hlen, const char *body, size_t blen) {
     if (c->closing || c->draining)
         return;
     write_req_t *wr = hd_calloc(1, sizeof *wr + hlen + blen);
@@ -172,6 +196,25 @@ static void conn_write(conn_t *c, const char *head, size_t hlen, const char *bod
         c->read_paused = 1;
         uv_read_stop((uv_stream_t *)&c->tcp);
     }
+}
+
+/* Queues plaintext: encrypted first when the connection speaks TLS. */
+static void conn_write(conn_t *c, const char *head, size_t hlen, const char *body, size_t blen) {
+    if (c->closing || c->draining)
+        return;
+    if (!c->tls) {
+        conn_send(c, head, hlen, body, blen);
+        return;
+    }
+    buf_t *out = &c->server->tls_out;
+    out->len = 0;
+    if (hd_tls_encrypt(c->tls, head, hlen, tls_to_out, c->server) < 0 ||
+        hd_tls_encrypt(c->tls, body, blen, tls_to_out, c->server) < 0) {
+        hd_warn("http_tls_failed", "%s: %s", c->peer, hd_tls_error(c->tls));
+        conn_close(c);
+        return;
+    }
+    conn_send(c, out->data, out->len, NULL, 0);
 }
 
 static const char *status_text(int status) {
@@ -248,13 +291,14 @@ static void conn_respond(conn_t *c, int status, const char *ctype, const char *e
     }
     if (status < 100 || status > 999)
         status = 500;
-    char hdr[1536];
-    int n =
-        snprintf(hdr, sizeof hdr,
-                 "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-                 "Connection: %s\r\n%s%s\r\n",
-                 status, status_text(status), ctype, len, keep_alive ? "keep-alive" : "close",
-                 status == 429 || status == 503 ? "Retry-After: 1\r\n" : "", extra ? extra : "");
+    char hdr[1600];
+    int n = snprintf(hdr, sizeof hdr,
+                     "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+                     "Connection: %s\r\n%s%s%s\r\n",
+                     status, status_text(status), ctype, len, keep_alive ? "keep-alive" : "close",
+                     status == 429 || status == 503 ? "Retry-After: 1\r\n" : "",
+                     c->tls ? "Strict-Transport-Security: max-age=31536000\r\n" : "",
+                     extra ? extra : "");
     if (n < 0 || (size_t)n >= sizeof hdr) {
         conn_close(c);
         return;
@@ -550,6 +594,27 @@ void hd_http__conn_handback(void *arg) {
     conn_resume(c);
 }
 
+/* TLS: one read's ciphertext to plaintext in server->tls_plain, the bytes
+   the handshake answers sent. A failure is counted and closes the
+   connection after its alert: no HTTP answer, no dead letter. */
+static int conn_decrypt(conn_t *c, const char *data, size_t len) {
+    hd_http_server_t *s = c->server;
+    s->tls_plain.len = 0;
+    s->tls_out.len = 0;
+    int rc = hd_tls_decrypt(c->tls, data, len, tls_to_plain, tls_to_out, s);
+    if (s->tls_out.len)
+        conn_send(c, s->tls_out.data, s->tls_out.len, NULL, 0);
+    if (rc < 0) {
+        atomic_fetch_add(&s->tls_failures, 1);
+        hd_warn("http_tls_failed", "%s: %s", c->peer, hd_tls_error(c->tls));
+        c->finishing = 1;
+        uv_read_stop((uv_stream_t *)&c->tcp);
+        if (c->pending_writes == 0)
+            conn_finish(c);
+    }
+    return rc;
+}
+
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
     conn_t *c = stream->data;
     if (c->closing)
@@ -565,9 +630,17 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
     if (nread == 0 || c->draining)
         return;
     uv_timer_start(&c->timer, on_timeout, IDLE_MS, 0);
-    size_t used = conn_parse(c, buf->base, (size_t)nread);
-    if (used < (size_t)nread && c->busy)
-        buf_add(&c->backlog, buf->base + used, (size_t)nread - used);
+    const char *data = buf->base;
+    size_t len = (size_t)nread;
+    if (c->tls) {
+        if (conn_decrypt(c, data, len) < 0)
+            return;
+        data = c->server->tls_plain.data;
+        len = c->server->tls_plain.len;
+    }
+    size_t used = conn_parse(c, data, len);
+    if (used < len && c->busy)
+        buf_add(&c->backlog, data + used, len - used);
 }
 
 static void peer_name(uv_tcp_t *tcp, char *out, size_t len) {
@@ -616,6 +689,11 @@ static void on_connection(uv_stream_t *listener, int status) {
     }
     uv_tcp_nodelay(&c->tcp, 1);
     peer_name(&c->tcp, c->peer, sizeof c->peer);
+    if (s->tls && !(c->tls = hd_tls_session_new(s->tls))) {
+        hd_warn("http_tls_failed", "%s: no TLS session (out of memory)", c->peer);
+        conn_close(c);
+        return;
+    }
     http_parser_init(&c->parser, HTTP_REQUEST);
     c->parser.data = c;
     c->req.conn = c;
@@ -775,6 +853,15 @@ void hd_http_server_set_reject(hd_http_server_t *self, hd_http_reject_fn *fn, vo
     self->reject_arg = arg;
 }
 
+void hd_http_server_set_tls(hd_http_server_t *self, hd_tls_ctx_t *tls) {
+    if (self)
+        self->tls = tls;
+}
+
+unsigned long hd_http_server_tls_failures(hd_http_server_t *self) {
+    return self ? atomic_load(&self->tls_failures) : 0;
+}
+
 void hd_http__server_set_cleanup(hd_http_server_t *self, hd_http__cleanup_fn *fn, void *arg) {
     if (!self)
         return;
@@ -800,6 +887,8 @@ void hd_http_server_destroy(hd_http_server_t **self_p) {
     hd_workq_destroy(&s->workq);
     if (s->cleanup)
         s->cleanup(s->cleanup_arg);
+    buf_free(&s->tls_plain);
+    buf_free(&s->tls_out);
     uv_mutex_destroy(&s->wake_lock);
     free(s);
 }

@@ -21,12 +21,15 @@
     with a JSON error after the reject hook, when set, has had the raw bytes
     (on a worker) so the caller can keep a dead letter.
 
+    HTTPS instead of HTTP with hd_http_server_set_tls (hd_tls.h).
+
     Limits: request line + headers 16 KiB (431), at most 100 headers (431),
     body max_body (413), 60 s idle, 1024 connections. */
 #ifndef HD_HTTP_SERVER_H
 #define HD_HTTP_SERVER_H
 
 #include "hd_http_req.h"
+#include "hd_tls.h"
 #include "hd_workq.h"
 
 #include <stddef.h>
@@ -54,6 +57,17 @@ hd_http_server_t *hd_http_server_new(const char *addr, size_t max_body, const hd
 
 /* Sets the reject hook; call before requests arrive (right after _new). */
 void hd_http_server_set_reject(hd_http_server_t *self, hd_http_reject_fn *fn, void *arg);
+
+/* Serves HTTPS only, with `tls` (borrowed: it must outlive the server);
+   call before requests arrive (right after _new). Each connection then
+   starts with a TLS handshake; one that fails (or any later TLS error)
+   closes the connection without an HTTP answer and without the reject
+   hook, and is counted (hd_http_server_tls_failures). Every answer carries
+   "Strict-Transport-Security: max-age=31536000". */
+void hd_http_server_set_tls(hd_http_server_t *self, hd_tls_ctx_t *tls);
+
+/* Connections closed for a TLS error so far; any thread. */
+unsigned long hd_http_server_tls_failures(hd_http_server_t *self);
 
 /* The port actually bound. */
 int hd_http_server_port(hd_http_server_t *self);

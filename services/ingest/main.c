@@ -30,6 +30,9 @@ static const hd_config_var_t s_vars[] = {
     {"HUDDLE_CREDENTIALS_KEY_FILE", "",
      "key sealing the channel accounts' credentials (default: $HUDDLE_KEYS_DIR/credentials.key)"},
     {"HUDDLE_API_ADDR", "127.0.0.1:8080", "HTTP API listen address (host:port)"},
+    {"HUDDLE_API_TLS_CERT", "",
+     "PEM certificate chain: with _KEY the API speaks HTTPS only (HSTS)"},
+    {"HUDDLE_API_TLS_KEY", "", "PEM private key (unencrypted) of HUDDLE_API_TLS_CERT"},
     {"HUDDLE_API_WORKERS", "4",
      "HTTP API worker threads (each its own database connection) running the requests"},
     {"HUDDLE_INGEST_BIND", "tcp://127.0.0.1:7610", "ZeroMQ door endpoint (CURVE)"},
@@ -38,6 +41,25 @@ static const hd_config_var_t s_vars[] = {
      "group-commit writers (each its own database connection) for submissions"},
     {"HUDDLE_INGEST_BATCH", "256", "most submissions one group commit records"},
     {NULL, NULL, NULL}};
+
+/* HTTPS for the API when both HUDDLE_API_TLS_CERT and _KEY are set
+   (*tls, the caller's), plain HTTP when neither is; -1 on an error, logged. */
+static int load_tls(hd_tls_ctx_t **tls) {
+    const char *cert = hd_config_get("HUDDLE_API_TLS_CERT");
+    const char *key = hd_config_get("HUDDLE_API_TLS_KEY");
+    char err[512];
+    *tls = NULL;
+    if (!*cert && !*key)
+        return 0;
+    if (!*cert || !*key)
+        snprintf(err, sizeof err,
+                 "HUDDLE_API_TLS_CERT and HUDDLE_API_TLS_KEY go together: only %s is set",
+                 *cert ? "HUDDLE_API_TLS_CERT" : "HUDDLE_API_TLS_KEY");
+    else if ((*tls = hd_tls_ctx_new(cert, key, err, sizeof err)))
+        return 0;
+    hd_error("tls_config", "%s", err);
+    return -1;
+}
 
 /* `huddle-ingest --routes`: the API's routes, one "METHOD PATTERN SCOPE"
    line each (the OpenAPI document is checked against it). */
@@ -75,6 +97,9 @@ int main(int argc, char **argv) {
     const char *url = hd_config_get("HUDDLE_DATABASE_URL");
     const char *keys = hd_config_get("HUDDLE_KEYS_DIR");
     int rc = 1;
+    hd_tls_ctx_t *tls;
+    if (load_tls(&tls) < 0)
+        return 1;
     load_credentials_key(keys);
     hd_db_t *zmq_db = hd_db_connect(url, 30000);
     zcert_t *cert = hd_keys_load(keys, "ingest");
@@ -102,12 +127,13 @@ int main(int argc, char **argv) {
     if (!http)
         goto out;
     hd_http_server_set_reject(http, ing_api_reject, api);
+    hd_http_server_set_tls(http, tls);
     ing_api_set_server(api, http);
     door = ing_zdoor_new(ctx, hd_config_get("HUDDLE_INGEST_BIND"), cert, authorized, zmq_db, batch);
     if (!door)
         goto out;
-    hd_info("started", "API on %s, door on %s", hd_config_get("HUDDLE_API_ADDR"),
-            hd_config_get("HUDDLE_INGEST_BIND"));
+    hd_info("started", "API on %s%s, door on %s", hd_config_get("HUDDLE_API_ADDR"),
+            tls ? " (HTTPS)" : "", hd_config_get("HUDDLE_INGEST_BIND"));
     ing_zdoor_run(door);
     rc = 0;
 out:
@@ -115,6 +141,7 @@ out:
     if (door)
         ing_zdoor_flush(door);
     hd_http_server_destroy(&http);
+    hd_tls_ctx_destroy(&tls);
     ing_batch_destroy(&batch);
     ing_zdoor_destroy(&door);
     ing_api_destroy(&api);
