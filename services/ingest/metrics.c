@@ -55,36 +55,55 @@ void ing_metrics_item(int status) {
     hd_prom_vec_add(&s_items, &o, 1, 1);
 }
 
-/* huddle_dead_letters_evicted_total and _bytes_total, by kind, from the
-   store's dead_letter_stats (migrations/015_deadletter.sql) when the table
-   exists and may be read; the families are written either way. The row is
-   read as JSON so that the names below are the only contract. */
-static void write_evictions(FILE *out, hd_db_t *db) {
-    static const char *const sql =
-        "SELECT coalesce(j->>'kind', j->>'reason', ''), "
-        "       coalesce(j->>'evicted_rows', j->>'evicted', j->>'rows', '0'), "
-        "       coalesce(j->>'evicted_bytes', j->>'bytes', '0') "
-        "FROM (SELECT to_jsonb(s) AS j FROM dead_letter_stats s) x ORDER BY 1";
+/* The dead-letter store's figures by kind ("source:status"), from
+   dead_letter_stats (migrations/015_deadletter.sql): the table is read at
+   scrape time when it exists and this role may read it, and the families
+   are written either way (a comment line says why there are no samples). */
+static const struct {
+    const char *name, *type, *help;
+} s_store[] = {
+    {"huddle_dead_letters_evicted_total", "counter",
+     "Dead letters evicted from the bounded store (oldest first), by kind (source:status)."},
+    {"huddle_dead_letters_evicted_bytes_total", "counter",
+     "Raw bytes of the dead letters evicted from the bounded store, by kind."},
+    {"huddle_dead_letters_stored", "gauge", "Dead letters in the store now, by kind."},
+    {"huddle_dead_letters_stored_bytes", "gauge",
+     "Raw bytes of the dead letters in the store now, by kind."},
+};
+
+static PGresult *read_store(FILE *out, hd_db_t *db) {
+    if (hd_db_ensure(db) < 0)
+        return NULL;
+    PGresult *ok =
+        hd_db_exec(db,
+                   "SELECT CASE WHEN to_regclass('dead_letter_stats') IS NULL THEN 'none' "
+                   "WHEN has_table_privilege('dead_letter_stats', 'SELECT') THEN 'ok' "
+                   "ELSE 'denied' END",
+                   0, NULL);
+    const char *how = ok && PQntuples(ok) == 1 ? PQgetvalue(ok, 0, 0) : "error";
     PGresult *r = NULL;
-    if (hd_db_ensure(db) == 0) {
-        PGresult *exists =
-            hd_db_exec(db, "SELECT to_regclass('dead_letter_stats') IS NOT NULL", 0, NULL);
-        if (exists && PQntuples(exists) == 1 && strcmp(PQgetvalue(exists, 0, 0), "t") == 0)
-            r = hd_db_exec(db, sql, 0, NULL);
-        PQclear(exists);
-    }
-    static const char *const names[] = {"huddle_dead_letters_evicted_total",
-                                        "huddle_dead_letters_evicted_bytes_total"};
-    static const char *const help[] = {
-        "Dead letters evicted from the bounded store (oldest first), by kind.",
-        "Raw bytes of the dead letters evicted from the bounded store, by kind."};
-    for (int f = 0; f < 2; f++) {
-        hd_prom_family(out, names[f], "counter", help[f]);
+    if (strcmp(how, "ok") == 0)
+        r = hd_db_exec(db,
+                       "SELECT kind, evicted_rows, evicted_bytes, stored_rows, stored_bytes "
+                       "FROM dead_letter_stats ORDER BY kind",
+                       0, NULL);
+    if (!r && strcmp(how, "none") != 0)
+        fprintf(out, "# dead_letter_stats cannot be read (%s)\n",
+                strcmp(how, "ok") == 0 ? "error" : how);
+    PQclear(ok);
+    return r;
+}
+
+static void write_store(FILE *out, hd_db_t *db) {
+    PGresult *r = read_store(out, db);
+    for (size_t f = 0; f < sizeof s_store / sizeof s_store[0]; f++) {
+        hd_prom_family(out, s_store[f].name, s_store[f].type, s_store[f].help);
         for (int i = 0; r && i < PQntuples(r); i++) {
             char labels[HD_PROM_LABELS_LEN];
             const char *name = "kind", *value = PQgetvalue(r, i, 0);
             if (hd_prom_labels(labels, sizeof labels, &name, &value, 1) == 0)
-                hd_prom_sample(out, names[f], NULL, labels, strtod(PQgetvalue(r, i, 1 + f), NULL));
+                hd_prom_sample(out, s_store[f].name, NULL, labels,
+                               strtod(PQgetvalue(r, i, 1 + (int)f), NULL));
         }
     }
     PQclear(r);
@@ -138,7 +157,7 @@ static void write_figures(FILE *out, ing_call_t *c) {
                        "Submissions per group commit.");
     hd_prom_hist_write(out, &s_commit_seconds, "huddle_ingest_commit_seconds",
                        "Time one group commit took, in seconds.");
-    write_evictions(out, c->db);
+    write_store(out, c->db);
     write_http_server(out, c);
 }
 
