@@ -1,6 +1,7 @@
 /*  hd_deadletter: the dead-letter table writer. */
 #include "hd_deadletter.h"
 
+#include "hd_health.h"
 #include "hd_id.h"
 #include "hd_log.h"
 
@@ -20,5 +21,6 @@ int hd_deadletter_put(hd_db_t *db, const char *source, const char *peer, const c
     if (!r)
         return -1;
     PQclear(r);
+    hd_health_dead_letter_written(source); /* huddle_dead_letters_written_total */
     return 0;
 }

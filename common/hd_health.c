@@ -4,11 +4,10 @@
 #include "hd_http_internal.h"
 #include "hd_id.h"
 #include "hd_mem.h"
+#include "hd_prom.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-#define PROM_CTYPE "text/plain; version=0.0.4; charset=utf-8"
 
 typedef struct {
     char *service;
@@ -17,10 +16,30 @@ typedef struct {
 } health_t;
 
 static double s_start_s;
+static hd_prom_vec_t s_dead_letters; /* by source */
 
 /* Stamped before main so every server reports the process's start. */
 __attribute__((constructor)) static void stamp_start(void) {
     s_start_s = (double)hd_now_ms() / 1000.0;
+}
+
+void hd_health_dead_letter_written(const char *source) {
+    hd_prom_vec_add(&s_dead_letters, &source, 1, 1);
+}
+
+void hd_health_write_common(FILE *out, const char *service) {
+    char labels[HD_PROM_LABELS_LEN];
+    const char *name = "service";
+    if (hd_prom_labels(labels, sizeof labels, &name, &service, 1) < 0)
+        labels[0] = 0;
+    hd_prom_family(out, "huddle_up", "gauge", "1 while the process serves requests.");
+    hd_prom_sample(out, "huddle_up", NULL, labels, 1);
+    hd_prom_family(out, "huddle_process_start_time_seconds", "gauge",
+                   "When the process started, in seconds since the epoch.");
+    hd_prom_sample(out, "huddle_process_start_time_seconds", NULL, labels, s_start_s);
+    const char *source = "source";
+    hd_prom_vec_write(out, &s_dead_letters, "huddle_dead_letters_written_total",
+                      "Dead letters this process stored since it started, by source.", &source, 1);
 }
 
 static void write_metrics(hd_http_req_t *req, const char *service, hd_health_fn *extra, void *arg) {
@@ -31,18 +50,11 @@ static void write_metrics(hd_http_req_t *req, const char *service, hd_health_fn 
         hd_http_respond_error(req, 500, "internal", NULL, "cannot build the metrics");
         return;
     }
-    fprintf(out,
-            "# HELP huddle_up 1 while the process serves requests.\n"
-            "# TYPE huddle_up gauge\n"
-            "huddle_up{service=\"%s\"} 1\n"
-            "# HELP huddle_process_start_time_seconds Start time since the epoch.\n"
-            "# TYPE huddle_process_start_time_seconds gauge\n"
-            "huddle_process_start_time_seconds{service=\"%s\"} %.3f\n",
-            service, service, s_start_s);
+    hd_health_write_common(out, service);
     if (extra)
         extra(out, arg);
     fclose(out);
-    hd_http_respond(req, 200, PROM_CTYPE, text, len);
+    hd_http_respond(req, 200, HD_PROM_CONTENT_TYPE, text, len);
     free(text);
 }
 

@@ -241,6 +241,10 @@ void hd_http_respond(hd_http_req_t *req, int status, const char *content_type, c
     hd_http__buf_add(&req->resp_body, body ? body : "", body ? len : 0);
 }
 
+int hd_http_req_status(const hd_http_req_t *req) {
+    return req->deferred ? -1 : req->responded ? req->resp_status : 0;
+}
+
 void hd_http_respond_json(hd_http_req_t *req, int status, json_t *body) {
     char *text = body ? json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
     json_decref(body);

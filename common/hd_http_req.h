@@ -52,6 +52,11 @@ const char *hd_http_req_text_bad(const hd_http_req_t *req);
 void hd_http_respond(hd_http_req_t *req, int status, const char *content_type, const char *body,
                      size_t len);
 
+/* Inside the handler, on its thread: the status of the answer given so
+   far, 0 if none yet, -1 once deferred (hd_http_defer: the answer is given
+   elsewhere, later). For counting answers (ingest's metrics). */
+int hd_http_req_status(const hd_http_req_t *req);
+
 /* Adds a header to the answer about to be given (before hd_http_respond*):
    "WWW-Authenticate", "Allow", "ETag", "Location". A name or value holding
    CR or LF, or past 512 bytes, is dropped (logged). */

@@ -9,7 +9,8 @@ pkgs=(build-essential cmake pkg-config git curl python3 python3-yaml
       libvectorscan-dev libpq-dev uuid-dev libsodium-dev
       libssl-dev openssl
       postgresql postgresql-client postgresql-contrib
-      clang libclang-rt-14-dev clang-format)
+      clang libclang-rt-14-dev clang-format
+      prometheus)  # promtool: tests/hostile/test_metrics.py checks every /metrics
 [ "${HUDDLE_DEPS_EXTRA:-}" ] && pkgs+=($HUDDLE_DEPS_EXTRA)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -5,6 +5,7 @@
 #include "hd_health.h"
 #include "hd_keys.h"
 #include "hd_log.h"
+#include "hd_prom.h"
 #include "hd_signal.h"
 #include "sequencer.h"
 #include "serve.h"
@@ -39,23 +40,28 @@ static const hd_config_var_t s_vars[] = {
 
 static void metrics(FILE *out, void *arg) {
     hub_stats_t *s = arg;
-    fprintf(out,
-            "# TYPE huddle_hub_head_seq gauge\nhuddle_hub_head_seq %llu\n"
-            "# TYPE huddle_hub_sequenced_total counter\nhuddle_hub_sequenced_total %llu\n"
-            "# TYPE huddle_hub_leader gauge\nhuddle_hub_leader %d\n"
-            "# TYPE huddle_hub_peers gauge\nhuddle_hub_peers %llu\n"
-            "# TYPE huddle_hub_parked_fetches gauge\nhuddle_hub_parked_fetches %llu\n"
-            "# TYPE huddle_hub_ring_events gauge\nhuddle_hub_ring_events %llu\n"
-            "# TYPE huddle_hub_events_served_total counter\n"
-            "huddle_hub_events_served_total %llu\n"
-            "# TYPE huddle_hub_errors_total counter\nhuddle_hub_errors_total %llu\n"
-            "# TYPE huddle_hub_zap_total counter\n"
-            "huddle_hub_zap_total{result=\"accepted\"} %llu\n"
-            "huddle_hub_zap_total{result=\"refused\"} %llu\n",
-            atomic_load(&s->head), atomic_load(&s->sequenced), atomic_load(&s->leader),
-            atomic_load(&s->peers), atomic_load(&s->parked), atomic_load(&s->ring_events),
-            atomic_load(&s->served), atomic_load(&s->errors), atomic_load(&s->zap_accepted),
-            atomic_load(&s->zap_refused));
+    hd_prom_gauge(out, "huddle_hub_head_seq", "Newest event_log seq this hub serves.",
+                  (double)atomic_load(&s->head));
+    hd_prom_counter(out, "huddle_hub_sequenced_total",
+                    "Events this process moved from outboxes into event_log.",
+                    (double)atomic_load(&s->sequenced));
+    hd_prom_gauge(out, "huddle_hub_leader", "1 while this hub holds the sequencer lock, else 0.",
+                  atomic_load(&s->leader));
+    hd_prom_gauge(out, "huddle_hub_peers", "Registered peers.", (double)atomic_load(&s->peers));
+    hd_prom_gauge(out, "huddle_hub_parked_fetches", "FETCH requests parked until new events.",
+                  (double)atomic_load(&s->parked));
+    hd_prom_gauge(out, "huddle_hub_ring_events", "Recent events held in the in-memory ring.",
+                  (double)atomic_load(&s->ring_events));
+    hd_prom_counter(out, "huddle_hub_events_served_total", "Events sent in EVENTS replies.",
+                    (double)atomic_load(&s->served));
+    hd_prom_counter(out, "huddle_hub_errors_total", "ERROR replies sent to peers.",
+                    (double)atomic_load(&s->errors));
+    hd_prom_family(out, "huddle_hub_zap_total", "counter",
+                   "CURVE handshakes, by result (accepted or refused).");
+    hd_prom_sample(out, "huddle_hub_zap_total", NULL, "result=\"accepted\"",
+                   (double)atomic_load(&s->zap_accepted));
+    hd_prom_sample(out, "huddle_hub_zap_total", NULL, "result=\"refused\"",
+                   (double)atomic_load(&s->zap_refused));
 }
 
 static zcert_t *hub_cert(const char *keys) {

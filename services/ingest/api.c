@@ -9,6 +9,7 @@
 #include "hd_log.h"
 #include "hd_mem.h"
 #include "inbound.h"
+#include "metrics.h"
 #include "read_side.h"
 
 #include <stdarg.h>
@@ -64,6 +65,7 @@ static void refuse(ing_api_t *api, hd_http_req_t *req, int status, const char *f
             hd_deadletter_put(db, "ingest.http", hd_http_req_peer(req), what, field, body, len,
                               corr);
     }
+    ing_metrics_refusal(status, code); /* huddle_ingest_refusals_total */
     hd_http_respond_error(req, status, code, field && *field ? field : NULL, "%s", msg);
 }
 
@@ -152,6 +154,7 @@ static void content_answer(void *arg) {
     ing_api_t *api = it->done_arg;
     hd_http_later_t *later = it->user;
     hd_http_req_t *req = hd_http_later_req(later);
+    ing_metrics_request("/v1/content", "POST", it->res.status); /* deferred: counted here */
     if (req)
         answer(api, req, &it->res, "id", NULL);
     else
@@ -362,8 +365,13 @@ const ing_route_t ing_core_routes[] = {
     {"GET", "/v1/me", ING_SCOPE_NONE, me, "who the token belongs to"},
     {NULL, NULL, 0, NULL, NULL}};
 
-const ing_route_t *const ing_api_tables[] = {ing_core_routes,   ing_token_routes,  ing_admin_routes,
-                                             ing_config_routes, ing_policy_routes, NULL};
+const ing_route_t *const ing_api_tables[] = {ing_core_routes,
+                                             ing_token_routes,
+                                             ing_admin_routes,
+                                             ing_config_routes,
+                                             ing_policy_routes,
+                                             ing_metrics_routes,
+                                             NULL};
 
 /* Authenticates c's caller into *who and checks the route's scope. 0, or
    -1 when refused (answered). ING_SCOPE_NONE on an authenticated route
@@ -400,7 +408,7 @@ static int admit(ing_call_t *c, const ing_route_t *r, ing_person_t *who) {
     return 0;
 }
 
-void ing_api_handle(hd_http_req_t *req, void *arg) {
+static void dispatch(hd_http_req_t *req, void *arg, const ing_route_t **route) {
     ing_call_t c = {.api = arg, .req = req, .db = worker_db(), .read_db = worker_read_db()};
     const ing_route_t *r = NULL;
     const char *bad = hd_http_req_text_bad(req);
@@ -415,13 +423,14 @@ void ing_api_handle(hd_http_req_t *req, void *arg) {
         ing_api_refuse(&c, 404, NULL, "not_found", "no such route: %s", hd_http_req_path(req));
         return;
     }
+    *route = r;
     if (m == ING_ROUTE_NO_METHOD) {
         hd_http_respond_header(req, "Allow", allow);
         ing_api_refuse(&c, 405, NULL, "method_not_allowed", "%s is not served here; allowed: %s",
                        hd_http_req_method(req), allow);
         return;
     }
-    if (r->fn == healthz || r->fn == post_content_route) {
+    if (r->fn == healthz || r->fn == post_content_route || r->fn == ing_metrics_serve) {
         r->fn(&c);
         return;
     }
@@ -432,6 +441,14 @@ void ing_api_handle(hd_http_req_t *req, void *arg) {
     ing_person_t who;
     if (admit(&c, r, &who) == 0)
         r->fn(&c);
+}
+
+void ing_api_handle(hd_http_req_t *req, void *arg) {
+    const ing_route_t *r = NULL;
+    dispatch(req, arg, &r);
+    int status = hd_http_req_status(req); /* -1: deferred, counted when answered */
+    if (status > 0)
+        ing_metrics_request(r ? r->pattern : NULL, hd_http_req_method(req), status);
 }
 
 void ing_api_reject(const char *peer, int status, const char *reason, const char *raw,

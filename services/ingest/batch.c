@@ -7,10 +7,12 @@
 #include "batch_sql.h"
 #include "hd_log.h"
 #include "hd_mem.h"
+#include "metrics.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct ing_batch {
     pthread_mutex_t lock;
@@ -85,6 +87,12 @@ static ing_item_t *take(ing_batch_t *b, size_t *n) {
     return first;
 }
 
+static double mono_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static void *writer_run(void *arg) {
     writer_t *w = arg;
     ing_item_t *list;
@@ -96,8 +104,11 @@ static void *writer_run(void *arg) {
         size_t i = 0;
         for (ing_item_t *it = list; it; it = it->next)
             items[i++] = it;
+        double t0 = mono_s();
         ing_batch_record(w->db, items, n);
+        ing_metrics_batch(n, mono_s() - t0);
         for (i = 0; i < n; i++) {
+            ing_metrics_item(items[i]->res.status);
             items[i]->next = NULL;
             items[i]->done(items[i], items[i]->done_arg);
         }

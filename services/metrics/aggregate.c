@@ -20,7 +20,7 @@ static size_t add(mx_bump_t *out, size_t k, size_t max, const char *name, const 
     if (k >= max)
         return k;
     out[k].name = name;
-    if (mx_prom_labels(out[k].labels, sizeof out[k].labels, names, values, count) < 0)
+    if (hd_prom_labels(out[k].labels, sizeof out[k].labels, names, values, count) < 0)
         return k; /* cannot happen with capped values; never count garbage */
     return k + 1;
 }

@@ -27,15 +27,15 @@
 #include "hd_consumer.h"
 #include "hd_db.h"
 #include "hd_envelope.h"
-#include "prom.h"
+#include "hd_prom.h"
 
 #include <stddef.h>
 
 #define MX_MAX_BUMPS 4
 
 typedef struct {
-    const char *name;           /* static */
-    char labels[MX_LABELS_LEN]; /* rendered, escaped */
+    const char *name;                /* static */
+    char labels[HD_PROM_LABELS_LEN]; /* rendered, escaped */
 } mx_bump_t;
 
 /* The counters `ev` increments by one (pure). Returns their number

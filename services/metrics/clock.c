@@ -2,7 +2,7 @@
 #include "clock.h"
 
 #include "hd_mem.h"
-#include "prom.h"
+#include "hd_prom.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -80,8 +80,8 @@ void mx_clock_read(mx_clock_t *c, const char *department, int64_t requested_at_m
 
 static void observe(mx_histogram_t *h, const char *department, int64_t ms) {
     const char *name = "department";
-    char labels[MX_LABELS_LEN];
-    if (mx_prom_labels(labels, sizeof labels, &name, &department, 1) < 0)
+    char labels[HD_PROM_LABELS_LEN];
+    if (hd_prom_labels(labels, sizeof labels, &name, &department, 1) < 0)
         return; /* cannot happen with capped values; never count garbage */
     mx_histogram_observe(h, MX_LATENCY_NAME, labels, ms < 0 ? 0 : (double)ms / 1000.0);
 }

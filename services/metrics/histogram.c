@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+const double mx_latency_buckets[] = {1, 5, 15, 60, 300, 900, 3600, 14400, 86400, INFINITY};
+const size_t mx_latency_nbuckets = sizeof mx_latency_buckets / sizeof mx_latency_buckets[0];
+
 /* The series of (name, labels), added when new. A flush sees a handful of
    departments, so a linear search beats hashing here. */
 static mx_series_t *series(mx_histogram_t *self, const char *name, const char *labels) {

@@ -1,21 +1,26 @@
 /*  histogram: observations summed in memory per series (name, labels), then
     added to metrics_histogram / metrics_histogram_sum in two statements
     whatever their number, instead of two per observation. Buckets are
-    mx_latency_buckets (prom.h) and cumulative: bucket le counts the
+    mx_latency_buckets (below) and cumulative: bucket le counts the
     observations <= le; every bucket row of a series is written, zeros too,
     so a scrape shows the whole series. */
 #ifndef MX_HISTOGRAM_H
 #define MX_HISTOGRAM_H
 
 #include "hd_db.h"
-#include "prom.h"
+#include "hd_prom.h"
 
 #include <stddef.h>
 
+/* The approval latency buckets, seconds: 1,5,15,60,300,900,3600,14400,
+   86400,+Inf. */
+extern const double mx_latency_buckets[];
+extern const size_t mx_latency_nbuckets;
+
 typedef struct {
-    const char *name;           /* static */
-    char labels[MX_LABELS_LEN]; /* rendered, escaped */
-    long *le;                   /* per bucket: observations <= its bound */
+    const char *name;                /* static */
+    char labels[HD_PROM_LABELS_LEN]; /* rendered, escaped */
+    long *le;                        /* per bucket: observations <= its bound */
     double sum;
     long count;
 } mx_series_t;

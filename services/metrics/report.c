@@ -1,7 +1,7 @@
 /*  report: metrics tables -> Prometheus text. */
 #include "report.h"
 
-#include "prom.h"
+#include "hd_prom.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +36,7 @@ static int write_counters(hd_db_t *db, FILE *out, const char *name) {
     if (!r)
         return -1;
     for (int i = 0; i < PQntuples(r); i++)
-        mx_prom_sample(out, name, NULL, PQgetvalue(r, i, 0), strtod(PQgetvalue(r, i, 1), NULL));
+        hd_prom_sample(out, name, NULL, PQgetvalue(r, i, 0), strtod(PQgetvalue(r, i, 1), NULL));
     PQclear(r);
     return 0;
 }
@@ -55,12 +55,12 @@ static int write_histogram(hd_db_t *db, FILE *out, const char *name) {
     for (int i = 0; i < rows; i++) {
         const char *labels = PQgetvalue(r, i, 0);
         /* strtod reads "Infinity" as +Inf */
-        mx_prom_bucket_line(out, name, labels, strtod(PQgetvalue(r, i, 1), NULL),
+        hd_prom_bucket_line(out, name, labels, strtod(PQgetvalue(r, i, 1), NULL),
                             strtod(PQgetvalue(r, i, 2), NULL));
         int last = i + 1 == rows || strcmp(PQgetvalue(r, i + 1, 0), labels) != 0;
         if (last) {
-            mx_prom_sample(out, name, "_sum", labels, strtod(PQgetvalue(r, i, 3), NULL));
-            mx_prom_sample(out, name, "_count", labels, strtod(PQgetvalue(r, i, 4), NULL));
+            hd_prom_sample(out, name, "_sum", labels, strtod(PQgetvalue(r, i, 3), NULL));
+            hd_prom_sample(out, name, "_count", labels, strtod(PQgetvalue(r, i, 4), NULL));
         }
     }
     PQclear(r);
@@ -70,7 +70,7 @@ static int write_histogram(hd_db_t *db, FILE *out, const char *name) {
 int mx_report_write(hd_db_t *db, FILE *out) {
     for (size_t i = 0; i < mx_nfamilies; i++) {
         const mx_family_t *f = &mx_families[i];
-        mx_prom_family(out, f->name, f->type, f->help);
+        hd_prom_family(out, f->name, f->type, f->help);
         int rc = strcmp(f->type, "histogram") == 0 ? write_histogram(db, out, f->name)
                                                    : write_counters(db, out, f->name);
         if (rc < 0) {

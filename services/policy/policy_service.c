@@ -3,6 +3,7 @@
 
 #include "hd_log.h"
 #include "hd_mem.h"
+#include "hd_prom.h"
 #include "policy_batch.h"
 #include "policy_decide.h"
 #include "policy_proposal.h"
@@ -392,24 +393,26 @@ int pol_svc_apply_batch(hd_db_t *db, const hd_envelope_t *const *evs, size_t n, 
 
 void pol_svc_metrics(FILE *out, void *arg) {
     pol_svc_t *s = arg;
-    fprintf(out, "# TYPE huddle_policy_evaluations_total counter\n");
-    for (int v = 0; v < 3; v++)
-        fprintf(out, "huddle_policy_evaluations_total{verdict=\"%s\"} %llu\n",
-                pol_verdict_name((pol_verdict_t)v), atomic_load(&s->evaluated[v]));
-    fprintf(out,
-            "# TYPE huddle_policy_eval_seconds_total counter\n"
-            "huddle_policy_eval_seconds_total %.6f\n",
-            (double)atomic_load(&s->eval_us_total) / 1e6);
-    fprintf(out, "# TYPE huddle_policy_compiles_total counter\nhuddle_policy_compiles_total %llu\n",
-            atomic_load(&s->compiles));
-    fprintf(out,
-            "# TYPE huddle_policy_read_rounds_total counter\n"
-            "huddle_policy_read_rounds_total %llu\n",
-            atomic_load(&s->read_rounds));
-    fprintf(out,
-            "# TYPE huddle_policy_author_reads_total counter\n"
-            "huddle_policy_author_reads_total %llu\n",
-            atomic_load(&s->author_reads));
-    fprintf(out, "# TYPE huddle_policy_active_version gauge\nhuddle_policy_active_version %lld\n",
-            atomic_load(&s->active_version));
+    hd_prom_family(out, "huddle_policy_evaluations_total", "counter",
+                   "Items evaluated since start, by verdict.");
+    for (int v = 0; v < 3; v++) {
+        char labels[64];
+        const char *name = "verdict", *value = pol_verdict_name((pol_verdict_t)v);
+        if (hd_prom_labels(labels, sizeof labels, &name, &value, 1) == 0)
+            hd_prom_sample(out, "huddle_policy_evaluations_total", NULL, labels,
+                           (double)atomic_load(&s->evaluated[v]));
+    }
+    hd_prom_counter(out, "huddle_policy_eval_seconds_total",
+                    "Time spent evaluating items since start, in seconds.",
+                    (double)atomic_load(&s->eval_us_total) / 1e6);
+    hd_prom_counter(out, "huddle_policy_compiles_total", "Policies compiled since start.",
+                    (double)atomic_load(&s->compiles));
+    hd_prom_counter(out, "huddle_policy_read_rounds_total",
+                    "Database read rounds for the facts of batches since start.",
+                    (double)atomic_load(&s->read_rounds));
+    hd_prom_counter(out, "huddle_policy_author_reads_total",
+                    "Author histories read for batches since start.",
+                    (double)atomic_load(&s->author_reads));
+    hd_prom_gauge(out, "huddle_policy_active_version", "Version of the active policy (0: none).",
+                  (double)atomic_load(&s->active_version));
 }

@@ -6,6 +6,7 @@
 #include "hd_id.h"
 #include "hd_log.h"
 #include "hd_mem.h"
+#include "hd_prom.h"
 #include "hd_signal.h"
 #include "job_state.h"
 #include "new_job.h"
@@ -30,14 +31,14 @@ void pub_jobs_destroy(pub_jobs_t *self) { pub_pool_destroy(&self->pool); }
 
 void pub_jobs_metrics(FILE *out, void *arg) {
     pub_jobs_t *self = arg;
-    fprintf(out,
-            "# HELP huddle_publisher_attempts_total Delivery attempts by outcome since start.\n"
-            "# TYPE huddle_publisher_attempts_total counter\n"
-            "huddle_publisher_attempts_total{outcome=\"delivered\"} %lu\n"
-            "huddle_publisher_attempts_total{outcome=\"retried\"} %lu\n"
-            "huddle_publisher_attempts_total{outcome=\"failed\"} %lu\n",
-            (unsigned long)self->delivered, (unsigned long)self->retried,
-            (unsigned long)self->failed);
+    static const char *const outcome[] = {"outcome=\"delivered\"", "outcome=\"retried\"",
+                                          "outcome=\"failed\""};
+    unsigned long n[] = {atomic_load(&self->delivered), atomic_load(&self->retried),
+                         atomic_load(&self->failed)};
+    hd_prom_family(out, "huddle_publisher_attempts_total", "counter",
+                   "Delivery attempts by outcome since start.");
+    for (size_t i = 0; i < 3; i++)
+        hd_prom_sample(out, "huddle_publisher_attempts_total", NULL, outcome[i], (double)n[i]);
 }
 
 int pub_jobs_apply_batch(hd_db_t *db, const hd_envelope_t *const *evs, size_t n,

@@ -5,6 +5,7 @@
 
 #include "hd_health.h"
 #include "hd_log.h"
+#include "hd_prom.h"
 #include "hd_signal.h"
 
 #include <ctype.h>
@@ -465,20 +466,20 @@ static void verify_credentials(sb_api_t *api, hd_http_req_t *req) {
 
 static void write_metrics(FILE *out, void *arg) {
     sb_api_t *api = arg;
-    fprintf(out,
-            "# HELP huddle_sandbox_statuses Statuses stored.\n"
-            "# TYPE huddle_sandbox_statuses gauge\n"
-            "huddle_sandbox_statuses %zu\n"
-            "# HELP huddle_sandbox_fsyncs_total fsyncs of new posts since start (one "
-            "per batch).\n"
-            "# TYPE huddle_sandbox_fsyncs_total counter\n"
-            "huddle_sandbox_fsyncs_total %ld\n"
-            "# HELP huddle_sandbox_faults_total Faults injected since start.\n"
-            "# TYPE huddle_sandbox_faults_total counter\n",
-            sb_store_synced(api->store), sb_store_fsyncs(api->store));
-    for (int f = SB_FAULT_500; f <= SB_FAULT_DROP; f++)
-        fprintf(out, "huddle_sandbox_faults_total{kind=\"%s\"} %ld\n", sb_fault_name((sb_fault_t)f),
-                api->faults_injected[f]);
+    hd_prom_gauge(out, "huddle_sandbox_statuses", "Statuses stored.",
+                  (double)sb_store_synced(api->store));
+    hd_prom_counter(out, "huddle_sandbox_fsyncs_total",
+                    "fsyncs of new posts since start (one per batch).",
+                    (double)sb_store_fsyncs(api->store));
+    hd_prom_family(out, "huddle_sandbox_faults_total", "counter",
+                   "Faults injected since start, by kind.");
+    for (int f = SB_FAULT_500; f <= SB_FAULT_DROP; f++) {
+        char labels[64];
+        const char *name = "kind", *value = sb_fault_name((sb_fault_t)f);
+        if (hd_prom_labels(labels, sizeof labels, &name, &value, 1) == 0)
+            hd_prom_sample(out, "huddle_sandbox_faults_total", NULL, labels,
+                           (double)api->faults_injected[f]);
+    }
 }
 
 static void method_not_allowed(hd_http_req_t *req) {
