@@ -28,7 +28,11 @@ long hd_config_long(const char *name, long fallback);
 /* clang-format off */
 #define HD_CONFIG_COMMON_DB                                                                 \
     {"HUDDLE_DATABASE_URL", "postgresql:///huddle", "PostgreSQL connection URL (libpq syntax)"}, \
-    {"HUDDLE_LOG_LEVEL", "info", "debug, info, warn or error"}
+    {"HUDDLE_LOG_LEVEL", "info", "debug, info, warn or error"},                               \
+    {"HUDDLE_DB_ROLE", "service",                                                           \
+     "'service': a service logs in as its own role huddle_NAME with the password in "       \
+     "$HUDDLE_KEYS_DIR/db/NAME.password (the URL's user when that file is missing); "       \
+     "'owner': as the URL's user. huddle-migrate always runs as the URL's user"}
 #define HD_CONFIG_COMMON_BUS                                                                \
     {"HUDDLE_HUB_ENDPOINT", "tcp://127.0.0.1:7600", "the hub's ZeroMQ endpoint"},          \
     {"HUDDLE_KEYS_DIR", ".huddle/keys",                                                     \
