@@ -57,12 +57,6 @@ REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM PUBLIC;
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 GRANT USAGE ON SCHEMA public TO huddle_hub, huddle_ingest, huddle_policy, huddle_workflow,
                                 huddle_publisher, huddle_metrics, huddle_read;
--- Starting again from nothing: a later run (or an older grant) leaves
--- exactly what follows.
-REVOKE ALL ON ALL TABLES IN SCHEMA public FROM huddle_hub, huddle_ingest, huddle_policy,
-       huddle_workflow, huddle_publisher, huddle_metrics, huddle_read;
-REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM huddle_hub, huddle_ingest, huddle_policy,
-       huddle_workflow, huddle_publisher, huddle_metrics, huddle_read;
 
 -- ---------- the event log: written by the hub alone, changed by nobody ----------
 -- Only the hub's sequencer appends (it moves the outbox into the log);
@@ -119,6 +113,11 @@ GRANT USAGE ON SEQUENCE approval_step_id_seq TO huddle_ingest;
 -- What people submit: recorded, never changed.
 GRANT SELECT, INSERT ON content, mention, decision, policy_proposal, policy_review
   TO huddle_ingest;
+-- POST /v1/policy/simulate runs policy's engine on ingest's connection
+-- (services/ingest/policy_api.c, in a read-only transaction): it reads
+-- the active version's source and the crises as policy does.
+GRANT SELECT (version, active, source) ON policy_version TO huddle_ingest;
+GRANT SELECT ON crisis TO huddle_ingest;
 -- The read side's views come with huddle_read (above).
 
 -- ---------- policy ----------
@@ -158,9 +157,18 @@ GRANT SELECT, INSERT, UPDATE ON metrics_counter, metrics_histogram, metrics_hist
 GRANT SELECT, INSERT, UPDATE, DELETE ON metrics_pending TO huddle_metrics;
 
 -- ---------- the read side: the views, nothing else ----------
-GRANT SELECT ON read_item, read_item_history, read_inbox, read_item_approval,
-                read_approval_queue, read_actor, read_active_policy, read_org_history,
-                read_policy_version, read_policy_proposal_state TO huddle_read;
+-- Every read_* view is the read side's (008): those of 008, 010 and 013,
+-- and any a migration beside this one added.
+DO $$
+DECLARE
+  v text;
+BEGIN
+  FOR v IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = 'public' AND c.relkind = 'v' AND c.relname LIKE 'read\_%' LOOP
+    EXECUTE format('GRANT SELECT ON %I TO huddle_read', v);
+  END LOOP;
+END
+$$;
 
 -- ---------- objects of the migrations written beside this one ----------
 -- 014 (idempotency: a column on content) needs nothing more: ingest's
