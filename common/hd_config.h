@@ -30,7 +30,11 @@ long hd_config_long(const char *name, long fallback);
     {"HUDDLE_DATABASE_URL", "postgresql:///huddle", "PostgreSQL connection URL (libpq syntax)"}, \
     {"HUDDLE_LOG_LEVEL", "info", "debug, info, warn or error"},                              \
     {"HUDDLE_LOG_REPEAT_LIMIT", "50",                                                        \
-     "warn/error lines per event name per 10 s; past it they are counted, not written"}
+     "warn/error lines per event name per 10 s; past it they are counted, not written"},    \
+    {"HUDDLE_DB_ROLE", "service",                                                           \
+     "'service': a service logs in as its own role huddle_NAME with the password in "       \
+     "$HUDDLE_KEYS_DIR/db/NAME.password (the URL's user when that file is missing); "       \
+     "'owner': as the URL's user. huddle-migrate always runs as the URL's user"}
 #define HD_CONFIG_COMMON_BUS                                                                \
     {"HUDDLE_HUB_ENDPOINT", "tcp://127.0.0.1:7600", "the hub's ZeroMQ endpoint"},          \
     {"HUDDLE_KEYS_DIR", ".huddle/keys",                                                     \

@@ -3,6 +3,7 @@
     use and run by name afterwards (hd_stmtcache.h says why). */
 #include "hd_db.h"
 
+#include "hd_dbrole.h"
 #include "hd_log.h"
 #include "hd_mem.h"
 #include "hd_stmtcache.h"
@@ -46,36 +47,56 @@ static void on_notice(void *arg, const char *message) {
     hd_debug("db_notice", "%s", message);
 }
 
-/* `url` is expanded as a connection string; `options` (NULL: none) are
-   server settings for the session ("-c name=value ..."), kept by libpq so
-   a PQreset applies them again. */
-static PGconn *open_conn(const char *url, const char *options) {
-    const char *keys[] = {"dbname", options ? "options" : NULL, NULL};
-    const char *vals[] = {url, options, NULL};
+/* `url` is expanded as a connection string; the role's user and password
+   (hd_dbrole.h; "" keeps the URL's) and `options` (NULL: none), server
+   settings for the session ("-c name=value ..."), override it. libpq
+   keeps them all, so a PQreset applies them again. */
+static PGconn *open_conn(const char *url, const hd_dbrole_t *role, const char *options) {
+    const char *keys[5] = {"dbname"}, *vals[5] = {url};
+    int n = 1;
+    if (role->user[0]) {
+        keys[n] = "user", vals[n++] = role->user;
+        keys[n] = "password", vals[n++] = role->password;
+    }
+    if (options)
+        keys[n] = "options", vals[n++] = options;
+    keys[n] = vals[n] = NULL;
     PGconn *c = PQconnectdbParams(keys, vals, 1);
     if (PQstatus(c) == CONNECTION_OK) {
         PQsetNoticeProcessor(c, on_notice, NULL);
         return c;
     }
-    hd_warn("db_connect_failed", "%s", PQerrorMessage(c));
+    hd_warn("db_connect_failed", "%s%s%s", role->user[0] ? role->user : "",
+            role->user[0] ? ": " : "", PQerrorMessage(c));
     PQfinish(c);
     return NULL;
 }
 
 hd_db_t *hd_db_connect(const char *url, int timeout_ms) {
-    return hd_db_connect_with(url, timeout_ms, NULL);
+    return hd_db_connect_as(url, NULL, timeout_ms, NULL);
 }
 
 hd_db_t *hd_db_connect_with(const char *url, int timeout_ms, const char *options) {
+    return hd_db_connect_as(url, NULL, timeout_ms, options);
+}
+
+hd_db_t *hd_db_connect_as(const char *url, const char *identity, int timeout_ms,
+                          const char *options) {
+    hd_dbrole_t role;
+    if (hd_dbrole_get(identity, &role) < 0)
+        return NULL;
     int waited = 0, backoff = 50;
     PGconn *c;
-    while (!(c = open_conn(url, options))) {
+    while (!(c = open_conn(url, &role, options))) {
         if (waited >= timeout_ms)
-            return NULL;
+            break;
         nap_ms(backoff);
         waited += backoff;
         backoff = backoff < 1000 ? backoff * 2 : 1000;
     }
+    memset(role.password, 0, sizeof role.password);
+    if (!c)
+        return NULL;
     hd_db_t *self = hd_calloc(1, sizeof *self);
     self->conn = c;
     self->url = hd_strdup(url);

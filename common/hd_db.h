@@ -21,6 +21,14 @@ hd_db_t *hd_db_connect(const char *url, int timeout_ms);
    e.g. "-c enable_seqscan=off"), applied again on every reconnect. */
 hd_db_t *hd_db_connect_with(const char *url, int timeout_ms, const char *options);
 
+/* Every connect logs in as the process's role (hd_dbrole_init; the URL's
+   own user when never set). This one logs in as `identity`'s role instead
+   (huddle_IDENTITY with its password file, e.g. "read" for the API's
+   read side) when its password file exists; NULL or no file: the
+   process's, as hd_db_connect_with. */
+hd_db_t *hd_db_connect_as(const char *url, const char *identity, int timeout_ms,
+                          const char *options);
+
 /* Closes the connection; safe on NULL, nulls the caller's pointer. */
 void hd_db_destroy(hd_db_t **self_p);
 

@@ -2,7 +2,8 @@
 # `make up`: runs the whole system on this machine.
 # With no HUDDLE_DATABASE_URL it starts (creating once) a private PostgreSQL
 # under the state folder; it applies migrations, loads the sample
-# organization, creates CURVE keys, starts every service and the sandbox
+# organization, creates CURVE keys and the services' database passwords,
+# starts every service (each as its own database role) and the sandbox
 # channel, prints a tour and waits. Ctrl-C stops everything; running it again
 # reuses the cluster, the keys and the data.
 set -euo pipefail
@@ -51,10 +52,15 @@ seed=${HUDDLE_SEED:-sample}
 accounts=$(cat "$HUDDLE_TOKENS_FILE.sandbox" 2>/dev/null || true)
 accounts=${SANDBOX_ACCOUNTS:+$SANDBOX_ACCOUNTS${accounts:+,}}$accounts
 
+# Each service logs in as its own database role, huddle_<service>, with the
+# password huddle-migrate wrote to $HUDDLE_KEYS_DIR/db (docs/deploy.md
+# "Database roles"): their URL carries no user and no password of the owner.
+svc_url=$(printf '%s' "$HUDDLE_DATABASE_URL" | sed -E 's#^(postgres(ql)?://)[^@/]*@#\1#')
+
 start() {
     local name=$1
     shift
-    env "$@" "$bin/huddle-$name" 2>>"$state/logs/$name.log" &
+    env HUDDLE_DATABASE_URL="$svc_url" "$@" "$bin/huddle-$name" 2>>"$state/logs/$name.log" &
     pids+=($!)
 }
 start sandbox SANDBOX_ACCOUNTS="$accounts" SANDBOX_DATA="$state/sandbox/statuses.jsonl"

@@ -2,6 +2,7 @@
     the ROUTER loop (serve.c) and the health endpoint together, and stops
     them in order on SIGTERM. It holds no business logic. */
 #include "hd_config.h"
+#include "hd_dbrole.h"
 #include "hd_health.h"
 #include "hd_keys.h"
 #include "hd_log.h"
@@ -96,6 +97,8 @@ int main(int argc, char **argv) {
                    "event_log\nand serves them to authenticated peers (docs/protocol.md).",
                    s_vars);
     hd_log_init("hub");
+    if (hd_dbrole_init("hub") < 0)
+        return 1;
     tune_malloc();
     hd_signal_init();
     const char *keys = hd_config_get("HUDDLE_KEYS_DIR");

@@ -475,7 +475,7 @@ void *ing_api_worker_new(int index, void *url) {
     (void)index;
     worker_t *w = hd_calloc(1, sizeof *w);
     w->db = hd_db_connect(url, 30000);
-    w->read_db = hd_db_connect_with(url, 30000, ING_READ_SIDE_OPTIONS);
+    w->read_db = hd_db_connect_as(url, "read", 30000, ING_READ_SIDE_OPTIONS);
     if (w->db && w->read_db)
         return w;
     ing_api_worker_free(w, url);

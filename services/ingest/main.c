@@ -10,6 +10,7 @@
 #include "batch.h"
 #include "hd_config.h"
 #include "hd_db.h"
+#include "hd_dbrole.h"
 #include "hd_http.h"
 #include "hd_keys.h"
 #include "hd_log.h"
@@ -93,6 +94,8 @@ int main(int argc, char **argv) {
     hd_config_init(argc, argv, "huddle-ingest",
                    "huddle's door for input: the HTTP JSON API and the ZeroMQ door.", s_vars);
     hd_log_init("ingest");
+    if (hd_dbrole_init("ingest") < 0)
+        return 1;
     hd_signal_init();
     const char *url = hd_config_get("HUDDLE_DATABASE_URL");
     const char *keys = hd_config_get("HUDDLE_KEYS_DIR");

@@ -6,6 +6,7 @@
 #include "aggregate.h"
 #include "hd_config.h"
 #include "hd_consumer.h"
+#include "hd_dbrole.h"
 #include "hd_log.h"
 #include "hd_service.h"
 #include "hd_signal.h"
@@ -34,6 +35,8 @@ int main(int argc, char **argv) {
     hd_config_init(argc, argv, "huddle-metrics",
                    "Metrics: aggregates every event into figures served to Prometheus.", s_vars);
     hd_log_init("metrics");
+    if (hd_dbrole_init("metrics") < 0)
+        return 1;
     hd_signal_init();
     /* The health server's worker (not its I/O loop) reads the figures on a
        connection of its own, used by that thread alone. */

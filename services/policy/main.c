@@ -4,6 +4,7 @@
     engine (policy_engine.c and friends). */
 #include "hd_config.h"
 #include "hd_consumer.h"
+#include "hd_dbrole.h"
 #include "hd_log.h"
 #include "hd_service.h"
 #include "hd_signal.h"
@@ -22,6 +23,8 @@ int main(int argc, char **argv) {
     hd_config_init(argc, argv, "huddle-policy",
                    "Policy: evaluates every submitted item against its policy version.", s_vars);
     hd_log_init("policy");
+    if (hd_dbrole_init("policy") < 0)
+        return 1;
     hd_signal_init();
     int rc = 1;
     hd_service_t base;

@@ -7,6 +7,7 @@
 #include "claim.h"
 #include "hd_config.h"
 #include "hd_consumer.h"
+#include "hd_dbrole.h"
 #include "hd_log.h"
 #include "hd_secret.h"
 #include "hd_service.h"
@@ -44,6 +45,8 @@ int main(int argc, char **argv) {
                    "without double posting.",
                    s_vars);
     hd_log_init("publisher");
+    if (hd_dbrole_init("publisher") < 0)
+        return 1;
     hd_signal_init();
     curl_global_init(CURL_GLOBAL_DEFAULT);
     int rc = 1;

@@ -5,6 +5,7 @@
 #include "apply.h"
 #include "hd_config.h"
 #include "hd_consumer.h"
+#include "hd_dbrole.h"
 #include "hd_log.h"
 #include "hd_service.h"
 #include "hd_signal.h"
@@ -24,6 +25,8 @@ int main(int argc, char **argv) {
                    "Approval workflow: chains, four-eyes, decisions and the mention inbox.",
                    s_vars);
     hd_log_init("workflow");
+    if (hd_dbrole_init("workflow") < 0)
+        return 1;
     hd_signal_init();
     hd_service_t svc;
     if (hd_service_start(&svc, "workflow", "HUDDLE_WORKFLOW_HTTP", NULL, NULL) < 0)

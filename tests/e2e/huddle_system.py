@@ -146,6 +146,33 @@ class System:
                              check=True, capture_output=True, text=True)
         return out.stdout.strip()
 
+    # ---------- database roles (migrations/016_roles.sql) ----------
+    def role_url(self, service):
+        """The URL of this system's database as role huddle_<service>
+        ("read": the API's read side), with the password huddle-migrate
+        wrote for it (the test cluster trusts local connections: the role
+        is what counts there)."""
+        rest = self.cluster.split("://", 1)[1].split("@", 1)[-1]
+        return f"postgresql://huddle_{service}@{rest}/{self.name}"
+
+    def db_password(self, service):
+        with open(os.path.join(self.env["HUDDLE_KEYS_DIR"], "db", f"{service}.password")) as f:
+            return f.read().strip()
+
+    def psql_as(self, service, sql):
+        """Runs sql as huddle_<service>; returns (ok, stdout, stderr)."""
+        out = subprocess.run(["psql", self.role_url(service), "-Atq", "-v", "ON_ERROR_STOP=1",
+                              "-c", sql], capture_output=True, text=True,
+                             env=dict(os.environ, PGPASSWORD=self.db_password(service)))
+        return out.returncode == 0, out.stdout.strip(), out.stderr.strip()
+
+    def db_users(self):
+        """{usename: connections} of this database's other sessions."""
+        rows = self.psql("SELECT usename, count(*) FROM pg_stat_activity "
+                         f"WHERE datname = '{self.name}' AND pid <> pg_backend_pid() "
+                         "GROUP BY usename")
+        return {u: int(n) for u, n in (r.split("|") for r in rows.splitlines() if r)}
+
     # ---------- processes ----------
     def start(self, name, **extra):
         env = dict(self.env, **{k: str(v) for k, v in extra.items()})

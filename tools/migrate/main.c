@@ -8,9 +8,15 @@
     First start of a real organization: `--admin EMAIL` (or
     HUDDLE_ADMIN_EMAIL) on a database without any person creates the first
     orchestrator and prints their one-time token as "EMAIL TOKEN" on stdout;
-    with people already there it does nothing (docs/tokens.md). */
+    with people already there it does nothing (docs/tokens.md).
+    Database roles: with HUDDLE_KEYS_DIR set, every service's login role
+    (migrations/016_roles.sql) gets a random password, kept in
+    KEYS/db/NAME.password (0600) and set again on every run so that the
+    database and the files agree; --rotate-db-passwords makes new ones
+    (docs/deploy.md "Database roles"). */
 #include "hd_config.h"
 #include "hd_db.h"
+#include "hd_dbrole.h"
 #include "hd_envelope.h"
 #include "hd_id.h"
 #include "hd_keys.h"
@@ -27,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static const hd_config_var_t s_vars[] = {
@@ -36,7 +43,9 @@ static const hd_config_var_t s_vars[] = {
     {"HUDDLE_SEED_DIR", "examples", "folder holding sample-org.sql and policy/starter.yaml"},
     {"HUDDLE_TOKENS_FILE", ".huddle/tokens",
      "where new API tokens are appended as 'EMAIL TOKEN' lines (mode 0600)"},
-    {"HUDDLE_KEYS_DIR", "", "when set, CURVE keys for every service are created there"},
+    {"HUDDLE_KEYS_DIR", "",
+     "when set, CURVE keys for every service and their database passwords "
+     "(db/NAME.password) are created there"},
     {"HUDDLE_ADMIN_EMAIL", "",
      "first start (--admin EMAIL): on a database without people, the first orchestrator; "
      "their token is printed once as 'EMAIL TOKEN'"},
@@ -260,6 +269,115 @@ static int make_keys(const char *dir) {
         if (hd_keys_ensure(dir, names[i], NULL, strcmp(names[i], "hub") != 0) < 0)
             return -1;
     return 0;
+}
+
+/* ---------- database roles: each service's password ---------- */
+
+/* The login roles of 016_roles.sql, as huddle_NAME: every service's and
+   the API's read side's. */
+static const char *const DB_ROLES[] = {"hub",       "ingest",  "policy", "workflow",
+                                       "publisher", "metrics", "read",   NULL};
+
+/* Writes pw to path (mode 0600) through a temporary file and a rename, so
+   that a service never reads half a password. 0, or -1 (logged). */
+static int write_password(const char *path, const char *pw) {
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
+    int ok = out && fprintf(out, "%s\n", pw) > 0;
+    ok = out && fclose(out) == 0 && ok;
+    if (!out && fd >= 0)
+        close(fd);
+    if (!ok || rename(tmp, path) < 0) {
+        hd_error("db_password_file", "%s: %s", path, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+/* The password of `name` in pw: the one in its file, or (rotate, or no
+   usable file) a new random one written there. 0, or -1. */
+static int role_password(const char *path, int rotate, char pw[HD_DBROLE_PASSWORD_LEN]) {
+    char buf[HD_DBROLE_PASSWORD_LEN + 1];
+    FILE *f = rotate ? NULL : fopen(path, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf, f) : 0;
+    if (f)
+        fclose(f);
+    if (f && hd_dbrole_parse(buf, n, pw) == 0)
+        return 0;
+    char tok[HD_TOKEN_LEN];
+    if (hd_token_new(tok) < 0)
+        return -1;
+    snprintf(pw, HD_DBROLE_PASSWORD_LEN, "%s", tok);
+    return write_password(path, pw);
+}
+
+/* ALTER ROLE user PASSWORD: the password is hashed here (SCRAM, as the
+   server's password_encryption says), so the clear text never reaches the
+   server or its logs; the role is ours, not input, and both are quoted.
+   Retried a few times: roles are shared by the cluster's databases, and
+   another database's huddle-migrate may update the same catalog row. */
+static int set_password(hd_db_t *db, const char *user, const char *pw) {
+    PGconn *c = hd_db_conn(db);
+    char *hash = PQencryptPasswordConn(c, pw, user, NULL);
+    char *lit = hash ? PQescapeLiteral(c, hash, strlen(hash)) : NULL;
+    char *id = PQescapeIdentifier(c, user, strlen(user));
+    int rc = -1;
+    for (int attempt = 0; lit && id && attempt < 5 && rc < 0; attempt++) {
+        char sql[1024];
+        snprintf(sql, sizeof sql, "ALTER ROLE %s PASSWORD %s", id, lit);
+        PGresult *r = PQexec(c, sql);
+        rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : -1;
+        if (rc < 0)
+            hd_warn("db_password_retry", "%s: %s", user, PQresultErrorMessage(r));
+        PQclear(r);
+        if (rc < 0)
+            nanosleep(&(struct timespec){0, 50000000L * (attempt + 1)}, NULL);
+    }
+    if (!hash || !lit || !id)
+        hd_error("db_password_failed", "%s: %s", user, PQerrorMessage(c));
+    PQfreemem(hash);
+    PQfreemem(lit);
+    PQfreemem(id);
+    return rc;
+}
+
+/* Gives every service role its password (role_password) under
+   KEYS/db and sets it in the database. 0, or -1. */
+static int db_passwords(hd_db_t *db, const char *keys, int rotate) {
+    char dir[4096], path[4096], user[HD_DBROLE_USER_LEN], pw[HD_DBROLE_PASSWORD_LEN];
+    snprintf(dir, sizeof dir, "%s/db", keys);
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+        hd_error("db_password_dir", "%s: %s", dir, strerror(errno));
+        return -1;
+    }
+    int rc = 0;
+    for (int i = 0; DB_ROLES[i] && !rc; i++) {
+        snprintf(user, sizeof user, "huddle_%s", DB_ROLES[i]);
+        rc = hd_dbrole_path(keys, DB_ROLES[i], path, sizeof path) ||
+             role_password(path, rotate, pw) || set_password(db, user, pw);
+    }
+    memset(pw, 0, sizeof pw);
+    if (!rc)
+        hd_info("db_passwords", "%s the service roles' passwords in %s", rotate ? "new" : "set",
+                dir);
+    return rc ? -1 : 0;
+}
+
+/* Takes --rotate-db-passwords out of argv; 1 if it was there. */
+static int rotate_flag(int *argc, char **argv) {
+    int found = 0, out = 1;
+    for (int i = 1; i < *argc; i++) {
+        if (strcmp(argv[i], "--rotate-db-passwords") == 0)
+            found = 1;
+        else
+            argv[out++] = argv[i];
+    }
+    argv[out] = NULL;
+    *argc = out;
+    return found;
 }
 
 /* ---------- first start: the organization's first orchestrator ---------- */
@@ -523,10 +641,13 @@ static int seal_credentials(hd_db_t *db, const char *file, const char *keys,
 
 int main(int argc, char **argv) {
     argc = admin_flags(argc, argv);
+    int rotate = rotate_flag(&argc, argv);
     hd_config_init(argc, argv, "huddle-migrate",
                    "Applies huddle's database migrations; optionally loads the sample "
                    "organization, creates CURVE keys and, on first start (--admin EMAIL "
-                   "[--admin-name NAME] [--department ID]), the first orchestrator.",
+                   "[--admin-name NAME] [--department ID]), the first orchestrator; with "
+                   "HUDDLE_KEYS_DIR, each service's database password (new ones with "
+                   "--rotate-db-passwords).",
                    s_vars);
     hd_log_init("migrate");
     const char *keys = hd_config_get("HUDDLE_KEYS_DIR");
@@ -536,6 +657,12 @@ int main(int argc, char **argv) {
     if (!db)
         return 1;
     int rc = migrate(db, hd_config_get("HUDDLE_MIGRATIONS_DIR"));
+    if (!rc && keys && *keys)
+        rc = db_passwords(db, keys, rotate);
+    else if (!rc && rotate) {
+        hd_error("db_passwords", "--rotate-db-passwords needs HUDDLE_KEYS_DIR");
+        rc = -1;
+    }
     if (!rc && strcmp(hd_config_get("HUDDLE_SEED"), "sample") == 0)
         rc = seed(db, hd_config_get("HUDDLE_SEED_DIR"), hd_config_get("HUDDLE_TOKENS_FILE"));
     if (!rc)
