@@ -10,6 +10,7 @@
 #include "batch.h"
 #include "hd_config.h"
 #include "hd_db.h"
+#include "hd_deadletter.h"
 #include "hd_http.h"
 #include "hd_keys.h"
 #include "hd_log.h"
@@ -25,6 +26,7 @@
 
 static const hd_config_var_t s_vars[] = {
     HD_CONFIG_COMMON_DB,
+    HD_CONFIG_COMMON_DEADLETTER,
     {"HUDDLE_KEYS_DIR", ".huddle/keys",
      "CURVE keys: ingest.key_secret, authorized/ peers of the ZeroMQ door"},
     {"HUDDLE_CREDENTIALS_KEY_FILE", "",
@@ -71,6 +73,7 @@ int main(int argc, char **argv) {
     hd_config_init(argc, argv, "huddle-ingest",
                    "huddle's door for input: the HTTP JSON API and the ZeroMQ door.", s_vars);
     hd_log_init("ingest");
+    hd_deadletter_configure_from_config();
     hd_signal_init();
     const char *url = hd_config_get("HUDDLE_DATABASE_URL");
     const char *keys = hd_config_get("HUDDLE_KEYS_DIR");

@@ -5,6 +5,7 @@
 #include "apply.h"
 #include "hd_config.h"
 #include "hd_consumer.h"
+#include "hd_deadletter.h"
 #include "hd_log.h"
 #include "hd_service.h"
 #include "hd_signal.h"
@@ -13,6 +14,7 @@
 
 static const hd_config_var_t s_vars[] = {
     HD_CONFIG_COMMON_DB,
+    HD_CONFIG_COMMON_DEADLETTER,
     HD_CONFIG_COMMON_BUS,
     {"HUDDLE_WORKFLOW_HTTP", "127.0.0.1:7630", "address of the /healthz and /metrics endpoint"},
     {"HUDDLE_WORKFLOW_FALLBACK_ROLE", "orchestrator",
@@ -24,6 +26,7 @@ int main(int argc, char **argv) {
                    "Approval workflow: chains, four-eyes, decisions and the mention inbox.",
                    s_vars);
     hd_log_init("workflow");
+    hd_deadletter_configure_from_config();
     hd_signal_init();
     hd_service_t svc;
     if (hd_service_start(&svc, "workflow", "HUDDLE_WORKFLOW_HTTP", NULL, NULL) < 0)
