@@ -72,6 +72,14 @@ static size_t utf8_seq(const unsigned char *p, size_t n) {
     return len;
 }
 
+int hd_deadletter_utf8_valid(const char *p, size_t n) {
+    const unsigned char *u = (const unsigned char *)p;
+    for (size_t i = 0, k; i < n; i += k)
+        if (!u[i] || !(k = utf8_seq(u + i, n - i)))
+            return 0;
+    return 1;
+}
+
 char *hd_deadletter_text(const char *s, size_t max) {
     if (!s)
         return NULL;

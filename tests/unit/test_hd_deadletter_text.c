@@ -77,6 +77,14 @@ HD_TEST(every_byte_string_comes_out_valid) {
     ASSERT_EQ(bad, 0);
 }
 
+HD_TEST(utf8_validity) {
+    ASSERT(hd_deadletter_utf8_valid("caf\xc3\xa9", 5));
+    ASSERT(hd_deadletter_utf8_valid("", 0));
+    ASSERT(!hd_deadletter_utf8_valid("caf\xc3", 4));
+    ASSERT(!hd_deadletter_utf8_valid("a\0b", 3));
+    ASSERT(!hd_deadletter_utf8_valid("\xed\xa0\x80", 3));
+}
+
 HD_TEST(long_text_is_cut_at_a_character) {
     ASSERT(check("abcdefghij", 10, "abcdefghij"));
     ASSERT(check("abcdefghijk", 10, "abcdefg..."));
@@ -130,5 +138,5 @@ HD_TEST(limits_from_defaults) {
 }
 
 HD_TEST_MAIN(HD_CASE(valid_text_is_kept), HD_CASE(invalid_bytes_are_escaped),
-             HD_CASE(every_byte_string_comes_out_valid), HD_CASE(long_text_is_cut_at_a_character),
+             HD_CASE(every_byte_string_comes_out_valid), HD_CASE(utf8_validity), HD_CASE(long_text_is_cut_at_a_character),
              HD_CASE(peer_without_port), HD_CASE(kind_of_a_refusal), HD_CASE(limits_from_defaults))
