@@ -81,6 +81,10 @@ CREATE OR REPLACE FUNCTION dead_letter_put(p_source text, p_peer text, p_peer_ho
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
   IF p_sample_s > 0 THEN
+    -- identical refusals arriving together wait for each other, so that
+    -- the first one's row takes the others' repeats (two-key advisory
+    -- locks: a space of their own, apart from the consumers' fences)
+    PERFORM pg_advisory_xact_lock(17484, hashtext(p_source || encode(sha256(p_raw), 'hex')));
     UPDATE dead_letter d SET repeats = d.repeats + 1, last_at = now()
      WHERE d.id = (SELECT x.id FROM dead_letter x
                     WHERE x.raw_sha256 = sha256(p_raw)
