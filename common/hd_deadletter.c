@@ -18,6 +18,13 @@
 
 static hd_deadletter_cfg_t s_cfg = {256LL << 20, 30L * 86400, 60, 64, 1000};
 static atomic_long s_puts; /* puts of this process: every evict_every-th evicts by age */
+static atomic_llong s_written, s_repeats, s_evicted_rows, s_evicted_bytes, s_lost;
+
+hd_deadletter_counts_t hd_deadletter_counts(void) {
+    return (hd_deadletter_counts_t){atomic_load(&s_written), atomic_load(&s_repeats),
+                                    atomic_load(&s_evicted_rows), atomic_load(&s_evicted_bytes),
+                                    atomic_load(&s_lost)};
+}
 
 hd_deadletter_cfg_t hd_deadletter_defaults(void) {
     return (hd_deadletter_cfg_t){256LL << 20, 30L * 86400, 60, 64, 1000};
@@ -148,6 +155,8 @@ long hd_deadletter_evict(hd_db_t *db) {
     if (!r)
         return -1;
     long rows = atol(PQgetvalue(r, 0, 0));
+    atomic_fetch_add(&s_evicted_rows, rows);
+    atomic_fetch_add(&s_evicted_bytes, atoll(PQgetvalue(r, 0, 1)));
     if (rows > 0)
         hd_info("dead_letter_evicted", "%ld dead letter(s), %s bytes (limits: %lld bytes, %ld s)",
                 rows, PQgetvalue(r, 0, 1), s_cfg.max_bytes, s_cfg.max_age_s);
@@ -200,13 +209,16 @@ int hd_deadletter_put(hd_db_t *db, const char *source, const char *peer, const c
                "id=%s%s source=%s peer=%s field=%s: %s", PQgetvalue(r, 0, 0),
                repeated ? " (repeat)" : "", src, pr ? pr : "-", fl ? fl : "-", rs);
         PQclear(r);
+        atomic_fetch_add(repeated ? &s_repeats : &s_written, 1);
         long n = atomic_fetch_add(&s_puts, 1) + 1;
         if (total > s_cfg.max_bytes || (s_cfg.evict_every > 0 && n % s_cfg.evict_every == 0))
             if (hd_deadletter_evict(db) < 0 &&
                 PQtransactionStatus(hd_db_conn(db)) == PQTRANS_INERROR)
                 rc = -1; /* the caller's transaction is lost with it */
-    } else
+    } else {
+        atomic_fetch_add(&s_lost, 1);
         lost(db, src, pr, rs, bytes, len, corr);
+    }
     free(redacted);
     free(src);
     free(pr);

@@ -65,6 +65,18 @@ int hd_deadletter_put(hd_db_t *db, const char *source, const char *peer, const c
                       const char *field, const void *raw, size_t raw_len,
                       const char *correlation_id);
 
+/* What this process's puts did since it started, for its /metrics. */
+typedef struct {
+    long long written;       /* new rows */
+    long long repeats;       /* refusals folded into an existing row */
+    long long evicted_rows;  /* rows its evictions removed */
+    long long evicted_bytes; /* their raw bytes */
+    long long lost;          /* puts the database refused (logged dead_letter_lost) */
+} hd_deadletter_counts_t;
+
+/* A snapshot of the counters (any thread). */
+hd_deadletter_counts_t hd_deadletter_counts(void);
+
 /* Evicts what is over the limits now (a batch at most): rows evicted, or
    -1 on a database error. Called by hd_deadletter_put; for tests. */
 long hd_deadletter_evict(hd_db_t *db);
