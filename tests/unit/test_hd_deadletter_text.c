@@ -138,5 +138,6 @@ HD_TEST(limits_from_defaults) {
 }
 
 HD_TEST_MAIN(HD_CASE(valid_text_is_kept), HD_CASE(invalid_bytes_are_escaped),
-             HD_CASE(every_byte_string_comes_out_valid), HD_CASE(utf8_validity), HD_CASE(long_text_is_cut_at_a_character),
-             HD_CASE(peer_without_port), HD_CASE(kind_of_a_refusal), HD_CASE(limits_from_defaults))
+             HD_CASE(every_byte_string_comes_out_valid), HD_CASE(utf8_validity),
+             HD_CASE(long_text_is_cut_at_a_character), HD_CASE(peer_without_port),
+             HD_CASE(kind_of_a_refusal), HD_CASE(limits_from_defaults))
