@@ -7,7 +7,8 @@
 - A flood of 500 identical 60 KB unauthenticated POSTs costs one row whose
   `repeats` counts them (it was 32 MB of rows).
 - With HUDDLE_DEADLETTER_MAX_MB=1 a flood of distinct 60 KB bodies keeps the
-  store near 1 MB, the oldest evicted first and counted.
+  store near 1 MB, the oldest evicted first and counted; with one API
+  worker a replay is refused (503) rather than waiting for itself.
 - A refused GET is kept (refuse() keeps GETs: helper "ingest"; until that is
   merged this case prints a marked NOTE instead of failing).
 - A submission refused because its channel did not exist is listed, shown
@@ -103,7 +104,7 @@ def identical_flood(s):
 
 def bounded(s):
     s.stop("ingest")
-    s.start("ingest", HUDDLE_DEADLETTER_MAX_MB=1)
+    s.start("ingest", HUDDLE_DEADLETTER_MAX_MB=1, HUDDLE_API_WORKERS=1)
     s.wait_healthy("ingest")
     tok = s.token(OLIVIA)
     _, st0 = s.api("GET", "/v1/admin/deadletters/stats", as_=OLIVIA)
@@ -123,6 +124,15 @@ def bounded(s):
     kinds = {k["kind"]: k for k in st1["by_kind"]}
     check(kinds.get("ingest.http:401", {}).get("evicted_rows", 0) > 0, f"by kind: {kinds}")
     print(f"bounded: {size} bytes stored, {st1['evicted_rows']} rows evicted")
+    # one API worker: a replay would wait for itself, so it is refused
+    last = s.psql("SELECT max(id) FROM dead_letter")
+    code, b = s.api("POST", f"/v1/admin/deadletters/{last}/replay", as_=OLIVIA)
+    check(code in (409, 503), f"replay with one worker: {code} {b}")
+    dl = s.psql("SELECT id FROM dead_letter WHERE reason LIKE '401 POST /v1/content%' "
+                "ORDER BY id DESC LIMIT 1")
+    code, b = s.api("POST", f"/v1/admin/deadletters/{dl}/replay", as_=OLIVIA)
+    check(code == 503 and "HUDDLE_API_WORKERS" in b["error"]["message"],
+          f"replay with one worker: {code} {b}")
 
 
 def refused_get(s):
