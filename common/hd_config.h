@@ -41,6 +41,13 @@ long hd_config_long(const char *name, long fallback);
      "CURVE keys: NAME.key_secret for this process, hub.key for the hub"},                 \
     {"HUDDLE_HEARTBEAT_MS", "1000",                                                         \
      "bus client heartbeat interval; the hub is dead after 3 silent intervals"}
+/* Every process that writes dead letters (hd_deadletter_configure_from_config). */
+#define HD_CONFIG_COMMON_DEADLETTER                                                         \
+    {"HUDDLE_DEADLETTER_MAX_MB", "256",                                                     \
+     "dead letters: most raw megabytes kept (the oldest are evicted first)"},              \
+    {"HUDDLE_DEADLETTER_MAX_AGE_DAYS", "30", "dead letters: oldest kept, in days"},         \
+    {"HUDDLE_DEADLETTER_SAMPLE_S", "60",                                                    \
+     "dead letters: identical refusals within this many seconds are one row (0: never)"}
 /* clang-format on */
 
 #endif

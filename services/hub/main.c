@@ -3,6 +3,7 @@
     them in order on SIGTERM. It holds no business logic. */
 #include "hd_config.h"
 #include "hd_dbrole.h"
+#include "hd_deadletter.h"
 #include "hd_health.h"
 #include "hd_keys.h"
 #include "hd_log.h"
@@ -25,6 +26,7 @@
 
 static const hd_config_var_t s_vars[] = {
     HD_CONFIG_COMMON_DB,
+    HD_CONFIG_COMMON_DEADLETTER,
     {"HUDDLE_KEYS_DIR", ".huddle/keys",
      "CURVE keys: hub.key_secret, and authorized/NAME.key for every peer allowed in"},
     {"HUDDLE_HUB_BIND", "tcp://127.0.0.1:7600", "ZeroMQ endpoint the hub binds (ROUTER)"},
@@ -99,6 +101,7 @@ int main(int argc, char **argv) {
     hd_log_init("hub");
     if (hd_dbrole_init("hub") < 0)
         return 1;
+    hd_deadletter_configure_from_config();
     tune_malloc();
     hd_signal_init();
     const char *keys = hd_config_get("HUDDLE_KEYS_DIR");

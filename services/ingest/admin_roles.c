@@ -13,8 +13,9 @@
 
 /* The permissions a grant may name (hd_perm.h, 009_org.sql). */
 static const char *const PERMISSIONS[] = {
-    "*",      "departments",    "people",      "roles",  "grants",  "channels",         "routing",
-    "chains", "certifications", "delegations", "tokens", "history", "policy-emergency", NULL};
+    "*",        "departments", "people",           "roles",          "grants",
+    "channels", "routing",     "chains",           "certifications", "delegations",
+    "tokens",   "history",     "policy-emergency", "deadletters",    NULL};
 
 #define ROLE_JSON                                                                                \
     "json_build_object('name', r.name, 'description', r.description, 'builtin', r.builtin, "     \
@@ -159,7 +160,7 @@ static int grant_admit(ing_call_t *c) {
         ing_api_refuse(c, 422, "permission", "invalid",
                        "unknown permission '%s' (one of *, departments, people, roles, grants, "
                        "channels, routing, chains, certifications, delegations, tokens, history, "
-                       "policy-emergency)",
+                       "policy-emergency, deadletters)",
                        perm);
         return -1;
     }

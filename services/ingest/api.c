@@ -4,6 +4,7 @@
 #include "api.h"
 
 #include "batch.h"
+#include "deadletters.h"
 #include "decision.h"
 #include "hd_deadletter.h"
 #include "hd_log.h"
@@ -55,15 +56,10 @@ static void refuse(ing_api_t *api, hd_http_req_t *req, int status, const char *f
                    const char *code, const char *msg, const char *corr) {
     (void)api;
     if (strcmp(hd_http_req_method(req), "GET") != 0 && strcmp(hd_http_req_method(req), "HEAD")) {
-        size_t len;
-        const char *body = hd_http_req_body(req, &len);
         char what[600];
         snprintf(what, sizeof what, "%d %s %s: %s", status, hd_http_req_method(req),
                  hd_http_req_path(req), msg);
-        hd_db_t *db = worker_db();
-        if (hd_db_ensure(db) == 0)
-            hd_deadletter_put(db, "ingest.http", hd_http_req_peer(req), what, field, body, len,
-                              corr);
+        ing_deadletter_keep(worker_db(), req, what, field, corr); /* the request, whole */
     }
     ing_metrics_refusal(status, code); /* huddle_ingest_refusals_total */
     hd_http_respond_error(req, status, code, field && *field ? field : NULL, "%s", msg);
@@ -365,13 +361,9 @@ const ing_route_t ing_core_routes[] = {
     {"GET", "/v1/me", ING_SCOPE_NONE, me, "who the token belongs to"},
     {NULL, NULL, 0, NULL, NULL}};
 
-const ing_route_t *const ing_api_tables[] = {ing_core_routes,
-                                             ing_token_routes,
-                                             ing_admin_routes,
-                                             ing_config_routes,
-                                             ing_policy_routes,
-                                             ing_metrics_routes,
-                                             NULL};
+const ing_route_t *const ing_api_tables[] = {
+    ing_core_routes,   ing_token_routes,   ing_admin_routes,      ing_config_routes,
+    ing_policy_routes, ing_metrics_routes, ing_deadletter_routes, NULL};
 
 /* Authenticates c's caller into *who and checks the route's scope. 0, or
    -1 when refused (answered). ING_SCOPE_NONE on an authenticated route

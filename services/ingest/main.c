@@ -11,6 +11,7 @@
 #include "hd_config.h"
 #include "hd_db.h"
 #include "hd_dbrole.h"
+#include "hd_deadletter.h"
 #include "hd_http.h"
 #include "hd_keys.h"
 #include "hd_log.h"
@@ -26,6 +27,7 @@
 
 static const hd_config_var_t s_vars[] = {
     HD_CONFIG_COMMON_DB,
+    HD_CONFIG_COMMON_DEADLETTER,
     {"HUDDLE_KEYS_DIR", ".huddle/keys",
      "CURVE keys: ingest.key_secret, authorized/ peers of the ZeroMQ door"},
     {"HUDDLE_CREDENTIALS_KEY_FILE", "",
@@ -96,6 +98,7 @@ int main(int argc, char **argv) {
     hd_log_init("ingest");
     if (hd_dbrole_init("ingest") < 0)
         return 1;
+    hd_deadletter_configure_from_config();
     hd_signal_init();
     const char *url = hd_config_get("HUDDLE_DATABASE_URL");
     const char *keys = hd_config_get("HUDDLE_KEYS_DIR");

@@ -7,6 +7,7 @@
 #include "hd_config.h"
 #include "hd_consumer.h"
 #include "hd_dbrole.h"
+#include "hd_deadletter.h"
 #include "hd_log.h"
 #include "hd_service.h"
 #include "hd_signal.h"
@@ -17,6 +18,7 @@
 
 static const hd_config_var_t s_vars[] = {
     HD_CONFIG_COMMON_DB,
+    HD_CONFIG_COMMON_DEADLETTER,
     HD_CONFIG_COMMON_BUS,
     {"HUDDLE_METRICS_HTTP", "127.0.0.1:9100", "address of /metrics (Prometheus) and /healthz"},
     {NULL, NULL, NULL}};
@@ -37,6 +39,7 @@ int main(int argc, char **argv) {
     hd_log_init("metrics");
     if (hd_dbrole_init("metrics") < 0)
         return 1;
+    hd_deadletter_configure_from_config();
     hd_signal_init();
     /* The health server's worker (not its I/O loop) reads the figures on a
        connection of its own, used by that thread alone. */

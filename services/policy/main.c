@@ -5,6 +5,7 @@
 #include "hd_config.h"
 #include "hd_consumer.h"
 #include "hd_dbrole.h"
+#include "hd_deadletter.h"
 #include "hd_log.h"
 #include "hd_service.h"
 #include "hd_signal.h"
@@ -15,6 +16,7 @@
 
 static const hd_config_var_t s_vars[] = {
     HD_CONFIG_COMMON_DB,
+    HD_CONFIG_COMMON_DEADLETTER,
     HD_CONFIG_COMMON_BUS,
     {"HUDDLE_POLICY_HTTP", "127.0.0.1:7620", "address of the /healthz and /metrics endpoint"},
     {NULL, NULL, NULL}};
@@ -25,6 +27,7 @@ int main(int argc, char **argv) {
     hd_log_init("policy");
     if (hd_dbrole_init("policy") < 0)
         return 1;
+    hd_deadletter_configure_from_config();
     hd_signal_init();
     int rc = 1;
     hd_service_t base;

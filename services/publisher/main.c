@@ -8,6 +8,7 @@
 #include "hd_config.h"
 #include "hd_consumer.h"
 #include "hd_dbrole.h"
+#include "hd_deadletter.h"
 #include "hd_log.h"
 #include "hd_secret.h"
 #include "hd_service.h"
@@ -20,6 +21,7 @@
 
 static const hd_config_var_t s_vars[] = {
     HD_CONFIG_COMMON_DB,
+    HD_CONFIG_COMMON_DEADLETTER,
     HD_CONFIG_COMMON_BUS,
     {"HUDDLE_PUBLISHER_HTTP", "127.0.0.1:7640", "address of the /healthz and /metrics endpoint"},
     {"HUDDLE_PUBLISH_MAX_ATTEMPTS", "8",
@@ -47,6 +49,7 @@ int main(int argc, char **argv) {
     hd_log_init("publisher");
     if (hd_dbrole_init("publisher") < 0)
         return 1;
+    hd_deadletter_configure_from_config();
     hd_signal_init();
     curl_global_init(CURL_GLOBAL_DEFAULT);
     int rc = 1;

@@ -6,6 +6,7 @@
 #include "hd_config.h"
 #include "hd_consumer.h"
 #include "hd_dbrole.h"
+#include "hd_deadletter.h"
 #include "hd_log.h"
 #include "hd_service.h"
 #include "hd_signal.h"
@@ -14,6 +15,7 @@
 
 static const hd_config_var_t s_vars[] = {
     HD_CONFIG_COMMON_DB,
+    HD_CONFIG_COMMON_DEADLETTER,
     HD_CONFIG_COMMON_BUS,
     {"HUDDLE_WORKFLOW_HTTP", "127.0.0.1:7630", "address of the /healthz and /metrics endpoint"},
     {"HUDDLE_WORKFLOW_FALLBACK_ROLE", "orchestrator",
@@ -27,6 +29,7 @@ int main(int argc, char **argv) {
     hd_log_init("workflow");
     if (hd_dbrole_init("workflow") < 0)
         return 1;
+    hd_deadletter_configure_from_config();
     hd_signal_init();
     hd_service_t svc;
     if (hd_service_start(&svc, "workflow", "HUDDLE_WORKFLOW_HTTP", NULL, NULL) < 0)
