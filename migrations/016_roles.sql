@@ -97,11 +97,8 @@ GRANT SELECT (event_id) ON outbox TO huddle_ingest, huddle_policy, huddle_workfl
 GRANT SELECT, INSERT, UPDATE (seq, updated_at) ON consumer_cursor
   TO huddle_policy, huddle_workflow, huddle_publisher, huddle_metrics;
 
--- Every service keeps what it refused (hd_deadletter): insert only.
-GRANT INSERT ON dead_letter TO huddle_hub, huddle_ingest, huddle_policy, huddle_workflow,
-                               huddle_publisher, huddle_metrics;
-GRANT USAGE ON SEQUENCE dead_letter_id_seq TO huddle_hub, huddle_ingest, huddle_policy,
-                                              huddle_workflow, huddle_publisher, huddle_metrics;
+-- Every service keeps what it refused (hd_deadletter) through the functions
+-- of 015 only: see "objects of the migrations written beside this one".
 
 -- ---------- ingest: the door for input and the organization's tables ----------
 GRANT SELECT, INSERT, UPDATE ON department, person, channel, api_token TO huddle_ingest;
@@ -172,30 +169,22 @@ $$;
 
 -- ---------- objects of the migrations written beside this one ----------
 -- 014 (idempotency: a column on content) needs nothing more: ingest's
--- grants on content are table-wide. 015 (dead letters): every service that
--- writes dead letters counts them in a stats table; granted here by name
--- when it exists (to_regclass), each table and its sequences.
-DO $$
-DECLARE
-  t text;
-  s text;
-BEGIN
-  FOR t IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
-              AND c.relname LIKE 'dead\_letter\_%' LOOP
-    EXECUTE format('GRANT SELECT, INSERT, UPDATE ON %I TO huddle_hub, huddle_ingest, '
-                   'huddle_policy, huddle_workflow, huddle_publisher, huddle_metrics', t);
-    FOR s IN SELECT pg_get_serial_sequence(format('%I', t), a.attname)
-               FROM pg_attribute a
-              WHERE a.attrelid = to_regclass(format('%I', t)) AND a.attnum > 0
-                AND NOT a.attisdropped
-                AND pg_get_serial_sequence(format('%I', t), a.attname) IS NOT NULL LOOP
-      EXECUTE format('GRANT USAGE ON SEQUENCE %s TO huddle_hub, huddle_ingest, huddle_policy, '
-                     'huddle_workflow, huddle_publisher, huddle_metrics', s);
-    END LOOP;
-  END LOOP;
-END
-$$;
+-- grants on content are table-wide. 015 (dead letters): services store and
+-- evict only through dead_letter_put / dead_letter_evict (SECURITY DEFINER,
+-- their running totals kept by triggers), so they need EXECUTE on those two
+-- and nothing on the tables; the API's dead-letter routes (ingest) read the
+-- store and record replays.
+REVOKE EXECUTE ON FUNCTION dead_letter_put(text, text, text, text, text, bytea, uuid, text,
+                                           integer) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION dead_letter_evict(bigint, bigint, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dead_letter_put(text, text, text, text, text, bytea, uuid, text,
+                                          integer),
+                          dead_letter_evict(bigint, bigint, integer)
+  TO huddle_hub, huddle_ingest, huddle_policy, huddle_workflow, huddle_publisher,
+     huddle_metrics;
+GRANT SELECT ON dead_letter, dead_letter_stats TO huddle_ingest;
+GRANT UPDATE (replays, replayed_at, replayed_by, replay_status, replay_answer) ON dead_letter
+  TO huddle_ingest;
 
 -- The owner keeps huddle_read (008): a service run as the owner
 -- (HUDDLE_DB_ROLE=owner) reads as before.

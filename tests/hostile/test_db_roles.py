@@ -38,15 +38,19 @@ WRITES = {  # a write of each kind on tables of every owner
     "outbox": "INSERT INTO outbox (event_id, type, payload) VALUES (gen_random_uuid(), 'x', '')",
     "consumer_cursor": "UPDATE consumer_cursor SET consumer = 'x'",
     "dead_letter": "DELETE FROM dead_letter",
+    # dead letters go in through dead_letter_put (015) only, never directly
+    "dead_letter_insert": "INSERT INTO dead_letter (source, reason, raw) VALUES ('x', 'x', '')",
+    "dead_letter_put": "SELECT dead_letter_put('test', NULL, NULL, 'r', NULL, '\\x00'::bytea, "
+                       "NULL, 'test', 60)",
 }
 # Which of WRITES each role may do (its own tables).
 MAY_WRITE = {
-    "hub": set(),
-    "ingest": {"content_insert", "person", "api_token", "outbox"},
-    "policy": {"policy_version", "policy_verdict", "outbox"},
-    "workflow": {"workflow_item", "outbox"},
-    "publisher": {"publish_job", "outbox"},
-    "metrics": {"metrics_counter"},
+    "hub": {"dead_letter_put"},
+    "ingest": {"content_insert", "person", "api_token", "outbox", "dead_letter_put"},
+    "policy": {"policy_version", "policy_verdict", "outbox", "dead_letter_put"},
+    "workflow": {"workflow_item", "outbox", "dead_letter_put"},
+    "publisher": {"publish_job", "outbox", "dead_letter_put"},
+    "metrics": {"metrics_counter", "dead_letter_put"},
     "read": set(),
 }
 SECRETS = ["SELECT hash FROM api_token", "SELECT secret FROM channel_account",
