@@ -72,8 +72,10 @@ typedef void(hd_http_handler_fn)(hd_http_req_t *req, void *arg);
 
 /* Called on a worker when the server refuses input itself (malformed
    request, header or body too large, not strict HTTP/1.1, connection cut
-   mid-request, request timed out), before the refusal is answered. `raw` holds up to the first 64 KiB received;
-   borrowed. hd_http_worker_state() gives the worker's state. */
+   mid-request, request timed out), before the refusal is answered. `raw`
+   holds up to the first 64 KiB received; borrowed. hd_http_worker_state()
+   gives the worker's state. Not called for connections refused by the
+   caps (they are only counted). */
 typedef void(hd_http_reject_fn)(const char *peer, int status, const char *reason, const char *raw,
                                 size_t raw_len, void *arg);
 

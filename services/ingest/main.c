@@ -37,6 +37,7 @@ static const hd_config_var_t s_vars[] = {
     {"HUDDLE_INGEST_WRITERS", "2",
      "group-commit writers (each its own database connection) for submissions"},
     {"HUDDLE_INGEST_BATCH", "256", "most submissions one group commit records"},
+    HD_CONFIG_COMMON_HTTP,
     {NULL, NULL, NULL}};
 
 /* `huddle-ingest --routes`: the API's routes, one "METHOD PATTERN SCOPE"
@@ -101,6 +102,9 @@ int main(int argc, char **argv) {
                               ing_api_handle, api);
     if (!http)
         goto out;
+    hd_http_limits_t limits;
+    hd_http_limits_from_config(&limits);
+    hd_http_server_set_limits(http, &limits);
     hd_http_server_set_reject(http, ing_api_reject, api);
     ing_api_set_server(api, http);
     door = ing_zdoor_new(ctx, hd_config_get("HUDDLE_INGEST_BIND"), cert, authorized, zmq_db, batch);
