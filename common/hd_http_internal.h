@@ -101,7 +101,8 @@ struct hd_http__conn {
     atomic_int gone;        /* closing, as seen from workers */
     int finishing;          /* answer the last response, then shut down */
     int draining;           /* shut down; discarding input until EOF or timeout */
-    int read_paused;        /* write queue over the high-water mark */
+    int read_paused;        /* out_bytes over the limits' write_buffer */
+    size_t out_bytes;       /* memory held by answers queued and not yet written */
     int busy;               /* a request is out on a worker or deferred */
     int handbacks;          /* hand-backs still due before the request is done */
     hd_http__buf_t backlog; /* bytes read past the request being handled */

@@ -146,7 +146,7 @@ static void on_write_stall(uv_timer_t *t) {
     hd_http_server_t *s = c->server;
     atomic_fetch_add(&s->st.slow_readers_closed_total, 1);
     hd_warn("http_slow_reader", "%s: %zu bytes of answers unread for %ld ms, closing", c->peer,
-            uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp), s->lim.write_timeout_ms);
+            c->out_bytes, s->lim.write_timeout_ms);
     conn_close_how(c, 1);
 }
 
@@ -195,6 +195,7 @@ typedef struct {
 static void on_write(uv_write_t *w, int status) {
     write_req_t *wr = (write_req_t *)w;
     conn_t *c = wr->conn;
+    c->out_bytes -= sizeof *wr + wr->len;
     free(wr);
     c->pending_writes--;
     if (c->closing)
@@ -207,7 +208,7 @@ static void on_write(uv_write_t *w, int status) {
         conn_finish(c);
         return;
     }
-    size_t queued = uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp);
+    size_t queued = c->out_bytes;
     size_t high = (size_t)c->server->lim.write_buffer;
     if (queued <= high)
         uv_timer_stop(&c->wtimer); /* the client reads again */
@@ -235,7 +236,8 @@ static void conn_write(conn_t *c, const char *head, size_t hlen, const char *bod
     }
     c->pending_writes++;
     hd_http_server_t *s = c->server;
-    if (uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) > (size_t)s->lim.write_buffer) {
+    c->out_bytes += sizeof *wr + wr->len;
+    if (c->out_bytes > (size_t)s->lim.write_buffer) {
         /* A client that pipelines without reading waits for its answers,
            and loses the connection if it never reads them. */
         c->read_paused = 1;
