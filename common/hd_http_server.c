@@ -138,9 +138,9 @@ static void conn_clock_stop(conn_t *c) {
     uv_timer_stop(&c->timer);
 }
 
-/* Answers queued past write_buffer for write_timeout_ms: a client that
-   does not read its answers loses the connection and the server its
-   buffers. */
+/* Not read for write_timeout_ms because its answers stay queued (over
+   write_buffer, not yet down to half): a client that does not read its
+   answers loses the connection and the server its buffers. */
 static void on_write_stall(uv_timer_t *t) {
     conn_t *c = t->data;
     hd_http_server_t *s = c->server;
@@ -210,11 +210,12 @@ static void on_write(uv_write_t *w, int status) {
     }
     size_t queued = c->out_bytes;
     size_t high = (size_t)c->server->lim.write_buffer;
-    if (queued <= high)
+    if (c->read_paused && queued < high / 2) {
         uv_timer_stop(&c->wtimer); /* the client reads again */
-    if (c->read_paused && !c->busy && queued < high / 2) {
-        c->read_paused = 0;
-        conn_resume(c); /* the backlog first, then the socket */
+        if (!c->busy) {
+            c->read_paused = 0;
+            conn_resume(c); /* the backlog first, then the socket */
+        }
     }
 }
 

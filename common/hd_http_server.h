@@ -49,9 +49,10 @@
                                 answers queued for one connection: past it
                                 the server stops reading that connection
       write_timeout_ms          HUDDLE_HTTP_WRITE_TIMEOUT_MS, 30000: a
-                                connection still over write_buffer this long
-                                (a client that never reads) is reset and its
-                                buffers freed
+                                connection no longer read that has not read
+                                its answers down to half of write_buffer
+                                within this (a client that never reads) is
+                                reset and its buffers freed
     Refused connections do not reach the reject hook (a flood must not
     become a flood of dead letters); they are counted (hd_http_server_stats)
     and logged at most once a second with the count since the last line. */
@@ -94,7 +95,7 @@ typedef struct {
     long idle_timeout_ms;    /* HUDDLE_HTTP_IDLE_TIMEOUT_MS, 60000 */
     long max_conns;          /* HUDDLE_HTTP_MAX_CONNS, 1024 */
     long max_conns_per_addr; /* HUDDLE_HTTP_MAX_CONNS_PER_ADDR, 64 */
-    long write_buffer;       /* HUDDLE_HTTP_WRITE_BUFFER, 262144 bytes */
+    long write_buffer;       /* HUDDLE_HTTP_WRITE_BUFFER, 262144 bytes (queued answers' memory) */
     long write_timeout_ms;   /* HUDDLE_HTTP_WRITE_TIMEOUT_MS, 30000 */
 } hd_http_limits_t;
 

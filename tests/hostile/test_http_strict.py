@@ -12,6 +12,7 @@ Nothing after a refused head is read (the smuggled request is never
 answered), and the same server still serves a plain request."""
 import json
 import os
+import re
 import socket
 import sys
 
@@ -56,7 +57,8 @@ def main():
             st, headers, out = exchange(port, b"POST " + path + rest + b"\r\n" + body)
             check(st == status, f"{marker}: expected {status}, got {st} {out[:200]!r}")
             check("Connection: close" in headers, f"{marker}: not closed: {headers}")
-            check(b"HTTP/1." not in out, f"{marker}: a second answer followed: {out!r}")
+            check(not re.search(rb"HTTP/1\.[01] \d{3} ", out),
+                  f"{marker}: a second answer followed: {out!r}")
             err = json.loads(out)["error"]
             check(err["status"] == status and err["field"] == field and err["code"],
                   f"{marker}: error {err} should name {field}")
