@@ -276,6 +276,10 @@ static void conn_respond(conn_t *c, int status, const char *ctype, const char *e
         uv_read_stop((uv_stream_t *)&c->tcp);
         if (c->pending_writes == 0)
             conn_finish(c);
+        else if (!c->closing) { /* a client that never reads its last answer */
+            c->clock = HD_HTTP__CLOCK_NONE;
+            uv_timer_start(&c->timer, on_timeout, (uint64_t)c->server->lim.write_timeout_ms, 0);
+        }
     }
 }
 

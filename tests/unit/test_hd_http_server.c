@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -1028,6 +1029,34 @@ HD_TEST(never_reading_client_is_closed) {
     hd_http_server_destroy(&s);
 }
 
+/* The last answer before a close is not read either: the connection does
+   not wait for the client forever. */
+HD_TEST(unread_last_answer_is_not_waited_for) {
+    hd_http_limits_t l = {.write_buffer = 16 * 1024 * 1024, .write_timeout_ms = 300};
+    hd_http_server_t *s = start_with(&l);
+    ASSERT(s);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int small = 4096, mss = 536;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof mss);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(hd_http_server_port(s))};
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    ASSERT_EQ(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    const char *r = "GET /big HTTP/1.1\r\nHost: x\r\n\r\n";
+    for (int i = 0; i < 40; i++)
+        ASSERT_EQ(send_all(fd, r, strlen(r)), 0);
+    r = "GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    ASSERT_EQ(send_all(fd, r, strlen(r)), 0);
+    hd_http_stats_t st = {.connections_open = 1};
+    for (int i = 0; i < 300 && st.connections_open > 0; i++) {
+        usleep(10 * 1000);
+        hd_http_server_stats(s, &st);
+    }
+    ASSERT_EQ(st.connections_open, 0);
+    close(fd);
+    hd_http_server_destroy(&s);
+}
+
 HD_TEST(limits_from_the_environment) {
     hd_http_limits_t l;
     unsetenv("HUDDLE_HTTP_REQUEST_TIMEOUT_MS");
@@ -1061,4 +1090,5 @@ HD_TEST_MAIN(
     HD_CASE(deferred_answer_posted_from_the_server_thread), HD_CASE(get_client_fails_cleanly),
     HD_CASE(strict_http_refusals_name_the_field), HD_CASE(slow_request_gets_408_at_the_deadline),
     HD_CASE(idle_connection_closes_quietly), HD_CASE(connection_caps_answer_503_and_429),
-    HD_CASE(never_reading_client_is_closed), HD_CASE(limits_from_the_environment))
+    HD_CASE(never_reading_client_is_closed), HD_CASE(unread_last_answer_is_not_waited_for),
+    HD_CASE(limits_from_the_environment))
