@@ -48,6 +48,18 @@ long hd_config_long(const char *name, long fallback);
     {"HUDDLE_DEADLETTER_MAX_AGE_DAYS", "30", "dead letters: oldest kept, in days"},         \
     {"HUDDLE_DEADLETTER_SAMPLE_S", "60",                                                    \
      "dead letters: identical refusals within this many seconds are one row (0: never)"}
+/* The HTTP server's limits (hd_http_limits_from_config, hd_http_server.h). */
+#define HD_CONFIG_COMMON_HTTP                                                               \
+    {"HUDDLE_HTTP_REQUEST_TIMEOUT_MS", "10000",                                             \
+     "a request's line, headers and body must all arrive within this (408 beyond)"},       \
+    {"HUDDLE_HTTP_IDLE_TIMEOUT_MS", "60000", "a keep-alive connection idle this long is closed"}, \
+    {"HUDDLE_HTTP_MAX_CONNS", "1024", "open HTTP connections at most (503 beyond)"},        \
+    {"HUDDLE_HTTP_MAX_CONNS_PER_ADDR", "64",                                                \
+     "open HTTP connections from one IP address at most (429 beyond)"},                    \
+    {"HUDDLE_HTTP_WRITE_BUFFER", "262144",                                                  \
+     "bytes of answers queued for one connection before it is no longer read"},            \
+    {"HUDDLE_HTTP_WRITE_TIMEOUT_MS", "30000",                                               \
+     "a connection whose answers stay unread past HUDDLE_HTTP_WRITE_BUFFER this long is closed"}
 /* clang-format on */
 
 #endif

@@ -37,12 +37,9 @@
 #include <string.h>
 #include <strings.h>
 
-#define HEADER_CAP (16 * 1024)
 #define RAW_CAP (64 * 1024)
-#define MAX_CONNS 1024
-#define IDLE_MS (60 * 1000)
 #define DRAIN_MS 2000
-#define WRITE_HIGH_WATER (1024 * 1024)
+#define REFUSING_MAX 64 /* connections answered 503/429 at once; more are closed bare */
 
 typedef hd_http__conn_t conn_t;
 typedef hd_http__buf_t buf_t;
@@ -54,6 +51,7 @@ typedef hd_http__buf_t buf_t;
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
+static void conn_resume(conn_t *c);
 
 static void conn_free(conn_t *c) {
     hd_tls_session_destroy(&c->tls);
@@ -72,7 +70,9 @@ static void on_close(uv_handle_t *h) {
         conn_free(c);
 }
 
-static void conn_close(conn_t *c) {
+/* Closes c's handles; reset 1 sends a RST, dropping whatever the kernel
+   still holds for the peer (a client that never reads). */
+static void conn_close_how(conn_t *c, int reset) {
     if (c->closing)
         return;
     c->closing = 1;
@@ -84,13 +84,76 @@ static void conn_close(conn_t *c) {
         s->conns = c->next;
     if (c->next)
         c->next->prev = c->prev;
-    s->nconns--;
-    c->pending_closes = 2;
-    uv_close((uv_handle_t *)&c->tcp, on_close);
+    if (c->kind == HD_HTTP__CONN_ADMITTED) {
+        s->nconns--;
+        atomic_store(&s->st.connections_open, (unsigned long long)s->nconns);
+    } else if (c->kind == HD_HTTP__CONN_REFUSING)
+        s->nrefusing--;
+    c->pending_closes = 3;
+    if (!reset || c->draining || uv_tcp_close_reset(&c->tcp, on_close) < 0)
+        uv_close((uv_handle_t *)&c->tcp, on_close);
     uv_close((uv_handle_t *)&c->timer, on_close);
+    uv_close((uv_handle_t *)&c->wtimer, on_close);
 }
 
-static void on_timeout(uv_timer_t *t) { conn_close(t->data); }
+static void conn_close(conn_t *c) { conn_close_how(c, 0); }
+
+static void conn_reject(conn_t *c, int status, const char *code, const char *field,
+                        const char *reason);
+
+/* The connection's clock ran out: a request not complete in time is
+   refused 408 (its bytes kept by the reject hook); an idle connection, or
+   one draining or refusing, is closed. */
+static void on_timeout(uv_timer_t *t) {
+    conn_t *c = t->data;
+    hd_http_server_t *s = c->server;
+    hd_http__clock_t clock = c->clock;
+    c->clock = HD_HTTP__CLOCK_NONE;
+    if (clock == HD_HTTP__CLOCK_REQUEST && !c->busy && !c->closing && !c->draining &&
+        !c->finishing) {
+        atomic_fetch_add(&s->st.requests_timed_out_total, 1);
+        char reason[96];
+        snprintf(reason, sizeof reason, "request timed out after %ld ms",
+                 s->lim.request_timeout_ms);
+        conn_reject(c, 408, "request_timeout", NULL, reason);
+        return;
+    }
+    if (clock == HD_HTTP__CLOCK_IDLE)
+        atomic_fetch_add(&s->st.idle_closed_total, 1);
+    conn_close(c);
+}
+
+/* The connection waits for input: between requests the idle clock runs,
+   and from a request's first byte (any byte read, kept in raw) its
+   deadline, armed once: later bytes never move it. */
+static void conn_wait(conn_t *c) {
+    hd_http__clock_t want = c->raw.len > 0 ? HD_HTTP__CLOCK_REQUEST : HD_HTTP__CLOCK_IDLE;
+    if (c->clock == want || c->closing)
+        return;
+    c->clock = want;
+    const hd_http_limits_t *l = &c->server->lim;
+    uv_timer_start(
+        &c->timer, on_timeout,
+        (uint64_t)(want == HD_HTTP__CLOCK_REQUEST ? l->request_timeout_ms : l->idle_timeout_ms), 0);
+}
+
+/* No clock while the server works on the connection's request. */
+static void conn_clock_stop(conn_t *c) {
+    c->clock = HD_HTTP__CLOCK_NONE;
+    uv_timer_stop(&c->timer);
+}
+
+/* Not read for write_timeout_ms because its answers stay queued (over
+   write_buffer, not yet down to half): a client that does not read its
+   answers loses the connection and the server its buffers. */
+static void on_write_stall(uv_timer_t *t) {
+    conn_t *c = t->data;
+    hd_http_server_t *s = c->server;
+    atomic_fetch_add(&s->st.slow_readers_closed_total, 1);
+    hd_warn("http_slow_reader", "%s: %zu bytes of answers unread for %ld ms, closing", c->peer,
+            c->out_bytes, s->lim.write_timeout_ms);
+    conn_close_how(c, 1);
+}
 
 static void on_shutdown(uv_shutdown_t *sreq, int status) {
     conn_t *c = sreq->data;
@@ -103,6 +166,7 @@ static void on_shutdown(uv_shutdown_t *sreq, int status) {
     /* Keep reading (and discarding) so the close does not turn into a RST
        that could destroy the answer before the client reads it. */
     c->draining = 1;
+    c->clock = HD_HTTP__CLOCK_NONE;
     uv_timer_start(&c->timer, on_timeout, DRAIN_MS, 0);
     if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) < 0)
         conn_close(c);
@@ -154,6 +218,7 @@ typedef struct {
 static void on_write(uv_write_t *w, int status) {
     write_req_t *wr = (write_req_t *)w;
     conn_t *c = wr->conn;
+    c->out_bytes -= sizeof *wr + wr->len;
     free(wr);
     c->pending_writes--;
     if (c->closing)
@@ -166,10 +231,14 @@ static void on_write(uv_write_t *w, int status) {
         conn_finish(c);
         return;
     }
-    if (c->read_paused && !c->busy &&
-        uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) < WRITE_HIGH_WATER / 2) {
-        c->read_paused = 0;
-        uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+    size_t queued = c->out_bytes;
+    size_t high = (size_t)c->server->lim.write_buffer;
+    if (c->read_paused && queued < high / 2) {
+        uv_timer_stop(&c->wtimer); /* the client reads again */
+        if (!c->busy) {
+            c->read_paused = 0;
+            conn_resume(c); /* the backlog first, then the socket */
+        }
     }
 }
 
@@ -191,10 +260,15 @@ static void conn_send(conn_t *c, const char *head, size_t hlen, const char *body
         return;
     }
     c->pending_writes++;
-    if (uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) > WRITE_HIGH_WATER) {
-        /* A client that pipelines without reading waits for its answers. */
+    hd_http_server_t *s = c->server;
+    c->out_bytes += sizeof *wr + wr->len;
+    if (c->out_bytes > (size_t)s->lim.write_buffer) {
+        /* A client that pipelines without reading waits for its answers,
+           and loses the connection if it never reads them. */
         c->read_paused = 1;
         uv_read_stop((uv_stream_t *)&c->tcp);
+        if (!uv_is_active((uv_handle_t *)&c->wtimer))
+            uv_timer_start(&c->wtimer, on_write_stall, (uint64_t)s->lim.write_timeout_ms, 0);
     }
 }
 
@@ -217,69 +291,6 @@ static void conn_write(conn_t *c, const char *head, size_t hlen, const char *bod
     conn_send(c, out->data, out->len, NULL, 0);
 }
 
-static const char *status_text(int status) {
-    switch (status) {
-    case 100:
-        return "Continue";
-    case 200:
-        return "OK";
-    case 201:
-        return "Created";
-    case 202:
-        return "Accepted";
-    case 204:
-        return "No Content";
-    case 301:
-        return "Moved Permanently";
-    case 302:
-        return "Found";
-    case 304:
-        return "Not Modified";
-    case 400:
-        return "Bad Request";
-    case 401:
-        return "Unauthorized";
-    case 403:
-        return "Forbidden";
-    case 404:
-        return "Not Found";
-    case 405:
-        return "Method Not Allowed";
-    case 408:
-        return "Request Timeout";
-    case 409:
-        return "Conflict";
-    case 410:
-        return "Gone";
-    case 413:
-        return "Content Too Large";
-    case 414:
-        return "URI Too Long";
-    case 415:
-        return "Unsupported Media Type";
-    case 422:
-        return "Unprocessable Content";
-    case 428:
-        return "Precondition Required";
-    case 429:
-        return "Too Many Requests";
-    case 431:
-        return "Request Header Fields Too Large";
-    case 500:
-        return "Internal Server Error";
-    case 501:
-        return "Not Implemented";
-    case 502:
-        return "Bad Gateway";
-    case 503:
-        return "Service Unavailable";
-    case 504:
-        return "Gateway Timeout";
-    default:
-        return "Unknown";
-    }
-}
-
 /* Writes one complete response on c. keep_alive 0 finishes the connection
    after it. */
 static void conn_respond(conn_t *c, int status, const char *ctype, const char *extra,
@@ -292,13 +303,13 @@ static void conn_respond(conn_t *c, int status, const char *ctype, const char *e
     if (status < 100 || status > 999)
         status = 500;
     char hdr[1600];
-    int n = snprintf(hdr, sizeof hdr,
-                     "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-                     "Connection: %s\r\n%s%s%s\r\n",
-                     status, status_text(status), ctype, len, keep_alive ? "keep-alive" : "close",
-                     status == 429 || status == 503 ? "Retry-After: 1\r\n" : "",
-                     c->tls ? "Strict-Transport-Security: max-age=31536000\r\n" : "",
-                     extra ? extra : "");
+    int n = snprintf(
+        hdr, sizeof hdr,
+        "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+        "Connection: %s\r\n%s%s%s\r\n",
+        status, hd_http__status_text(status), ctype, len, keep_alive ? "keep-alive" : "close",
+        status == 429 || status == 503 ? "Retry-After: 1\r\n" : "",
+        c->tls ? "Strict-Transport-Security: max-age=31536000\r\n" : "", extra ? extra : "");
     if (n < 0 || (size_t)n >= sizeof hdr) {
         conn_close(c);
         return;
@@ -309,6 +320,10 @@ static void conn_respond(conn_t *c, int status, const char *ctype, const char *e
         uv_read_stop((uv_stream_t *)&c->tcp);
         if (c->pending_writes == 0)
             conn_finish(c);
+        else if (!c->closing) { /* a client that never reads its last answer */
+            c->clock = HD_HTTP__CLOCK_NONE;
+            uv_timer_start(&c->timer, on_timeout, (uint64_t)c->server->lim.write_timeout_ms, 0);
+        }
     }
 }
 
@@ -318,7 +333,8 @@ typedef struct {
     hd_http_server_t *server;
     conn_t *conn; /* NULL: the connection is gone already (cut mid-request) */
     int status;
-    const char *code, *field, *reason; /* static strings */
+    const char *code, *field; /* static strings */
+    char reason[128];
     char peer[64];
     size_t len;
     char raw[];
@@ -357,13 +373,14 @@ static void reject_done(void *arg) {
 static void conn_reject(conn_t *c, int status, const char *code, const char *field,
                         const char *reason) {
     hd_warn("http_rejected", "%s: %d %s (%zu bytes kept)", c->peer, status, reason, c->raw.len);
+    hd_http__count_refusal(&c->server->st, status);
     reject_job_t *j = hd_calloc(1, sizeof *j + c->raw.len + 1);
     j->server = c->server;
     j->conn = c->closing ? NULL : c;
     j->status = status;
     j->code = code;
     j->field = field;
-    j->reason = reason;
+    snprintf(j->reason, sizeof j->reason, "%s", reason);
     snprintf(j->peer, sizeof j->peer, "%s", c->peer);
     j->len = c->raw.len;
     if (c->raw.len)
@@ -371,108 +388,10 @@ static void conn_reject(conn_t *c, int status, const char *code, const char *fie
     if (j->conn) {
         c->busy = 1; /* nothing more is parsed: the answer closes */
         uv_read_stop((uv_stream_t *)&c->tcp);
+        conn_clock_stop(c);
     }
     hd_workq_submit(c->server->workq, reject_work, reject_done, j);
 }
-
-/* ---- http_parser callbacks ---- */
-
-static int fail(conn_t *c, int status, const char *reason) {
-    c->fail_status = status;
-    c->fail_reason = reason;
-    return -1;
-}
-
-static int count_header(conn_t *c, size_t len) {
-    c->header_bytes += len;
-    return c->header_bytes > HEADER_CAP;
-}
-
-static int on_message_begin(http_parser *p) {
-    conn_t *c = p->data;
-    hd_http__req_reset(&c->req);
-    c->header_bytes = 0;
-    return 0;
-}
-
-static int on_url(http_parser *p, const char *at, size_t len) {
-    conn_t *c = p->data;
-    if (count_header(c, len))
-        return fail(c, 431, "request line and headers exceed 16 KiB");
-    buf_add(&c->req.url, at, len);
-    return 0;
-}
-
-static int on_header_field(http_parser *p, const char *at, size_t len) {
-    conn_t *c = p->data;
-    hd_http_req_t *r = &c->req;
-    if (count_header(c, len))
-        return fail(c, 431, "request line and headers exceed 16 KiB");
-    if (r->in_value || r->nheaders == 0) {
-        if (r->nheaders == HD_HTTP_MAX_HEADERS)
-            return fail(c, 431, "more than 100 header fields");
-        r->nheaders++;
-        r->in_value = 0;
-    }
-    buf_add(&r->headers[r->nheaders - 1].name, at, len);
-    return 0;
-}
-
-static int on_header_value(http_parser *p, const char *at, size_t len) {
-    conn_t *c = p->data;
-    hd_http_req_t *r = &c->req;
-    if (count_header(c, len))
-        return fail(c, 431, "request line and headers exceed 16 KiB");
-    if (r->nheaders == 0)
-        return fail(c, 400, "header value without a name");
-    r->in_value = 1;
-    buf_add(&r->headers[r->nheaders - 1].value, at, len);
-    return 0;
-}
-
-static int on_headers_complete(http_parser *p) {
-    conn_t *c = p->data;
-    hd_http_req_t *r = &c->req;
-    /* Header values can be absent ("X-A:"); give each a buffer. */
-    for (size_t i = 0; i < r->nheaders; i++)
-        buf_add(&r->headers[i].value, "", 0);
-    buf_add(&r->url, "", 0);
-    hd_http__req_split_url(r);
-    r->head = p->method == HTTP_HEAD;
-    if ((p->flags & F_CONTENTLENGTH) && p->content_length > c->server->max_body)
-        return fail(c, 413, "request body exceeds the size limit");
-    const char *expect = hd_http_req_header(r, "Expect");
-    if (expect && strcasecmp(expect, "100-continue") == 0 && p->http_major == 1 &&
-        p->http_minor >= 1) {
-        static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
-        conn_write(c, cont, sizeof cont - 1, NULL, 0);
-    }
-    return 0;
-}
-
-static int on_body(http_parser *p, const char *at, size_t len) {
-    conn_t *c = p->data;
-    if (c->req.body.len + len > c->server->max_body)
-        return fail(c, 413, "request body exceeds the size limit");
-    buf_add(&c->req.body, at, len);
-    return 0;
-}
-
-static int on_message_complete(http_parser *p) {
-    /* Pause so http_parser_execute returns exactly at the message's end. */
-    http_parser_pause(p, 1);
-    return 0;
-}
-
-static const http_parser_settings s_settings = {
-    .on_message_begin = on_message_begin,
-    .on_url = on_url,
-    .on_header_field = on_header_field,
-    .on_header_value = on_header_value,
-    .on_headers_complete = on_headers_complete,
-    .on_body = on_body,
-    .on_message_complete = on_message_complete,
-};
 
 /* ---- dispatch: each request to the workers, its answer back ---- */
 
@@ -506,23 +425,26 @@ static void dispatch(conn_t *c) {
     c->raw.len = 0;
     c->busy = 1;
     c->handbacks = 1;
+    conn_clock_stop(c);
     uv_read_stop((uv_stream_t *)&c->tcp);
     hd_workq_submit(c->server->workq, handler_work, hd_http__conn_handback, c);
 }
 
 static void parse_error(conn_t *c, enum http_errno err) {
-    int status = c->fail_status;
-    const char *reason = c->fail_reason;
-    if (!status) {
-        status = err == HPE_HEADER_OVERFLOW ? 431 : 400;
-        reason = err == HPE_HEADER_OVERFLOW ? "request line and headers too large"
-                                            : http_errno_description(err);
+    hd_http__refusal_t why = {c->fail_status, c->fail_code, c->fail_field, c->fail_reason};
+    /* The parser refuses a Content-Length beside Transfer-Encoding (or a
+       second one) before the head is complete: say which, as the check
+       does. */
+    if (!why.status && err == HPE_UNEXPECTED_CONTENT_LENGTH &&
+        hd_http__strict_check(c->parser.http_major, c->parser.http_minor, &c->req, &why) == 0)
+        why.status = 0;
+    if (!why.status) {
+        int big = err == HPE_HEADER_OVERFLOW;
+        why = (hd_http__refusal_t){
+            big ? 431 : 400, big ? "headers_too_large" : "bad_request", big ? "headers" : NULL,
+            big ? "request line and headers too large" : http_errno_description(err)};
     }
-    const char *code = status == 413   ? "body_too_large"
-                       : status == 431 ? "headers_too_large"
-                                       : "bad_request";
-    const char *field = status == 413 ? "body" : status == 431 ? "headers" : NULL;
-    conn_reject(c, status, code, field, reason);
+    conn_reject(c, why.status, why.code, why.field, why.reason);
 }
 
 /* Parses until a request goes out, the connection refuses or closes, or
@@ -530,9 +452,15 @@ static void parse_error(conn_t *c, enum http_errno err) {
 static size_t conn_parse(conn_t *c, const char *data, size_t len) {
     size_t off = 0;
     while (off < len && !c->closing && !c->finishing && !c->busy) {
-        size_t n = http_parser_execute(&c->parser, &s_settings, data + off, len - off);
+        size_t n = http_parser_execute(&c->parser, &hd_http__settings, data + off, len - off);
         enum http_errno err = HTTP_PARSER_ERRNO(&c->parser);
         raw_add(c, data + off, err == HPE_OK || err == HPE_PAUSED ? n : len - off);
+        if (c->want_continue) {
+            static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+            c->want_continue = 0;
+            if (err == HPE_OK || err == HPE_PAUSED)
+                conn_write(c, cont, sizeof cont - 1, NULL, 0);
+        }
         if (err == HPE_PAUSED) {
             http_parser_pause(&c->parser, 0);
             dispatch(c);
@@ -553,7 +481,8 @@ static size_t conn_parse(conn_t *c, const char *data, size_t len) {
    the socket. */
 static void conn_resume(conn_t *c) {
     buf_t *b = &c->backlog;
-    while (!c->busy && !c->closing && !c->finishing && c->backlog_off < b->len) {
+    /* Paused (answers unread past write_buffer): the backlog waits too. */
+    while (!c->busy && !c->closing && !c->finishing && !c->read_paused && c->backlog_off < b->len) {
         size_t n = conn_parse(c, b->data + c->backlog_off, b->len - c->backlog_off);
         c->backlog_off += n;
         if (n == 0)
@@ -563,8 +492,10 @@ static void conn_resume(conn_t *c) {
         b->len = 0;
         c->backlog_off = 0;
     }
-    if (!c->busy && !c->closing && !c->finishing && !c->draining && !c->read_paused &&
-        uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) < 0)
+    if (c->busy || c->closing || c->finishing || c->draining)
+        return;
+    conn_wait(c);
+    if (!c->read_paused && uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) < 0)
         conn_close(c);
 }
 
@@ -629,7 +560,6 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
     }
     if (nread == 0 || c->draining)
         return;
-    uv_timer_start(&c->timer, on_timeout, IDLE_MS, 0);
     const char *data = buf->base;
     size_t len = (size_t)nread;
     if (c->tls) {
@@ -641,13 +571,17 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
     size_t used = conn_parse(c, data, len);
     if (used < len && c->busy)
         buf_add(&c->backlog, data + used, len - used);
+    if (!c->busy && !c->closing && !c->finishing)
+        conn_wait(c); /* from the first byte, the request's deadline */
 }
 
-static void peer_name(uv_tcp_t *tcp, char *out, size_t len) {
+/* "ip:port" ("[v6]:port") into out, the bare IP address into addr. */
+static void peer_name(uv_tcp_t *tcp, char *out, size_t len, char *addr, size_t alen) {
     struct sockaddr_storage ss;
     int n = sizeof ss;
     char ip[INET6_ADDRSTRLEN] = "?";
     snprintf(out, len, "unknown");
+    snprintf(addr, alen, "unknown");
     if (uv_tcp_getpeername(tcp, (struct sockaddr *)&ss, &n) < 0)
         return;
     if (ss.ss_family == AF_INET6) {
@@ -659,6 +593,45 @@ static void peer_name(uv_tcp_t *tcp, char *out, size_t len) {
         uv_ip4_name(a, ip, sizeof ip);
         snprintf(out, len, "%s:%d", ip, ntohs(a->sin_port));
     }
+    snprintf(addr, alen, "%s", ip);
+}
+
+/* Answers a connection over a cap (503 or 429, Retry-After) and closes it,
+   without reading it: no reject hook, a counter and a rate-limited line.
+   Past REFUSING_MAX such answers at once, closes it bare. */
+static void conn_refuse(conn_t *c, int status) {
+    hd_http_server_t *s = c->server;
+    int total = status == 503;
+    atomic_fetch_add(
+        total ? &s->st.connections_refused_max_conns : &s->st.connections_refused_per_addr, 1);
+    hd_http__refusal_note(s, total);
+    if (s->nrefusing >= REFUSING_MAX) {
+        conn_close(c);
+        return;
+    }
+    c->kind = HD_HTTP__CONN_REFUSING;
+    s->nrefusing++;
+    uv_tcp_nodelay(&c->tcp, 1);
+    json_t *e = hd_http__error_json(
+        status, total ? "too_many_connections" : "too_many_connections_from_address", NULL,
+        total ? "the server has too many connections, retry later"
+              : "too many connections from your address, retry later");
+    char *body = e ? json_dumps(e, JSON_COMPACT) : NULL;
+    json_decref(e);
+    const char *b = body ? body : "{}";
+    conn_respond(c, status, "application/json", NULL, b, strlen(b), 0, 0);
+    free(body);
+    uv_timer_start(&c->timer, on_timeout, DRAIN_MS, 0);
+}
+
+/* The loop's copy of the limits, when hd_http_server_set_limits changed them. */
+static void limits_sync(hd_http_server_t *s) {
+    if (!atomic_load(&s->lim_changed))
+        return;
+    uv_mutex_lock(&s->wake_lock);
+    s->lim = s->lim_new;
+    atomic_store(&s->lim_changed, 0);
+    uv_mutex_unlock(&s->wake_lock);
 }
 
 static void on_connection(uv_stream_t *listener, int status) {
@@ -667,28 +640,34 @@ static void on_connection(uv_stream_t *listener, int status) {
         hd_warn("http_accept_failed", "%s", uv_strerror(status));
         return;
     }
+    limits_sync(s);
     conn_t *c = hd_calloc(1, sizeof *c);
     c->server = s;
     uv_tcp_init(&s->loop, &c->tcp);
     uv_timer_init(&s->loop, &c->timer);
+    uv_timer_init(&s->loop, &c->wtimer);
     c->tcp.data = c;
     c->timer.data = c;
+    c->wtimer.data = c;
     c->next = s->conns;
     if (s->conns)
         s->conns->prev = c;
     s->conns = c;
-    s->nconns++;
     if (uv_accept(listener, (uv_stream_t *)&c->tcp) < 0) {
         conn_close(c);
         return;
     }
-    if (s->nconns > MAX_CONNS) {
-        hd_warn("http_too_many_connections", "over %d connections, refusing one", MAX_CONNS);
-        conn_close(c);
+    peer_name(&c->tcp, c->peer, sizeof c->peer, c->addr, sizeof c->addr);
+    int refuse = hd_http__admit(s, c->addr);
+    if (refuse) {
+        conn_refuse(c, refuse);
         return;
     }
+    c->kind = HD_HTTP__CONN_ADMITTED;
+    s->nconns++;
+    atomic_store(&s->st.connections_open, (unsigned long long)s->nconns);
+    atomic_fetch_add(&s->st.connections_accepted_total, 1);
     uv_tcp_nodelay(&c->tcp, 1);
-    peer_name(&c->tcp, c->peer, sizeof c->peer);
     if (s->tls && !(c->tls = hd_tls_session_new(s->tls))) {
         hd_warn("http_tls_failed", "%s: no TLS session (out of memory)", c->peer);
         conn_close(c);
@@ -698,7 +677,7 @@ static void on_connection(uv_stream_t *listener, int status) {
     c->parser.data = c;
     c->req.conn = c;
     c->req.query = "";
-    uv_timer_start(&c->timer, on_timeout, IDLE_MS, 0);
+    conn_wait(c);
     if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) < 0)
         conn_close(c);
 }
@@ -767,6 +746,7 @@ static void on_stop(uv_async_t *a) {
     s->wake_open = 0; /* what comes back later is drained by the destroy */
     uv_mutex_unlock(&s->wake_lock);
     uv_close((uv_handle_t *)&s->listener, NULL);
+    uv_close((uv_handle_t *)&s->refusal_log, NULL);
     uv_close((uv_handle_t *)&s->stop, NULL);
     uv_close((uv_handle_t *)&s->wake, NULL);
 }
@@ -799,9 +779,9 @@ static int bind_listen(hd_http_server_t *s, const char *addr) {
 }
 
 /* Undoes a half-made server: closes whatever handles were opened. */
-/* Undoes a half-made server: closes whatever handles were opened. */
 static hd_http_server_t *server_abandon(hd_http_server_t *s, int handles) {
     uv_close((uv_handle_t *)&s->listener, NULL);
+    uv_close((uv_handle_t *)&s->refusal_log, NULL);
     if (handles > 0)
         uv_close((uv_handle_t *)&s->stop, NULL);
     if (handles > 1)
@@ -832,8 +812,11 @@ hd_http_server_t *hd_http_server_new(const char *addr, size_t max_body, const hd
     s->max_body = max_body;
     s->handler = handler;
     s->arg = arg;
+    s->lim = hd_http__limits_resolve(NULL);
     uv_tcp_init(&s->loop, &s->listener);
     s->listener.data = s;
+    uv_timer_init(&s->loop, &s->refusal_log);
+    s->refusal_log.data = s;
     if (bind_listen(s, addr) < 0 || uv_async_init(&s->loop, &s->stop, on_stop) < 0)
         return server_abandon(s, 0);
     s->stop.data = s;
@@ -860,6 +843,15 @@ void hd_http_server_set_tls(hd_http_server_t *self, hd_tls_ctx_t *tls) {
 
 unsigned long hd_http_server_tls_failures(hd_http_server_t *self) {
     return self ? atomic_load(&self->tls_failures) : 0;
+}
+
+void hd_http_server_set_limits(hd_http_server_t *self, const hd_http_limits_t *limits) {
+    if (!self)
+        return;
+    uv_mutex_lock(&self->wake_lock);
+    self->lim_new = hd_http__limits_resolve(limits);
+    atomic_store(&self->lim_changed, 1);
+    uv_mutex_unlock(&self->wake_lock);
 }
 
 void hd_http__server_set_cleanup(hd_http_server_t *self, hd_http__cleanup_fn *fn, void *arg) {

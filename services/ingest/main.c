@@ -43,6 +43,7 @@ static const hd_config_var_t s_vars[] = {
     {"HUDDLE_INGEST_WRITERS", "2",
      "group-commit writers (each its own database connection) for submissions"},
     {"HUDDLE_INGEST_BATCH", "256", "most submissions one group commit records"},
+    HD_CONFIG_COMMON_HTTP,
     {NULL, NULL, NULL}};
 
 /* HTTPS for the API when both HUDDLE_API_TLS_CERT and _KEY are set
@@ -132,6 +133,9 @@ int main(int argc, char **argv) {
                               ing_api_handle, api);
     if (!http)
         goto out;
+    hd_http_limits_t limits;
+    hd_http_limits_from_config(&limits);
+    hd_http_server_set_limits(http, &limits);
     hd_http_server_set_reject(http, ing_api_reject, api);
     hd_http_server_set_tls(http, tls);
     ing_api_set_server(api, http);

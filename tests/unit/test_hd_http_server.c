@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -194,6 +195,10 @@ static void handler(hd_http_req_t *req, void *arg) {
         char out[32];
         snprintf(out, sizeof out, "state=%d", n ? *n : -1);
         hd_http_respond(req, 200, "text/plain", out, strlen(out));
+    } else if (strcmp(path, "/big") == 0) {
+        static char big[32 * 1024];
+        memset(big, 'b', sizeof big);
+        hd_http_respond(req, 200, "text/plain", big, sizeof big);
     } else if (strcmp(path, "/busy") == 0) {
         hd_http_respond_error(req, 429, "busy", NULL, "slow down");
     } else {
@@ -552,7 +557,7 @@ HD_TEST(head_has_length_but_no_body) {
     ASSERT(s);
     int fd = dial(AF_INET, hd_http_server_port(s));
     ASSERT(fd >= 0);
-    const char *r = "HEAD /four HTTP/1.1\r\nHost: x\r\n\r\nGET /next HTTP/1.1\r\n\r\n";
+    const char *r = "HEAD /four HTTP/1.1\r\nHost: x\r\n\r\nGET /next HTTP/1.1\r\nHost: x\r\n\r\n";
     ASSERT_EQ(send_all(fd, r, strlen(r)), 0);
     char buf[4096];
     int eof;
@@ -737,10 +742,10 @@ HD_TEST(slow_handler_does_not_delay_another_connection) {
     int slow = dial(AF_INET, hd_http_server_port(s));
     int fast = dial(AF_INET, hd_http_server_port(s));
     ASSERT(slow >= 0 && fast >= 0);
-    const char *r = "GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /after HTTP/1.1\r\n\r\n";
+    const char *r = "GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /after HTTP/1.1\r\nHost: x\r\n\r\n";
     ASSERT_EQ(send_all(slow, r, strlen(r)), 0);
     gate_wait_held(); /* the slow handler holds a worker now */
-    r = "GET /state HTTP/1.1\r\nHost: x\r\n\r\nGET /fast HTTP/1.1\r\n\r\n";
+    r = "GET /state HTTP/1.1\r\nHost: x\r\n\r\nGET /fast HTTP/1.1\r\nHost: x\r\n\r\n";
     ASSERT_EQ(send_all(fast, r, strlen(r)), 0);
     char buf[4096];
     int eof;
@@ -761,6 +766,317 @@ HD_TEST(slow_handler_does_not_delay_another_connection) {
     ASSERT_EQ(atomic_load(&s_states_freed), 2);
 }
 
+/* ---- strict HTTP/1.1, deadlines, caps, slow readers ---- */
+
+/* One request on a fresh connection: the answer (up to EOF or 3 s). */
+static size_t exchange(int port, const char *req, char *buf, size_t cap) {
+    int fd = dial(AF_INET, port);
+    if (fd < 0)
+        return 0;
+    send_all(fd, req, strlen(req));
+    int eof;
+    size_t n = read_responses(fd, 1, buf, cap, 3000, &eof);
+    close(fd);
+    return n;
+}
+
+static hd_http_server_t *start_with(const hd_http_limits_t *l) {
+    hd_http_server_t *s = start(1024);
+    if (s)
+        hd_http_server_set_limits(s, l);
+    return s;
+}
+
+HD_TEST(strict_http_refusals_name_the_field) {
+    static const struct {
+        const char *req;
+        int status;
+        const char *field;
+    } cases[] = {
+        {"GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505, "version"},
+        {"GET / HTTP/1.2\r\nHost: x\r\n\r\n", 505, "version"},
+        {"GET / HTTP/1.1\r\n\r\n", 400, "Host"},
+        {"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400, "Host"},
+        {"GET / HTTP/1.0\r\nHost: a\r\nhost: b\r\n\r\n", 400, "Host"},
+        {"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501,
+         "Transfer-Encoding"},
+        {"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity\r\n\r\n", 501,
+         "Transfer-Encoding"},
+        {"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n",
+         501, "Transfer-Encoding"},
+        {"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+         "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+         501, "Transfer-Encoding"},
+        {"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n"
+         "0\r\n\r\n",
+         400, "Transfer-Encoding"},
+        {"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: gzip, "
+         "chunked\r\n\r\n0\r\n\r\n",
+         400, "Transfer-Encoding"},
+        {"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nab", 400,
+         "Content-Length"},
+    };
+    hd_http_server_t *s = start(1024);
+    ASSERT(s);
+    int port = hd_http_server_port(s);
+    char buf[4096], want[64];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        reject_reset();
+        exchange(port, cases[i].req, buf, sizeof buf);
+        snprintf(want, sizeof want, "HTTP/1.1 %d ", cases[i].status);
+        if (strncmp(buf, want, strlen(want)) != 0)
+            fprintf(stderr, "case %zu: %s\n", i, buf);
+        ASSERT(strncmp(buf, want, strlen(want)) == 0);
+        ASSERT(strstr(buf, "Connection: close\r\n"));
+        snprintf(want, sizeof want, "\"field\":\"%s\"", cases[i].field);
+        ASSERT(strstr(buf, want));
+        ASSERT_EQ(reject_calls(), 1); /* the dead letter first */
+        ASSERT_EQ(s_reject_status, cases[i].status);
+        ASSERT_EQ(s_reject_len, strlen(cases[i].req) < 64 * 1024 ? s_reject_len : 0);
+        ASSERT(s_reject_len > 0);
+    }
+    exchange(port, "GET / HTTP/2.0\r\nHost: x\r\n\r\n", buf, sizeof buf);
+    ASSERT(strncmp(buf, "HTTP/1.1 505 HTTP Version Not Supported\r\n", 41) == 0);
+    /* what is allowed still is */
+    exchange(
+        port,
+        "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: CHUNKED \r\n\r\n2\r\nok\r\n0\r\n\r\n",
+        buf, sizeof buf);
+    ASSERT(strstr(buf, "\"body\":\"ok\""));
+    exchange(port, "GET /ten HTTP/1.0\r\n\r\n", buf, sizeof buf);
+    ASSERT(strstr(buf, "\r\n\r\n/ten"));
+    hd_http_stats_t st;
+    hd_http_server_stats(s, &st);
+    ASSERT_EQ(st.requests_refused_505, 3);
+    ASSERT_EQ(st.requests_refused_501, 4);
+    ASSERT_EQ(st.requests_refused_400, 6);
+    hd_http_server_destroy(&s);
+}
+
+/* A byte now and then does not keep a request alive: the deadline runs
+   from its first byte, and the partial request is kept. */
+HD_TEST(slow_request_gets_408_at_the_deadline) {
+    hd_http_limits_t l = {.request_timeout_ms = 600};
+    hd_http_server_t *s = start_with(&l);
+    ASSERT(s);
+    int fd = dial(AF_INET, hd_http_server_port(s));
+    ASSERT(fd >= 0);
+    const char *req = "GET /slow-loris HTTP/1.1\r\nHost: x\r\nX-A: b\r\n";
+    int64_t t0 = now_ms();
+    char buf[4096];
+    int eof = 0;
+    size_t got = 0;
+    for (size_t i = 0; i < strlen(req) && got == 0; i++) {
+        send_all(fd, req + i, 1);
+        got = read_responses(fd, 1, buf, sizeof buf, 100, &eof);
+    }
+    int64_t took = now_ms() - t0;
+    ASSERT(got > 0);
+    ASSERT(strncmp(buf, "HTTP/1.1 408 Request Timeout\r\n", 30) == 0);
+    ASSERT(strstr(buf, "\"code\":\"request_timeout\""));
+    ASSERT(took >= 550 && took < 1500);
+    ASSERT_EQ(reject_calls(), 1);
+    ASSERT_EQ(s_reject_status, 408);
+    ASSERT(s_reject_len > 0 && memcmp(s_reject_raw, "GET /", 5) == 0);
+    read_responses(fd, 0, buf, sizeof buf, 3000, &eof);
+    ASSERT(eof);
+    close(fd);
+    hd_http_stats_t st;
+    hd_http_server_stats(s, &st);
+    ASSERT_EQ(st.requests_timed_out_total, 1);
+    ASSERT_EQ(st.requests_refused_408, 1);
+    hd_http_server_destroy(&s);
+}
+
+/* Between requests the idle timeout closes quietly: nothing was asked. A
+   request that takes a while but ends in time is served. */
+HD_TEST(idle_connection_closes_quietly) {
+    hd_http_limits_t l = {.request_timeout_ms = 800, .idle_timeout_ms = 300};
+    hd_http_server_t *s = start_with(&l);
+    ASSERT(s);
+    int fd = dial(AF_INET, hd_http_server_port(s));
+    ASSERT(fd >= 0);
+    const char *a = "GET /in-time HTTP/1.1\r\n", *b = "Host: x\r\n\r\n";
+    send_all(fd, a, strlen(a));
+    usleep(400 * 1000); /* past the idle timeout, within the request's */
+    send_all(fd, b, strlen(b));
+    char buf[4096];
+    int eof;
+    read_responses(fd, 1, buf, sizeof buf, 2000, &eof);
+    ASSERT(strstr(buf, "\r\n\r\n/in-time"));
+    int64_t t0 = now_ms();
+    size_t n = read_responses(fd, 0, buf, sizeof buf, 3000, &eof);
+    int64_t took = now_ms() - t0;
+    ASSERT(eof);
+    ASSERT_EQ(n, 0);
+    ASSERT(took >= 250 && took < 1500);
+    ASSERT_EQ(reject_calls(), 0);
+    close(fd);
+    hd_http_stats_t st;
+    hd_http_server_stats(s, &st);
+    ASSERT_EQ(st.idle_closed_total, 1);
+    ASSERT_EQ(st.requests_timed_out_total, 0);
+    hd_http_server_destroy(&s);
+}
+
+/* Opens a connection and has one request answered on it (so the server
+   has surely admitted it). */
+static int dial_served(int port) {
+    int fd = dial(AF_INET, port);
+    const char *r = "GET /hi HTTP/1.1\r\nHost: x\r\n\r\n";
+    char buf[1024];
+    int eof;
+    if (fd < 0 || send_all(fd, r, strlen(r)) < 0 ||
+        read_responses(fd, 1, buf, sizeof buf, 2000, &eof) == 0 || !strstr(buf, " 200 ")) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+HD_TEST(connection_caps_answer_503_and_429) {
+    hd_http_limits_t l = {.max_conns = 3, .max_conns_per_addr = 2};
+    hd_http_server_t *s = start_with(&l);
+    ASSERT(s);
+    int port = hd_http_server_port(s);
+    int a = dial_served(port), b = dial_served(port);
+    ASSERT(a >= 0 && b >= 0);
+    char buf[4096];
+    int eof;
+    int c = dial(AF_INET, port); /* a third from 127.0.0.1 */
+    ASSERT(c >= 0);
+    read_responses(c, 1, buf, sizeof buf, 2000, &eof);
+    ASSERT(strncmp(buf, "HTTP/1.1 429 ", 13) == 0);
+    ASSERT(strstr(buf, "Retry-After: 1\r\n"));
+    ASSERT(strstr(buf, "\"code\":\"too_many_connections_from_address\""));
+    read_responses(c, 0, buf, sizeof buf, 3000, &eof);
+    ASSERT(eof);
+    close(c);
+    close(b);
+    /* another address (127.0.0.2 is loopback too) fills the total */
+    hd_http_server_destroy(&s);
+
+    hd_http_limits_t t = {.max_conns = 2};
+    s = start_with(&t);
+    ASSERT(s);
+    port = hd_http_server_port(s);
+    close(a);
+    a = dial_served(port), b = dial_served(port);
+    ASSERT(a >= 0 && b >= 0);
+    c = dial(AF_INET, port);
+    ASSERT(c >= 0);
+    read_responses(c, 1, buf, sizeof buf, 2000, &eof);
+    ASSERT(strncmp(buf, "HTTP/1.1 503 ", 13) == 0);
+    ASSERT(strstr(buf, "Retry-After: 1\r\n"));
+    close(c);
+    hd_http_stats_t st;
+    hd_http_server_stats(s, &st);
+    ASSERT_EQ(st.connections_open, 2);
+    ASSERT_EQ(st.connections_refused_max_conns, 1);
+    ASSERT_EQ(st.connections_refused_total, 1);
+    close(a); /* a place frees up */
+    for (int i = 0; i < 100; i++) {
+        hd_http_server_stats(s, &st);
+        if (st.connections_open < 2)
+            break;
+        usleep(10 * 1000);
+    }
+    c = dial_served(port);
+    ASSERT(c >= 0);
+    close(c);
+    close(b);
+    ASSERT_EQ(reject_calls(), 0); /* refused connections leave no dead letter */
+    hd_http_server_destroy(&s);
+}
+
+/* A client that pipelines and never reads: the server stops reading it at
+   the high-water mark and closes it after the write timeout. */
+HD_TEST(never_reading_client_is_closed) {
+    hd_http_limits_t l = {.write_buffer = 64 * 1024, .write_timeout_ms = 500};
+    hd_http_server_t *s = start_with(&l);
+    ASSERT(s);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int small = 4096;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(hd_http_server_port(s))};
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    ASSERT_EQ(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    const char *r = "GET /big HTTP/1.1\r\nHost: x\r\n\r\n";
+    int flags = MSG_NOSIGNAL | MSG_DONTWAIT;
+    hd_http_stats_t st = {0};
+    int64_t t0 = now_ms();
+    while (now_ms() - t0 < 10000) {
+        hd_http_server_stats(s, &st);
+        if (st.slow_readers_closed_total > 0)
+            break;
+        if (send(fd, r, strlen(r), flags) < 0)
+            usleep(20 * 1000);
+    }
+    ASSERT_EQ(st.slow_readers_closed_total, 1);
+    for (int i = 0; i < 100 && st.connections_open > 0; i++) {
+        usleep(10 * 1000);
+        hd_http_server_stats(s, &st);
+    }
+    ASSERT_EQ(st.connections_open, 0);
+    /* the client finds its connection reset (or ended, past what it got) */
+    char buf[65536];
+    ssize_t n;
+    while ((n = recv(fd, buf, sizeof buf, 0)) > 0)
+        ;
+    ASSERT(n == 0 || errno == ECONNRESET);
+    close(fd);
+    hd_http_server_destroy(&s);
+}
+
+/* The last answer before a close is not read either: the connection does
+   not wait for the client forever. */
+HD_TEST(unread_last_answer_is_not_waited_for) {
+    hd_http_limits_t l = {.write_buffer = 16 * 1024 * 1024, .write_timeout_ms = 300};
+    hd_http_server_t *s = start_with(&l);
+    ASSERT(s);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int small = 4096, mss = 536;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof mss);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(hd_http_server_port(s))};
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    ASSERT_EQ(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    const char *r = "GET /big HTTP/1.1\r\nHost: x\r\n\r\n";
+    for (int i = 0; i < 40; i++)
+        ASSERT_EQ(send_all(fd, r, strlen(r)), 0);
+    r = "GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    ASSERT_EQ(send_all(fd, r, strlen(r)), 0);
+    hd_http_stats_t st = {.connections_open = 1};
+    for (int i = 0; i < 300 && st.connections_open > 0; i++) {
+        usleep(10 * 1000);
+        hd_http_server_stats(s, &st);
+    }
+    ASSERT_EQ(st.connections_open, 0);
+    close(fd);
+    hd_http_server_destroy(&s);
+}
+
+HD_TEST(limits_from_the_environment) {
+    hd_http_limits_t l;
+    unsetenv("HUDDLE_HTTP_REQUEST_TIMEOUT_MS");
+    setenv("HUDDLE_HTTP_IDLE_TIMEOUT_MS", "1234", 1);
+    setenv("HUDDLE_HTTP_MAX_CONNS", "-5", 1);
+    setenv("HUDDLE_HTTP_MAX_CONNS_PER_ADDR", "7", 1);
+    setenv("HUDDLE_HTTP_WRITE_TIMEOUT_MS", "nonsense", 1);
+    hd_http_limits_from_config(&l);
+    ASSERT_EQ(l.request_timeout_ms, 10000);
+    ASSERT_EQ(l.idle_timeout_ms, 1234);
+    ASSERT_EQ(l.max_conns, 1024);
+    ASSERT_EQ(l.max_conns_per_addr, 7);
+    ASSERT_EQ(l.write_buffer, 256 * 1024);
+    ASSERT_EQ(l.write_timeout_ms, 30000);
+    unsetenv("HUDDLE_HTTP_IDLE_TIMEOUT_MS");
+    unsetenv("HUDDLE_HTTP_MAX_CONNS");
+    unsetenv("HUDDLE_HTTP_MAX_CONNS_PER_ADDR");
+    unsetenv("HUDDLE_HTTP_WRITE_TIMEOUT_MS");
+}
+
 HD_TEST_MAIN(
     HD_CASE(port_zero_picks_a_port), HD_CASE(slow_handler_does_not_delay_another_connection),
     HD_CASE(bad_addresses_are_refused), HD_CASE(keep_alive_two_requests_one_connection),
@@ -771,4 +1087,8 @@ HD_TEST_MAIN(
     HD_CASE(handler_without_answer_gets_500_drop_closes), HD_CASE(truncated_request_is_kept),
     HD_CASE(destroy_with_idle_connection_is_fast), HD_CASE(deferred_answers_keep_pipelined_order),
     HD_CASE(deferred_answer_after_the_client_left),
-    HD_CASE(deferred_answer_posted_from_the_server_thread), HD_CASE(get_client_fails_cleanly))
+    HD_CASE(deferred_answer_posted_from_the_server_thread), HD_CASE(get_client_fails_cleanly),
+    HD_CASE(strict_http_refusals_name_the_field), HD_CASE(slow_request_gets_408_at_the_deadline),
+    HD_CASE(idle_connection_closes_quietly), HD_CASE(connection_caps_answer_503_and_429),
+    HD_CASE(never_reading_client_is_closed), HD_CASE(unread_last_answer_is_not_waited_for),
+    HD_CASE(limits_from_the_environment))
