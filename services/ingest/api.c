@@ -24,6 +24,7 @@
 #include <string.h>
 
 #define RATE_KEYS 16384 /* keys each rate limiter keeps (ratelimit.h) */
+#define PARAM_MAX 255   /* bytes of a query parameter's value, percent-decoded */
 
 struct ing_api {
     ing_batch_t *batch;                 /* group commit for POST /v1/content */
@@ -35,15 +36,26 @@ struct ing_api {
     ing_api_counts_t counts;
 };
 
+/* A rate setting: a number (fractions allowed, 0.5 is one request every
+   2 s), def when unset or not a number >= 0 (logged). */
+static double rate_var(const char *name, double def) {
+    const char *v = hd_config_get(name);
+    char *end = NULL;
+    double d = v ? strtod(v, &end) : def;
+    if (v && (end == v || *end || !(d >= 0))) {
+        hd_warn("config_invalid", "%s=%s is not a number >= 0, using %g", name, v, def);
+        d = def;
+    }
+    return d;
+}
+
 ing_api_t *ing_api_new(ing_batch_t *batch) {
     ing_api_t *self = hd_calloc(1, sizeof *self);
     self->batch = batch;
-    self->by_address =
-        ing_ratelimit_new((double)hd_config_long("HUDDLE_RATE_ADDR_PER_S", 200),
-                          (double)hd_config_long("HUDDLE_RATE_ADDR_BURST", 400), RATE_KEYS);
-    self->by_token =
-        ing_ratelimit_new((double)hd_config_long("HUDDLE_RATE_TOKEN_PER_S", 50),
-                          (double)hd_config_long("HUDDLE_RATE_TOKEN_BURST", 100), RATE_KEYS);
+    self->by_address = ing_ratelimit_new(rate_var("HUDDLE_RATE_ADDR_PER_S", 200),
+                                         rate_var("HUDDLE_RATE_ADDR_BURST", 400), RATE_KEYS);
+    self->by_token = ing_ratelimit_new(rate_var("HUDDLE_RATE_TOKEN_PER_S", 50),
+                                       rate_var("HUDDLE_RATE_TOKEN_BURST", 100), RATE_KEYS);
     pthread_mutex_init(&self->lock, NULL);
     return self;
 }
@@ -353,7 +365,7 @@ static void post_inbound(ing_call_t *c) {
 static void get_item(ing_call_t *c) {
     const char *id = c->params[0];
     if (!hd_id_valid(id)) {
-        hd_http_respond_error(c->req, 404, "not_found", "id", "'%s' is not a content id", id);
+        ing_api_refuse(c, 404, "id", "not_found", "'%s' is not a content id", id);
         return;
     }
     int status;
@@ -362,11 +374,11 @@ static void get_item(ing_call_t *c) {
     if (item)
         hd_http_respond_json(c->req, 200, item);
     else
-        hd_http_respond_error(c->req, status, code_of(status), "id", "%s", why);
+        ing_api_refuse(c, status, status == 404 ? "id" : NULL, code_of(status), "%s", why);
 }
 
 int ing_api_limit(ing_call_t *c, int def, int max, int *limit) {
-    char buf[4100]; /* any parameter fits (hd_http_req_text_bad): none is cut to absent */
+    char buf[PARAM_MAX + 1]; /* what the dispatcher lets through fits: none is cut to absent */
     const char *l = hd_http_req_param(c->req, "limit", buf, sizeof buf);
     long v = def;
     if (l) {
@@ -503,6 +515,29 @@ static int token_limited(ing_call_t *c) {
     return wait != 0;
 }
 
+/* 1 when a query parameter's value is longer than any handler reads
+   (answered 422 naming it): a handler reads a value that does not fit its
+   buffer as absent, which would silently drop a filter. */
+static int param_too_long(ing_call_t *c) {
+    const char *q = hd_http_req_query(c->req);
+    char name[64], buf[PARAM_MAX + 1];
+    while (*q) {
+        size_t n = strcspn(q, "=&");
+        if (n < sizeof name && !memchr(q, '%', n)) {
+            memcpy(name, q, n);
+            name[n] = 0;
+            if (q[n] == '=' && !hd_http_req_param(c->req, name, buf, sizeof buf)) {
+                ing_api_refuse(c, 422, name, "invalid",
+                               "query parameter %s is longer than %d bytes", name, PARAM_MAX);
+                return 1;
+            }
+        }
+        q += strcspn(q, "&");
+        q += *q == '&';
+    }
+    return 0;
+}
+
 /* 1 when a request with a body does not say it is JSON (answered 415). */
 static int not_json(ing_call_t *c) {
     size_t len;
@@ -539,7 +574,7 @@ void ing_api_handle(hd_http_req_t *req, void *arg) {
                        hd_http_req_method(req), allow);
         return;
     }
-    if (not_json(&c))
+    if (not_json(&c) || param_too_long(&c))
         return;
     if (r->fn == healthz || r->fn == post_content_route) {
         r->fn(&c); /* the group commit limits POST /v1/content's token itself */
