@@ -48,7 +48,8 @@ const char *hd_http_req_text_bad(const hd_http_req_t *req);
 /* ---- answering ----
    Records the answer (body copied). Only the first answer counts; a second
    is logged and dropped. status 0 closes the connection without answering
-   (fault injection). 429 and 503 answers carry "Retry-After: 1". */
+   (fault injection). 429 and 503 answers carry "Retry-After: 1" unless a
+   Retry-After header was added (hd_http_respond_header). */
 void hd_http_respond(hd_http_req_t *req, int status, const char *content_type, const char *body,
                      size_t len);
 

@@ -308,7 +308,9 @@ static void conn_respond(conn_t *c, int status, const char *ctype, const char *e
         "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
         "Connection: %s\r\n%s%s%s\r\n",
         status, hd_http__status_text(status), ctype, len, keep_alive ? "keep-alive" : "close",
-        status == 429 || status == 503 ? "Retry-After: 1\r\n" : "",
+        (status == 429 || status == 503) && !(extra && strcasestr(extra, "Retry-After:"))
+            ? "Retry-After: 1\r\n"
+            : "",
         c->tls ? "Strict-Transport-Security: max-age=31536000\r\n" : "", extra ? extra : "");
     if (n < 0 || (size_t)n >= sizeof hdr) {
         conn_close(c);

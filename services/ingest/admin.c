@@ -191,7 +191,7 @@ static json_t *history_entry(PGresult *r, int i) {
 
 static void history(ing_call_t *c) {
     int limit;
-    char asked[128], before[32];
+    char asked[256], before[256];
     const char *dept;
     if (ing_api_limit(c, 50, 500, &limit) < 0 ||
         ing_org_scope(c, "history", hd_http_req_param(c->req, "department", asked, sizeof asked),

@@ -119,7 +119,7 @@ static void person_finish(ing_call_t *c, const char *object, const char *action,
 /* ---------- reads ---------- */
 
 void ing_admin_people_list(ing_call_t *c) {
-    char buf[128];
+    char buf[256];
     const char *p[1];
     if (ing_org_scope(c, "people", hd_http_req_param(c->req, "department", buf, sizeof buf),
                       &p[0]) == 0)

@@ -1,17 +1,22 @@
-/*  api: huddle's HTTP JSON API (docs/api.md). Every request is authenticated
-    by a bearer token; every refused POST keeps its raw body as a dead letter
-    with the reason; every answer is JSON. */
+/*  api: huddle's HTTP JSON API (docs/api.md). Every request is limited by
+    its client address, then authenticated by a bearer token and limited by
+    that token (ratelimit.h); every body is decoded and checked before any
+    of it reaches SQL (decode.h); every refusal, of any method, keeps what
+    was received as a dead letter with the reason and is counted; every
+    answer is JSON. */
 #include "api.h"
 
 #include "batch.h"
 #include "deadletters.h"
 #include "decision.h"
+#include "hd_config.h"
 #include "hd_deadletter.h"
 #include "hd_log.h"
 #include "hd_mem.h"
 #include "inbound.h"
 #include "metrics.h"
 #include "read_side.h"
+#include "rfc3339.h"
 
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -19,14 +24,36 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define RATE_KEYS 16384 /* keys each rate limiter keeps (ratelimit.h) */
+#define PARAM_MAX 255   /* bytes of a query parameter's value, percent-decoded */
+
 struct ing_api {
     ing_batch_t *batch;                 /* group commit for POST /v1/content */
     _Atomic(hd_http_server_t *) server; /* where deferred answers are given */
+    ing_ratelimit_t *by_address;        /* before authentication */
+    ing_ratelimit_t *by_token;          /* after, by token id */
 };
+
+/* A rate setting: a number (fractions allowed, 0.5 is one request every
+   2 s), def when unset or not a number >= 0 (logged). */
+static double rate_var(const char *name, double def) {
+    const char *v = hd_config_get(name);
+    char *end = NULL;
+    double d = v ? strtod(v, &end) : def;
+    if (v && (end == v || *end || !(d >= 0))) {
+        hd_warn("config_invalid", "%s=%s is not a number >= 0, using %g", name, v, def);
+        d = def;
+    }
+    return d;
+}
 
 ing_api_t *ing_api_new(ing_batch_t *batch) {
     ing_api_t *self = hd_calloc(1, sizeof *self);
     self->batch = batch;
+    self->by_address = ing_ratelimit_new(rate_var("HUDDLE_RATE_ADDR_PER_S", 200),
+                                         rate_var("HUDDLE_RATE_ADDR_BURST", 400), RATE_KEYS);
+    self->by_token = ing_ratelimit_new(rate_var("HUDDLE_RATE_TOKEN_PER_S", 50),
+                                       rate_var("HUDDLE_RATE_TOKEN_BURST", 100), RATE_KEYS);
     return self;
 }
 
@@ -46,23 +73,47 @@ void ing_api_set_server(ing_api_t *self, hd_http_server_t *server) {
 
 void ing_api_destroy(ing_api_t **self_p) {
     if (self_p && *self_p) {
-        free(*self_p);
+        ing_api_t *self = *self_p;
+        ing_ratelimit_destroy(&self->by_address);
+        ing_ratelimit_destroy(&self->by_token);
+        free(self);
         *self_p = NULL;
     }
 }
 
-/* Answers a refusal and keeps what was received. */
+/* Answers a refusal and keeps what was received, whatever the method: the
+   reason names the request line (its bytes escaped as UTF-8 text, for
+   they may be anything), the raw body is kept as it came. `extra` (taken,
+   may be NULL) holds more members of the error object ("id", "limit"). */
+static void refuse_with(ing_api_t *api, hd_http_req_t *req, int status, const char *field,
+                        const char *code, const char *msg, const char *corr, json_t *extra) {
+    char line[400], what[700];
+    snprintf(what, sizeof what, "%s %s%s%s", hd_http_req_method(req), hd_http_req_path(req),
+             *hd_http_req_query(req) ? "?" : "", hd_http_req_query(req));
+    ing_text_escape(what, line, sizeof line);
+    snprintf(what, sizeof what, "%d %s: %s", status, line, msg);
+    ing_metrics_refusal(status, code); /* huddle_ingest_refusals_total */
+    if (status == 429)
+        ing_metrics_rate_limited(strcmp(field ? field : "", "Authorization") ? "address" : "token");
+    hd_db_t *db = worker_db();
+    if (db && hd_db_ensure(db) == 0)
+        ing_deadletter_keep(db, req, what, field, corr); /* the request, whole, redacted */
+    field = field && *field ? field : NULL;
+    if (!extra) {
+        hd_http_respond_error(req, status, code, field, "%s", msg);
+        return;
+    }
+    json_t *e = json_pack("{s:i, s:s, s:o, s:s}", "status", status, "code", code, "field",
+                          field ? json_string(field) : json_null(), "message", msg);
+    if (e)
+        json_object_update(e, extra);
+    json_decref(extra);
+    hd_http_respond_json(req, status, json_pack("{s:o}", "error", e ? e : json_object()));
+}
+
 static void refuse(ing_api_t *api, hd_http_req_t *req, int status, const char *field,
                    const char *code, const char *msg, const char *corr) {
-    (void)api;
-    if (strcmp(hd_http_req_method(req), "GET") != 0 && strcmp(hd_http_req_method(req), "HEAD")) {
-        char what[600];
-        snprintf(what, sizeof what, "%d %s %s: %s", status, hd_http_req_method(req),
-                 hd_http_req_path(req), msg);
-        ing_deadletter_keep(worker_db(), req, what, field, corr); /* the request, whole */
-    }
-    ing_metrics_refusal(status, code); /* huddle_ingest_refusals_total */
-    hd_http_respond_error(req, status, code, field && *field ? field : NULL, "%s", msg);
+    refuse_with(api, req, status, field, code, msg, corr, NULL);
 }
 
 void ing_api_refuse(ing_call_t *c, int status, const char *field, const char *code, const char *fmt,
@@ -89,18 +140,42 @@ static const char *code_of(int status) {
         return "conflict";
     case 413:
         return "too_large";
+    case 415:
+        return "unsupported_media_type";
     case 422:
         return "invalid";
+    case 429:
+        return "rate_limited";
+    case 500:
+        return "internal";
     default:
         return status >= 500 ? "unavailable" : "error";
     }
 }
 
+/* Answers 429: Retry-After says when a token will be there; the error
+   names the limit ("address" or "token"). */
+static void refuse_limited(ing_api_t *api, hd_http_req_t *req, const char *limit, int wait) {
+    char secs[16], msg[200];
+    snprintf(secs, sizeof secs, "%d", wait);
+    hd_http_respond_header(req, "Retry-After", secs);
+    snprintf(msg, sizeof msg, "over the per-%s rate limit (%s); retry in %d s", limit,
+             !strcmp(limit, "token") ? "HUDDLE_RATE_TOKEN_PER_S" : "HUDDLE_RATE_ADDR_PER_S", wait);
+    refuse_with(api, req, 429, !strcmp(limit, "token") ? "Authorization" : NULL, "rate_limited",
+                msg, NULL, json_pack("{s:s, s:i}", "limit", limit, "retry_after", wait));
+}
+
 static void answer(ing_api_t *api, hd_http_req_t *req, const ing_result_t *res, const char *id_name,
                    const char *corr) {
+    if (res->status == 429) {
+        refuse_limited(api, req, "token", res->retry_after);
+        return;
+    }
     if (res->status >= 400) {
-        refuse(api, req, res->status, res->field, res->code[0] ? res->code : code_of(res->status),
-               res->error, corr);
+        json_t *extra =
+            !strcmp(res->code, "idempotency_key_reused") ? json_pack("{s:s}", "id", res->id) : NULL;
+        refuse_with(api, req, res->status, res->field,
+                    res->code[0] ? res->code : code_of(res->status), res->error, corr, extra);
         return;
     }
     hd_http_respond_json(req, res->status,
@@ -130,20 +205,6 @@ static json_t *parse_body(ing_api_t *api, hd_http_req_t *req) {
 
 json_t *ing_api_body(ing_call_t *c) { return parse_body(c->api, c->req); }
 
-/* A string member, or NULL. Sets *bad to the field name if present with
-   another type. */
-static const char *member(json_t *o, const char *name, const char **bad) {
-    json_t *v = json_object_get(o, name);
-    if (!v || json_is_null(v))
-        return NULL;
-    if (!json_is_string(v)) {
-        if (!*bad)
-            *bad = name;
-        return NULL;
-    }
-    return json_string_value(v);
-}
-
 /* HTTP worker: the batch is done with the item; answer its sender. */
 static void content_answer(void *arg) {
     ing_item_t *it = arg;
@@ -172,34 +233,16 @@ static void content_done(ing_item_t *it, void *arg) {
 static ing_item_t *read_submission(hd_http_req_t *req) {
     size_t len;
     const char *body = hd_http_req_body(req, &len);
-    json_error_t err;
-    json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
-    const char *bad = NULL;
-    ing_submission_t in = {0};
-    if (j && json_is_object(j)) {
-        in.channel = member(j, "channel", &bad);
-        in.text = member(j, "text", &bad);
-        in.kind = member(j, "kind", &bad);
-        in.scheduled_at = member(j, "scheduled_at", &bad);
-        in.idempotency_key = hd_http_req_header(req, "Idempotency-Key");
-        if (!in.idempotency_key)
-            in.idempotency_key = member(j, "idempotency_key", &bad);
+    ing_submission_t in;
+    ing_refusal_t why;
+    if (ing_decode_submission(body, len, hd_http_req_header(req, "Idempotency-Key"),
+                              ing_rfc3339_now_ms(), &in, &why) < 0) {
+        ing_item_t *it = ing_item_new(NULL);
+        ing_result_from(&it->pre, &why);
+        return it;
     }
     ing_item_t *it = ing_item_new(&in);
-    if (!j || !json_is_object(j)) {
-        if (!j)
-            ing_result_refuse(&it->pre, 400, "body",
-                              "body is not valid JSON: %s at line %d "
-                              "column %d",
-                              err.text, err.line, err.column);
-        else
-            ing_result_refuse(&it->pre, 400, "body", "body must be a JSON object");
-        snprintf(it->pre.code, sizeof it->pre.code, "bad_json");
-    } else if (bad)
-        ing_result_refuse(&it->pre, 422, bad, "%s must be a string", bad);
-    else
-        ing_content_validate(&it->in, &it->pre);
-    json_decref(j);
+    ing_submission_clear(&in);
     return it;
 }
 
@@ -213,68 +256,78 @@ static void post_content(ing_api_t *api, hd_http_req_t *req) {
                "missing 'Authorization: Bearer TOKEN'", NULL);
         return;
     }
+    if (!ing_auth_token_wellformed(tok)) { /* never sent to the batch's token lookup */
+        hd_http_respond_header(req, "WWW-Authenticate",
+                               "Bearer realm=\"huddle\", error=\"invalid_token\"");
+        refuse(api, req, 401, "Authorization", "unauthenticated",
+               "unknown, expired or revoked API token", NULL);
+        return;
+    }
     if (!atomic_load(&api->server)) {
         refuse(api, req, 503, NULL, "unavailable", "starting up, retry", NULL);
         return;
     }
     ing_item_t *it = read_submission(req);
     ing_item_set(&it->token, tok);
+    it->token_limit = api->by_token;
     it->done = content_done;
     it->done_arg = api;
     it->user = hd_http_defer(req);
     ing_batch_submit(api->batch, it);
 }
 
+/* Answers a decoder's refusal. */
+static void refuse_decoded(ing_call_t *c, const ing_refusal_t *why) {
+    refuse(c->api, c->req, why->status, why->field, why->code, why->message, NULL);
+}
+
 static void post_decision(ing_call_t *c) {
-    ing_api_t *api = c->api;
-    hd_http_req_t *req = c->req;
     const char *id = c->params[0];
-    json_t *j = parse_body(api, req);
-    if (!j)
+    size_t len;
+    const char *body = hd_http_req_body(c->req, &len);
+    ing_dec_decision_t d;
+    ing_refusal_t why;
+    if (ing_decode_decision(body, len, &d, &why) < 0) {
+        refuse_decoded(c, &why);
         return;
-    const char *bad = NULL;
-    ing_decision_t in = {.content_id = id,
-                         .decision = member(j, "decision", &bad),
-                         .role = member(j, "role", &bad),
-                         .reason = member(j, "reason", &bad)};
+    }
+    ing_decision_t in = {
+        .content_id = id, .decision = d.decision, .role = d.role, .reason = d.reason};
     ing_result_t res = {0};
-    if (bad)
-        ing_result_refuse(&res, 422, bad, "%s must be a string", bad);
-    else
-        ing_decision_submit(c->db, c->read_db, c->who, &in, &res);
-    answer(api, req, &res, "decision_id", hd_id_valid(id) ? id : NULL);
-    json_decref(j);
+    ing_decision_submit(c->db, c->read_db, c->who, &in, &res);
+    answer(c->api, c->req, &res, "decision_id", hd_id_valid(id) ? id : NULL);
+    ing_dec_decision_clear(&d);
 }
 
 static void post_inbound(ing_call_t *c) {
-    ing_api_t *api = c->api;
-    hd_http_req_t *req = c->req;
-    json_t *j = parse_body(api, req);
-    if (!j)
+    size_t len;
+    const char *body = hd_http_req_body(c->req, &len);
+    ing_dec_mention_t m;
+    ing_refusal_t why;
+    if (ing_decode_mention(body, len, &m, &why) < 0) {
+        refuse_decoded(c, &why);
         return;
-    const char *bad = NULL;
-    ing_mention_t in = {.channel = member(j, "channel", &bad),
-                        .external_id = member(j, "external_id", &bad),
-                        .author_handle = member(j, "author", &bad),
-                        .text = member(j, "text", &bad),
-                        .url = member(j, "url", &bad)};
+    }
+    ing_mention_t in = {.channel = m.channel,
+                        .external_id = m.external_id,
+                        .author_handle = m.author,
+                        .text = m.text,
+                        .url = m.url};
     ing_result_t res = {0};
-    if (bad)
-        ing_result_refuse(&res, 422, bad, "%s must be a string", bad);
-    else if (in.channel && !ing_auth_listed(c->who->channels, in.channel))
+    if (!ing_auth_listed(c->who->channels, in.channel))
         ing_result_refuse(&res, 403, "channel",
                           "integration '%s' may post mentions only for channels %s",
                           c->who->integration, c->who->channels);
     else
         ing_inbound_receive(c->db, c->who, &in, &res);
-    answer(api, req, &res, "id", NULL);
-    json_decref(j);
+    answer(c->api, c->req, &res, "id", NULL);
+    ing_dec_mention_clear(&m);
 }
 
 static void get_item(ing_call_t *c) {
     const char *id = c->params[0];
     if (!hd_id_valid(id)) {
-        hd_http_respond_error(c->req, 404, "not_found", "id", "'%s' is not a content id", id);
+        ing_api_refuse(c, 404, "id", "not_found", "'%s' is not a content id", id);
         return;
     }
     int status;
@@ -283,15 +336,18 @@ static void get_item(ing_call_t *c) {
     if (item)
         hd_http_respond_json(c->req, 200, item);
     else
-        hd_http_respond_error(c->req, status, code_of(status), "id", "%s", why);
+        ing_api_refuse(c, status, status == 404 ? "id" : NULL, code_of(status), "%s", why);
 }
 
 int ing_api_limit(ing_call_t *c, int def, int max, int *limit) {
-    char buf[16];
+    char buf[PARAM_MAX + 1]; /* what the dispatcher lets through fits: none is cut to absent */
     const char *l = hd_http_req_param(c->req, "limit", buf, sizeof buf);
-    char *end = NULL;
-    long v = l ? strtol(l, &end, 10) : def;
-    if (l && (!*l || *end || v < 1 || v > max)) {
+    long v = def;
+    if (l) {
+        size_t n = strspn(l, "0123456789");
+        v = n && !l[n] && n <= 9 ? strtol(l, NULL, 10) : -1;
+    }
+    if (v < 1 || v > max) {
         ing_api_refuse(c, 422, "limit", "invalid", "limit must be an integer from 1 to %d", max);
         return -1;
     }
@@ -400,9 +456,69 @@ static int admit(ing_call_t *c, const ing_route_t *r, ing_person_t *who) {
     return 0;
 }
 
+/* 1 when the client's address is over its rate limit (answered 429). The
+   address is the peer without its port. */
+static int address_limited(ing_call_t *c) {
+    char key[ING_RATELIMIT_KEY];
+    snprintf(key, sizeof key, "%s", hd_http_req_peer(c->req));
+    char *colon = strrchr(key, ':');
+    if (colon)
+        *colon = 0;
+    int wait = ing_ratelimit_take(c->api->by_address, key, ing_ratelimit_clock_ms());
+    if (wait)
+        refuse_limited(c->api, c->req, "address", wait);
+    return wait != 0;
+}
+
+/* 1 when the caller's token is over its rate limit (answered 429). */
+static int token_limited(ing_call_t *c) {
+    int wait = ing_ratelimit_take(c->api->by_token, c->who->token_id, ing_ratelimit_clock_ms());
+    if (wait)
+        refuse_limited(c->api, c->req, "token", wait);
+    return wait != 0;
+}
+
+/* 1 when a query parameter's value is longer than any handler reads
+   (answered 422 naming it): a handler reads a value that does not fit its
+   buffer as absent, which would silently drop a filter. */
+static int param_too_long(ing_call_t *c) {
+    const char *q = hd_http_req_query(c->req);
+    char name[64], buf[PARAM_MAX + 1];
+    while (*q) {
+        size_t n = strcspn(q, "=&");
+        if (n < sizeof name && !memchr(q, '%', n)) {
+            memcpy(name, q, n);
+            name[n] = 0;
+            if (q[n] == '=' && !hd_http_req_param(c->req, name, buf, sizeof buf)) {
+                ing_api_refuse(c, 422, name, "invalid",
+                               "query parameter %s is longer than %d bytes", name, PARAM_MAX);
+                return 1;
+            }
+        }
+        q += strcspn(q, "&");
+        q += *q == '&';
+    }
+    return 0;
+}
+
+/* 1 when a request with a body does not say it is JSON (answered 415). */
+static int not_json(ing_call_t *c) {
+    size_t len;
+    hd_http_req_body(c->req, &len);
+    const char *ct = hd_http_req_header(c->req, "Content-Type");
+    if (len == 0 || ing_content_type_json(ct))
+        return 0;
+    ing_api_refuse(c, 415, "Content-Type", "unsupported_media_type",
+                   "a body must be sent as Content-Type: application/json (charset utf-8 if "
+                   "any)");
+    return 1;
+}
+
 static void dispatch(hd_http_req_t *req, void *arg, const ing_route_t **route) {
     ing_call_t c = {.api = arg, .req = req, .db = worker_db(), .read_db = worker_read_db()};
     const ing_route_t *r = NULL;
+    if (address_limited(&c))
+        return;
     const char *bad = hd_http_req_text_bad(req);
     if (bad) { /* one caller's bytes never reach SQL, where they would fail as a 503 */
         ing_api_refuse(&c, 400, bad, "bad_request", "the %s is not UTF-8 text (or too long)", bad);
@@ -422,8 +538,10 @@ static void dispatch(hd_http_req_t *req, void *arg, const ing_route_t **route) {
                        hd_http_req_method(req), allow);
         return;
     }
+    if (not_json(&c) || param_too_long(&c))
+        return;
     if (r->fn == healthz || r->fn == post_content_route || r->fn == ing_metrics_serve) {
-        r->fn(&c);
+        r->fn(&c); /* the group commit limits POST /v1/content's token itself */
         return;
     }
     if (hd_db_ensure(c.db) < 0 || hd_db_ensure(c.read_db) < 0) {
@@ -431,7 +549,7 @@ static void dispatch(hd_http_req_t *req, void *arg, const ing_route_t **route) {
         return;
     }
     ing_person_t who;
-    if (admit(&c, r, &who) == 0)
+    if (admit(&c, r, &who) == 0 && !token_limited(&c))
         r->fn(&c);
 }
 

@@ -12,13 +12,17 @@
 #define ING_API_H
 
 #include "batch.h"
+#include "decode.h"
 #include "hd_db.h"
 #include "hd_http.h"
 #include "route.h"
 
 #include <jansson.h>
 
-/* The API. Its handlers run on the HTTP server's workers, each of which
+/* The API. Rate limits come from the environment (hd_config):
+   HUDDLE_RATE_ADDR_PER_S / _BURST per client address and
+   HUDDLE_RATE_TOKEN_PER_S / _BURST per token (0 per second: no limit).
+   Its handlers run on the HTTP server's workers, each of which
    owns two database connections as its worker state (ing_api_worker_new):
    one for ingest's own tables (writes, auth, dead letters) and one for the
    read side (read_side.h: as role huddle_read). inbound_token: webhook
@@ -44,8 +48,8 @@ extern const ing_route_t *const ing_api_tables[];
 
 /* ---- for handlers (route.h's ing_call_t) ---- */
 
-/* Answers a refusal {"error":{...}} and keeps what was received (any method
-   but GET/HEAD) as a dead letter with the reason. field may be NULL. */
+/* Answers a refusal {"error":{...}}, counts it and keeps what was received
+   (any method) as a dead letter with the reason. field may be NULL. */
 void ing_api_refuse(ing_call_t *c, int status, const char *field, const char *code, const char *fmt,
                     ...) __attribute__((format(printf, 5, 6)));
 

@@ -44,7 +44,8 @@ ing_item_t *ing_item_new(const ing_submission_t *in) {
         it->in.text = dup_or_null(in->text);
         it->in.kind = dup_or_null(in->kind);
         it->in.idempotency_key = dup_or_null(in->idempotency_key);
-        it->in.scheduled_at = dup_or_null(in->scheduled_at);
+        it->in.key_field = in->key_field;
+        it->in.scheduled_at_ms = in->scheduled_at_ms;
     }
     return it;
 }
@@ -60,7 +61,6 @@ void ing_item_free(ing_item_t **item_p) {
     free((char *)it->in.text);
     free((char *)it->in.kind);
     free((char *)it->in.idempotency_key);
-    free((char *)it->in.scheduled_at);
     free(it);
     *item_p = NULL;
 }

@@ -14,6 +14,7 @@
 #define ING_BATCH_H
 
 #include "content.h"
+#include "ratelimit.h"
 
 typedef struct ing_batch ing_batch_t;
 typedef struct ing_item ing_item_t;
@@ -24,14 +25,16 @@ typedef struct ing_item ing_item_t;
 typedef void(ing_item_done_fn)(ing_item_t *item, void *arg);
 
 struct ing_item {
-    char *token;           /* who: an API bearer token ... */
-    char *email;           /* ... or an author's email (the ZeroMQ door) */
-    char *only_department; /* a door peer restricted to one department; NULL: any */
-    ing_submission_t in;   /* every string owned by the item */
-    ing_result_t pre;      /* a refusal found before the batch, reported only
+    char *token;                  /* who: an API bearer token ... */
+    char *email;                  /* ... or an author's email (the ZeroMQ door) */
+    char *only_department;        /* a door peer restricted to one department; NULL: any */
+    ing_submission_t in;          /* every string owned by the item */
+    ing_result_t pre;             /* a refusal found before the batch, reported only
                               once the caller is authenticated (status 0: none) */
-    ing_person_t who;      /* filled by the batch */
-    ing_result_t res;      /* the outcome */
+    ing_ratelimit_t *token_limit; /* per token id, taken once the token is known
+                                     (borrowed; NULL: none) */
+    ing_person_t who;             /* filled by the batch */
+    ing_result_t res;             /* the outcome */
     ing_item_done_fn *done;
     void *done_arg;
     void *user; /* the door's own (the deferred HTTP answer, the peer...) */

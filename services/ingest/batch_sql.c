@@ -13,14 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_EMAIL 255
-
-/* The key an item is authenticated by, or NULL if it cannot be valid. */
+/* The key an item is authenticated by, or NULL if it cannot be valid:
+   nothing but a well-formed token or an email of UTF-8 text reaches the
+   statement that carries the whole batch's keys. */
 static const char *auth_key(const ing_item_t *it, int by_email) {
     if (!by_email)
         return ing_auth_token_wellformed(it->token) ? it->token : NULL;
     const char *k = it->email;
-    return k && *k && strlen(k) <= MAX_EMAIL ? k : NULL;
+    return k && *k && strlen(k) <= ING_MAX_EMAIL && ing_utf8_valid(k, strlen(k)) ? k : NULL;
 }
 
 /* A token's person (live token, active person), the token and whether it
@@ -81,9 +81,27 @@ static int resolve_people(hd_db_t *db, ing_item_t **items, size_t n, int by_emai
     return 0;
 }
 
-/* Refuses what is decided without a write: unknown caller, a door peer
-   outside its department, a refusal found before the batch. */
-static void refuse_early(ing_item_t *it) {
+/* 1 when the item's token is over its rate limit (429 set). */
+static int limited(ing_item_t *it, long long now_ms) {
+    if (!it->token_limit || !it->who.token_id[0])
+        return 0;
+    int wait = ing_ratelimit_take(it->token_limit, it->who.token_id, now_ms);
+    if (!wait)
+        return 0;
+    ing_result_refuse(&it->res, 429, "Authorization",
+                      "this token is over its rate limit (HUDDLE_RATE_TOKEN_PER_S); retry in %d s",
+                      wait);
+    snprintf(it->res.code, sizeof it->res.code, "rate_limited");
+    it->res.retry_after = wait;
+    return 1;
+}
+
+/* Refuses what is decided without a write: unknown caller, a token over
+   its rate limit, a door peer outside its department, a refusal found
+   before the batch. */
+static void refuse_early(ing_item_t *it, long long now_ms) {
+    if ((it->who.id[0] || it->who.integration[0]) && limited(it, now_ms))
+        return;
     if (it->who.integration[0])
         ing_result_refuse(&it->res, 403, "Authorization",
                           "an integration token may only post mentions (POST /v1/inbound)");
@@ -156,21 +174,30 @@ static int check_channels(hd_db_t *db, ing_item_t **items, size_t n) {
     return 0;
 }
 
+/* The scheduled time arrives as milliseconds since the epoch (a number
+   ingest computed, never the client's text). */
 static const char *INSERT_SQL =
     "INSERT INTO content (id, author_id, department_id, channel_id, kind, text, "
-    "idempotency_key, scheduled_at, token_id) "
-    "SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], "
-    "$6::text[], $7::text[], $8::timestamptz[], $9::uuid[]) "
-    "ON CONFLICT (id) DO NOTHING "
-    "RETURNING id, coalesce((extract(epoch FROM scheduled_at) * 1000)::bigint, 0)";
+    "idempotency_key, scheduled_at, token_id, request_fingerprint) "
+    "SELECT x.id, x.a, x.d, x.c, x.k, x.t, x.key, "
+    "       timestamptz 'epoch' + x.ms * interval '1 millisecond', x.tok, x.fp "
+    "FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], "
+    "$6::text[], $7::text[], $8::bigint[], $9::uuid[], $10::text[]) "
+    "AS x(id, a, d, c, k, t, key, ms, tok, fp) "
+    "ON CONFLICT (id) DO NOTHING RETURNING id";
 
-/* Inserts the items; the new ones get 201 and their scheduled time (ms).
-   Two items with one id (a retry racing its original) insert once: the
-   first is new, the second a retry. -1 on database error. */
-static int insert_items(hd_db_t *db, ing_item_t **it, size_t n, long long *sched) {
-    hd_pgarray_t col[9] = {{0}};
+#define NCOLS 10
+
+/* Inserts the items; the new ones get 201. Two items with one id (a retry
+   racing its original) insert once: the first is new, the second a
+   retry. -1 on database error. */
+static int insert_items(hd_db_t *db, ing_item_t **it, size_t n) {
+    hd_pgarray_t col[NCOLS] = {{0}};
     for (size_t i = 0; i < n; i++) {
         const ing_submission_t *in = &it[i]->in;
+        char ms[24], fp[ING_FINGERPRINT_LEN];
+        snprintf(ms, sizeof ms, "%lld", in->scheduled_at_ms);
+        ing_content_fingerprint(in, fp);
         hd_pgarray_add(&col[0], it[i]->res.id);
         hd_pgarray_add(&col[1], it[i]->who.id);
         hd_pgarray_add(&col[2], it[i]->who.department);
@@ -178,14 +205,15 @@ static int insert_items(hd_db_t *db, ing_item_t **it, size_t n, long long *sched
         hd_pgarray_add(&col[4], in->kind ? in->kind : "post");
         hd_pgarray_add(&col[5], in->text);
         hd_pgarray_add(&col[6], in->idempotency_key);
-        hd_pgarray_add(&col[7], in->scheduled_at);
+        hd_pgarray_add(&col[7], in->scheduled_at_ms ? ms : NULL);
         hd_pgarray_add(&col[8], it[i]->who.token_id[0] ? it[i]->who.token_id : NULL);
+        hd_pgarray_add(&col[9], in->idempotency_key ? fp : NULL);
     }
-    const char *p[9];
-    for (int c = 0; c < 9; c++)
+    const char *p[NCOLS];
+    for (int c = 0; c < NCOLS; c++)
         p[c] = hd_pgarray_str(&col[c]);
-    PGresult *r = hd_db_exec(db, INSERT_SQL, 9, p);
-    for (int c = 0; c < 9; c++)
+    PGresult *r = hd_db_exec(db, INSERT_SQL, NCOLS, p);
+    for (int c = 0; c < NCOLS; c++)
         hd_pgarray_free(&col[c]);
     if (!r)
         return -1;
@@ -193,17 +221,29 @@ static int insert_items(hd_db_t *db, ing_item_t **it, size_t n, long long *sched
         size_t i = 0;
         while (i < n && (it[i]->res.status || strcmp(it[i]->res.id, PQgetvalue(r, row, 0))))
             i++;
-        if (i < n) {
+        if (i < n)
             it[i]->res.status = 201;
-            sched[i] = atoll(PQgetvalue(r, row, 1));
-        }
     }
     PQclear(r);
     return 0;
 }
 
-/* Items not inserted were there already: the same content is a retry (200,
-   the original answer), other content under the same key is refused. */
+/* 1 if row `row` (id, channel, text, fingerprint) is the request `it`:
+   by fingerprint, or, for a row from before fingerprints, by channel and
+   text as then. */
+static int same_request(PGresult *r, int row, const ing_item_t *it) {
+    if (!PQgetisnull(r, row, 3)) {
+        char fp[ING_FINGERPRINT_LEN];
+        ing_content_fingerprint(&it->in, fp);
+        return !strcmp(PQgetvalue(r, row, 3), fp);
+    }
+    return !strcmp(PQgetvalue(r, row, 1), it->in.channel) &&
+           !strcmp(PQgetvalue(r, row, 2), it->in.text);
+}
+
+/* Items not inserted were there already: the same request is a retry (200,
+   the original answer); another request under the same key is refused
+   (422 idempotency_key_reused, naming the key and the item it made). */
 static int answer_retries(hd_db_t *db, ing_item_t **it, size_t n) {
     hd_pgarray_t ids = {0};
     for (size_t i = 0; i < n; i++)
@@ -212,8 +252,10 @@ static int answer_retries(hd_db_t *db, ing_item_t **it, size_t n) {
     if (ids.n == 0)
         return 0;
     const char *p[1] = {hd_pgarray_str(&ids)};
-    PGresult *r =
-        hd_db_exec(db, "SELECT id, channel_id, text FROM content WHERE id = ANY($1::uuid[])", 1, p);
+    PGresult *r = hd_db_exec(db,
+                             "SELECT id, channel_id, text, request_fingerprint FROM content "
+                             "WHERE id = ANY($1::uuid[])",
+                             1, p);
     hd_pgarray_free(&ids);
     if (!r)
         return -1;
@@ -228,13 +270,16 @@ static int answer_retries(hd_db_t *db, ing_item_t **it, size_t n) {
             rc = -1; /* another unique key refused it: a batch of one says why */
             continue;
         }
-        if (!strcmp(PQgetvalue(r, row, 1), it[i]->in.channel) &&
-            !strcmp(PQgetvalue(r, row, 2), it[i]->in.text))
+        const char *field = it[i]->in.key_field ? it[i]->in.key_field : "idempotency_key";
+        if (same_request(r, row, it[i]))
             it[i]->res.status = 200;
-        else
-            ing_result_refuse(&it[i]->res, 422, "idempotency_key",
-                              "idempotency key already used for different content (item %s)",
-                              it[i]->res.id);
+        else {
+            ing_result_refuse(&it[i]->res, 422, field,
+                              "%s was already used for a different request (item %s): a new "
+                              "request needs a new key",
+                              field, it[i]->res.id);
+            snprintf(it[i]->res.code, sizeof it[i]->res.code, "idempotency_key_reused");
+        }
     }
     PQclear(r);
     return rc;
@@ -242,7 +287,7 @@ static int answer_retries(hd_db_t *db, ing_item_t **it, size_t n) {
 
 /* One content.submitted per new item, in one outbox statement, stamped
    with the active policy version (policy's, read through its view). */
-static int emit_events(hd_db_t *db, ing_item_t **it, size_t n, const long long *sched) {
+static int emit_events(hd_db_t *db, ing_item_t **it, size_t n) {
     PGresult *r = hd_db_exec(db, "SELECT version FROM read_active_policy", 0, NULL);
     if (!r)
         return -1;
@@ -253,7 +298,8 @@ static int emit_events(hd_db_t *db, ing_item_t **it, size_t n, const long long *
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
         if (it[i]->res.status == 201) {
-            ing_content_event(&ev[k], &it[i]->who, &it[i]->in, it[i]->res.id, version, sched[i]);
+            ing_content_event(&ev[k], &it[i]->who, &it[i]->in, it[i]->res.id, version,
+                              it[i]->in.scheduled_at_ms);
             envs[k] = &ev[k].env;
             k++;
         }
@@ -273,13 +319,11 @@ static int write_batch(hd_db_t *db, ing_item_t **it, size_t n) {
         memset(&it[i]->res, 0, sizeof it[i]->res);
         ing_content_id(&it[i]->who, &it[i]->in, it[i]->res.id);
     }
-    long long *sched = hd_calloc(n, sizeof *sched);
-    int rc = hd_db_begin(db) < 0 || insert_items(db, it, n, sched) < 0 ||
-                     answer_retries(db, it, n) < 0 || emit_events(db, it, n, sched) < 0
+    int rc = hd_db_begin(db) < 0 || insert_items(db, it, n) < 0 || answer_retries(db, it, n) < 0 ||
+                     emit_events(db, it, n) < 0
                  ? -1
              : hd_db_commit(db) < 0 ? -2
                                     : 0;
-    free(sched);
     if (rc == -2)
         for (size_t i = 0; i < n; i++)
             ing_result_refuse(&it[i]->res, 503, NULL, "commit failed, retry");
@@ -293,18 +337,20 @@ static int write_batch(hd_db_t *db, ing_item_t **it, size_t n) {
     return 0;
 }
 
-/* The reason a batch of one failed before COMMIT: a time PostgreSQL cannot
-   read (SQLSTATE class 22, data exception) is the sender's to fix; anything
-   else is the database's, to retry. */
-static void refuse_failed(ing_item_t *it, const char *sqlstate) {
+/* The reason a batch of one failed before COMMIT. Everything a sender
+   wrote was checked before the batch (decode.h), so a data exception
+   (SQLSTATE class 22) is ingest's own bug: logged, answered 500, never
+   blamed on a field. Anything else is the database's, to retry. */
+static void refuse_failed(ing_item_t *it, const char *sqlstate, const char *error) {
     char id[HD_ID_LEN];
     memcpy(id, it->res.id, sizeof id);
     memset(&it->res, 0, sizeof it->res);
     memcpy(it->res.id, id, sizeof id);
-    if (!strncmp(sqlstate, "22", 2))
-        ing_result_refuse(&it->res, 422, "scheduled_at", "scheduled_at is not a valid time: %s",
-                          it->in.scheduled_at ? it->in.scheduled_at : "");
-    else
+    if (!strncmp(sqlstate, "22", 2)) {
+        hd_log(HD_LOG_ERROR, "batch_data_exception", NULL, id, "SQLSTATE %s: %s", sqlstate, error);
+        ing_result_refuse(&it->res, 500, NULL, "internal error recording the item (logged)");
+        snprintf(it->res.code, sizeof it->res.code, "internal");
+    } else
         ing_result_refuse(&it->res, 503, NULL, "database unavailable, retry");
 }
 
@@ -313,22 +359,24 @@ static void refuse_failed(ing_item_t *it, const char *sqlstate) {
    bad item never costs the others theirs and every refusal keeps its
    precise reason. */
 static void record_open(hd_db_t *db, ing_item_t **items, size_t n) {
-    char state[6];
+    char state[6], error[300];
     if (write_batch(db, items, n) != -1)
         return;
     snprintf(state, sizeof state, "%s", hd_db_sqlstate(db));
+    snprintf(error, sizeof error, "%s", hd_db_error(db));
     hd_db_rollback(db);
     if (n == 1) {
-        refuse_failed(items[0], state);
+        refuse_failed(items[0], state, error);
         return;
     }
     hd_warn("batch_fallback", "a batch of %zu failed (%s); recording each as a batch of one", n,
-            hd_db_error(db));
+            error);
     for (size_t i = 0; i < n; i++)
         if (write_batch(db, &items[i], 1) == -1) {
             snprintf(state, sizeof state, "%s", hd_db_sqlstate(db));
+            snprintf(error, sizeof error, "%s", hd_db_error(db));
             hd_db_rollback(db);
-            refuse_failed(items[i], state);
+            refuse_failed(items[i], state, error);
         }
 }
 
@@ -352,8 +400,9 @@ void ing_batch_record(hd_db_t *db, ing_item_t **items, size_t n) {
             ing_result_refuse(&items[i]->res, 503, NULL, "database unavailable, retry");
         return;
     }
+    long long now_ms = ing_ratelimit_clock_ms();
     for (size_t i = 0; i < n; i++)
-        refuse_early(items[i]);
+        refuse_early(items[i], now_ms);
     ing_item_t **open = hd_calloc(n, sizeof *open);
     size_t k = still_open(items, n, open);
     if (k && check_channels(db, open, k) < 0)

@@ -4,12 +4,13 @@
 
 #include "hd_envelope.h"
 
+#include <sodium.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#define MAX_TEXT 10000
-#define MAX_KEY 200
+#define MAX_KEY ING_MAX_KEY
 
 void ing_result_refuse(ing_result_t *res, int status, const char *field, const char *fmt, ...) {
     res->status = status;
@@ -20,26 +21,35 @@ void ing_result_refuse(ing_result_t *res, int status, const char *field, const c
     va_end(ap);
 }
 
-static int valid_kind(const char *k) {
-    return !strcmp(k, "post") || !strcmp(k, "reply") || !strcmp(k, "share");
+void ing_result_from(ing_result_t *res, const ing_refusal_t *why) {
+    ing_result_refuse(res, why->status, why->field, "%s", why->message);
+    snprintf(res->code, sizeof res->code, "%s", why->code);
 }
 
-int ing_content_validate(const ing_submission_t *in, ing_result_t *res) {
-    if (!in->channel || !*in->channel)
-        ing_result_refuse(res, 422, "channel", "channel is required");
-    else if (!in->text || !*in->text)
-        ing_result_refuse(res, 422, "text", "text is required and must not be empty");
-    else if (strlen(in->text) > MAX_TEXT)
-        ing_result_refuse(res, 422, "text", "text is longer than %d bytes", MAX_TEXT);
-    else if (in->kind && !valid_kind(in->kind))
-        ing_result_refuse(res, 422, "kind", "kind must be post, reply or share");
-    else if (in->idempotency_key &&
-             (!*in->idempotency_key || strlen(in->idempotency_key) > MAX_KEY))
-        ing_result_refuse(res, 422, "idempotency_key", "idempotency key must be 1..%d bytes",
-                          MAX_KEY);
-    else
-        return 0;
-    return -1;
+/* Appends a length-prefixed field (so that no two requests share a byte
+   string) to the hash. */
+static void fp_add(crypto_hash_sha256_state *h, const char *s) {
+    unsigned char len[8];
+    size_t n = strlen(s);
+    for (int i = 0; i < 8; i++)
+        len[i] = (unsigned char)(n >> (56 - 8 * i));
+    crypto_hash_sha256_update(h, len, sizeof len);
+    crypto_hash_sha256_update(h, (const unsigned char *)s, n);
+}
+
+void ing_content_fingerprint(const ing_submission_t *in, char out[ING_FINGERPRINT_LEN]) {
+    crypto_hash_sha256_state h;
+    unsigned char sum[crypto_hash_sha256_BYTES];
+    char sched[24];
+    snprintf(sched, sizeof sched, "%lld", in->scheduled_at_ms);
+    crypto_hash_sha256_init(&h);
+    fp_add(&h, "content.v1");
+    fp_add(&h, in->channel ? in->channel : "");
+    fp_add(&h, in->text ? in->text : "");
+    fp_add(&h, in->kind ? in->kind : "post");
+    fp_add(&h, sched);
+    crypto_hash_sha256_final(&h, sum);
+    sodium_bin2hex(out, ING_FINGERPRINT_LEN, sum, sizeof sum);
 }
 
 void ing_content_event(ing_content_event_t *ev, const ing_person_t *a, const ing_submission_t *in,

@@ -9,15 +9,12 @@
 #define ING_CONTENT_H
 
 #include "auth.h"
+#include "decode.h"
 #include "hd_envelope.h"
 
-typedef struct {
-    const char *channel;
-    const char *text;
-    const char *kind;            /* NULL: post */
-    const char *idempotency_key; /* NULL: none (every call is a new item) */
-    const char *scheduled_at;    /* RFC 3339 or NULL */
-} ing_submission_t;
+/* ing_submission_t, what is submitted, is decode.h's. */
+
+#define ING_FINGERPRINT_LEN 65 /* 64 hex digits and the NUL */
 
 /* The outcome of a request: an HTTP-like status, the id on success, and on
    refusal the reason and the offending field. */
@@ -26,16 +23,22 @@ typedef struct {
     char id[HD_ID_LEN];
     char error[512];
     char field[64];
-    char code[32]; /* the API's error code when not the status's usual one */
+    char code[32];   /* the API's error code when not the status's usual one */
+    int retry_after; /* 429: seconds until the sender may try again */
 } ing_result_t;
 
 /* Sets a refusal on res. */
 void ing_result_refuse(ing_result_t *res, int status, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* Checks what needs no database (required fields, sizes, kind, key).
-   0 if fine; else -1 with the refusal in res. */
-int ing_content_validate(const ing_submission_t *in, ing_result_t *res);
+/* Sets res to the refusal why (decode.h). */
+void ing_result_from(ing_result_t *res, const ing_refusal_t *why);
+
+/* The request's fingerprint: SHA-256 (hex) of everything that makes the
+   request (channel, text, kind with its default, scheduled time), to which
+   an idempotency key is bound: the same key with another fingerprint is
+   another request, refused. */
+void ing_content_fingerprint(const ing_submission_t *in, char out[ING_FINGERPRINT_LEN]);
 
 /* The item id: derived from author and idempotency key, random without one. */
 void ing_content_id(const ing_person_t *author, const ing_submission_t *in, char id[HD_ID_LEN]);

@@ -44,6 +44,12 @@ static const hd_config_var_t s_vars[] = {
      "group-commit writers (each its own database connection) for submissions"},
     {"HUDDLE_INGEST_BATCH", "256", "most submissions one group commit records"},
     HD_CONFIG_COMMON_HTTP,
+    {"HUDDLE_RATE_ADDR_PER_S", "200",
+     "requests a second one client address may make (token bucket; 0: no limit; 429 beyond)"},
+    {"HUDDLE_RATE_ADDR_BURST", "400", "requests one client address may make at once"},
+    {"HUDDLE_RATE_TOKEN_PER_S", "50",
+     "requests a second one API token may make (token bucket; 0: no limit; 429 beyond)"},
+    {"HUDDLE_RATE_TOKEN_BURST", "100", "requests one API token may make at once"},
     {NULL, NULL, NULL}};
 
 /* HTTPS for the API when both HUDDLE_API_TLS_CERT and _KEY are set

@@ -139,7 +139,7 @@ static void get_version(ing_call_t *c) {
 
 /* The query parameter `name` as a version; -1 after answering 422. */
 static int version_param(ing_call_t *c, const char *name, long long *v) {
-    char buf[32];
+    char buf[256]; /* the dispatcher refuses longer values (422) */
     const char *s = hd_http_req_param(c->req, name, buf, sizeof buf);
     if (version_arg(s, v) == 0)
         return 0;

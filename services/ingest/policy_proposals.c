@@ -312,7 +312,7 @@ static hd_pgarray_t ids_of(PGresult *r) {
 }
 
 void ing_policy_proposals(ing_call_t *c) {
-    char buf[32], sql[512];
+    char buf[256], sql[512];
     const char *want;
     int limit;
     if (state_param(c, buf, sizeof buf, &want) < 0 || ing_api_limit(c, 50, LIST_MAX, &limit) < 0)

@@ -136,17 +136,14 @@ json_t *ing_read_item(hd_db_t *db, const ing_person_t *viewer, const char *id, i
         snprintf(why, why_len, "database unavailable, retry");
         return NULL;
     }
-    if (PQntuples(r) != 1) {
+    /* Another department's item is answered exactly as an unknown one: a
+       caller who may not see it learns nothing, not even that it exists. */
+    if (PQntuples(r) != 1 ||
+        (strcmp(PQgetvalue(r, 0, 1), viewer->department) != 0 &&
+         strcmp(PQgetvalue(r, 0, 2), viewer->email) != 0 && !sees_all(viewer))) {
         PQclear(r);
         *status = 404;
         snprintf(why, why_len, "no content item %s", id);
-        return NULL;
-    }
-    if (strcmp(PQgetvalue(r, 0, 1), viewer->department) != 0 &&
-        strcmp(PQgetvalue(r, 0, 2), viewer->email) != 0 && !sees_all(viewer)) {
-        PQclear(r);
-        *status = 403;
-        snprintf(why, why_len, "item %s belongs to another department", id);
         return NULL;
     }
     json_t *item = item_json(r);

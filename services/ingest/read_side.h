@@ -20,8 +20,9 @@
 #define ING_READ_SIDE_OPTIONS "-c role=huddle_read"
 
 /* The item `id` with its history, as seen by `viewer`. Returns the JSON
-   (caller owns) with *status 200, or NULL with *status 404 / 403 / 503 and
-   why filled. db and viewer borrowed. */
+   (caller owns) with *status 200, or NULL with *status 404 (no such item,
+   or one of another department the viewer may not see: the same answer)
+   or 503, and why filled. db and viewer borrowed. */
 json_t *ing_read_item(hd_db_t *db, const ing_person_t *viewer, const char *id, int *status,
                       char *why, size_t why_len);
 

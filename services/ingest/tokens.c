@@ -319,7 +319,7 @@ static int list_filter(ing_call_t *c, char pid[HD_ID_LEN], char *dept, size_t n)
 
 /* GET /v1/admin/tokens?person=EMAIL|department=D: people's tokens. */
 static void list_any(ing_call_t *c) {
-    char pid[HD_ID_LEN], dept[128], lim[16];
+    char pid[HD_ID_LEN], dept[256], lim[16];
     int limit;
     if (integration_refused(c) || ing_api_limit(c, 100, 1000, &limit) < 0 ||
         list_filter(c, pid, dept, sizeof dept) < 0)

@@ -11,6 +11,7 @@
 #include "hd_zap.h"
 #include "huddle/v1/ingest.pb-c.h"
 #include "inbound.h"
+#include "rfc3339.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -110,8 +111,14 @@ static void job_work(void *arg) {
     int up = hd_db_ensure(self->db) == 0;
     if (j->rq) {
         const Huddle__V1__SubmitMention *m = j->rq->submit_mention;
-        ing_mention_t in = {m->channel, m->external_id, m->author_handle, m->text, m->url};
-        ing_inbound_receive(self->db, NULL, &in, &j->res);
+        ing_dec_mention_t dm = {m->channel, m->external_id, m->author_handle, m->text, m->url};
+        ing_refusal_t why;
+        if (ing_check_mention(&dm, &why) < 0) /* protobuf-c checks no UTF-8 */
+            ing_result_from(&j->res, &why);
+        else {
+            ing_mention_t in = {m->channel, m->external_id, m->author_handle, m->text, m->url};
+            ing_inbound_receive(self->db, NULL, &in, &j->res);
+        }
     }
     if (up && j->res.status >= 400 && j->res.status != 503)
         hd_deadletter_put(self->db, "ingest.zmq", j->peer, j->res.error, j->res.field, j->body,
@@ -137,21 +144,40 @@ static void submit_done(ing_item_t *it, void *arg) {
     hd_workq_submit(self->workq, job_work, job_reply, j);
 }
 
+/* 0 if the author's email is text that may be looked up: protobuf-c
+   checks no UTF-8, and the batch's one author query carries every
+   sender's email. */
+static int email_ok(const char *e, ing_result_t *res) {
+    if (*e && strlen(e) <= ING_MAX_EMAIL && ing_utf8_valid(e, strlen(e)))
+        return 0;
+    ing_result_refuse(res, 422, "author_email", "author_email must be 1 to %d bytes of UTF-8",
+                      ING_MAX_EMAIL);
+    return -1;
+}
+
 /* Hands a submission to the batch; its reply goes out once it is
-   committed. */
+   committed. Whatever is wrong with it is found here, before the batch,
+   and told once the author is known (ing_item_t.pre). */
 static void submit(ing_zdoor_t *self, const Huddle__V1__SubmitContent *sc, zjob_t *j) {
+    if (email_ok(sc->author_email, &j->res) < 0) {
+        hd_workq_submit(self->workq, job_work, job_reply, j);
+        return;
+    }
     ing_submission_t in = {.channel = sc->channel,
                            .text = sc->text,
                            .kind = *sc->kind ? sc->kind : NULL,
-                           .idempotency_key = sc->idempotency_key};
+                           .idempotency_key = sc->idempotency_key,
+                           .key_field = "idempotency_key",
+                           .scheduled_at_ms = sc->scheduled_at_ms};
     ing_item_t *it = ing_item_new(&in);
     ing_item_set(&it->email, sc->author_email);
     ing_item_set(&it->only_department, hd_zap_department(self->zap, j->peer));
+    ing_refusal_t why;
     if (!*sc->idempotency_key)
         ing_result_refuse(&it->pre, 422, "idempotency_key",
                           "idempotency_key is required on the bus");
-    else
-        ing_content_validate(&it->in, &it->pre);
+    else if (ing_check_submission(&it->in, ing_rfc3339_now_ms(), &why) < 0)
+        ing_result_from(&it->pre, &why);
     it->user = j;
     it->done = submit_done;
     it->done_arg = self;

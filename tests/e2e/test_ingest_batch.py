@@ -65,7 +65,8 @@ def main():
                "('x-batch', 'mastodon', 'http://127.0.0.1:1', 500)")
         s.psql("INSERT INTO channel_account (channel_id, department_id, handle) "
                "VALUES ('x-batch', 'marketing', 'm')")  # no credential: nothing is published
-        s.start("ingest", HUDDLE_INGEST_WRITERS=2, HUDDLE_INGEST_BATCH=64)
+        s.start("ingest", HUDDLE_INGEST_WRITERS=2, HUDDLE_INGEST_BATCH=64,
+                HUDDLE_RATE_TOKEN_PER_S=0)  # one token sends the whole burst
         s.wait_healthy("ingest")
         tokens = {e: s.token(e) for e in (MAYA, RITA)}
         results, barrier = [], threading.Barrier(CONNS)

@@ -117,7 +117,8 @@ def test_idempotency(s):
     check(st1 == 201 and st2 == 200, f"statuses {st1} {st2}")
     check(a["id"] == b["id"], "retry gave a second item")
     st3, c = s.api("POST", "/v1/content", as_=MAYA, body=dict(body, text="other"), headers=h)
-    check(st3 == 422 and c["error"]["field"] == "idempotency_key", f"key reuse: {st3} {c}")
+    check(st3 == 422 and c["error"]["field"] == "Idempotency-Key"
+          and c["error"]["code"] == "idempotency_key_reused", f"key reuse: {st3} {c}")
     n = s.psql(f"SELECT count(*) FROM content WHERE idempotency_key = 'e2e-key-1'")
     check(n == "1", f"{n} items for one key")
     cli_a = s.cli("submit", "--as", MAYA, "--channel", "sandbox", "--key", "e2e-key-2",

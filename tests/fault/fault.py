@@ -77,7 +77,7 @@ class Run:
                 with self.lock:
                     self.acked[key] = (body["id"], expect)
                 return
-            if st is not None and 400 <= st < 500:
+            if st is not None and 400 <= st < 500 and st != 429:  # 429: retry later
                 self.errors.append(f"submit {key} refused {st}: {body}")
                 return
             time.sleep(0.2)
