@@ -19,9 +19,9 @@
     64 KiB; the answers form a well-formed HTTP/1.1 response stream (no
     header injection), checked with http_parser when no HEAD request was
     sent (a HEAD answer has a Content-Length but no body). */
+#include "api.h"
 #include "hd_http.h"
 #include "hd_log.h"
-#include "api.h"
 #include "route.h"
 
 #include <arpa/inet.h>
@@ -76,9 +76,9 @@ static int echoable(const char *s) {
 
 static void handle(hd_http_req_t *req, void *arg) {
     (void)arg;
-    static const char *const headers[] = {"Host",         "Content-Type",    "Content-Length",
-                                          "Authorization", "Idempotency-Key", "If-Match",
-                                          "Transfer-Encoding", "Connection", "Expect"};
+    static const char *const headers[] = {
+        "Host",     "Content-Type",      "Content-Length", "Authorization", "Idempotency-Key",
+        "If-Match", "Transfer-Encoding", "Connection",     "Expect"};
     static const char *const params[] = {"limit", "cursor", "state", "since", "q"};
     const char *method = hd_http_req_method(req);
     const char *path = hd_http_req_path(req);
