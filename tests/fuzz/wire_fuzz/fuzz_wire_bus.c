@@ -117,8 +117,10 @@ static void on_hello(const Huddle__V1__Hello *h) {
 static void on_events(const Huddle__V1__Events *e) {
     size_t n = e->n_events < 64 ? e->n_events : 64;
     hub_event_t *evs[64];
+    size_t unknown = 0; /* protobuf-c's quirk (wire_check.h): no round trip then */
     for (size_t i = 0; i < n; i++) {
         const hd_envelope_t *env = e->events[i];
+        unknown += fuzz_unknowns(&env->base);
         size_t len;
         uint8_t *p = hd_envelope_pack(env, &len);
         evs[i] = hub_event_new(env->seq, env->type, strlen(env->type), env->department,
@@ -129,7 +131,10 @@ static void on_events(const Huddle__V1__Events *e) {
     size_t len;
     uint8_t *buf = hub_wire_events(e->request_id, e->head_seq, e->scanned_seq,
                                    (const hub_event_t *const *)evs, n, &len);
-    check_events(buf, len, e->request_id, (const hub_event_t *const *)evs, n);
+    if (unknown)
+        free(buf);
+    else
+        check_events(buf, len, e->request_id, (const hub_event_t *const *)evs, n);
     for (size_t i = 0; i < n; i++)
         hub_event_destroy(&evs[i]);
 }
