@@ -7,7 +7,7 @@ JOBS    ?= $(shell nproc)
 TESTDIR ?= build/asan
 RELDIR  ?= build/release
 
-.PHONY: all deps build build-test up test fault bench bench-policy compose-test clean
+.PHONY: all deps build build-test up test fault fuzz bench bench-policy compose-test clean
 
 all: build
 
@@ -32,6 +32,21 @@ test: build-test
 FAULT_ARGS ?= --items 20000
 fault: build
 	@HUDDLE_BIN_DIR=$(RELDIR) HUDDLE_SOURCE_DIR=$(CURDIR) python3 tests/fault/fault.py $(FAULT_ARGS)
+
+# Every fuzzer (tests/fuzz/README.md) FUZZ_SECONDS each, built with clang in
+# FUZZDIR. New inputs are kept in FUZZDIR/corpus-<set>_<target>/ and reused by
+# the next run; a crash is FUZZDIR/crash-<set>_<target>-<hash>. To commit what
+# a run found, minimise it into the committed seeds (only inputs that add
+# coverage are copied), then git add the seeds folder:
+#   $(FUZZDIR)/<set>/fuzz_<set>_<target> -merge=1 \
+#       tests/fuzz/<set>_fuzz/seeds-<target> $(FUZZDIR)/corpus-<set>_<target>
+FUZZ_SECONDS ?= 300
+FUZZDIR      ?= build/fuzz
+FUZZ_SETS    ?= policy http ingest wire
+fuzz: deps
+	@tests/fuzz/run.sh build $(FUZZDIR)
+	@st=0; for s in $(FUZZ_SETS); do \
+	    tests/fuzz/run.sh run $(FUZZDIR) $(FUZZ_SECONDS) $$s || st=1; done; exit $$st
 
 # Throughput, latency and memory against this machine's own limits.
 bench: build

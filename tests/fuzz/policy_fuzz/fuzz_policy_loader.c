@@ -1,10 +1,16 @@
-/*  libFuzzer target: the policy loader. Any bytes must either load or be
-    refused with errors; never crash, leak or hang. */
+/*  libFuzzer target: the policy loader, the only YAML loader of huddle
+    (policy proposals, `huddle policy check`, huddle-migrate's starter
+    policy all go through pol_new). Any bytes must either load or be
+    refused with errors; never crash, leak or hang. A policy that loads is
+    also evaluated once and compared with a fixed policy by pol_diff (what
+    a reviewer of a proposal reads). */
 #include "policy.h"
+#include "policy_diff.h"
 #include "policy_model.h"
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -20,6 +26,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             pol_ctx_t ctx = {.channel = "sandbox", .author_facts = 1, .crisis_facts = 1};
             pol_eval(p, text, sizeof text - 1, &ctx, r);
             pol_result_destroy(&r);
+            static const char base[] = "rules:\n  - {id: lex, kind: lexicon, action: block, "
+                                       "terms: [guaranteed returns]}\n  - {id: auth, kind: "
+                                       "author, action: block}\n";
+            static FILE *sink;
+            if (!sink)
+                sink = fopen("/dev/null", "w");
+            if (pol_diff(base, sizeof base - 1, (const char *)data, size, sink, err, sizeof err) <
+                0)
+                abort(); /* both sources load: the diff must not fail */
         }
         pol_destroy(&p);
     }
