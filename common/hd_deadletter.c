@@ -9,6 +9,7 @@
 #include "hd_id.h"
 #include "hd_log.h"
 #include "hd_mem.h"
+#include "hd_utf8.h"
 
 #include <ctype.h>
 #include <sodium.h>
@@ -54,40 +55,6 @@ void hd_deadletter_configure_from_config(void) {
 
 /* ---- pure helpers ---- */
 
-/* Length of the valid UTF-8 sequence at p (n bytes left), 0 if invalid. */
-static size_t utf8_seq(const unsigned char *p, size_t n) {
-    unsigned char c = p[0], lo = 0x80, hi = 0xBF;
-    size_t len;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        len = 2;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        lo = c == 0xE0 ? 0xA0 : 0x80; /* no overlong forms */
-        hi = c == 0xED ? 0x9F : 0xBF; /* no surrogates */
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        lo = c == 0xF0 ? 0x90 : 0x80;
-        hi = c == 0xF4 ? 0x8F : 0xBF; /* nothing past U+10FFFF */
-    } else
-        return 0;
-    if (n < len || p[1] < lo || p[1] > hi)
-        return 0;
-    for (size_t i = 2; i < len; i++)
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-    return len;
-}
-
-int hd_deadletter_utf8_valid(const char *p, size_t n) {
-    const unsigned char *u = (const unsigned char *)p;
-    for (size_t i = 0, k; i < n; i += k)
-        if (!u[i] || !(k = utf8_seq(u + i, n - i)))
-            return 0;
-    return 1;
-}
-
 char *hd_deadletter_text(const char *s, size_t max) {
     if (!s)
         return NULL;
@@ -95,7 +62,7 @@ char *hd_deadletter_text(const char *s, size_t max) {
     char *out = hd_malloc(cap);
     const unsigned char *p = (const unsigned char *)s;
     for (size_t i = 0; i < n;) {
-        size_t k = utf8_seq(p + i, n - i);
+        size_t k = hd_utf8_seq(p + i, n - i);
         char piece[8];
         size_t pn = k ? k : 4;
         if (k)

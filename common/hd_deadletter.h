@@ -90,10 +90,6 @@ long hd_deadletter_evict(hd_db_t *db);
    boundary and ends with "...". The caller frees the result. */
 char *hd_deadletter_text(const char *s, size_t max);
 
-/* 1 when p[0..n) is valid UTF-8 without a NUL byte (what PostgreSQL and
-   JSON take as text), else 0. */
-int hd_deadletter_utf8_valid(const char *p, size_t n);
-
 /* The client address without its port: "10.0.0.1:5000" -> "10.0.0.1",
    "[::1]:5000" -> "::1"; anything else (a CURVE peer name) unchanged.
    Written into out (n bytes, truncated). */

@@ -7,6 +7,7 @@
 #include "hd_http_internal.h"
 #include "hd_log.h"
 #include "hd_mem.h"
+#include "hd_utf8.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -115,10 +116,24 @@ const char *hd_http_req_header(const hd_http_req_t *req, const char *name) {
     return NULL;
 }
 
+/* 1 when s may be sent as a header's name (a token: no controls, no
+   separators that matter here) or value (visible characters, spaces and
+   tabs: RFC 9110 field-value, no CR, LF or other control). */
+static int header_text_ok(const char *s, int is_name) {
+    if (is_name && !*s)
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p == 0x7f || (*p < 0x20 && (is_name || *p != '\t')) ||
+            (is_name && strchr(" \t:\"(),/;<=>?@[\\]{}", *p)))
+            return 0;
+    return 1;
+}
+
 void hd_http_respond_header(hd_http_req_t *req, const char *name, const char *value) {
-    if (!name || !value || strpbrk(name, "\r\n:") || strpbrk(value, "\r\n") ||
+    if (!name || !value || !header_text_ok(name, 1) || !header_text_ok(value, 0) ||
         strlen(name) + strlen(value) > 512) {
-        hd_warn("http_bad_header", "an answer header with CR/LF or too long was dropped");
+        hd_warn("http_bad_header", "an answer header with a control character, a bad name or "
+                                   "too long was dropped");
         return;
     }
     hd_http__buf_add(&req->resp_headers, name, strlen(name));
@@ -189,16 +204,9 @@ const char *hd_http_req_param(const hd_http_req_t *req, const char *name, char *
     return NULL;
 }
 
-/* 1 if n bytes of s are UTF-8 (jansson's own check: a JSON string must be). */
-static int utf8_ok(const char *s, size_t n) {
-    json_t *j = json_stringn(s, n);
-    json_decref(j);
-    return j != NULL;
-}
-
 const char *hd_http_req_text_bad(const hd_http_req_t *req) {
     const char *path = hd_http_req_path(req);
-    if (!utf8_ok(path, strlen(path)))
+    if (!hd_utf8_valid(path, strlen(path)))
         return "path";
     const char *p = hd_http_req_query(req);
     char buf[4096];
@@ -208,11 +216,11 @@ const char *hd_http_req_text_bad(const hd_http_req_t *req) {
         const char *eq = memchr(p, '=', len);
         size_t nlen = eq ? (size_t)(eq - p) : len;
         long k = url_decode(p, nlen, buf, sizeof buf);
-        if (k < 0 || !utf8_ok(buf, (size_t)k))
+        if (k < 0 || !hd_utf8_valid(buf, (size_t)k))
             return "query";
         if (eq) {
             long v = url_decode(eq + 1, (size_t)(p + len - eq - 1), buf, sizeof buf);
-            if (v < 0 || !utf8_ok(buf, (size_t)v))
+            if (v < 0 || !hd_utf8_valid(buf, (size_t)v))
                 return "query";
         }
         if (!end)

@@ -59,8 +59,9 @@ void hd_http_respond(hd_http_req_t *req, int status, const char *content_type, c
 int hd_http_req_status(const hd_http_req_t *req);
 
 /* Adds a header to the answer about to be given (before hd_http_respond*):
-   "WWW-Authenticate", "Allow", "ETag", "Location". A name or value holding
-   CR or LF, or past 512 bytes, is dropped (logged). */
+   "WWW-Authenticate", "Allow", "ETag", "Location". A name that is not a
+   token, a value holding a control character other than HTAB (CR and LF
+   included), or a pair past 512 bytes is dropped (logged). */
 void hd_http_respond_header(hd_http_req_t *req, const char *name, const char *value);
 
 /* Answers `body` as JSON; takes ownership of the reference (json_decref). */

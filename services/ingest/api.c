@@ -5,6 +5,7 @@
     was received as a dead letter with the reason and is counted; every
     answer is JSON. */
 #include "api.h"
+#include "hd_utf8.h"
 
 #include "batch.h"
 #include "deadletters.h"
@@ -90,7 +91,7 @@ static void refuse_with(ing_api_t *api, hd_http_req_t *req, int status, const ch
     char line[400], what[700];
     snprintf(what, sizeof what, "%s %s%s%s", hd_http_req_method(req), hd_http_req_path(req),
              *hd_http_req_query(req) ? "?" : "", hd_http_req_query(req));
-    ing_text_escape(what, line, sizeof line);
+    hd_utf8_escape(what, line, sizeof line);
     snprintf(what, sizeof what, "%d %s: %s", status, line, msg);
     ing_metrics_refusal(status, code); /* huddle_ingest_refusals_total */
     if (status == 429)

@@ -1,6 +1,8 @@
 /*  config_check: pure checks of configuration values (see config_check.h). */
 #include "config_check.h"
 
+#include "rfc3339.h"
+
 #include <ctype.h>
 #include <string.h>
 
@@ -46,35 +48,8 @@ const char *ing_check_keyword(const char *s, size_t n) {
     return NULL;
 }
 
-/* n digits at s, within lo..hi. */
-static int digits(const char *s, int n, int lo, int hi) {
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (!isdigit((unsigned char)s[i]))
-            return 0;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v >= lo && v <= hi;
-}
-
 const char *ing_check_rfc3339(const char *s) {
-    static const char *bad = "must be an RFC 3339 date-time, e.g. 2027-01-31T12:00:00Z";
-    if (strlen(s) < 20 || !digits(s, 4, 1, 9999) || s[4] != '-' || !digits(s + 5, 2, 1, 12) ||
-        s[7] != '-' || !digits(s + 8, 2, 1, 31) || (s[10] != 'T' && s[10] != 't') ||
-        !digits(s + 11, 2, 0, 23) || s[13] != ':' || !digits(s + 14, 2, 0, 59) || s[16] != ':' ||
-        !digits(s + 17, 2, 0, 60))
-        return bad;
-    const char *p = s + 19;
-    if (*p == '.') {
-        if (!isdigit((unsigned char)p[1]))
-            return bad;
-        for (p++; isdigit((unsigned char)*p); p++)
-            ;
-    }
-    if ((*p == 'Z' || *p == 'z') && p[1] == 0)
-        return NULL;
-    if ((*p == '+' || *p == '-') && digits(p + 1, 2, 0, 23) && p[3] == ':' &&
-        digits(p + 4, 2, 0, 59) && p[6] == 0)
-        return NULL;
-    return bad;
+    long long ms;
+    return ing_rfc3339_ms(s, &ms) == 0 ? NULL
+                                       : "must be an RFC 3339 date-time, e.g. 2027-01-31T12:00:00Z";
 }

@@ -14,7 +14,9 @@
 #include "hd_deadletter_http.h"
 #include "hd_log.h"
 #include "hd_mem.h"
+#include "hd_utf8.h"
 #include "org.h"
+#include "rfc3339.h"
 
 #include <ctype.h>
 #include <curl/curl.h>
@@ -89,41 +91,6 @@ void ing_deadletter_loopback_url(const char *addr, int port, int tls, const char
     snprintf(out, n, "%s://%s:%d%s", tls ? "https" : "http", host, port, target);
 }
 
-static int digits(const char *s, int n, int *v) {
-    *v = 0;
-    for (int i = 0; i < n; i++) {
-        if (!isdigit((unsigned char)s[i]))
-            return 0;
-        *v = *v * 10 + (s[i] - '0');
-    }
-    return 1;
-}
-
-int ing_deadletter_rfc3339(const char *s) {
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int y, mo, d, h, mi, se, oh, om;
-    if (!s || strlen(s) < 20 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) ||
-        s[7] != '-' || !digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't') ||
-        !digits(s + 11, 2, &h) || s[13] != ':' || !digits(s + 14, 2, &mi) || s[16] != ':' ||
-        !digits(s + 17, 2, &se))
-        return 0;
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap) ||
-        h > 23 || mi > 59 || se > 60)
-        return 0;
-    const char *p = s + 19;
-    if (*p == '.') {
-        size_t f = strspn(++p, "0123456789");
-        if (f == 0 || f > 9)
-            return 0;
-        p += f;
-    }
-    if ((*p == 'Z' || *p == 'z') && !p[1])
-        return 1;
-    return (*p == '+' || *p == '-') && strlen(p) == 6 && digits(p + 1, 2, &oh) && p[3] == ':' &&
-           digits(p + 4, 2, &om) && oh < 24 && om < 60;
-}
-
 /* ---------- reading ---------- */
 
 /* The path's {id} into *id: 0, or -1 after answering 404. */
@@ -152,13 +119,14 @@ static void dl_list(ing_call_t *c) {
     int limit;
     char src[128], since[64], before[32], lim[16];
     const char *s, *t, *b;
+    long long since_ms;
     if (ing_org_authorize(c, "deadletters", NULL, "dead letter") < 0 ||
         ing_api_limit(c, 50, 1000, &limit) < 0 ||
         positive_param(c, "before", before, sizeof before, &b) < 0)
         return;
     s = hd_http_req_param(c->req, "source", src, sizeof src);
     t = hd_http_req_param(c->req, "since", since, sizeof since);
-    if (t && !ing_deadletter_rfc3339(t)) {
+    if (t && ing_rfc3339_ms(t, &since_ms) < 0) {
         ing_api_refuse(c, 422, "since", "invalid",
                        "since must be an RFC 3339 date-time (2026-01-31T12:00:00Z)");
         return;
@@ -230,7 +198,7 @@ static json_t *request_json(const char *raw, size_t len) {
     for (size_t i = 0; i < q.nheaders; i++)
         json_array_append_new(h, json_pack("{s:o, s:o}", "name", span_json(q.names[i]), "value",
                                            span_json(q.values[i])));
-    int text = hd_deadletter_utf8_valid(q.body.p, q.body.n);
+    int text = hd_utf8_valid(q.body.p, q.body.n);
     return json_pack("{s:o, s:o, s:o, s:o, s:b, s:o, s:b}", "method", span_json(q.method), "target",
                      span_json(q.target), "version", span_json(q.version), "headers", h, "complete",
                      q.complete, "body",

@@ -31,8 +31,4 @@ int ing_deadletter_keep(hd_db_t *db, hd_http_req_t *req, const char *reason, con
 void ing_deadletter_loopback_url(const char *addr, int port, int tls, const char *target, char *out,
                                  size_t n);
 
-/* 1 when s is an RFC 3339 date-time ("2026-01-31T12:00:00Z", fraction and
-   offset allowed), else 0. */
-int ing_deadletter_rfc3339(const char *s);
-
 #endif

@@ -7,6 +7,7 @@
 
 #include "config_check.h"
 #include "hd_mem.h"
+#include "hd_utf8.h"
 #include "rfc3339.h"
 
 #include <jansson.h>
@@ -22,69 +23,20 @@ static int refuse(ing_refusal_t *why, int status, const char *field, const char 
 static int refuse(ing_refusal_t *why, int status, const char *field, const char *code,
                   const char *fmt, ...) {
     why->status = status;
-    snprintf(why->field, sizeof why->field, "%s", field ? field : "");
+    hd_utf8_escape(field ? field : "", why->field, sizeof why->field);
     snprintf(why->code, sizeof why->code, "%s", code);
+    char msg[sizeof why->message];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(why->message, sizeof why->message, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    /* a message may quote the sender's bytes (jansson's error text does):
+       it must stay text, for the answer's JSON and the dead letter */
+    hd_utf8_escape(msg, why->message, sizeof why->message);
     return -1;
 }
 
 /* ---------- text ---------- */
-
-/* The length of the UTF-8 sequence at s (n bytes left), 0 if malformed. */
-static size_t utf8_seq(const unsigned char *s, size_t n) {
-    unsigned c = s[0];
-    size_t len = c < 0x80             ? 1
-                 : (c & 0xe0) == 0xc0 ? 2
-                 : (c & 0xf0) == 0xe0 ? 3
-                 : (c & 0xf8) == 0xf0 ? 4
-                                      : 0;
-    if (!len || len > n || c == 0xc0 || c == 0xc1 || c > 0xf4)
-        return 0;
-    for (size_t i = 1; i < len; i++)
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-    if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) || /* overlong, surrogate */
-        (c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))   /* overlong, > U+10FFFF */
-        return 0;
-    return len;
-}
-
-int ing_utf8_valid(const char *s, size_t n) {
-    const unsigned char *p = (const unsigned char *)s;
-    for (size_t i = 0; i < n;) {
-        size_t k = p[i] ? utf8_seq(p + i, n - i) : 0;
-        if (!k)
-            return 0;
-        i += k;
-    }
-    return 1;
-}
-
-void ing_text_escape(const char *s, char *out, size_t len) {
-    static const char hex[] = "0123456789abcdef";
-    const unsigned char *p = (const unsigned char *)(s ? s : "");
-    size_t o = 0, n = strlen((const char *)p);
-    for (size_t i = 0; i < n && len > 0;) {
-        size_t k = p[i] >= 0x20 && p[i] != 0x7f ? utf8_seq(p + i, n - i) : 0;
-        if (k && o + k < len) {
-            memcpy(out + o, p + i, k);
-            o += k;
-            i += k;
-        } else if (!k && o + 4 < len) {
-            out[o++] = '\\';
-            out[o++] = 'x';
-            out[o++] = hex[p[i] >> 4];
-            out[o++] = hex[p[i] & 15];
-            i++;
-        } else
-            break;
-    }
-    if (len > 0)
-        out[o] = 0;
-}
 
 /* Skips optional whitespace (OWS: spaces and tabs). */
 static const char *ows(const char *p) {
@@ -166,7 +118,7 @@ static size_t scan_string(const unsigned char *s, size_t n, size_t i, int *ok) {
             *ok = 0;
             i++;
         } else {
-            size_t k = utf8_seq(s + i, n - i);
+            size_t k = hd_utf8_seq(s + i, n - i);
             if (!k)
                 *ok = 0;
             i += k ? k : 1;
@@ -295,7 +247,7 @@ int ing_decode_key(const char *key, const char *field, ing_refusal_t *why) {
     size_t n = strlen(key);
     if (n == 0 || n > ING_MAX_KEY)
         return refuse(why, 422, field, "invalid", "%s must be 1 to %d bytes", field, ING_MAX_KEY);
-    if (!ing_utf8_valid(key, n) || !no_controls(key))
+    if (!hd_utf8_valid(key, n) || !no_controls(key))
         return refuse(why, 422, field, "invalid",
                       "%s must be UTF-8 text without control characters", field);
     return 0;
@@ -326,7 +278,7 @@ static int text_ok(const char *v, const char *field, size_t max, ing_refusal_t *
         return refuse(why, 422, field, "required", "%s is required and must not be empty", field);
     if (strlen(v) > max)
         return refuse(why, 422, field, "invalid", "%s is longer than %zu bytes", field, max);
-    if (!ing_utf8_valid(v, strlen(v)))
+    if (!hd_utf8_valid(v, strlen(v)))
         return refuse(why, 422, field, "invalid", "%s is not UTF-8 text", field);
     return 0;
 }

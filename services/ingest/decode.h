@@ -61,16 +61,6 @@ typedef struct {
     char *url; /* NULL: none */
 } ing_dec_mention_t;
 
-/* 1 if the n bytes at s are well-formed UTF-8 (no overlong form, no
-   surrogate, nothing past U+10FFFF) with no NUL. */
-int ing_utf8_valid(const char *s, size_t n);
-
-/* Copies s into out (len bytes, NUL-terminated, cut at a character) as
-   text that is always UTF-8: every byte that is not part of a well-formed
-   character, and every control character, is written \xNN. For logs and
-   reasons that quote what a sender wrote. */
-void ing_text_escape(const char *s, char *out, size_t len);
-
 /* 1 if a Content-Type header value says JSON: application/json (any case,
    optional whitespace) with parameters or none, a charset being utf-8.
    0 for NULL, another type, or a charset other than utf-8. */

@@ -1,6 +1,7 @@
 /*  token_rule: the checks of a token request (see token_rule.h). */
 #include "token_rule.h"
 
+#include "rfc3339.h"
 #include "route.h"
 
 #include <ctype.h>
@@ -23,56 +24,11 @@ static int fail(ing_token_err_t *err, int status, const char *field, const char 
     return -1;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static int64_t days_from_civil(int64_t y, int m, int d) {
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-/* n digits at s into *v; 0, or -1. */
-static int digits(const char *s, int n, int *v) {
-    *v = 0;
-    for (int i = 0; i < n; i++) {
-        if (!isdigit((unsigned char)s[i]))
-            return -1;
-        *v = *v * 10 + (s[i] - '0');
-    }
-    return 0;
-}
-
 int ing_rfc3339_parse(const char *s, int64_t *out) {
-    int y, mo, d, h, mi, se, oh = 0, om = 0;
-    if (!s || strlen(s) < 20 || digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) ||
-        s[7] != '-' || digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't') ||
-        digits(s + 11, 2, &h) || s[13] != ':' || digits(s + 14, 2, &mi) || s[16] != ':' ||
-        digits(s + 17, 2, &se))
+    long long ms;
+    if (!s || ing_rfc3339_ms(s, &ms) < 0)
         return -1;
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap) ||
-        h > 23 || mi > 59 || se > 60)
-        return -1;
-    const char *p = s + 19;
-    if (*p == '.') {
-        if (!isdigit((unsigned char)p[1]))
-            return -1;
-        for (p++; isdigit((unsigned char)*p); p++)
-            ;
-    }
-    int sign = 0;
-    if ((*p == 'Z' || *p == 'z') && !p[1])
-        sign = 0;
-    else if ((*p == '+' || *p == '-') && strlen(p) == 6 && !digits(p + 1, 2, &oh) && p[3] == ':' &&
-             !digits(p + 4, 2, &om) && oh <= 23 && om <= 59)
-        sign = *p == '+' ? 1 : -1;
-    else
-        return -1;
-    int64_t t = days_from_civil(y, mo, d) * DAY + h * 3600 + mi * 60 + (se == 60 ? 59 : se);
-    *out = t - sign * (oh * 3600 + om * 60);
+    *out = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000); /* whole seconds, floored */
     return 0;
 }
 

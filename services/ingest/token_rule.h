@@ -57,9 +57,9 @@ int ing_integration_request(json_t *body, int64_t now, ing_integration_req_t *ou
 int ing_token_expiry(json_t *body, int64_t now, int default_days, int64_t *at,
                      ing_token_err_t *err);
 
-/* Parses an RFC 3339 date-time ("2026-12-07T15:04:05Z", fractions and
-   "+02:00" offsets allowed) into Unix seconds (fractions dropped). 0, or
-   -1 when s is not one. Pure. */
+/* Reads an RFC 3339 date-time with rfc3339.h's ing_rfc3339_ms (the one
+   parser) into Unix seconds, fractions dropped. 0, or -1 when s is NULL or
+   not one. Pure. */
 int ing_rfc3339_parse(const char *s, int64_t *out);
 
 /* 1 if s is a slug: ^[a-z][a-z0-9-]{0,62}$. Pure. */

@@ -1,5 +1,6 @@
 /*  zdoor: the ZeroMQ door of ingest. */
 #include "zdoor.h"
+#include "hd_utf8.h"
 
 #include "content.h"
 #include "hd_deadletter.h"
@@ -148,7 +149,7 @@ static void submit_done(ing_item_t *it, void *arg) {
    checks no UTF-8, and the batch's one author query carries every
    sender's email. */
 static int email_ok(const char *e, ing_result_t *res) {
-    if (*e && strlen(e) <= ING_MAX_EMAIL && ing_utf8_valid(e, strlen(e)))
+    if (*e && strlen(e) <= ING_MAX_EMAIL && hd_utf8_valid(e, strlen(e)))
         return 0;
     ing_result_refuse(res, 422, "author_email", "author_email must be 1 to %d bytes of UTF-8",
                       ING_MAX_EMAIL);

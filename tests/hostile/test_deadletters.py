@@ -92,7 +92,8 @@ def identical_flood(s):
     before, reps = rows(s), int(s.psql("SELECT coalesce(sum(repeats), 0) FROM dead_letter"))
     body = b'{"channel": "sandbox", "text": "' + b"x" * (BODY_60K - 40) + b'"}'
     st = flood(s, [body] * 500)
-    check(st.count(401) == 500, f"flood answers: {sorted(set(st))}")
+    # 401 each, until the per-address rate limit answers 429: refused either way
+    check(set(st) <= {401, 429} and st.count(401) > 0, f"flood answers: {sorted(set(st))}")
     grown = rows(s) - before
     added = int(s.psql("SELECT coalesce(sum(repeats), 0) FROM dead_letter")) - reps
     check(grown <= 3, f"500 identical refusals grew dead_letter by {grown} rows")

@@ -1,13 +1,20 @@
-/*  deadletters' pure helpers: the RFC 3339 check of ?since= (a bad one is a
-    422, never a database error) and the URL a replay is sent to. */
+/*  deadletters' pure helpers: the RFC 3339 check of ?since= (rfc3339.h's
+    parser: a bad one is a 422, never a database error) and the URL a
+    replay is sent to. */
 #include "deadletters.h"
 #include "hd_test.h"
+#include "rfc3339.h"
+
+static int valid(const char *s) {
+    long long ms;
+    return s && ing_rfc3339_ms(s, &ms) == 0;
+}
 
 HD_TEST(rfc3339_accepts) {
-    ASSERT(ing_deadletter_rfc3339("2026-01-31T12:00:00Z"));
-    ASSERT(ing_deadletter_rfc3339("2026-01-31t12:00:00z"));
-    ASSERT(ing_deadletter_rfc3339("2024-02-29T23:59:60.123456+02:00"));
-    ASSERT(ing_deadletter_rfc3339("2026-12-07T18:00:00-05:30"));
+    ASSERT(valid("2026-01-31T12:00:00Z"));
+    ASSERT(valid("2026-01-31t12:00:00z"));
+    ASSERT(valid("2024-02-29T23:59:60.123456+02:00"));
+    ASSERT(valid("2026-12-07T18:00:00-05:30"));
 }
 
 HD_TEST(rfc3339_refuses) {
@@ -29,11 +36,11 @@ HD_TEST(rfc3339_refuses) {
                          "0000-01-01T00:00:00Z",
                          NULL};
     for (const char **b = bad; *b; b++)
-        if (ing_deadletter_rfc3339(*b)) {
+        if (valid(*b)) {
             fprintf(stderr, "accepted '%s'\n", *b);
             ASSERT(0);
         }
-    ASSERT(!ing_deadletter_rfc3339(NULL));
+    ASSERT(!valid(NULL));
 }
 
 HD_TEST(loopback_url) {

@@ -215,16 +215,6 @@ HD_TEST(mentions) {
 }
 
 HD_TEST(text_helpers) {
-    ASSERT(ing_utf8_valid("h\xc3\xa9", 3));
-    ASSERT(!ing_utf8_valid("a\0b", 3));
-    ASSERT(!ing_utf8_valid("\xf4\x90\x80\x80", 4)); /* past U+10FFFF */
-    ASSERT(!ing_utf8_valid("\xe0\x80\x80", 3));     /* overlong */
-    ASSERT(!ing_utf8_valid("\xc3", 1));             /* cut short */
-    char out[32];
-    ing_text_escape("/v1/\xff\xfe\xc3\xa9\n", out, sizeof out);
-    ASSERT_STR(out, "/v1/\\xff\\xfe\xc3\xa9\\x0a");
-    ing_text_escape("abcdef", out, 4);
-    ASSERT_STR(out, "abc");
     ASSERT(ing_content_type_json("application/json"));
     ASSERT(ing_content_type_json("Application/JSON; charset=UTF-8"));
     ASSERT(ing_content_type_json("application/json;charset=\"utf-8\""));

@@ -7,7 +7,7 @@
       POST /v1/content/{id}/decisions  ing_decode_decision;
       POST /v1/inbound              ing_decode_mention;
     and, as a header value, to ing_content_type_json, ing_decode_key and
-    ing_text_escape.
+    hd_utf8_escape.
     Checks: what a decoder accepts passes the matching check again
     (ing_check_submission, ing_check_mention), and every string in it is
     UTF-8 within its bound; a refusal is 400 or 422 with a code and a
@@ -15,6 +15,7 @@
     named ""), and leaves the struct empty; an escaped
     text is UTF-8 and fits its buffer. */
 #include "decode.h"
+#include "hd_utf8.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -34,7 +35,7 @@ static void check_refusal(const char *what, const ing_refusal_t *why) {
     if ((why->status != 400 && why->status != 422) || !why->code[0] || !why->message[0] ||
         (why->status == 422 && !why->field[0] && strcmp(why->code, "unknown_field") != 0))
         FAIL("%s: refusal %d without code, message or field", what, why->status);
-    if (!ing_utf8_valid(why->message, strlen(why->message)))
+    if (!hd_utf8_valid(why->message, strlen(why->message)))
         FAIL("%s: the refusal's message is not UTF-8", what);
 }
 
@@ -45,7 +46,7 @@ static void check_text(const char *what, const char *s, size_t max, int required
         return;
     }
     size_t n = strlen(s);
-    if ((required && n == 0) || n > max || !ing_utf8_valid(s, n))
+    if ((required && n == 0) || n > max || !hd_utf8_valid(s, n))
         FAIL("%s: '%s' is not 1..%zu bytes of UTF-8", what, s, max);
 }
 
@@ -119,9 +120,9 @@ static void header(const char *s) {
     if (ing_decode_key(s, "Idempotency-Key", &why) < 0)
         check_refusal("ing_decode_key", &why);
     char out[64];
-    ing_text_escape(s, out, sizeof out);
-    if (strlen(out) >= sizeof out || !ing_utf8_valid(out, strlen(out)))
-        FAIL("ing_text_escape: the escaped text is not UTF-8 within its buffer");
+    hd_utf8_escape(s, out, sizeof out);
+    if (strlen(out) >= sizeof out || !hd_utf8_valid(out, strlen(out)))
+        FAIL("hd_utf8_escape: the escaped text is not UTF-8 within its buffer");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

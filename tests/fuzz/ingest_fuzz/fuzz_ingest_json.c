@@ -107,7 +107,7 @@ static void submission(json_t *body) {
         FAIL("ing_content_validate: a refusal without status or field");
 #endif
     int64_t t;
-    if (when && ing_rfc3339_parse(when, &t) == 0 && ing_check_rfc3339(when))
+    if (when && (ing_rfc3339_parse(when, &t) == 0) != (ing_check_rfc3339(when) == NULL))
         FAIL("RFC 3339: ing_rfc3339_parse and ing_check_rfc3339 disagree on '%s'", when);
 }
 

@@ -10,6 +10,7 @@
     step itself is static in zdoor.c (it owns sockets and a worker), so
     this target repeats its few lines; keep them in step with serve(). */
 #include "content.h"
+#include "hd_utf8.h"
 #ifdef HD_FUZZ_DECODE
 #include "decode.h"
 #endif
@@ -30,7 +31,7 @@
 static int door_checks(const Huddle__V1__SubmitContent *sc, ing_submission_t *in,
                        ing_result_t *res) {
     const char *e = sc->author_email;
-    if (!*e || strlen(e) > ING_MAX_EMAIL || !ing_utf8_valid(e, strlen(e))) {
+    if (!*e || strlen(e) > ING_MAX_EMAIL || !hd_utf8_valid(e, strlen(e))) {
         ing_result_refuse(res, 422, "author_email", "author_email must be 1 to %d bytes of UTF-8",
                           ING_MAX_EMAIL);
         return -1;
