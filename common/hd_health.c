@@ -42,6 +42,55 @@ void hd_health_write_common(FILE *out, const char *service) {
                       "Dead letters this process stored since it started, by source.", &source, 1);
 }
 
+/* huddle_http_requests_refused_total's statuses, as hd_http_stats_t keeps them. */
+static void write_refused(FILE *out, const hd_http_stats_t *st) {
+    const char *name = "huddle_http_requests_refused_total";
+    hd_prom_family(out, name, "counter",
+                   "Requests the HTTP server refused itself (malformed, too large, too slow, "
+                   "unsupported), by status.");
+    const struct {
+        const char *label;
+        uint64_t n;
+    } by[] = {
+        {"status=\"400\"", st->requests_refused_400}, {"status=\"408\"", st->requests_refused_408},
+        {"status=\"413\"", st->requests_refused_413}, {"status=\"431\"", st->requests_refused_431},
+        {"status=\"501\"", st->requests_refused_501}, {"status=\"505\"", st->requests_refused_505}};
+    for (size_t i = 0; i < sizeof by / sizeof by[0]; i++)
+        hd_prom_sample(out, name, NULL, by[i].label, (double)by[i].n);
+}
+
+void hd_health_write_http(FILE *out, hd_http_server_t *server) {
+    hd_http_stats_t st;
+    if (!server)
+        return;
+    hd_http_server_stats(server, &st);
+    hd_prom_gauge(out, "huddle_http_connections_open", "HTTP connections open now.",
+                  (double)st.connections_open);
+    hd_prom_counter(out, "huddle_http_connections_accepted_total",
+                    "HTTP connections admitted since start.",
+                    (double)st.connections_accepted_total);
+    hd_prom_family(
+        out, "huddle_http_connections_refused_total", "counter",
+        "HTTP connections refused at accept, by limit (503 max_conns, 429 per_address).");
+    hd_prom_sample(out, "huddle_http_connections_refused_total", NULL, "limit=\"max_conns\"",
+                   (double)st.connections_refused_max_conns);
+    hd_prom_sample(out, "huddle_http_connections_refused_total", NULL, "limit=\"per_address\"",
+                   (double)st.connections_refused_per_addr);
+    hd_prom_counter(out, "huddle_http_requests_timed_out_total",
+                    "Requests not complete within the request deadline (408).",
+                    (double)st.requests_timed_out_total);
+    hd_prom_counter(out, "huddle_http_idle_closed_total",
+                    "Keep-alive connections closed after the idle timeout.",
+                    (double)st.idle_closed_total);
+    hd_prom_counter(out, "huddle_http_slow_readers_closed_total",
+                    "Connections reset for not reading their answers within the write timeout.",
+                    (double)st.slow_readers_closed_total);
+    hd_prom_counter(out, "huddle_http_tls_failures_total",
+                    "Connections closed for a TLS error (a failed handshake included).",
+                    (double)hd_http_server_tls_failures(server));
+    write_refused(out, &st);
+}
+
 static void write_metrics(hd_http_req_t *req, const char *service, hd_health_fn *extra, void *arg) {
     char *text = NULL;
     size_t len = 0;
@@ -51,6 +100,7 @@ static void write_metrics(hd_http_req_t *req, const char *service, hd_health_fn 
         return;
     }
     hd_health_write_common(out, service);
+    hd_health_write_http(out, hd_http_req_server(req));
     if (extra)
         extra(out, arg);
     fclose(out);
@@ -104,5 +154,8 @@ hd_http_server_t *hd_health_start(const char *addr, const char *service, hd_heal
         return NULL;
     }
     hd_http__server_set_cleanup(s, health_free, h);
+    hd_http_limits_t lim; /* the same HUDDLE_HTTP_* limits as the API */
+    hd_http_limits_from_config(&lim);
+    hd_http_server_set_limits(s, &lim);
     return s;
 }

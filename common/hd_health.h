@@ -38,6 +38,12 @@ int hd_health_route(hd_http_req_t *req, const char *service, hd_health_fn *extra
    its own (ingest); hd_health_route does it for the rest. */
 void hd_health_write_common(FILE *out, const char *service);
 
+/* Writes the HTTP server's own figures (hd_http_server_stats: connections
+   open, accepted and refused by limit, timeouts, slow readers closed, TLS
+   failures, requests it refused by status) for `server` (NULL: nothing).
+   hd_health_route does it for its own server; ingest for its API's. */
+void hd_health_write_http(FILE *out, hd_http_server_t *server);
+
 /* Counts one dead letter written by this process from `source` (the
    source column of dead_letter: "ingest.http", "hub", a consumer's name);
    shown as huddle_dead_letters_written_total{source}. Any thread;

@@ -109,33 +109,10 @@ static void write_store(FILE *out, hd_db_t *db) {
     PQclear(r);
 }
 
-/* TODO(lead, after helper "http"'s hd_http_server_stats lands): add
-       #include "hd_http.h"   (already through route.h)
-       hd_http_stats_t st;
-       hd_http_server_stats(hd_http_req_server(c->req), &st);
-       hd_prom_gauge(out, "huddle_http_connections_open", "Connections open now.",
-                     (double)st.connections_open);
-       hd_prom_counter(out, "huddle_http_connections_accepted_total",
-                       "Connections admitted since start.",
-                       (double)st.connections_accepted_total);
-       hd_prom_family(out, "huddle_http_connections_refused_total", "counter",
-                      "Connections refused at accept, by limit.");
-       hd_prom_sample(out, "huddle_http_connections_refused_total", NULL,
-                      "limit=\"max_conns\"", (double)st.connections_refused_max_conns);
-       hd_prom_sample(out, "huddle_http_connections_refused_total", NULL,
-                      "limit=\"per_address\"", (double)st.connections_refused_per_addr);
-       hd_prom_counter(out, "huddle_http_requests_timed_out_total",
-                       "Requests not complete within the request deadline (408).",
-                       (double)st.requests_timed_out_total);
-       hd_prom_counter(out, "huddle_http_idle_closed_total",
-                       "Keep-alive connections closed after the idle timeout.",
-                       (double)st.idle_closed_total);
-       hd_prom_counter(out, "huddle_http_slow_readers_closed_total",
-                       "Connections reset for not reading their answers.",
-                       (double)st.slow_readers_closed_total);
-   and huddle_http_requests_refused_total{status} from requests_refused_400..505,
-   in write_http_server below (docs/metrics.md lists these families). */
-static void write_http_server(FILE *out, ing_call_t *c) { (void)out, (void)c; }
+/* The API server's own figures (hd_health.h). */
+static void write_http_server(FILE *out, ing_call_t *c) {
+    hd_health_write_http(out, hd_http_req_server(c->req));
+}
 
 static void write_figures(FILE *out, ing_call_t *c) {
     hd_health_write_common(out, "ingest");
