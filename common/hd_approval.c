@@ -74,6 +74,16 @@ int hd_approval_may_decide(const hd_approval_item_t *item, const hd_actor_t *act
     return 1;
 }
 
+int hd_approval_involved(const hd_approval_item_t *item, const hd_actor_t *actor) {
+    if (strcmp(item->author_id, actor->id) == 0 || strcmp(item->department, actor->department) == 0)
+        return 1;
+    for (size_t i = 0; i < item->nroles; i++)
+        for (size_t k = 0; k < actor->nroles; k++)
+            if (strcmp(item->roles[i].name, actor->roles[k]) == 0)
+                return 1;
+    return 0;
+}
+
 int hd_approval_pick_role(const hd_approval_item_t *item, const hd_actor_t *actor, char *out,
                           size_t n) {
     const char *fallback = NULL;

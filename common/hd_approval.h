@@ -59,6 +59,12 @@ typedef struct {
 int hd_approval_may_decide(const hd_approval_item_t *item, const hd_actor_t *actor,
                            const char *role, char *why, size_t n);
 
+/* 1 when `actor` has a part in `item`: its author, of its department, or
+   holding a role the item requires (approved already or not); else 0. A
+   caller with no part (and no organization-wide reading role) is answered
+   about the item exactly as about an unknown id. Pure. */
+int hd_approval_involved(const hd_approval_item_t *item, const hd_actor_t *actor);
+
 /* The role an actor decides as when the request names none: the first
    required, not yet approved role the actor holds and may decide as; failing
    that, the first such role the actor holds at all (so that may_decide then

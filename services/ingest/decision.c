@@ -41,7 +41,7 @@ static int check(hd_db_t *read_db, const ing_person_t *actor, const ing_decision
     char why[256] = "";
     int rc = ing_read_approval(read_db, in->content_id, &item, why, sizeof why);
     if (rc == 1) {
-        int known = ing_read_item_exists(read_db, in->content_id);
+        int known = ing_read_item_visible(read_db, actor, in->content_id);
         if (known == 1)
             ing_result_refuse(res, 409, "id",
                               "item %s is still being checked by policy; "
@@ -57,6 +57,12 @@ static int check(hd_db_t *read_db, const ing_person_t *actor, const ing_decision
         if (rc < 0)
             hd_log(HD_LOG_WARN, "decision_check_failed", NULL, in->content_id, "%s", why);
         ing_result_refuse(res, 503, NULL, "database unavailable, retry");
+        return -1;
+    }
+    if (!hd_approval_involved(&item, &who) && !ing_read_sees_all(actor)) {
+        /* no part in it: answered as an unknown id, so a caller learns
+           nothing of another department's items, not even that they exist */
+        ing_result_refuse(res, 404, "id", "no content item %s", in->content_id);
         return -1;
     }
     if (item.state != HD_ITEM_AWAITING_APPROVAL) {

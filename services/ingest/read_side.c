@@ -13,8 +13,7 @@ static json_t *text_or_null(PGresult *r, int row, int col) {
     return PQgetisnull(r, row, col) ? json_null() : json_string(PQgetvalue(r, row, col));
 }
 
-/* Roles that may read every department's items. */
-static int sees_all(const ing_person_t *v) {
+int ing_read_sees_all(const ing_person_t *v) {
     return ing_auth_has_role(v, "orchestrator") || ing_auth_has_role(v, "legal") ||
            ing_auth_has_role(v, "crisis");
 }
@@ -64,9 +63,16 @@ int ing_read_actor(hd_db_t *db, const char *person_id, hd_actor_t *actor) {
     return rc;
 }
 
-int ing_read_item_exists(hd_db_t *db, const char *id) {
-    long n =
-        hd_db_count(db, "SELECT 1 FROM read_item WHERE content_id = $1", 1, (const char *[]){id});
+int ing_read_item_visible(hd_db_t *db, const ing_person_t *viewer, const char *id) {
+    if (ing_read_sees_all(viewer)) {
+        long n = hd_db_count(db, "SELECT 1 FROM read_item WHERE content_id = $1", 1,
+                             (const char *[]){id});
+        return n < 0 ? -1 : n > 0;
+    }
+    long n = hd_db_count(db,
+                         "SELECT 1 FROM read_item WHERE content_id = $1 "
+                         "AND (department_id = $2 OR lower(author_email) = lower($3))",
+                         3, (const char *[]){id, viewer->department, viewer->email});
     return n < 0 ? -1 : n > 0;
 }
 
@@ -140,7 +146,7 @@ json_t *ing_read_item(hd_db_t *db, const ing_person_t *viewer, const char *id, i
        caller who may not see it learns nothing, not even that it exists. */
     if (PQntuples(r) != 1 ||
         (strcmp(PQgetvalue(r, 0, 1), viewer->department) != 0 &&
-         strcmp(PQgetvalue(r, 0, 2), viewer->email) != 0 && !sees_all(viewer))) {
+         strcmp(PQgetvalue(r, 0, 2), viewer->email) != 0 && !ing_read_sees_all(viewer))) {
         PQclear(r);
         *status = 404;
         snprintf(why, why_len, "no content item %s", id);

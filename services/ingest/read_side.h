@@ -19,6 +19,10 @@
 /* The libpq options of the read connection (hd_db_connect_with). */
 #define ING_READ_SIDE_OPTIONS "-c role=huddle_read"
 
+/* 1 when v holds a role that reads every department's items (orchestrator,
+   legal, crisis), else 0. Pure. */
+int ing_read_sees_all(const ing_person_t *v);
+
 /* The item `id` with its history, as seen by `viewer`. Returns the JSON
    (caller owns) with *status 200, or NULL with *status 404 (no such item,
    or one of another department the viewer may not see: the same answer)
@@ -45,7 +49,9 @@ int ing_read_approval(hd_db_t *db, const char *content_id, hd_approval_item_t *i
    person, -1 database error or a malformed row. */
 int ing_read_actor(hd_db_t *db, const char *person_id, hd_actor_t *actor);
 
-/* Whether a content item `id` exists: 1 yes, 0 no, -1 database error. */
-int ing_read_item_exists(hd_db_t *db, const char *id);
+/* Whether a content item `id` exists and `viewer` may see it (of their
+   department, theirs, or an organization-wide reader: ing_read_sees_all):
+   1 yes, 0 no (unknown and unseen are one answer), -1 database error. */
+int ing_read_item_visible(hd_db_t *db, const ing_person_t *viewer, const char *id);
 
 #endif

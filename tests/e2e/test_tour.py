@@ -30,12 +30,16 @@ def test_happy_path(s):
     cid = s.cli("submit", "--as", MAYA, "--channel", "sandbox", text).stdout.strip()
     item = s.wait_state(cid, "awaiting_approval")
     check(item["verdict"] == "pass", f"verdict {item['verdict']}")
-    # Four-eyes, wrong role, wrong department: all refused with a reason.
-    for who, why in [(MAYA, "author"), (RITA, "role"), (CORA, "department")]:
+    # Four-eyes, wrong department: refused with a reason. Rita (a player of
+    # another department, with no part in the item) is told nothing: 404.
+    for who, why in [(MAYA, "author"), (CORA, "department")]:
         st, body = s.api("POST", f"/v1/content/{cid}/decisions", as_=who,
                          body={"decision": "approve"})
         check(st == 403, f"{who} approving: {st} {body}")
         check(body["error"]["message"], f"403 without a reason for {who}")
+    st, body = s.api("POST", f"/v1/content/{cid}/decisions", as_=RITA,
+                     body={"decision": "approve"})
+    check(st == 404, f"{RITA} approving another department's item: {st} {body}")
     out = s.cli("approve", cid, "--as", MAYA, check_rc=False)
     check(out.returncode != 0 and "403" in out.stderr, f"CLI self-approval: {out.stderr}")
     check(text not in sandbox_texts(s), "published before approval")

@@ -117,6 +117,13 @@ def other_department(s):
     check(st1 == st2 == 404, f"another department's {st1}, unknown {st2}")
     check(theirs == {"error": dict(err(none), message=err(none)["message"].replace(
         unknown, item["id"]))}, f"the same answer: {theirs} / {none}")
+    # deciding on it says no more than reading it: 404 as for an unknown id
+    dec = {"decision": "approve"}
+    st1, theirs = s.api("POST", f"/v1/content/{item['id']}/decisions", as_=RITA, body=dec)
+    st2, none = s.api("POST", f"/v1/content/{unknown}/decisions", as_=RITA, body=dec)
+    check(st1 == st2 == 404, f"decision on another department's {st1} {theirs}, unknown {st2}")
+    check(theirs == {"error": dict(err(none), message=err(none)["message"].replace(
+        unknown, item["id"]))}, f"the same decision answer: {theirs} / {none}")
 
 
 def refused_gets_are_kept(s):

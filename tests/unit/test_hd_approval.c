@@ -169,7 +169,26 @@ HD_TEST(role_names_from_the_network_are_checked) {
     ASSERT(!hd_approval_role_ok(long_name));
 }
 
+HD_TEST(involved_is_author_department_or_a_required_role) {
+    hd_approval_item_t it = item_for("awaiting_approval");
+    hd_actor_t author = actor(AUTHOR, "marketing", "player", NULL);
+    hd_actor_t colleague = actor(COACH, "marketing", "player", NULL);
+    hd_actor_t lawyer = actor(LEGAL, "legal", "legal", NULL);
+    hd_actor_t stranger = actor(LEGAL, "care", "player", "coach"); /* coach: of care */
+    hd_actor_t hr = actor(LEGAL, "hr", "hr", NULL);
+    ASSERT(hd_approval_involved(&it, &author));
+    ASSERT(hd_approval_involved(&it, &colleague));
+    ASSERT(hd_approval_involved(&it, &lawyer));
+    /* a coach of another department holds a role the item names: involved
+       (may_decide then says why not), but a player of care is not */
+    ASSERT(hd_approval_involved(&it, &stranger));
+    ASSERT(!hd_approval_involved(&it, &hr));
+    hd_actor_t player = actor(LEGAL, "care", "player", NULL);
+    ASSERT(!hd_approval_involved(&it, &player));
+}
+
 HD_TEST_MAIN(HD_CASE(item_states_round_trip_through_their_names),
+             HD_CASE(involved_is_author_department_or_a_required_role),
              HD_CASE(role_names_from_the_network_are_checked),
              HD_CASE(coach_of_the_department_may_approve), HD_CASE(four_eyes_refuses_the_author),
              HD_CASE(wrong_role_is_refused),
