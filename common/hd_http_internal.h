@@ -197,6 +197,16 @@ void hd_http__count_refusal(hd_http__counters_t *st, int status);
 /* The reason phrase of a status ("Not Found"); "Unknown" if none. */
 const char *hd_http__status_text(int status);
 
+/* hd_http_listen.c. "ip:port" ("[v6]:port") of tcp's peer into out (len
+   bytes), its bare IP address into addr (alen); "unknown" when the socket
+   has no peer. */
+void hd_http__peer_name(uv_tcp_t *tcp, char *out, size_t len, char *addr, size_t alen);
+
+/* hd_http_listen.c. Binds s->listener to addr and listens with
+   on_connection; sets s->port to the port bound. 0, or -1 (logged: a bad
+   address or one that cannot be listened on). */
+int hd_http__bind_listen(hd_http_server_t *s, const char *addr, uv_connection_cb on_connection);
+
 /* Loop thread (a workq done callback): one hand-back of c's request. */
 void hd_http__conn_handback(void *conn);
 
