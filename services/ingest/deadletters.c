@@ -12,6 +12,7 @@
 #include "hd_config.h"
 #include "hd_deadletter.h"
 #include "hd_deadletter_http.h"
+#include "hd_http_client.h"
 #include "hd_log.h"
 #include "hd_mem.h"
 #include "hd_utf8.h"
@@ -19,7 +20,6 @@
 #include "rfc3339.h"
 
 #include <ctype.h>
-#include <curl/curl.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdatomic.h>
@@ -267,67 +267,27 @@ static void dl_show(ing_call_t *c) {
 
 /* ---------- replay ---------- */
 
-typedef struct {
-    char *data;
-    size_t len, cap;
-} sink_t;
-
-static size_t on_data(char *p, size_t size, size_t n, void *arg) {
-    sink_t *k = arg;
-    size_t len = size * n;
-    k->data = hd_grow(k->data, &k->cap, k->len + len + 1, 1);
-    memcpy(k->data + k->len, p, len);
-    k->len += len;
-    k->data[k->len] = 0;
-    return len;
-}
-
-static void curl_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
-
 /* Sends the stored request q to url with the caller's Authorization: its
    status (0 when no answer came) and the answer's text in *answer (or the
    reason none came; caller frees). */
 static int loopback(const char *url, const hd_dl_request_t *q, const char *authorization,
                     char **answer) {
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, curl_once);
     static const char *const kept[] = {"Content-Type", "Idempotency-Key", NULL};
-    struct curl_slist *hl = curl_slist_append(NULL, "Expect:");
-    char line[1024];
-    snprintf(line, sizeof line, "Authorization: %s", authorization ? authorization : "");
-    hl = curl_slist_append(hl, line);
+    char lines[3][1024];
+    const char *headers[4] = {lines[0], NULL, NULL, NULL};
+    size_t nh = 1;
+    snprintf(lines[0], sizeof lines[0], "Authorization: %s", authorization ? authorization : "");
     for (const char *const *k = kept; *k; k++) {
         hd_dl_span_t v = hd_deadletter_http_header(q, *k);
         if (v.p && v.n < 900) {
-            snprintf(line, sizeof line, "%s: %.*s", *k, (int)v.n, v.p);
-            hl = curl_slist_append(hl, line);
+            snprintf(lines[nh], sizeof lines[nh], "%s: %.*s", *k, (int)v.n, v.p);
+            headers[nh] = lines[nh];
+            nh++;
         }
     }
-    sink_t sink = {0};
-    CURL *h = curl_easy_init();
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_POST, 1L);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, q->body.p ? q->body.p : "");
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)q->body.n);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)REPLAY_TIMEOUT_MS);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L); /* our own listener, on loopback */
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
-    CURLcode rc = curl_easy_perform(h);
-    long status = 0;
-    if (rc == CURLE_OK)
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    else {
-        free(sink.data);
-        sink.data = hd_strdup(curl_easy_strerror(rc));
-    }
-    curl_easy_cleanup(h);
-    curl_slist_free_all(hl);
-    *answer = sink.data ? sink.data : hd_strdup("");
-    return (int)status;
+    int status = hd_http_request_n("POST", url, headers, q->body.p ? q->body.p : "", q->body.n,
+                                   REPLAY_TIMEOUT_MS, HD_HTTP_CLIENT_LOOPBACK_TLS, answer);
+    return status < 0 ? 0 : status;
 }
 
 /* Why the stored request q (of source) cannot be replayed, into why; 0 when
