@@ -3,18 +3,16 @@
     before the database: the version, the command, a submission's checks
     (the door's rules: an idempotency key is required, the author's email
     is UTF-8; then ing_check_submission and ing_check_mention of
-    services/ingest/decode.h, or ing_content_validate before it existed), the item id and the content.submitted event the batch would
+    services/ingest/decode.h), the item id and the content.submitted event the batch would
     write (ing_content_id, ing_content_event, packed and decoded again: the
     text must survive), and the IngestReply the door sends, which must
     decode with the request id it echoes. Plus wire_check.h. The decode
     step itself is static in zdoor.c (it owns sockets and a worker), so
     this target repeats its few lines; keep them in step with serve(). */
 #include "content.h"
-#include "hd_utf8.h"
-#ifdef HD_FUZZ_DECODE
 #include "decode.h"
-#endif
 #include "hd_envelope.h"
+#include "hd_utf8.h"
 #include "huddle/v1/ingest.pb-c.h"
 #include "wire_check.h"
 
@@ -25,7 +23,6 @@
 
 #define NOW_MS 1765000000000LL /* 2025-12-06 */
 
-#ifdef HD_FUZZ_DECODE
 /* With services/ingest/decode.h (zdoor.c's submit and job_work): the
    author's email, then ing_check_submission / ing_check_mention. */
 static int door_checks(const Huddle__V1__SubmitContent *sc, ing_submission_t *in,
@@ -64,29 +61,6 @@ static void mention(const Huddle__V1__SubmitMention *m, ing_result_t *res) {
     else
         res->status = 201;
 }
-#define SCHEDULED(in) ((in).scheduled_at_ms)
-#else
-/* Before services/ingest/decode.h: ing_content_validate. */
-static int door_checks(const Huddle__V1__SubmitContent *sc, ing_submission_t *in,
-                       ing_result_t *res) {
-    *in = (ing_submission_t){.channel = sc->channel,
-                             .text = sc->text,
-                             .kind = *sc->kind ? sc->kind : NULL,
-                             .idempotency_key = sc->idempotency_key};
-    if (!*sc->idempotency_key) {
-        ing_result_refuse(res, 422, "idempotency_key", "idempotency_key is required on the bus");
-        return -1;
-    }
-    return ing_content_validate(in, res);
-}
-
-static void mention(const Huddle__V1__SubmitMention *m, ing_result_t *res) {
-    if (!m->channel || !m->external_id || !m->author_handle || !m->text || !m->url)
-        FUZZ_FAIL("SubmitMention: a string field is NULL");
-    res->status = 201;
-}
-#define SCHEDULED(in) 0
-#endif
 
 static void submission(const Huddle__V1__SubmitContent *sc, ing_result_t *res) {
     ing_submission_t in;
@@ -100,7 +74,7 @@ static void submission(const Huddle__V1__SubmitContent *sc, ing_result_t *res) {
     char id[HD_ID_LEN];
     ing_content_id(&author, &in, id);
     ing_content_event_t ev;
-    ing_content_event(&ev, &author, &in, id, 3, SCHEDULED(in));
+    ing_content_event(&ev, &author, &in, id, 3, in.scheduled_at_ms);
     size_t len;
     uint8_t *p = hd_envelope_pack(&ev.env, &len);
     hd_envelope_t *back = hd_envelope_unpack(p, len);
