@@ -91,6 +91,9 @@ int hd_http__strict_check(int major, int minor, const hd_http_req_t *r, hd_http_
         return refuse(out, 400, "bad_request", "Host", "Host given more than once");
     int tes = count_header(r, "Transfer-Encoding", &te);
     int cls = count_header(r, "Content-Length", &cl);
+    if (minor == 0 && tes > 0) /* RFC 9112 6.1: its framing is faulty */
+        return refuse(out, 400, "bad_request", "Transfer-Encoding",
+                      "an HTTP/1.0 request cannot use Transfer-Encoding");
     if (tes > 0 && cls > 0)
         return refuse(out, 400, "bad_request", "Transfer-Encoding",
                       "Transfer-Encoding and Content-Length together");

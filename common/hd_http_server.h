@@ -26,6 +26,7 @@
       - Transfer-Encoding other than exactly "chunked" (any
         other coding, a list, or the header twice)            -> 501
       - Transfer-Encoding with Content-Length (smuggling)     -> 400
+      - Transfer-Encoding on an HTTP/1.0 request (RFC 9112)   -> 400
       - Content-Length more than once                         -> 400
       - not HTTP at all                                       -> 400
 

@@ -8,6 +8,7 @@ bytes are kept as a dead letter:
   - Transfer-Encoding: gzip, chunked / identity /
     chunked, chunked                                  -> 501 (Transfer-Encoding)
   - Transfer-Encoding and Content-Length together     -> 400 (Transfer-Encoding)
+  - Transfer-Encoding on an HTTP/1.0 request          -> 400 (Transfer-Encoding)
 Nothing after a refused head is read (the smuggled request is never
 answered), and the same server still serves a plain request."""
 import json
@@ -32,6 +33,8 @@ CASES = [
      b"0\r\n\r\n", 501, "Transfer-Encoding"),
     ("smuggle", b" HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n",
      b"0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n", 400, "Transfer-Encoding"),
+    ("http10chunked", b" HTTP/1.0\r\nTransfer-Encoding: chunked\r\n", b"0\r\n\r\n", 400,
+     "Transfer-Encoding"),
 ]
 
 

@@ -815,6 +815,8 @@ HD_TEST(strict_http_refusals_name_the_field) {
          400, "Transfer-Encoding"},
         {"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nab", 400,
          "Content-Length"},
+        {"POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400,
+         "Transfer-Encoding"},
     };
     hd_http_server_t *s = start(1024);
     ASSERT(s);
@@ -849,7 +851,7 @@ HD_TEST(strict_http_refusals_name_the_field) {
     hd_http_server_stats(s, &st);
     ASSERT_EQ(st.requests_refused_505, 3);
     ASSERT_EQ(st.requests_refused_501, 4);
-    ASSERT_EQ(st.requests_refused_400, 6);
+    ASSERT_EQ(st.requests_refused_400, 7);
     hd_http_server_destroy(&s);
 }
 
