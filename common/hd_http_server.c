@@ -233,13 +233,12 @@ static void on_write(uv_write_t *w, int status) {
     }
     size_t queued = c->out_bytes;
     size_t high = (size_t)c->server->lim.write_buffer;
-    if (c->read_paused && queued < high / 2) {
-        uv_timer_stop(&c->wtimer); /* the client reads again */
-        if (!c->busy) {
-            c->read_paused = 0;
-            conn_resume(c); /* the backlog first, then the socket */
-        }
-    }
+    /* The client reads again. While a request is out, the pause (and its
+       write timer) lasts until the hand-back's conn_resume: stopping the
+       timer here would leave a client that stopped reading again, with
+       an answer still unwritten, paused forever. */
+    if (c->read_paused && queued < high / 2 && !c->busy)
+        conn_resume(c); /* the backlog first, then the socket */
 }
 
 /* Queues bytes as they are; the order of queued writes is the order on the
@@ -483,6 +482,10 @@ static size_t conn_parse(conn_t *c, const char *data, size_t len) {
    the socket. */
 static void conn_resume(conn_t *c) {
     buf_t *b = &c->backlog;
+    if (c->read_paused && !c->busy && c->out_bytes < (size_t)c->server->lim.write_buffer / 2) {
+        uv_timer_stop(&c->wtimer); /* its answers are read: no longer a slow reader */
+        c->read_paused = 0;
+    }
     /* Paused (answers unread past write_buffer): the backlog waits too. */
     while (!c->busy && !c->closing && !c->finishing && !c->read_paused && c->backlog_off < b->len) {
         size_t n = conn_parse(c, b->data + c->backlog_off, b->len - c->backlog_off);
