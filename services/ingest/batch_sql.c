@@ -2,7 +2,6 @@
     array parameters (hd_pgarray), so a batch costs the same handful of
     round trips whether it holds one item or hundreds. */
 #include "batch_sql.h"
-#include "hd_utf8.h"
 
 #include "hd_log.h"
 #include "hd_mem.h"
@@ -20,8 +19,7 @@
 static const char *auth_key(const ing_item_t *it, int by_email) {
     if (!by_email)
         return ing_auth_token_wellformed(it->token) ? it->token : NULL;
-    const char *k = it->email;
-    return k && *k && strlen(k) <= ING_MAX_EMAIL && hd_utf8_valid(k, strlen(k)) ? k : NULL;
+    return ing_email_valid(it->email) ? it->email : NULL;
 }
 
 /* A token's person (live token, active person), the token and whether it

@@ -283,6 +283,17 @@ static int text_ok(const char *v, const char *field, size_t max, ing_refusal_t *
     return 0;
 }
 
+int ing_email_valid(const char *e) {
+    return e && *e && strlen(e) <= ING_MAX_EMAIL && hd_utf8_valid(e, strlen(e));
+}
+
+int ing_check_door_submission(const ing_submission_t *in, long long now_ms, ing_refusal_t *why) {
+    if (!in->idempotency_key || !*in->idempotency_key)
+        return refuse(why, 422, "idempotency_key", "required",
+                      "idempotency_key is required on the bus");
+    return ing_check_submission(in, now_ms, why);
+}
+
 int ing_check_submission(const ing_submission_t *in, long long now_ms, ing_refusal_t *why) {
     if (text_ok(in->channel, "channel", 63, why) < 0 ||
         text_ok(in->text, "text", ING_MAX_TEXT, why) < 0)

@@ -85,6 +85,16 @@ int ing_decode_schedule(long long ms, long long now_ms, const char *field, ing_r
    any) as ing_decode_key, named by in->key_field. 0, or -1 with *why. */
 int ing_check_submission(const ing_submission_t *in, long long now_ms, ing_refusal_t *why);
 
+/* 1 when e is an author's email the batch may look up (the ZeroMQ
+   door's author of record): 1..ING_MAX_EMAIL bytes of UTF-8 without NUL;
+   else 0 (NULL included). */
+int ing_email_valid(const char *e);
+
+/* A submission from the ZeroMQ door: the idempotency key is required (a
+   retry on the bus is safe only with one: 422 naming idempotency_key),
+   then ing_check_submission. 0, or -1 with *why. */
+int ing_check_door_submission(const ing_submission_t *in, long long now_ms, ing_refusal_t *why);
+
 /* Decodes POST /v1/content's body (len bytes, not NUL-terminated needed)
    with its Idempotency-Key header (NULL if absent; it wins over the body's
    "idempotency_key"), now_ms being the time now (for scheduled_at's range).

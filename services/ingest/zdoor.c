@@ -1,6 +1,5 @@
 /*  zdoor: the ZeroMQ door of ingest. */
 #include "zdoor.h"
-#include "hd_utf8.h"
 
 #include "content.h"
 #include "hd_deadletter.h"
@@ -149,7 +148,7 @@ static void submit_done(ing_item_t *it, void *arg) {
    checks no UTF-8, and the batch's one author query carries every
    sender's email. */
 static int email_ok(const char *e, ing_result_t *res) {
-    if (*e && strlen(e) <= ING_MAX_EMAIL && hd_utf8_valid(e, strlen(e)))
+    if (ing_email_valid(e))
         return 0;
     ing_result_refuse(res, 422, "author_email", "author_email must be 1 to %d bytes of UTF-8",
                       ING_MAX_EMAIL);
@@ -174,10 +173,7 @@ static void submit(ing_zdoor_t *self, const Huddle__V1__SubmitContent *sc, zjob_
     ing_item_set(&it->email, sc->author_email);
     ing_item_set(&it->only_department, hd_zap_department(self->zap, j->peer));
     ing_refusal_t why;
-    if (!*sc->idempotency_key)
-        ing_result_refuse(&it->pre, 422, "idempotency_key",
-                          "idempotency_key is required on the bus");
-    else if (ing_check_submission(&it->in, ing_rfc3339_now_ms(), &why) < 0)
+    if (ing_check_door_submission(&it->in, ing_rfc3339_now_ms(), &why) < 0)
         ing_result_from(&it->pre, &why);
     it->user = j;
     it->done = submit_done;

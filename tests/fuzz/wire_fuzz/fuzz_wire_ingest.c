@@ -12,7 +12,6 @@
 #include "content.h"
 #include "decode.h"
 #include "hd_envelope.h"
-#include "hd_utf8.h"
 #include "huddle/v1/ingest.pb-c.h"
 #include "wire_check.h"
 
@@ -23,12 +22,11 @@
 
 #define NOW_MS 1765000000000LL /* 2025-12-06 */
 
-/* With services/ingest/decode.h (zdoor.c's submit and job_work): the
-   author's email, then ing_check_submission / ing_check_mention. */
+/* zdoor.c's submit: the author's email, then ing_check_door_submission
+   (the same functions the door calls). */
 static int door_checks(const Huddle__V1__SubmitContent *sc, ing_submission_t *in,
                        ing_result_t *res) {
-    const char *e = sc->author_email;
-    if (!*e || strlen(e) > ING_MAX_EMAIL || !hd_utf8_valid(e, strlen(e))) {
+    if (!ing_email_valid(sc->author_email)) {
         ing_result_refuse(res, 422, "author_email", "author_email must be 1 to %d bytes of UTF-8",
                           ING_MAX_EMAIL);
         return -1;
@@ -40,13 +38,9 @@ static int door_checks(const Huddle__V1__SubmitContent *sc, ing_submission_t *in
                              .key_field = "idempotency_key",
                              .scheduled_at_ms = sc->scheduled_at_ms};
     ing_refusal_t why;
-    if (!*sc->idempotency_key) {
-        ing_result_refuse(res, 422, "idempotency_key", "idempotency_key is required on the bus");
-        return -1;
-    }
-    if (ing_check_submission(in, NOW_MS, &why) < 0) {
+    if (ing_check_door_submission(in, NOW_MS, &why) < 0) {
         if (why.status < 400 || !why.field[0])
-            FUZZ_FAIL("ing_check_submission: a refusal without status or field");
+            FUZZ_FAIL("ing_check_door_submission: a refusal without status or field");
         ing_result_from(res, &why);
         return -1;
     }
