@@ -29,8 +29,14 @@ static const struct {
     {HUDDLE__V1__ENVELOPE__BODY_POLICY_PROPOSED, "policy.proposed"},
     {HUDDLE__V1__ENVELOPE__BODY_POLICY_REVIEW_SUBMITTED, "policy.review_submitted"},
     {HUDDLE__V1__ENVELOPE__BODY_POLICY_PROPOSAL_UPDATED, "policy.proposal_updated"},
-    /* a family: the type is "org.<object>.<action>" (hd_envelope_org_type) */
+    {HUDDLE__V1__ENVELOPE__BODY_CONTENT_HELD, "content.held"},
+    {HUDDLE__V1__ENVELOPE__BODY_CONTENT_RELEASED, "content.released"},
+    {HUDDLE__V1__ENVELOPE__BODY_CONTENT_RECALLED, "content.recalled"},
+    {HUDDLE__V1__ENVELOPE__BODY_NOTIFICATION_RECORDED, "notification.recorded"},
+    /* families: the type is "org.<object>.<action>" (hd_envelope_org_type),
+       "crisis.<what>" (hd_envelope_crisis_type) */
     {HUDDLE__V1__ENVELOPE__BODY_ORG_CHANGED, "org."},
+    {HUDDLE__V1__ENVELOPE__BODY_CRISIS_CHANGED, "crisis."},
 };
 #define NTYPES (sizeof s_types / sizeof s_types[0])
 
@@ -60,12 +66,19 @@ const char *hd_envelope_org_type(const Huddle__V1__OrgChanged *b, char *buf, siz
     return buf;
 }
 
+const char *hd_envelope_crisis_type(const Huddle__V1__CrisisChanged *b, char *buf, size_t n) {
+    snprintf(buf, n, "crisis.%s", b && b->what ? b->what : "");
+    return buf;
+}
+
 /* The type env must carry: its body's name, or for a family the name its
    body's fields complete (into buf). NULL if the body is unknown. */
 static const char *expected_type(const hd_envelope_t *env, char *buf, size_t n) {
     const char *name = hd_envelope_type_name(env->body_case);
     if (name && env->body_case == HUDDLE__V1__ENVELOPE__BODY_ORG_CHANGED)
         return hd_envelope_org_type(env->org_changed, buf, n);
+    if (name && env->body_case == HUDDLE__V1__ENVELOPE__BODY_CRISIS_CHANGED)
+        return hd_envelope_crisis_type(env->crisis_changed, buf, n);
     return name;
 }
 
@@ -73,7 +86,7 @@ void hd_envelope_stamp(hd_envelope_t *env, char *id_buf, const char *source,
                        const char *causation_id, const char *label) {
     char buf[HD_TYPE_LEN];
     const char *type = expected_type(env, buf, sizeof buf);
-    if (type == buf) /* a family's: the caller set it (hd_envelope_org_type) */
+    if (type == buf) /* a family's: the caller set it (hd_envelope_*_type) */
         type = env->type && strcmp(env->type, buf) == 0 ? env->type : NULL;
     if (causation_id && *causation_id)
         hd_id_derive(id_buf, causation_id, label ? label : type);

@@ -9,7 +9,13 @@
       rejected           a person rejected it (final)
       blocked            policy blocked it (final)
       published          the publisher delivered it (final)
-      failed             delivery failed permanently (final) */
+      failed             delivery failed permanently (final)
+      held               approved, but a crisis holds its scope: the publisher
+                         will not deliver it until the crisis resumes (shown by
+                         the read side from the publisher's job; workflow's
+                         own row stays approved)
+      expired            held, and its crisis's resume rule expired it (final)
+      recalled           published, then deleted by a crisis's recall (final) */
 #ifndef HD_ITEM_STATE_H
 #define HD_ITEM_STATE_H
 
@@ -21,6 +27,9 @@ typedef enum {
     HD_ITEM_BLOCKED,
     HD_ITEM_PUBLISHED,
     HD_ITEM_FAILED,
+    HD_ITEM_HELD,
+    HD_ITEM_EXPIRED,
+    HD_ITEM_RECALLED,
     HD_ITEM_STATE_COUNT
 } hd_item_state_t;
 
@@ -33,7 +42,7 @@ const char *hd_item_state_name(hd_item_state_t s);
 int hd_item_state_parse(const char *name);
 
 /* 1 for a state no event moves the item out of (rejected, blocked,
-   published, failed). */
+   failed, expired, recalled; published too, except by a recall). */
 int hd_item_state_final(hd_item_state_t s);
 
 #endif

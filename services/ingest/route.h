@@ -69,10 +69,13 @@ ing_route_result_t ing_route_match(const ing_route_t *const *tables, const char 
                                    char *allow, size_t allow_len);
 
 /* The API's tables, in match order. */
-extern const ing_route_t ing_core_routes[];   /* api.c */
-extern const ing_route_t ing_admin_routes[];  /* admin.c: departments, people, roles, grants */
-extern const ing_route_t ing_config_routes[]; /* admin_config.c: channels, routing, chains... */
-extern const ing_route_t ing_token_routes[];  /* tokens.c */
-extern const ing_route_t ing_policy_routes[]; /* policy_api.c */
+extern const ing_route_t ing_core_routes[];     /* api.c */
+extern const ing_route_t ing_admin_routes[];    /* admin.c: departments, people, roles, grants */
+extern const ing_route_t ing_config_routes[];   /* admin_config.c: channels, routing, chains... */
+extern const ing_route_t ing_token_routes[];    /* tokens.c */
+extern const ing_route_t ing_policy_routes[];   /* policy_api.c */
+extern const ing_route_t ing_playbook_routes[]; /* playbooks.c */
+extern const ing_route_t ing_crisis_routes[];   /* crisis_api.c */
+extern const ing_route_t ing_webhook_routes[];  /* admin_webhooks.c */
 
 #endif

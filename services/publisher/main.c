@@ -5,6 +5,7 @@
     between fetches (idle hook), a batch at a time on a pool of worker
     threads. */
 #include "claim.h"
+#include "dispatch.h"
 #include "hd_config.h"
 #include "hd_consumer.h"
 #include "hd_dbrole.h"
@@ -36,8 +37,6 @@ static const hd_config_var_t s_vars[] = {
      "key opening the channel accounts' sealed credentials (default: "
      "$HUDDLE_KEYS_DIR/credentials.key)"},
     {NULL, NULL, NULL}};
-
-static const char *const s_types[] = {"content.approved"};
 
 static long clamp(long v, long lo, long hi) { return v < lo ? lo : v > hi ? hi : v; }
 
@@ -74,12 +73,14 @@ int main(int argc, char **argv) {
     hd_service_t svc;
     if (hd_service_start(&svc, "publisher", "HUDDLE_PUBLISHER_HTTP", pub_jobs_metrics, &jobs) < 0)
         goto done;
+    pub_notify_t notify = {0};
+    pub_parts_t parts = {.jobs = &jobs, .notify = &notify};
     hd_consumer_cfg_t cfg = {.name = "publisher",
-                             .types = s_types,
-                             .ntypes = 1,
-                             .apply_batch = pub_jobs_apply_batch,
-                             .idle = pub_jobs_idle,
-                             .arg = &jobs};
+                             .types = pub_types,
+                             .ntypes = pub_ntypes,
+                             .apply_batch = pub_apply_batch,
+                             .idle = pub_idle,
+                             .arg = &parts};
     hd_info("started", "consuming as 'publisher', max %d attempts, batches of %d, %d calls at once",
             jobs.max_attempts, jobs.batch, jobs.concurrency);
     rc = hd_consumer_run(svc.db, svc.bus, &cfg) == 0 ? 0 : 1;
