@@ -7,7 +7,7 @@
     States (table crisis, column state), one enum and one name table:
       proposed   spike detection proposed it; a person confirms it
                  (declared) or dismisses it
-      declared   in force: its playbook's actions apply (view crisis_active)
+      declared   in force: its playbook's actions apply (view crisis_in_force)
       drill      a rehearsal: notifications go out marked as a drill and
                  acknowledgements are timed; nothing is held, recalled,
                  rerouted or added to approvals

@@ -65,7 +65,7 @@ CREATE INDEX IF NOT EXISTS crisis_state ON crisis (state, started_at);
 
 -- The crises in force: what the publisher holds, policy adds approvals for
 -- and workflow reroutes by. A drill is never in force.
-CREATE OR REPLACE VIEW crisis_active AS
+CREATE OR REPLACE VIEW crisis_in_force AS
 SELECT id, name, playbook, playbook_version, severity, reason, declared_by, declared_at,
        departments, channels, hold, approval_roles, reroute_terms, reroute_department,
        statement
@@ -254,7 +254,7 @@ GRANT SELECT, INSERT, UPDATE ON crisis TO huddle_ingest, huddle_workflow;
 GRANT SELECT (name, version, spec, active) ON playbook_version TO huddle_workflow;
 GRANT SELECT, INSERT ON crisis_ack TO huddle_ingest;
 GRANT SELECT, INSERT, UPDATE ON webhook_endpoint TO huddle_ingest;
-GRANT SELECT ON crisis_active TO huddle_policy, huddle_workflow, huddle_publisher,
+GRANT SELECT ON crisis_in_force TO huddle_policy, huddle_workflow, huddle_publisher,
   huddle_ingest;
 GRANT SELECT (id, state, drill, playbook, departments, channels, recall_minutes, on_resume,
               on_resume_late, notify, declared_at, resumed_at, reason, name, statement,
