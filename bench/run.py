@@ -67,6 +67,7 @@ from datetime import datetime
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "e2e"))
+from crisis_sql import apply_playbook, crises, hold_breaches, items_scope  # noqa: E402
 from huddle_system import SERVICES, System  # noqa: E402
 
 CONNS = int(os.environ.get("BENCH_CONNS", "64"))
@@ -83,38 +84,7 @@ DEPT_PEOPLE = ["maya@example.org", "carl@example.org"]  # marketing
 CRISIS_COUNT = int(os.environ.get("BENCH_CRISIS_COUNT", "20"))
 CRISIS_HOLD_SECONDS = float(os.environ.get("BENCH_CRISIS_HOLD_SECONDS", "0.5"))
 ORCHESTRATOR = "olivia@example.org"  # the sample's orchestrator: declares and resumes
-BENCH_PLAYBOOK = "bench-hold"
-# The bench's playbook (docs/playbooks.md): hold only, every department,
-# narrowed to marketing by each declaration; held items publish on resume.
-BENCH_PLAYBOOK_YAML = """playbook: bench-hold
-description: make bench's crisis phase holds marketing while its load flows.
-severity: high
-terms: []
-triggers:
-  manual: true
-scope:
-  departments: []
-  channels: []
-actions:
-  hold: true
-team:
-  roles: [orchestrator]
-exit:
-  resume_roles: [orchestrator]
-  held_items: publish
-  late_items: publish
-"""
-# Its validated, normalized form (playbook_version.spec): every key present.
-BENCH_PLAYBOOK_SPEC = {
-    "name": BENCH_PLAYBOOK, "description": "make bench's crisis phase holds marketing while "
-    "its load flows.", "severity": "high", "terms": [],
-    "triggers": {"manual": True, "spike": None},
-    "scope": {"departments": [], "channels": []},
-    "actions": {"hold": True, "add_approvals": [], "reroute_to": None, "recall_minutes": 0,
-                "notify": [], "holding_statement": ""},
-    "team": {"roles": ["orchestrator"], "booth": []},
-    "exit": {"resume_roles": ["orchestrator"], "held_items": "publish", "late_items": "publish"},
-}
+BENCH_PLAYBOOK = "bench-hold"  # hold only; declared for marketing, publish on resume
 PG_OPTIONS = ("-c fsync=on -c synchronous_commit=on -c full_page_writes=on "
               "-c shared_preload_libraries=pg_stat_statements "
               "-c pg_stat_statements.track=all -c track_io_timing=on "
@@ -526,11 +496,7 @@ class Bench:
         resumed; afterwards no post in scope may have been stored inside a
         hold."""
         self.drain("crisis")
-        self.s.psql(
-            "INSERT INTO playbook_version (name, version, source, spec, created_by, active) "
-            f"VALUES ('{BENCH_PLAYBOOK}', 1, $src${BENCH_PLAYBOOK_YAML}$src$, "
-            f"$spec${json.dumps(BENCH_PLAYBOOK_SPEC)}$spec$::jsonb, 'bench', true) "
-            "ON CONFLICT DO NOTHING")
+        apply_playbook(self.s, BENCH_PLAYBOOK, "make bench holds marketing while its load flows.")
         base = self.sandbox_count()
         rate = max(round(self.figures.get("e2e") or LAT_RATE), 10)
         seconds = CRISIS_COUNT * (2 * CRISIS_HOLD_SECONDS + 0.5) + 5
@@ -592,36 +558,14 @@ class Bench:
                                  f"first: {bad[0]}")
 
     def hold_violations(self, ids):
-        """Every post on the sandbox stored at or after a crisis's
-        declared_at and before its resumed_at whose item it covers (its
-        department and channel in the crisis's scope; its own holding
-        statement excepted)."""
-        idlist = ",".join(ids)
-        crises = []
-        for line in self.s.psql(
-                "SELECT id, extract(epoch FROM declared_at), "
-                "coalesce(extract(epoch FROM resumed_at), 'Infinity'), "
-                "array_to_string(departments, ','), array_to_string(channels, ',') "
-                f"FROM crisis WHERE id = ANY('{{{idlist}}}'::uuid[])").splitlines():
-            cid, d, r, deps, chans = line.split("|")
-            crises.append((cid, float(d), float(r), set(filter(None, deps.split(","))),
-                           set(filter(None, chans.split(",")))))
-        if len(crises) != len(ids):
-            return [f"{len(ids)} crises declared, {len(crises)} in the database"]
-        items = {}
-        for line in self.s.psql("SELECT id, department_id, channel_id, "
-                                "coalesce(crisis_id::text, '') FROM content").splitlines():
-            cid, dept, chan, of = line.split("|")
-            items[cid] = (dept, chan, of)
-        bad = []
-        for key, t in self.published_at().items():
-            dept, chan, of = items.get(key, ("", "", ""))
-            for cid, d, r, deps, chans in crises:
-                if d <= t < r and (not deps or dept in deps) and (not chans or chan in chans) \
-                        and of != cid:
-                    bad.append(f"item {key} ({dept}, {chan}) stored {t - d:.3f}s after crisis "
-                               f"{cid} was declared")
-        return bad
+        """Every post on the sandbox its crisis covers stored during a hold
+        (crisis_sql.hold_breaches), described."""
+        found = [x for x in crises(self.s, [BENCH_PLAYBOOK]) if x["id"] in set(ids)]
+        if len(found) != len(ids):
+            return [f"{len(ids)} crises declared, {len(found)} in the database"]
+        return [f"item {key} stored {late:.3f}s after crisis {cid} was declared"
+                for key, cid, late in hold_breaches(found, self.published_at(),
+                                                    items_scope(self.s))]
 
     def stages(self, ids):
         """Where the time goes, per event type of the latency run: from the
