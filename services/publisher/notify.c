@@ -70,13 +70,14 @@ static const char *READ_SQL =
     "    WHERE e.name = ANY($2::text[]) OR e.name IN (SELECT unnest(c.notify) FROM crisis c "
     "      WHERE c.id = ANY($1::uuid[]))), '{}'))::text";
 
-/* The notifications, one statement; a replayed one (same id) is skipped. */
+/* The notifications, one statement; a replayed one (same id) is skipped
+   and so not returned. */
 static const char *INSERT_SQL =
     "INSERT INTO notification (id, crisis_id, endpoint, event_type, payload, drill, state, "
     "  last_error, cause_event_id) "
     "SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], "
     "  $6::boolean[], $7::text[], $8::text[], $9::uuid[]) "
-    "ON CONFLICT (id) DO NOTHING";
+    "ON CONFLICT (id) DO NOTHING RETURNING state";
 
 /* READ_SQL for the batch's notified events; NULL on a database error, an
    empty object when the batch notifies nothing. Caller decrefs. */
@@ -180,8 +181,15 @@ int pub_notify_apply_batch(hd_db_t *db, const hd_envelope_t *const *evs, size_t 
             hd_pgarray_free(&cols[c]);
         return HD_APPLY_OK;
     }
-    if (hd_db_cmd_arrays(db, INSERT_SQL, cols, 9) < 0)
+    PGresult *r = hd_db_exec_arrays(db, INSERT_SQL, cols, 9);
+    if (!r)
         return HD_APPLY_RETRY;
+    /* Counted before the commit: a batch rolled back and applied again
+       counts its unsendable ones twice, a rare overstatement. */
+    for (int i = 0; self && i < PQntuples(r); i++)
+        if (strcmp(PQgetvalue(r, i, 0), pub_notice_state_name(PUB_NOTICE_FAILED)) == 0)
+            atomic_fetch_add(&self->failed, 1);
+    PQclear(r);
     if (sendable && self)
         self->next_at = 0; /* the runner looks at once, not at its last estimate */
     return HD_APPLY_OK;
