@@ -179,8 +179,8 @@ int cli_webhook(int argc, char **argv) {
             return 2;
         }
         json_t *ans = NULL;
-        return finish(cli_call("GET", "/v1/admin/webhooks", o.as, NULL, NULL, &ans), ans, &o,
-                      print_list);
+        int st = cli_call("GET", "/v1/admin/webhooks", o.as, NULL, NULL, &ans);
+        return finish(st, ans, &o, print_list);
     }
     if (!strcmp(verb, "show"))
         return on_one(&o, "GET", "", show_one);
