@@ -104,9 +104,12 @@ static json_t *crisis_base(json_t *crisis, int drill) {
 }
 
 /* The state a crisis change leaves the crisis in: the change's own for
-   a change of state, else the crisis's (a statement). */
-static const char *state_after(const char *what, json_t *crisis) {
+   a change of state (a drill's declaration: "drill"), else the crisis's
+   (a statement). */
+static const char *state_after(const char *what, json_t *crisis, int drill) {
     static const char *const changes[] = {"proposed", "declared", "drill", "resumed", "dismissed"};
+    if (drill && strcmp(what, "declared") == 0)
+        return "drill";
     for (size_t i = 0; i < sizeof changes / sizeof changes[0]; i++)
         if (strcmp(what, changes[i]) == 0)
             return what;
@@ -116,7 +119,7 @@ static const char *state_after(const char *what, json_t *crisis) {
 static json_t *crisis_data(const hd_envelope_t *ev, json_t *crisis, int drill) {
     const Huddle__V1__CrisisChanged *b = ev->crisis_changed;
     json_t *d = crisis_base(crisis, drill);
-    json_object_set_new(d, "state", json_string(state_after(str(b->what), crisis)));
+    json_object_set_new(d, "state", json_string(state_after(str(b->what), crisis, drill)));
     json_object_set_new(d, "reason",
                         json_string(*str(b->reason) ? b->reason : jstr(crisis, "reason")));
     json_object_set_new(d, "actor", json_string(str(ev->actor)));

@@ -165,6 +165,16 @@ HD_TEST(a_drill_is_marked) {
     ASSERT_STR(json_string_value(json_object_get(d, "state")), "drill");
     json_decref(p);
     pub_notify_free(&v, n);
+    /* a drill announced as crisis.declared with drill set: the same message */
+    crisis_event(&e, "declared", 1);
+    n = pub_notify_plan(&e.env, c, ep, &v);
+    p = json_loads(v[0].payload, 0, NULL);
+    d = json_object_get(p, "data");
+    ASSERT_STR(json_string_value(json_object_get(p, "type")), "crisis.declared");
+    ASSERT(json_is_true(json_object_get(d, "drill")));
+    ASSERT_STR(json_string_value(json_object_get(d, "state")), "drill");
+    json_decref(p);
+    pub_notify_free(&v, n);
     /* a drill's end: resumed, still marked (the crisis says drill) */
     crisis_event(&e, "resumed", 0);
     e.crisis.reason = "drill over";
