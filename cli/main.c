@@ -5,6 +5,7 @@
 #include "cmd_admin.h"
 #include "cmd_deadletter.h"
 #include "cmd_policy.h"
+#include "cmd_webhook.h"
 #include "hd_keys.h"
 #include "hd_mem.h"
 
@@ -35,6 +36,7 @@ static const char *USAGE =
     "  admin department|person|role|grant|history ...\n"
     "  admin channel|account|routing|chain|review-role|policy-reviewer ...\n"
     "  admin certification|delegation|tokens|integration ...\n"
+    "  admin webhook add|list|show|rotate|remove|test ...  crisis notifications' endpoints\n"
     "  deadletter list|show|replay|stats ... what was refused, and re-sending it\n"
     "Operators:\n"
     "  keygen NAME [--department D] [--dir DIR]       CURVE keys for a peer (spoke)\n\n"
@@ -340,6 +342,8 @@ int main(int argc, char **argv) {
         const char *noun = argv[2];
         if (cli_admin_config_noun(noun))
             return cli_admin_config(argc - 2, argv + 2);
+        if (!strcmp(noun, "webhook"))
+            return cli_webhook(argc - 2, argv + 2);
         if (!strcmp(noun, "integration") || !strcmp(noun, "tokens"))
             return cli_admin_tokens(argc - 2, argv + 2);
         return cli_admin(argc - 2, argv + 2);

@@ -6,6 +6,7 @@
     own with another. Both validate, persist with the outbox, and answer
     only after commit. */
 #include "admin_config.h"
+#include "admin_webhooks.h"
 #include "api.h"
 #include "batch.h"
 #include "hd_config.h"
@@ -90,6 +91,7 @@ static void load_credentials_key(const char *keys) {
             0 &&
         hd_secret_load_key(path, key) == 0) {
         ing_config_set_key(key);
+        ing_webhooks_set_key(key);
         return;
     }
     hd_log(HD_LOG_WARN, "credentials_key_missing", NULL, NULL,

@@ -3,7 +3,8 @@
 
 #include "crisis_apply.h"
 
-const char *const pub_types[] = {"content.approved", "crisis.*", "content.released"};
+const char *const pub_types[] = {"content.approved", "crisis.*", "content.released",
+                                 "org.webhook.tested"};
 const size_t pub_ntypes = sizeof pub_types / sizeof pub_types[0];
 
 int pub_apply_batch(hd_db_t *db, const hd_envelope_t *const *evs, size_t n, hd_batch_out_t *out,

@@ -36,6 +36,10 @@ static const hd_config_var_t s_vars[] = {
     {"HUDDLE_CREDENTIALS_KEY_FILE", "",
      "key opening the channel accounts' sealed credentials (default: "
      "$HUDDLE_KEYS_DIR/credentials.key)"},
+    {"HUDDLE_NOTIFY_MAX_ATTEMPTS", "8",
+     "attempts at a webhook notification before a transient failure becomes final"},
+    {"HUDDLE_NOTIFY_TIMEOUT_MS", "5000", "longest wait for a webhook endpoint's answer"},
+    {"HUDDLE_NOTIFY_BATCH", "8", "webhook notifications claimed, and sent at once, per round"},
     {NULL, NULL, NULL}};
 
 static long clamp(long v, long lo, long hi) { return v < lo ? lo : v > hi ? hi : v; }
@@ -73,7 +77,8 @@ int main(int argc, char **argv) {
     hd_service_t svc;
     if (hd_service_start(&svc, "publisher", "HUDDLE_PUBLISHER_HTTP", pub_jobs_metrics, &jobs) < 0)
         goto done;
-    pub_notify_t notify = {0};
+    pub_notify_t notify;
+    pub_notify_init(&notify, key);
     pub_parts_t parts = {.jobs = &jobs, .notify = &notify};
     hd_consumer_cfg_t cfg = {.name = "publisher",
                              .types = pub_types,
@@ -85,6 +90,7 @@ int main(int argc, char **argv) {
             jobs.max_attempts, jobs.batch, jobs.concurrency);
     rc = hd_consumer_run(svc.db, svc.bus, &cfg) == 0 ? 0 : 1;
     pub_jobs_destroy(&jobs); /* the workers use libcurl: stop them before its cleanup */
+    pub_notify_destroy(&notify);
     hd_service_stop(&svc);
 done:
     curl_global_cleanup();
