@@ -24,3 +24,9 @@ int pub_idle(hd_db_t *db, void *arg) {
     int b = pub_notify_idle(db, p->notify);
     return a < b ? a : b;
 }
+
+void pub_metrics(FILE *out, void *arg) {
+    pub_parts_t *p = arg;
+    pub_jobs_metrics(out, p->jobs);
+    pub_notify_metrics(out, p->notify);
+}

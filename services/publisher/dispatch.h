@@ -14,6 +14,8 @@
 #include "jobs.h"
 #include "notify.h"
 
+#include <stdio.h>
+
 typedef struct {
     pub_jobs_t *jobs;
     pub_notify_t *notify;
@@ -31,5 +33,9 @@ int pub_apply_batch(hd_db_t *db, const hd_envelope_t *const *evs, size_t n, hd_b
 /* hd_consumer_idle_fn (arg: pub_parts_t): each part's runner; the shortest
    wait asked. */
 int pub_idle(hd_db_t *db, void *arg);
+
+/* hd_health_fn (arg: pub_parts_t): every part's figures as Prometheus
+   text. Safe from the /metrics thread. */
+void pub_metrics(FILE *out, void *arg);
 
 #endif

@@ -74,12 +74,12 @@ int main(int argc, char **argv) {
     jobs.batch = (int)clamp(hd_config_long("HUDDLE_PUBLISH_BATCH", PUB_BATCH_DEFAULT), 1, 1000);
     jobs.concurrency = (int)clamp(
         hd_config_long("HUDDLE_PUBLISH_CONCURRENCY", PUB_CONCURRENCY_DEFAULT), 1, PUB_POOL_MAX);
-    hd_service_t svc;
-    if (hd_service_start(&svc, "publisher", "HUDDLE_PUBLISHER_HTTP", pub_jobs_metrics, &jobs) < 0)
-        goto done;
     pub_notify_t notify;
     pub_notify_init(&notify, key);
     pub_parts_t parts = {.jobs = &jobs, .notify = &notify};
+    hd_service_t svc;
+    if (hd_service_start(&svc, "publisher", "HUDDLE_PUBLISHER_HTTP", pub_metrics, &parts) < 0)
+        goto done;
     hd_consumer_cfg_t cfg = {.name = "publisher",
                              .types = pub_types,
                              .ntypes = pub_ntypes,
@@ -89,10 +89,10 @@ int main(int argc, char **argv) {
     hd_info("started", "consuming as 'publisher', max %d attempts, batches of %d, %d calls at once",
             jobs.max_attempts, jobs.batch, jobs.concurrency);
     rc = hd_consumer_run(svc.db, svc.bus, &cfg) == 0 ? 0 : 1;
-    pub_jobs_destroy(&jobs); /* the workers use libcurl: stop them before its cleanup */
-    pub_notify_destroy(&notify);
     hd_service_stop(&svc);
 done:
+    pub_jobs_destroy(&jobs); /* the workers use libcurl: stop them before its cleanup */
+    pub_notify_destroy(&notify);
     curl_global_cleanup();
     hd_info("stopped", "exit %d", rc);
     return rc;
