@@ -37,10 +37,10 @@ typedef struct {
 
 static int parse(int argc, char **argv, crisis_opts_t *o) {
     static const struct option opts[] = {
-        {"as", 1, 0, 'a'},       {"reason", 1, 0, 'r'}, {"department", 1, 0, 'd'},
-        {"channel", 1, 0, 'c'},  {"state", 1, 0, 's'},  {"playbook", 1, 0, 'p'},
-        {"limit", 1, 0, 'l'},    {"json", 0, 0, 'j'},   {"confirm", 0, 0, 'C'},
-        {"help", 0, 0, 'h'},     {0, 0, 0, 0}};
+        {"as", 1, 0, 'a'},      {"reason", 1, 0, 'r'}, {"department", 1, 0, 'd'},
+        {"channel", 1, 0, 'c'}, {"state", 1, 0, 's'},  {"playbook", 1, 0, 'p'},
+        {"limit", 1, 0, 'l'},   {"json", 0, 0, 'j'},   {"confirm", 0, 0, 'C'},
+        {"help", 0, 0, 'h'},    {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     optind = 0; /* a fresh scan: main may have used getopt */
     int c;
@@ -257,10 +257,9 @@ static int cmd_list(const crisis_opts_t *o) {
         printf("%-36s  %-9s %-20s %-24s %s\n", "ID", "STATE", "PLAYBOOK", "STARTED", "REASON");
         size_t i;
         json_t *k;
-        json_array_foreach(json_object_get(ans, "items"), i, k)
-            printf("%-36s  %-9s %-20s %-24s %s\n", cli_str(k, "id", ""), cli_str(k, "state", ""),
-                   cli_str(k, "playbook", ""), cli_str(k, "started_at", ""),
-                   cli_str(k, "reason", ""));
+        json_array_foreach(json_object_get(ans, "items"), i, k) printf(
+            "%-36s  %-9s %-20s %-24s %s\n", cli_str(k, "id", ""), cli_str(k, "state", ""),
+            cli_str(k, "playbook", ""), cli_str(k, "started_at", ""), cli_str(k, "reason", ""));
     }
     json_decref(ans);
     return st == 200 ? 0 : 1;

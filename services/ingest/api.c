@@ -227,9 +227,10 @@ static void content_answer(void *arg) {
     hd_http_req_t *req = hd_http_later_req(later);
     ing_metrics_request(it->route ? it->route : "/v1/content", "POST",
                         it->res.status); /* deferred: counted here */
-    json_t *banner = req && it->res.status < 300 ? ing_banner_for(api->banner, worker_db(),
-                                                                  it->who.department, it->in.channel)
-                                                 : NULL;
+    json_t *banner =
+        req && it->res.status < 300
+            ? ing_banner_for(api->banner, worker_db(), it->who.department, it->in.channel)
+            : NULL;
     if (req)
         answer_with(api, req, &it->res, "id", NULL, banner);
     else

@@ -43,9 +43,9 @@ static int read_ids(ing_call_t *c, json_t *body, const char *name, ing_strlist_t
     size_t i, n = json_is_array(v) ? json_array_size(v) : 0;
     json_t *e;
     int ok = json_is_array(v) && n <= ING_CRISIS_MAX_SCOPE;
-    json_array_foreach(v, i, e) ok = ok && json_is_string(e) &&
-                                     (dept ? ing_admin_slug(json_string_value(e))
-                                           : ing_channel_valid(json_string_value(e)));
+    json_array_foreach(v, i, e) ok =
+        ok && json_is_string(e) &&
+        (dept ? ing_admin_slug(json_string_value(e)) : ing_channel_valid(json_string_value(e)));
     if (!ok) {
         ing_api_refuse(c, 422, name, "invalid", "'%s' must be a list of at most %d %s ids", name,
                        ING_CRISIS_MAX_SCOPE, dept ? "department" : "channel");
@@ -96,19 +96,17 @@ static void declaration_free(declaration_t *d) {
     ing_strlist_free(&d->channels);
 }
 
-static const char *PLAYBOOK_SQL =
-    "SELECT coalesce(spec->'team'->'roles', '[]')::text, "
-    "  coalesce((spec->'triggers'->>'manual')::boolean, true), "
-    "  coalesce(spec->'scope'->'departments', '[]')::text, "
-    "  coalesce(spec->'scope'->'channels', '[]')::text "
-    "FROM playbook_version WHERE name = $1 AND active";
+static const char *PLAYBOOK_SQL = "SELECT coalesce(spec->'team'->'roles', '[]')::text, "
+                                  "  coalesce((spec->'triggers'->>'manual')::boolean, true), "
+                                  "  coalesce(spec->'scope'->'departments', '[]')::text, "
+                                  "  coalesce(spec->'scope'->'channels', '[]')::text "
+                                  "FROM playbook_version WHERE name = $1 AND active";
 
 /* The first of ids that names no row of `table` (department, channel). */
-static const char *UNKNOWN_SQL[2] = {
-    "SELECT x FROM unnest($1::text[]) AS x WHERE NOT EXISTS "
-    "(SELECT 1 FROM department d WHERE d.id = x) LIMIT 1",
-    "SELECT x FROM unnest($1::text[]) AS x WHERE NOT EXISTS "
-    "(SELECT 1 FROM channel ch WHERE ch.id = x) LIMIT 1"};
+static const char *UNKNOWN_SQL[2] = {"SELECT x FROM unnest($1::text[]) AS x WHERE NOT EXISTS "
+                                     "(SELECT 1 FROM department d WHERE d.id = x) LIMIT 1",
+                                     "SELECT x FROM unnest($1::text[]) AS x WHERE NOT EXISTS "
+                                     "(SELECT 1 FROM channel ch WHERE ch.id = x) LIMIT 1"};
 
 /* 0 when every id of l exists (departments: which 0, channels 1), else -1
    after answering 422 naming field (or 503). */
@@ -183,8 +181,8 @@ static int may_declare(ing_call_t *c, const declaration_t *d, hd_crisis_state_t 
    it made, or 422 when the key made another request), 0 none, -1
    answered 503. In the open transaction. */
 static int retried(ing_call_t *c, const declaration_t *d, hd_crisis_state_t state) {
-    PGresult *r = hd_db_exec(c->db, "SELECT playbook, reason, drill FROM crisis WHERE id = $1",
-                             1, (const char *[]){d->id});
+    PGresult *r = hd_db_exec(c->db, "SELECT playbook, reason, drill FROM crisis WHERE id = $1", 1,
+                             (const char *[]){d->id});
     if (!r) {
         ing_org_unavailable(c);
         return -1;
@@ -248,9 +246,8 @@ static void record_declaration(ing_call_t *c, const declaration_t *d, hd_crisis_
 }
 
 static void declare(ing_call_t *c, hd_crisis_state_t state) {
-    static const char *const known[2][5] = {
-        {"playbook", "reason", "departments", "channels", NULL},
-        {"playbook", "reason", NULL}};
+    static const char *const known[2][5] = {{"playbook", "reason", "departments", "channels", NULL},
+                                            {"playbook", "reason", NULL}};
     json_t *body = ing_org_body(c, known[state == HD_CRISIS_DRILL], 0);
     declaration_t d;
     if (!body)
@@ -271,8 +268,8 @@ static void post_drill(ing_call_t *c) { declare(c, HD_CRISIS_DRILL); }
    the state it is in now (c->db rolled back). */
 static void refuse_raced(ing_call_t *c, const char *id, ing_crisis_action_t a) {
     hd_db_rollback(c->db);
-    PGresult *r = hd_db_exec(c->db, "SELECT state FROM crisis WHERE id = $1::uuid", 1,
-                             (const char *[]){id});
+    PGresult *r =
+        hd_db_exec(c->db, "SELECT state FROM crisis WHERE id = $1::uuid", 1, (const char *[]){id});
     int s = r && PQntuples(r) == 1 ? hd_crisis_state_parse(PQgetvalue(r, 0, 0)) : -1;
     if (r)
         PQclear(r);
@@ -324,8 +321,8 @@ static void post_confirm(ing_call_t *c) {
     else if (!ing_crisis_action_allowed(ING_CRISIS_CONFIRM, f.state))
         ing_crisis_refuse_state(c, id, f.state, ING_CRISIS_CONFIRM);
     else {
-        hd_crisis_rc_t rc = hd_crisis_confirm(c->db, id, c->who->id, c->who->email, reason,
-                                              c->who->token_id);
+        hd_crisis_rc_t rc =
+            hd_crisis_confirm(c->db, id, c->who->id, c->who->email, reason, c->who->token_id);
         if (rc == HD_CRISIS_CONFLICT)
             refuse_raced(c, id, ING_CRISIS_CONFIRM);
         else if (rc != HD_CRISIS_OK)

@@ -105,9 +105,9 @@ static snap_t *snap_load(hd_db_t *db) {
 
 struct ing_banner {
     pthread_mutex_t lock;
-    snap_t *snap;         /* NULL: never loaded */
-    long long loaded_ms;  /* monotonic time of the load; 0: stale at once */
-    unsigned long gen;    /* bumped by every invalidation */
+    snap_t *snap;        /* NULL: never loaded */
+    long long loaded_ms; /* monotonic time of the load; 0: stale at once */
+    unsigned long gen;   /* bumped by every invalidation */
     long ttl_ms;
 };
 
@@ -169,8 +169,7 @@ json_t *ing_banner_for(ing_banner_t *self, hd_db_t *db, const char *department,
     json_t *out = NULL;
     pthread_mutex_lock(&self->lock);
     snap_t *s = self->snap;
-    int k = s ? ing_banner_pick(s->list, s->n, department ? department : "",
-                                channel ? channel : "")
+    int k = s ? ing_banner_pick(s->list, s->n, department ? department : "", channel ? channel : "")
               : -1;
     if (k >= 0)
         out = json_deep_copy(s->banner[k]);

@@ -77,9 +77,8 @@ void ing_crisis_facts_free(ing_crisis_facts_t *f) {
 }
 
 void ing_crisis_refuse_state(ing_call_t *c, const char *id, hd_crisis_state_t state, int action) {
-    ing_org_refuse(c, 409, NULL, "conflict",
-                   "crisis %s is %s: %s needs a crisis that is %s", id, hd_crisis_state_name(state),
-                   ing_crisis_action_name((ing_crisis_action_t)action),
+    ing_org_refuse(c, 409, NULL, "conflict", "crisis %s is %s: %s needs a crisis that is %s", id,
+                   hd_crisis_state_name(state), ing_crisis_action_name((ing_crisis_action_t)action),
                    ing_crisis_action_states((ing_crisis_action_t)action));
 }
 

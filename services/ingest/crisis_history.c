@@ -37,8 +37,8 @@ static int each_event(hd_db_t *db, const char *id, event_fn *fn, void *arg) {
     if (!r)
         return -1;
     for (int i = 0; i < PQntuples(r); i++) {
-        hd_envelope_t *env = hd_envelope_unpack((const uint8_t *)PQgetvalue(r, i, 1),
-                                                (size_t)PQgetlength(r, i, 1));
+        hd_envelope_t *env =
+            hd_envelope_unpack((const uint8_t *)PQgetvalue(r, i, 1), (size_t)PQgetlength(r, i, 1));
         if (!env)
             continue;
         uint64_t seq = 0;
@@ -54,8 +54,8 @@ static int each_event(hd_db_t *db, const char *id, event_fn *fn, void *arg) {
 
 /* 1 when crisis id exists; else 0 answered 404, -1 answered 503. */
 static int exists(ing_call_t *c, const char *id) {
-    PGresult *r = hd_db_exec(c->read_db, "SELECT 1 FROM read_crisis WHERE crisis_id = $1::uuid",
-                             1, (const char *[]){id});
+    PGresult *r = hd_db_exec(c->read_db, "SELECT 1 FROM read_crisis WHERE crisis_id = $1::uuid", 1,
+                             (const char *[]){id});
     if (!r) {
         ing_org_unavailable(c);
         return -1;
@@ -92,9 +92,8 @@ static void add_event(const hd_envelope_t *env, uint64_t seq, void *arg) {
         return;
     char summary[1024];
     ing_timeline_summary(env, summary, sizeof summary);
-    json_t *o = entry(env->occurred_at_ms, env->type, env->actor && *env->actor ? env->actor
-                                                                                : env->source,
-                      summary);
+    json_t *o = entry(env->occurred_at_ms, env->type,
+                      env->actor && *env->actor ? env->actor : env->source, summary);
     json_object_set_new(o, "seq", json_integer((json_int_t)seq));
     add(arg, env->occurred_at_ms, o);
 }
@@ -104,33 +103,71 @@ static void add_event(const hd_envelope_t *env, uint64_t seq, void *arg) {
    acknowledgement. ref names what the entry is about (ref_name). */
 static const char *OTHERS_SQL =
     "SELECT ms, type, actor, summary, ref_name, ref FROM ("
-    "  SELECT " MS("at") " AS ms, 'item.' || action AS type, 'publisher' AS actor, "
-    "         format('item %s %s', content_id, action) || "
-    "           CASE WHEN detail <> '' THEN ': ' || detail ELSE '' END AS summary, "
-    "         'content_id' AS ref_name, content_id::text AS ref "
-    "    FROM read_crisis_item WHERE crisis_id = $1::uuid "
-    "  UNION ALL "
-    "  SELECT " MS("outcome_at") ", 'item.' || action || '.' || outcome, 'publisher', "
-    "         format('item %s %s: %s', content_id, action, outcome), 'content_id', "
-    "         content_id::text "
-    "    FROM read_crisis_item WHERE crisis_id = $1::uuid AND outcome_at IS NOT NULL "
-    "  UNION ALL "
-    "  SELECT " MS("created_at") ", 'notification', 'publisher', "
-    "         format('%s%s to %s: %s after %s attempt(s)', event_type, "
-    "           CASE WHEN drill THEN ' (drill)' ELSE '' END, endpoint, state, attempts) || "
-    "           coalesce(', HTTP ' || last_status, '') || coalesce(': ' || last_error, ''), "
-    "         'notification_id', id::text "
-    "    FROM read_notification WHERE crisis_id = $1::uuid "
-    "  UNION ALL "
-    "  SELECT " MS("delivered_at") ", 'notification.delivered', 'publisher', "
-    "         format('%s delivered to %s', event_type, endpoint), 'notification_id', id::text "
-    "    FROM read_notification WHERE crisis_id = $1::uuid AND delivered_at IS NOT NULL "
-    "  UNION ALL "
-    "  SELECT " MS("acked_at") ", 'ack', email, "
-    "         format('%s acknowledged (%s)', email, array_to_string(roles, ', ')), "
-    "         'person_id', person_id::text "
-    "    FROM read_crisis_ack WHERE crisis_id = $1::uuid"
-    ") t ORDER BY ms, type, ref LIMIT $2::int";
+    "  SELECT " MS(
+        "at") " AS ms, 'item.' || action AS type, 'publisher' AS actor, "
+              "         format('item %s %s', content_id, action) || "
+              "           CASE WHEN detail <> '' THEN ': ' || detail ELSE '' END AS summary, "
+              "         'content_id' AS ref_name, content_id::text AS ref "
+              "    FROM read_crisis_item WHERE crisis_id = $1::uuid "
+              "  UNION ALL "
+              "  SELECT " MS(
+                  "outcome_at") ", 'item.' || action || '.' || outcome, 'publisher', "
+                                "         format('item %s %s: %s', content_id, action, outcome), "
+                                "'content_id', "
+                                "         content_id::text "
+                                "    FROM read_crisis_item WHERE crisis_id = $1::uuid AND "
+                                "outcome_at IS NOT NULL "
+                                "  UNION ALL "
+                                "  SELECT " MS(
+                                    "created_at") ", 'notification', 'publisher', "
+                                                  "         format('%s%s to %s: %s after %s "
+                                                  "attempt(s)', event_type, "
+                                                  "           CASE WHEN drill THEN ' (drill)' ELSE "
+                                                  "'' END, endpoint, state, attempts) || "
+                                                  "           coalesce(', HTTP ' || last_status, "
+                                                  "'') || coalesce(': ' || last_error, ''), "
+                                                  "         'notification_id', id::text "
+                                                  "    FROM read_notification WHERE crisis_id = "
+                                                  "$1::uuid "
+                                                  "  UNION ALL "
+                                                  "  SELECT " MS(
+                                                      "delivered_at") ", 'notification.delivered', "
+                                                                      "'publisher', "
+                                                                      "         format('%s "
+                                                                      "delivered to %s', "
+                                                                      "event_type, endpoint), "
+                                                                      "'notification_id', id::text "
+                                                                      "    FROM read_notification "
+                                                                      "WHERE crisis_id = $1::uuid "
+                                                                      "AND delivered_at IS NOT "
+                                                                      "NULL "
+                                                                      "  UNION ALL "
+                                                                      "  SELECT " MS(
+                                                                          "acked_at") ", 'ack', "
+                                                                                      "email, "
+                                                                                      "         "
+                                                                                      "format('%s "
+                                                                                      "acknowledged"
+                                                                                      " (%s)', "
+                                                                                      "email, "
+                                                                                      "array_to_"
+                                                                                      "string("
+                                                                                      "roles, ', "
+                                                                                      "')), "
+                                                                                      "         "
+                                                                                      "'person_id',"
+                                                                                      " person_id::"
+                                                                                      "text "
+                                                                                      "    FROM "
+                                                                                      "read_crisis_"
+                                                                                      "ack WHERE "
+                                                                                      "crisis_id = "
+                                                                                      "$1::uuid"
+                                                                                      ") t ORDER "
+                                                                                      "BY ms, "
+                                                                                      "type, ref "
+                                                                                      "LIMIT "
+                                                                                      "$2::int";
 
 static int add_others(hd_db_t *db, const char *id, int limit, entries_t *l) {
     char lim[16];
@@ -167,8 +204,8 @@ void ing_crisis_timeline(ing_call_t *c) {
         return;
     }
     hd_http_respond_json(c->req, 200,
-                         json_pack("{s:s, s:o, s:i, s:b}", "crisis_id", id, "items", items,
-                                   "limit", limit, "truncated", truncated));
+                         json_pack("{s:s, s:o, s:i, s:b}", "crisis_id", id, "items", items, "limit",
+                                   limit, "truncated", truncated));
 }
 
 /* ---------- the report ---------- */
@@ -179,13 +216,14 @@ static const char *BASE_SQL = "SELECT playbook, state, drill, " MS("detected_at"
 
 /* The people of the team (active, holding a team role) and everyone who
    acknowledged, with when (0: not). */
-static const char *TEAM_SQL =
-    "SELECT a.email, array_to_json(a.roles)::text, " MS("k.acked_at") " "
-    "FROM read_actor a "
-    "LEFT JOIN read_crisis_ack k ON k.crisis_id = $1::uuid AND k.person_id = a.person_id "
-    "WHERE k.person_id IS NOT NULL OR (a.active AND a.roles && "
-    "  (SELECT team_roles FROM read_crisis WHERE crisis_id = $1::uuid)) "
-    "ORDER BY k.acked_at NULLS LAST, a.email LIMIT " TEAM_MAX;
+static const char *TEAM_SQL = "SELECT a.email, array_to_json(a.roles)::text, " MS(
+    "k.acked_at") " "
+                  "FROM read_actor a "
+                  "LEFT JOIN read_crisis_ack k ON k.crisis_id = $1::uuid AND k.person_id = "
+                  "a.person_id "
+                  "WHERE k.person_id IS NOT NULL OR (a.active AND a.roles && "
+                  "  (SELECT team_roles FROM read_crisis WHERE crisis_id = $1::uuid)) "
+                  "ORDER BY k.acked_at NULLS LAST, a.email LIMIT " TEAM_MAX;
 
 /* The first crisis.held and crisis.statement. */
 static void first_moments(const hd_envelope_t *env, uint64_t seq, void *arg) {
@@ -219,10 +257,10 @@ static json_t *team_json(PGresult *r, ing_report_times_t *t) {
         if (acked > 0 && (t->first_ack == 0 || acked < t->first_ack))
             t->first_ack = acked;
         json_t *roles = json_loads(PQgetvalue(r, i, 1), 0, NULL);
-        json_array_append_new(
-            a, json_pack("{s:s, s:o, s:o, s:o}", "email", PQgetvalue(r, i, 0), "roles",
-                         roles ? roles : json_array(), "acked_at", time_or_null(acked), "ack_ms",
-                         span_or_null(ing_report_span(t->declared, acked))));
+        json_array_append_new(a, json_pack("{s:s, s:o, s:o, s:o}", "email", PQgetvalue(r, i, 0),
+                                           "roles", roles ? roles : json_array(), "acked_at",
+                                           time_or_null(acked), "ack_ms",
+                                           span_or_null(ing_report_span(t->declared, acked))));
     }
     return a;
 }
@@ -240,9 +278,8 @@ static json_t *report_json(PGresult *base, const ing_report_times_t *t, json_t *
         "first_response", resp ? json_string(resp) : json_null(), "resumed_at",
         time_or_null(t->resumed), "time_to_detect_ms", span_or_null(rep.to_detect),
         "time_to_declare_ms", span_or_null(rep.to_declare), "time_to_hold_ms",
-        span_or_null(rep.to_hold), "time_to_first_response_ms",
-        span_or_null(rep.to_first_response), "time_to_resume_ms", span_or_null(rep.to_resume),
-        "team", team);
+        span_or_null(rep.to_hold), "time_to_first_response_ms", span_or_null(rep.to_first_response),
+        "time_to_resume_ms", span_or_null(rep.to_resume), "team", team);
 }
 
 void ing_crisis_report(ing_call_t *c) {

@@ -12,10 +12,10 @@
 #define LIST_DEFAULT 50
 #define LIST_MAX 500
 
-static const char *LIST_SQL =
-    "SELECT " ING_CRISIS_JSON("crisis_id") " FROM read_crisis "
-    "WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR playbook = $2) "
-    "ORDER BY started_at DESC, crisis_id LIMIT $3::int";
+static const char *LIST_SQL = "SELECT " ING_CRISIS_JSON(
+    "crisis_id") " FROM read_crisis "
+                 "WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR playbook = $2) "
+                 "ORDER BY started_at DESC, crisis_id LIMIT $3::int";
 
 void ing_crisis_list(ing_call_t *c) {
     char sbuf[256], pbuf[256], lim[16]; /* the dispatcher refuses longer values */

@@ -70,8 +70,8 @@ static int in_list(const char *v, const char *const *list, size_t n) {
     return 0;
 }
 
-const char *ing_crisis_outside(const char *const *asked, size_t nasked,
-                               const char *const *allowed, size_t nallowed) {
+const char *ing_crisis_outside(const char *const *asked, size_t nasked, const char *const *allowed,
+                               size_t nallowed) {
     for (size_t i = 0; nallowed && i < nasked; i++)
         if (!in_list(asked[i], allowed, nallowed))
             return asked[i];

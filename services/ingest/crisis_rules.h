@@ -48,8 +48,8 @@ const char *ing_crisis_join(const char *const *list, size_t n, char *buf, size_t
 /* The first of asked[0..nasked) not in allowed[0..nallowed) (an empty
    allowed list allows everything), or NULL when every one is inside:
    a narrower scope must lie inside the playbook's. Borrowed. */
-const char *ing_crisis_outside(const char *const *asked, size_t nasked,
-                               const char *const *allowed, size_t nallowed);
+const char *ing_crisis_outside(const char *const *asked, size_t nasked, const char *const *allowed,
+                               size_t nallowed);
 
 /* The channel of a holding statement: `asked` when given; else the first
    of the crisis's channels the caller's department has an account on

@@ -23,15 +23,14 @@
 
 /* ---------- acknowledge ---------- */
 
-static const char *ACK_SQL =
-    "INSERT INTO crisis_ack (crisis_id, person_id, email, roles) "
-    "VALUES ($1::uuid, $2::uuid, $3, $4::text[]) "
-    "ON CONFLICT (crisis_id, person_id) DO NOTHING "
-    "RETURNING " ING_CRISIS_TS("acked_at") ", array_to_json(roles)::text";
+static const char *ACK_SQL = "INSERT INTO crisis_ack (crisis_id, person_id, email, roles) "
+                             "VALUES ($1::uuid, $2::uuid, $3, $4::text[]) "
+                             "ON CONFLICT (crisis_id, person_id) DO NOTHING "
+                             "RETURNING " ING_CRISIS_TS("acked_at") ", array_to_json(roles)::text";
 
-static const char *FIRST_ACK_SQL = "SELECT " ING_CRISIS_TS(
-    "acked_at") ", array_to_json(roles)::text FROM crisis_ack "
-                "WHERE crisis_id = $1::uuid AND person_id = $2::uuid";
+static const char *FIRST_ACK_SQL =
+    "SELECT " ING_CRISIS_TS("acked_at") ", array_to_json(roles)::text FROM crisis_ack "
+                                        "WHERE crisis_id = $1::uuid AND person_id = $2::uuid";
 
 /* The answer: who acknowledged crisis id when (row 0 of r: time, roles). */
 static json_t *ack_json(const char *id, const ing_person_t *who, PGresult *r, int first) {
@@ -114,10 +113,11 @@ void ing_crisis_ack(ing_call_t *c) {
 /* The channels the caller's department holds an account on, into *out. 0,
    or -1 after answering 503. */
 static int accounts(ing_call_t *c, ing_strlist_t *out) {
-    PGresult *r = hd_db_exec(c->db,
-                             "SELECT coalesce(json_agg(channel_id ORDER BY channel_id), '[]')::text "
-                             "FROM channel_account WHERE department_id = $1",
-                             1, (const char *[]){c->who->department});
+    PGresult *r =
+        hd_db_exec(c->db,
+                   "SELECT coalesce(json_agg(channel_id ORDER BY channel_id), '[]')::text "
+                   "FROM channel_account WHERE department_id = $1",
+                   1, (const char *[]){c->who->department});
     if (!r) {
         ing_org_unavailable(c);
         return -1;
@@ -146,8 +146,7 @@ static int read_statement(ing_call_t *c, json_t *body, const char **channel) {
 }
 
 /* Hands the statement of crisis id to the batch on `channel`. */
-static void submit_statement(ing_call_t *c, const char *id, const char *text,
-                             const char *channel) {
+static void submit_statement(ing_call_t *c, const char *id, const char *text, const char *channel) {
     char key[ING_MAX_KEY];
     snprintf(key, sizeof key, "crisis-statement:%s:%s", id, channel);
     ing_submission_t in = {.channel = channel,
@@ -166,8 +165,8 @@ static void submit_statement(ing_call_t *c, const char *id, const char *text,
 
 /* The statement's channel by the rule of ing_crisis_statement_channel, or
    NULL after answering 422 naming channel (503). */
-static const char *statement_channel(ing_call_t *c, const char *asked,
-                                     const ing_crisis_facts_t *f, ing_strlist_t *acc) {
+static const char *statement_channel(ing_call_t *c, const char *asked, const ing_crisis_facts_t *f,
+                                     ing_strlist_t *acc) {
     if (accounts(c, acc) < 0)
         return NULL;
     const char *ch =

@@ -20,11 +20,13 @@ static const char *listed(char **v, size_t n, const char *noun, char *buf, size_
     return buf;
 }
 
-/* What a person did: "<what> by <who>[ (drill)][: reason]". */
+/* What a person did: "<what> by <who>[ (drill)][: reason]" ("drill
+   started by ..." for the start of a drill). */
 static void by_person(const Huddle__V1__CrisisChanged *b, const char *who, char *buf, size_t n) {
     const char *reason = b->reason && *b->reason ? b->reason : NULL;
-    snprintf(buf, n, "%s by %s%s%s%s", b->what, who, b->drill ? " (drill)" : "",
-             reason ? ": " : "", reason ? reason : "");
+    int start = strcmp(b->what, "drill") == 0;
+    snprintf(buf, n, "%s by %s%s%s%s", start ? "drill started" : b->what, who,
+             b->drill && !start ? " (drill)" : "", reason ? ": " : "", reason ? reason : "");
 }
 
 void ing_timeline_summary(const hd_envelope_t *env, char *buf, size_t n) {
@@ -34,9 +36,9 @@ void ing_timeline_summary(const hd_envelope_t *env, char *buf, size_t n) {
         return;
     }
     const char *who = b->actor_email && *b->actor_email ? b->actor_email
-                      : env->actor && *env->actor   ? env->actor
-                                                    : env->source ? env->source
-                                                                  : "";
+                      : env->actor && *env->actor       ? env->actor
+                      : env->source                     ? env->source
+                                                        : "";
     char d[256], c[256], one[700];
     const char *detail = b->detail_json && *b->detail_json ? b->detail_json : NULL;
     if (!strcmp(b->what, "held"))
