@@ -374,9 +374,11 @@ void cli_crisis_banner(json_t *item) {
     json_t *k = json_object_get(item, "crisis");
     if (!json_is_object(k))
         return;
-    printf("CRISIS   %s (%s) in force since %s, declared by %s: %s\n", cli_str(k, "name", ""),
-           cli_str(k, "playbook", ""), cli_str(k, "since", ""), cli_str(k, "declared_by", ""),
-           cli_str(k, "reason", ""));
+    const char *name = cli_str(k, "name", ""), *playbook = cli_str(k, "playbook", "");
+    printf("CRISIS   %s%s%s%s in force since %s, declared by %s: %s\n", name,
+           strcmp(name, playbook) ? " (playbook " : "", strcmp(name, playbook) ? playbook : "",
+           strcmp(name, playbook) ? ")" : "", cli_str(k, "since", ""),
+           cli_str(k, "declared_by", ""), cli_str(k, "reason", ""));
     printf("         crisis %s (huddle crisis show %s)\n", cli_str(k, "id", ""),
            cli_str(k, "id", ""));
 }

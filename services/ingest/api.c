@@ -368,11 +368,10 @@ static void get_item(ing_call_t *c) {
     int status;
     char why[256];
     json_t *item = ing_read_item(c->read_db, c->who, id, &status, why, sizeof why);
-    if (item)
+    if (item) {
         ing_banner_attach(c->api->banner, c->db, item);
-    if (item)
         hd_http_respond_json(c->req, 200, item);
-    else
+    } else
         ing_api_refuse(c, status, status == 404 ? "id" : NULL, code_of(status), "%s", why);
 }
 

@@ -43,9 +43,10 @@ static int read_ids(ing_call_t *c, json_t *body, const char *name, ing_strlist_t
     size_t i, n = json_is_array(v) ? json_array_size(v) : 0;
     json_t *e;
     int ok = json_is_array(v) && n <= ING_CRISIS_MAX_SCOPE;
-    json_array_foreach(v, i, e) ok =
-        ok && json_is_string(e) &&
-        (dept ? ing_admin_slug(json_string_value(e)) : ing_channel_valid(json_string_value(e)));
+    json_array_foreach(v, i, e) {
+        const char *id = json_string_value(e);
+        ok = ok && id && (dept ? ing_admin_slug(id) : ing_channel_valid(id));
+    }
     if (!ok) {
         ing_api_refuse(c, 422, name, "invalid", "'%s' must be a list of at most %d %s ids", name,
                        ING_CRISIS_MAX_SCOPE, dept ? "department" : "channel");

@@ -43,7 +43,7 @@ static json_t *ack_json(const char *id, const ing_person_t *who, PGresult *r, in
 /* crisis.acknowledged of the ack just inserted, its roles in detail_json. */
 static int ack_event(ing_call_t *c, const char *id, const ing_crisis_facts_t *f,
                      const char *roles_json) {
-    char detail[1024];
+    char detail[2048];
     snprintf(detail, sizeof detail, "{\"roles\":%s}", roles_json);
     ing_crisis_event_t ev;
     ing_crisis_event_init(&ev, id, "acknowledged", c->who);
