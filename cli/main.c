@@ -3,6 +3,7 @@
     keys and policy. `huddle help` lists the commands. */
 #include "client.h"
 #include "cmd_admin.h"
+#include "cmd_crisis.h"
 #include "cmd_deadletter.h"
 #include "cmd_policy.h"
 #include "cmd_webhook.h"
@@ -32,6 +33,9 @@ static const char *USAGE =
     "Policy by committee (through the API, with your token):\n"
     "  policy validate|propose|proposals|proposal|review|diff|show|list|simulate ...\n"
     "  policy apply FILE --reason TEXT       the orchestrator's emergency path\n"
+    "Crises (through the API, with your token: huddle crisis help):\n"
+    "  crisis declare|drill|confirm|dismiss|resume|ack|statement ...\n"
+    "  crisis list|show|timeline|report ...  a crisis, its events, its response times\n"
     "Administration (through the API, with your token: huddle admin NOUN for usage):\n"
     "  admin department|person|role|grant|history ...\n"
     "  admin channel|account|routing|chain|review-role|policy-reviewer ...\n"
@@ -181,6 +185,7 @@ static void print_marked(const char *text, json_t *findings) {
 
 static void print_item(json_t *it) {
     const char *s;
+    cli_crisis_banner(it);
     printf("item     %s\n", json_string_value(json_object_get(it, "id")));
     printf("author   %s (%s)\n", json_string_value(json_object_get(it, "author")),
            json_string_value(json_object_get(it, "department")));
@@ -352,6 +357,8 @@ int main(int argc, char **argv) {
         return cli_token(argc - 2, argv + 2);
     if (!strcmp(cmd, "deadletter"))
         return cli_deadletter(argc - 1, argv + 1);
+    if (!strcmp(cmd, "crisis"))
+        return cli_crisis(argc - 1, argv + 1);
     if (!strcmp(cmd, "policy") || !strcmp(cmd, "check")) {
         int (*fn)(int, char **) = !strcmp(cmd, "policy") ? hd_cli_policy : hd_cli_check;
         return fn(argc - 1, argv + 1);

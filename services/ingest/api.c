@@ -8,6 +8,7 @@
 #include "hd_utf8.h"
 
 #include "batch.h"
+#include "crisis_banner.h"
 #include "deadletters.h"
 #include "decision.h"
 #include "hd_config.h"
@@ -33,6 +34,7 @@ struct ing_api {
     _Atomic(hd_http_server_t *) server; /* where deferred answers are given */
     ing_ratelimit_t *by_address;        /* before authentication */
     ing_ratelimit_t *by_token;          /* after, by token id */
+    ing_banner_t *banner;               /* the crises in force, for answers about content */
 };
 
 /* A rate setting: a number (fractions allowed, 0.5 is one request every
@@ -55,6 +57,7 @@ ing_api_t *ing_api_new(ing_batch_t *batch) {
                                          rate_var("HUDDLE_RATE_ADDR_BURST", 400), RATE_KEYS);
     self->by_token = ing_ratelimit_new(rate_var("HUDDLE_RATE_TOKEN_PER_S", 50),
                                        rate_var("HUDDLE_RATE_TOKEN_BURST", 100), RATE_KEYS);
+    self->banner = ing_banner_new(ING_BANNER_TTL_MS);
     return self;
 }
 
@@ -77,6 +80,7 @@ void ing_api_destroy(ing_api_t **self_p) {
         ing_api_t *self = *self_p;
         ing_ratelimit_destroy(&self->by_address);
         ing_ratelimit_destroy(&self->by_token);
+        ing_banner_destroy(&self->banner);
         free(self);
         *self_p = NULL;
     }
@@ -166,8 +170,9 @@ static void refuse_limited(ing_api_t *api, hd_http_req_t *req, const char *limit
                 msg, NULL, json_pack("{s:s, s:i}", "limit", limit, "retry_after", wait));
 }
 
-static void answer(ing_api_t *api, hd_http_req_t *req, const ing_result_t *res, const char *id_name,
-                   const char *corr) {
+/* Answers res; a success carries `banner` (taken, may be NULL) as "crisis". */
+static void answer_with(ing_api_t *api, hd_http_req_t *req, const ing_result_t *res,
+                        const char *id_name, const char *corr, json_t *banner) {
     if (res->status == 429) {
         refuse_limited(api, req, "token", res->retry_after);
         return;
@@ -177,11 +182,19 @@ static void answer(ing_api_t *api, hd_http_req_t *req, const ing_result_t *res, 
             !strcmp(res->code, "idempotency_key_reused") ? json_pack("{s:s}", "id", res->id) : NULL;
         refuse_with(api, req, res->status, res->field,
                     res->code[0] ? res->code : code_of(res->status), res->error, corr, extra);
+        json_decref(banner);
         return;
     }
-    hd_http_respond_json(req, res->status,
-                         json_pack("{s:s, s:s}", id_name, res->id, "status",
-                                   res->status == 200 ? "duplicate" : "accepted"));
+    json_t *o = json_pack("{s:s, s:s}", id_name, res->id, "status",
+                          res->status == 200 ? "duplicate" : "accepted");
+    if (banner)
+        json_object_set_new(o, "crisis", banner);
+    hd_http_respond_json(req, res->status, o);
+}
+
+static void answer(ing_api_t *api, hd_http_req_t *req, const ing_result_t *res, const char *id_name,
+                   const char *corr) {
+    answer_with(api, req, res, id_name, corr, NULL);
 }
 
 /* Parses the body as a JSON object; answers 400 and returns NULL if not. */
@@ -212,9 +225,14 @@ static void content_answer(void *arg) {
     ing_api_t *api = it->done_arg;
     hd_http_later_t *later = it->user;
     hd_http_req_t *req = hd_http_later_req(later);
-    ing_metrics_request("/v1/content", "POST", it->res.status); /* deferred: counted here */
+    ing_metrics_request(it->route ? it->route : "/v1/content", "POST",
+                        it->res.status); /* deferred: counted here */
+    json_t *banner =
+        req && it->res.status < 300
+            ? ing_banner_for(api->banner, worker_db(), it->who.department, it->in.channel)
+            : NULL;
     if (req)
-        answer(api, req, &it->res, "id", NULL);
+        answer_with(api, req, &it->res, "id", NULL, banner);
     else
         hd_warn("answer_undelivered", "the sender of item %s left before its answer (%d)",
                 it->res.id[0] ? it->res.id : "-", it->res.status);
@@ -277,6 +295,22 @@ static void post_content(ing_api_t *api, hd_http_req_t *req) {
     ing_batch_submit(api->batch, it);
 }
 
+void ing_api_submit(ing_call_t *c, ing_item_t *it, const char *route) {
+    if (!atomic_load(&c->api->server)) {
+        ing_item_free(&it);
+        ing_api_refuse(c, 503, NULL, "unavailable", "starting up, retry");
+        return;
+    }
+    ing_item_set(&it->token, ing_auth_bearer(hd_http_req_header(c->req, "Authorization")));
+    it->route = route;
+    it->done = content_done;
+    it->done_arg = c->api;
+    it->user = hd_http_defer(c->req);
+    ing_batch_submit(c->api->batch, it);
+}
+
+ing_banner_t *ing_api_banner(ing_api_t *api) { return api->banner; }
+
 /* Answers a decoder's refusal. */
 static void refuse_decoded(ing_call_t *c, const ing_refusal_t *why) {
     refuse(c->api, c->req, why->status, why->field, why->code, why->message, NULL);
@@ -334,9 +368,10 @@ static void get_item(ing_call_t *c) {
     int status;
     char why[256];
     json_t *item = ing_read_item(c->read_db, c->who, id, &status, why, sizeof why);
-    if (item)
+    if (item) {
+        ing_banner_attach(c->api->banner, c->db, item);
         hd_http_respond_json(c->req, 200, item);
-    else
+    } else
         ing_api_refuse(c, status, status == 404 ? "id" : NULL, code_of(status), "%s", why);
 }
 
@@ -372,6 +407,10 @@ static void get_queue(ing_call_t *c) {
     if (ing_api_limit(c, 100, 1000, &limit) < 0)
         return;
     json_t *q = ing_read_queue(c->read_db, c->who, limit, &status);
+    size_t i;
+    json_t *entry;
+    json_array_foreach(json_object_get(q, "items"), i, entry)
+        ing_banner_attach(c->api->banner, c->db, entry);
     if (q)
         hd_http_respond_json(c->req, 200, q);
     else

@@ -12,6 +12,7 @@
 #define ING_API_H
 
 #include "batch.h"
+#include "crisis_banner.h"
 #include "decode.h"
 #include "hd_db.h"
 #include "hd_http.h"
@@ -60,6 +61,17 @@ json_t *ing_api_body(ing_call_t *c);
 /* ?limit=N within 1..max (def when absent) into *limit; -1 after answering
    422 naming "limit" when it is not such a number. */
 int ing_api_limit(ing_call_t *c, int def, int max, int *limit);
+
+/* Records item `it` (taken; its submission filled) through the batch as
+   the caller of c (the request's own bearer token: the batch
+   authenticates and checks it, the dispatcher has already rate-limited
+   it) and answers when it has committed, as POST /v1/content does (with
+   the crisis banner); route names the request in the metrics (static).
+   The answer is deferred: the handler returns at once. */
+void ing_api_submit(ing_call_t *c, ing_item_t *it, const char *route);
+
+/* The crises-in-force cache of the API's answers (borrowed). */
+ing_banner_t *ing_api_banner(ing_api_t *api);
 
 /* hd_http handler and reject hook; arg is the ing_api_t. */
 void ing_api_handle(hd_http_req_t *req, void *arg);

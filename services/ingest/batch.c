@@ -46,6 +46,7 @@ ing_item_t *ing_item_new(const ing_submission_t *in) {
         it->in.idempotency_key = dup_or_null(in->idempotency_key);
         it->in.key_field = in->key_field;
         it->in.scheduled_at_ms = in->scheduled_at_ms;
+        it->in.crisis_id = dup_or_null(in->crisis_id);
     }
     return it;
 }
@@ -61,6 +62,7 @@ void ing_item_free(ing_item_t **item_p) {
     free((char *)it->in.text);
     free((char *)it->in.kind);
     free((char *)it->in.idempotency_key);
+    free((char *)it->in.crisis_id);
     free(it);
     *item_p = NULL;
 }

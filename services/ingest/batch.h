@@ -37,7 +37,8 @@ struct ing_item {
     ing_result_t res;             /* the outcome */
     ing_item_done_fn *done;
     void *done_arg;
-    void *user; /* the door's own (the deferred HTTP answer, the peer...) */
+    void *user;        /* the door's own (the deferred HTTP answer, the peer...) */
+    const char *route; /* the API route it came by, for the metrics (static; NULL: none) */
     ing_item_t *next;
 };
 

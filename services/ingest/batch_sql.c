@@ -3,6 +3,8 @@
     round trips whether it holds one item or hundreds. */
 #include "batch_sql.h"
 
+#include "batch_statement.h"
+
 #include "hd_log.h"
 #include "hd_mem.h"
 #include "hd_outbox.h"
@@ -177,23 +179,25 @@ static int check_channels(hd_db_t *db, ing_item_t **items, size_t n) {
    ingest computed, never the client's text). */
 static const char *INSERT_SQL =
     "INSERT INTO content (id, author_id, department_id, channel_id, kind, text, "
-    "idempotency_key, scheduled_at, token_id, request_fingerprint) "
+    "idempotency_key, scheduled_at, token_id, request_fingerprint, crisis_id) "
     "SELECT x.id, x.a, x.d, x.c, x.k, x.t, x.key, "
-    "       timestamptz 'epoch' + x.ms * interval '1 millisecond', x.tok, x.fp "
+    "       timestamptz 'epoch' + x.ms * interval '1 millisecond', x.tok, x.fp, x.cr "
     "FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], "
-    "$6::text[], $7::text[], $8::bigint[], $9::uuid[], $10::text[]) "
-    "AS x(id, a, d, c, k, t, key, ms, tok, fp) "
+    "$6::text[], $7::text[], $8::bigint[], $9::uuid[], $10::text[], $11::uuid[]) "
+    "AS x(id, a, d, c, k, t, key, ms, tok, fp, cr) "
     "ON CONFLICT (id) DO NOTHING RETURNING id";
 
-#define NCOLS 10
+#define NCOLS 11
 
-/* Inserts the items; the new ones get 201. Two items with one id (a retry
-   racing its original) insert once: the first is new, the second a
-   retry. -1 on database error. */
+/* Inserts the items not refused yet (a statement may be: batch_statement.h);
+   the new ones get 201. Two items with one id (a retry racing its original)
+   insert once: the first is new, the second a retry. -1 on database error. */
 static int insert_items(hd_db_t *db, ing_item_t **it, size_t n) {
     hd_pgarray_t col[NCOLS] = {{0}};
     for (size_t i = 0; i < n; i++) {
         const ing_submission_t *in = &it[i]->in;
+        if (it[i]->res.status)
+            continue;
         char ms[24], fp[ING_FINGERPRINT_LEN];
         snprintf(ms, sizeof ms, "%lld", in->scheduled_at_ms);
         ing_content_fingerprint(in, fp);
@@ -207,6 +211,7 @@ static int insert_items(hd_db_t *db, ing_item_t **it, size_t n) {
         hd_pgarray_add(&col[7], in->scheduled_at_ms ? ms : NULL);
         hd_pgarray_add(&col[8], it[i]->who.token_id[0] ? it[i]->who.token_id : NULL);
         hd_pgarray_add(&col[9], in->idempotency_key ? fp : NULL);
+        hd_pgarray_add(&col[10], in->crisis_id);
     }
     const char *p[NCOLS];
     for (int c = 0; c < NCOLS; c++)
@@ -285,22 +290,25 @@ static int answer_retries(hd_db_t *db, ing_item_t **it, size_t n) {
 }
 
 /* One content.submitted per new item, in one outbox statement, stamped
-   with the active policy version (policy's, read through its view). */
-static int emit_events(hd_db_t *db, ing_item_t **it, size_t n) {
+   with the active policy version (policy's, read through its view), and
+   a new holding statement's crisis.statement after its content.submitted. */
+static int emit_events(hd_db_t *db, ing_item_t **it, size_t n, ing_statement_t *st) {
     PGresult *r = hd_db_exec(db, "SELECT version FROM read_active_policy", 0, NULL);
     if (!r)
         return -1;
     long long version = atoll(PQgetvalue(r, 0, 0));
     PQclear(r);
     ing_content_event_t *ev = hd_calloc(n, sizeof *ev);
-    const hd_envelope_t **envs = hd_calloc(n, sizeof *envs);
+    const hd_envelope_t **envs = hd_calloc(2 * n, sizeof *envs);
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
         if (it[i]->res.status == 201) {
-            ing_content_event(&ev[k], &it[i]->who, &it[i]->in, it[i]->res.id, version,
+            ing_content_event_t *e = &ev[i];
+            ing_content_event(e, &it[i]->who, &it[i]->in, it[i]->res.id, version,
                               it[i]->in.scheduled_at_ms);
-            envs[k] = &ev[k].env;
-            k++;
+            envs[k++] = &e->env;
+            if (it[i]->in.crisis_id)
+                envs[k++] = ing_statement_event(&st[i], it[i], e->id);
         }
     int rc = hd_outbox_put_many(db, envs, k);
     free(envs);
@@ -318,11 +326,14 @@ static int write_batch(hd_db_t *db, ing_item_t **it, size_t n) {
         memset(&it[i]->res, 0, sizeof it[i]->res);
         ing_content_id(&it[i]->who, &it[i]->in, it[i]->res.id);
     }
-    int rc = hd_db_begin(db) < 0 || insert_items(db, it, n) < 0 || answer_retries(db, it, n) < 0 ||
-                     emit_events(db, it, n) < 0
+    ing_statement_t *st = hd_calloc(n, sizeof *st);
+    int rc = hd_db_begin(db) < 0 || ing_statement_check(db, it, n, st) < 0 ||
+                     insert_items(db, it, n) < 0 || answer_retries(db, it, n) < 0 ||
+                     emit_events(db, it, n, st) < 0
                  ? -1
              : hd_db_commit(db) < 0 ? -2
                                     : 0;
+    free(st);
     if (rc == -2)
         for (size_t i = 0; i < n; i++)
             ing_result_refuse(&it[i]->res, 503, NULL, "commit failed, retry");

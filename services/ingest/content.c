@@ -48,6 +48,8 @@ void ing_content_fingerprint(const ing_submission_t *in, char out[ING_FINGERPRIN
     fp_add(&h, in->text ? in->text : "");
     fp_add(&h, in->kind ? in->kind : "post");
     fp_add(&h, sched);
+    if (in->crisis_id) /* only a statement: every other request's fingerprint stays as it was */
+        fp_add(&h, in->crisis_id);
     crypto_hash_sha256_final(&h, sum);
     sodium_bin2hex(out, ING_FINGERPRINT_LEN, sum, sizeof sum);
 }
@@ -66,6 +68,7 @@ void ing_content_event(ing_content_event_t *ev, const ing_person_t *a, const ing
     ev->body.idempotency_key = (char *)(in->idempotency_key ? in->idempotency_key : "");
     ev->body.policy_version = policy_version;
     ev->body.scheduled_at_ms = scheduled_at_ms;
+    ev->body.crisis_id = (char *)(in->crisis_id ? in->crisis_id : "");
     ev->env = env;
     ev->env.body_case = HUDDLE__V1__ENVELOPE__BODY_CONTENT_SUBMITTED;
     ev->env.content_submitted = &ev->body;

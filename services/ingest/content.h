@@ -35,7 +35,8 @@ void ing_result_refuse(ing_result_t *res, int status, const char *field, const c
 void ing_result_from(ing_result_t *res, const ing_refusal_t *why);
 
 /* The request's fingerprint: SHA-256 (hex) of everything that makes the
-   request (channel, text, kind with its default, scheduled time), to which
+   request (channel, text, kind with its default, scheduled time, and a
+   statement's crisis), to which
    an idempotency key is bound: the same key with another fingerprint is
    another request, refused. */
 void ing_content_fingerprint(const ing_submission_t *in, char out[ING_FINGERPRINT_LEN]);

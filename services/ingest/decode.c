@@ -6,6 +6,7 @@
 #include "decode.h"
 
 #include "config_check.h"
+#include "hd_id.h"
 #include "hd_mem.h"
 #include "hd_utf8.h"
 #include "rfc3339.h"
@@ -268,7 +269,10 @@ int ing_decode_schedule(long long ms, long long now_ms, const char *field, ing_r
     return ms == 0 ? 0 : out_of_range(ms, now_ms, field, why);
 }
 
-static int kind_valid(const char *k) {
+/* A client's kinds; statement is ingest's own, for a crisis (crisis_api.c). */
+static int kind_valid(const char *k, const char *crisis_id) {
+    if (crisis_id)
+        return !strcmp(k, "statement") && hd_id_valid(crisis_id);
     return !strcmp(k, "post") || !strcmp(k, "reply") || !strcmp(k, "share");
 }
 
@@ -301,7 +305,7 @@ int ing_check_submission(const ing_submission_t *in, long long now_ms, ing_refus
     if (!ing_channel_valid(in->channel))
         return refuse(why, 422, "channel", "invalid",
                       "channel must be a channel id (^[a-z0-9][a-z0-9-]{0,62}$)");
-    if (in->kind && !kind_valid(in->kind))
+    if ((in->kind || in->crisis_id) && !kind_valid(in->kind ? in->kind : "", in->crisis_id))
         return refuse(why, 422, "kind", "invalid", "kind must be post, reply or share");
     if (ing_decode_schedule(in->scheduled_at_ms, now_ms, "scheduled_at", why) < 0)
         return -1;
@@ -360,6 +364,7 @@ void ing_submission_clear(ing_submission_t *s) {
     free((char *)s->text);
     free((char *)s->kind);
     free((char *)s->idempotency_key);
+    free((char *)s->crisis_id);
     memset(s, 0, sizeof *s);
 }
 

@@ -43,6 +43,9 @@ typedef struct {
     const char *key_field;       /* where the key came from: "Idempotency-Key",
                                     "idempotency_key" (static) */
     long long scheduled_at_ms;   /* 0: as soon as approved; else UTC ms */
+    const char *crisis_id;       /* kind statement: the crisis whose holding statement it
+                                    is (set by ingest itself, never read from a client's
+                                    body); NULL: none */
 } ing_submission_t;
 
 /* A decision's body (POST /v1/content/{id}/decisions); strings owned. */
@@ -82,7 +85,9 @@ int ing_decode_schedule(long long ms, long long now_ms, const char *field, ing_r
    its frames, which protobuf-c does not check): channel and text present,
    UTF-8 and within their lengths, the channel an id, the kind one of its
    names, the scheduled time (0: none) within range of now_ms, the key (if
-   any) as ing_decode_key, named by in->key_field. 0, or -1 with *why. */
+   any) as ing_decode_key, named by in->key_field. The kind statement goes
+   with a crisis_id (a UUID) and only with one: a client's kind is post,
+   reply or share. 0, or -1 with *why. */
 int ing_check_submission(const ing_submission_t *in, long long now_ms, ing_refusal_t *why);
 
 /* 1 when e is an author's email the batch may look up (the ZeroMQ
