@@ -80,9 +80,11 @@ static int fence_exclusive(hd_db_t *db) {
 }
 
 /* A PostgreSQL array literal of n slugs or channel ids ("{a,b}"), each
-   quoted; NULL when list is NULL (the playbook's own). Caller frees. */
+   quoted; NULL when the list is NULL or empty: the playbook's own scope
+   (an empty narrower scope would otherwise mean "everything"). Caller
+   frees. */
 static char *array_literal(const char *const *list, size_t n) {
-    if (!list)
+    if (!list || n == 0)
         return NULL;
     size_t cap = 3;
     for (size_t i = 0; i < n; i++)

@@ -102,7 +102,7 @@ typedef struct {
     const char *reason;             /* why (shown to all) */
     const char *actor_id;           /* the person; NULL or "": a service (spike detection) */
     const char *actor_email;        /* the person's email, or the service's name */
-    const char *const *departments; /* a narrower scope, or NULL */
+    const char *const *departments; /* a narrower scope; NULL or none: the playbook's */
     size_t ndepartments;
     const char *const *channels;
     size_t nchannels;
