@@ -4,6 +4,7 @@
 #include "client.h"
 #include "cmd_admin.h"
 #include "cmd_deadletter.h"
+#include "cmd_playbook.h"
 #include "cmd_policy.h"
 #include "hd_keys.h"
 #include "hd_mem.h"
@@ -36,6 +37,8 @@ static const char *USAGE =
     "  admin channel|account|routing|chain|review-role|policy-reviewer ...\n"
     "  admin certification|delegation|tokens|integration ...\n"
     "  deadletter list|show|replay|stats ... what was refused, and re-sending it\n"
+    "Crises:\n"
+    "  playbook validate|apply|list|show|versions ...   crisis playbooks (docs/playbooks.md)\n"
     "Operators:\n"
     "  keygen NAME [--department D] [--dir DIR]       CURVE keys for a peer (spoke)\n\n"
     "Environment: HUDDLE_API_URL (http://127.0.0.1:8080), HUDDLE_TOKENS_FILE\n"
@@ -348,6 +351,8 @@ int main(int argc, char **argv) {
         return cli_token(argc - 2, argv + 2);
     if (!strcmp(cmd, "deadletter"))
         return cli_deadletter(argc - 1, argv + 1);
+    if (!strcmp(cmd, "playbook"))
+        return cli_playbook(argc - 1, argv + 1);
     if (!strcmp(cmd, "policy") || !strcmp(cmd, "check")) {
         int (*fn)(int, char **) = !strcmp(cmd, "policy") ? hd_cli_policy : hd_cli_check;
         return fn(argc - 1, argv + 1);

@@ -715,7 +715,8 @@ char *hd_playbook_triggers_text(const json_t *spec) {
                 manual ? "; " : "", member_int(s, "min_count"), member_int(s, "window_minutes"),
                 json_number_value(json_object_get(s, "sigma")));
         if (w)
-            fprintf(f, "the same minutes of the last %lld week%s", w, w == 1 ? "" : "s");
+            fprintf(f, "the same minute of the week over the last %lld week%s", w,
+                    w == 1 ? "" : "s");
         else
             fprintf(f, "the previous %lld hour%s", h, h == 1 ? "" : "s");
         fprintf(f, ", cool-down %lld min, then %s", member_int(s, "cooldown_minutes"),

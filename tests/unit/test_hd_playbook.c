@@ -343,8 +343,9 @@ HD_TEST(summary_says_what_it_does) {
               0);
     char *s = hd_playbook_summary(s_pb.spec);
     ASSERT(strstr(s, "test (low): A test.\n"));
-    ASSERT(strstr(s, "triggers  manual; spike: >= 50 mentions in 10 min above mean + 3 sd of "
-                     "the same minutes of the last 4 weeks, cool-down 60 min, then propose\n"));
+    ASSERT(strstr(
+        s, "triggers  manual; spike: >= 50 mentions in 10 min above mean + 3 sd of "
+           "the same minute of the week over the last 4 weeks, cool-down 60 min, then propose\n"));
     ASSERT(strstr(s, "terms     breach, leak\n"));
     ASSERT(strstr(s, "scope     departments: all; channels: sandbox\n"));
     ASSERT(strstr(s,
