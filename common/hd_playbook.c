@@ -486,7 +486,9 @@ static json_t *rd_actions(ld_t *l, yaml_node_t *n, size_t nterms) {
         "hold",   "add_approvals",     "reroute_to", "recall_minutes",
         "notify", "holding_statement", NULL};
     const char *p = "actions";
+    size_t before = json_array_size(l->errors);
     int given = n && check_map(l, n, p, keys, NULL) == 0;
+    int misspelt = json_array_size(l->errors) > before; /* "does nothing" would say it again */
     n = given ? n : NULL;
     json_t *a = json_object();
     json_object_set_new(a, "hold", rd_bool(l, n, p, "hold", 0));
@@ -502,7 +504,7 @@ static json_t *rd_actions(ld_t *l, yaml_node_t *n, size_t nterms) {
                         rd_names(l, n, p, "notify", HD_PLAYBOOK_REF_ENDPOINT, NULL, 0));
     json_object_set_new(a, "holding_statement",
                         rd_text(l, n, p, "holding_statement", HD_PLAYBOOK_STATEMENT_MAX));
-    if (given && !acts(a) && !r)
+    if (given && !misspelt && !acts(a) && !r)
         err(l, n,
             "actions does nothing: give at least one of hold: true, add_approvals, "
             "reroute_to, recall_minutes, notify or holding_statement");

@@ -275,6 +275,9 @@ HD_TEST(actions_and_exit) {
     ASSERT_EQ(load(with("actions: {hold: false, recall_minutes: 0, notify: []}\n")), -1);
     ASSERT(has(4, 10, "actions does nothing"));
     ASSERT_EQ(load(with("actions: {notify: [crisis-team]}\n")), 0); /* notifying is acting */
+    ASSERT_EQ(load(with("actions: {hodl: true}\n")), -1);           /* one mistake, one error */
+    ASSERT_EQ(json_array_size(s_pb.errors), 1);
+    ASSERT(has(4, 11, "actions: unknown key 'hodl'"));
 }
 
 HD_TEST(yaml_problems) {
