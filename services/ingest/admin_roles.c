@@ -15,7 +15,8 @@
 static const char *const PERMISSIONS[] = {
     "*",        "departments", "people",           "roles",          "grants",
     "channels", "routing",     "chains",           "certifications", "delegations",
-    "tokens",   "history",     "policy-emergency", "deadletters",    NULL};
+    "tokens",   "history",     "policy-emergency", "deadletters",    "playbooks",
+    NULL};
 
 #define ROLE_JSON                                                                                \
     "json_build_object('name', r.name, 'description', r.description, 'builtin', r.builtin, "     \
@@ -160,7 +161,7 @@ static int grant_admit(ing_call_t *c) {
         ing_api_refuse(c, 422, "permission", "invalid",
                        "unknown permission '%s' (one of *, departments, people, roles, grants, "
                        "channels, routing, chains, certifications, delegations, tokens, history, "
-                       "policy-emergency, deadletters)",
+                       "policy-emergency, deadletters, playbooks)",
                        perm);
         return -1;
     }

@@ -3,7 +3,8 @@ sample organization comes with the six example playbooks as version 1
 (seeded once, however often huddle-migrate runs). A playbook is validated
 with its problems at their lines and columns; applied as version 1, again
 unchanged, changed as version 2, each change one org.playbook.* event; an
-apply is refused to a player (403), for a playbook naming a role,
+apply is refused to a player (403, until the permission is granted to a
+role of theirs), for a playbook naming a role,
 department, channel or webhook endpoint the organization does not have
 (422 at each place), sent to another name, or over a stale If-Match; the
 versions are listed and shown; `huddle playbook validate` prints
@@ -16,7 +17,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(__file__))
 from huddle_system import System, check  # noqa: E402
 
-OLIVIA, MAYA = "olivia@example.org", "maya@example.org"
+OLIVIA, MAYA, LENA = "olivia@example.org", "maya@example.org", "lena@example.org"
 YAML = {"Content-Type": "application/yaml"}
 EXAMPLES = ["account-takeover", "data-breach", "executive-scandal", "offensive-post",
             "product-recall", "service-outage"]
@@ -233,6 +234,18 @@ def test_cli(s):
     check(len(out.stdout.strip().splitlines()) == 5, f"versions: {out.stdout}")
 
 
+def test_granted(s):
+    """The permission is data: granted to legal, Lena (legal) may apply."""
+    st, e = put(s, "e2e-drill", GOOD, as_=LENA)
+    check(st == 403 and "missing permission 'playbooks'" in e["error"]["message"],
+          f"legal before the grant: {st} {e}")
+    st, g = s.api("PUT", "/v1/admin/grants/legal/playbooks", as_=OLIVIA,
+                  body={"scope": "organization"})
+    check(st == 201, f"grant legal playbooks: {st} {g}")
+    st, pb = put(s, "e2e-drill", GOOD, as_=LENA)
+    check(st == 201 and pb["version"] == 5 and pb["created_by"] == LENA, f"legal applies: {st} {pb}")
+
+
 def main():
     with System("e2e_playbooks") as s:
         s.psql("INSERT INTO webhook_endpoint (name, url, secret) VALUES "
@@ -246,6 +259,7 @@ def main():
         test_apply(s)
         test_reads(s)
         test_cli(s)
+        test_granted(s)
     print("ok   e2e playbooks")
 
 
