@@ -19,7 +19,7 @@
 
 #define MAX_VISITS 100000 /* node visits: aliases could otherwise make walks explode */
 #define KEY_LEN 96        /* "triggers.spike.cooldown_minutes" and the like */
-#define NAMES_MAX 64      /* names in one list (roles, departments, ...) */
+#define NAMES_MAX 64      /* names in one list (roles, departments, ...), keys in a mapping */
 
 static const char *const s_severity[HD_SEVERITY_COUNT] = {"low", "medium", "high", "critical"};
 static const char *const s_then[HD_SPIKE_COUNT] = {"propose", "declare"};
@@ -153,6 +153,10 @@ static int listed(const char *const *v, const char *s) {
 static void check_keys(ld_t *l, yaml_node_t *n, const char *path, const char *const *allowed) {
     char keys[400], b[48];
     join(allowed, keys, sizeof keys);
+    if (n->data.mapping.pairs.top - n->data.mapping.pairs.start > NAMES_MAX) {
+        err(l, n, "%s%stoo many keys (allowed: %s)", path, *path ? ": " : "", keys);
+        return;
+    }
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
         yaml_node_t *kn = node(l, p->key);
         const char *k = scalar(kn);

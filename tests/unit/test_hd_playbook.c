@@ -299,12 +299,22 @@ HD_TEST(yaml_problems) {
 }
 
 HD_TEST(every_error_is_reported_and_capped) {
+    /* 150 bad role names, one a line, in three lists */
     char many[8192] = "playbook: t\ndescription: d\nseverity: low\nactions: {hold: true}\n";
+    const char *lists[] = {"team:\n  roles:\n", "  booth:\n", "exit:\n  resume_roles:\n"};
     for (int i = 0; i < 150; i++)
-        snprintf(many + strlen(many), sizeof many - strlen(many), "k%d: 1\n", i);
+        snprintf(many + strlen(many), sizeof many - strlen(many), "%s    - Bad%d\n",
+                 i % 50 ? "" : lists[i / 50], i);
     ASSERT_EQ(load(many), -1);
     ASSERT_EQ(json_array_size(s_pb.errors), HD_PLAYBOOK_MAX_ERRORS + 1);
-    ASSERT(has(105, 1, "... and 50 more problems"));
+    ASSERT(has(7, 7, "team.roles: 'Bad0' is not a valid role"));
+    ASSERT(has(110, 7, "... and 50 more problems")); /* where the 101st is */
+    char keys[8192] = "playbook: t\ndescription: d\nseverity: low\nactions: {hold: true}\n";
+    for (int i = 0; i < 70; i++)
+        snprintf(keys + strlen(keys), sizeof keys - strlen(keys), "k%d: 1\n", i);
+    ASSERT_EQ(load(keys), -1);
+    ASSERT_EQ(json_array_size(s_pb.errors), 1);
+    ASSERT(has(1, 1, "too many keys (allowed: playbook, description"));
 }
 
 HD_TEST(references_are_listed_with_their_place) {
