@@ -613,8 +613,8 @@ static int source_ok(ld_t *l, const char *src, size_t len) {
     for (size_t i = 0; i < len;) {
         size_t k = hd_utf8_seq((const unsigned char *)src + i, len - i);
         if (k == 0 || src[i] == 0) {
-            err_at(l, line, column, "the playbook is not UTF-8 text (byte 0x%02X)",
-                   (unsigned char)src[i]);
+            err_at(l, line, column, "the playbook is not UTF-8 text (byte 0x%02X%s)",
+                   (unsigned char)src[i], src[i] ? "" : ", a NUL");
             return 0;
         }
         line += src[i] == '\n';

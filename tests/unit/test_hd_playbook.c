@@ -292,6 +292,10 @@ HD_TEST(yaml_problems) {
     hd_playbook_clear(&s_pb);
     ASSERT_EQ(hd_playbook_load(bad, sizeof bad - 1, &s_pb), -1);
     ASSERT(has(2, 17, "not UTF-8 text (byte 0xE9)"));
+    const char nul[] = "playbook: t\n  x\0y\n";
+    hd_playbook_clear(&s_pb);
+    ASSERT_EQ(hd_playbook_load(nul, sizeof nul - 1, &s_pb), -1);
+    ASSERT(has(2, 4, "not UTF-8 text (byte 0x00, a NUL)"));
     static char huge[HD_PLAYBOOK_MAX_SOURCE + 2];
     memset(huge, '#', sizeof huge - 1);
     ASSERT_EQ(load(huge), -1);
