@@ -5,6 +5,7 @@
 #include "cmd_admin.h"
 #include "cmd_crisis.h"
 #include "cmd_deadletter.h"
+#include "cmd_playbook.h"
 #include "cmd_policy.h"
 #include "cmd_webhook.h"
 #include "hd_keys.h"
@@ -42,6 +43,8 @@ static const char *USAGE =
     "  admin certification|delegation|tokens|integration ...\n"
     "  admin webhook add|list|show|rotate|remove|test ...  crisis notifications' endpoints\n"
     "  deadletter list|show|replay|stats ... what was refused, and re-sending it\n"
+    "Crises:\n"
+    "  playbook validate|apply|list|show|versions ...   crisis playbooks (docs/playbooks.md)\n"
     "Operators:\n"
     "  keygen NAME [--department D] [--dir DIR]       CURVE keys for a peer (spoke)\n\n"
     "Environment: HUDDLE_API_URL (http://127.0.0.1:8080), HUDDLE_TOKENS_FILE\n"
@@ -359,6 +362,8 @@ int main(int argc, char **argv) {
         return cli_deadletter(argc - 1, argv + 1);
     if (!strcmp(cmd, "crisis"))
         return cli_crisis(argc - 1, argv + 1);
+    if (!strcmp(cmd, "playbook"))
+        return cli_playbook(argc - 1, argv + 1);
     if (!strcmp(cmd, "policy") || !strcmp(cmd, "check")) {
         int (*fn)(int, char **) = !strcmp(cmd, "policy") ? hd_cli_policy : hd_cli_check;
         return fn(argc - 1, argv + 1);

@@ -15,7 +15,7 @@
 static const char *const PERMISSIONS[] = {
     "*",        "departments", "people",           "roles",          "grants",
     "channels", "routing",     "chains",           "certifications", "delegations",
-    "tokens",   "history",     "policy-emergency", "deadletters",    "webhooks",
+    "tokens",   "history",     "policy-emergency", "deadletters",    "webhooks", "playbooks",
     NULL};
 
 #define ROLE_JSON                                                                                \
@@ -161,7 +161,7 @@ static int grant_admit(ing_call_t *c) {
         ing_api_refuse(c, 422, "permission", "invalid",
                        "unknown permission '%s' (one of *, departments, people, roles, grants, "
                        "channels, routing, chains, certifications, delegations, tokens, history, "
-                       "policy-emergency, deadletters, webhooks)",
+                       "policy-emergency, deadletters, webhooks, playbooks)",
                        perm);
         return -1;
     }

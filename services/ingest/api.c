@@ -17,6 +17,7 @@
 #include "hd_mem.h"
 #include "inbound.h"
 #include "metrics.h"
+#include "playbooks.h"
 #include "read_side.h"
 #include "rfc3339.h"
 
@@ -129,6 +130,16 @@ void ing_api_refuse(ing_call_t *c, int status, const char *field, const char *co
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     refuse(c->api, c->req, status, field, code, msg, NULL);
+}
+
+void ing_api_refuse_with(ing_call_t *c, int status, const char *field, const char *code,
+                         json_t *extra, const char *fmt, ...) {
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    refuse_with(c->api, c->req, status, field, code, msg, NULL, extra);
 }
 
 static const char *code_of(int status) {
@@ -586,8 +597,8 @@ static void dispatch(hd_http_req_t *req, void *arg, const ing_route_t **route) {
                        hd_http_req_method(req), allow);
         return;
     }
-    if (not_json(&c) || param_too_long(&c))
-        return;
+    if ((!ing_playbook_takes_yaml(r) && not_json(&c)) || param_too_long(&c))
+        return; /* a playbook may come as YAML: its routes check the Content-Type */
     if (r->fn == healthz || r->fn == post_content_route || r->fn == ing_metrics_serve) {
         r->fn(&c); /* the group commit limits POST /v1/content's token itself */
         return;

@@ -54,6 +54,12 @@ extern const ing_route_t *const ing_api_tables[];
 void ing_api_refuse(ing_call_t *c, int status, const char *field, const char *code, const char *fmt,
                     ...) __attribute__((format(printf, 5, 6)));
 
+/* ing_api_refuse with more members in the error object: extra (taken,
+   may be NULL), e.g. {"errors": [...]} for a refusal listing every
+   problem. */
+void ing_api_refuse_with(ing_call_t *c, int status, const char *field, const char *code,
+                         json_t *extra, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
 /* The request's body as a JSON object (caller decrefs), or NULL after
    answering 400 (not JSON / not an object). */
 json_t *ing_api_body(ing_call_t *c);

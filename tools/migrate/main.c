@@ -23,6 +23,7 @@
 #include "hd_log.h"
 #include "hd_mem.h"
 #include "hd_outbox.h"
+#include "hd_playbook.h"
 #include "hd_secret.h"
 #include "hd_token.h"
 
@@ -40,7 +41,8 @@ static const hd_config_var_t s_vars[] = {
     HD_CONFIG_COMMON_DB,
     {"HUDDLE_MIGRATIONS_DIR", "migrations", "folder of numbered NNN_name.sql migrations"},
     {"HUDDLE_SEED", "none", "'sample' loads the sample organization, 'none' nothing"},
-    {"HUDDLE_SEED_DIR", "examples", "folder holding sample-org.sql and policy/starter.yaml"},
+    {"HUDDLE_SEED_DIR", "examples",
+     "folder holding sample-org.sql, policy/starter.yaml and playbooks/*.yaml"},
     {"HUDDLE_TOKENS_FILE", ".huddle/tokens",
      "where new API tokens are appended as 'EMAIL TOKEN' lines (mode 0600)"},
     {"HUDDLE_KEYS_DIR", "",
@@ -217,6 +219,62 @@ static int seed_policy(hd_db_t *db, const char *path) {
     return hd_outbox_put(db, &env) < 0 ? -1 : 0;
 }
 
+static int is_yaml(const struct dirent *d) {
+    size_t n = strlen(d->d_name);
+    return n > 5 && strcmp(d->d_name + n - 5, ".yaml") == 0 && d->d_name[0] != '.';
+}
+
+/* One example playbook as version 1 of its name, unless that playbook
+   exists. A file that does not validate fails the seed, its problems
+   logged as FILE:LINE:COLUMN. */
+static int seed_playbook(hd_db_t *db, const char *path) {
+    char *yaml = slurp(path);
+    if (!yaml) {
+        hd_error("seed_playbook", "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    hd_playbook_t pb;
+    int rc = hd_playbook_load(yaml, strlen(yaml), &pb);
+    size_t i;
+    json_t *e;
+    json_array_foreach(pb.errors, i, e)
+        hd_error("seed_playbook_invalid", "%s:%lld:%lld: %s", path,
+                 (long long)json_integer_value(json_object_get(e, "line")),
+                 (long long)json_integer_value(json_object_get(e, "column")),
+                 json_string_value(json_object_get(e, "message")));
+    char *spec = rc == 0 ? json_dumps(pb.spec, JSON_COMPACT) : NULL;
+    const char *p[3] = {json_string_value(json_object_get(pb.spec, "name")), yaml, spec};
+    if (rc == 0)
+        rc = hd_db_cmd(db,
+                       "INSERT INTO playbook_version (name, version, source, spec, created_by, "
+                       "active) SELECT $1, 1, $2, $3::jsonb, 'seed', true WHERE NOT EXISTS "
+                       "(SELECT 1 FROM playbook_version WHERE name = $1)",
+                       3, p);
+    free(spec);
+    free(yaml);
+    hd_playbook_clear(&pb);
+    return rc;
+}
+
+/* The example playbooks of dir/playbooks (docs/playbooks.md). */
+static int seed_playbooks(hd_db_t *db, const char *dir) {
+    char path[4096];
+    struct dirent **list;
+    snprintf(path, sizeof path, "%s/playbooks", dir);
+    int n = scandir(path, &list, is_yaml, by_name), rc = 0;
+    if (n < 0) {
+        hd_error("seed_playbooks", "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        snprintf(path, sizeof path, "%s/playbooks/%s", dir, list[i]->d_name);
+        rc = rc || seed_playbook(db, path);
+        free(list[i]);
+    }
+    free(list);
+    return rc;
+}
+
 /* The sample's listening integration: the one token that may post inbound
    mentions, written as "integration:sample-listener TOKEN". */
 static int issue_integration_token(hd_db_t *db, const char *path) {
@@ -251,8 +309,8 @@ static int seed(hd_db_t *db, const char *dir, const char *tokens) {
     if (hd_db_begin(db) || run_script(db, path))
         goto fail;
     snprintf(path, sizeof path, "%s/policy/starter.yaml", dir);
-    if (seed_policy(db, path) || issue_tokens(db, tokens) || issue_integration_token(db, tokens) ||
-        hd_db_commit(db))
+    if (seed_policy(db, path) || seed_playbooks(db, dir) || issue_tokens(db, tokens) ||
+        issue_integration_token(db, tokens) || hd_db_commit(db))
         goto fail;
     hd_info("seeded", "sample organization loaded; tokens in %s", tokens);
     return 0;
