@@ -62,7 +62,7 @@ static int setup(void) {
     if (s_db)
         return 0;
     char url[512];
-    if (hd_testdb_create("test_workflow_crisis", 0, url, sizeof url) < 0)
+    if (hd_testdb_create("test_workflow_detect", 0, url, sizeof url) < 0)
         return -1;
     s_db = hd_db_connect(url, 5000);
     if (!s_db)
