@@ -12,6 +12,16 @@ PostgreSQL and ZeroMQ set on this machine. Phases:
                  submit -> published (the sandbox's created_at) p50 / p99,
                  and where the time goes, stage by stage, from event_log;
                  then half and a quarter of the sustained rate, for context.
+  2b. crisis     under the throughput load (the sustained rate of phase 1,
+                 open loop, for `marketing`), CRISIS_COUNT (20) times: a
+                 crisis declared for `marketing` through POST /v1/crises,
+                 held CRISIS_HOLD_SECONDS (0.5), resumed. hold_ms is the
+                 declaration's round trip: it is answered once it has
+                 committed, and it commits only once no call in scope is on
+                 the wire (common/hd_crisis.h, the fence), so the answer is
+                 the moment the hold is in force. Then the sandbox is
+                 checked: a post in scope stored at or after a crisis's
+                 declared_at and before its resumed_at fails the bench.
   3. hub fetch   one consumer reads the whole event_log from seq 0 through
                  the hub (bench-fetch), alternating with a raw CURVE
                  DEALER/ROUTER pair with the same request / reply sizes
@@ -31,12 +41,14 @@ PostgreSQL and ZeroMQ set on this machine. Phases:
 
 Everything a run measured is kept under RESULTS (items.tsv files, the
 pg_stat_statements snapshot, CPU per process, the service logs on failure).
-The last four lines are the figures. Settings (environment):
+The last lines are the figures; a broken guarantee (a post stored during a
+crisis hold) is printed after them and the run exits 1. Settings (environment):
   BENCH_CONNS=64 BENCH_ITEMS=20000 BENCH_ZMQ_ITEMS=4000 BENCH_E2E_SECONDS=30
   BENCH_LAT_SECONDS=15 BENCH_LAT_RATE=1000
   BENCH_ACK_SECONDS=10 BENCH_PGBENCH_SECONDS=20 BENCH_RESULTS=dir
   BENCH_HOL_COUNT=20000  (requests the hol phase pipelines)
-  BENCH_PHASES=throughput,latency,fetch,acks,db,hol  (a subset, to look at one
+  BENCH_CRISIS_COUNT=20 BENCH_CRISIS_HOLD_SECONDS=0.5  (the crisis phase)
+  BENCH_PHASES=throughput,latency,crisis,fetch,acks,db,hol  (a subset, to look at one
   stage; the figure lines then show only what was measured)
   BENCH_PG_OPTIONS="-c ..."  more server settings (auto_explain, say); the
   server log is kept as RESULTS/postgres.log
@@ -55,6 +67,7 @@ from datetime import datetime
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "e2e"))
+from crisis_sql import apply_playbook, crises, hold_breaches, items_scope  # noqa: E402
 from huddle_system import SERVICES, System  # noqa: E402
 
 CONNS = int(os.environ.get("BENCH_CONNS", "64"))
@@ -68,6 +81,10 @@ PGBENCH_SECONDS = int(os.environ.get("BENCH_PGBENCH_SECONDS", "20"))
 STALL_SECONDS = 30  # no item published for this long: stop waiting
 DRAIN_SECONDS = float(os.environ.get("BENCH_DRAIN_SECONDS", "120"))  # nor longer than this
 DEPT_PEOPLE = ["maya@example.org", "carl@example.org"]  # marketing
+CRISIS_COUNT = int(os.environ.get("BENCH_CRISIS_COUNT", "20"))
+CRISIS_HOLD_SECONDS = float(os.environ.get("BENCH_CRISIS_HOLD_SECONDS", "0.5"))
+ORCHESTRATOR = "olivia@example.org"  # the sample's orchestrator: declares and resumes
+BENCH_PLAYBOOK = "bench-hold"  # hold only; declared for marketing, publish on resume
 PG_OPTIONS = ("-c fsync=on -c synchronous_commit=on -c full_page_writes=on "
               "-c shared_preload_libraries=pg_stat_statements "
               "-c pg_stat_statements.track=all -c track_io_timing=on "
@@ -198,6 +215,7 @@ class Bench:
         self.results = results
         self.bin = s.bin
         self.figures = {}
+        self.failures = []  # broken guarantees: the run exits 1 after its figures
 
     # ---------- helpers ----------
     def tool(self, name, *args, **kw):
@@ -471,6 +489,84 @@ class Bench:
         return {"p50": pct(0.5), "p99": pct(0.99), "missing": len(items) - len(lat),
                 "ids": [c for c, _ in items]}
 
+    def crisis(self):
+        """Crisis holds under load: CRISIS_COUNT declarations for marketing
+        while marketing's items flow at the sustained rate, each answered
+        once the hold is in force (hold_ms), held CRISIS_HOLD_SECONDS, then
+        resumed; afterwards no post in scope may have been stored inside a
+        hold."""
+        self.drain("crisis")
+        apply_playbook(self.s, BENCH_PLAYBOOK, "make bench holds marketing while its load flows.")
+        base = self.sandbox_count()
+        rate = max(round(self.figures.get("e2e") or LAT_RATE), 10)
+        seconds = CRISIS_COUNT * (2 * CRISIS_HOLD_SECONDS + 0.5) + 5
+        cpu0 = self.cpu_start()
+        load = self.loadgen_http("crisis", rate=rate, duration=seconds)
+        time.sleep(2)  # posts flowing before the first declaration
+        hold_ms, ids = [], []
+        for k in range(CRISIS_COUNT):
+            if load.poll() is not None:
+                log(f"crisis: WARNING: the load ended after {k} declarations")
+                break
+            cid, ms = self.declare_hold(k)
+            hold_ms.append(ms)
+            ids.append(cid)
+            time.sleep(CRISIS_HOLD_SECONDS)
+            st, body = self.s.api("POST", f"/v1/crises/{cid}/resume", as_=ORCHESTRATOR,
+                                  body={"reason": "bench: hold measured"})
+            if st not in (200, 201, 202):
+                raise RuntimeError(f"crisis: resume of {cid} answered {st}: {body}")
+            time.sleep(CRISIS_HOLD_SECONDS)
+        r = self.finish(load, "loadgen-crisis")
+        self.expected_posts = base + r["acked"]
+        self.wait_published(self.expected_posts, "crisis")
+        self.cpu_report(cpu0, "crisis")
+        if not hold_ms:
+            raise RuntimeError("crisis: no declaration was made")
+        self.crisis_report(hold_ms, ids, rate)
+
+    def declare_hold(self, k):
+        """Declares the bench's crisis for marketing; (its id, ms from
+        sending the declaration to its answer)."""
+        t0 = time.perf_counter()
+        st, body = self.s.api("POST", "/v1/crises", as_=ORCHESTRATOR, body={
+            "playbook": BENCH_PLAYBOOK, "reason": f"bench hold {k + 1} of {CRISIS_COUNT}",
+            "departments": ["marketing"]})
+        ms = (time.perf_counter() - t0) * 1000
+        if st != 201 or not isinstance(body, dict) or "id" not in body:
+            raise RuntimeError(f"crisis: declaration {k + 1} answered {st}: {body}")
+        return body["id"], ms
+
+    def crisis_report(self, hold_ms, ids, rate):
+        lat = sorted(hold_ms)
+        pct = lambda p: lat[min(len(lat) - 1, int(p * (len(lat) - 1) + 0.5))]  # noqa: E731
+        idlist = ",".join(ids)
+        held = int(self.s.psql("SELECT count(*) FROM crisis_item WHERE action = 'held' "
+                               f"AND crisis_id = ANY('{{{idlist}}}'::uuid[])"))
+        bad = self.hold_violations(ids)
+        log(f"crisis: {len(lat)} declarations at {rate} items/s: hold_ms p50 {pct(0.5):.1f}, "
+            f"p99 {pct(0.99):.1f}, max {lat[-1]:.1f}; {held} items held; "
+            f"{len(bad)} posts in scope stored during a hold")
+        for line in bad[:5]:
+            log(f"  CRISIS HOLD VIOLATED: {line}")
+        if not held:
+            log("crisis: WARNING: no item was held: the holds met no load")
+        self.figures.update(crisis_p50=pct(0.5), crisis_p99=pct(0.99), crisis_n=len(lat),
+                            crisis_held=held, crisis_violations=len(bad))
+        if bad:
+            self.failures.append(f"crisis: {len(bad)} posts in scope stored during a hold, "
+                                 f"first: {bad[0]}")
+
+    def hold_violations(self, ids):
+        """Every post on the sandbox its crisis covers stored during a hold
+        (crisis_sql.hold_breaches), described."""
+        found = [x for x in crises(self.s, [BENCH_PLAYBOOK]) if x["id"] in set(ids)]
+        if len(found) != len(ids):
+            return [f"{len(ids)} crises declared, {len(found)} in the database"]
+        return [f"item {key} stored {late:.3f}s after crisis {cid} was declared"
+                for key, cid, late in hold_breaches(found, self.published_at(),
+                                                    items_scope(self.s))]
+
     def stages(self, ids):
         """Where the time goes, per event type of the latency run: from the
         outbox row's commit-time stamp (created_at, the producing transaction's
@@ -644,6 +740,10 @@ class Bench:
             print(f"ingest acks/s={f['acks']:.0f}")
         if "hol" in f:
             print(f["hol"])
+        if "crisis_p50" in f:
+            print(f"crisis hold_ms p50={f['crisis_p50']:.1f} p99={f['crisis_p99']:.1f} "
+                  f"declared={f['crisis_n']} held_items={f['crisis_held']} "
+                  f"violations={f['crisis_violations']}")
         print(f"rss_max_mb={max(f['rss'].values()):.1f}")
         with open(os.path.join(self.results, "figures.json"), "w") as out:
             json.dump(f, out, indent=1)
@@ -665,8 +765,8 @@ def main():
                      HUDDLE_RATE_TOKEN_PER_S="1000000", HUDDLE_RATE_TOKEN_BURST="1000000")
         b = Bench(s, results)
         phases = os.environ.get("BENCH_PHASES",
-                                "throughput,latency,fetch,acks,db,hol").split(",")
-        unknown = set(phases) - {"throughput", "latency", "fetch", "acks", "db", "hol"}
+                                "throughput,latency,crisis,fetch,acks,db,hol").split(",")
+        unknown = set(phases) - {"throughput", "latency", "crisis", "fetch", "acks", "db", "hol"}
         if unknown:
             sys.exit(f"bench: BENCH_PHASES: unknown {sorted(unknown)}")
         b.setup()
@@ -675,6 +775,8 @@ def main():
             b.throughput()
         if "latency" in phases:
             b.latency()
+        if "crisis" in phases:
+            b.crisis()
         if "fetch" in phases:
             b.hub_fetch()
         if "acks" in phases:
@@ -688,6 +790,10 @@ def main():
         log_path = os.path.join(s.pg_dir, "data", "server.log")
         if os.path.exists(log_path):
             shutil.copy(log_path, os.path.join(results, "postgres.log"))
+        if b.failures:
+            for what in b.failures:
+                print(f"BENCH FAILED: {what}", file=sys.stderr)
+            sys.exit(1)
 
 
 if __name__ == "__main__":

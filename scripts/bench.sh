@@ -6,7 +6,9 @@
 # the tools are started and stopped by PID; nothing else is touched.
 # Settings: HUDDLE_BIN_DIR (default build/release), BENCH_* (bench/run.py);
 # BENCH_PHASES=hol runs only the head-of-line phase (bench/hol.c), which
-# prints `hol get_p99_ms=X get_p50_ms=Y pipelined=20000`.
+# prints `hol get_p99_ms=X get_p50_ms=Y pipelined=20000`; BENCH_PHASES=crisis
+# only the crisis holds under load, which print `crisis hold_ms p50=X p99=Y
+# ...` and make the run exit 1 if a post in scope was stored during a hold.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)

@@ -2,6 +2,7 @@
 #include "aggregate.h"
 
 #include "clock.h"
+#include "crisis_store.h"
 #include "latency.h"
 #include "tally.h"
 
@@ -66,39 +67,56 @@ size_t mx_aggregate_plan(const hd_envelope_t *ev, mx_bump_t *out, size_t max) {
     case HUDDLE__V1__ENVELOPE__BODY_POLICY_PROPOSAL_UPDATED:
         return add1(out, k, max, "huddle_policy_proposals_total", "event",
                     str(ev->policy_proposal_updated->event));
+    case HUDDLE__V1__ENVELOPE__BODY_NOTIFICATION_RECORDED: {
+        const Huddle__V1__NotificationRecorded *nr = ev->notification_recorded;
+        if (!nr)
+            return k;
+        const char *nn[3] = {"endpoint", "outcome", "drill"};
+        const char *nv[3] = {str(nr->endpoint), nr->delivered ? "delivered" : "failed",
+                             nr->drill ? "true" : "false"};
+        return add(out, k, max, "huddle_crisis_notifications_total", nn, nv, 3);
+    }
     default:
         return k;
     }
 }
 
-/* The batch's counter increments, summed, and its clock operations in
-   order (ops holds n). Returns the number of operations. */
-static size_t plan_batch(const hd_envelope_t *const *evs, size_t n, mx_tally_t *tally,
-                         mx_clock_op_t *ops) {
+/* A batch's plan: its counter increments, summed, and its clock and
+   crisis operations in order (each array holds n). */
+typedef struct {
+    mx_tally_t tally;
+    mx_clock_op_t *ops;
+    size_t nops;
+    mx_crisis_op_t *crisis;
+    size_t ncrisis;
+} plan_t;
+
+static void plan_batch(const hd_envelope_t *const *evs, size_t n, plan_t *p) {
     int64_t now = hd_now_ms();
-    size_t nops = 0;
     for (size_t i = 0; i < n; i++) {
         mx_bump_t bumps[MX_MAX_BUMPS];
         size_t k = mx_aggregate_plan(evs[i], bumps, MX_MAX_BUMPS);
         for (size_t b = 0; b < k; b++)
-            mx_tally_add(tally, &bumps[b]);
-        nops += (size_t)mx_clock_op_of(evs[i], now, &ops[nops]);
+            mx_tally_add(&p->tally, &bumps[b]);
+        p->nops += (size_t)mx_clock_op_of(evs[i], now, &p->ops[p->nops]);
+        p->ncrisis += (size_t)mx_crisis_op_of(evs[i], now, &p->crisis[p->ncrisis]);
         hd_log(HD_LOG_DEBUG, "counted", evs[i]->id, evs[i]->correlation_id, "%s: %zu counters",
                evs[i]->type, k);
     }
-    return nops;
 }
 
 int mx_aggregate_apply_batch(hd_db_t *db, const hd_envelope_t *const *evs, size_t n,
                              hd_batch_out_t *out, void *arg) {
     (void)out;
     (void)arg;
-    mx_tally_t tally = {0};
-    mx_clock_op_t *ops = hd_calloc(n, sizeof *ops);
-    size_t nops = plan_batch(evs, n, &tally, ops);
-    int rc = mx_tally_write(&tally, db) < 0 || mx_latency_apply(db, ops, nops) < 0 ? HD_APPLY_RETRY
-                                                                                   : HD_APPLY_OK;
-    free(ops);
-    mx_tally_free(&tally);
+    plan_t p = {.ops = hd_calloc(n, sizeof *p.ops), .crisis = hd_calloc(n, sizeof *p.crisis)};
+    plan_batch(evs, n, &p);
+    int rc = mx_tally_write(&p.tally, db) < 0 || mx_latency_apply(db, p.ops, p.nops) < 0 ||
+                     mx_crisis_apply(db, p.crisis, p.ncrisis) < 0
+                 ? HD_APPLY_RETRY
+                 : HD_APPLY_OK;
+    free(p.ops);
+    free(p.crisis);
+    mx_tally_free(&p.tally);
     return rc;
 }

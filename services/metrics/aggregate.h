@@ -17,10 +17,13 @@
       mention.routed     huddle_mentions_routed_total{department} ("unrouted" when "")
       org.*              huddle_org_changes_total{object,action,department}
       policy.proposal_updated  huddle_policy_proposals_total{event}
+      notification.recorded  huddle_crisis_notifications_total{endpoint,outcome,drill}
       approval.requested -> content.approved / content.rejected:
                          huddle_approval_latency_seconds{department}, from the
                          events' occurred_at_ms (request time kept in
-                         metrics_pending, migrations/005_metrics.sql). */
+                         metrics_pending, migrations/005_metrics.sql).
+      crisis.*, content.held / released / recalled: the crisis figures
+                         (crisis.h, kept by crisis_store.h). */
 #ifndef MX_AGGREGATE_H
 #define MX_AGGREGATE_H
 
@@ -43,7 +46,7 @@ typedef struct {
 size_t mx_aggregate_plan(const hd_envelope_t *ev, mx_bump_t *out, size_t max);
 
 /* hd_consumer_batch_fn: plans every event of the batch and writes the
-   counters and the approval clocks as said above. HD_APPLY_OK, or
+   counters, the approval clocks and the crisis figures as said above. HD_APPLY_OK, or
    HD_APPLY_RETRY on a database error. No event is ever dead: one that
    names no valid content moves its counters only. Emits nothing; arg is
    unused. */

@@ -12,10 +12,20 @@
 
 const double mx_latency_buckets[] = {1, 5, 15, 60, 300, 900, 3600, 14400, 86400, INFINITY};
 const size_t mx_latency_nbuckets = sizeof mx_latency_buckets / sizeof mx_latency_buckets[0];
+const mx_buckets_t mx_latency_set = {mx_latency_buckets,
+                                     sizeof mx_latency_buckets / sizeof mx_latency_buckets[0]};
+
+/* A hold waits for the calls already on the wire (HUDDLE_PUBLISH_TIMEOUT_MS
+   at most) and for the publisher's consumer to reach the declaration:
+   milliseconds when all is well, minutes when a service was down. */
+static const double s_hold[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,     1,
+                                2.5,   5,    10,    30,   60,  300,  INFINITY};
+const mx_buckets_t mx_hold_set = {s_hold, sizeof s_hold / sizeof s_hold[0]};
 
 /* The series of (name, labels), added when new. A flush sees a handful of
    departments, so a linear search beats hashing here. */
-static mx_series_t *series(mx_histogram_t *self, const char *name, const char *labels) {
+static mx_series_t *series(mx_histogram_t *self, const char *name, const mx_buckets_t *buckets,
+                           const char *labels) {
     for (size_t i = 0; i < self->n; i++)
         if (strcmp(self->series[i].name, name) == 0 && strcmp(self->series[i].labels, labels) == 0)
             return &self->series[i];
@@ -24,18 +34,24 @@ static mx_series_t *series(mx_histogram_t *self, const char *name, const char *l
     memset(s, 0, sizeof *s);
     s->name = name;
     snprintf(s->labels, sizeof s->labels, "%s", labels);
-    s->le = hd_calloc(mx_latency_nbuckets, sizeof *s->le);
+    s->buckets = buckets;
+    s->le = hd_calloc(buckets->n, sizeof *s->le);
     self->n++;
     return s;
 }
 
-void mx_histogram_observe(mx_histogram_t *self, const char *name, const char *labels, double v) {
-    mx_series_t *s = series(self, name, labels);
-    for (size_t i = 0; i < mx_latency_nbuckets; i++)
-        if (v <= mx_latency_buckets[i])
+void mx_histogram_observe_in(mx_histogram_t *self, const char *name, const mx_buckets_t *buckets,
+                             const char *labels, double v) {
+    mx_series_t *s = series(self, name, buckets, labels);
+    for (size_t i = 0; i < s->buckets->n; i++)
+        if (v <= s->buckets->le[i])
             s->le[i]++;
     s->sum += v;
     s->count++;
+}
+
+void mx_histogram_observe(mx_histogram_t *self, const char *name, const char *labels, double v) {
+    mx_histogram_observe_in(self, name, &mx_latency_set, labels, v);
 }
 
 /* A float8 as PostgreSQL reads it back exactly ("Infinity" for +Inf). */
@@ -51,8 +67,8 @@ static int write_buckets(const mx_histogram_t *self, hd_db_t *db) {
     hd_pgarray_t col[4] = {{0}};
     char le[32], count[24];
     for (size_t i = 0; i < self->n; i++)
-        for (size_t b = 0; b < mx_latency_nbuckets; b++) {
-            float8(le, sizeof le, mx_latency_buckets[b]);
+        for (size_t b = 0; b < self->series[i].buckets->n; b++) {
+            float8(le, sizeof le, self->series[i].buckets->le[b]);
             snprintf(count, sizeof count, "%ld", self->series[i].le[b]);
             hd_pgarray_add(&col[0], self->series[i].name);
             hd_pgarray_add(&col[1], self->series[i].labels);

@@ -1,7 +1,10 @@
 /*  report: the figures as Prometheus text, read from the metrics tables.
     Every known family is listed with # HELP and # TYPE even before its
     first sample, so dashboards and alerts can be written against an empty
-    system. */
+    system. Most families are the rows of their name in metrics_counter /
+    metrics_histogram; the crisis families grouped by playbook are a query
+    over metrics_crisis and metrics_crisis_count (crisis.h), so a count
+    lands under its playbook whenever the crisis's own event arrives. */
 #ifndef MX_REPORT_H
 #define MX_REPORT_H
 
@@ -9,10 +12,17 @@
 
 #include <stdio.h>
 
+#define MX_FAMILY_LABELS 2
+
 typedef struct {
     const char *name;
-    const char *type; /* counter, histogram */
+    const char *type; /* counter, gauge, histogram */
     const char *help;
+    /* NULL: the rows of name in metrics_counter / metrics_histogram. Else a
+       query (no parameters) answering one sample per row: the values of
+       the labels named below (NULL-terminated), then the sample's value. */
+    const char *sql;
+    const char *labels[MX_FAMILY_LABELS + 1];
 } mx_family_t;
 
 extern const mx_family_t mx_families[];

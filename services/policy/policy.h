@@ -16,6 +16,8 @@
 #ifndef POL_H
 #define POL_H
 
+#include "hd_crisis.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,12 +31,15 @@ typedef struct pol_result pol_result_t;
 
 typedef enum { POL_VERDICT_PASS = 0, POL_VERDICT_REVIEW = 1, POL_VERDICT_BLOCK = 2 } pol_verdict_t;
 
-/* An active crisis, as the caller knows it; NULL department / channel =
-   the whole organization / every channel. Strings borrowed. */
+/* A crisis in force (view crisis_in_force), as the caller read it. Every
+   string and list is borrowed. */
 typedef struct {
-    const char *name;
-    const char *department;
-    const char *channel;
+    const char *id;                    /* its uuid */
+    const char *name;                  /* shown to people */
+    const char *playbook;              /* its playbook ("" for one declared without) */
+    hd_crisis_scope_t scope;           /* what it covers: hd_crisis_covers */
+    const char *const *approval_roles; /* roles every item in scope needs */
+    size_t napproval_roles;
 } pol_crisis_t;
 
 /* What the engine knows about an item besides its text. Every string is
@@ -44,7 +49,8 @@ typedef struct {
     const char *channel_kind; /* counting rules: mastodon, x, plain, bytes */
     long channel_max_length;  /* from the channel table; 0 = unknown */
     const char *department;
-    const char *kind; /* post, reply, share */
+    const char *kind;      /* post, reply, share, statement */
+    const char *crisis_id; /* kind statement: the crisis whose holding statement it is */
     const char *author_id;
     const char *author_email;
     const char *submitter_email; /* who submitted, when not the author */
@@ -60,7 +66,9 @@ typedef struct {
     int author_certified;    /* holds a certification for the channel... */
     int64_t cert_expires_ms; /* ...valid until (0 = no expiry) */
     int delegated;           /* submitter holds a delegation from author */
-    /* crisis facts; ignored unless crisis_facts is set (rule kind crisis) */
+    /* crisis facts: the crises in force, for rule kind crisis and for the
+       approvals every item in scope of one needs (pol_eval); ignored
+       unless crisis_facts is set (an offline check knows none) */
     int crisis_facts;
     const pol_crisis_t *crises;
     size_t ncrises;
@@ -105,11 +113,15 @@ pol_result_t *pol_result_new(void);
 void pol_result_destroy(pol_result_t **self_p);
 
 /* Evaluates text (len bytes, any bytes: invalid UTF-8 is tolerated) under
-   the policy into res, replacing what res held. Returns 0, or -1 when the
+   the policy into res, replacing what res held. Whatever the policy's
+   rules, an item that a crisis of ctx->crises applies to (in its scope,
+   and not its own holding statement) gets one finding per role of the
+   crisis's approval_roles: kind crisis, action review, that role,
+   severity high, rule id "crisis:<playbook>". Returns 0, or -1 when the
    scan itself failed (out of memory, broken database): res then holds no
    findings. Same policy + same text + same ctx => same findings, in the
-   same order (by start, end, rule order). res borrows from self until the
-   next eval or until self is destroyed. */
+   same order (by start, end, rule order). res borrows from self and from
+   ctx->crises until the next eval or until either is gone. */
 int pol_eval(pol_t *self, const char *text, size_t len, const pol_ctx_t *ctx, pol_result_t *res);
 
 pol_verdict_t pol_result_verdict(const pol_result_t *res);

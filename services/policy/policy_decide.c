@@ -32,6 +32,7 @@ void pol_decide_ctx(const hd_envelope_t *ev, const pol_channel_t *ch, pol_ctx_t 
                        .channel_max_length = ch->max_length,
                        .department = ev->department,
                        .kind = nonempty(cs->kind, "post"),
+                       .crisis_id = cs->crisis_id,
                        .author_id = cs->author_id,
                        .author_email = cs->author_email,
                        .submitted_ms = ev->occurred_at_ms,

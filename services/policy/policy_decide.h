@@ -1,6 +1,7 @@
 /*  policy_decide: what one content.submitted becomes, decided in memory.
     Given the event, the facts read for its batch (its channel's kind and
-    max_length, author and crisis facts when the policy asks for them) and
+    max_length, author facts when the policy asks for them, the crises in
+    force) and
     the compiled policy, it yields the verdict row the service writes to
     policy_verdict and the policy.evaluated event it emits. No database, no
     sockets: policy_service.c reads the facts and writes the results for a
@@ -31,9 +32,11 @@ int pol_decide_check(const hd_envelope_t *ev, char *why, size_t why_len);
 
 /* The engine's view of ev's item on a channel with facts ch: ctx borrows
    from ev and ch. Facts are judged as of submission (ctx->now_ms is the
-   event's occurred_at), so a replay reaches the same verdict. Author and
-   crisis facts are left unset: the caller adds them when the policy needs
-   them. ev must have passed pol_decide_check. */
+   event's occurred_at), so a replay reaches the same verdict; the crises
+   are those in force when it is evaluated. Author facts and the crises are
+   left unset: the caller adds them (author facts when the policy needs
+   them, the crises always). ctx->crisis_id is the submission's (a holding
+   statement's crisis). ev must have passed pol_decide_check. */
 void pol_decide_ctx(const hd_envelope_t *ev, const pol_channel_t *ch, pol_ctx_t *ctx);
 
 /* What an item's evaluation produced. */

@@ -52,6 +52,7 @@ struct pol_result {
     pol_finding_t *f;
     uint32_t *seq;  /* tie-break for a stable order */
     uint32_t *moff; /* message offset in pool, or UINT32_MAX */
+    uint32_t *roff; /* rule id offset in pool, or UINT32_MAX (the rule's own) */
     size_t n, cap;
     char *pool;
     size_t pool_len, pool_cap;
@@ -78,8 +79,17 @@ struct pol_result {
 int pol_presult_add(pol_result_t *res, const pol_prule_t *r, uint32_t ri, uint32_t s, uint32_t e,
                     const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
+/* Gives the finding added last a rule id of its own, built from fmt and
+   kept in the result (a finding no rule of the policy made). 0 / -1. */
+int pol_presult_rule_id(pol_result_t *res, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* Rule kinds that look at facts rather than matches (policy_rules.c). */
 int pol_prules_eval(pol_t *pol, const char *text, size_t len, const pol_ctx_t *ctx,
                     pol_result_t *res);
+
+/* The approvals the crises in force add to the item, whatever the rules
+   (pol_eval's contract; policy_rules.c). 0 / -1. */
+int pol_prules_crisis_approvals(const pol_ctx_t *ctx, pol_result_t *res);
 
 #endif

@@ -1,6 +1,7 @@
 /*  policy_rules: the rule kinds decided after the scan, from its matches
     (PII, links, disclosure, limits) or from facts about the item (author,
-    timing, crisis). Each adds findings to the result. */
+    timing, crisis). Each adds findings to the result; so do the crises
+    in force, whatever the rules (pol_prules_crisis_approvals). */
 #include "policy_engine_int.h"
 
 #include "policy_detect.h"
@@ -199,18 +200,53 @@ static int eval_timing(const pol_t *p, const pol_prule_t *r, uint32_t ri, const 
     return 0;
 }
 
+/* 1 when crisis c applies to the item: it covers the item's department
+   and channel, and the item is not c's own holding statement (which c's
+   playbook approved: no crisis rule or approval stands in its way). */
+static int crisis_applies(const pol_crisis_t *c, const pol_ctx_t *ctx) {
+    if (ctx->kind && strcmp(ctx->kind, "statement") == 0 && ctx->crisis_id && c->id &&
+        strcasecmp(ctx->crisis_id, c->id) == 0)
+        return 0;
+    return hd_crisis_covers(&c->scope, ctx->department, ctx->channel);
+}
+
 static int eval_crisis(const pol_prule_t *r, uint32_t ri, const pol_ctx_t *ctx, pol_result_t *res) {
     if (!ctx->crisis_facts)
         return 0;
     for (size_t i = 0; i < ctx->ncrises; i++) {
         const pol_crisis_t *c = &ctx->crises[i];
-        if (c->department && *c->department &&
-            (!ctx->department || strcmp(c->department, ctx->department)))
-            continue;
-        if (c->channel && *c->channel && (!ctx->channel || strcmp(c->channel, ctx->channel)))
+        if (!crisis_applies(c, ctx))
             continue;
         return pol_presult_add(res, r, ri, 0, 0, "crisis \"%s\" is active: %s must approve",
                                c->name ? c->name : "", r->role[0] ? r->role : "the crisis team");
+    }
+    return 0;
+}
+
+/* What a crisis's approval finding is, but for its role and rule id. */
+static const pol_prule_t s_crisis_approval = {.id = (char *)"",
+                                              .description = (char *)"",
+                                              .message = (char *)"",
+                                              .severity = (char *)"high",
+                                              .role = (char *)"",
+                                              .action = POL_ACT_REVIEW,
+                                              .kind = POL_PK_CRISIS};
+
+int pol_prules_crisis_approvals(const pol_ctx_t *ctx, pol_result_t *res) {
+    for (size_t i = 0; ctx->crisis_facts && i < ctx->ncrises; i++) {
+        const pol_crisis_t *c = &ctx->crises[i];
+        if (c->napproval_roles == 0 || !crisis_applies(c, ctx))
+            continue;
+        const char *name = c->name ? c->name : "", *playbook = c->playbook ? c->playbook : "";
+        for (size_t k = 0; k < c->napproval_roles; k++) {
+            pol_prule_t r = s_crisis_approval;
+            r.role = (char *)c->approval_roles[k];
+            if (pol_presult_add(res, &r, UINT32_MAX, 0, 0,
+                                "crisis \"%s\" (%s) is in force: %s must approve", name, playbook,
+                                r.role) < 0 ||
+                pol_presult_rule_id(res, "crisis:%s", playbook) < 0)
+                return -1;
+        }
     }
     return 0;
 }

@@ -27,7 +27,7 @@ void pol_result_destroy(pol_result_t **self_p) {
     if (!self_p || !*self_p)
         return;
     pol_result_t *r = *self_p;
-    free(r->f), free(r->seq), free(r->moff), free(r->pool);
+    free(r->f), free(r->seq), free(r->moff), free(r->roff), free(r->pool);
     pol_fold_free(&r->fold);
     free(r->raw), free(r->hits), free(r->urls);
     free(r->active), free(r->cond), free(r->req), free(r->cond_s), free(r->cond_e);
@@ -49,14 +49,31 @@ const char *pol_verdict_name(pol_verdict_t v) {
     return v == POL_VERDICT_BLOCK ? "block" : v == POL_VERDICT_REVIEW ? "review" : "pass";
 }
 
+/* vsnprintf into the pool (cut at 511 bytes); its offset in *off. */
+static int pool_vprintf(pol_result_t *res, uint32_t *off, const char *fmt, va_list ap) {
+    char buf[512];
+    int w = vsnprintf(buf, sizeof buf, fmt, ap);
+    size_t l = w < 0 ? 0 : (size_t)w < sizeof buf ? (size_t)w : sizeof buf - 1;
+    if (grow((void **)&res->pool, &res->pool_cap, res->pool_len + l + 1, 1) < 0)
+        return -1;
+    memcpy(res->pool + res->pool_len, buf, l);
+    res->pool[res->pool_len + l] = 0;
+    *off = (uint32_t)res->pool_len;
+    res->pool_len += l + 1;
+    return 0;
+}
+
 int pol_presult_add(pol_result_t *res, const pol_prule_t *r, uint32_t ri, uint32_t s, uint32_t e,
                     const char *fmt, ...) {
-    size_t c1 = res->cap, c2 = res->cap, c3 = res->cap;
+    size_t c1 = res->cap, c2 = res->cap, c3 = res->cap, c4 = res->cap;
     if (grow((void **)&res->f, &c1, res->n + 1, sizeof *res->f) < 0 ||
         grow((void **)&res->seq, &c2, res->n + 1, sizeof *res->seq) < 0 ||
-        grow((void **)&res->moff, &c3, res->n + 1, sizeof *res->moff) < 0)
+        grow((void **)&res->moff, &c3, res->n + 1, sizeof *res->moff) < 0 ||
+        grow((void **)&res->roff, &c4, res->n + 1, sizeof *res->roff) < 0)
         return -1;
-    res->cap = c1 < c2 ? (c1 < c3 ? c1 : c3) : (c2 < c3 ? c2 : c3);
+    res->cap = c1 < c2 ? c1 : c2;
+    res->cap = res->cap < c3 ? res->cap : c3;
+    res->cap = res->cap < c4 ? res->cap : c4;
     pol_finding_t *f = &res->f[res->n];
     *f = (pol_finding_t){.rule_id = r->id,
                          .kind = pol_pkind_name(r->kind),
@@ -67,23 +84,28 @@ int pol_presult_add(pol_result_t *res, const pol_prule_t *r, uint32_t ri, uint32
                          .start = s,
                          .end = e,
                          .rule_index = ri};
-    res->moff[res->n] = UINT32_MAX;
+    res->moff[res->n] = res->roff[res->n] = UINT32_MAX;
     res->seq[res->n] = (uint32_t)res->n;
     if (!r->message[0] && fmt) {
-        char buf[512];
         va_list ap;
         va_start(ap, fmt);
-        int w = vsnprintf(buf, sizeof buf, fmt, ap);
+        int rc = pool_vprintf(res, &res->moff[res->n], fmt, ap);
         va_end(ap);
-        size_t l = w < 0 ? 0 : (size_t)w < sizeof buf ? (size_t)w : sizeof buf - 1;
-        if (grow((void **)&res->pool, &res->pool_cap, res->pool_len + l + 1, 1) < 0)
+        if (rc < 0)
             return -1;
-        memcpy(res->pool + res->pool_len, buf, l + 1);
-        res->moff[res->n] = (uint32_t)res->pool_len;
-        res->pool_len += l + 1;
     }
     res->n++;
     return 0;
+}
+
+int pol_presult_rule_id(pol_result_t *res, const char *fmt, ...) {
+    if (res->n == 0)
+        return -1;
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = pool_vprintf(res, &res->roff[res->n - 1], fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 /* Adds a finding reporting a literal or pattern match. */
@@ -399,9 +421,12 @@ static int role_cmp(const void *a, const void *b) {
 }
 
 static void finish(pol_result_t *res) {
-    for (size_t i = 0; i < res->n; i++)
+    for (size_t i = 0; i < res->n; i++) {
         if (res->moff[i] != UINT32_MAX)
             res->f[i].message = res->pool + res->moff[i];
+        if (res->roff[i] != UINT32_MAX)
+            res->f[i].rule_id = res->pool + res->roff[i];
+    }
     if (res->n)
         qsort(res->f, res->n, sizeof *res->f, finding_cmp);
     for (size_t i = 0; i < res->n; i++) {
@@ -484,7 +509,7 @@ int pol_eval(pol_t *p, const char *text, size_t len, const pol_ctx_t *ctx, pol_r
     }
     finish_urls(res);
     finish_pii(res);
-    if (pol_prules_eval(p, text, len, ctx, res) < 0)
+    if (pol_prules_eval(p, text, len, ctx, res) < 0 || pol_prules_crisis_approvals(ctx, res) < 0)
         return -1;
     if (res->truncated)
         pol_presult_add(res, &s_match_rule, UINT32_MAX, 0, 0,

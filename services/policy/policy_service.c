@@ -155,10 +155,10 @@ typedef struct {
     pol_crises_t crises;
 } batch_facts_t;
 
-/* The facts pol needs, as W_* bits. */
-static int needs(const pol_t *pol) {
-    return (pol_needs_author(pol) ? W_AUTHORS : 0) | (pol_needs_crisis(pol) ? W_CRISES : 0);
-}
+/* The facts pol needs beyond those every submission needs (W_CHANNELS,
+   and W_CRISES: the crises in force add approvals whatever the policy), as
+   W_* bits. */
+static int needs(const pol_t *pol) { return pol_needs_author(pol) ? W_AUTHORS : 0; }
 
 /* What an item under version v (-1: not known yet) is guessed to need
    before its policy is at hand: a version not compiled yet may need
@@ -168,7 +168,7 @@ static int guess_needs(pol_svc_t *s, int64_t v) {
     if (v == 0)
         return 0; /* the empty policy */
     pol_t *pol = v > 0 ? cached(s, v) : NULL;
-    return pol ? needs(pol) : W_AUTHORS | W_CRISES;
+    return pol ? needs(pol) : W_AUTHORS;
 }
 
 static int send_one(hd_db_t *db, pol_svc_t *s, size_t n, int kind) {
@@ -234,16 +234,14 @@ static int read_facts(hd_db_t *db, pol_svc_t *s, batch_facts_t *f, int want) {
     return 0;
 }
 
-/* Adds the author and crisis facts pol needs for item i to ctx (read:
-   on_submitted made sure). */
+/* Adds the author facts pol needs for item i and the crises in force to
+   ctx (read: on_submitted made sure). */
 static void add_facts(pol_svc_t *s, pol_t *pol, batch_facts_t *f, size_t i, pol_ctx_t *ctx) {
     if (pol_needs_author(pol))
         pol_author_apply(&s->authors[i], ctx);
-    if (pol_needs_crisis(pol)) {
-        ctx->crisis_facts = 1;
-        ctx->crises = f->crises.items;
-        ctx->ncrises = f->crises.n;
-    }
+    ctx->crisis_facts = 1;
+    ctx->crises = f->crises.items;
+    ctx->ncrises = f->crises.n;
 }
 
 /* Keeps d's verdict for the batch's INSERT, taking its findings. */
@@ -332,7 +330,11 @@ static void reserve(pol_svc_t *s, size_t n) {
 
 /* Checks every submission and sets out what the batch reads: each
    submission's channel (s->ids) and author (s->keyp), and in *want the
-   reads it needs, as far as they can be told before any is answered.
+   reads it needs, as far as they can be told before any is answered: the
+   channels and the crises in force always (one cheap statement in the
+   same round trip; policy consumes no crisis event, so reading the view
+   in the batch's transaction is what makes a declaration count from the
+   next batch on), the active version and author facts when needed.
    HD_APPLY_OK or _DEAD. */
 static int prepare(pol_svc_t *s, const hd_envelope_t *const *evs, size_t n, hd_batch_out_t *out,
                    int *want) {
@@ -351,6 +353,7 @@ static int prepare(pol_svc_t *s, const hd_envelope_t *const *evs, size_t n, hd_b
         s->ids[i] = channel ? channel : "";
         pol_decide_ctx(evs[i], &unread, &s->keys[i]);
         s->keyp[i] = &s->keys[i];
+        *want |= W_CRISES;
         int64_t v = evs[i]->content_submitted->policy_version;
         if (v == 0) {
             *want |= W_ACTIVE;

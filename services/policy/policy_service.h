@@ -4,8 +4,10 @@
     content.submitted: evaluate the text under the item's policy version
     (ContentSubmitted.policy_version; 0 = the active one), record the
     verdict in policy_verdict and emit policy.evaluated, its id derived from
-    the cause. A batch costs one read of its channels' facts, one INSERT of
-    its verdicts (policy_batch.h) and one outbox write (by the loop); in
+    the cause; every item in scope of a crisis in force needs its
+    approval roles (policy.h, pol_eval). A batch costs one round trip of
+    reads (its channels' facts, the crises in force, and what its policies
+    need), one INSERT of its verdicts (policy_batch.h) and one outbox write (by the loop); in
     between, each item is decided in memory (policy_decide.h).
     policy.activated: compile the new version ahead of the items that will
     need it. Compiled versions are cached (versions never change).

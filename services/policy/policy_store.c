@@ -1,8 +1,10 @@
 /*  policy_store: versions, verdicts and facts in PostgreSQL (see header). */
 #include "policy_store.h"
 
+#include "hd_approval.h"
 #include "hd_envelope.h"
 #include "hd_id.h"
+#include "hd_log.h"
 #include "hd_mem.h"
 #include "hd_outbox.h"
 #include "policy_batch.h"
@@ -128,22 +130,66 @@ int pol_store_author(hd_db_t *db, pol_ctx_t *ctx, int64_t at_ms) {
     return 0;
 }
 
+/* The crises in force, one row per element of their departments (1),
+   channels (2) and approval roles (3) in order, one row with a NULL kind
+   for a crisis whose lists are all empty. */
 static const char *CRISES_SQL =
-    "SELECT name, coalesce(department_id, ''), coalesce(channel_id, '') "
-    "FROM crisis WHERE ended_at IS NULL ORDER BY started_at, id";
+    "SELECT c.id, c.name, c.playbook, l.k, l.v FROM crisis_in_force c "
+    "LEFT JOIN LATERAL ("
+    "  SELECT 1 AS k, d.v, d.i FROM unnest(c.departments) WITH ORDINALITY AS d(v, i) "
+    "  UNION ALL SELECT 2, ch.v, ch.i FROM unnest(c.channels) WITH ORDINALITY AS ch(v, i) "
+    "  UNION ALL SELECT 3, r.v, r.i FROM unnest(c.approval_roles) WITH ORDINALITY AS r(v, i)"
+    ") AS l ON true "
+    "ORDER BY c.declared_at, c.id, l.k, l.i";
 
 int pol_store_send_crises(hd_db_t *db) { return hd_db_send(db, CRISES_SQL, 0, NULL); }
 
+/* Appends v to the list (*list, *n) that ends at the pool's end. */
+static void list_add(pol_crises_t *out, const char *const **list, size_t *n, const char *v) {
+    if (*n == 0)
+        *list = &out->strs[out->nstrs];
+    out->strs[out->nstrs++] = v;
+    (*n)++;
+}
+
+/* Row i's element into crisis c. A role workflow could never ask for is
+   left out, and said so: workflow would refuse the verdict naming it. */
+static void take_element(PGresult *r, int i, pol_crises_t *out, pol_crisis_t *c) {
+    const char *v = PQgetvalue(r, i, 4);
+    switch (PQgetisnull(r, i, 3) ? 0 : PQgetvalue(r, i, 3)[0]) {
+    case '1':
+        list_add(out, &c->scope.departments, &c->scope.ndepartments, v);
+        break;
+    case '2':
+        list_add(out, &c->scope.channels, &c->scope.nchannels, v);
+        break;
+    case '3':
+        if (hd_approval_role_ok(v))
+            list_add(out, &c->approval_roles, &c->napproval_roles, v);
+        else
+            hd_warn("crisis_role_invalid", "crisis %s: approval role '%.64s' is not a role name",
+                    c->id, v);
+        break;
+    default:
+        break; /* a crisis with no lists at all */
+    }
+}
+
 void pol_store_take_crises(PGresult *r, pol_crises_t *out) {
     memset(out, 0, sizeof *out);
-    int n = PQntuples(r);
-    out->items = hd_calloc((size_t)n, sizeof *out->items);
-    for (int i = 0; i < n; i++) {
-        out->items[i].name = PQgetvalue(r, i, 0);
-        out->items[i].department = PQgetvalue(r, i, 1);
-        out->items[i].channel = PQgetvalue(r, i, 2);
+    int rows = PQntuples(r);
+    out->items = hd_calloc((size_t)rows + 1, sizeof *out->items);
+    out->strs = hd_calloc((size_t)rows + 1, sizeof *out->strs);
+    pol_crisis_t *c = NULL;
+    for (int i = 0; i < rows; i++) {
+        if (!c || strcmp(c->id, PQgetvalue(r, i, 0)) != 0) {
+            c = &out->items[out->n++];
+            c->id = PQgetvalue(r, i, 0);
+            c->name = PQgetvalue(r, i, 1);
+            c->playbook = PQgetvalue(r, i, 2);
+        }
+        take_element(r, i, out, c);
     }
-    out->n = (size_t)n;
     out->res = r;
 }
 
@@ -158,6 +204,7 @@ int pol_store_crises(hd_db_t *db, pol_crises_t *out) {
 
 void pol_crises_free(pol_crises_t *c) {
     free(c->items);
+    free(c->strs);
     if (c->res)
         PQclear(c->res);
     memset(c, 0, sizeof *c);

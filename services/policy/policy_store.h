@@ -39,11 +39,16 @@ int pol_store_apply(hd_db_t *db, const char *src, size_t len, const char *create
    one item. 0 / -1. */
 int pol_store_author(hd_db_t *db, pol_ctx_t *ctx, int64_t at_ms);
 
-/* Active crises, owned by the holder: fill with _load, point ctx at
-   .items, free with _free. */
+/* The crises in force (view crisis_in_force, in declaration order) with
+   their scope and approval roles, owned by the holder: fill with
+   pol_store_crises (or send + take), point ctx at .items, free with
+   pol_crises_free. An approval role that is not a role name
+   (hd_approval_role_ok) is left out with a warning. */
 typedef struct {
     pol_crisis_t *items;
     size_t n;
+    const char **strs; /* the lists' elements, each list a run of it */
+    size_t nstrs;
     void *res; /* the PGresult the strings live in */
 } pol_crises_t;
 int pol_store_crises(hd_db_t *db, pol_crises_t *out);

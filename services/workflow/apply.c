@@ -9,7 +9,8 @@
 #include <string.h>
 
 const char *const wf_types[] = {"content.submitted", "policy.evaluated", "decision.recorded",
-                                "publish.succeeded", "publish.failed",   "mention.received"};
+                                "publish.succeeded", "publish.failed",   "mention.received",
+                                "content.released"};
 const size_t wf_ntypes = sizeof wf_types / sizeof wf_types[0];
 
 static const char *str(const char *s) { return s ? s : ""; }
@@ -23,6 +24,8 @@ static void emit_approved(hd_batch_out_t *out, const hd_envelope_t *ev, const wf
     body.author_id = (char *)it->a.author_id;
     body.author_email = (char *)it->author_email;
     body.scheduled_at_ms = it->scheduled_ms;
+    body.crisis_id = (char *)it->crisis_id;
+    body.kind = (char *)it->kind;
     hd_envelope_t env = HUDDLE__V1__ENVELOPE__INIT;
     env.body_case = HUDDLE__V1__ENVELOPE__BODY_CONTENT_APPROVED;
     env.content_approved = &body;
@@ -148,11 +151,13 @@ static void emit_step(hd_batch_out_t *out, const hd_envelope_t *ev, const wf_ste
 }
 
 /* The rows a step adds to the batch's writes (strings borrowed from ev and
-   the items, which live until the batch is written). */
+   the items, which live until the batch is written); an item's approvals
+   cleared also drops those gathered for it earlier in the batch. */
 static void gather_rows(wf_writes_t *w, const hd_envelope_t *ev, const wf_step_t *st) {
+    if (st->clear_approvals)
+        wf_writes_clear_approvals(w, st->item->a.content_id);
     if (st->approval) {
-        wf_approval_row_t row = {.actor_id = ev->decision_recorded->actor_id,
-                                 .at_ms = wf_decide_when(ev)};
+        wf_approval_row_t row = {.actor_id = st->actor_id, .at_ms = wf_decide_when(ev)};
         snprintf(row.content_id, sizeof row.content_id, "%s", st->item->a.content_id);
         snprintf(row.role, sizeof row.role, "%s", st->role);
         wf_writes_approval(w, &row);

@@ -1,6 +1,7 @@
 /*  decide: workflow's transitions, one function per consumed event. */
 #include "decide.h"
 
+#include "hd_crisis.h"
 #include "hd_id.h"
 #include "watch.h"
 
@@ -37,6 +38,20 @@ static void move(wf_item_t *it, hd_item_state_t to, int64_t at_ms, int decided) 
 
 /* ---------- content.submitted ---------- */
 
+static int is_statement(const char *kind) { return strcmp(kind, "statement") == 0; }
+
+/* The kind ("post" when none) and crisis of b, or 0 with st dead. */
+static int kind_ok(const Huddle__V1__ContentSubmitted *b, wf_step_t *st) {
+    const char *kind = *str(b->kind) ? b->kind : "post", *crisis = str(b->crisis_id);
+    if (strlen(kind) >= WF_KIND_LEN)
+        dead(st, "content.submitted: kind is too long");
+    else if (*crisis && !hd_id_valid(crisis))
+        dead(st, "content.submitted: crisis_id is not a UUID");
+    else if (is_statement(kind) && !*crisis)
+        dead(st, "content.submitted: a statement needs the crisis it speaks for (crisis_id)");
+    return !st->dead;
+}
+
 static void on_submitted(wf_items_t *items, const hd_envelope_t *ev, wf_step_t *st) {
     const Huddle__V1__ContentSubmitted *b = ev->content_submitted;
     if (!b || !hd_id_valid(str(b->content_id)))
@@ -48,6 +63,8 @@ static void on_submitted(wf_items_t *items, const hd_envelope_t *ev, wf_step_t *
     if (strlen(ev->department) >= HD_DEPT_LEN || strlen(b->channel) >= HD_DEPT_LEN ||
         strlen(str(b->author_email)) >= WF_EMAIL_LEN)
         return dead(st, "content.submitted: department, channel or author_email is too long");
+    if (!kind_ok(b, st))
+        return;
     st->item = wf_items_find(items, b->content_id);
     if (st->item) {
         st->log = "item_exists";
@@ -58,6 +75,8 @@ static void on_submitted(wf_items_t *items, const hd_envelope_t *ev, wf_step_t *
     snprintf(it->a.department, sizeof it->a.department, "%s", ev->department);
     snprintf(it->author_email, sizeof it->author_email, "%s", str(b->author_email));
     snprintf(it->channel, sizeof it->channel, "%s", b->channel);
+    snprintf(it->kind, sizeof it->kind, "%s", *str(b->kind) ? b->kind : "post");
+    snprintf(it->crisis_id, sizeof it->crisis_id, "%s", str(b->crisis_id));
     wf_item_set_text(it, str(b->text));
     it->scheduled_ms = b->scheduled_at_ms > 0 ? b->scheduled_at_ms : 0;
     it->submitted_ms = wf_decide_when(ev);
@@ -87,6 +106,24 @@ static void request(const wf_facts_t *f, wf_item_t *it, const hd_role_t *roles, 
     move(it, HD_ITEM_AWAITING_APPROVAL, at, 0);
     emit(st, WF_OUT_APPROVAL_REQUESTED);
     st->log = "item_awaiting_approval";
+}
+
+/* A holding statement policy did not block: its playbook, applied by
+   people allowed to, was its approval; what policy asked for besides is
+   not waited for. */
+static void approve_statement(wf_item_t *it, int64_t at, wf_step_t *st) {
+    memset(&it->a.roles[0], 0, sizeof it->a.roles[0]);
+    snprintf(it->a.roles[0].name, HD_ROLE_LEN, "%s", WF_ROLE_PLAYBOOK);
+    it->a.roles[0].approved = 1;
+    it->a.nroles = 1;
+    it->requested_ms = at;
+    st->approval = 1;
+    snprintf(st->role, sizeof st->role, "%s", WF_ROLE_PLAYBOOK);
+    st->actor_id = it->a.author_id;
+    move(it, HD_ITEM_APPROVED, at, 1);
+    emit(st, WF_OUT_APPROVED);
+    st->log = "statement_approved";
+    snprintf(st->why, sizeof st->why, "holding statement of crisis %s", it->crisis_id);
 }
 
 static int verdict_ok(const Huddle__V1__PolicyEvaluated *b, wf_step_t *st) {
@@ -130,6 +167,8 @@ static void on_evaluated(wf_items_t *items, const wf_facts_t *f, const hd_envelo
         st->log = "item_blocked";
         return;
     }
+    if (is_statement(it->kind))
+        return approve_statement(it, at, st);
     hd_role_t roles[HD_MAX_ROLES];
     int auto_pass = 0;
     int nroles = wf_facts_chain(f, it->a.department, (const char *const *)b->roles, b->n_roles,
@@ -211,6 +250,7 @@ static void on_decision(wf_items_t *items, const wf_facts_t *f, const hd_envelop
         return refuse(st, it->a.department);
     st->department = it->a.department;
     int64_t at = wf_decide_when(ev);
+    st->actor_id = b->actor_id;
     if (approving)
         return approve(it, st->role, at, st);
     move(it, HD_ITEM_REJECTED, at, 1);
@@ -238,6 +278,54 @@ static void on_published(wf_items_t *items, const hd_envelope_t *ev, wf_step_t *
     }
     move(it, ok ? HD_ITEM_PUBLISHED : HD_ITEM_FAILED, wf_decide_when(ev), 0);
     st->log = ok ? "item_published" : "item_failed";
+}
+
+/* ---------- content.released ---------- */
+
+/* Back to approval: every role the item needed decides again, but the
+   playbook's (a statement held by another crisis: a person decides now). */
+static void reapprove(const wf_facts_t *f, wf_item_t *it, int64_t at, wf_step_t *st) {
+    hd_role_t roles[HD_MAX_ROLES];
+    int n = 0;
+    for (size_t i = 0; i < it->a.nroles; i++) {
+        if (strcmp(it->a.roles[i].name, WF_ROLE_PLAYBOOK) == 0)
+            continue;
+        roles[n] = it->a.roles[i];
+        roles[n++].approved = 0;
+    }
+    it->decided_ms = 0;
+    st->clear_approvals = 1;
+    request(f, it, roles, n, at, st);
+    st->log = "item_reapproval_requested";
+}
+
+static void on_released(wf_items_t *items, const wf_facts_t *f, const hd_envelope_t *ev,
+                        wf_step_t *st) {
+    const Huddle__V1__ContentReleased *b = ev->content_released;
+    if (!b || !hd_id_valid(str(b->content_id)))
+        return dead(st, "content.released: content_id is not a UUID");
+    int outcome = hd_resume_parse(str(b->outcome));
+    if (outcome < 0)
+        return dead(st, "content.released: unknown outcome '%.40s'", str(b->outcome));
+    wf_item_t *it = st->item = wf_items_find(items, b->content_id);
+    if (!it || it->a.state != HD_ITEM_APPROVED) {
+        st->log = "release_ignored";
+        snprintf(st->why, sizeof st->why, "%s: item is %s, not approved", hd_resume_name(outcome),
+                 it ? hd_item_state_name(it->a.state) : "unknown");
+        return;
+    }
+    st->department = it->a.department;
+    snprintf(st->why, sizeof st->why, "crisis %.40s resumed: %s", str(b->crisis_id),
+             hd_resume_name(outcome));
+    int64_t at = wf_decide_when(ev);
+    if (outcome == HD_RESUME_REAPPROVE)
+        return reapprove(f, it, at, st);
+    if (outcome == HD_RESUME_EXPIRE) {
+        move(it, HD_ITEM_EXPIRED, at, 0);
+        st->log = "item_expired";
+        return;
+    }
+    st->log = "item_released"; /* publish: the publisher's job is pending again */
 }
 
 /* ---------- mention.received ---------- */
@@ -290,6 +378,8 @@ const char *wf_decide_content_id(const hd_envelope_t *ev) {
         return ev->publish_succeeded ? ev->publish_succeeded->content_id : NULL;
     case HUDDLE__V1__ENVELOPE__BODY_PUBLISH_FAILED:
         return ev->publish_failed ? ev->publish_failed->content_id : NULL;
+    case HUDDLE__V1__ENVELOPE__BODY_CONTENT_RELEASED:
+        return ev->content_released ? ev->content_released->content_id : NULL;
     default:
         return NULL;
     }
@@ -308,6 +398,8 @@ void wf_decide(wf_items_t *items, const wf_facts_t *facts, const hd_envelope_t *
     case HUDDLE__V1__ENVELOPE__BODY_PUBLISH_SUCCEEDED:
     case HUDDLE__V1__ENVELOPE__BODY_PUBLISH_FAILED:
         return on_published(items, ev, st);
+    case HUDDLE__V1__ENVELOPE__BODY_CONTENT_RELEASED:
+        return on_released(items, facts, ev, st);
     case HUDDLE__V1__ENVELOPE__BODY_MENTION_RECEIVED:
         return on_mention(facts, ev, st);
     default:

@@ -7,8 +7,14 @@
     a socket (apply.c does, before and after), so every transition is
     unit-tested with values alone (tests/unit/test_workflow_decide.c).
 
-      content.submitted  -> new item, evaluating (nothing if it exists)
+      content.submitted  -> new item, evaluating (nothing if it exists);
+                            its kind and, for a holding statement (kind
+                            statement), its crisis kept
       policy.evaluated   -> block: blocked + content.blocked
+                            a holding statement: approved at once + its
+                              approval as WF_ROLE_PLAYBOOK by its author
+                              (the playbook's version was its approval) +
+                              content.approved
                             pass, chain with 'auto', no extra role:
                               approved + content.approved
                             else: awaiting_approval + approval.requested
@@ -19,6 +25,13 @@
                             content.approved when no role is left)
       publish.succeeded  -> published; publish.failed (permanent) -> failed
                             (only from approved or failed)
+      content.released   -> a held item's outcome when its crisis resumed
+                            (only from approved, workflow's state of a held
+                            item): reapprove: awaiting_approval again, every
+                            approval cleared, approval.requested with its
+                            roles (a statement's playbook role left out:
+                            a person decides; none left: the fallback
+                            role); expire: expired (final); publish: nothing
       mention.received   -> an inbox entry + mention.routed: to the
                             department of the first routing rule that takes
                             it, or, when a crisis in force reroutes it
@@ -36,6 +49,10 @@
 
 #include <stddef.h>
 
+/* The role a holding statement is approved as: its playbook's version,
+   recorded with the statement's author as the actor. */
+#define WF_ROLE_PLAYBOOK "playbook"
+
 typedef enum {
     WF_OUT_BLOCKED,            /* content.blocked */
     WF_OUT_APPROVAL_REQUESTED, /* approval.requested */
@@ -52,8 +69,10 @@ typedef struct {
     wf_item_t *item; /* the event's item, when it has one (borrowed) */
     wf_out_t out[2]; /* events to emit, in order */
     size_t nout;
-    int approval;                  /* record (item, role, the event's actor) */
+    int approval;                  /* record (item, role, actor_id) */
     char role[HD_ROLE_LEN];        /* the role decided as */
+    const char *actor_id;          /* who approved (borrowed from ev or the item) */
+    int clear_approvals;           /* forget every approval of the item */
     const char *department;        /* the emitted events' department (borrowed) */
     char rule_id[HD_ROLE_LEN * 2]; /* routing: the rule, or WF_UNROUTED */
     char routed_to[HD_DEPT_LEN];   /* routing: the department, or WF_UNROUTED */

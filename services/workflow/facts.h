@@ -50,7 +50,9 @@ typedef struct {
 /* The roles an item of `department` needs after a verdict adding `extra`:
    the department's chain (its approval_step rows, else the default rows)
    united with the extra roles (same_department from review_role; a role
-   listed twice keeps the stricter flag). *auto_pass is set when the chain
+   listed twice keeps the stricter flag). A role with no review_role row
+   is not bound to the item's department (review_role's own default): the
+   roles a crisis adds (legal, orchestrator: docs/policy.md) need no row. *auto_pass is set when the chain
    holds WF_ROLE_AUTO, which is never put in out (room for HD_MAX_ROLES).
    Pure. The number of roles, or -1 when they do not fit (why says so). */
 int wf_facts_chain(const wf_facts_t *f, const char *department, const char *const *extra,

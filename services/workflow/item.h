@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #define WF_EMAIL_LEN 320
+#define WF_KIND_LEN 32 /* post, reply, share, statement */
 
 /* What changed of an item during the batch (bits). */
 enum {
@@ -26,7 +27,9 @@ typedef struct {
     hd_approval_item_t a; /* id, author, department, state, roles */
     char author_email[WF_EMAIL_LEN];
     char channel[HD_DEPT_LEN];
-    char *text;                                                   /* owned by the set */
+    char kind[WF_KIND_LEN];
+    char crisis_id[HD_ID_LEN]; /* a holding statement's crisis; "" for none */
+    char *text;                /* owned by the set */
     int64_t scheduled_ms, submitted_ms, requested_ms, decided_ms; /* 0: not set */
     int stored;  /* the row existed when the batch began */
     int changed; /* what the batch's end writes: WF_CHANGED_* */

@@ -35,7 +35,8 @@ static const char *ITEMS_SQL =
     "  r.role = ANY(w.same_department_roles), "
     "  EXISTS (SELECT 1 FROM workflow_approval a WHERE a.content_id = w.content_id "
     "          AND a.role = r.role), "
-    "  w.author_email, w.channel_id, w.text, " ITEM_TIMES " "
+    "  w.author_email, w.channel_id, w.text, " ITEM_TIMES ", w.kind, "
+    "  coalesce(w.crisis_id::text, '') "
     "FROM (SELECT DISTINCT u.id FROM unnest($1::uuid[]) AS u(id)) AS x, "
     "  LATERAL (SELECT * FROM workflow_item i WHERE i.content_id = x.id OFFSET 0) AS w "
     "  LEFT JOIN LATERAL unnest(w.required_roles) WITH ORDINALITY AS r(role, i) ON true "
@@ -47,7 +48,9 @@ static int item_rows(PGresult *r, int row, int nrows, wf_items_t *items) {
     char why[256] = "";
     if (hd_approval_rows(r, row, nrows, 1, PQgetvalue(r, row, 0), &it->a, why, sizeof why) < 0 ||
         hd_db_value_copy(r, row, 7, it->author_email, sizeof it->author_email) < 0 ||
-        hd_db_value_copy(r, row, 8, it->channel, sizeof it->channel) < 0) {
+        hd_db_value_copy(r, row, 8, it->channel, sizeof it->channel) < 0 ||
+        hd_db_value_copy(r, row, 14, it->kind, sizeof it->kind) < 0 ||
+        hd_db_value_copy(r, row, 15, it->crisis_id, sizeof it->crisis_id) < 0) {
         hd_error("workflow_item_malformed", "%s", why[0] ? why : "an overlong column");
         return -1;
     }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 void wf_writes_approval(wf_writes_t *w, const wf_approval_row_t *row) {
     w->approvals = hd_grow(w->approvals, &w->capapprovals, w->napprovals + 1, sizeof *row);
@@ -19,11 +20,22 @@ void wf_writes_inbox(wf_writes_t *w, const wf_inbox_row_t *row) {
     w->inbox[w->ninbox++] = *row;
 }
 
-void wf_writes_clear(wf_writes_t *w) { w->napprovals = w->ninbox = 0; }
+void wf_writes_clear_approvals(wf_writes_t *w, const char *content_id) {
+    size_t k = 0;
+    for (size_t i = 0; i < w->napprovals; i++)
+        if (strcasecmp(w->approvals[i].content_id, content_id) != 0)
+            w->approvals[k++] = w->approvals[i];
+    w->napprovals = k;
+    w->cleared = hd_grow(w->cleared, &w->capcleared, w->ncleared + 1, sizeof *w->cleared);
+    snprintf(w->cleared[w->ncleared++], HD_ID_LEN, "%s", content_id);
+}
+
+void wf_writes_clear(wf_writes_t *w) { w->napprovals = w->ninbox = w->ncleared = 0; }
 
 void wf_writes_free(wf_writes_t *w) {
     free(w->approvals);
     free(w->inbox);
+    free(w->cleared);
     memset(w, 0, sizeof *w);
 }
 
@@ -109,19 +121,19 @@ static int update_stored(hd_db_t *db, const wf_items_t *items) {
 static const char *INSERT_SQL =
     "INSERT INTO workflow_item (content_id, state, required_roles, same_department_roles, "
     "  requested_at, decided_at, department_id, author_id, author_email, channel_id, text, "
-    "  scheduled_at, submitted_at) "
+    "  scheduled_at, submitted_at, kind, crisis_id) "
     "SELECT x.c, x.st, string_to_array(x.r, E'\\n'), string_to_array(x.s, E'\\n'), "
     "  " TS("x.rq") ", " TS("x.dc") ", x.d, x.a, x.e, x.ch, x.t, " TS("x.sc") ", "
-    "  to_timestamp(x.sub / 1000.0) "
+    "  to_timestamp(x.sub / 1000.0), x.k, nullif(x.cr, '')::uuid "
     "FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], "
     "            $7::text[], $8::uuid[], $9::text[], $10::text[], $11::text[], $12::bigint[], "
-    "            $13::bigint[]) WITH ORDINALITY "
-    "  AS x(c, st, r, s, rq, dc, d, a, e, ch, t, sc, sub, i) "
+    "            $13::bigint[], $14::text[], $15::text[]) WITH ORDINALITY "
+    "  AS x(c, st, r, s, rq, dc, d, a, e, ch, t, sc, sub, k, cr, i) "
     "ORDER BY x.i ON CONFLICT (content_id) DO NOTHING";
 /* clang-format on */
 
 static int insert_new(hd_db_t *db, const wf_items_t *items) {
-    hd_pgarray_t col[STATE_COLS + 7] = {{0}};
+    hd_pgarray_t col[STATE_COLS + 9] = {{0}};
     for (size_t i = 0; i < items->n; i++) {
         const wf_item_t *it = &items->items[i];
         if (it->stored || !it->changed)
@@ -134,10 +146,22 @@ static int insert_new(hd_db_t *db, const wf_items_t *items) {
         hd_pgarray_add(&col[10], it->text ? it->text : "");
         add_ms(&col[11], it->scheduled_ms);
         add_ms(&col[12], it->submitted_ms);
+        hd_pgarray_add(&col[13], it->kind);
+        hd_pgarray_add(&col[14], it->crisis_id);
     }
     if (col[0].n == 0)
         return 0;
-    return hd_db_cmd_arrays(db, INSERT_SQL, col, STATE_COLS + 7);
+    return hd_db_cmd_arrays(db, INSERT_SQL, col, STATE_COLS + 9);
+}
+
+static int delete_approvals(hd_db_t *db, const wf_writes_t *w) {
+    if (w->ncleared == 0)
+        return 0;
+    hd_pgarray_t ids = {0};
+    for (size_t i = 0; i < w->ncleared; i++)
+        hd_pgarray_add(&ids, w->cleared[i]);
+    return hd_db_cmd_arrays(db, "DELETE FROM workflow_approval WHERE content_id = ANY($1::uuid[])",
+                            &ids, 1);
 }
 
 static int insert_approvals(hd_db_t *db, const wf_writes_t *w) {
@@ -182,8 +206,8 @@ static int insert_inbox(hd_db_t *db, const wf_writes_t *w) {
 }
 
 int wf_write_batch(hd_db_t *db, const wf_items_t *items, const wf_writes_t *w) {
-    if (update_stored(db, items) < 0 || insert_new(db, items) < 0 || insert_approvals(db, w) < 0 ||
-        insert_inbox(db, w) < 0)
+    if (update_stored(db, items) < 0 || insert_new(db, items) < 0 || delete_approvals(db, w) < 0 ||
+        insert_approvals(db, w) < 0 || insert_inbox(db, w) < 0)
         return -1;
     return 0;
 }

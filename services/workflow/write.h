@@ -1,8 +1,9 @@
 /*  write: a workflow batch's own table writes at its end, one array
     statement per kind: the changed items that existed (UPDATE), the new
-    items (INSERT), the approvals, the inbox entries (with the crisis that
+    items (INSERT), the approvals cleared (DELETE: items sent back to
+    approval), the approvals, the inbox entries (with the crisis that
     rerouted each, if any). Items go before the approvals that reference
-    them. */
+    them, and clearing before recording. */
 #ifndef WF_WRITE_H
 #define WF_WRITE_H
 
@@ -14,7 +15,7 @@
 #include <stdint.h>
 
 /* An approval to record. actor_id borrowed until wf_write_batch (from
-   the batch's event). */
+   the batch's event or item). */
 typedef struct {
     char content_id[HD_ID_LEN];
     char role[HD_ROLE_LEN];
@@ -36,12 +37,19 @@ typedef struct {
     size_t napprovals, capapprovals;
     wf_inbox_row_t *inbox;
     size_t ninbox, capinbox;
+    char (*cleared)[HD_ID_LEN]; /* items whose approvals are deleted */
+    size_t ncleared, capcleared;
 } wf_writes_t;
 
 /* Adds a row (copied by value; its strings stay borrowed). Aborts on
    out-of-memory. */
 void wf_writes_approval(wf_writes_t *w, const wf_approval_row_t *row);
 void wf_writes_inbox(wf_writes_t *w, const wf_inbox_row_t *row);
+
+/* Every approval of content_id is to be deleted: those stored, and those
+   added to w so far (an approval added afterwards is kept). Aborts on
+   out-of-memory. */
+void wf_writes_clear_approvals(wf_writes_t *w, const char *content_id);
 
 /* Forgets the rows (the memory is kept). */
 void wf_writes_clear(wf_writes_t *w);

@@ -16,25 +16,62 @@ invited then deactivated, a routing rule changed, a policy proposal reviewed
 and activated), each change retried through the crashes; each must be in the
 log exactly once.
 
+And two crises are declared and resumed through the API while services are
+killed (playbooks fault-expire and fault-reapprove, applied by SQL). Each
+holds customer-care (rita's items) while marketing's (maya's) keep flowing.
+Half of rita's items carry a slot of their submission time, which has
+passed by any resume: held, they follow the playbook's rule for late items
+(expire, or back to approval, where the robot approvers approve them
+again); the others publish. Declaring and resuming are not idempotent:
+each attempt is sent only once the database shows no declaration in
+flight (none holds or awaits the fence's exclusive lock,
+common/hd_crisis.h) and no earlier attempt that committed. The checks add:
+  - no post in scope stored on the sandbox during a hold (from declared_at
+    to resumed_at, the crisis rows' own times). A hang fault keeps a
+    request on the wire past the publisher's patience; the declaration may
+    commit meanwhile and the sandbox store the post afterwards: a post
+    stored within SANDBOX_FAULT_TIMEOUT_MS + 0.5 s of declared_at left the
+    publisher before the hold and is not a breach;
+  - every held item (crisis_item, action held) reached the outcome its
+    crisis's rule gives it: publish and reapprove published exactly once,
+    expire in state expired and never on the sandbox, but for a post whose
+    request left before the hold (stored before declared_at, or within the
+    hang's time after it: the publisher never learned of it and held the
+    item's retry). Both kinds count in hold_left_before. No job is left
+    held.
+
 Last line: items=N acked=... published=... lost=0 duplicated=0 gaps=0
-dead_letters=... kills=... admin_once=K/K elapsed=...s; exit 1 on any
-violation, printing the first offending item's history."""
+dead_letters=... kills=... admin_once=K/K crisis_held=N crisis_outcomes=N/N
+hold_violations=0 hold_left_before=H elapsed=...s; exit 1 on any violation,
+printing the first offending item's history."""
 import argparse
 import json
 import os
 import random
 import signal
+import subprocess
 import sys
 import threading
 import time
+from datetime import datetime, timezone
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "e2e"))
+from crisis_sql import (apply_playbook, crises, hold_breaches, items_scope,  # noqa: E402
+                        sandbox_posts)
 from huddle_system import System  # noqa: E402
 
 KILLABLE = ["hub", "ingest", "policy", "workflow", "publisher", "metrics"]
 AUTHORS = ["maya@example.org", "rita@example.org"]       # marketing, customer-care players
 APPROVERS = ["carl@example.org", "cora@example.org", "lena@example.org"]
 REVIEWERS = ["lena@example.org", "hank@example.org"]      # the sample's policy_review chain
+ORCHESTRATOR = "olivia@example.org"                      # declares and resumes the crises
+CRISIS_DEPT = "customer-care"                            # what the crises hold: rita's items
+# The run's crises: playbook, its rule for held items whose slot passed, and
+# when it is declared and resumed (fractions of the fault time).
+CRISES = [("fault-expire", "expire", 0.20, 0.35), ("fault-reapprove", "reapprove", 0.60, 0.75)]
+# The fence's advisory lock key (HD_CRISIS_FENCE_KEY) as pg_locks shows it.
+FENCE_KEY = 7234306443669217651
+HANG_GRACE = 0.5  # s: a hung post's store after its hang ends (the sandbox's group fsync)
 
 
 class Run:
@@ -50,6 +87,12 @@ class Run:
         self.stop_approvers = threading.Event()
         self.errors = []
         self.expect_events = {}  # event type -> how many the run's admin changes must leave
+        # Items whose request left the publisher before a hold but whose post
+        # it never learned of (a hang outlasting its patience, the sandbox's
+        # crash after storing): a post of theirs inside the hold, or of an
+        # item the hold then expired, was sent before the hold.
+        self.left_before = set()
+        self.expired = set()     # held items their crisis's rule expired
 
     # ---------- load ----------
     def plan(self, i):
@@ -66,19 +109,22 @@ class Run:
         expect, text = self.plan(i)
         key = f"fault-{self.args.seed}-{i}"
         author = AUTHORS[i % len(AUTHORS)]
+        body = {"channel": "sandbox", "text": text}
+        if i % 4 == 3:  # rita's, half of them: a slot of now, passed by any resume
+            body["scheduled_at"] = datetime.now(timezone.utc).strftime(
+                "%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
         while True:
             try:
-                st, body = self.s.api("POST", "/v1/content", as_=author,
-                                      body={"channel": "sandbox", "text": text},
-                                      headers={"Idempotency-Key": key})
+                st, body_ = self.s.api("POST", "/v1/content", as_=author, body=body,
+                                       headers={"Idempotency-Key": key})
             except Exception:                      # no answer: retry, same key
-                st, body = None, None
+                st, body_ = None, None
             if st in (200, 201):
                 with self.lock:
-                    self.acked[key] = (body["id"], expect)
+                    self.acked[key] = (body_["id"], expect)
                 return
             if st is not None and 400 <= st < 500 and st != 429:  # 429: retry later
-                self.errors.append(f"submit {key} refused {st}: {body}")
+                self.errors.append(f"submit {key} refused {st}: {body_}")
                 return
             time.sleep(0.2)
 
@@ -242,6 +288,157 @@ class Run:
         return [f"{t}: {got.get(t, '0')} in the log, expected {n}"
                 for t, n in self.expect_events.items() if int(got.get(t, 0)) != n]
 
+    # ---------- crises under faults ----------
+    def sql(self, query):
+        """psql through PostgreSQL's restart: retried until answered."""
+        for _ in range(240):
+            try:
+                return self.s.psql(query)
+            except subprocess.CalledProcessError:
+                time.sleep(0.5)
+        raise RuntimeError(f"the database did not answer: {query}")
+
+    def settled(self, playbook):
+        """The ids and states of playbook's crises once no declaration is in
+        flight: none holds or awaits the fence exclusively (a declaration
+        takes it before it inserts and keeps it until it commits or rolls
+        back), so what an earlier attempt did is in the table."""
+        hi, lo = FENCE_KEY >> 32, FENCE_KEY & 0xFFFFFFFF
+        for _ in range(600):  # a declaration waits for calls on the wire: seconds at most
+            if not int(self.sql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                                f"AND mode = 'ExclusiveLock' AND classid = {hi} "
+                                f"AND objid = {lo} AND objsubid = 1")):
+                break
+            time.sleep(0.2)
+        else:
+            self.errors.append("a declaration held the fence for two minutes")
+        return [(x["id"], x["state"]) for x in self.crisis_rows([playbook])]
+
+    def crisis_rows(self, playbooks):
+        for _ in range(240):
+            try:
+                return crises(self.s, playbooks)
+            except subprocess.CalledProcessError:
+                time.sleep(0.5)
+        raise RuntimeError("the database did not answer for the crises")
+
+    def crisis_call(self, path, body, what):
+        """One POST of a crisis change: True when it may have been done or
+        may be tried again (answered 2xx or 409, a server error, no
+        answer); False, recorded, when refused for good (any other 4xx but
+        429)."""
+        try:
+            st, answer = self.s.api("POST", path, as_=ORCHESTRATOR, body=body)
+        except Exception:  # noqa: BLE001  (no answer: the caller looks again)
+            return True
+        if 400 <= st < 500 and st not in (409, 429):
+            self.errors.append(f"{what} answered {st}: {answer}")
+            return False
+        return True
+
+    def crisis_declare(self, playbook):
+        """Declares playbook's crisis for CRISIS_DEPT, retried through the
+        crashes and sent again only when no earlier attempt committed."""
+        for _ in range(240):
+            if self.settled(playbook):
+                return True
+            if not self.crisis_call("/v1/crises", {"playbook": playbook, "departments":
+                                                   [CRISIS_DEPT], "reason": "fault run"},
+                                    f"declaring {playbook}"):
+                return False
+            time.sleep(0.5)
+        self.errors.append(f"{playbook}: not declared after 240 attempts")
+        return False
+
+    def crisis_resume(self, playbook):
+        """Resumes every crisis of playbook still in force, retried the same
+        way (a resume sent twice is refused: the state is looked at first)."""
+        for _ in range(240):
+            live = [cid for cid, state in self.settled(playbook) if state == "declared"]
+            if not live:
+                return
+            for cid in live:
+                if not self.crisis_call(f"/v1/crises/{cid}/resume",
+                                        {"reason": "fault run: over"}, f"resuming {cid}"):
+                    return
+            time.sleep(0.5)
+        self.errors.append(f"{playbook}: still in force after 240 attempts to resume")
+
+    def crisis_driver(self):
+        """The run's crises, declared and resumed at their times while the
+        chaos thread kills services (and PostgreSQL once)."""
+        t0 = time.time()
+        try:
+            for playbook, _, start, end in CRISES:
+                time.sleep(max(0.0, t0 + start * self.args.fault_seconds - time.time()))
+                if self.crisis_declare(playbook):
+                    time.sleep(max(0.0, t0 + end * self.args.fault_seconds - time.time()))
+                    self.crisis_resume(playbook)
+        except Exception as e:  # noqa: BLE001
+            self.errors.append(f"crisis driver: {e!r}")
+
+    def crisis_check(self, states, stats):
+        """The crises' guarantees (see the module's text). Returns (held,
+        reached, breaches); problems are added to self.errors. Fills
+        self.left_before and self.expired."""
+        rows = self.crisis_rows([pb for pb, _, _, _ in CRISES])
+        for pb, _, _, _ in CRISES:
+            if not any(x["playbook"] == pb for x in rows):
+                self.errors.append(f"crisis {pb} was never declared")
+        for x in rows:
+            if x["state"] != "resumed":
+                self.errors.append(f"crisis {x['id']} ({x['playbook']}) is {x['state']}, "
+                                   "not resumed")
+        posts = sandbox_posts(self.s)
+        window = float(self.s.env.get("SANDBOX_FAULT_TIMEOUT_MS", "0")) / 1000 + HANG_GRACE
+        breaches = 0
+        for key, cid, late in hold_breaches(rows, posts, items_scope(self.s)):
+            if late < window:
+                self.left_before.add(key)
+                continue
+            breaches += 1
+            self.errors.append(f"item {key} stored {late:.3f}s into crisis {cid}'s hold")
+        before = {x["id"]: (x["declared"] or 0) + window for x in rows}
+        held, reached = self.outcomes(rows, states, stats, posts, before)
+        stuck = int(self.sql("SELECT count(*) FROM publish_job WHERE state = 'held'"))
+        if stuck:
+            self.errors.append(f"{stuck} publish jobs still held after every crisis resumed")
+        return held, reached, breaches
+
+    def outcomes(self, rows, states, stats, posts, before):
+        """Every held item against its crisis's rule: (held, reached).
+        before: crisis id -> the time before which a post of one of its held
+        items was sent before the hold."""
+        rule = {x["id"]: dict((pb, late) for pb, late, _, _ in CRISES)[x["playbook"]]
+                for x in rows}
+        if not rule:
+            return 0, 0
+        ids = ",".join(rule)
+        held = [line.split("|") for line in self.sql(
+            "SELECT i.crisis_id, i.content_id, coalesce(i.outcome, ''), "
+            "(c.scheduled_at IS NOT NULL)::int FROM crisis_item i "
+            "JOIN content c ON c.id = i.content_id "
+            f"WHERE i.action = 'held' AND i.crisis_id = ANY('{{{ids}}}'::uuid[])").splitlines()]
+        moved_to = {cid for _, cid, outcome, _ in held if outcome != "moved"}
+        reached = 0
+        for crisis_id, cid, outcome, slotted in held:
+            want = rule[crisis_id] if slotted == "1" else "publish"
+            ok = outcome == want or (outcome == "moved" and cid in moved_to)
+            n = stats.get(cid, 0)
+            if outcome in ("publish", "reapprove"):
+                ok = ok and states.get(cid) == "published" and n == 1
+            elif outcome == "expire":
+                self.expired.add(cid)
+                if n and posts.get(cid, float("inf")) < before[crisis_id]:
+                    self.left_before.add(cid)
+                ok = ok and states.get(cid) == "expired" and (n == 0 or cid in self.left_before)
+            reached += ok
+            if not ok:
+                self.errors.append(f"held item {cid} of crisis {crisis_id}: outcome "
+                                   f"{outcome or 'none'} (rule: {want}), state "
+                                   f"{states.get(cid)}, {n} posts")
+        return len(held), reached
+
     # ---------- faults ----------
     def chaos(self):
         pg_done = False
@@ -276,7 +473,7 @@ class Run:
         while time.time() < deadline:
             finals = self.s.psql(
                 "SELECT count(*) FROM workflow_item WHERE state IN "
-                "('published','blocked','rejected','failed')")
+                "('published','blocked','rejected','failed','expired')")
             pending = self.s.psql("SELECT count(*) FROM outbox")
             if int(finals) >= len(self.acked) and pending == "0":
                 head = int(self.s.psql("SELECT coalesce(max(seq),0) FROM event_log"))
@@ -297,20 +494,27 @@ class Run:
         states = dict(line.split("|") for line in self.s.psql(
             "SELECT content_id, state FROM workflow_item").splitlines() if line)
         stats = self.s.sandbox("/api/v1/stats")["by_idempotency_key"]
+        v["crisis"] = self.crisis_check(states, stats)
         published = 0
         for key, (cid, expect) in self.acked.items():
+            if cid in self.expired:  # held, then expired by its crisis's rule
+                expect = "expired"
             state = states.get(cid)
             posts = stats.get(cid, 0)
+            # a post is expected when published, and tolerated for an expired
+            # item whose request a hang kept on the wire past the declaration
+            allowed = 1 if expect == "published" or cid in self.left_before else 0
             if state is None:
                 v["lost"] += 1
             elif state != expect:
                 v["wrong"] += 1
-            if expect == "published" and posts > 1 or expect != "published" and posts:
+            if posts > allowed:
                 v["duplicated"] += 1
             if expect == "published" and posts == 0:
                 v["lost"] += 1
             published += state == "published"
-            if first is None and (state != expect or (posts != 1) == (expect == "published")):
+            if first is None and (state != expect or posts > allowed or
+                                  (expect == "published" and posts == 0)):
                 first = cid
         n, hi = map(int, self.s.psql("SELECT count(*), coalesce(max(seq),0) FROM event_log")
                     .split("|"))
@@ -364,6 +568,11 @@ def main():
         threads += [threading.Thread(target=run.sandbox_watch, daemon=True)]
         admin = threading.Thread(target=run.administer, daemon=True)
         threads += [admin]
+        for pb, late, _, _ in CRISES:
+            apply_playbook(s, pb, f"fault run: {CRISIS_DEPT} held, late items {late}",
+                           departments=[CRISIS_DEPT], held="publish", late=late)
+        crisis = threading.Thread(target=run.crisis_driver, daemon=True)
+        threads += [crisis]
         chaos = threading.Thread(target=run.chaos, daemon=True)
         for t in threads:
             t.start()
@@ -377,6 +586,11 @@ def main():
         for t in threads[:nsub]:
             t.join()
         admin.join(timeout=300)
+        crisis.join(timeout=300)
+        if crisis.is_alive():
+            run.errors.append("the crisis driver did not finish within 300 s of the faults")
+        for pb, _, _, _ in CRISES:  # none may stay in force, whatever happened above
+            run.crisis_resume(pb)
         ok_quiet = run.quiet(args.quiet_timeout)
         run.stop_approvers.set()
         v, published, first = run.verify()
@@ -395,10 +609,13 @@ def main():
                 print(f"{v['wrong']} items ended in an unexpected state")
             if first:
                 print("first offending item:\n" + run.first_history(first))
+        held, reached, breaches = v["crisis"]
         print(f"items={args.items} acked={len(run.acked)} published={published} "
               f"lost={v['lost']} duplicated={v['duplicated']} gaps={v['gaps']} "
               f"dead_letters={dead} kills={run.kills} "
               f"admin_once={len(run.expect_events) - len(admin_bad)}/{len(run.expect_events)} "
+              f"crisis_held={held} crisis_outcomes={reached}/{held} "
+              f"hold_violations={breaches} hold_left_before={len(run.left_before)} "
               f"elapsed={elapsed:.0f}s")
         if violations:
             raise SystemExit(1)

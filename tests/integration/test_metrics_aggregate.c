@@ -1,8 +1,9 @@
 /*  metrics against a real PostgreSQL: events applied as the consumer does
     (mx_aggregate_apply_batch, one call per batch in one transaction; a
-    batch of one is a batch) move the counters and the approval latency
-    histogram, and the figures come out as Prometheus text, also over HTTP
-    from a connection of the server thread's own. */
+    batch of one is a batch) move the counters, the approval latency
+    histogram and the crisis figures, and the figures come out as
+    Prometheus text, also over HTTP from a connection of the server
+    thread's own. */
 #include "aggregate.h"
 #include "hd_db.h"
 #include "hd_health.h"
@@ -440,6 +441,193 @@ HD_TEST(dead_lettered_stop_not_written) {
     ASSERT(no_latency("dead-v"));
 }
 
+/* ---------- the crisis figures ---------- */
+
+/* One crisis-related event and the storage its body points into. */
+typedef struct {
+    hd_envelope_t ev;
+    char id[HD_ID_LEN], type[HD_TYPE_LEN];
+    Huddle__V1__CrisisChanged cc;
+    Huddle__V1__ContentHeld ch;
+    Huddle__V1__ContentReleased cr;
+    Huddle__V1__ContentRecalled rc;
+    Huddle__V1__NotificationRecorded nr;
+} crisis_ev_t;
+
+/* crisis.<what> of crisis id (playbook pb) by a person (or by spike
+   detection when person is 0), detail_json detail (NULL: none). */
+static hd_envelope_t *changed(crisis_ev_t *e, const char *id, const char *pb, const char *what,
+                              int person, int drill, const char *detail, int64_t at) {
+    Huddle__V1__CrisisChanged cc = HUDDLE__V1__CRISIS_CHANGED__INIT;
+    e->cc = cc;
+    e->cc.crisis_id = (char *)id;
+    e->cc.what = (char *)what;
+    e->cc.playbook = (char *)pb;
+    e->cc.actor_id = person ? "00000000-0000-4000-8000-000000000001" : "";
+    e->cc.drill = drill;
+    e->cc.detail_json = (char *)(detail ? detail : "");
+    env_init(&e->ev, e->id, HUDDLE__V1__ENVELOPE__BODY_CRISIS_CHANGED, "", at);
+    e->ev.crisis_changed = &e->cc;
+    e->ev.type = (char *)hd_envelope_crisis_type(&e->cc, e->type, sizeof e->type);
+    return &e->ev;
+}
+
+static hd_envelope_t *held(crisis_ev_t *e, const char *crisis) {
+    Huddle__V1__ContentHeld ch = HUDDLE__V1__CONTENT_HELD__INIT;
+    e->ch = ch;
+    e->ch.crisis_id = (char *)crisis;
+    env_init(&e->ev, e->id, HUDDLE__V1__ENVELOPE__BODY_CONTENT_HELD, "customer-care", T0);
+    e->ev.content_held = &e->ch;
+    return &e->ev;
+}
+
+static hd_envelope_t *released(crisis_ev_t *e, const char *crisis, const char *outcome) {
+    Huddle__V1__ContentReleased cr = HUDDLE__V1__CONTENT_RELEASED__INIT;
+    e->cr = cr;
+    e->cr.crisis_id = (char *)crisis;
+    e->cr.outcome = (char *)outcome;
+    env_init(&e->ev, e->id, HUDDLE__V1__ENVELOPE__BODY_CONTENT_RELEASED, "customer-care", T0);
+    e->ev.content_released = &e->cr;
+    return &e->ev;
+}
+
+static hd_envelope_t *recalled(crisis_ev_t *e, const char *crisis, int deleted) {
+    Huddle__V1__ContentRecalled rc = HUDDLE__V1__CONTENT_RECALLED__INIT;
+    e->rc = rc;
+    e->rc.crisis_id = (char *)crisis;
+    e->rc.deleted = deleted;
+    env_init(&e->ev, e->id, HUDDLE__V1__ENVELOPE__BODY_CONTENT_RECALLED, "customer-care", T0);
+    e->ev.content_recalled = &e->rc;
+    return &e->ev;
+}
+
+static hd_envelope_t *notified(crisis_ev_t *e, const char *crisis, int delivered, int drill) {
+    Huddle__V1__NotificationRecorded nr = HUDDLE__V1__NOTIFICATION_RECORDED__INIT;
+    e->nr = nr;
+    e->nr.crisis_id = (char *)crisis;
+    e->nr.endpoint = "crisis-team";
+    e->nr.delivered = delivered;
+    e->nr.drill = drill;
+    env_init(&e->ev, e->id, HUDDLE__V1__ENVELOPE__BODY_NOTIFICATION_RECORDED, "", T0);
+    e->ev.notification_recorded = &e->nr;
+    return &e->ev;
+}
+
+/* 1 when the report has no line starting with prefix. */
+static int lacks(const char *prefix) {
+    char *text = report(), want[300];
+    snprintf(want, sizeof want, "\n%s", prefix);
+    int ok = text && !strstr(text, want);
+    if (!ok)
+        fprintf(stderr, "unexpected line: %s\n", prefix);
+    free(text);
+    return ok;
+}
+
+/* A data breach: items held before the bus delivers the declaration
+   (another producer's outbox) are not shown until it arrives, then under
+   its playbook; the hold's time from crisis.held; the resume releases
+   them by outcome; a recall deletes two and fails one. */
+HD_TEST(crisis_hold_release_recall) {
+    ASSERT_EQ(setup(), 0);
+    char x[HD_ID_LEN];
+    hd_id_random(x);
+    crisis_ev_t e[8];
+    const hd_envelope_t *early[3] = {held(&e[0], x), held(&e[1], x), held(&e[2], x)};
+    ASSERT_EQ(apply_all(early, 3), HD_APPLY_OK);
+    ASSERT(lacks("huddle_crisis_held_items{playbook=\"data-breach\"}"));
+    ASSERT(lacks("huddle_crises{playbook=\"data-breach\""));
+    const hd_envelope_t *declared[2] = {
+        changed(&e[0], x, "data-breach", "declared", 1, 0, NULL, T0),
+        changed(&e[1], x, "data-breach", "held", 0, 0, "{\"hold_ms\": 120}", T0 + 200)};
+    ASSERT_EQ(apply_all(declared, 2), HD_APPLY_OK);
+    const char *holding[] = {
+        "huddle_crises{playbook=\"data-breach\",state=\"declared\"} 1",
+        "huddle_crisis_held_items{playbook=\"data-breach\"} 3",
+        "huddle_crisis_items_held_total{playbook=\"data-breach\"} 3",
+        "huddle_crisis_hold_seconds_bucket{playbook=\"data-breach\",le=\"0.1\"} 0",
+        "huddle_crisis_hold_seconds_bucket{playbook=\"data-breach\",le=\"0.25\"} 1",
+        "huddle_crisis_hold_seconds_bucket{playbook=\"data-breach\",le=\"+Inf\"} 1",
+        "huddle_crisis_hold_seconds_sum{playbook=\"data-breach\"} 0.12",
+        "huddle_crisis_hold_seconds_count{playbook=\"data-breach\"} 1",
+        "huddle_events_total{type=\"crisis.declared\",department=\"\"} 1",
+        "# TYPE huddle_crises gauge",
+    };
+    ASSERT(shows(holding, sizeof holding / sizeof holding[0]));
+    /* a person's declaration was never detected */
+    ASSERT(lacks("huddle_crisis_detect_to_declare_seconds_count{playbook=\"data-breach\"}"));
+    const hd_envelope_t *resumed[7] = {
+        released(&e[0], x, "publish"),
+        released(&e[1], x, "publish"),
+        released(&e[2], x, "expire"),
+        changed(&e[3], x, "data-breach", "resumed", 1, 0, NULL, T0 + 60000),
+        recalled(&e[4], x, 1),
+        recalled(&e[5], x, 1),
+        recalled(&e[6], x, 0)};
+    ASSERT_EQ(apply_all(resumed, 7), HD_APPLY_OK);
+    const char *after[] = {
+        "huddle_crises{playbook=\"data-breach\",state=\"resumed\"} 1",
+        "huddle_crisis_held_items{playbook=\"data-breach\"} 0",
+        "huddle_crisis_items_held_total{playbook=\"data-breach\"} 3",
+        "huddle_crisis_items_released_total{playbook=\"data-breach\",outcome=\"expire\"} 1",
+        "huddle_crisis_items_released_total{playbook=\"data-breach\",outcome=\"publish\"} 2",
+        "huddle_crisis_recalls_total{playbook=\"data-breach\",outcome=\"deleted\"} 2",
+        "huddle_crisis_recalls_total{playbook=\"data-breach\",outcome=\"failed\"} 1",
+    };
+    ASSERT(shows(after, sizeof after / sizeof after[0]));
+    ASSERT(lacks("huddle_crises{playbook=\"data-breach\",state=\"declared\"}"));
+}
+
+/* Spike detection proposes, a person confirms two minutes later (in
+   another batch); a second proposal is dismissed; a drill is a drill and
+   observes nothing; its notifications are counted apart. A resume rolled
+   back (a retry) leaves the crisis declared. */
+HD_TEST(crisis_detected_confirmed_drilled) {
+    ASSERT_EQ(setup(), 0);
+    char p[HD_ID_LEN], q[HD_ID_LEN], d[HD_ID_LEN];
+    hd_id_random(p);
+    hd_id_random(q);
+    hd_id_random(d);
+    crisis_ev_t e[4];
+    ASSERT_EQ(apply(changed(&e[0], p, "product-recall", "proposed", 0, 0, "{\"count\": 80}", T0)),
+              HD_APPLY_OK);
+    ASSERT_EQ(apply(changed(&e[0], q, "product-recall", "proposed", 0, 0, NULL, T0)), HD_APPLY_OK);
+    const char *proposed[] = {"huddle_crises{playbook=\"product-recall\",state=\"proposed\"} 2"};
+    ASSERT(shows(proposed, 1));
+    const hd_envelope_t *decided[4] = {
+        changed(&e[0], p, "product-recall", "declared", 1, 0, NULL, T0 + 120000),
+        changed(&e[1], q, "product-recall", "dismissed", 1, 0, NULL, T0 + 5000),
+        changed(&e[2], d, "product-recall", "declared", 1, 1, NULL, T0 + 7000),
+        notified(&e[3], d, 1, 1)};
+    ASSERT_EQ(apply_all(decided, 4), HD_APPLY_OK);
+    const hd_envelope_t *notes[3] = {notified(&e[0], p, 1, 0), notified(&e[1], p, 1, 0),
+                                     notified(&e[2], p, 0, 0)};
+    ASSERT_EQ(apply_all(notes, 3), HD_APPLY_OK);
+    ASSERT_EQ(hd_db_begin(s_db), 0);
+    const hd_envelope_t *undone[1] = {
+        changed(&e[0], p, "product-recall", "resumed", 1, 0, NULL, T0 + 300000)};
+    ASSERT_EQ(run(undone, 1), HD_APPLY_OK);
+    hd_db_rollback(s_db);
+    const char *lines[] = {
+        "huddle_crises{playbook=\"product-recall\",state=\"declared\"} 1",
+        "huddle_crises{playbook=\"product-recall\",state=\"dismissed\"} 1",
+        "huddle_crises{playbook=\"product-recall\",state=\"drill\"} 1",
+        "huddle_crisis_detect_to_declare_seconds_bucket{playbook=\"product-recall\",le=\"60\"} 0",
+        "huddle_crisis_detect_to_declare_seconds_bucket{playbook=\"product-recall\",le=\"300\"} 1",
+        "huddle_crisis_detect_to_declare_seconds_sum{playbook=\"product-recall\"} 120",
+        "huddle_crisis_detect_to_declare_seconds_count{playbook=\"product-recall\"} 1",
+        "huddle_crisis_notifications_total{endpoint=\"crisis-team\",outcome=\"delivered\","
+        "drill=\"false\"} 2",
+        "huddle_crisis_notifications_total{endpoint=\"crisis-team\",outcome=\"failed\","
+        "drill=\"false\"} 1",
+        "huddle_crisis_notifications_total{endpoint=\"crisis-team\",outcome=\"delivered\","
+        "drill=\"true\"} 1",
+    };
+    ASSERT(shows(lines, sizeof lines / sizeof lines[0]));
+    ASSERT(lacks("huddle_crises{playbook=\"product-recall\",state=\"proposed\"}"));
+    ASSERT(lacks("huddle_crises{playbook=\"product-recall\",state=\"resumed\"}"));
+}
+
 static void figures(FILE *out, void *arg) { mx_report_write(arg, out); }
 
 HD_TEST(served_over_http) {
@@ -477,4 +665,5 @@ HD_TEST_MAIN(HD_CASE(approval_latency_histogram), HD_CASE(counters_by_event_with
              HD_CASE(batched_stops_observed_once_each),
              HD_CASE(stop_then_start_keeps_the_new_request), HD_CASE(start_then_stop_in_one_batch),
              HD_CASE(rolled_back_attempt_then_retry_observes_once),
-             HD_CASE(dead_lettered_stop_not_written), HD_CASE(cleanup))
+             HD_CASE(dead_lettered_stop_not_written), HD_CASE(crisis_hold_release_recall),
+             HD_CASE(crisis_detected_confirmed_drilled), HD_CASE(cleanup))

@@ -640,6 +640,118 @@ HD_TEST(batch_author_facts_read_once) {
     pol_svc_destroy(&svc);
 }
 
+/* The policy.evaluated sub's event caused, or NULL. Free it. */
+static hd_envelope_t *evaluated_of(const sub_t *sub) {
+    const char *p[1] = {sub->id};
+    PGresult *r = hd_db_execv(s_db,
+                              "SELECT payload FROM outbox WHERE type = 'policy.evaluated' "
+                              "AND causation_id = $1",
+                              1, p, NULL, NULL, 1);
+    hd_envelope_t *ev = NULL;
+    if (r && PQntuples(r) == 1)
+        ev = hd_envelope_unpack((const uint8_t *)PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0));
+    PQclear(r);
+    return ev;
+}
+
+/* "legal,orchestrator": the roles of sub's policy.evaluated, in order, and
+   how many of its findings are the crisis's ("crisis:data-breach"). */
+static void evaluated_roles(const sub_t *sub, char *roles, size_t n, int *crisis_findings) {
+    hd_envelope_t *ev = evaluated_of(sub);
+    snprintf(roles, n, "%s", ev ? "" : "(none)");
+    *crisis_findings = 0;
+    for (size_t i = 0; ev && i < ev->policy_evaluated->n_roles; i++) {
+        size_t used = strlen(roles);
+        snprintf(roles + used, n - used, "%s%s", i ? "," : "", ev->policy_evaluated->roles[i]);
+    }
+    for (size_t i = 0; ev && i < ev->policy_evaluated->n_findings; i++) {
+        const Huddle__V1__Finding *f = ev->policy_evaluated->findings[i];
+        if (strcmp(f->rule_id, "crisis:data-breach") == 0 && strcmp(f->kind, "crisis") == 0 &&
+            strcmp(f->action, "review") == 0 && strcmp(f->severity, "high") == 0)
+            (*crisis_findings)++;
+    }
+    hd_envelope_free(ev);
+}
+
+#define BREACH "aaaaaaaa-0000-4000-8000-000000000001"
+
+/* Crises inserted as declaring one leaves them (state declared, scope and
+   approval roles copied from the playbook), next to a drill and a resumed
+   crisis that are not in force: in one batch, still one round trip of
+   reads, every item in the breach's scope (marketing on sandbox) needs
+   legal and orchestrator, whatever v3 says; an item of another department
+   or channel does not, nor the breach's own holding statement, while a
+   statement of another crisis does. */
+HD_TEST(batch_crises_in_force_add_their_roles) {
+    pol_svc_t *svc = fresh();
+    ASSERT(svc);
+    ASSERT_EQ(hd_db_cmd(s_db,
+                        "INSERT INTO crisis (id, name, playbook, state, departments, channels, "
+                        "  approval_roles, declared_at) VALUES "
+                        "('" BREACH "', 'Data breach', 'data-breach', 'declared', '{marketing}', "
+                        "  '{sandbox}', '{orchestrator,legal}', now()),"
+                        "(gen_random_uuid(), 'Rehearsal', 'outage', 'drill', '{}', '{}', "
+                        "  '{hr}', now()),"
+                        "(gen_random_uuid(), 'Over', 'outage', 'resumed', '{}', '{}', "
+                        "  '{hr}', now())",
+                        0, NULL),
+              0);
+    static const struct {
+        const char *department, *channel, *kind, *crisis_id, *roles;
+        int findings;
+    } items[] = {{"marketing", "sandbox", "post", "", "legal,orchestrator", 2},
+                 {"marketing", "short", "post", "", "", 0},
+                 {"customer-care", "sandbox", "post", "", "", 0},
+                 {"marketing", "sandbox", "statement", BREACH, "", 0},
+                 {"marketing", "sandbox", "statement", "bbbbbbbb-0000-4000-8000-000000000002",
+                  "legal,orchestrator", 2}};
+    enum { N = sizeof items / sizeof items[0] };
+    sub_t subs[N];
+    for (int i = 0; i < N; i++) {
+        char cid[HD_ID_LEN];
+        hd_id_random(cid);
+        sub_init(&subs[i], cid, items[i].channel, "hello", 3);
+        subs[i].env.department = (char *)items[i].department;
+        subs[i].cs.kind = (char *)items[i].kind;
+        subs[i].cs.crisis_id = (char *)items[i].crisis_id;
+    }
+    long long rounds = metric(svc, "huddle_policy_read_rounds_total");
+    ASSERT_EQ(run_batch(svc, subs, N), 0);
+    ASSERT_EQ(metric(svc, "huddle_policy_read_rounds_total") - rounds, 1);
+    ASSERT_EQ(hd_db_commit(s_db), 0);
+    for (int i = 0; i < N; i++) {
+        char verdict[16], roles[256];
+        long ver;
+        int findings;
+        verdict_of(subs[i].cid, verdict, &ver);
+        ASSERT_STR(verdict, items[i].findings ? "review" : "pass");
+        evaluated_roles(&subs[i], roles, sizeof roles, &findings);
+        ASSERT_STR(roles, items[i].roles);
+        ASSERT_EQ(findings, items[i].findings);
+    }
+    const char *p[1] = {subs[0].cid};
+    ASSERT_EQ(scalar_long("SELECT count(*) FROM policy_verdict WHERE content_id = $1 AND "
+                          "findings @> '[{\"rule_id\": \"crisis:data-breach\", \"role\": "
+                          "\"legal\", \"message\": \"crisis \\\"Data breach\\\" "
+                          "(data-breach) is in force: legal must approve\"}]'",
+                          1, p),
+              1);
+    /* resumed: the next batch adds nothing */
+    ASSERT_EQ(
+        hd_db_cmd(s_db, "UPDATE crisis SET state = 'resumed' WHERE id = '" BREACH "'", 0, NULL), 0);
+    sub_t after;
+    char cid[HD_ID_LEN];
+    hd_id_random(cid);
+    sub_init(&after, cid, "sandbox", "hello", 3);
+    ASSERT_EQ(run_batch(svc, &after, 1), 0);
+    ASSERT_EQ(hd_db_commit(s_db), 0);
+    char verdict[16];
+    long ver;
+    verdict_of(cid, verdict, &ver);
+    ASSERT_STR(verdict, "pass");
+    pol_svc_destroy(&svc);
+}
+
 HD_TEST(teardown) {
     hd_batch_out_destroy(&s_out);
     hd_db_destroy(&s_db);
@@ -651,4 +763,4 @@ HD_TEST_MAIN(HD_CASE(setup), HD_CASE(apply_validates_and_activates),
              HD_CASE(batch_writes_every_verdict_once), HD_CASE(batch_duplicate_keeps_the_first),
              HD_CASE(batch_retry_after_rollback), HD_CASE(batch_with_a_dead_letter),
              HD_CASE(batch_many_channels_one_read), HD_CASE(batch_author_facts_read_once),
-             HD_CASE(teardown))
+             HD_CASE(batch_crises_in_force_add_their_roles), HD_CASE(teardown))

@@ -379,7 +379,11 @@ HD_TEST(timing_windows_in_zone) {
 
 HD_TEST(crisis_in_scope) {
     ASSERT(load(FACTS) == 0);
-    pol_crisis_t cr[1] = {{"outage", "customer-care", NULL}};
+    static const char *const care[] = {"customer-care"};
+    pol_crisis_t cr[1] = {{.id = "33333333-3333-4333-8333-333333333333",
+                           .name = "outage",
+                           .playbook = "service-outage",
+                           .scope = {.departments = care, .ndepartments = 1}}};
     pol_ctx_t c = {.department = "marketing", .crisis_facts = 1, .crises = cr, .ncrises = 1};
     ASSERT(eval_ctx("hi", &c) == 0);
     ASSERT_EQ(count_rule("crisis", NULL, NULL), 0);
@@ -388,7 +392,7 @@ HD_TEST(crisis_in_scope) {
     ASSERT_EQ(count_rule("crisis", NULL, NULL), 1);
     ASSERT_STR(pol_verdict_name(pol_result_verdict(s_res)), "review");
     ASSERT_STR(pol_result_role(s_res, 0), "crisis");
-    cr[0].department = NULL; /* organization-wide */
+    cr[0].scope.ndepartments = 0; /* organization-wide */
     c.department = "marketing";
     ASSERT(eval_ctx("hi", &c) == 0);
     ASSERT_EQ(count_rule("crisis", NULL, NULL), 1);

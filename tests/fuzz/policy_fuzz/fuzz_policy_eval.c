@@ -49,10 +49,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     uint8_t f = data[0];
     static const char *const chans[4] = {"sandbox", "x-main", NULL, "linkedin"};
     static const char *const kinds[4] = {"mastodon", "x", "plain", "bytes"};
-    pol_crisis_t cr = {"fuzz", (f & 64) ? "care" : NULL, NULL};
+    static const char *const care[] = {"care"}, *const roles[] = {"legal", "orchestrator"};
+    pol_crisis_t cr = {.id = "33333333-3333-4333-8333-333333333333",
+                       .name = "fuzz",
+                       .playbook = "fuzz",
+                       .scope = {.departments = care, .ndepartments = (f & 64) ? 1 : 0},
+                       .approval_roles = roles,
+                       .napproval_roles = (f & 8) ? 2 : 0};
     pol_ctx_t ctx = {.channel = chans[f & 3],
                      .channel_kind = kinds[(f >> 2) & 3],
                      .department = (f & 16) ? "care" : "marketing",
+                     .kind = (f & 4) ? "statement" : "post",
+                     .crisis_id = cr.id,
                      .sponsored = f & 32,
                      .author_facts = 1,
                      .author_known = f & 1,

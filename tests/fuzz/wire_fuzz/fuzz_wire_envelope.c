@@ -29,10 +29,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     FUZZ_WIRE_CHECK(huddle__v1__envelope, Huddle__V1__Envelope, raw, data, size);
     if (raw) {
         show(&raw->base);
-        /* The names both ways must agree for any body case. */
+        /* The names both ways must agree for any body case but a family's
+           ("org.", "crisis."), whose name is only a prefix. */
         const char *name = hd_envelope_type_name(raw->body_case);
-        if (name && raw->body_case != HUDDLE__V1__ENVELOPE__BODY_ORG_CHANGED &&
-            hd_envelope_type_case(name) != raw->body_case)
+        if (name && name[strlen(name) - 1] != '.' && hd_envelope_type_case(name) != raw->body_case)
             FUZZ_FAIL("hd_envelope: type name %s does not map back", name);
         huddle__v1__envelope__free_unpacked(raw, NULL);
     }
