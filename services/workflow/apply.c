@@ -171,6 +171,7 @@ static void gather_rows(wf_writes_t *w, const hd_envelope_t *ev, const wf_step_t
                               .url = b->url};
         snprintf(row.department, sizeof row.department, "%s", st->routed_to);
         snprintf(row.rule_id, sizeof row.rule_id, "%s", st->rule_id);
+        snprintf(row.crisis_id, sizeof row.crisis_id, "%s", st->crisis_id);
         wf_writes_inbox(w, &row);
     }
 }
@@ -186,9 +187,14 @@ int wf_apply_batch(hd_db_t *db, const hd_envelope_t *const *evs, size_t n, hd_ba
                    void *arg) {
     wf_ctx_t *ctx = arg;
     wf_writes_clear(&ctx->writes);
+    wf_watch_clear(&ctx->watch);
+    ctx->facts.watch = &ctx->watch;
     if (wf_read_batch(db, evs, n, &ctx->items, &ctx->facts) < 0)
         return HD_APPLY_RETRY;
     for (size_t i = 0; i < n; i++) {
+        int mention = evs[i]->body_case == HUDDLE__V1__ENVELOPE__BODY_MENTION_RECEIVED;
+        if (mention && wf_watch_scan(&ctx->watch, evs[i]) < 0)
+            return HD_APPLY_RETRY;
         wf_step_t st;
         wf_decide(&ctx->items, &ctx->facts, evs[i], &st);
         if (st.dead)
@@ -196,12 +202,17 @@ int wf_apply_batch(hd_db_t *db, const hd_envelope_t *const *evs, size_t n, hd_ba
         log_step(evs[i], &st);
         emit_step(out, evs[i], &st);
         gather_rows(&ctx->writes, evs[i], &st);
+        if (mention)
+            wf_watch_count(&ctx->watch, evs[i]);
     }
-    return wf_write_batch(db, &ctx->items, &ctx->writes) < 0 ? HD_APPLY_RETRY : HD_APPLY_OK;
+    if (wf_write_batch(db, &ctx->items, &ctx->writes) < 0 || wf_watch_flush(db, &ctx->watch) < 0)
+        return HD_APPLY_RETRY;
+    return HD_APPLY_OK;
 }
 
 void wf_ctx_free(wf_ctx_t *ctx) {
     wf_items_free(&ctx->items);
     wf_facts_free(&ctx->facts);
     wf_writes_free(&ctx->writes);
+    wf_watch_free(&ctx->watch);
 }

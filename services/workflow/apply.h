@@ -4,7 +4,9 @@
     each event in order with the pure state machine (decide.h), emitting
     its events and gathering its rows, then write the batch's rows
     (write.h). The file that decides is decide.c; the file that reads is
-    read.c; the file that writes is write.c. */
+    read.c; the file that writes is write.c. Mentions also feed spike
+    detection and the crises' reroute (watch.h): scanned before their
+    decision, counted after it, detected at the batch's end. */
 #ifndef WF_APPLY_H
 #define WF_APPLY_H
 
@@ -12,6 +14,7 @@
 #include "hd_batch.h"
 #include "hd_db.h"
 #include "item.h"
+#include "watch.h"
 #include "write.h"
 
 #include <stddef.h>
@@ -26,6 +29,7 @@ typedef struct {
     wf_items_t items;
     wf_facts_t facts;
     wf_writes_t writes;
+    wf_watch_t watch;
 } wf_ctx_t;
 
 /* hd_consumer_batch_fn (arg: wf_ctx_t). HD_APPLY_OK, HD_APPLY_RETRY on a

@@ -3,6 +3,7 @@
 
 #include "hd_crisis.h"
 #include "hd_id.h"
+#include "watch.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -329,6 +330,22 @@ static void on_released(wf_items_t *items, const wf_facts_t *f, const hd_envelop
 
 /* ---------- mention.received ---------- */
 
+/* A crisis in force takes the mention from the department routing gave it
+   (docs/crisis-detection.md): its scope's departments are compared with
+   that department, its channels with the mention's. The integration's
+   departments do not limit it: the crisis team is the organization's. */
+static void reroute(const wf_facts_t *f, const hd_envelope_t *ev, wf_step_t *st) {
+    const wf_watch_crisis_t *c =
+        wf_watch_reroute(f->watch, ev, ev->mention_received->channel, st->routed_to);
+    if (!c)
+        return;
+    snprintf(st->rule_id, sizeof st->rule_id, "crisis:%s", c->playbook);
+    snprintf(st->routed_to, sizeof st->routed_to, "%s", c->department);
+    snprintf(st->crisis_id, sizeof st->crisis_id, "%s", c->id);
+    st->department = st->routed_to;
+    st->log = "mention_rerouted";
+}
+
 static void on_mention(const wf_facts_t *f, const hd_envelope_t *ev, wf_step_t *st) {
     const Huddle__V1__MentionReceived *b = ev->mention_received;
     if (!b || !hd_id_valid(str(b->mention_id)))
@@ -342,9 +359,11 @@ static void on_mention(const wf_facts_t *f, const hd_envelope_t *ev, wf_step_t *
              hit >= 0 ? f->rules[hit].department : WF_UNROUTED);
     /* Unrouted mentions go to the organization-wide stream ("" department). */
     st->department = hit >= 0 ? st->routed_to : "";
-    emit(st, WF_OUT_ROUTED);
     st->log = hit >= 0 ? "mention_routed" : "mention_unrouted";
-    snprintf(st->why, sizeof st->why, "rule=%.127s department=%.127s", st->rule_id, st->routed_to);
+    reroute(f, ev, st);
+    emit(st, WF_OUT_ROUTED);
+    snprintf(st->why, sizeof st->why, "rule=%.127s department=%.127s%s%s", st->rule_id,
+             st->routed_to, st->crisis_id[0] ? " crisis=" : "", st->crisis_id);
 }
 
 const char *wf_decide_content_id(const hd_envelope_t *ev) {

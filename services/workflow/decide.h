@@ -32,7 +32,11 @@
                             roles (a statement's playbook role left out:
                             a person decides; none left: the fallback
                             role); expire: expired (final); publish: nothing
-      mention.received   -> an inbox entry + mention.routed
+      mention.received   -> an inbox entry + mention.routed: to the
+                            department of the first routing rule that takes
+                            it, or, when a crisis in force reroutes it
+                            (facts.watch, watch.h), to the crisis team
+                            (rule crisis:<playbook>, crisis_id set)
 
     Items whose chain yields no role at all are never approved by nobody:
     they need the fallback role (facts.fallback_role, "orchestrator"). */
@@ -72,6 +76,7 @@ typedef struct {
     const char *department;        /* the emitted events' department (borrowed) */
     char rule_id[HD_ROLE_LEN * 2]; /* routing: the rule, or WF_UNROUTED */
     char routed_to[HD_DEPT_LEN];   /* routing: the department, or WF_UNROUTED */
+    char crisis_id[HD_ID_LEN];     /* routing: the crisis it was rerouted by, or "" */
     const char *log;               /* the log line's event name (static) */
     char why[512];                 /* dead reason, refusal reason, or log detail */
 } wf_step_t;
@@ -79,7 +84,8 @@ typedef struct {
 /* Decides what `ev` does. Changes at most the event's item in items (a new
    one for content.submitted; item->changed set when it must be written).
    Every string in step is borrowed from ev, items or facts, or held in
-   step. Pure. */
+   step. Pure. A mention.received must have been scanned first
+   (wf_watch_scan on facts->watch) for a crisis to reroute it. */
 void wf_decide(wf_items_t *items, const wf_facts_t *facts, const hd_envelope_t *ev,
                wf_step_t *step);
 

@@ -44,6 +44,7 @@ typedef struct {
     char (*applied)[37]; /* decision event ids whose outputs are recorded */
     size_t napplied, capapplied;
     const char *fallback_role; /* borrowed: role of an item no chain names */
+    struct wf_watch *watch;    /* borrowed: the crises mentions reroute to (watch.h), or NULL */
 } wf_facts_t;
 
 /* The roles an item of `department` needs after a verdict adding `extra`:

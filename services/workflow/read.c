@@ -7,6 +7,7 @@
 #include "hd_log.h"
 #include "hd_mem.h"
 #include "hd_pgarray.h"
+#include "watch.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -224,10 +225,10 @@ static void gather_needs(const hd_envelope_t *const *evs, size_t n, needs_t *k) 
 }
 
 /* The reads the batch needs, sent together; which kinds, in order. */
-enum { R_ITEMS, R_CHAINS, R_ACTORS, R_APPLIED, R_RULES, R_KINDS };
+enum { R_ITEMS, R_CHAINS, R_ACTORS, R_APPLIED, R_RULES, R_WATCH, R_KINDS };
 
 static int send_reads(hd_db_t *db, const hd_envelope_t *const *evs, size_t n, needs_t *k,
-                      int *kinds, size_t *nkinds) {
+                      const wf_facts_t *facts, int *kinds, size_t *nkinds) {
     if (k->items.n) {
         kinds[(*nkinds)++] = R_ITEMS;
         if (hd_db_send_arrays(db, ITEMS_SQL, &k->items, 1) < 0)
@@ -253,6 +254,11 @@ static int send_reads(hd_db_t *db, const hd_envelope_t *const *evs, size_t n, ne
         if (hd_db_send(db, RULES_SQL, 0, NULL) < 0)
             return -1;
     }
+    if (k->mentions && facts->watch) {
+        kinds[(*nkinds)++] = R_WATCH;
+        if (wf_watch_send(db) < 0)
+            return -1;
+    }
     return 0;
 }
 
@@ -272,6 +278,9 @@ static int parse(int kind, PGresult *r, wf_items_t *items, wf_facts_t *facts) {
     case R_APPLIED:
         rc = parse_applied(r, facts);
         break;
+    case R_WATCH:
+        rc = wf_watch_parse(facts->watch, r);
+        break;
     default:
         return parse_rules(r, facts); /* kept by the facts */
     }
@@ -287,7 +296,7 @@ int wf_read_batch(hd_db_t *db, const hd_envelope_t *const *evs, size_t n, wf_ite
     gather_needs(evs, n, &k);
     int kinds[R_KINDS];
     size_t nkinds = 0;
-    int rc = send_reads(db, evs, n, &k, kinds, &nkinds);
+    int rc = send_reads(db, evs, n, &k, facts, kinds, &nkinds);
     hd_pgarray_free(&k.items);
     hd_pgarray_free(&k.actors);
     PGresult *res[R_KINDS] = {0};

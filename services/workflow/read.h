@@ -3,8 +3,10 @@
     its required roles and approvals, in one statement; and, only when some
     event needs them, the approval chains and review roles (verdicts), the
     deciding people and which decisions were already applied (decisions),
-    and the routing rules (mentions), one statement each. All of them are
-    sent together and answered in one round trip (hd_db_send). */
+    and the routing rules and, when facts->watch is set, the spike-watched
+    playbooks and the crises in force (mentions, watch.h), one statement
+    each. All of them are sent together and answered in one round trip
+    (hd_db_send). */
 #ifndef WF_READ_H
 #define WF_READ_H
 

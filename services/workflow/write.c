@@ -186,22 +186,23 @@ static int insert_approvals(hd_db_t *db, const wf_writes_t *w) {
 static int insert_inbox(hd_db_t *db, const wf_writes_t *w) {
     if (w->ninbox == 0)
         return 0;
-    hd_pgarray_t col[7] = {{0}};
+    hd_pgarray_t col[8] = {{0}};
     for (size_t i = 0; i < w->ninbox; i++) {
         const wf_inbox_row_t *b = &w->inbox[i];
-        const char *v[7] = {b->mention_id,    b->department, b->rule_id, b->channel,
-                            b->author_handle, b->text,       b->url};
-        for (int c = 0; c < 7; c++)
+        const char *v[8] = {b->mention_id,    b->department, b->rule_id, b->channel,
+                            b->author_handle, b->text,       b->url,     b->crisis_id};
+        for (int c = 0; c < 8; c++)
             hd_pgarray_add(&col[c], v[c] ? v[c] : "");
     }
     return hd_db_cmd_arrays(
         db,
         "INSERT INTO inbox_item (mention_id, department_id, rule_id, channel_id, author_handle, "
-        "  text, url) "
-        "SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], "
-        "                     $6::text[], $7::text[]) "
+        "  text, url, crisis_id) "
+        "SELECT x.m, x.d, x.r, x.ch, x.a, x.t, x.u, nullif(x.cr, '')::uuid "
+        "FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], "
+        "            $6::text[], $7::text[], $8::text[]) AS x(m, d, r, ch, a, t, u, cr) "
         "ON CONFLICT (mention_id) DO NOTHING",
-        col, 7);
+        col, 8);
 }
 
 int wf_write_batch(hd_db_t *db, const wf_items_t *items, const wf_writes_t *w) {

@@ -1,8 +1,9 @@
 /*  write: a workflow batch's own table writes at its end, one array
     statement per kind: the changed items that existed (UPDATE), the new
     items (INSERT), the approvals cleared (DELETE: items sent back to
-    approval), the approvals, the inbox entries. Items go before the
-    approvals that reference them, and clearing before recording. */
+    approval), the approvals, the inbox entries (with the crisis that
+    rerouted each, if any). Items go before the approvals that reference
+    them, and clearing before recording. */
 #ifndef WF_WRITE_H
 #define WF_WRITE_H
 
@@ -28,6 +29,7 @@ typedef struct {
     const char *mention_id, *channel, *author_handle, *text, *url;
     char department[HD_DEPT_LEN];
     char rule_id[2 * HD_ROLE_LEN];
+    char crisis_id[HD_ID_LEN]; /* the crisis that rerouted it, or "" */
 } wf_inbox_row_t;
 
 typedef struct {
