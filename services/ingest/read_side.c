@@ -168,19 +168,19 @@ json_t *ing_read_inbox(hd_db_t *db, const ing_person_t *viewer, int limit, int *
     const char *p[2] = {viewer->department, lim};
     PGresult *r = hd_db_exec(db,
                              "SELECT mention_id, rule_id, channel_id, author_handle, text, url, "
-                             "routed_at, state FROM read_inbox WHERE department_id = $1 "
+                             "routed_at, state, crisis_id FROM read_inbox WHERE department_id = $1 "
                              "ORDER BY routed_at DESC LIMIT $2",
                              2, p);
     if (!r) {
         *status = 503;
         return NULL;
     }
-    static const char *names[] = {"mention_id", "rule", "channel",   "author",
-                                  "text",       "url",  "routed_at", "state"};
+    static const char *names[] = {"mention_id", "rule",      "channel", "author", "text",
+                                  "url",        "routed_at", "state",   "crisis"};
     json_t *items = json_array();
     for (int i = 0; i < PQntuples(r); i++) {
         json_t *o = json_object();
-        for (int c = 0; c < 8; c++)
+        for (int c = 0; c < 9; c++)
             json_object_set_new(o, names[c], text_or_null(r, i, c));
         json_array_append_new(items, o);
     }
