@@ -89,8 +89,9 @@ HD_TEST(bad_approvals_are_dead_with_a_reason) {
 }
 
 HD_TEST(job_state_names_round_trip) {
-    const char *names[] = {"pending", "in_flight", "done", "failed"};
-    ASSERT_EQ(PUB_JOB_STATE_COUNT, 4);
+    const char *names[] = {"pending", "in_flight", "done",    "failed",
+                           "held",    "returned",  "expired", "recalled"};
+    ASSERT_EQ(PUB_JOB_STATE_COUNT, 8);
     for (int s = 0; s < PUB_JOB_STATE_COUNT; s++) {
         ASSERT_STR(pub_job_state_name((pub_job_state_t)s), names[s]);
         ASSERT_EQ(pub_job_state_parse(names[s]), s);
