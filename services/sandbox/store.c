@@ -333,8 +333,7 @@ json_t *sb_store_stats(const sb_store_t *self) {
         json_t *c = json_object_get(keys, k);
         json_object_set_new(keys, k, json_integer(c ? json_integer_value(c) + 1 : 1));
     }
-    return json_pack("{s:I,s:I,s:o}", "posts", (json_int_t)n, "deleted", (json_int_t)self->deleted,
-                     "by_idempotency_key", keys);
+    return json_pack("{s:I,s:o}", "posts", (json_int_t)n, "by_idempotency_key", keys);
 }
 
 /* ---- writing ---- */

@@ -97,10 +97,10 @@ long sb_store_fsyncs(const sb_store_t *self);
 /* Durable deletions so far. */
 size_t sb_store_deleted(const sb_store_t *self);
 
-/* {"posts":N,"deleted":D,"by_idempotency_key":{"k":count,...}} over the
-   durable posts: every creation counted under its key, whatever the
-   account, deleted since or not (keyless posts count only in "posts");
-   D the durable deletions. New reference. */
+/* {"posts":N,"by_idempotency_key":{"k":count,...}} over the durable
+   posts: every creation counted under its key, whatever the account,
+   deleted since or not (keyless posts count only in "posts"): the
+   exactly-once check counts creations. New reference. */
 json_t *sb_store_stats(const sb_store_t *self);
 
 #endif
