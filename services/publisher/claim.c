@@ -130,6 +130,8 @@ int pub_claim_due(hd_db_t *db, int max, int lease_s, pub_job_t **jobs, int *held
         return -1;
     }
     n -= h;
+    if (n == 0)
+        pub_claim_free(jobs, 0); /* all held: no array to hand back */
     /* Nothing may be called before the attempts are durable. */
     if (hd_db_commit(db) < 0) {
         hd_db_rollback(db);
