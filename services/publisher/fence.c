@@ -21,6 +21,22 @@ void pub_fence_release(hd_db_t *db) {
         hd_crisis_fence_release(db);
 }
 
+/* The fence's key as pg_locks shows an advisory lock on a bigint: its
+   high and low 32 bits in classid and objid, objsubid 1. */
+static const char *WANTED_SQL =
+    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+    "  AND mode = 'ExclusiveLock' AND objsubid = 1 "
+    "  AND (classid::bigint << 32 | objid::bigint) = " HD_CRISIS_FENCE_KEY ")";
+
+int pub_fence_wanted(hd_db_t *db) {
+    PGresult *r = hd_db_exec(db, WANTED_SQL, 0, NULL);
+    if (!r)
+        return -1;
+    int wanted = PQgetvalue(r, 0, 0)[0] == 't';
+    PQclear(r);
+    return wanted;
+}
+
 /* Whether input waits on fd now (or the socket is closed or broken). */
 static int readable(int fd) {
     struct pollfd p = {.fd = fd, .events = POLLIN};

@@ -121,19 +121,26 @@ static pub_request_t request_of(const pub_jobs_t *self, const pub_job_t *job) {
 
 /* ---------------- delivering a batch ---------------- */
 
-/* The runner's watch over its session while a batch's calls run
-   (fence.h): `lost` is set once the session, and the fence with it, is
-   seen gone; a worker reads it before each call. */
+/* Why the calls of a batch not yet begun are not to begin (fence.h). */
+enum { GO_ON = 0, YIELD, LOST };
+
+/* The runner's watch over the fence while a batch's calls run: `stop` is
+   set once a declaration waits for the fence (YIELD) or the session, and
+   the fence with it, is seen gone (LOST); a worker reads it before each
+   call. */
 typedef struct {
     hd_db_t *db;
-    atomic_int lost;
-    atomic_int begun; /* calls begun, for the log when the fence is lost */
+    atomic_int stop;
+    atomic_int begun; /* calls begun, for the log */
 } watch_t;
 
 static void watch_fence(void *arg) {
     watch_t *w = arg;
-    if (!atomic_load(&w->lost) && !pub_fence_alive(w->db))
-        atomic_store(&w->lost, 1);
+    if (atomic_load(&w->stop) != GO_ON)
+        return;
+    int wanted = pub_fence_alive(w->db) ? pub_fence_wanted(w->db) : -1;
+    if (wanted != 0)
+        atomic_store(&w->stop, wanted < 0 ? LOST : YIELD);
 }
 
 /* One job's call, filled by the runner, made by a worker. */
@@ -142,7 +149,7 @@ typedef struct {
     pub_request_t req;
     pub_result_t res;
     watch_t *watch;
-    int not_called; /* the fence was lost before it began: pending again */
+    int not_called; /* YIELD or LOST before it began: pending again */
 } call_t;
 
 static void make_call(void *arg, pub_conn_t *conn) {
@@ -155,10 +162,12 @@ static void make_call(void *arg, pub_conn_t *conn) {
         snprintf(c->res.error, sizeof c->res.error, "stopped before the call");
         return;
     }
-    /* Without the fence a declaration may already have committed: a call
-       begun now could publish what it holds. */
-    if (atomic_load(&c->watch->lost)) {
-        c->not_called = 1;
+    /* A declaration waits for this batch: the calls on the wire are all it
+       needs to wait for. Without the fence one may already have
+       committed: a call begun now could publish what it holds. */
+    int stop = atomic_load(&c->watch->stop);
+    if (stop != GO_ON) {
+        c->not_called = stop;
         return;
     }
     atomic_fetch_add(&c->watch->begun, 1);
@@ -264,16 +273,25 @@ static void plan(pub_jobs_t *self, const pub_job_t *jobs, const call_t *calls, i
         memset(&recs[i], 0, sizeof recs[i]);
         recs[i].job = &jobs[i];
         pub_rec_later(&recs[i], PUB_JOB_PENDING, 0,
-                      "not called: the database session, and the crisis fence with it, was lost");
+                      calls[i].not_called == YIELD
+                          ? "not called: a crisis declaration was waiting for the batch"
+                          : "not called: the database session, and the crisis fence with it, "
+                            "was lost");
     }
 }
 
-/* Logs a batch that lost its fence: what may have gone out unfenced. */
-static void log_lost(const watch_t *w, int n) {
-    hd_log(HD_LOG_WARN, "fence_lost", NULL, NULL,
-           "the database session ended during a batch of %d call(s): %d had begun and may "
-           "have published after a declaration; the others were not made",
-           n, atomic_load(&w->begun));
+/* Logs a batch cut short: for a declaration, or unfenced. */
+static void log_stop(const watch_t *w, int n) {
+    if (atomic_load(&w->stop) == YIELD)
+        hd_log(HD_LOG_INFO, "fence_yield", NULL, NULL,
+               "a crisis declaration waits: %d of %d call(s) had begun, the others wait for "
+               "the next claim",
+               atomic_load(&w->begun), n);
+    else
+        hd_log(HD_LOG_WARN, "fence_lost", NULL, NULL,
+               "the database session ended during a batch of %d call(s): %d had begun and may "
+               "have published after a declaration; the others were not made",
+               n, atomic_load(&w->begun));
 }
 
 int pub_jobs_run_due(hd_db_t *db, pub_jobs_t *self, int max) {
@@ -294,10 +312,9 @@ int pub_jobs_run_due(hd_db_t *db, pub_jobs_t *self, int max) {
     watch_t watch = {.db = db};
     deliver(self, tasks, prepare(self, jobs, n, calls, tasks, &watch), &watch);
     /* Every call has returned: a declaration may commit now. */
-    if (atomic_load(&watch.lost))
-        log_lost(&watch, n);
-    else
-        pub_fence_release(db);
+    if (atomic_load(&watch.stop) != GO_ON)
+        log_stop(&watch, n);
+    pub_fence_release(db);
     plan(self, jobs, calls, n, recs);
     int recorded = pub_rec_batch(db, recs, (size_t)n);
     count(self, recs, n);

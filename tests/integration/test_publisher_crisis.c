@@ -999,6 +999,67 @@ HD_TEST(a_lost_session_begins_no_further_call) {
     hd_db_cmd(s_db, "DELETE FROM publish_job WHERE channel_id = 'hole'", 0, NULL);
 }
 
+typedef struct {
+    hd_db_t *db;
+    pub_jobs_t jobs;
+    int n;
+} batch_t;
+
+static void *run_batch(void *arg) {
+    batch_t *b = arg;
+    b->n = pub_jobs_run_due(b->db, &b->jobs, 4);
+    return NULL;
+}
+
+HD_TEST(a_declaration_waits_for_the_calls_on_the_wire_only) {
+    char cids[4][HD_ID_LEN];
+    for (int i = 0; i < 4; i++)
+        ASSERT_EQ(approve(cids[i], "marketing", 0), 0); /* the slow road, 300 ms a call */
+    ASSERT_EQ(
+        count1("SELECT 1 FROM publish_job WHERE state = 'pending' AND not_before <= now()", NULL),
+        4);
+    batch_t b = {.db = hd_db_connect(s_url, 5000)};
+    ASSERT(b.db);
+    pub_jobs_init(&b.jobs, 8);
+    b.jobs.concurrency = 1; /* the batch alone would keep the fence 1.2 s */
+    b.jobs.timeout_ms = 2000;
+    b.jobs.started = 1;
+    pthread_t t;
+    ASSERT_EQ(pthread_create(&t, NULL, run_batch, &b), 0);
+    char flying[HD_ID_LEN];
+    wait_in_flight(flying, 5000);
+    usleep(50 * 1000);
+    char crisis[HD_ID_LEN];
+    int64_t t0 = hd_now_ms();
+    int declared = declare(crisis, "data-breach", HD_CRISIS_DECLARED);
+    int64_t waited = hd_now_ms() - t0;
+    pthread_join(t, NULL);
+    pub_jobs_destroy(&b.jobs);
+    ASSERT_EQ(declared, 0);
+    ASSERT_EQ(b.n, 4);
+    fprintf(stderr, "declaration waited %lld ms for one call of a batch of four\n",
+            (long long)waited);
+    /* one call was on the wire and went out; the others never began */
+    long done = 0, yielded = 0;
+    for (int i = 0; i < 4; i++) {
+        done += strcmp(job_col(cids[i], "state"), "done") == 0;
+        yielded += strstr(job_col(cids[i], "last_error"), "declaration was waiting") != NULL;
+    }
+    ASSERT_EQ(done, 1);
+    ASSERT_EQ(yielded, 3);
+    char at[40];
+    declared_at(crisis, at, sizeof at);
+    ASSERT_EQ(created_after("acme", at, NULL), 0);
+    /* and the next claim, after the declaration, holds them */
+    ASSERT_EQ(pub_jobs_run_due(b.db, &b.jobs, 4), 3);
+    pub_jobs_destroy(&b.jobs);
+    hd_db_destroy(&b.db);
+    ASSERT_EQ(count1("SELECT 1 FROM publish_job WHERE held_by = $1 AND state = 'held' AND "
+                     "last_error LIKE '%declaration was waiting%'",
+                     crisis),
+              3);
+}
+
 HD_TEST(zz_cleanup) {
     sandbox_stop();
     slow_close();
@@ -1014,4 +1075,5 @@ HD_TEST(zz_cleanup) {
 HD_TEST_MAIN(HD_CASE(a_declaration_leaves_no_window), HD_CASE(resume_applies_each_rule),
              HD_CASE(recall_deletes_exactly_its_window),
              HD_CASE(the_sandbox_deletes_as_mastodon_does), HD_CASE(a_drill_holds_nothing),
-             HD_CASE(a_lost_session_begins_no_further_call), HD_CASE(zz_cleanup))
+             HD_CASE(a_lost_session_begins_no_further_call),
+             HD_CASE(a_declaration_waits_for_the_calls_on_the_wire_only), HD_CASE(zz_cleanup))
