@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Oldest declaration first: of two crises covering a job, the first
    declared holds it. */
@@ -196,6 +197,67 @@ int pub_hold_claimed(hd_db_t *db, pub_job_t *jobs, int n) {
             compact(jobs, n, held_by);
             rc = (int)held;
         }
+        free(held_by);
+        free(items);
+    }
+    pub_hold_set_free(&set);
+    return rc;
+}
+
+/* The index of the job whose content id is `id`, or -1. */
+static long job_index(const pub_new_job_t *jobs, size_t n, const char *id) {
+    for (size_t i = 0; i < n; i++)
+        if (strcasecmp(jobs[i].content_id, id) == 0)
+            return (long)i;
+    return -1;
+}
+
+/* content.held for each row of `held` (pub_hold_mark's), its cause the
+   job's approval. */
+static void emit_new(hd_batch_out_t *out, const pub_new_job_t *jobs,
+                     const hd_envelope_t *const *causes, size_t n, const int *held_by,
+                     const pub_hold_set_t *set, PGresult *held) {
+    for (int r = 0; r < PQntuples(held); r++) {
+        long i = job_index(jobs, n, PQgetvalue(held, r, 0));
+        if (i < 0 || held_by[i] < 0)
+            continue;
+        const char *crisis = set->crises[held_by[i]].id;
+        hd_envelope_t env;
+        Huddle__V1__ContentHeld b;
+        pub_hold_event(&env, &b, jobs[i].content_id, crisis, jobs[i].channel, jobs[i].department);
+        char label[64];
+        snprintf(label, sizeof label, "content.held:%s", crisis);
+        hd_batch_emit(out, causes[i], &env, jobs[i].department, label);
+    }
+}
+
+int pub_hold_new(hd_db_t *db, const pub_new_job_t *jobs, const hd_envelope_t *const *causes,
+                 size_t n, hd_batch_out_t *out) {
+    pub_hold_set_t set;
+    if (n == 0 || pub_hold_read(db, &set) < 0)
+        return n == 0 ? 0 : -1;
+    int rc = 0;
+    if (set.n > 0) {
+        pub_hold_item_t *items = hd_calloc(n, sizeof *items);
+        int *held_by = hd_calloc(n, sizeof *held_by);
+        for (size_t i = 0; i < n; i++)
+            items[i] = (pub_hold_item_t){jobs[i].department, jobs[i].channel, jobs[i].statement_of};
+        hd_pgarray_t ids = {0}, crises = {0};
+        for (size_t i = 0; i < n; i++) {
+            held_by[i] = pub_hold_cover(set.crises, set.n, &items[i]);
+            if (held_by[i] < 0)
+                continue;
+            hd_pgarray_add(&ids, jobs[i].content_id);
+            hd_pgarray_add(&crises, set.crises[held_by[i]].id);
+        }
+        PGresult *held = ids.n ? pub_hold_mark(db, &ids, &crises, PUB_JOB_PENDING) : NULL;
+        if (ids.n && !held)
+            rc = -1;
+        else if (held)
+            emit_new(out, jobs, causes, n, held_by, &set, held);
+        hd_pgarray_free(&ids);
+        hd_pgarray_free(&crises);
+        PQclear(held);
         free(held_by);
         free(items);
     }

@@ -5,17 +5,23 @@
     (view crisis_in_force, hold true), oldest declaration first: the set
     pub_hold_cover (hold.h) decides against. pub_hold_mark makes jobs held
     and records a crisis_item row (action held) for each, in one
-    statement; pub_hold_event builds a held job's content.held. Two paths
-    hold: the runner's claim (pub_hold_claimed, below, under the fence of
-    hd_crisis.h) and a declaration's consumer (crisis_apply.h). */
+    statement; pub_hold_event builds a held job's content.held. Three
+    paths hold: the runner's claim (pub_hold_claimed, below, under the
+    fence of hd_crisis.h: the one the guarantee rests on), a declaration's
+    consumer (crisis_apply.h: every pending job in its scope), and the
+    consumer of content.approved (pub_hold_new: a job approved while a
+    crisis covers it is held at once, so it shows held rather than pending
+    until its slot). */
 #ifndef PUB_HOLD_STORE_H
 #define PUB_HOLD_STORE_H
 
 #include "claim.h"
+#include "hd_batch.h"
 #include "hd_db.h"
 #include "hd_envelope.h"
 #include "hold.h"
 #include "job_state.h"
+#include "new_job.h"
 
 #include <stddef.h>
 
@@ -64,5 +70,13 @@ void pub_hold_event(hd_envelope_t *env, Huddle__V1__ContentHeld *b, const char *
    Returns how many were held, -1 on a database error (the caller rolls
    back; jobs untouched). */
 int pub_hold_claimed(hd_db_t *db, pub_job_t *jobs, int n);
+
+/* Inside the consumer's transaction, after pub_new_job_insert: each of
+   the n jobs still pending that a crisis in force holds becomes held,
+   its content.held emitted through out (caused by causes[i], its
+   content.approved; labelled as the claim labels it, so the two paths
+   make one id). 0, or -1 on a database error. */
+int pub_hold_new(hd_db_t *db, const pub_new_job_t *jobs, const hd_envelope_t *const *causes,
+                 size_t n, hd_batch_out_t *out);
 
 #endif

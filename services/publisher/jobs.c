@@ -9,6 +9,7 @@
 #include "hd_mem.h"
 #include "hd_prom.h"
 #include "hd_signal.h"
+#include "hold_store.h"
 #include "job_state.h"
 #include "new_job.h"
 #include "recall.h"
@@ -80,17 +81,23 @@ int pub_jobs_apply_batch(hd_db_t *db, const hd_envelope_t *const *evs, size_t n,
                          hd_batch_out_t *out, void *arg) {
     (void)arg;
     pub_new_job_t *jobs = hd_calloc(n, sizeof *jobs);
+    const hd_envelope_t **causes = hd_calloc(n, sizeof *causes);
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
         const char *why = "";
         pub_new_job_verdict_t v = pub_new_job_of(evs[i], &jobs[m], &why);
         if (v == PUB_NEW_JOB_DEAD) {
+            free(causes);
             free(jobs);
             return hd_batch_dead(out, i, "%s", why);
         }
+        causes[m] = evs[i];
         m += v == PUB_NEW_JOB_ROW;
     }
     int rc = pub_new_job_insert(db, jobs, m);
+    if (rc == 0)
+        rc = pub_hold_new(db, jobs, causes, m, out);
+    free(causes);
     free(jobs);
     return rc < 0 ? HD_APPLY_RETRY : HD_APPLY_OK;
 }

@@ -87,9 +87,11 @@ void pub_jobs_destroy(pub_jobs_t *self);
 /* hd_consumer_batch_fn: every content.approved of the batch becomes a
    pending job (others are ignored), decided in memory (pub_new_job_of)
    and inserted in one statement (pub_new_job_insert); a content approved
-   twice keeps its first job. A content.approved that can never make a
-   job (bad ids, no channel or department) is marked dead in out. Emits
-   nothing. arg is unused (the service passes its pub_jobs_t for idle). */
+   twice keeps its first job (but a returned one is pending again). A job
+   a crisis in force holds is held at once (pub_hold_new), with its
+   content.held. A content.approved that can never make a job (bad ids,
+   no channel or department) is marked dead in out. arg is unused (the
+   service passes its pub_jobs_t for idle). */
 int pub_jobs_apply_batch(hd_db_t *db, const hd_envelope_t *const *evs, size_t n,
                          hd_batch_out_t *out, void *arg);
 

@@ -354,7 +354,8 @@ static int approve_as(char *cid, const char *dept, const char *channel, int64_t 
     const hd_envelope_t *one[1] = {&ev};
     hd_batch_out_t *out = hd_batch_out_new("publisher");
     int rc = hd_db_begin(s_db) == 0 ? pub_jobs_apply_batch(s_db, one, 1, out, NULL) : -1;
-    rc = rc == HD_APPLY_OK && hd_db_commit(s_db) == 0 ? 0 : -1;
+    rc =
+        rc == HD_APPLY_OK && hd_batch_out_write(out, s_db) == 0 && hd_db_commit(s_db) == 0 ? 0 : -1;
     if (rc < 0)
         hd_db_rollback(s_db);
     hd_batch_out_destroy(&out);
@@ -675,12 +676,17 @@ HD_TEST(resume_applies_each_rule) {
     char noslot[HD_ID_LEN] = "", second[HD_ID_LEN] = "", late[HD_ID_LEN];
     ASSERT_EQ(approve_as(noslot, "marketing", "sandbox", 0, "post", ""), 0);
     ASSERT_EQ(approve_as(second, "marketing", "sandbox2", 0, "post", ""), 0);
+    /* approved in the crisis's scope: held at once, not pending until due */
+    ASSERT_STR(job_col(noslot, "state"), "held");
+    ASSERT_EQ(
+        count1("SELECT 1 FROM outbox WHERE type = 'content.held' AND correlation_id = $1", noslot),
+        1);
     ASSERT_EQ(approve(late, "support", hd_now_ms() - 1000), 0);
     ASSERT_EQ(declare(s_outage, "outage", HD_CRISIS_DECLARED), 0);
     ASSERT_EQ(declare(s_channel2, "second-channel", HD_CRISIS_DECLARED), 0);
     ASSERT_EQ(idle_until_settled(&jobs), 0);
-    ASSERT_STR(job_col(noslot, "held_by"), s_breach); /* declared first */
-    ASSERT_STR(job_col(second, "held_by"), s_breach);
+    ASSERT_STR(job_col(noslot, "held_by"), s_breach); /* held when approved */
+    ASSERT_STR(job_col(second, "held_by"), s_breach); /* declared first */
     ASSERT_STR(job_col(late, "held_by"), s_outage);
     ASSERT_EQ(apply_declared(s_outage), 0); /* holds the pending support slot */
     ASSERT_EQ(apply_declared(s_channel2), 0);
