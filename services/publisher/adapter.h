@@ -2,10 +2,12 @@
 
     The channel's kind (table channel, column kind) selects the adapter; no
     channel or department is named in code. Every adapter offers the same
-    two calls, both idempotent by construction: post (delivers a text under
-    an idempotency key: the content id; posting again with the same key must
-    not create a second post) and lookup (finds what was posted under a key,
-    to reconcile a delivery whose outcome was never recorded).
+    three calls, each idempotent by construction: post (delivers a text
+    under an idempotency key: the content id; posting again with the same
+    key must not create a second post), lookup (finds what was posted under
+    a key, to reconcile a delivery whose outcome was never recorded) and
+    delete (removes a post by its id, for a crisis's recall: a post
+    already gone counts as deleted, so deleting twice is deleting once).
 
     Both calls are safe from several threads at once, each thread with its
     own pub_conn_t (or none). */
@@ -25,13 +27,15 @@ typedef struct {
     const char *token;           /* bearer token of the department's account */
     const char *idempotency_key; /* the content id */
     const char *text;            /* post only */
+    const char *post_id;         /* delete only: the channel's id of the post */
     long connect_timeout_ms;     /* 0: 2000 */
     long timeout_ms;             /* 0: 10000 */
     pub_conn_t *conn;            /* borrowed; NULL: a fresh connection for this call */
 } pub_request_t;
 
 typedef enum {
-    PUB_DONE = 0,  /* posted (post) or found (lookup): post_id and url are set */
+    PUB_DONE = 0,  /* posted (post) or found (lookup): post_id and url are set;
+                      delete: the post is gone */
     PUB_NOT_FOUND, /* lookup: nothing was posted under that key */
     PUB_RETRY,     /* transient: try again after a backoff */
     PUB_FAIL,      /* permanent: the same request would fail again */
@@ -51,6 +55,7 @@ typedef struct {
     const char *kind;
     void (*post)(const pub_request_t *req, pub_result_t *res);
     void (*lookup)(const pub_request_t *req, pub_result_t *res);
+    void (*delete)(const pub_request_t *req, pub_result_t *res);
 } pub_adapter_t;
 
 /* A new connection, the caller's to destroy; NULL when libcurl cannot

@@ -168,9 +168,11 @@ static void refused(const answer_t *ans, pub_result_t *res) {
     }
 }
 
-/* Common setup of a call: checks and the two headers. NULL on bad input. */
-static struct curl_slist *auth_headers(const pub_request_t *req, pub_result_t *res) {
-    if (!header_safe(req->token) || !header_safe(req->idempotency_key) || !req->base_url) {
+/* Common setup of a call: checks and the headers (the idempotency key's
+   only when `keyed`). NULL on bad input. */
+static struct curl_slist *auth_headers(const pub_request_t *req, int keyed, pub_result_t *res) {
+    if (!header_safe(req->token) || (keyed && !header_safe(req->idempotency_key)) ||
+        !req->base_url) {
         fail(res, PUB_FAIL, "%s", "the channel token or idempotency key is malformed");
         return NULL;
     }
@@ -178,8 +180,10 @@ static struct curl_slist *auth_headers(const pub_request_t *req, pub_result_t *r
     struct curl_slist *list = NULL;
     snprintf(h, sizeof h, "Authorization: Bearer %s", req->token);
     list = curl_slist_append(list, h);
-    snprintf(h, sizeof h, "Idempotency-Key: %s", req->idempotency_key);
-    list = curl_slist_append(list, h);
+    if (keyed) {
+        snprintf(h, sizeof h, "Idempotency-Key: %s", req->idempotency_key);
+        list = curl_slist_append(list, h);
+    }
     return list;
 }
 
@@ -204,7 +208,7 @@ static void build_url(char *out, size_t n, const char *base, const char *path) {
 static void mastodon_post(const pub_request_t *req, pub_result_t *res) {
     memset(res, 0, sizeof *res);
     res->retry_after_ms = -1;
-    struct curl_slist *hdrs = auth_headers(req, res);
+    struct curl_slist *hdrs = auth_headers(req, 1, res);
     if (!hdrs)
         return;
     hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
@@ -238,7 +242,7 @@ static void mastodon_post(const pub_request_t *req, pub_result_t *res) {
 static void mastodon_lookup(const pub_request_t *req, pub_result_t *res) {
     memset(res, 0, sizeof *res);
     res->retry_after_ms = -1;
-    struct curl_slist *hdrs = auth_headers(req, res);
+    struct curl_slist *hdrs = auth_headers(req, 1, res);
     if (!hdrs)
         return;
     CURL *c = acquire(req);
@@ -270,4 +274,48 @@ static void mastodon_lookup(const pub_request_t *req, pub_result_t *res) {
     free(ans.data);
 }
 
-const pub_adapter_t pub_adapter_mastodon = {"mastodon", mastodon_post, mastodon_lookup};
+/* What a DELETE's answer means: 2xx and 404 the post is gone. */
+static void deleted_or_not(const answer_t *ans, pub_result_t *res) {
+    if (res->http_status == 404 || pub_retry_classify(res->http_status) == PUB_CLASS_OK) {
+        res->outcome = PUB_DONE;
+        snprintf(res->error, sizeof res->error, "%s",
+                 res->http_status == 404 ? "already gone (404)" : "");
+        return;
+    }
+    refused(ans, res);
+}
+
+static void mastodon_delete(const pub_request_t *req, pub_result_t *res) {
+    memset(res, 0, sizeof *res);
+    res->retry_after_ms = -1;
+    if (!req->post_id || !*req->post_id) {
+        fail(res, PUB_FAIL, "%s", "no post id to delete");
+        return;
+    }
+    struct curl_slist *hdrs = auth_headers(req, 0, res);
+    if (!hdrs)
+        return;
+    CURL *c = acquire(req);
+    answer_t ans = {0};
+    char *id = c ? curl_easy_escape(c, req->post_id, 0) : NULL;
+    if (!c || !id) {
+        fail(res, PUB_RETRY, "%s", "cannot prepare the request");
+    } else {
+        char path[512], url[2048];
+        snprintf(path, sizeof path, "/api/v1/statuses/%s", id);
+        build_url(url, sizeof url, req->base_url, path);
+        curl_easy_setopt(c, CURLOPT_URL, url);
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "DELETE");
+        if (perform(c, req, &ans, res) == 0)
+            deleted_or_not(&ans, res);
+    }
+    curl_free(id);
+    if (c)
+        release(req, c);
+    curl_slist_free_all(hdrs);
+    free(ans.data);
+}
+
+const pub_adapter_t pub_adapter_mastodon = {"mastodon", mastodon_post, mastodon_lookup,
+                                            mastodon_delete};

@@ -5,6 +5,12 @@
               2xx with "id" and "url" in the JSON status = delivered.
       lookup: GET {base}/api/v1/statuses?idempotency_key=<key>
               answers [] (never posted) or [status].
+      delete: DELETE {base}/api/v1/statuses/<post id>
+              Authorization: Bearer <token>; 200 (the deleted status) =
+              deleted; 404 = already gone (Mastodon also answers 404 for a
+              status of another account: it cannot be ours to delete, and
+              retrying would not change that), deleted too; 5xx, 408, 429
+              and no answer are transient, other statuses permanent.
 
     Timeouts: connect 2 s, whole call 10 s (unless the request sets others).
     A request with a conn reuses its handle, so a worker posting to one

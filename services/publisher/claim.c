@@ -4,6 +4,7 @@
 #include "hd_log.h"
 #include "hd_mem.h"
 #include "hd_secret.h"
+#include "hold_store.h"
 #include "job_state.h"
 
 #include <stdio.h>
@@ -16,7 +17,8 @@
 #define JOB_COLS                                                                          \
     "j.content_id, j.cause_event_id, j.channel_id, j.department_id, j.text, j.attempts, " \
     "c.id IS NOT NULL, a.channel_id IS NOT NULL, coalesce(c.kind, ''), "                  \
-    "coalesce(c.base_url, ''), coalesce(encode(a.secret, 'hex'), '') "
+    "coalesce(c.base_url, ''), coalesce(encode(a.secret, 'hex'), ''), "                   \
+    "coalesce(j.statement_of::text, '') "
 #define JOB_JOINS                                                 \
     "LEFT JOIN channel c ON c.id = j.channel_id "                 \
     "LEFT JOIN channel_account a ON a.channel_id = j.channel_id " \
@@ -35,7 +37,7 @@ static const char *CLAIM_SQL =
     "  updated_at = now(), not_before = now() + make_interval(secs => $1::int) "
     "  FROM due WHERE p.content_id = due.content_id "
     "  RETURNING p.content_id, p.cause_event_id, p.channel_id, p.department_id, p.text, "
-    "    p.attempts, due.due_at) "
+    "    p.attempts, p.statement_of, due.due_at) "
     "SELECT " JOB_COLS "FROM j " JOB_JOINS "ORDER BY j.due_at";
 
 /* In-flight jobs by lease: the state a literal, for publish_job_due. */
@@ -54,14 +56,19 @@ void pub_claim_set_key(const unsigned char *key) {
         memcpy(s_key, key, sizeof s_key);
 }
 
+int pub_claim_open_credential(const char *sealed_hex, char *token, size_t n) {
+    char *clear = s_have_key && *sealed_hex ? hd_secret_open(s_key, sealed_hex) : NULL;
+    int ok = clear && strlen(clear) < n;
+    if (ok)
+        snprintf(token, n, "%s", clear);
+    hd_secret_free(clear);
+    return ok ? 0 : -1;
+}
+
 /* The account's sealed credential (hex), opened into job->token; a
    missing or undecryptable one leaves have_credential 0. */
 static void open_credential(pub_job_t *job, const char *sealed) {
-    char *clear = s_have_key && *sealed ? hd_secret_open(s_key, sealed) : NULL;
-    job->have_credential = clear && strlen(clear) < sizeof job->token;
-    if (job->have_credential)
-        snprintf(job->token, sizeof job->token, "%s", clear);
-    hd_secret_free(clear);
+    job->have_credential = pub_claim_open_credential(sealed, job->token, sizeof job->token) == 0;
 }
 
 static void copy(char *dst, size_t n, PGresult *r, int row, int col) {
@@ -80,6 +87,7 @@ static void read_job(PGresult *r, int row, pub_job_t *job) {
     job->have_account = PQgetvalue(r, row, 7)[0] == 't';
     copy(job->kind, sizeof job->kind, r, row, 8);
     copy(job->base_url, sizeof job->base_url, r, row, 9);
+    copy(job->statement_of, sizeof job->statement_of, r, row, 11);
     if (job->have_account)
         open_credential(job, PQgetvalue(r, row, 10));
 }
@@ -97,12 +105,13 @@ static int read_jobs(PGresult *r, pub_job_t **jobs) {
     return n;
 }
 
-int pub_claim_due(hd_db_t *db, int max, int lease_s, pub_job_t **jobs) {
+int pub_claim_due(hd_db_t *db, int max, int lease_s, pub_job_t **jobs, int *held) {
     char lease[16], limit[16];
     snprintf(lease, sizeof lease, "%d", lease_s);
     snprintf(limit, sizeof limit, "%d", max > 0 ? max : 1);
     const char *p[3] = {lease, limit, pub_job_state_name(PUB_JOB_IN_FLIGHT)};
     *jobs = NULL;
+    *held = 0;
     if (hd_db_begin(db) < 0)
         return -1;
     PGresult *r = hd_db_exec(db, CLAIM_SQL, 3, p);
@@ -111,6 +120,18 @@ int pub_claim_due(hd_db_t *db, int max, int lease_s, pub_job_t **jobs) {
         return -1;
     }
     int n = read_jobs(r, jobs);
+    int h = pub_hold_claimed(db, *jobs, n);
+    if (h < 0) {
+        hd_db_rollback(db);
+        pub_claim_free(jobs, n);
+        hd_log(HD_LOG_WARN, "job_claim_failed", NULL, NULL,
+               "claim of %d job(s) rolled back: the crises in force could not be applied (%s)", n,
+               hd_db_error(db));
+        return -1;
+    }
+    n -= h;
+    if (n == 0)
+        pub_claim_free(jobs, 0); /* all held: no array to hand back */
     /* Nothing may be called before the attempts are durable. */
     if (hd_db_commit(db) < 0) {
         hd_db_rollback(db);
@@ -121,6 +142,7 @@ int pub_claim_due(hd_db_t *db, int max, int lease_s, pub_job_t **jobs) {
         pub_claim_free(jobs, n);
         return -1;
     }
+    *held = h;
     return n;
 }
 

@@ -4,10 +4,10 @@
 #include <string.h>
 
 static const char *const s_names[PUB_JOB_STATE_COUNT] = {
-    [PUB_JOB_PENDING] = "pending",
-    [PUB_JOB_IN_FLIGHT] = "in_flight",
-    [PUB_JOB_DONE] = "done",
-    [PUB_JOB_FAILED] = "failed",
+    [PUB_JOB_PENDING] = "pending", [PUB_JOB_IN_FLIGHT] = "in_flight",
+    [PUB_JOB_DONE] = "done",       [PUB_JOB_FAILED] = "failed",
+    [PUB_JOB_HELD] = "held",       [PUB_JOB_RETURNED] = "returned",
+    [PUB_JOB_EXPIRED] = "expired", [PUB_JOB_RECALLED] = "recalled",
 };
 
 const char *pub_job_state_name(pub_job_state_t s) {

@@ -8,8 +8,15 @@
 
       pending    waiting for its time (not_before), or for a retry
       in_flight  claimed: an attempt is being made, leased until not_before
-      done       delivered (post_id, url) (final)
-      failed     failed permanently, or out of attempts (final) */
+      done       delivered (post_id, url, published_at)
+      failed     failed permanently, or out of attempts (final)
+      held       a crisis in force holds it (held_by): never delivered while
+                 held, never lost; its crisis's resume decides (docs/crisis-hold.md)
+      returned   sent back to approval when its crisis resumed; a new
+                 content.approved makes it pending again
+      expired    dropped when its crisis resumed (final; the author is told)
+      recalled   delivered, then deleted from its channel by a crisis's
+                 recall (final) */
 #ifndef PUB_JOB_STATE_H
 #define PUB_JOB_STATE_H
 
@@ -18,6 +25,10 @@ typedef enum {
     PUB_JOB_IN_FLIGHT,
     PUB_JOB_DONE,
     PUB_JOB_FAILED,
+    PUB_JOB_HELD,
+    PUB_JOB_RETURNED,
+    PUB_JOB_EXPIRED,
+    PUB_JOB_RECALLED,
     PUB_JOB_STATE_COUNT
 } pub_job_state_t;
 

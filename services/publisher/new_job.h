@@ -4,7 +4,9 @@
     reads publish_job, so a batch's jobs are decided first and written
     together; the runner only sees them after the batch commits anyway.
     A content approved twice keeps its first job, within a batch as across
-    batches. */
+    batches, with one exception: a job `returned` to approval when its
+    crisis resumed (job_state.h) is pending again when its content is
+    approved anew (attempts counted afresh, the new approval its cause). */
 #ifndef PUB_NEW_JOB_H
 #define PUB_NEW_JOB_H
 
@@ -17,8 +19,10 @@
 /* A job as content.approved asks for it. Strings borrowed from the event. */
 typedef struct {
     const char *content_id, *channel, *department, *text;
-    int64_t scheduled_ms; /* 0: due now */
-    const char *event_id; /* the content.approved: cause_event_id */
+    int64_t scheduled_ms;     /* 0: due now (scheduled_at NULL) */
+    const char *event_id;     /* the content.approved: cause_event_id */
+    const char *author_email; /* "" when the event has none */
+    const char *statement_of; /* a holding statement's crisis (kind "statement"), else NULL */
 } pub_new_job_t;
 
 typedef enum {
@@ -28,15 +32,20 @@ typedef enum {
 } pub_new_job_verdict_t;
 
 /* What event ev asks of the publisher (pure). On PUB_NEW_JOB_ROW *job
-   borrows ev's strings (a missing text is ""); on PUB_NEW_JOB_DEAD *why
+   borrows ev's strings (a missing text or author is ""; statement_of
+   is the crisis_id of a kind "statement" approval when it is a UUID,
+   else NULL: a statement naming no crisis is held like any post); on PUB_NEW_JOB_DEAD *why
    says what is wrong (content_id or event id not a UUID, channel or
    department missing). ev is borrowed. */
 pub_new_job_verdict_t pub_new_job_of(const hd_envelope_t *ev, pub_new_job_t *job, const char **why);
 
 /* Inserts the n jobs (state pending, not_before the scheduled time or now)
    in one statement inside the caller's open transaction: a job whose
-   content already has one, or has an earlier one in jobs, is skipped.
-   Logs each as job_created or job_exists. 0, or -1 on a database error
+   content has an earlier one in jobs is skipped; one whose content
+   already has a job leaves it as it is, unless that job is `returned`:
+   then it becomes pending again (not_before the later of now and its
+   slot, attempts 0, held_by cleared, this approval its cause). Logs each
+   as job_created, job_reapproved or job_exists. 0, or -1 on a database error
    (the caller rolls back). jobs is borrowed. */
 int pub_new_job_insert(hd_db_t *db, const pub_new_job_t *jobs, size_t n);
 

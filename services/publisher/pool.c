@@ -10,10 +10,12 @@
 #include "hd_log.h"
 #include "hd_mem.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 typedef struct {
     pub_pool_t *pool;
@@ -128,7 +130,26 @@ void pub_pool_destroy(pub_pool_t **self_p) {
     *self_p = NULL;
 }
 
+/* The absolute time every_ms from now (CLOCK_REALTIME, as the condition
+   variables wait by). */
+static struct timespec after_ms(int every_ms) {
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    t.tv_sec += every_ms / 1000;
+    t.tv_nsec += (long)(every_ms % 1000) * 1000000L;
+    if (t.tv_nsec >= 1000000000L) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000L;
+    }
+    return t;
+}
+
 void pub_pool_run(pub_pool_t *self, pub_pool_fn *fn, void *const *tasks, size_t n) {
+    pub_pool_run_watched(self, fn, tasks, n, NULL, NULL, 0);
+}
+
+void pub_pool_run_watched(pub_pool_t *self, pub_pool_fn *fn, void *const *tasks, size_t n,
+                          pub_pool_watch_fn *watch, void *arg, int every_ms) {
     if (n == 0)
         return;
     pthread_mutex_lock(&self->lock);
@@ -138,8 +159,19 @@ void pub_pool_run(pub_pool_t *self, pub_pool_fn *fn, void *const *tasks, size_t 
     self->next = 0;
     self->running = n;
     pthread_cond_broadcast(&self->work);
-    while (self->running > 0)
-        pthread_cond_wait(&self->done, &self->lock);
+    while (self->running > 0) {
+        if (!watch) {
+            pthread_cond_wait(&self->done, &self->lock);
+            continue;
+        }
+        struct timespec until = after_ms(every_ms > 0 ? every_ms : 1);
+        if (pthread_cond_timedwait(&self->done, &self->lock, &until) == ETIMEDOUT &&
+            self->running > 0) {
+            pthread_mutex_unlock(&self->lock);
+            watch(arg);
+            pthread_mutex_lock(&self->lock);
+        }
+    }
     /* The caller may free tasks now: no worker may look at them again. */
     self->tasks = NULL;
     self->n = self->next = 0;

@@ -38,6 +38,16 @@ void pub_pool_destroy(pub_pool_t **self_p);
    reentrant: one batch at a time, from one thread. */
 void pub_pool_run(pub_pool_t *self, pub_pool_fn *fn, void *const *tasks, size_t n);
 
+/* Checks something for the runner while a batch runs (on the runner's
+   thread, never at the same time as another watch call). */
+typedef void(pub_pool_watch_fn)(void *arg);
+
+/* pub_pool_run that, while the tasks run, calls watch(arg) on the calling
+   thread every every_ms (the runner's database connection is its own: a
+   worker may not touch it). */
+void pub_pool_run_watched(pub_pool_t *self, pub_pool_fn *fn, void *const *tasks, size_t n,
+                          pub_pool_watch_fn *watch, void *arg, int every_ms);
+
 /* The number of workers. */
 int pub_pool_size(const pub_pool_t *self);
 

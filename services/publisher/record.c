@@ -132,7 +132,7 @@ static void log_outcome(const pub_rec_t *rec) {
    a second state expected. */
 static const char *const ONE_SQL[] = {
     [PUB_REC_DONE] = "UPDATE publish_job SET state = $2, post_id = $4, url = $5, "
-                     "  last_error = NULL, updated_at = now() "
+                     "  last_error = NULL, updated_at = now(), published_at = now() "
                      "WHERE content_id = $1 AND state = $3",
     [PUB_REC_LATER] = "UPDATE publish_job SET state = $2, last_error = $5, updated_at = now(), "
                       "  not_before = now() + make_interval(secs => $4::bigint / 1000.0) "
@@ -200,7 +200,7 @@ int pub_rec_one(hd_db_t *db, pub_rec_t *rec) {
    FAILED: $3 set, $4 and $5 expected). */
 static const char *const BATCH_SQL[] = {
     [PUB_REC_DONE] = "UPDATE publish_job j SET state = $4, post_id = x.post_id, url = x.url, "
-                     "  last_error = NULL, updated_at = now() "
+                     "  last_error = NULL, updated_at = now(), published_at = now() "
                      "FROM unnest($1::uuid[], $2::text[], $3::text[]) AS x(id, post_id, url) "
                      "WHERE j.content_id = x.id AND j.state = $5 "
                      "RETURNING j.content_id",

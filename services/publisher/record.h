@@ -1,7 +1,9 @@
 /*  record: writing down what became of delivery attempts.
 
     Each outcome is a change of the job's row and, for the final ones, its
-    event, in the same transaction: done + publish.succeeded, failed +
+    event, in the same transaction: done (published_at = the time it is
+    recorded, which a crisis's recall window compares with; never earlier
+    than the post) + publish.succeeded, failed +
     publish.failed, or back to pending (or kept in flight) with a delay.
     Event ids derive from the job's content.approved event and the event
     type ("publish.succeeded", "publish.failed"), so recording the same
@@ -25,7 +27,7 @@
 
 typedef enum {
     PUB_REC_NONE = 0, /* nothing to write: the job stays in flight */
-    PUB_REC_DONE,     /* done, post_id and url + publish.succeeded */
+    PUB_REC_DONE,     /* done, post_id, url, published_at + publish.succeeded */
     PUB_REC_LATER,    /* `state` again after delay_ms, last_error = error */
     PUB_REC_FAILED    /* failed, last_error = error + publish.failed */
 } pub_rec_kind_t;

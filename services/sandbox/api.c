@@ -288,8 +288,29 @@ static int validate(sb_api_t *api, hd_http_req_t *req, post_fields_t *f) {
     return 0;
 }
 
+/* Mastodon answers 404 "Record not found" for a status that does not
+   exist and for one the token's account may not act on alike. */
+static void record_not_found(hd_http_req_t *req) {
+    hd_http_respond_error(req, 404, "not_found", "id", "Record not found");
+}
+
+/* A deleted status as Mastodon returns it: the status with its source
+   ("text"), for a delete-and-redraft. */
+static json_t *deleted_json(const sb_api_t *api, const sb_post_t *post) {
+    json_t *s = sb_api_status_json(api, post);
+    json_object_set_new(s, "text", json_string(post->content));
+    return s;
+}
+
 void sb_api_answer_post(hd_http_req_t *req, const sb_post_t *post, void *arg) {
-    if (post)
+    int deleting = strcmp(hd_http_req_method(req), "DELETE") == 0;
+    if (deleting && post)
+        hd_http_respond_json(req, 200, deleted_json(arg, post));
+    else if (deleting)
+        hd_http_respond_error(req, 500, "store_failed", NULL, "the deletion was not stored");
+    else if (post && post->state == SB_POST_DELETED)
+        record_not_found(req);
+    else if (post)
         hd_http_respond_json(req, 200, sb_api_status_json(arg, post));
     else
         hd_http_respond_error(req, 500, "store_failed", NULL, "the post was not stored");
@@ -366,6 +387,13 @@ static void post_body(sb_api_t *api, hd_http_req_t *req) {
     /* A post still waiting for its fsync is found too: the repeat waits
        for the same fsync and never makes a second post. */
     const sb_post_t *seen = key ? sb_store_find_key(api->store, acct, key) : NULL;
+    if (seen && seen->state == SB_POST_DELETED) {
+        /* As Mastodon: the key names a status that no longer exists. */
+        hd_info("status_replayed", "@%s repeated Idempotency-Key %s of deleted status %s", acct,
+                key, seen->id);
+        record_not_found(req);
+        return;
+    }
     if (seen) {
         hd_info("status_replayed", "@%s repeated Idempotency-Key %s: status %s returned", acct, key,
                 seen->id);
@@ -434,6 +462,8 @@ static void list_statuses(sb_api_t *api, hd_http_req_t *req) {
     for (size_t i = sb_store_synced(api->store); i-- > 0 && limit != 0;) {
         const sb_post_t *s = sb_store_at(api->store, i);
         const char *k = s->idempotency_key;
+        if (s->state == SB_POST_DELETED)
+            continue;
         if (max_id >= 0 && strtoll(s->id, NULL, 10) >= max_id)
             continue;
         if (acct && strcmp(acct, s->acct) != 0)
@@ -449,11 +479,35 @@ static void list_statuses(sb_api_t *api, hd_http_req_t *req) {
 
 static void show_status(sb_api_t *api, hd_http_req_t *req, const char *id) {
     const sb_post_t *s = sb_store_find(api->store, id);
-    if (!s || !sb_store_durable(api->store, s)) {
+    if (!sb_store_visible(api->store, s)) {
         hd_http_respond_error(req, 404, "not_found", "id", "no status with id %.64s", id);
         return;
     }
     hd_http_respond_json(req, 200, sb_api_status_json(api, s));
+}
+
+/* ---- DELETE /api/v1/statuses/{id} ---- */
+
+static void delete_status(sb_api_t *api, hd_http_req_t *req, const char *id) {
+    const char *acct = authorized(api, req);
+    if (!acct)
+        return;
+    const sb_post_t *s = sb_store_find(api->store, id);
+    if (!sb_store_visible(api->store, s) || strcmp(s->acct, acct) != 0) {
+        record_not_found(req);
+        return;
+    }
+    /* A repeat while the first deletion waits for its fsync waits with it. */
+    if (s->state == SB_POST_LIVE && sb_store_delete(api->store, s) < 0) {
+        hd_http_respond_error(req, 500, "store_failed", NULL, "the deletion was not stored");
+        return;
+    }
+    hd_info("status_deleted", "@%s deleted status %s", acct, s->id);
+    if (sb_commit_wait(api->commit, req, s) == 0)
+        return;
+    /* The deletion is synced with the next batch; a repeat answers then. */
+    hd_error("defer_failed", "status %s: the answer cannot wait for its fsync", s->id);
+    hd_http_respond_error(req, 500, "internal", NULL, "the answer could not wait for the disk");
 }
 
 static void verify_credentials(sb_api_t *api, hd_http_req_t *req) {
@@ -466,8 +520,10 @@ static void verify_credentials(sb_api_t *api, hd_http_req_t *req) {
 
 static void write_metrics(FILE *out, void *arg) {
     sb_api_t *api = arg;
-    hd_prom_gauge(out, "huddle_sandbox_statuses", "Statuses stored.",
+    hd_prom_gauge(out, "huddle_sandbox_statuses", "Statuses stored (deleted ones included).",
                   (double)sb_store_synced(api->store));
+    hd_prom_gauge(out, "huddle_sandbox_deleted_statuses", "Statuses deleted.",
+                  (double)sb_store_deleted(api->store));
     hd_prom_counter(out, "huddle_sandbox_fsyncs_total",
                     "fsyncs of new posts since start (one per batch).",
                     (double)sb_store_fsyncs(api->store));
@@ -505,6 +561,8 @@ void sb_api_handle(hd_http_req_t *req, void *arg) {
     } else if (strncmp(path, statuses, sl) == 0 && path[sl] == '/' && !strchr(path + sl + 1, '/')) {
         if (is_get(method))
             show_status(api, req, path + sl + 1);
+        else if (strcmp(method, "DELETE") == 0)
+            delete_status(api, req, path + sl + 1);
         else
             method_not_allowed(req);
     } else if (strcmp(path, "/api/v1/stats") == 0) {

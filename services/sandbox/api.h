@@ -5,7 +5,18 @@
                                        fsync per batch (commit.h)
       GET  /api/v1/statuses            all, newest first; ?account=handle,
                                        ?idempotency_key=K, ?limit=N
-      GET  /api/v1/statuses/{id}       one status or 404
+                                       (deleted statuses are not listed)
+      GET  /api/v1/statuses/{id}       one status or 404 (deleted: 404)
+      DELETE /api/v1/statuses/{id}     as Mastodon: the owner's token only
+                                       (none or unknown: 401; a status of
+                                       another account, or none, or one
+                                       deleted already: 404 "Record not
+                                       found"); 200 with the deleted status
+                                       and its source as "text", answered
+                                       once the deletion is fsync'd (with
+                                       the posts of the batch, commit.h); a
+                                       POST repeating the Idempotency-Key of
+                                       a deleted status: 404
       GET  /api/v1/stats               {"posts":N,"by_idempotency_key":{...}}
       GET  /api/v1/accounts/verify_credentials   the token's account
       GET  /healthz, GET /metrics
@@ -37,8 +48,10 @@ typedef struct {
    post a crash could still take back. */
 void sb_api_handle(hd_http_req_t *req, void *arg);
 
-/* The commit's answer function (sb_commit_answer_fn); arg is an sb_api_t:
-   200 with the post, or 500 when it was not stored. */
+/* The commit's answer function (sb_commit_answer_fn); arg is an sb_api_t.
+   A POST: 200 with the post, or 500 when it was not stored. A DELETE: 200
+   with the deleted status (its source as "text"), or 500 when the
+   deletion was not stored (the status is live again). */
 void sb_api_answer_post(hd_http_req_t *req, const sb_post_t *post, void *arg);
 
 /* Renders a stored status as the API shows it (new reference). */

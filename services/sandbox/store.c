@@ -24,7 +24,10 @@ struct sb_store {
     off_t synced_size; /* of those, the bytes known to be on disk */
     sb_post_t **posts; /* creation order */
     size_t count, cap;
-    size_t synced;      /* posts[0 .. synced-1] are on disk */
+    size_t synced;    /* posts[0 .. synced-1] are on disk */
+    size_t *deleting; /* positions of the posts whose deletion awaits the fsync */
+    size_t ndeleting, dcap;
+    size_t deleted;     /* durable deletions */
     sb_index_t *by_id;  /* id -> position */
     sb_index_t *by_key; /* (acct, idempotency key) -> position */
     long long next_id;
@@ -89,6 +92,7 @@ static sb_post_t *post_new(const sb_post_t *t) {
     p->created_at = str_put(&at, t->created_at);
     p->idempotency_key = str_put(&at, t->idempotency_key);
     p->in_reply_to_id = str_put(&at, t->in_reply_to_id);
+    p->state = t->state;
     return p;
 }
 
@@ -148,8 +152,24 @@ static const char *str_field(const json_t *s, const char *name) {
     return json_string_value(json_object_get(s, name));
 }
 
-/* Adds the post a line holds; 0, or -1 if it is not a status. */
+/* A deletion line: its post (of that account) is deleted. 0, or -1 when
+   no such post was loaded before it. */
+static int load_deletion(sb_store_t *self, const json_t *s) {
+    sb_post_t *p = (sb_post_t *)sb_store_find(self, str_field(s, "deleted"));
+    const char *acct = str_field(s, "acct");
+    if (!p || !acct || strcmp(p->acct, acct) != 0)
+        return -1;
+    if (p->state != SB_POST_DELETED)
+        self->deleted++;
+    p->state = SB_POST_DELETED;
+    return 0;
+}
+
+/* Adds the post a line holds, or applies the deletion; 0, or -1 if it is
+   neither. */
 static int load_line(sb_store_t *self, const json_t *s) {
+    if (json_object_get(s, "deleted"))
+        return load_deletion(self, s);
     sb_post_t t = {
         .id = str_field(s, "id"),
         .acct = str_field(s, "acct"),
@@ -252,6 +272,7 @@ void sb_store_destroy(sb_store_t **self_p) {
     for (size_t i = 0; i < self->count; i++)
         free(self->posts[i]);
     free(self->posts);
+    free(self->deleting);
     sb_index_destroy(&self->by_id);
     sb_index_destroy(&self->by_key);
     free(self->path);
@@ -278,6 +299,12 @@ int sb_store_durable(const sb_store_t *self, const sb_post_t *post) {
             return 0;
     return 1;
 }
+
+int sb_store_visible(const sb_store_t *self, const sb_post_t *post) {
+    return post && post->state != SB_POST_DELETED && sb_store_durable(self, post);
+}
+
+size_t sb_store_deleted(const sb_store_t *self) { return self ? self->deleted : 0; }
 
 const sb_post_t *sb_store_find(const sb_store_t *self, const char *id) {
     if (!self || !id)
@@ -379,6 +406,46 @@ const sb_post_t *sb_store_append(sb_store_t *self, const char *acct, const char 
     return self->posts[self->count - 1];
 }
 
+int sb_store_delete(sb_store_t *self, const sb_post_t *post) {
+    if (!self || !post || post->state != SB_POST_LIVE || !sb_store_durable(self, post))
+        return -1;
+    uint32_t pos = sb_index_find(self->by_id, hash_id(post->id), match_id, post->id, self);
+    if (pos == SB_INDEX_NONE || self->posts[pos] != post)
+        return -1;
+    char at[40];
+    hd_now_rfc3339(at, sizeof at);
+    json_t *s =
+        json_pack("{s:s,s:s,s:s}", "deleted", post->id, "acct", post->acct, "deleted_at", at);
+    char *text = s ? json_dumps(s, JSON_COMPACT) : NULL;
+    json_decref(s);
+    if (!text) {
+        hd_error("store_encode_failed", "cannot encode the deletion of status %s", post->id);
+        return -1;
+    }
+    size_t len = strlen(text);
+    text[len++] = '\n'; /* json_dumps's NUL becomes the line end */
+    int rc = write_line(self, text, len);
+    free(text);
+    if (rc < 0)
+        return -1;
+    self->size += (off_t)len;
+    self->deleting =
+        hd_grow(self->deleting, &self->dcap, self->ndeleting + 1, sizeof *self->deleting);
+    self->deleting[self->ndeleting++] = pos;
+    self->posts[pos]->state = SB_POST_DELETING;
+    return 0;
+}
+
+/* The deletions of the batch become final (synced) or are undone. */
+static void settle_deletions(sb_store_t *self, int synced) {
+    for (size_t i = 0; i < self->ndeleting; i++) {
+        sb_post_t *p = self->posts[self->deleting[i]];
+        p->state = synced ? SB_POST_DELETED : SB_POST_LIVE;
+        self->deleted += synced;
+    }
+    self->ndeleting = 0;
+}
+
 /* Forgets the posts after the durable ones and rebuilds the indexes, which
    have no removal. */
 static void drop_unsynced(sb_store_t *self) {
@@ -398,11 +465,14 @@ int sb_store_sync(sb_store_t *self) {
     if (fsync(self->fd) == 0) {
         self->synced = self->count;
         self->synced_size = self->size;
+        settle_deletions(self, 1);
         return 0;
     }
     size_t lost = self->count - self->synced;
-    hd_error("store_sync_failed", "%s: %s; %zu unsynced posts dropped", self->path, strerror(errno),
-             lost);
+    hd_error("store_sync_failed", "%s: %s; %zu unsynced posts dropped, %zu deletions undone",
+             self->path, strerror(errno), lost, self->ndeleting);
+    /* Deletions are of durable posts only: none of them is dropped below. */
+    settle_deletions(self, 0);
     /* The failed fsync may have left any part of those lines on disk. */
     if (ftruncate(self->fd, self->synced_size) < 0 || fsync(self->fd) < 0)
         hd_error("store_truncate_failed", "%s: %s", self->path, strerror(errno));

@@ -50,6 +50,32 @@ HD_TEST(an_approval_is_a_job_row) {
     ASSERT_STR(job.text, "");
 }
 
+HD_TEST(a_statement_names_its_crisis) {
+    approval_t a;
+    pub_new_job_t job;
+    const char *why = NULL;
+    const hd_envelope_t *ev = approval(&a, CID, EID, "sandbox", "marketing", "We are aware");
+    a.b.author_email = "avery@example.org";
+    a.b.kind = "statement";
+    a.b.crisis_id = (char *)EID;
+    ASSERT_EQ(pub_new_job_of(ev, &job, &why), PUB_NEW_JOB_ROW);
+    ASSERT_STR(job.author_email, "avery@example.org");
+    ASSERT_STR(job.statement_of, EID);
+    /* a post naming a crisis is no statement; a statement naming no
+       crisis is held like any post */
+    a.b.kind = "post";
+    ASSERT_EQ(pub_new_job_of(ev, &job, &why), PUB_NEW_JOB_ROW);
+    ASSERT(job.statement_of == NULL);
+    a.b.kind = "statement";
+    a.b.crisis_id = "not-a-uuid";
+    ASSERT_EQ(pub_new_job_of(ev, &job, &why), PUB_NEW_JOB_ROW);
+    ASSERT(job.statement_of == NULL);
+    /* no author: "" */
+    a.b.author_email = NULL;
+    ASSERT_EQ(pub_new_job_of(ev, &job, &why), PUB_NEW_JOB_ROW);
+    ASSERT_STR(job.author_email, "");
+}
+
 HD_TEST(other_events_are_nothing_to_do) {
     hd_envelope_t ev = HUDDLE__V1__ENVELOPE__INIT;
     ev.body_case = HUDDLE__V1__ENVELOPE__BODY_CONTENT_REJECTED;
@@ -89,8 +115,9 @@ HD_TEST(bad_approvals_are_dead_with_a_reason) {
 }
 
 HD_TEST(job_state_names_round_trip) {
-    const char *names[] = {"pending", "in_flight", "done", "failed"};
-    ASSERT_EQ(PUB_JOB_STATE_COUNT, 4);
+    const char *names[] = {"pending", "in_flight", "done",    "failed",
+                           "held",    "returned",  "expired", "recalled"};
+    ASSERT_EQ(PUB_JOB_STATE_COUNT, 8);
     for (int s = 0; s < PUB_JOB_STATE_COUNT; s++) {
         ASSERT_STR(pub_job_state_name((pub_job_state_t)s), names[s]);
         ASSERT_EQ(pub_job_state_parse(names[s]), s);
@@ -103,5 +130,6 @@ HD_TEST(job_state_names_round_trip) {
     ASSERT_EQ(pub_job_state_parse(NULL), -1);
 }
 
-HD_TEST_MAIN(HD_CASE(an_approval_is_a_job_row), HD_CASE(other_events_are_nothing_to_do),
-             HD_CASE(bad_approvals_are_dead_with_a_reason), HD_CASE(job_state_names_round_trip))
+HD_TEST_MAIN(HD_CASE(an_approval_is_a_job_row), HD_CASE(a_statement_names_its_crisis),
+             HD_CASE(other_events_are_nothing_to_do), HD_CASE(bad_approvals_are_dead_with_a_reason),
+             HD_CASE(job_state_names_round_trip))

@@ -77,9 +77,49 @@ HD_TEST(tasks_run_once_and_in_parallel) {
     ASSERT_EQ(s_active, 0);
 }
 
+typedef struct {
+    int calls;
+    int running_seen; /* a task was running during some call */
+} watch_seen_t;
+
+static void watch(void *arg) {
+    watch_seen_t *w = arg;
+    w->calls++;
+    pthread_mutex_lock(&s_lock);
+    w->running_seen |= s_active > 0;
+    pthread_mutex_unlock(&s_lock);
+}
+
+/* The watch runs on the caller's thread while tasks run, never after the
+   batch returned. */
+HD_TEST(the_watch_runs_while_the_batch_runs) {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    pub_pool_t *pool = pub_pool_new(2);
+    ASSERT(pool != NULL);
+    task_t tasks[8];
+    void *ptrs[8];
+    for (int i = 0; i < 8; i++) {
+        tasks[i].runs = 0;
+        ptrs[i] = &tasks[i];
+    }
+    watch_seen_t w = {0};
+    /* 8 tasks of 20 ms on 2 workers: about 80 ms, watched every 5 ms */
+    pub_pool_run_watched(pool, work, ptrs, 8, watch, &w, 5);
+    int after = w.calls;
+    pub_pool_run_watched(pool, work, ptrs, 0, watch, &w, 5);
+    pub_pool_destroy(&pool);
+    curl_global_cleanup();
+    for (int i = 0; i < 8; i++)
+        ASSERT_EQ(tasks[i].runs, 1);
+    ASSERT(after >= 3);
+    ASSERT(w.running_seen);
+    ASSERT_EQ(w.calls, after); /* an empty batch is not watched */
+}
+
 HD_TEST(sizes_outside_the_range_are_refused) {
     ASSERT(pub_pool_new(0) == NULL);
     ASSERT(pub_pool_new(PUB_POOL_MAX + 1) == NULL);
 }
 
-HD_TEST_MAIN(HD_CASE(tasks_run_once_and_in_parallel), HD_CASE(sizes_outside_the_range_are_refused))
+HD_TEST_MAIN(HD_CASE(tasks_run_once_and_in_parallel), HD_CASE(the_watch_runs_while_the_batch_runs),
+             HD_CASE(sizes_outside_the_range_are_refused))

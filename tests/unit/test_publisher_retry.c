@@ -114,11 +114,24 @@ HD_TEST(adapters_by_kind) {
 }
 
 HD_TEST(malformed_token_is_refused_before_any_call) {
-    pub_request_t req = {"http://127.0.0.1:1", "tok\r\nX-Evil: 1", "k", "hi", 0, 0, NULL};
+    pub_request_t req = {.base_url = "http://127.0.0.1:1",
+                         .token = "tok\r\nX-Evil: 1",
+                         .idempotency_key = "k",
+                         .text = "hi",
+                         .post_id = "7"};
     pub_result_t r;
     pub_adapter_mastodon.post(&req, &r);
     ASSERT_EQ(r.outcome, PUB_FAIL);
     ASSERT(strstr(r.error, "malformed") != NULL);
+    pub_adapter_mastodon.delete(&req, &r);
+    ASSERT_EQ(r.outcome, PUB_FAIL);
+    ASSERT(strstr(r.error, "malformed") != NULL);
+    /* a delete names the post; without one there is nothing to ask */
+    req.token = "tok";
+    req.post_id = "";
+    pub_adapter_mastodon.delete(&req, &r);
+    ASSERT_EQ(r.outcome, PUB_FAIL);
+    ASSERT(strstr(r.error, "no post id") != NULL);
 }
 
 /* A channel's answer, cut and cleaned for a text column. */

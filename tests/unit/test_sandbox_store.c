@@ -233,6 +233,105 @@ HD_TEST(store_forgets_what_failed_to_write_or_sync) {
     sb_store_destroy(&st);
 }
 
+HD_TEST(store_deletes_durably_and_reloads_the_deletion) {
+    char path[128];
+    temp_path(path, sizeof path, "deletes.jsonl");
+    sb_store_t *st = sb_store_open(path);
+    ASSERT(st);
+    const sb_post_t *a = add(st, "alice", "keep me", NULL, "d1", NULL);
+    const sb_post_t *b = add(st, "alice", "delete me", NULL, "d2", NULL);
+    ASSERT(a && b);
+    /* a post not yet on disk cannot be deleted: nobody could see it */
+    const sb_post_t *fresh = sb_store_append(st, "alice", "fresh", NULL, NULL, NULL);
+    ASSERT(fresh);
+    ASSERT_EQ(sb_store_delete(st, fresh), -1);
+    ASSERT_EQ(sb_store_delete(st, b), 0);
+    /* written, not yet fsync'd: it still shows, and cannot be deleted twice */
+    ASSERT_EQ(b->state, SB_POST_DELETING);
+    ASSERT(sb_store_visible(st, b));
+    ASSERT_EQ(sb_store_delete(st, b), -1);
+    ASSERT_EQ(sb_store_deleted(st), 0);
+    long fsyncs = sb_store_fsyncs(st);
+    ASSERT_EQ(sb_store_sync(st), 0);
+    ASSERT_EQ(sb_store_fsyncs(st), fsyncs + 1); /* the post and the deletion: one fsync */
+    ASSERT_EQ(b->state, SB_POST_DELETED);
+    ASSERT(!sb_store_visible(st, b));
+    ASSERT(sb_store_visible(st, a) && sb_store_visible(st, fresh));
+    ASSERT_EQ(sb_store_deleted(st), 1);
+    ASSERT_EQ(sb_store_delete(st, b), -1);
+    /* still found by id and key (ids are never reused), counted as created */
+    ASSERT(sb_store_find(st, "2") == b);
+    ASSERT(sb_store_find_key(st, "alice", "d2") == b);
+    json_t *stats = sb_store_stats(st);
+    ASSERT_EQ(json_integer_value(json_object_get(stats, "posts")), 3);
+    json_decref(stats);
+    sb_store_destroy(&st);
+
+    st = sb_store_open(path);
+    ASSERT(st);
+    ASSERT_EQ(sb_store_count(st), 3);
+    ASSERT_EQ(sb_store_deleted(st), 1);
+    ASSERT_EQ(sb_store_find(st, "2")->state, SB_POST_DELETED);
+    ASSERT_EQ(sb_store_find(st, "1")->state, SB_POST_LIVE);
+    const sb_post_t *next = add(st, "alice", "after", NULL, NULL, NULL);
+    ASSERT(next);
+    ASSERT_STR(next->id, "4");
+    sb_store_destroy(&st);
+    /* a deletion line naming no post, or another account's, is skipped */
+    FILE *f = fopen(path, "a");
+    ASSERT(f);
+    fputs("{\"deleted\":\"99\",\"acct\":\"alice\"}\n"
+          "{\"deleted\":\"1\",\"acct\":\"mallory\"}\n",
+          f);
+    fclose(f);
+    st = sb_store_open(path);
+    ASSERT(st);
+    ASSERT_EQ(sb_store_deleted(st), 1);
+    ASSERT(sb_store_visible(st, sb_store_find(st, "1")));
+    sb_store_destroy(&st);
+}
+
+/* The descriptor this process has open on path, or -1. */
+static int fd_of(const char *path) {
+    for (int fd = 3; fd < 1024; fd++) {
+        char link[64], target[256];
+        snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+        ssize_t n = readlink(link, target, sizeof target - 1);
+        if (n <= 0)
+            continue;
+        target[n] = '\0';
+        if (strcmp(target, path) == 0)
+            return fd;
+    }
+    return -1;
+}
+
+HD_TEST(store_undoes_a_deletion_whose_fsync_failed) {
+    char path[128];
+    temp_path(path, sizeof path, "undo.jsonl");
+    sb_store_t *st = sb_store_open(path);
+    ASSERT(st);
+    const sb_post_t *p = add(st, "alice", "stays", NULL, NULL, NULL);
+    ASSERT(p);
+    /* the store's file becomes /dev/null under it: writes pass, fsync fails */
+    int fd = fd_of(path), null = open("/dev/null", O_WRONLY);
+    ASSERT(fd >= 0 && null >= 0);
+    ASSERT(dup2(null, fd) == fd);
+    close(null);
+    ASSERT_EQ(sb_store_delete(st, p), 0);
+    ASSERT_EQ(p->state, SB_POST_DELETING);
+    ASSERT_EQ(sb_store_sync(st), -1);
+    ASSERT_EQ(p->state, SB_POST_LIVE); /* the deletion is undone, the post shows */
+    ASSERT(sb_store_visible(st, p));
+    ASSERT_EQ(sb_store_deleted(st), 0);
+    sb_store_destroy(&st);
+    /* the file never got the deletion: the post is there after a reload */
+    st = sb_store_open(path);
+    ASSERT(st);
+    ASSERT(sb_store_visible(st, sb_store_find(st, "1")));
+    sb_store_destroy(&st);
+}
+
 HD_TEST(store_indexes_many_posts) {
     char path[128];
     temp_path(path, sizeof path, "many.jsonl");
@@ -338,6 +437,8 @@ HD_TEST(zz_cleanup) { cleanup(); }
 
 HD_TEST_MAIN(HD_CASE(index_finds_replaces_and_grows), HD_CASE(store_adds_finds_and_reloads),
              HD_CASE(store_cuts_torn_tail_and_skips_bad_lines), HD_CASE(store_group_sync),
-             HD_CASE(store_forgets_what_failed_to_write_or_sync), HD_CASE(store_indexes_many_posts),
+             HD_CASE(store_forgets_what_failed_to_write_or_sync),
+             HD_CASE(store_deletes_durably_and_reloads_the_deletion),
+             HD_CASE(store_undoes_a_deletion_whose_fsync_failed), HD_CASE(store_indexes_many_posts),
              HD_CASE(store_open_fails_cleanly), HD_CASE(accounts_parse_and_authorize),
              HD_CASE(faults_follow_the_rate), HD_CASE(zz_cleanup))
