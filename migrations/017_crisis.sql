@@ -230,6 +230,19 @@ SELECT c.id AS content_id, c.department_id, c.author_id, a.email AS author_email
   LEFT JOIN policy_verdict v ON v.content_id = c.id
   LEFT JOIN publish_job j ON j.content_id = c.id;
 
+-- An item's approval round: requested_at moves when a crisis's resume
+-- sends a held item back to approval, so that a person's decision in the
+-- new round is a new decision, not a retry of the first (ingest derives a
+-- decision's id from it: services/ingest/decision.c).
+CREATE OR REPLACE VIEW read_item_approval AS
+SELECT w.content_id, w.author_id, w.department_id, w.state, r.role, r.ord,
+       r.role = ANY (w.same_department_roles) AS same_department,
+       EXISTS (SELECT 1 FROM workflow_approval a
+                WHERE a.content_id = w.content_id AND a.role = r.role) AS approved,
+       w.requested_at
+  FROM workflow_item w
+  LEFT JOIN LATERAL unnest(w.required_roles) WITH ORDINALITY AS r(role, ord) ON true;
+
 CREATE OR REPLACE VIEW read_inbox AS
 SELECT mention_id, department_id, rule_id, channel_id, author_handle, text, url, routed_at,
        state, crisis_id

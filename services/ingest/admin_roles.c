@@ -13,10 +13,10 @@
 
 /* The permissions a grant may name (hd_perm.h, 009_org.sql). */
 static const char *const PERMISSIONS[] = {
-    "*",        "departments", "people",           "roles",          "grants",
-    "channels", "routing",     "chains",           "certifications", "delegations",
-    "tokens",   "history",     "policy-emergency", "deadletters",    "webhooks", "playbooks",
-    NULL};
+    "*",         "departments", "people",           "roles",          "grants",
+    "channels",  "routing",     "chains",           "certifications", "delegations",
+    "tokens",    "history",     "policy-emergency", "deadletters",    "webhooks",
+    "playbooks", NULL};
 
 #define ROLE_JSON                                                                                \
     "json_build_object('name', r.name, 'description', r.description, 'builtin', r.builtin, "     \

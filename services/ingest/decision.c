@@ -126,12 +126,19 @@ static int record(hd_db_t *db, const ing_person_t *actor, const ing_decision_t *
     return rc;
 }
 
-/* The decision's id, derived so that a client's retry finds it. */
-static void decision_id(const ing_person_t *actor, const ing_decision_t *in, char id[HD_ID_LEN]) {
-    char label[256];
-    snprintf(label, sizeof label, "decision:%s:%s:%s", actor->id, in->role ? in->role : "",
-             in->decision ? in->decision : "");
+/* The decision's id, derived so that a client's retry finds it: the same
+   person, role and decision in the same approval round (the item's
+   requested_at, which a crisis's resume moves when it sends a held item
+   back to approval: a decision then is a new one). */
+static int decision_id(hd_db_t *read_db, const ing_person_t *actor, const ing_decision_t *in,
+                       char id[HD_ID_LEN]) {
+    char label[256], round[32];
+    if (ing_read_approval_round(read_db, in->content_id, round, sizeof round) < 0)
+        return -1;
+    snprintf(label, sizeof label, "decision:%s:%s:%s:%s", actor->id, in->role ? in->role : "",
+             in->decision ? in->decision : "", round);
     hd_id_derive(id, in->content_id, label);
+    return 0;
 }
 
 /* A refusal (403, 409) of a decision that was already recorded is a
@@ -150,12 +157,11 @@ void ing_decision_submit(hd_db_t *db, hd_db_t *read_db, const ing_person_t *acto
         return;
     char role[HD_ROLE_LEN] = "";
     if (check(read_db, actor, in, role, res) < 0) {
-        decision_id(actor, in, res->id);
-        answer_retry(db, res);
+        if (res->status != 503 && decision_id(read_db, actor, in, res->id) == 0)
+            answer_retry(db, res);
         return;
     }
-    decision_id(actor, in, res->id);
-    if (hd_db_begin(db) < 0) {
+    if (decision_id(read_db, actor, in, res->id) < 0 || hd_db_begin(db) < 0) {
         ing_result_refuse(res, 503, NULL, "database unavailable, retry");
         return;
     }

@@ -40,6 +40,21 @@ int ing_read_approval(hd_db_t *db, const char *content_id, hd_approval_item_t *i
     return rc;
 }
 
+int ing_read_approval_round(hd_db_t *db, const char *content_id, char *out, size_t n) {
+    out[0] = '\0';
+    PGresult *r = hd_db_exec(db,
+                             "SELECT (extract(epoch FROM requested_at) * 1000)::bigint "
+                             "FROM read_item_approval WHERE content_id = $1 "
+                             "AND requested_at IS NOT NULL LIMIT 1",
+                             1, (const char *[]){content_id});
+    if (!r)
+        return -1;
+    if (PQntuples(r) == 1)
+        snprintf(out, n, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return 0;
+}
+
 int ing_read_actor(hd_db_t *db, const char *person_id, hd_actor_t *actor) {
     memset(actor, 0, sizeof *actor);
     PGresult *r = hd_db_exec(db,

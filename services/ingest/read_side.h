@@ -42,6 +42,11 @@ json_t *ing_read_queue(hd_db_t *db, const ing_person_t *viewer, int limit, int *
 /* Loads what the approval rule needs about item `content_id` into *item.
    Returns 0 loaded, 1 workflow has no such item (yet), -1 database error or
    a malformed row (why says which; n bytes). */
+/* The item's approval round: when approval was last requested, as Unix
+   milliseconds in text, into out (n bytes); "" when not requested yet or
+   no such item. 0, or -1 on database error. */
+int ing_read_approval_round(hd_db_t *db, const char *content_id, char *out, size_t n);
+
 int ing_read_approval(hd_db_t *db, const char *content_id, hd_approval_item_t *item, char *why,
                       size_t n);
 

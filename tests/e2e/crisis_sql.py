@@ -1,10 +1,11 @@
 """Crisis helpers of `make bench` (bench/run.py) and the fault run
 (tests/fault/fault.py); not a test. Standard library only.
 
-- apply_playbook: a playbook written straight into playbook_version, its
-  YAML and its validated, normalized form (the spec: every key present,
-  docs/playbooks.md), as the API stores one: the runs do not depend on
-  the playbook API to set themselves up.
+- put_spec: a playbook's spec (its validated, normalized form: every key
+  present, docs/playbooks.md) written straight into playbook_version as
+  the active version of its name, as the API stores one: the tests and
+  runs that use it do not depend on the playbook API to set themselves up.
+- apply_playbook: a holding playbook written so.
 - crises: the crises of some playbooks as the database has them.
 - hold_breaches: the posts on the sandbox stored inside a crisis's hold.
 """
@@ -39,10 +40,21 @@ def apply_playbook(s, name, description, departments=(), channels=(), held="publ
         "team": {"roles": list(roles), "booth": []},
         "exit": {"resume_roles": list(roles), "held_items": held, "late_items": late},
     }
+    put_spec(s, spec, source)
+
+
+def put_spec(s, spec, source=None, created_by="test"):
+    """Makes `spec` the active version of its playbook (the next version
+    number; the one active before, a seeded example say, kept inactive).
+    Both statements run in psql's one implicit transaction."""
+    name = spec["name"]
+    source = source or f"playbook: {name}\n"
     # Dollar quotes: the texts are ours and hold no "$pb$".
-    s.psql("INSERT INTO playbook_version (name, version, source, spec, created_by, active) "
-           f"VALUES ($pb${name}$pb$, 1, $pb${source}$pb$, $pb${json.dumps(spec)}$pb$::jsonb, "
-           "'test', true) ON CONFLICT DO NOTHING")
+    s.psql(f"UPDATE playbook_version SET active = false WHERE name = $pb${name}$pb$ AND active; "
+           "INSERT INTO playbook_version (name, version, source, spec, created_by, active) "
+           f"SELECT $pb${name}$pb$, coalesce(max(version), 0) + 1, $pb${source}$pb$, "
+           f"$pb${json.dumps(spec)}$pb$::jsonb, $pb${created_by}$pb$, true "
+           f"FROM playbook_version WHERE name = $pb${name}$pb$")
 
 
 def crises(s, playbooks):

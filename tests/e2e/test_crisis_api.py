@@ -24,6 +24,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
+import crisis_sql  # noqa: E402
 from huddle_system import System, check  # noqa: E402
 
 OLIVIA, MAYA, CARL, RITA, CORA, LENA = ("olivia@example.org", "maya@example.org",
@@ -43,14 +44,8 @@ def spec(name, departments=(), manual=True, statement=STATEMENT):
                      "late_items": "reapprove"}}
 
 
-def sql_text(v):
-    return "'" + v.replace("'", "''") + "'"
-
-
 def add_playbook(s, sp):
-    s.psql("INSERT INTO playbook_version (name, version, source, spec, created_by) VALUES "
-           f"({sql_text(sp['name'])}, 1, 'playbook: {sp['name']}', "
-           f"{sql_text(json.dumps(sp))}::jsonb, 'e2e')")
+    crisis_sql.put_spec(s, sp, created_by="e2e")
 
 
 def expect(got, status, what):

@@ -20,6 +20,7 @@ import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(__file__))
+import crisis_sql  # noqa: E402
 from huddle_system import System, check  # noqa: E402
 
 OLIVIA = "olivia@example.org"
@@ -38,10 +39,6 @@ SPEC = {
     "exit": {"resume_roles": ["orchestrator"], "held_items": "publish",
              "late_items": "reapprove"},
 }
-
-
-def sql_text(s):
-    return "'" + s.replace("'", "''") + "'"
 
 
 class Feed:
@@ -84,9 +81,7 @@ def crises(s):
 def main():
     with System("e2e_crisis_spike") as s:
         s.start_all()
-        s.psql("INSERT INTO playbook_version (name, version, source, spec, created_by) VALUES "
-               f"('data-breach', 1, 'playbook: data-breach', {sql_text(json.dumps(SPEC))}, "
-               f"'{OLIVIA}')")
+        crisis_sql.put_spec(s, SPEC, created_by=OLIVIA)
         # the past hour (and 5 minutes): 2 matching mentions a minute
         s.psql("INSERT INTO crisis_mention_count (playbook, minute, n) "
                "SELECT 'data-breach', date_trunc('minute', now()) - g * interval '1 minute', 2 "

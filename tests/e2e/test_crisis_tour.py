@@ -2,9 +2,10 @@
 real processes, and the crisis figures it leaves in the metrics service
 (docs/metrics.md, "Crises"): a post approved for a later slot is held when
 olivia declares the sample's data-breach playbook, shows the crisis
-banner, and is approved again (waiting for its slot, not published) once
-she resumes; metrics then counts one resumed data-breach crisis, the item
-held and released to publish, none held now, and one hold time."""
+banner, goes back to approval when she resumes (the playbook's exit rule
+held_items: reapprove) and is approved again by carl (waiting for its slot,
+not published); metrics then counts one resumed data-breach crisis, the
+item held and released to reapproval, none held now, and one hold time."""
 import os
 import re
 import sys
@@ -61,8 +62,10 @@ def declare_and_see_the_hold(s, cid):
 def resume(s, cid, crisis):
     s.cli("crisis", "resume", crisis, "--reason", "Contained; no customer data left us",
           "--as", OLIVIA)
-    item = s.wait_state(cid, "approved")
+    item = s.wait_state(cid, "awaiting_approval")
     check("crisis" not in item, f"a released item still has a banner: {item.get('crisis')}")
+    s.cli("approve", cid, "--as", CARL)
+    s.wait_state(cid, "approved")
     timeline = s.cli("crisis", "timeline", crisis, "--as", OLIVIA).stdout
     check("declared" in timeline and "resumed" in timeline, f"timeline: {timeline}")
     check(TEXT not in [p["content"] for p in s.sandbox()], "published before its slot")
@@ -73,13 +76,13 @@ def figures(s):
         text = s.metrics()
         return sample(text, "huddle_crisis_hold_seconds_count", playbook="data-breach") and \
             sample(text, "huddle_crisis_items_released_total", playbook="data-breach",
-                   outcome="publish") and text
+                   outcome="reapprove") and text
     text = s.wait_for("the crisis figures", settled)
     want = [("huddle_crises", {"playbook": "data-breach", "state": "resumed"}, 1),
             ("huddle_crisis_held_items", {"playbook": "data-breach"}, 0),
             ("huddle_crisis_items_held_total", {"playbook": "data-breach"}, 1),
             ("huddle_crisis_items_released_total",
-             {"playbook": "data-breach", "outcome": "publish"}, 1),
+             {"playbook": "data-breach", "outcome": "reapprove"}, 1),
             ("huddle_crisis_hold_seconds_count", {"playbook": "data-breach"}, 1)]
     for name, labels, value in want:
         got = sample(text, name, **labels)
