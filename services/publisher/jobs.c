@@ -3,6 +3,7 @@
 
 #include "adapter.h"
 #include "claim.h"
+#include "due.h"
 #include "fence.h"
 #include "hd_id.h"
 #include "hd_log.h"
@@ -406,18 +407,7 @@ int pub_jobs_reconcile(hd_db_t *db, pub_jobs_t *self, int all) {
 /* Milliseconds until the next job falls due (pending, or a lease runs out),
    at most 1000. The states are literals (job_state.h): they are the
    partial index publish_job_due's predicate, which serves this min(). */
-static int next_due_ms(hd_db_t *db) {
-    PGresult *r = hd_db_exec(db,
-                             "SELECT coalesce(ceil(extract(epoch FROM min(not_before) - "
-                             "  clock_timestamp()) * 1000), 1000)::bigint "
-                             "FROM publish_job WHERE state IN ('pending', 'in_flight')",
-                             0, NULL);
-    if (!r)
-        return 1000;
-    long long ms = atoll(PQgetvalue(r, 0, 0));
-    PQclear(r);
-    return ms < 0 ? 0 : ms > 1000 ? 1000 : (int)ms;
-}
+static int next_due_ms(hd_db_t *db) { return pub_due_in_ms(db, PUB_DUE_SQL("publish_job"), 1000); }
 
 int pub_jobs_idle(hd_db_t *db, void *arg) {
     pub_jobs_t *self = arg;

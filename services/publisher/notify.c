@@ -2,6 +2,7 @@
     settings and figures (see notify.h; the runner is notify_run.c). */
 #include "notify.h"
 
+#include "due.h"
 #include "hd_config.h"
 #include "hd_log.h"
 #include "hd_mem.h"
@@ -198,18 +199,7 @@ int pub_notify_apply_batch(hd_db_t *db, const hd_envelope_t *const *evs, size_t 
 /* ---------------- the runner's pace ---------------- */
 
 /* How long until the next notification is due (ms, 0..1000). */
-static int next_due_ms(hd_db_t *db) {
-    PGresult *r = hd_db_exec(db,
-                             "SELECT coalesce(ceil(extract(epoch FROM min(not_before) - "
-                             "  clock_timestamp()) * 1000), 1000)::bigint "
-                             "FROM notification WHERE state IN ('pending', 'in_flight')",
-                             0, NULL);
-    if (!r)
-        return 1000;
-    long long ms = atoll(PQgetvalue(r, 0, 0));
-    PQclear(r);
-    return ms < 0 ? 0 : ms > 1000 ? 1000 : (int)ms;
-}
+static int next_due_ms(hd_db_t *db) { return pub_due_in_ms(db, PUB_DUE_SQL("notification"), 1000); }
 
 int pub_notify_idle(hd_db_t *db, pub_notify_t *self) {
     int64_t now = hd_now_ms();

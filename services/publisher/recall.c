@@ -2,6 +2,7 @@
 #include "recall.h"
 
 #include "claim.h"
+#include "due.h"
 #include "hd_log.h"
 #include "hd_mem.h"
 #include "hd_outbox.h"
@@ -389,18 +390,6 @@ int pub_recall_run_due(hd_db_t *db, pub_jobs_t *self, int max) {
 }
 
 int pub_recall_next_due_ms(hd_db_t *db, int cap) {
-    char c[16];
-    snprintf(c, sizeof c, "%d", cap);
-    const char *p[1] = {c};
     /* The states are literals: recall_job_due's predicate serves the min(). */
-    PGresult *r = hd_db_exec(db,
-                             "SELECT coalesce(ceil(extract(epoch FROM min(not_before) - "
-                             "  clock_timestamp()) * 1000), $1::bigint)::bigint "
-                             "FROM recall_job WHERE state IN ('pending', 'in_flight')",
-                             1, p);
-    if (!r)
-        return cap;
-    long long ms = atoll(PQgetvalue(r, 0, 0));
-    PQclear(r);
-    return ms < 0 ? 0 : ms > cap ? cap : (int)ms;
+    return pub_due_in_ms(db, PUB_DUE_SQL("recall_job"), cap);
 }
