@@ -24,10 +24,16 @@ EOF
 }
 
 # Points the sample sandbox channel at the sandbox container; the seed holds
-# a loopback address that only fits a single-machine install.
+# a loopback address that only fits a single-machine install. The seed's
+# webhook endpoint crisis-team (the sandbox's sink) moves with it, unless
+# an administrator pointed it elsewhere.
 sandbox_url() {
     [ -n "${HUDDLE_SEED_SANDBOX_URL:-}" ] && [ "${HUDDLE_SEED:-none}" = sample ] || return 0
-    printf '%s\n' "UPDATE channel SET base_url = :'url' WHERE id = 'sandbox';" |
+    printf '%s\n' "UPDATE webhook_endpoint w SET url = rtrim(:'url', '/') || '/webhooks/crisis-team',
+        version = w.version + 1, updated_at = now() FROM channel c WHERE c.id = 'sandbox'
+        AND w.name = 'crisis-team' AND w.url = rtrim(c.base_url, '/') || '/webhooks/crisis-team'
+        AND w.url <> rtrim(:'url', '/') || '/webhooks/crisis-team';" \
+        "UPDATE channel SET base_url = :'url' WHERE id = 'sandbox';" |
         /usr/local/lib/huddle/psql "$HUDDLE_DATABASE_URL" -X -q -v ON_ERROR_STOP=1 \
             -v url="$HUDDLE_SEED_SANDBOX_URL"
 }

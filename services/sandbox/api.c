@@ -2,8 +2,10 @@
 #include "api.h"
 #include "hang.h"
 #include "hd_mem.h"
+#include "sink.h"
 
 #include "hd_health.h"
+#include "hd_id.h"
 #include "hd_log.h"
 #include "hd_prom.h"
 #include "hd_signal.h"
@@ -543,6 +545,39 @@ static void method_not_allowed(hd_http_req_t *req) {
                           hd_http_req_path(req), hd_http_req_method(req));
 }
 
+/* ---- the webhook sink: /webhooks/{name} (sink.h) ---- */
+
+static void sink_post(sb_api_t *api, hd_http_req_t *req, const char *name) {
+    char now[40];
+    hd_now_rfc3339(now, sizeof now);
+    sb_sink_msg_t m = {.name = name,
+                       .received_at = now,
+                       .id = hd_http_req_header(req, "webhook-id"),
+                       .timestamp = hd_http_req_header(req, "webhook-timestamp"),
+                       .signature = hd_http_req_header(req, "webhook-signature")};
+    m.body = hd_http_req_body(req, &m.body_len);
+    if (sb_sink_add(api->sink, &m) < 0) {
+        hd_http_respond_error(req, 500, "internal", NULL, "the webhook was not kept");
+        return;
+    }
+    hd_info("webhook_received", "/webhooks/%s: %zu bytes from %s", name, m.body_len,
+            hd_http_req_peer(req));
+    hd_http_respond(req, 204, NULL, NULL, 0);
+}
+
+static void sink_route(sb_api_t *api, hd_http_req_t *req, const char *name) {
+    const char *method = hd_http_req_method(req);
+    if (!sb_sink_name_ok(name))
+        hd_http_respond_error(req, 404, "not_found", "name",
+                              "a webhook sink's name is ^[a-z][a-z0-9-]{0,62}$");
+    else if (strcmp(method, "POST") == 0)
+        sink_post(api, req, name);
+    else if (is_get(method))
+        hd_http_respond_json(req, 200, sb_sink_list(api->sink, name));
+    else
+        method_not_allowed(req);
+}
+
 void sb_api_handle(hd_http_req_t *req, void *arg) {
     sb_api_t *api = arg;
     const char *path = hd_http_req_path(req);
@@ -575,6 +610,8 @@ void sb_api_handle(hd_http_req_t *req, void *arg) {
             verify_credentials(api, req);
         else
             method_not_allowed(req);
+    } else if (strncmp(path, "/webhooks/", 10) == 0) {
+        sink_route(api, req, path + 10);
     } else {
         hd_http_respond_error(req, 404, "not_found", "path", "no route for %.200s", path);
     }

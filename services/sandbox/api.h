@@ -19,6 +19,15 @@
                                        a deleted status: 404
       GET  /api/v1/stats               {"posts":N,"by_idempotency_key":{...}}
       GET  /api/v1/accounts/verify_credentials   the token's account
+      POST /webhooks/{name}            the webhook sink (sink.h): kept in
+                                       memory (the newest 1000 of all
+                                       names), 204; name not
+                                       ^[a-z][a-z0-9-]{0,62}$: 404; a body
+                                       over 64 KiB: 413 (the server's limit)
+      GET  /webhooks/{name}            200 [{"received_at", "webhook-id",
+                                       "webhook-timestamp",
+                                       "webhook-signature", "bytes",
+                                       "body"}...] oldest first ([]: none)
       GET  /healthz, GET /metrics
     Errors are hd_http JSON errors naming the field that is wrong. */
 #ifndef SB_API_H
@@ -28,12 +37,14 @@
 #include "commit.h"
 #include "fault.h"
 #include "hd_http.h"
+#include "sink.h"
 #include "store.h"
 
 typedef struct {
     sb_store_t *store;       /* borrowed */
     sb_commit_t *commit;     /* borrowed; answers POSTs once their post is on disk */
     sb_accounts_t *accounts; /* borrowed */
+    sb_sink_t *sink;         /* borrowed; the webhooks received */
     const char *public_url;  /* borrowed; no trailing slash */
     long max_chars;          /* status limit in code points */
     sb_faults_t faults;

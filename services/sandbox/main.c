@@ -1,13 +1,15 @@
 /*  huddle-sandbox: a small fake social network, so people and tests can see
     exactly what huddle sent out. Mastodon-style statuses API (see api.h),
     posts kept in an fsync'd JSON-lines file, optional fault injection for
-    the publisher's fault tests. */
+    the publisher's fault tests, and a webhook sink (sink.h) that receives
+    crisis notifications in place of the outside world. */
 #include "accounts.h"
 #include "api.h"
 #include "commit.h"
 #include "fault.h"
 #include "hang.h"
 #include "hd_mem.h"
+#include "sink.h"
 #include "store.h"
 
 #include "hd_config.h"
@@ -111,7 +113,8 @@ int main(int argc, char **argv) {
     hd_config_init(argc, argv, "huddle-sandbox",
                    "A fake Mastodon-style social network: what huddle publishes lands "
                    "here.\nAPI: POST/GET /api/v1/statuses, GET /api/v1/statuses/{id}, "
-                   "GET /api/v1/stats, GET /healthz, GET /metrics.",
+                   "GET /api/v1/stats, POST/GET /webhooks/{name} (a webhook sink), GET /healthz, "
+                   "GET /metrics.",
                    s_vars);
     hd_log_init("sandbox");
     hd_signal_init();
@@ -126,9 +129,11 @@ int main(int argc, char **argv) {
     }
     api.store = sb_store_open(hd_config_get("SANDBOX_DATA"));
     api.commit = sb_commit_new(api.store, sb_api_answer_post, &api);
-    int rc = api.commit ? run(&api) : 1;
+    api.sink = sb_sink_new(SB_SINK_KEEP);
+    int rc = api.commit && api.sink ? run(&api) : 1;
     /* Freed after run's server: a flush posted last runs in its destroy. */
     sb_commit_destroy(&api.commit);
+    sb_sink_destroy(&api.sink);
     sb_store_destroy(&api.store);
     sb_accounts_destroy(&api.accounts);
     return rc;

@@ -95,6 +95,12 @@ class System:
         self.psql(f'CREATE DATABASE "{self.name}"', db="postgres")
         self.migrate(check=True)
         if self.seed == "sample":
+            # The seed's crisis-team endpoint is the sandbox's sink: it moves with it.
+            self.psql("UPDATE webhook_endpoint w SET url = 'http://127.0.0.1:"
+                      f"{self.ports['sandbox']}/webhooks/crisis-team', version = w.version + 1, "
+                      "updated_at = now() FROM channel c WHERE c.id = 'sandbox' AND "
+                      "w.name = 'crisis-team' AND w.url = rtrim(c.base_url, '/') || "
+                      "'/webhooks/crisis-team'")
             self.psql(f"UPDATE channel SET base_url = 'http://127.0.0.1:{self.ports['sandbox']}' "
                       "WHERE kind = 'mastodon'")
             # The sample's sandbox accounts: the seed's credentials are sealed

@@ -246,6 +246,8 @@ def test_grant(s):
 def main():
     rx = Receiver()
     with System("e2e_webhooks") as s:
+        # From no endpoint at all: the seed's crisis-team is test_webhook_sink's.
+        s.psql("DELETE FROM webhook_endpoint WHERE name = 'crisis-team'")
         s.start_all()
         test_refusals(s, rx)
         secret = test_create_shows_secret_once(s, rx)

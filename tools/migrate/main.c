@@ -30,6 +30,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,8 +57,8 @@ static const hd_config_var_t s_vars[] = {
      "the first orchestrator's department (--department), created when missing as "
      "'Social Media Center of Excellence'"},
     {"HUDDLE_CREDENTIALS_KEY_FILE", "",
-     "key sealing channel credentials (default: $HUDDLE_KEYS_DIR/credentials.key), created "
-     "when missing"},
+     "key sealing channel credentials and the sample's webhook secret (default: "
+     "$HUDDLE_KEYS_DIR/credentials.key), created when missing"},
     {NULL, NULL, NULL}};
 
 /* Reads a whole file into a malloc'd string (caller frees); NULL on error. */
@@ -275,6 +276,65 @@ static int seed_playbooks(hd_db_t *db, const char *dir) {
     return rc;
 }
 
+/* The credentials key (created when missing, as seal_credentials does)
+   into key: 1 loaded, 0 none configured, -1 error (logged). */
+static int credentials_key(unsigned char key[HD_SECRET_KEY_LEN]) {
+    char path[4096];
+    if (hd_secret_key_path(hd_config_get("HUDDLE_CREDENTIALS_KEY_FILE"),
+                           hd_config_get("HUDDLE_KEYS_DIR"), path, sizeof path) < 0)
+        return 0;
+    return hd_secret_ensure_key(path) < 0 || hd_secret_load_key(path, key) < 0 ? -1 : 1;
+}
+
+#define WEBHOOK_SECRET_BYTES 32
+#define WEBHOOK_SECRET_LEN 64 /* "whsec_" + 44 base64 characters + NUL, rounded up */
+
+/* The webhook endpoint the example playbooks notify, crisis-team, unless
+   it exists: the sandbox's webhook sink (base_url of channel sandbox +
+   /webhooks/crisis-team), so that a crisis on `make up` is delivered
+   somewhere one can look. Its secret is made and sealed as ingest makes
+   and seals one (services/ingest/admin_webhooks.c) and shown to nobody
+   (rotate it to have one). Without a credentials key it cannot be stored:
+   the seed fails, as sealing the sample's channel credentials would. */
+static int seed_crisis_team(hd_db_t *db) {
+    long have =
+        hd_db_count(db, "SELECT 1 FROM webhook_endpoint WHERE name = 'crisis-team'", 0, NULL);
+    if (have != 0)
+        return have < 0 ? -1 : 0;
+    unsigned char key[HD_SECRET_KEY_LEN], raw[WEBHOOK_SECRET_BYTES];
+    int k = credentials_key(key);
+    if (k == 0)
+        hd_error("credentials_key_missing",
+                 "the sample's webhook endpoint crisis-team needs its secret sealed and no key is "
+                 "configured: set HUDDLE_KEYS_DIR or HUDDLE_CREDENTIALS_KEY_FILE");
+    if (k <= 0 || sodium_init() < 0)
+        return -1;
+    char secret[WEBHOOK_SECRET_LEN];
+    randombytes_buf(raw, sizeof raw);
+    memcpy(secret, "whsec_", 6);
+    sodium_bin2base64(secret + 6, sizeof secret - 6, raw, sizeof raw,
+                      sodium_base64_VARIANT_ORIGINAL);
+    char *sealed = hd_secret_seal(key, secret, strlen(secret));
+    sodium_memzero(raw, sizeof raw);
+    sodium_memzero(secret, sizeof secret);
+    sodium_memzero(key, sizeof key);
+    const char *p[2] = {"the crisis team's chat bridge (the sandbox's webhook sink on make up)",
+                        sealed};
+    long n = sealed ? hd_db_count(db,
+                                  "INSERT INTO webhook_endpoint (name, url, description, secret) "
+                                  "SELECT 'crisis-team', rtrim(base_url, '/') || "
+                                  "'/webhooks/crisis-team', $1, decode($2, 'hex') "
+                                  "FROM channel WHERE id = 'sandbox'",
+                                  2, p)
+                    : -1;
+    free(sealed);
+    if (n == 0)
+        hd_warn("seed_crisis_team", "no channel 'sandbox': webhook endpoint crisis-team not made");
+    else if (n > 0)
+        hd_info("seed_crisis_team", "webhook endpoint crisis-team made: the sandbox's sink");
+    return n < 0 ? -1 : 0;
+}
+
 /* The sample's listening integration: the one token that may post inbound
    mentions, written as "integration:sample-listener TOKEN". */
 static int issue_integration_token(hd_db_t *db, const char *path) {
@@ -309,8 +369,9 @@ static int seed(hd_db_t *db, const char *dir, const char *tokens) {
     if (hd_db_begin(db) || run_script(db, path))
         goto fail;
     snprintf(path, sizeof path, "%s/policy/starter.yaml", dir);
-    if (seed_policy(db, path) || seed_playbooks(db, dir) || issue_tokens(db, tokens) ||
-        issue_integration_token(db, tokens) || hd_db_commit(db))
+    /* crisis-team before the playbooks: their actions.notify names it. */
+    if (seed_policy(db, path) || seed_crisis_team(db) || seed_playbooks(db, dir) ||
+        issue_tokens(db, tokens) || issue_integration_token(db, tokens) || hd_db_commit(db))
         goto fail;
     hd_info("seeded", "sample organization loaded; tokens in %s", tokens);
     return 0;
