@@ -597,6 +597,14 @@ def main():
         admin_bad = run.admin_twice()
         run.errors += admin_bad
         dead = s.psql("SELECT count(*) FROM dead_letter")
+        # What the dead letters are, by source, field and the reason's first
+        # words with ids folded: expected ones (429s of the robot approvers)
+        # are told from a new kind at a glance.
+        print("dead letters by kind: " + s.psql(
+            "SELECT string_agg(k || ' x' || n, '; ' ORDER BY n DESC) FROM ("
+            "SELECT source || ' ' || coalesce(field, '-') || ' ' || "
+            "left(regexp_replace(reason, '[0-9a-f-]{36}', '{id}', 'g'), 60) AS k, "
+            "count(*) AS n FROM dead_letter GROUP BY 1 ORDER BY 2 DESC LIMIT 6) t"))
         elapsed = time.time() - t0
         violations = v["lost"] + v["duplicated"] + v["gaps"] + v["wrong"] + len(v["metrics"]) + \
             len(run.errors) + (0 if ok_quiet else 1)
