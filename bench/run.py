@@ -544,6 +544,28 @@ class Bench:
         held = int(self.s.psql("SELECT count(*) FROM crisis_item WHERE action = 'held' "
                                f"AND crisis_id = ANY('{{{idlist}}}'::uuid[])"))
         bad = self.hold_violations(ids)
+        # Every crisis is resumed: nothing may stay held, and what is not
+        # published yet says where it is.
+        left = self.s.psql("SELECT count(*) FROM publish_job WHERE state = 'held'")
+        states = self.s.psql("SELECT string_agg(state || '=' || n, ' ') FROM (SELECT state, "
+                             "count(*) n FROM publish_job WHERE state <> 'done' "
+                             "GROUP BY 1 ORDER BY 1) t")
+        log(f"crisis: jobs not done after the last resume: {states or 'none'}")
+        if int(left):
+            bad.append(f"{left} jobs still held after every crisis resumed")
+            log("crisis: held jobs by their crisis: " + self.s.psql(
+                "SELECT string_agg(x, ' | ') FROM (SELECT j.held_by || ' ' || c.state || "
+                "' n=' || count(*) || ' moved_in=' || count(m.content_id) || ' ' || "
+                "coalesce(min(ci.outcome), '-') AS x FROM publish_job j "
+                "JOIN crisis c ON c.id = j.held_by "
+                "LEFT JOIN crisis_item ci ON ci.crisis_id = j.held_by "
+                "AND ci.content_id = j.content_id AND ci.action = 'held' "
+                "LEFT JOIN crisis_item m ON m.content_id = j.content_id AND m.outcome = 'moved' "
+                "WHERE j.state = 'held' GROUP BY j.held_by, c.state) t"))
+            log("crisis: crisis events: " + self.s.psql(
+                "SELECT string_agg(type || '@' || seq || ':' || correlation_id, ' ' ORDER BY seq) "
+                "FROM event_log WHERE type IN ('crisis.declared', 'crisis.resumed', "
+                "'crisis.held', 'crisis.released')"))
         log(f"crisis: {len(lat)} declarations at {rate} items/s: hold_ms p50 {pct(0.5):.1f}, "
             f"p99 {pct(0.99):.1f}, max {lat[-1]:.1f}; {held} items held; "
             f"{len(bad)} posts in scope stored during a hold")
@@ -762,7 +784,10 @@ def main():
         # system, not its rate limits (docs/api.md, "Rate limits"), yet with
         # the buckets at work (limits far above the load, not switched off).
         s.env.update(HUDDLE_RATE_ADDR_PER_S="1000000", HUDDLE_RATE_ADDR_BURST="1000000",
-                     HUDDLE_RATE_TOKEN_PER_S="1000000", HUDDLE_RATE_TOKEN_BURST="1000000")
+                     HUDDLE_RATE_TOKEN_PER_S="1000000", HUDDLE_RATE_TOKEN_BURST="1000000",
+                     # the load's 64 connections and the crisis phase's own come
+                     # from one address
+                     HUDDLE_HTTP_MAX_CONNS_PER_ADDR="256")
         b = Bench(s, results)
         phases = os.environ.get("BENCH_PHASES",
                                 "throughput,latency,crisis,fetch,acks,db,hol").split(",")

@@ -58,6 +58,14 @@ static char *types_literal(const hub_filter_t *f) {
     return s;
 }
 
+/* The family rule of hub_filter_match ("crisis.*" is every type that
+   begins with "crisis."), in SQL over the same $3: without it a consumer
+   reading from the log rather than the ring would pass every event of a
+   family it asked for. */
+#define FAMILY_SQL                                                               \
+    "OR EXISTS (SELECT 1 FROM unnest($3::text[]) f(t) WHERE length(t) >= 2 AND " \
+    "right(t, 2) = '.*' AND left(type, length(t) - 1) = left(t, length(t) - 1))"
+
 int hub_history_read(hd_db_t *db, uint64_t after, uint64_t upto, uint32_t max,
                      const hub_filter_t *f, hub_event_t ***out) {
     *out = NULL;
@@ -70,7 +78,7 @@ int hub_history_read(hd_db_t *db, uint64_t after, uint64_t upto, uint32_t max,
     PGresult *r = hd_db_execv(db,
                               "SELECT seq, type, department, payload FROM event_log "
                               "WHERE seq > $1::bigint AND seq <= $2::bigint "
-                              "AND ($3::text[] IS NULL OR type = ANY($3::text[])) "
+                              "AND ($3::text[] IS NULL OR type = ANY($3::text[]) " FAMILY_SQL ") "
                               "AND ($4::text IS NULL OR department = '' OR department = $4) "
                               "ORDER BY seq LIMIT $5::int",
                               5, p, NULL, NULL, 1);
