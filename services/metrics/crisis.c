@@ -33,12 +33,12 @@ int64_t mx_crisis_hold_ms(const char *detail_json) {
 }
 
 /* The state a crisis.<what> event names; -1 for the events that move no
-   state (acknowledged, statement, held, released, recalled). */
+   state (acknowledged, statement, held, released, recalled). A drill is
+   recorded as crisis.drill (hd_crisis_declare); a crisis.declared with
+   drill set is taken as one too. */
 static int state_named(const char *what, int drill) {
     int s = hd_crisis_state_parse(what);
-    if (s == HD_CRISIS_DECLARED && drill)
-        return HD_CRISIS_DRILL;
-    return s == HD_CRISIS_DRILL ? -1 : s; /* a drill is declared with drill set */
+    return s == HD_CRISIS_DECLARED && drill ? HD_CRISIS_DRILL : s;
 }
 
 static int crisis_op(const hd_envelope_t *ev, int64_t at, mx_crisis_op_t *op) {

@@ -50,15 +50,17 @@ HD_TEST(crisis_events_become_operations) {
     b.drill = 1;
     ASSERT_EQ(mx_crisis_op_of(&ev, 5, &op), 1);
     ASSERT_EQ(op.to, HD_CRISIS_DRILL);
+    ev = crisis_ev(&b, "drill", A, T0); /* as hd_crisis_declare records a drill */
+    ASSERT_EQ(mx_crisis_op_of(&ev, 5, &op), 1);
+    ASSERT_EQ(op.to, HD_CRISIS_DRILL);
     ev = crisis_ev(&b, "resumed", A, T0);
     ASSERT_EQ(mx_crisis_op_of(&ev, 5, &op), 1);
     ASSERT_EQ(op.to, HD_CRISIS_RESUMED);
     ev = crisis_ev(&b, "dismissed", A, T0);
     ASSERT_EQ(mx_crisis_op_of(&ev, 5, &op), 1);
     ASSERT_EQ(op.to, HD_CRISIS_DISMISSED);
-    /* summaries and acknowledgements move no figure; no state is named
-       "drill" by an event */
-    const char *none[] = {"acknowledged", "statement", "released", "recalled", "drill", ""};
+    /* summaries and acknowledgements move no figure */
+    const char *none[] = {"acknowledged", "statement", "released", "recalled", ""};
     for (size_t i = 0; i < sizeof none / sizeof none[0]; i++) {
         ev = crisis_ev(&b, none[i], A, T0);
         ASSERT_EQ(mx_crisis_op_of(&ev, 5, &op), 0);
