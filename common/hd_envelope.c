@@ -33,10 +33,13 @@ static const struct {
     {HUDDLE__V1__ENVELOPE__BODY_CONTENT_RELEASED, "content.released"},
     {HUDDLE__V1__ENVELOPE__BODY_CONTENT_RECALLED, "content.recalled"},
     {HUDDLE__V1__ENVELOPE__BODY_NOTIFICATION_RECORDED, "notification.recorded"},
+    {HUDDLE__V1__ENVELOPE__BODY_INBOX_REQUESTED, "inbox.requested"},
     /* families: the type is "org.<object>.<action>" (hd_envelope_org_type),
-       "crisis.<what>" (hd_envelope_crisis_type) */
+       "crisis.<what>" (hd_envelope_crisis_type), "inbox.<what>"
+       (hd_envelope_inbox_type; inbox.requested above is matched first) */
     {HUDDLE__V1__ENVELOPE__BODY_ORG_CHANGED, "org."},
     {HUDDLE__V1__ENVELOPE__BODY_CRISIS_CHANGED, "crisis."},
+    {HUDDLE__V1__ENVELOPE__BODY_INBOX_CHANGED, "inbox."},
 };
 #define NTYPES (sizeof s_types / sizeof s_types[0])
 
@@ -71,6 +74,11 @@ const char *hd_envelope_crisis_type(const Huddle__V1__CrisisChanged *b, char *bu
     return buf;
 }
 
+const char *hd_envelope_inbox_type(const Huddle__V1__InboxChanged *b, char *buf, size_t n) {
+    snprintf(buf, n, "inbox.%s", b && b->what ? b->what : "");
+    return buf;
+}
+
 /* The type env must carry: its body's name, or for a family the name its
    body's fields complete (into buf). NULL if the body is unknown. */
 static const char *expected_type(const hd_envelope_t *env, char *buf, size_t n) {
@@ -79,6 +87,8 @@ static const char *expected_type(const hd_envelope_t *env, char *buf, size_t n) 
         return hd_envelope_org_type(env->org_changed, buf, n);
     if (name && env->body_case == HUDDLE__V1__ENVELOPE__BODY_CRISIS_CHANGED)
         return hd_envelope_crisis_type(env->crisis_changed, buf, n);
+    if (name && env->body_case == HUDDLE__V1__ENVELOPE__BODY_INBOX_CHANGED)
+        return hd_envelope_inbox_type(env->inbox_changed, buf, n);
     return name;
 }
 

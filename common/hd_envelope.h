@@ -28,6 +28,10 @@ const char *hd_envelope_org_type(const Huddle__V1__OrgChanged *b, char *buf, siz
    hd_envelope_org_type. */
 const char *hd_envelope_crisis_type(const Huddle__V1__CrisisChanged *b, char *buf, size_t n);
 
+/* The type of an inbox.* event, "inbox.<what>", into buf, as for
+   hd_envelope_crisis_type. */
+const char *hd_envelope_inbox_type(const Huddle__V1__InboxChanged *b, char *buf, size_t n);
+
 /* The body case for a type name ("org.person.created" is ORG_CHANGED);
    HUDDLE__V1__ENVELOPE__BODY__NOT_SET if none. */
 Huddle__V1__Envelope__BodyCase hd_envelope_type_case(const char *type);

@@ -6,7 +6,7 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config git curl python3 python3-yaml
       libzmq3-dev libczmq-dev libprotobuf-c-dev protobuf-c-compiler libuv1-dev
       libjansson-dev libyaml-dev libcurl4-openssl-dev libhttp-parser-dev
-      libvectorscan-dev libpq-dev uuid-dev libsodium-dev
+      libicu-dev libxml2-dev libvectorscan-dev libpq-dev uuid-dev libsodium-dev
       libssl-dev openssl
       postgresql postgresql-client postgresql-contrib
       clang libclang-rt-14-dev clang-format

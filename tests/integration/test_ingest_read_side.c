@@ -98,8 +98,8 @@ HD_TEST(read_role_cannot_touch_base_tables) {
         "UPDATE content SET text = 'x'",
         "DELETE FROM event_log",
         "INSERT INTO outbox (event_id, type, payload) VALUES (gen_random_uuid(), 'x', '')",
-        "UPDATE read_inbox SET state = 'x'", /* a view simple enough to be updatable */
-        "DELETE FROM read_inbox"};
+        "UPDATE read_inbox_setting SET auto_assign = false", /* simple enough to be updatable */
+        "DELETE FROM read_inbox_setting"};
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
         const char *st = read_state(refused[i]);
         if (strcmp(st, "42501") != 0)
@@ -112,7 +112,7 @@ HD_TEST(migration_runs_again_and_on_a_second_database) {
     ASSERT(setup() == 0);
     char path[4096], *sql = NULL;
     const char *src = getenv("HUDDLE_SOURCE_DIR");
-    snprintf(path, sizeof path, "%s/migrations/017_crisis.sql", src ? src : ".");
+    snprintf(path, sizeof path, "%s/migrations/019_inbox.sql", src ? src : ".");
     FILE *f = fopen(path, "rb");
     ASSERT(f != NULL);
     size_t cap = 1 << 16;
