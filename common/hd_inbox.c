@@ -137,3 +137,74 @@ hd_reply_verdict_t hd_inbox_reply_check(const hd_inbox_reply_state_t *st, const 
     }
     return HD_REPLY_OK;
 }
+
+int hd_inbox_holds(const hd_actor_t *actor, const char *role) {
+    for (size_t i = 0; actor && i < actor->nroles; i++)
+        if (strcmp(actor->roles[i], role) == 0)
+            return 1;
+    return 0;
+}
+
+static int deny(char *why, size_t n, int status, const char *msg) {
+    if (why && n)
+        snprintf(why, n, "%s", msg);
+    return status;
+}
+
+/* 1 if `who` works items of `item`'s queue: information gatherers in
+   triage, the department's responders and coaches otherwise. */
+static int works(const hd_actor_t *who, const hd_inbox_item_ref_t *item) {
+    if (!*item->department)
+        return hd_inbox_holds(who, "information-gatherer");
+    return strcmp(who->department, item->department) == 0 &&
+           (hd_inbox_holds(who, "responder") || hd_inbox_holds(who, "coach"));
+}
+
+/* 1 if `who` leads the queue: a coach of the department, an information
+   gatherer (who route any item: they triage). */
+static int leads(const hd_actor_t *who, const hd_inbox_item_ref_t *item) {
+    if (hd_inbox_holds(who, "information-gatherer"))
+        return 1;
+    return *item->department && strcmp(who->department, item->department) == 0 &&
+           hd_inbox_holds(who, "coach");
+}
+
+static int target_ok(const hd_inbox_item_ref_t *item, const hd_inbox_target_t *t, char *why,
+                     size_t n) {
+    if (!t->active)
+        return deny(why, n, 422, "that person is not active");
+    if (!works(t->who, item))
+        return deny(why, n, 422,
+                    *item->department
+                        ? "that person is not a responder or coach of the item's department"
+                        : "that person is not an information gatherer (triage)");
+    if (t->away)
+        return deny(why, n, 422, "that person is away");
+    return 0;
+}
+
+int hd_inbox_may(const hd_actor_t *actor, const hd_inbox_item_ref_t *item, hd_inbox_action_t a,
+                 const hd_inbox_target_t *target, char *why, size_t why_len) {
+    int other = target && target->who && strcmp(target->who->id, actor->id) != 0;
+    int owned = item->assignee_id && *item->assignee_id;
+    int mine = owned && strcmp(item->assignee_id, actor->id) == 0;
+    if (!hd_inbox_holds(actor, "orchestrator")) {
+        if (!works(actor, item) && !leads(actor, item))
+            return deny(why, why_len, 403,
+                        *item->department ? "only the department's responders and coaches work "
+                                            "its inbox"
+                                          : "only information gatherers work the triage queue");
+        int lead = leads(actor, item);
+        if (!lead && ((a == HD_INBOX_ASSIGN && other) || a == HD_INBOX_ROUTE ||
+                      (a == HD_INBOX_UNASSIGN && owned && !mine)))
+            return deny(why, why_len, 403,
+                        "only a coach of the department (an information gatherer in triage) "
+                        "assigns others, unassigns others and routes");
+        if (!lead && owned && !mine &&
+            (a == HD_INBOX_WAIT || a == HD_INBOX_RESOLVE || a == HD_INBOX_REOPEN))
+            return deny(why, why_len, 403, "the item is someone else's: its owner or a coach may");
+    }
+    if (a == HD_INBOX_ASSIGN && target && target->who)
+        return target_ok(item, target, why, why_len);
+    return 0;
+}

@@ -15,6 +15,8 @@
 #ifndef HD_INBOX_H
 #define HD_INBOX_H
 
+#include "hd_approval.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -65,6 +67,38 @@ int hd_inbox_next(hd_inbox_state_t from, hd_inbox_action_t a, int has_assignee,
 
 /* 1 for the states that count against a person's assignment cap. */
 int hd_inbox_state_counts(hd_inbox_state_t s);
+
+/* Who may act on an item (one rule for ingest's early check and
+   workflow's decision). The item as far as the rule needs it: */
+typedef struct {
+    const char *department;  /* "" while in triage */
+    const char *assignee_id; /* "" none */
+} hd_inbox_item_ref_t;
+
+/* The person an assign names (NULL for an action that names nobody, or
+   an assign to the actor). away: away now. */
+typedef struct {
+    const hd_actor_t *who;
+    int active, away;
+} hd_inbox_target_t;
+
+/* Whether `actor` may take `a` on `item` (with `target` for assign, the
+   department for route). The rules, in order:
+   - the orchestrator may do anything;
+   - a triage item is worked by information gatherers (any department);
+     a department's item by its people holding responder or coach;
+   - assign to another person, unassign someone else, and route: a coach of
+     the item's department (information gatherers in triage);
+   - wait, resolve, reopen on an item someone owns: its owner or a coach;
+   - an assign's target must be active, of the item's department (triage:
+     an information gatherer), holding responder or coach, and not away.
+   0 when allowed; else the HTTP status (403 for the actor, 422 for the
+   target) with a reason for a person in why. Pure. */
+int hd_inbox_may(const hd_actor_t *actor, const hd_inbox_item_ref_t *item, hd_inbox_action_t a,
+                 const hd_inbox_target_t *target, char *why, size_t why_len);
+
+/* 1 if actor holds role. */
+int hd_inbox_holds(const hd_actor_t *actor, const char *role);
 
 /* The reply collision rule. A reply by `caller_id` to an item is refused
    when another person owns the item, or when a reply to it is still

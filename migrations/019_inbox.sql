@@ -48,7 +48,8 @@ CREATE TABLE IF NOT EXISTS feed (
   channel_id     text NOT NULL REFERENCES channel(id), -- whose mentions these are
   url            text NOT NULL,                 -- mastodon: the server's base URL; rss: the feed's URL
   tag            text,                          -- mastodon-tag: the hashtag, without '#'
-  secret         bytea,                         -- mastodon-mentions: the access token, sealed (hd_secret.h)
+  account_department text,                      -- mastodon-mentions: whose channel account (its sealed
+                                                -- token) reads the notifications
   departments    text[] NOT NULL DEFAULT '{}',  -- routed only among these (empty: any)
   interval_s     integer NOT NULL DEFAULT 60 CHECK (interval_s BETWEEN 1 AND 86400),
   enabled        boolean NOT NULL DEFAULT true,
