@@ -1,7 +1,8 @@
 /*  huddle-workflow: the approval state machine as a process.
     Wires configuration, database, hub connection and health endpoint
     around hd_consumer_run with apply.c's wf_apply_batch: read.c reads a
-    batch's items and facts, decide.c decides, write.c writes. */
+    batch's items and facts, decide.c decides, write.c writes. Between
+    batches, sla.c's pass records the first-response timers that came. */
 #include "apply.h"
 #include "hd_config.h"
 #include "hd_consumer.h"
@@ -10,6 +11,7 @@
 #include "hd_log.h"
 #include "hd_service.h"
 #include "hd_signal.h"
+#include "sla.h"
 
 #include <stdlib.h>
 
@@ -21,6 +23,11 @@ static const hd_config_var_t s_vars[] = {
     {"HUDDLE_WORKFLOW_FALLBACK_ROLE", "orchestrator",
      "role that must approve an item whose approval chain names no role at all"},
     {NULL, NULL, NULL}};
+
+/* The timers' pace: one per process, as the consumer loop is. */
+static wf_sla_t s_sla;
+
+static int sla_idle(hd_db_t *db, void *arg) { return wf_sla_idle(db, &s_sla); }
 
 int main(int argc, char **argv) {
     hd_config_init(argc, argv, "huddle-workflow",
@@ -40,6 +47,7 @@ int main(int argc, char **argv) {
                              .types = wf_types,
                              .ntypes = wf_ntypes,
                              .apply_batch = wf_apply_batch,
+                             .idle = sla_idle,
                              .arg = &ctx};
     hd_info("started", "consuming as 'workflow'");
     int rc = hd_consumer_run(svc.db, svc.bus, &cfg) == 0 ? 0 : 1;
