@@ -25,8 +25,11 @@
 
 #include <stdint.h>
 
-/* How long a read stays fresh. Reading costs one statement in a batch's
-   round trip; a setting changed through the API applies within this. */
+/* How long a read stays fresh. The read costs 0.35 ms for 6 departments
+   and 20 holidays, 1 ms for 51 and 415 (measured on the test cluster):
+   once per batch it would cost a busy workflow a few per cent of the
+   database's time for settings that change a few times a year. A setting
+   changed through the API applies within this. */
 #define WF_CALENDARS_TTL_MS 5000
 
 /* A department's inbox_setting row (or the default's). Strings are the
