@@ -3,6 +3,7 @@
 
 #include "clock.h"
 #include "crisis_store.h"
+#include "inbox.h"
 #include "latency.h"
 #include "tally.h"
 
@@ -81,15 +82,28 @@ size_t mx_aggregate_plan(const hd_envelope_t *ev, mx_bump_t *out, size_t max) {
     }
 }
 
-/* A batch's plan: its counter increments, summed, and its clock and
-   crisis operations in order (each array holds n). */
+/* A batch's plan: its counter increments (and the inbox gauge's moves),
+   summed, its clock and crisis operations in order (each array holds
+   n), and its first-response observations. */
 typedef struct {
     mx_tally_t tally;
     mx_clock_op_t *ops;
     size_t nops;
     mx_crisis_op_t *crisis;
     size_t ncrisis;
+    mx_histogram_t first_response;
 } plan_t;
+
+static void plan_inbox(const hd_envelope_t *ev, plan_t *p) {
+    mx_inbox_op_t op;
+    if (!mx_inbox_op_of(ev, &op))
+        return;
+    for (size_t m = 0; m < op.nmoves; m++)
+        mx_tally_add_n(&p->tally, &op.moves[m].series, op.moves[m].n);
+    if (op.observe)
+        mx_histogram_observe_in(&p->first_response, MX_FIRST_RESPONSE, &mx_first_response_set,
+                                op.labels, op.seconds);
+}
 
 static void plan_batch(const hd_envelope_t *const *evs, size_t n, plan_t *p) {
     int64_t now = hd_now_ms();
@@ -100,6 +114,7 @@ static void plan_batch(const hd_envelope_t *const *evs, size_t n, plan_t *p) {
             mx_tally_add(&p->tally, &bumps[b]);
         p->nops += (size_t)mx_clock_op_of(evs[i], now, &p->ops[p->nops]);
         p->ncrisis += (size_t)mx_crisis_op_of(evs[i], now, &p->crisis[p->ncrisis]);
+        plan_inbox(evs[i], p);
         hd_log(HD_LOG_DEBUG, "counted", evs[i]->id, evs[i]->correlation_id, "%s: %zu counters",
                evs[i]->type, k);
     }
@@ -112,9 +127,11 @@ int mx_aggregate_apply_batch(hd_db_t *db, const hd_envelope_t *const *evs, size_
     plan_t p = {.ops = hd_calloc(n, sizeof *p.ops), .crisis = hd_calloc(n, sizeof *p.crisis)};
     plan_batch(evs, n, &p);
     int rc = mx_tally_write(&p.tally, db) < 0 || mx_latency_apply(db, p.ops, p.nops) < 0 ||
-                     mx_crisis_apply(db, p.crisis, p.ncrisis) < 0
+                     mx_crisis_apply(db, p.crisis, p.ncrisis) < 0 ||
+                     mx_histogram_flush(&p.first_response, db) < 0
                  ? HD_APPLY_RETRY
                  : HD_APPLY_OK;
+    mx_histogram_free(&p.first_response);
     free(p.ops);
     free(p.crisis);
     mx_tally_free(&p.tally);

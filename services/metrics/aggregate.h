@@ -23,7 +23,8 @@
                          events' occurred_at_ms (request time kept in
                          metrics_pending, migrations/005_metrics.sql).
       crisis.*, content.held / released / recalled: the crisis figures
-                         (crisis.h, kept by crisis_store.h). */
+                         (crisis.h, kept by crisis_store.h).
+      mention.routed, inbox.*: the inbox figures (inbox.h). */
 #ifndef MX_AGGREGATE_H
 #define MX_AGGREGATE_H
 
@@ -46,7 +47,7 @@ typedef struct {
 size_t mx_aggregate_plan(const hd_envelope_t *ev, mx_bump_t *out, size_t max);
 
 /* hd_consumer_batch_fn: plans every event of the batch and writes the
-   counters, the approval clocks and the crisis figures as said above. HD_APPLY_OK, or
+   counters, the approval clocks, the crisis and the inbox figures as said above. HD_APPLY_OK, or
    HD_APPLY_RETRY on a database error. No event is ever dead: one that
    names no valid content moves its counters only. Emits nothing; arg is
    unused. */

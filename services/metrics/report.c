@@ -70,6 +70,17 @@ const mx_family_t mx_families[] = {
            "Time from a crisis detected (proposed) to declared, by playbook."),
     FAMILY("huddle_crisis_hold_seconds", "histogram",
            "Time from a crisis declared to its hold applied by the publisher, by playbook."),
+    FAMILY("huddle_mentions_total", "counter",
+           "Inbound mentions routed, by channel, feed and department (triage: no rule took it)."),
+    FAMILY("huddle_inbox_items", "gauge", "Inbox items now, by department and state."),
+    FAMILY("huddle_inbox_first_response_seconds", "histogram",
+           "Business time from a mention received to its first published reply, by department."),
+    FAMILY("huddle_inbox_sla_warnings_total", "counter",
+           "First-response warnings (the breach is near), by department."),
+    FAMILY("huddle_inbox_sla_breaches_total", "counter",
+           "First-response deadlines passed without a reply, by department."),
+    FAMILY("huddle_inbox_replies_total", "counter",
+           "Replies published to mentions, by department."),
 };
 const size_t mx_nfamilies = sizeof mx_families / sizeof mx_families[0];
 

@@ -10,18 +10,20 @@
 
 /* A batch touches a handful of distinct counters (event types times
    departments), so a linear search beats hashing here. */
-void mx_tally_add(mx_tally_t *self, const mx_bump_t *b) {
+void mx_tally_add(mx_tally_t *self, const mx_bump_t *b) { mx_tally_add_n(self, b, 1); }
+
+void mx_tally_add_n(mx_tally_t *self, const mx_bump_t *b, long n) {
     for (size_t i = 0; i < self->n; i++)
         if (strcmp(self->bumps[i].name, b->name) == 0 &&
             strcmp(self->bumps[i].labels, b->labels) == 0) {
-            self->counts[i]++;
+            self->counts[i] += n;
             return;
         }
     size_t cap = self->cap; /* both arrays grow alike */
     self->bumps = hd_grow(self->bumps, &cap, self->n + 1, sizeof *self->bumps);
     self->counts = hd_grow(self->counts, &self->cap, self->n + 1, sizeof *self->counts);
     self->bumps[self->n] = *b;
-    self->counts[self->n++] = 1;
+    self->counts[self->n++] = n;
 }
 
 int mx_tally_write(const mx_tally_t *self, hd_db_t *db) {

@@ -20,6 +20,10 @@ typedef struct {
    out-of-memory. */
 void mx_tally_add(mx_tally_t *self, const mx_bump_t *b);
 
+/* Adds n (negative for a gauge going down) to b's series, as
+   mx_tally_add. */
+void mx_tally_add_n(mx_tally_t *self, const mx_bump_t *b, long n);
+
 /* Adds the tallied increments to metrics_counter in one statement inside
    the open transaction. 0 or -1 (the caller rolls back). The tally is
    kept either way. */
