@@ -39,6 +39,28 @@ static void add_ms(hd_pgarray_t *a, int64_t ms) {
     hd_pgarray_add(a, s);
 }
 
+/* One element holding the array literal of v[0..n) (cast back with
+   ::text[] or ::bigint[] in SQL): several values of a row in one column,
+   for statements with more columns than hd_db's arrays allow. Both levels
+   are quoted by hd_pgarray, so no value is read as syntax. */
+static void add_packed(hd_pgarray_t *a, const char *const *v, size_t n) {
+    hd_pgarray_t inner = {0};
+    for (size_t i = 0; i < n; i++)
+        hd_pgarray_add(&inner, v[i]);
+    hd_pgarray_add(a, hd_pgarray_str(&inner));
+    hd_pgarray_free(&inner);
+}
+
+static void add_packed_ms(hd_pgarray_t *a, const int64_t *v, size_t n) {
+    char buf[8][32];
+    const char *p[8];
+    for (size_t i = 0; i < n && i < 8; i++) {
+        snprintf(buf[i], sizeof buf[i], "%" PRId64, v[i]);
+        p[i] = buf[i];
+    }
+    add_packed(a, p, n < 8 ? n : 8);
+}
+
 /* The item's required roles joined with '\n' (role names never hold one:
    hd_approval_role_ok), all of them or only the same-department ones, for
    string_to_array on the server. */
@@ -118,17 +140,17 @@ static const char *INSERT_SQL =
     "  scheduled_at, submitted_at, kind, crisis_id, reply_to_mention_id, reply_to_external_id) "
     "SELECT x.c, x.st, string_to_array(x.r, E'\\n'), string_to_array(x.s, E'\\n'), "
     "  " TS("x.rq") ", " TS("x.dc") ", x.d, x.a, x.e, x.ch, x.t, " TS("x.sc") ", "
-    "  to_timestamp(x.sub / 1000.0), x.k, nullif(x.cr, '')::uuid, nullif(x.rm, '')::uuid, "
-    "  nullif(x.rx, '') "
+    "  to_timestamp(x.sub / 1000.0), x.k, nullif(x.cr, '')::uuid, "
+    "  nullif((x.rp::text[])[1], '')::uuid, nullif((x.rp::text[])[2], '') "
     "FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], "
     "            $7::text[], $8::uuid[], $9::text[], $10::text[], $11::text[], $12::bigint[], "
-    "            $13::bigint[], $14::text[], $15::text[], $16::text[], $17::text[]) "
-    "  WITH ORDINALITY AS x(c, st, r, s, rq, dc, d, a, e, ch, t, sc, sub, k, cr, rm, rx, i) "
+    "            $13::bigint[], $14::text[], $15::text[], $16::text[]) "
+    "  WITH ORDINALITY AS x(c, st, r, s, rq, dc, d, a, e, ch, t, sc, sub, k, cr, rp, i) "
     "ORDER BY x.i ON CONFLICT (content_id) DO NOTHING";
 /* clang-format on */
 
 static int insert_new(hd_db_t *db, const wf_items_t *items) {
-    hd_pgarray_t col[STATE_COLS + 11] = {{0}};
+    hd_pgarray_t col[STATE_COLS + 10] = {{0}};
     for (size_t i = 0; i < items->n; i++) {
         const wf_item_t *it = &items->items[i];
         if (it->stored || !it->changed)
@@ -143,12 +165,12 @@ static int insert_new(hd_db_t *db, const wf_items_t *items) {
         add_ms(&col[12], it->submitted_ms);
         hd_pgarray_add(&col[13], it->kind);
         hd_pgarray_add(&col[14], it->crisis_id);
-        hd_pgarray_add(&col[15], it->reply_to_mention_id);
-        hd_pgarray_add(&col[16], it->reply_to_external_id);
+        const char *reply[2] = {it->reply_to_mention_id, it->reply_to_external_id};
+        add_packed(&col[15], reply, 2);
     }
     if (col[0].n == 0)
         return 0;
-    return hd_db_cmd_arrays(db, INSERT_SQL, col, STATE_COLS + 11);
+    return hd_db_cmd_arrays(db, INSERT_SQL, col, STATE_COLS + 10);
 }
 
 static int delete_approvals(hd_db_t *db, const wf_writes_t *w) {
@@ -180,97 +202,92 @@ static int insert_approvals(hd_db_t *db, const wf_writes_t *w) {
         col, 4);
 }
 
-/* The columns every written inbox item carries (what inbox work changes). */
+/* The columns every written inbox item carries (what inbox work changes);
+   its times and version packed in one (IN_TIMES, in the order of
+   TIMES_SQL's indexes). */
 enum {
     IN_ID,
     IN_DEPT,
     IN_TRIAGE,
     IN_STATE,
-    IN_STATE_AT,
     IN_ASSIGNEE,
-    IN_ASSIGNED_AT,
     IN_ESCALATED,
-    IN_DUE,
-    IN_WARN,
-    IN_FIRST_AT,
-    IN_FIRST_MS,
     IN_REPLY,
     IN_REPLIED_BY,
-    IN_VERSION,
+    IN_TIMES,
     IN_COLS
 };
 
 /* clang-format off */
-#define IN_UNNEST                                                                   \
-    "unnest($1::uuid[], $2::text[], $3::bool[], $4::text[], $5::bigint[], "          \
-    "       $6::text[], $7::bigint[], $8::bool[], $9::bigint[], $10::bigint[], "     \
-    "       $11::bigint[], $12::bigint[], $13::text[], $14::text[], $15::bigint[]"
-#define IN_NAMES "m, d, tr, st, sa, an, aa, es, du, wa, fa, fr, rc, rb, v"
-#define IN_VALUES                                                                   \
-    "x.d, x.tr, x.st, coalesce(" TS("x.sa") ", now()), nullif(x.an, '')::uuid, " TS("x.aa") ", x.es, " \
-    TS("x.du") ", " TS("x.wa") ", " TS("x.fa") ", "                                  \
-    "CASE WHEN x.fa > 0 AND x.fr >= 0 THEN x.fr END, nullif(x.rc, '')::uuid, "        \
-    "nullif(x.rb, ''), x.v"
+#define IN_UNNEST                                                             \
+    "(SELECT u.*, u.tm::bigint[] AS n FROM unnest($1::uuid[], $2::text[], "    \
+    "  $3::bool[], $4::text[], $5::text[], $6::bool[], $7::text[], $8::text[], " \
+    "  $9::text[]"
+#define IN_NAMES "m, d, tr, st, an, es, rc, rb, tm"
+/* n: state_at, assigned_at, sla_due_at, sla_warn_at, first_response_at,
+   first_response_ms (-1: unknown), version */
+#define IN_VALUES                                                                  \
+    "x.d, x.tr, x.st, coalesce(" TS("x.n[1]") ", now()), nullif(x.an, '')::uuid, "  \
+    TS("x.n[2]") ", x.es, " TS("x.n[3]") ", " TS("x.n[4]") ", " TS("x.n[5]") ", "   \
+    "CASE WHEN x.n[5] > 0 AND x.n[6] >= 0 THEN x.n[6] END, nullif(x.rc, '')::uuid, " \
+    "nullif(x.rb, ''), x.n[7]"
 /* clang-format on */
 
+/* Besides: e, the text columns only an insert writes (packed); rv, the
+   received time. */
 static const char *INBOX_INSERT_SQL =
     "INSERT INTO inbox_item (mention_id, department_id, triage, state, state_at, assignee_id, "
     "  assigned_at, escalated, sla_due_at, sla_warn_at, first_response_at, first_response_ms, "
     "  reply_content_id, replied_by, version, rule_id, channel_id, author_handle, text, url, "
-    "  crisis_id, feed_id, external_id, received_at, conversation_of) "
-    "SELECT x.m, " IN_VALUES ", x.r, x.ch, x.a, x.t, x.u, nullif(x.cr, '')::uuid, "
-    "  nullif(x.f, ''), x.x, " TS("x.rv") ", nullif(x.co, '')::uuid "
-    "FROM " IN_UNNEST ", $16::text[], $17::text[], $18::text[], $19::text[], $20::text[], "
-    "  $21::text[], $22::text[], $23::text[], $24::bigint[], $25::text[]) "
-    "  AS x(" IN_NAMES ", r, ch, a, t, u, cr, f, x, rv, co) "
+    "  crisis_id, feed_id, external_id, conversation_of, received_at) "
+    "SELECT x.m, " IN_VALUES ", x.e[1], x.e[2], x.e[3], x.e[4], x.e[5], "
+    "  nullif(x.e[6], '')::uuid, nullif(x.e[7], ''), x.e[8], nullif(x.e[9], '')::uuid, "
+    "  " TS("x.rv") " "
+    "FROM (SELECT y.*, y.ex::text[] AS e FROM " IN_UNNEST ", $10::text[], $11::bigint[]) "
+    "  AS u(" IN_NAMES ", ex, rv)) AS y) AS x "
     "ON CONFLICT (mention_id) DO NOTHING";
 
-/* sla_warned and sla_breached are the SLA timer's (calendar.h's part D):
+/* sla_warned and sla_breached are the SLA timer's (part D's sla.c):
    never written here. */
 static const char *INBOX_UPDATE_SQL =
     "UPDATE inbox_item i SET (department_id, triage, state, state_at, assignee_id, assigned_at, "
     "  escalated, sla_due_at, sla_warn_at, first_response_at, first_response_ms, "
     "  reply_content_id, replied_by, version) = (" IN_VALUES ") "
-    "FROM " IN_UNNEST ") AS x(" IN_NAMES ") WHERE i.mention_id = x.m";
+    "FROM " IN_UNNEST ") AS u(" IN_NAMES ")) AS x WHERE i.mention_id = x.m";
 
 static void add_inbox_cols(hd_pgarray_t *col, const wf_inbox_item_t *it) {
     hd_pgarray_add(&col[IN_ID], it->mention_id);
     hd_pgarray_add(&col[IN_DEPT], it->department);
     hd_pgarray_add(&col[IN_TRIAGE], it->triage ? "t" : "f");
     hd_pgarray_add(&col[IN_STATE], hd_inbox_state_name(it->state));
-    add_ms(&col[IN_STATE_AT], it->state_ms);
     hd_pgarray_add(&col[IN_ASSIGNEE], it->assignee_id);
-    add_ms(&col[IN_ASSIGNED_AT], it->assigned_ms);
     hd_pgarray_add(&col[IN_ESCALATED], it->escalated ? "t" : "f");
-    add_ms(&col[IN_DUE], it->sla_due_ms);
-    add_ms(&col[IN_WARN], it->sla_warn_ms);
-    add_ms(&col[IN_FIRST_AT], it->first_response_at_ms);
-    add_ms(&col[IN_FIRST_MS], it->first_response_ms);
     hd_pgarray_add(&col[IN_REPLY], it->reply_content_id);
     hd_pgarray_add(&col[IN_REPLIED_BY], it->replied_by);
-    add_ms(&col[IN_VERSION], it->version);
+    const int64_t times[7] = {it->state_ms,   it->assigned_ms,          it->sla_due_ms,
+                              it->sla_warn_ms, it->first_response_at_ms, it->first_response_ms,
+                              it->version};
+    add_packed_ms(&col[IN_TIMES], times, 7);
 }
 
 static const char *nz(const char *s) { return s ? s : ""; }
 
 static int insert_inbox(hd_db_t *db, const wf_inbox_t *in) {
-    enum { N = IN_COLS + 10 };
-    hd_pgarray_t col[N] = {{0}};
+    hd_pgarray_t col[IN_COLS + 2] = {{0}};
     for (size_t i = 0; i < in->n; i++) {
         const wf_inbox_item_t *it = &in->items[i];
         if (it->stored || !it->changed)
             continue;
         add_inbox_cols(col, it);
-        const char *v[] = {it->rule_id,   it->channel,  nz(it->author_handle), nz(it->text),
-                           nz(it->url),   it->crisis_id, nz(it->feed), nz(it->external_id)};
-        for (int c = 0; c < 8; c++)
-            hd_pgarray_add(&col[IN_COLS + c], v[c]);
-        add_ms(&col[IN_COLS + 8], it->received_ms);
-        hd_pgarray_add(&col[IN_COLS + 9], it->conversation_of);
+        const char *v[9] = {it->rule_id,   it->channel,  nz(it->author_handle), nz(it->text),
+                            nz(it->url),   it->crisis_id, nz(it->feed), nz(it->external_id),
+                            it->conversation_of};
+        add_packed(&col[IN_COLS], v, 9);
+        add_ms(&col[IN_COLS + 1], it->received_ms);
     }
     if (col[0].n == 0)
         return 0;
-    return hd_db_cmd_arrays(db, INBOX_INSERT_SQL, col, N);
+    return hd_db_cmd_arrays(db, INBOX_INSERT_SQL, col, IN_COLS + 2);
 }
 
 static int update_inbox(hd_db_t *db, const wf_inbox_t *in) {
