@@ -73,8 +73,9 @@ static void supersede(wf_items_t *items, wf_item_t *it, const char *old_id, int6
         snprintf(st->why, sizeof st->why, "%s is not a reply to mention %s", old_id,
                  it->reply_to_mention_id);
     else if (old->a.state != HD_ITEM_EVALUATING && old->a.state != HD_ITEM_AWAITING_APPROVAL)
-        snprintf(st->why, sizeof st->why, "reply %s is %s: only a reply not yet approved is "
-                                          "withdrawn",
+        snprintf(st->why, sizeof st->why,
+                 "reply %s is %s: only a reply not yet approved is "
+                 "withdrawn",
                  old_id, hd_item_state_name(old->a.state));
     else {
         move(old, HD_ITEM_REJECTED, at, 1);

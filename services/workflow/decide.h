@@ -86,18 +86,18 @@ typedef enum {
 /* An inbox item's change: the inbox.<what> event to emit, with the item as
    it was just after the change (the same step may change it again). */
 typedef struct {
-    const char *what;                  /* static: hd_inbox_action_what, or "refused" */
+    const char *what; /* static: hd_inbox_action_what, or "refused" */
     char mention_id[HD_ID_LEN];
     char department[HD_DEPT_LEN];      /* the item's after the change ("" in triage) */
     char from_department[HD_DEPT_LEN]; /* routed: where it was */
     int known;                         /* the item exists: state and from are set */
     hd_inbox_state_t state, from;
-    char assignee_id[HD_ID_LEN];      /* "" nobody */
-    const char *assignee_email;       /* borrowed from the people; "" */
+    char assignee_id[HD_ID_LEN];        /* "" nobody */
+    const char *assignee_email;         /* borrowed from the people; "" */
     const char *actor_id, *actor_email; /* borrowed from the event; "" workflow itself */
-    const char *request_id;           /* borrowed from the event; "" */
-    const char *reply_content_id;     /* borrowed from the reply's item; "" */
-    const char *channel, *feed;       /* borrowed from the inbox item; "" */
+    const char *request_id;             /* borrowed from the event; "" */
+    const char *reply_content_id;       /* borrowed from the reply's item; "" */
+    const char *channel, *feed;         /* borrowed from the inbox item; "" */
     int64_t sla_due_ms, response_ms, wall_ms;
     int first; /* replied: the first published reply */
     char reason[320];
@@ -105,21 +105,21 @@ typedef struct {
 
 /* What one event does besides moving its item. */
 typedef struct {
-    int dead;        /* never applicable: why says why (nothing else is set) */
-    wf_item_t *item; /* the event's item, when it has one (borrowed) */
+    int dead;         /* never applicable: why says why (nothing else is set) */
+    wf_item_t *item;  /* the event's item, when it has one (borrowed) */
     wf_item_t *other; /* the reply a reply supersedes (borrowed) */
     wf_out_t out[3];  /* events to emit, in order, before the changes */
     size_t nout;
-    wf_inbox_item_t *inbox; /* mention.received: its new inbox item (borrowed) */
+    wf_inbox_item_t *inbox;              /* mention.received: its new inbox item (borrowed) */
     wf_change_t changes[WF_MAX_CHANGES]; /* inbox.<what> events, in order */
     size_t nchanges;
-    int approval;                  /* record (item, role, actor_id) */
-    char role[HD_ROLE_LEN];        /* the role decided as */
-    const char *actor_id;          /* who approved (borrowed from ev or the item) */
-    int clear_approvals;           /* forget every approval of the item */
-    const char *department;        /* the emitted events' department (borrowed) */
-    const char *log;               /* the log line's event name (static) */
-    char why[512];                 /* dead reason, refusal reason, or log detail */
+    int approval;           /* record (item, role, actor_id) */
+    char role[HD_ROLE_LEN]; /* the role decided as */
+    const char *actor_id;   /* who approved (borrowed from ev or the item) */
+    int clear_approvals;    /* forget every approval of the item */
+    const char *department; /* the emitted events' department (borrowed) */
+    const char *log;        /* the log line's event name (static) */
+    char why[512];          /* dead reason, refusal reason, or log detail */
 } wf_step_t;
 
 /* Decides what `ev` does. Changes at most the event's item in items (a new

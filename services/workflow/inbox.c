@@ -164,6 +164,7 @@ int wf_inbox_parse_items(wf_inbox_t *self, PGresult *r) {
 /* Their roles joined with '\n' (role names never hold one); their load
    from the partial index of assigned items and from inbox_item_assigned
    (020_inbox_work.sql). */
+/* clang-format off */
 static const char *PEOPLE_SQL =
     "SELECT p.id, p.email, p.department_id, p.active, coalesce(p.away_until > now(), false), "
     "  coalesce((SELECT string_agg(r.role, E'\\n' ORDER BY r.role) FROM person_role r "
@@ -172,6 +173,7 @@ static const char *PEOPLE_SQL =
     "  (SELECT " MS("max(i.assigned_at)") " FROM inbox_item i WHERE i.assignee_id = p.id) "
     "FROM person p WHERE p.id = ANY($1::uuid[]) OR p.id IN (SELECT person_id FROM person_role "
     "  WHERE role IN ('responder', 'coach', 'information-gatherer'))";
+/* clang-format on */
 
 int wf_inbox_send_people(hd_db_t *db, hd_pgarray_t *ids) {
     hd_pgarray_t col = *ids;
@@ -200,8 +202,9 @@ int wf_inbox_parse_people(wf_inbox_t *self, PGresult *r) {
         if (hd_db_value_copy(r, i, 0, p->a.id, sizeof p->a.id) < 0 ||
             hd_db_value_copy(r, i, 1, p->email, sizeof p->email) < 0 ||
             hd_db_value_copy(r, i, 2, p->a.department, sizeof p->a.department) < 0) {
-            hd_warn("person_skipped", "person %s has an overlong email or department: never "
-                                      "assigned, and may not act on inbox items",
+            hd_warn("person_skipped",
+                    "person %s has an overlong email or department: never "
+                    "assigned, and may not act on inbox items",
                     PQgetvalue(r, i, 0));
             continue;
         }

@@ -241,10 +241,10 @@ static int parse_certs(PGresult *r, wf_facts_t *f) {
    kinds of facts. */
 typedef struct {
     hd_pgarray_t items, actors;
-    hd_pgarray_t mentions, replies;   /* inbox items: by mention id, by reply content id */
-    hd_pgarray_t channels, handles;   /* the authors of the mentions received */
-    hd_pgarray_t people;              /* the people inbox requests name */
-    hd_pgarray_t verdicts, authors;   /* certifications: verdicts' items, reply authors */
+    hd_pgarray_t mentions, replies; /* inbox items: by mention id, by reply content id */
+    hd_pgarray_t channels, handles; /* the authors of the mentions received */
+    hd_pgarray_t people;            /* the people inbox requests name */
+    hd_pgarray_t verdicts, authors; /* certifications: verdicts' items, reply authors */
     int decisions, rules, inbox, cals;
 } needs_t;
 
@@ -318,8 +318,8 @@ static void gather_needs(const hd_envelope_t *const *evs, size_t n, needs_t *k) 
 }
 
 static void needs_free(needs_t *k) {
-    hd_pgarray_t *all[] = {&k->items,    &k->actors,  &k->mentions, &k->replies, &k->channels,
-                           &k->handles,  &k->people,  &k->verdicts, &k->authors};
+    hd_pgarray_t *all[] = {&k->items,   &k->actors, &k->mentions, &k->replies, &k->channels,
+                           &k->handles, &k->people, &k->verdicts, &k->authors};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         hd_pgarray_free(all[i]);
 }

@@ -79,8 +79,8 @@ static void deadlines(const wf_facts_t *f, wf_inbox_item_t *it) {
 
 /* Gives it to `who` (the actor of a request, or workflow), recording the
    change with its reason. */
-static wf_change_t *assign(wf_inbox_t *in, wf_inbox_item_t *it, const wf_person_t *who,
-                           int64_t at, wf_step_t *st) {
+static wf_change_t *assign(wf_inbox_t *in, wf_inbox_item_t *it, const wf_person_t *who, int64_t at,
+                           wf_step_t *st) {
     hd_inbox_state_t from = it->state, to;
     if (hd_inbox_next(from, HD_INBOX_ASSIGN, 1, &to, NULL, 0) < 0)
         return NULL;

@@ -235,6 +235,7 @@ enum {
 
 /* Besides: e, the text columns only an insert writes (packed); rv, the
    received time. */
+/* clang-format off */
 static const char *INBOX_INSERT_SQL =
     "INSERT INTO inbox_item (mention_id, department_id, triage, state, state_at, assignee_id, "
     "  assigned_at, escalated, sla_due_at, sla_warn_at, first_response_at, first_response_ms, "
@@ -246,6 +247,7 @@ static const char *INBOX_INSERT_SQL =
     "FROM (SELECT y.*, y.ex::text[] AS e FROM " IN_UNNEST ", $10::text[], $11::bigint[]) "
     "  AS u(" IN_NAMES ", ex, rv)) AS y) AS x "
     "ON CONFLICT (mention_id) DO NOTHING";
+/* clang-format on */
 
 /* sla_warned and sla_breached are the SLA timer's (part D's sla.c):
    never written here. */
@@ -264,7 +266,7 @@ static void add_inbox_cols(hd_pgarray_t *col, const wf_inbox_item_t *it) {
     hd_pgarray_add(&col[IN_ESCALATED], it->escalated ? "t" : "f");
     hd_pgarray_add(&col[IN_REPLY], it->reply_content_id);
     hd_pgarray_add(&col[IN_REPLIED_BY], it->replied_by);
-    const int64_t times[7] = {it->state_ms,   it->assigned_ms,          it->sla_due_ms,
+    const int64_t times[7] = {it->state_ms,    it->assigned_ms,          it->sla_due_ms,
                               it->sla_warn_ms, it->first_response_at_ms, it->first_response_ms,
                               it->version};
     add_packed_ms(&col[IN_TIMES], times, 7);
@@ -279,9 +281,9 @@ static int insert_inbox(hd_db_t *db, const wf_inbox_t *in) {
         if (it->stored || !it->changed)
             continue;
         add_inbox_cols(col, it);
-        const char *v[9] = {it->rule_id,   it->channel,  nz(it->author_handle), nz(it->text),
-                            nz(it->url),   it->crisis_id, nz(it->feed), nz(it->external_id),
-                            it->conversation_of};
+        const char *v[9] = {it->rule_id,  it->channel,         nz(it->author_handle),
+                            nz(it->text), nz(it->url),         it->crisis_id,
+                            nz(it->feed), nz(it->external_id), it->conversation_of};
         add_packed(&col[IN_COLS], v, 9);
         add_ms(&col[IN_COLS + 1], it->received_ms);
     }

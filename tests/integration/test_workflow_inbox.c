@@ -141,12 +141,12 @@ static const char *item(const char *mention_id) {
                  mention_id);
 }
 
-#define ASSERT_VALUE(got, want)                                          \
-    do {                                                                 \
-        const char *g_ = (got);                                          \
-        if (strcmp(g_, want) != 0)                                       \
+#define ASSERT_VALUE(got, want)                                             \
+    do {                                                                    \
+        const char *g_ = (got);                                             \
+        if (strcmp(g_, want) != 0)                                          \
             fprintf(stderr, "%s: got '%s', wanted '%s'\n", #got, g_, want); \
-        ASSERT_STR(g_, want);                                            \
+        ASSERT_STR(g_, want);                                               \
     } while (0)
 
 static long outbox_rows(void) { return atol(value("SELECT count(*) FROM outbox", NULL)); }
@@ -286,12 +286,12 @@ static void clear_inbox(void) {
               0);
 }
 
-#define ASSERT_PREFIX(got, want)                                              \
-    do {                                                                      \
-        const char *g_ = (got);                                               \
-        if (strncmp(g_, want, strlen(want)) != 0)                             \
+#define ASSERT_PREFIX(got, want)                                               \
+    do {                                                                       \
+        const char *g_ = (got);                                                \
+        if (strncmp(g_, want, strlen(want)) != 0)                              \
             fprintf(stderr, "%s: got '%s', wanted '%s...'\n", #got, g_, want); \
-        ASSERT(strncmp(g_, want, strlen(want)) == 0);                         \
+        ASSERT(strncmp(g_, want, strlen(want)) == 0);                          \
     } while (0)
 
 HD_TEST(routed_with_deadlines_and_auto_assigned) {
@@ -432,7 +432,7 @@ HD_TEST(requests_are_answered_or_refused) {
     ASSERT_EQ(request(m, "route", CORA, "", "marketing", q), HD_APPLY_OK);
     ASSERT_VALUE(answer(q, "inbox.routed"), "routed new - by hand");
     ASSERT_VALUE(answer(q, "inbox.assigned"), "(no request_id)"); /* workflow's own */
-    ASSERT_VALUE(item(m), "assigned maya@example.org 6"); /* routed, then assigned */
+    ASSERT_VALUE(item(m), "assigned maya@example.org 6");         /* routed, then assigned */
     ASSERT_VALUE(value("SELECT department_id || ' ' || escalated || ' ' || "
                        "(sla_due_at - received_at = interval '60 minutes') FROM inbox_item "
                        "WHERE mention_id = $1",

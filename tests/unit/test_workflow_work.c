@@ -222,7 +222,7 @@ HD_TEST(requests_are_decided_with_the_shared_rules) {
     reset();
     wf_step_t st;
     const char *a = mention("@fan", "refund", T0, &st); /* rob's */
-    request(a, "assign", RITA, ROB, "", &st);          /* a responder assigns another */
+    request(a, "assign", RITA, ROB, "", &st);           /* a responder assigns another */
     ASSERT_CHANGE(st, 0, "refused", "assigned", ROB);
     ASSERT(strstr(st.changes[0].reason, "coach") != NULL);
     ASSERT_STR(st.changes[0].request_id, "r-1");
