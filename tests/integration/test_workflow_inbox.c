@@ -7,8 +7,11 @@
     reopened, a reply superseding a pending one, certified replies
     skipping approval, and the first published reply stopping the clock.
 
-    The default inbox setting is made a 24-hour, 7-day calendar, so that
-    business time is wall time whichever calendar implementation runs. */
+    Workflow runs as its own database role (huddle_workflow), so a grant
+    its statements miss fails here; the test reads and arranges with the
+    owner's connection. The default inbox setting is made a 24-hour, 7-day
+    calendar, so that business time is wall time whichever calendar
+    implementation runs. */
 #include "apply.h"
 #include "hd_db.h"
 #include "hd_id.h"
@@ -58,7 +61,7 @@ static const char *FIXTURE =
     " ('" RITA "', 'sandbox', 'frontline', NULL),"
     " ('" ROB "', NULL, 'frontline', now() - interval '1 day');";
 
-static hd_db_t *s_db;
+static hd_db_t *s_db, *s_wf; /* the owner's; workflow's role */
 static wf_ctx_t s_ctx = {.facts = {.fallback_role = "orchestrator"}};
 static hd_batch_out_t *s_out;
 static int s_batching; /* apply() gathers a copy for run_gathered() */
@@ -72,7 +75,8 @@ static int setup(void) {
     if (hd_testdb_create("test_workflow_inbox", 0, url, sizeof url) < 0)
         return -1;
     s_db = hd_db_connect(url, 5000);
-    if (!s_db)
+    s_wf = hd_db_connect(url, 5000);
+    if (!s_db || !s_wf || hd_db_cmd(s_wf, "SET ROLE huddle_workflow", 0, NULL) < 0)
         return -1;
     s_out = hd_batch_out_new("workflow");
     PGresult *r = PQexec(hd_db_conn(s_db), FIXTURE);
@@ -85,16 +89,16 @@ static int setup(void) {
 
 /* evs as one batch in its own transaction, its emitted events written. */
 static int run_batch(const hd_envelope_t *const *evs, size_t n) {
-    if (hd_db_begin(s_db) < 0)
+    if (hd_db_begin(s_wf) < 0)
         return -99;
     hd_batch_out_clear(s_out);
-    int rc = wf_apply_batch(s_db, evs, n, s_out, &s_ctx);
-    if (rc == HD_APPLY_OK && hd_batch_out_write(s_out, s_db) < 0)
+    int rc = wf_apply_batch(s_wf, evs, n, s_out, &s_ctx);
+    if (rc == HD_APPLY_OK && hd_batch_out_write(s_out, s_wf) < 0)
         rc = HD_APPLY_RETRY;
     if (rc == HD_APPLY_OK)
-        hd_db_commit(s_db);
+        hd_db_commit(s_wf);
     else
-        hd_db_rollback(s_db);
+        hd_db_rollback(s_wf);
     return rc;
 }
 
@@ -627,6 +631,7 @@ HD_TEST(the_first_published_reply_stops_the_clock) {
 
 HD_TEST(cleanup) {
     hd_db_destroy(&s_db);
+    hd_db_destroy(&s_wf);
     hd_batch_out_destroy(&s_out);
     wf_ctx_free(&s_ctx);
 }
