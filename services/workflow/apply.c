@@ -10,7 +10,7 @@
 
 const char *const wf_types[] = {"content.submitted", "policy.evaluated", "decision.recorded",
                                 "publish.succeeded", "publish.failed",   "mention.received",
-                                "content.released"};
+                                "content.released",  "inbox.requested"};
 const size_t wf_ntypes = sizeof wf_types / sizeof wf_types[0];
 
 static const char *str(const char *s) { return s ? s : ""; }
@@ -26,6 +26,8 @@ static void emit_approved(hd_batch_out_t *out, const hd_envelope_t *ev, const wf
     body.scheduled_at_ms = it->scheduled_ms;
     body.crisis_id = (char *)it->crisis_id;
     body.kind = (char *)it->kind;
+    body.reply_to_mention_id = (char *)it->reply_to_mention_id;
+    body.reply_to_external_id = (char *)it->reply_to_external_id;
     hd_envelope_t env = HUDDLE__V1__ENVELOPE__INIT;
     env.body_case = HUDDLE__V1__ENVELOPE__BODY_CONTENT_APPROVED;
     env.content_approved = &body;
@@ -91,6 +93,22 @@ static void emit_rejected(hd_batch_out_t *out, const hd_envelope_t *ev, const wf
     hd_batch_emit(out, ev, &env, it->a.department, "content.rejected");
 }
 
+/* The reply a new reply superseded, withdrawn. */
+static void emit_superseded(hd_batch_out_t *out, const hd_envelope_t *ev, const wf_step_t *st) {
+    char reason[96];
+    snprintf(reason, sizeof reason, "superseded by reply %s", st->item->a.content_id);
+    Huddle__V1__ContentRejected body = HUDDLE__V1__CONTENT_REJECTED__INIT;
+    body.content_id = (char *)st->other->a.content_id;
+    body.actor_email = (char *)st->item->author_email;
+    body.role = "";
+    body.reason = reason;
+    hd_envelope_t env = HUDDLE__V1__ENVELOPE__INIT;
+    env.body_case = HUDDLE__V1__ENVELOPE__BODY_CONTENT_REJECTED;
+    env.content_rejected = &body;
+    env.correlation_id = (char *)st->other->a.content_id;
+    hd_batch_emit(out, ev, &env, st->other->a.department, "content.rejected");
+}
+
 static void emit_refused(hd_batch_out_t *out, const hd_envelope_t *ev, const wf_step_t *st) {
     const Huddle__V1__DecisionRecorded *b = ev->decision_recorded;
     Huddle__V1__DecisionRefused body = HUDDLE__V1__DECISION_REFUSED__INIT;
@@ -108,18 +126,58 @@ static void emit_refused(hd_batch_out_t *out, const hd_envelope_t *ev, const wf_
    correlation empty. */
 static void emit_routed(hd_batch_out_t *out, const hd_envelope_t *ev, const wf_step_t *st) {
     const Huddle__V1__MentionReceived *b = ev->mention_received;
+    const wf_inbox_item_t *it = st->inbox;
     Huddle__V1__MentionRouted body = HUDDLE__V1__MENTION_ROUTED__INIT;
     body.mention_id = b->mention_id;
-    body.rule_id = (char *)st->rule_id;
+    body.rule_id = (char *)it->rule_id;
     body.channel = b->channel;
     body.author_handle = b->author_handle;
     body.text = b->text;
     body.url = b->url;
+    body.triage = it->triage;
+    body.feed = b->feed;
+    body.external_id = b->external_id;
+    body.received_at_ms = it->received_ms;
+    body.sla_due_at_ms = it->sla_due_ms;
+    body.conversation_of = (char *)it->conversation_of;
     hd_envelope_t env = HUDDLE__V1__ENVELOPE__INIT;
     env.body_case = HUDDLE__V1__ENVELOPE__BODY_MENTION_ROUTED;
     env.mention_routed = &body;
     env.correlation_id = *str(ev->correlation_id) ? ev->correlation_id : b->mention_id;
-    hd_batch_emit(out, ev, &env, st->department, "mention.routed");
+    hd_batch_emit(out, ev, &env, it->department, "mention.routed");
+}
+
+/* inbox.<what> of one change, correlated to its mention; actor the
+   person who asked, or workflow. */
+static void emit_change(hd_batch_out_t *out, const hd_envelope_t *ev, const wf_change_t *c) {
+    Huddle__V1__InboxChanged body = HUDDLE__V1__INBOX_CHANGED__INIT;
+    body.mention_id = (char *)c->mention_id;
+    body.what = (char *)c->what;
+    body.state = (char *)(c->known ? hd_inbox_state_name(c->state) : "");
+    body.from_state = (char *)(c->known ? hd_inbox_state_name(c->from) : "");
+    body.assignee_id = (char *)c->assignee_id;
+    body.assignee_email = (char *)c->assignee_email;
+    body.actor_id = (char *)c->actor_id;
+    body.actor_email = (char *)c->actor_email;
+    body.reason = (char *)c->reason;
+    body.request_id = (char *)c->request_id;
+    body.reply_content_id = (char *)c->reply_content_id;
+    body.sla_due_at_ms = c->sla_due_ms;
+    body.response_ms = c->response_ms;
+    body.wall_ms = c->wall_ms;
+    body.channel = (char *)c->channel;
+    body.feed = (char *)c->feed;
+    body.first = c->first;
+    body.from_department = (char *)c->from_department;
+    hd_envelope_t env = HUDDLE__V1__ENVELOPE__INIT;
+    char type[HD_TYPE_LEN], label[HD_TYPE_LEN];
+    env.body_case = HUDDLE__V1__ENVELOPE__BODY_INBOX_CHANGED;
+    env.inbox_changed = &body;
+    env.type = (char *)hd_envelope_inbox_type(&body, type, sizeof type);
+    env.correlation_id = (char *)c->mention_id;
+    env.actor = (char *)(*c->actor_email ? c->actor_email : "workflow");
+    snprintf(label, sizeof label, "%s", type);
+    hd_batch_emit(out, ev, &env, c->department, label);
 }
 
 static void emit_step(hd_batch_out_t *out, const hd_envelope_t *ev, const wf_step_t *st) {
@@ -146,13 +204,19 @@ static void emit_step(hd_batch_out_t *out, const hd_envelope_t *ev, const wf_ste
         case WF_OUT_ROUTED:
             emit_routed(out, ev, st);
             break;
+        case WF_OUT_SUPERSEDED:
+            emit_superseded(out, ev, st);
+            break;
         }
     }
+    for (size_t k = 0; k < st->nchanges; k++)
+        emit_change(out, ev, &st->changes[k]);
 }
 
 /* The rows a step adds to the batch's writes (strings borrowed from ev and
    the items, which live until the batch is written); an item's approvals
-   cleared also drops those gathered for it earlier in the batch. */
+   cleared also drops those gathered for it earlier in the batch. Inbox
+   items are written from the batch's inbox (write.h). */
 static void gather_rows(wf_writes_t *w, const hd_envelope_t *ev, const wf_step_t *st) {
     if (st->clear_approvals)
         wf_writes_clear_approvals(w, st->item->a.content_id);
@@ -161,18 +225,6 @@ static void gather_rows(wf_writes_t *w, const hd_envelope_t *ev, const wf_step_t
         snprintf(row.content_id, sizeof row.content_id, "%s", st->item->a.content_id);
         snprintf(row.role, sizeof row.role, "%s", st->role);
         wf_writes_approval(w, &row);
-    }
-    if (st->nout && st->out[0] == WF_OUT_ROUTED) {
-        const Huddle__V1__MentionReceived *b = ev->mention_received;
-        wf_inbox_row_t row = {.mention_id = b->mention_id,
-                              .channel = b->channel,
-                              .author_handle = b->author_handle,
-                              .text = b->text,
-                              .url = b->url};
-        snprintf(row.department, sizeof row.department, "%s", st->routed_to);
-        snprintf(row.rule_id, sizeof row.rule_id, "%s", st->rule_id);
-        snprintf(row.crisis_id, sizeof row.crisis_id, "%s", st->crisis_id);
-        wf_writes_inbox(w, &row);
     }
 }
 
@@ -189,14 +241,16 @@ int wf_apply_batch(hd_db_t *db, const hd_envelope_t *const *evs, size_t n, hd_ba
     wf_writes_clear(&ctx->writes);
     wf_watch_clear(&ctx->watch);
     ctx->facts.watch = &ctx->watch;
-    if (wf_read_batch(db, evs, n, &ctx->items, &ctx->facts) < 0)
+    if (!ctx->calendars)
+        ctx->calendars = wf_calendars_new();
+    if (wf_read_batch(db, evs, n, &ctx->items, &ctx->inbox, &ctx->facts, ctx->calendars) < 0)
         return HD_APPLY_RETRY;
     for (size_t i = 0; i < n; i++) {
         int mention = evs[i]->body_case == HUDDLE__V1__ENVELOPE__BODY_MENTION_RECEIVED;
         if (mention && wf_watch_scan(&ctx->watch, evs[i]) < 0)
             return HD_APPLY_RETRY;
         wf_step_t st;
-        wf_decide(&ctx->items, &ctx->facts, evs[i], &st);
+        wf_decide(&ctx->items, &ctx->inbox, &ctx->facts, evs[i], &st);
         if (st.dead)
             return hd_batch_dead(out, i, "%s", st.why);
         log_step(evs[i], &st);
@@ -205,7 +259,8 @@ int wf_apply_batch(hd_db_t *db, const hd_envelope_t *const *evs, size_t n, hd_ba
         if (mention)
             wf_watch_count(&ctx->watch, evs[i]);
     }
-    if (wf_write_batch(db, &ctx->items, &ctx->writes) < 0 || wf_watch_flush(db, &ctx->watch) < 0)
+    if (wf_write_batch(db, &ctx->items, &ctx->inbox, &ctx->writes) < 0 ||
+        wf_watch_flush(db, &ctx->watch) < 0)
         return HD_APPLY_RETRY;
     return HD_APPLY_OK;
 }
@@ -215,4 +270,6 @@ void wf_ctx_free(wf_ctx_t *ctx) {
     wf_facts_free(&ctx->facts);
     wf_writes_free(&ctx->writes);
     wf_watch_free(&ctx->watch);
+    wf_inbox_free(&ctx->inbox);
+    wf_calendars_destroy(&ctx->calendars);
 }

@@ -4,15 +4,18 @@
     each event in order with the pure state machine (decide.h), emitting
     its events and gathering its rows, then write the batch's rows
     (write.h). The file that decides is decide.c; the file that reads is
-    read.c; the file that writes is write.c. Mentions also feed spike
-    detection and the crises' reroute (watch.h): scanned before their
+    read.c; the file that writes is write.c; inbox work (mentions, inbox
+    requests, replies published) is decided in work.c. Mentions also feed
+    spike detection and the crises' reroute (watch.h): scanned before their
     decision, counted after it, detected at the batch's end. */
 #ifndef WF_APPLY_H
 #define WF_APPLY_H
 
+#include "calendar.h"
 #include "facts.h"
 #include "hd_batch.h"
 #include "hd_db.h"
+#include "inbox.h"
 #include "item.h"
 #include "watch.h"
 #include "write.h"
@@ -30,6 +33,8 @@ typedef struct {
     wf_facts_t facts;
     wf_writes_t writes;
     wf_watch_t watch;
+    wf_inbox_t inbox;
+    wf_calendars_t *calendars; /* created at the first batch */
 } wf_ctx_t;
 
 /* hd_consumer_batch_fn (arg: wf_ctx_t). HD_APPLY_OK, HD_APPLY_RETRY on a

@@ -1,13 +1,15 @@
 /*  decide: workflow's transitions, one function per consumed event. */
 #include "decide.h"
 
+#include "calendar.h"
 #include "hd_crisis.h"
 #include "hd_id.h"
-#include "watch.h"
+#include "work.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 static const char *str(const char *s) { return s ? s : ""; }
 
@@ -40,16 +42,49 @@ static void move(wf_item_t *it, hd_item_state_t to, int64_t at_ms, int decided) 
 
 static int is_statement(const char *kind) { return strcmp(kind, "statement") == 0; }
 
-/* The kind ("post" when none) and crisis of b, or 0 with st dead. */
+static int is_reply(const wf_item_t *it) { return strcmp(it->kind, WF_KIND_REPLY) == 0; }
+
+/* The kind ("post" when none), crisis and reply fields of b, or 0 with st
+   dead. */
 static int kind_ok(const Huddle__V1__ContentSubmitted *b, wf_step_t *st) {
     const char *kind = *str(b->kind) ? b->kind : "post", *crisis = str(b->crisis_id);
+    const char *mention = str(b->reply_to_mention_id), *old = str(b->supersedes);
     if (strlen(kind) >= WF_KIND_LEN)
         dead(st, "content.submitted: kind is too long");
     else if (*crisis && !hd_id_valid(crisis))
         dead(st, "content.submitted: crisis_id is not a UUID");
     else if (is_statement(kind) && !*crisis)
         dead(st, "content.submitted: a statement needs the crisis it speaks for (crisis_id)");
+    else if ((*mention && !hd_id_valid(mention)) || (*old && !hd_id_valid(old)))
+        dead(st, "content.submitted: reply_to_mention_id and supersedes must be UUIDs");
+    else if (strlen(str(b->reply_to_external_id)) >= WF_EXTERNAL_LEN)
+        dead(st, "content.submitted: reply_to_external_id is longer than %d bytes",
+             WF_EXTERNAL_LEN - 1);
     return !st->dead;
+}
+
+/* A reply superseding a pending one of the same mention withdraws it while
+   no approval is complete: it is rejected (content.rejected). */
+static void supersede(wf_items_t *items, wf_item_t *it, const char *old_id, int64_t at,
+                      wf_step_t *st) {
+    wf_item_t *old = wf_items_find(items, old_id);
+    st->log = "supersede_ignored";
+    if (!old || strcasecmp(old->reply_to_mention_id, it->reply_to_mention_id) != 0)
+        snprintf(st->why, sizeof st->why, "%s is not a reply to mention %s", old_id,
+                 it->reply_to_mention_id);
+    else if (old->a.state != HD_ITEM_EVALUATING && old->a.state != HD_ITEM_AWAITING_APPROVAL)
+        snprintf(st->why, sizeof st->why,
+                 "reply %s is %s: only a reply not yet approved is "
+                 "withdrawn",
+                 old_id, hd_item_state_name(old->a.state));
+    else {
+        move(old, HD_ITEM_REJECTED, at, 1);
+        st->other = old;
+        emit(st, WF_OUT_SUPERSEDED);
+        st->log = "reply_superseded";
+        snprintf(st->why, sizeof st->why, "reply %s withdrawn by reply %s", old_id,
+                 it->a.content_id);
+    }
 }
 
 static void on_submitted(wf_items_t *items, const hd_envelope_t *ev, wf_step_t *st) {
@@ -77,6 +112,10 @@ static void on_submitted(wf_items_t *items, const hd_envelope_t *ev, wf_step_t *
     snprintf(it->channel, sizeof it->channel, "%s", b->channel);
     snprintf(it->kind, sizeof it->kind, "%s", *str(b->kind) ? b->kind : "post");
     snprintf(it->crisis_id, sizeof it->crisis_id, "%s", str(b->crisis_id));
+    snprintf(it->reply_to_mention_id, sizeof it->reply_to_mention_id, "%s",
+             str(b->reply_to_mention_id));
+    snprintf(it->reply_to_external_id, sizeof it->reply_to_external_id, "%s",
+             str(b->reply_to_external_id));
     wf_item_set_text(it, str(b->text));
     it->scheduled_ms = b->scheduled_at_ms > 0 ? b->scheduled_at_ms : 0;
     it->submitted_ms = wf_decide_when(ev);
@@ -85,6 +124,8 @@ static void on_submitted(wf_items_t *items, const hd_envelope_t *ev, wf_step_t *
     st->log = "item_evaluating";
     snprintf(st->why, sizeof st->why, "department=%.127s channel=%.127s", it->a.department,
              it->channel);
+    if (is_reply(it) && *it->reply_to_mention_id && *str(b->supersedes))
+        supersede(items, it, b->supersedes, it->submitted_ms, st);
 }
 
 /* ---------- policy.evaluated ---------- */
@@ -124,6 +165,36 @@ static void approve_statement(wf_item_t *it, int64_t at, wf_step_t *st) {
     emit(st, WF_OUT_APPROVED);
     st->log = "statement_approved";
     snprintf(st->why, sizeof st->why, "holding statement of crisis %s", it->crisis_id);
+}
+
+/* A reply its author may send without a human approval: the department's
+   inbox setting names a certification, and the author holds it for the
+   reply's channel or every channel. */
+static int certified(const wf_facts_t *f, const wf_item_t *it, const char **cert) {
+    if (!is_reply(it) || !f->calendars)
+        return 0;
+    *cert = wf_setting_of(f->calendars, it->a.department)->skip_approval_certification;
+    return *cert && **cert && wf_facts_certified(f, it->a.author_id, it->channel, *cert);
+}
+
+/* Approved as WF_ROLE_CERTIFIED by its author: the approvals and the log
+   say why no person approved it. */
+static void approve_certified(wf_item_t *it, const char *cert, int64_t at, wf_step_t *st) {
+    memset(&it->a.roles[0], 0, sizeof it->a.roles[0]);
+    snprintf(it->a.roles[0].name, HD_ROLE_LEN, "%s", WF_ROLE_CERTIFIED);
+    it->a.roles[0].approved = 1;
+    it->a.nroles = 1;
+    it->requested_ms = at;
+    st->approval = 1;
+    snprintf(st->role, sizeof st->role, "%s", WF_ROLE_CERTIFIED);
+    st->actor_id = it->a.author_id;
+    move(it, HD_ITEM_APPROVED, at, 1);
+    emit(st, WF_OUT_APPROVED);
+    st->log = "reply_approved_certified";
+    snprintf(st->why, sizeof st->why,
+             "policy passed it and its author holds certification '%.63s', which department "
+             "%.127s lets skip approval",
+             cert, it->a.department);
 }
 
 static int verdict_ok(const Huddle__V1__PolicyEvaluated *b, wf_step_t *st) {
@@ -169,6 +240,9 @@ static void on_evaluated(wf_items_t *items, const wf_facts_t *f, const hd_envelo
     }
     if (is_statement(it->kind))
         return approve_statement(it, at, st);
+    const char *cert;
+    if (strcmp(b->verdict, "pass") == 0 && b->n_roles == 0 && certified(f, it, &cert))
+        return approve_certified(it, cert, at, st);
     hd_role_t roles[HD_MAX_ROLES];
     int auto_pass = 0;
     int nroles = wf_facts_chain(f, it->a.department, (const char *const *)b->roles, b->n_roles,
@@ -260,7 +334,8 @@ static void on_decision(wf_items_t *items, const wf_facts_t *f, const hd_envelop
 
 /* ---------- publish.succeeded / publish.failed ---------- */
 
-static void on_published(wf_items_t *items, const hd_envelope_t *ev, wf_step_t *st) {
+static void on_published(wf_items_t *items, wf_inbox_t *in, const wf_facts_t *f,
+                         const hd_envelope_t *ev, wf_step_t *st) {
     int ok = ev->body_case == HUDDLE__V1__ENVELOPE__BODY_PUBLISH_SUCCEEDED;
     const char *cid = wf_decide_content_id(ev);
     if (!hd_id_valid(str(cid)))
@@ -278,6 +353,8 @@ static void on_published(wf_items_t *items, const hd_envelope_t *ev, wf_step_t *
     }
     move(it, ok ? HD_ITEM_PUBLISHED : HD_ITEM_FAILED, wf_decide_when(ev), 0);
     st->log = ok ? "item_published" : "item_failed";
+    if (ok && is_reply(it) && *it->reply_to_mention_id)
+        wf_work_replied(in, f, it, ev, st);
 }
 
 /* ---------- content.released ---------- */
@@ -328,44 +405,6 @@ static void on_released(wf_items_t *items, const wf_facts_t *f, const hd_envelop
     st->log = "item_released"; /* publish: the publisher's job is pending again */
 }
 
-/* ---------- mention.received ---------- */
-
-/* A crisis in force takes the mention from the department routing gave it
-   (docs/crisis-detection.md): its scope's departments are compared with
-   that department, its channels with the mention's. The integration's
-   departments do not limit it: the crisis team is the organization's. */
-static void reroute(const wf_facts_t *f, const hd_envelope_t *ev, wf_step_t *st) {
-    const wf_watch_crisis_t *c =
-        wf_watch_reroute(f->watch, ev, ev->mention_received->channel, st->routed_to);
-    if (!c)
-        return;
-    snprintf(st->rule_id, sizeof st->rule_id, "crisis:%s", c->playbook);
-    snprintf(st->routed_to, sizeof st->routed_to, "%s", c->department);
-    snprintf(st->crisis_id, sizeof st->crisis_id, "%s", c->id);
-    st->department = st->routed_to;
-    st->log = "mention_rerouted";
-}
-
-static void on_mention(const wf_facts_t *f, const hd_envelope_t *ev, wf_step_t *st) {
-    const Huddle__V1__MentionReceived *b = ev->mention_received;
-    if (!b || !hd_id_valid(str(b->mention_id)))
-        return dead(st, "mention.received: mention_id is not a UUID");
-    if (!*str(b->channel))
-        return dead(st, "mention.received: channel is required");
-    int hit = wf_routing_match(f->rules, f->nrules, b->channel, str(b->text), b->departments,
-                               b->n_departments);
-    snprintf(st->rule_id, sizeof st->rule_id, "%s", hit >= 0 ? f->rules[hit].id : WF_UNROUTED);
-    snprintf(st->routed_to, sizeof st->routed_to, "%s",
-             hit >= 0 ? f->rules[hit].department : WF_UNROUTED);
-    /* Unrouted mentions go to the organization-wide stream ("" department). */
-    st->department = hit >= 0 ? st->routed_to : "";
-    st->log = hit >= 0 ? "mention_routed" : "mention_unrouted";
-    reroute(f, ev, st);
-    emit(st, WF_OUT_ROUTED);
-    snprintf(st->why, sizeof st->why, "rule=%.127s department=%.127s%s%s", st->rule_id,
-             st->routed_to, st->crisis_id[0] ? " crisis=" : "", st->crisis_id);
-}
-
 const char *wf_decide_content_id(const hd_envelope_t *ev) {
     switch (ev->body_case) {
     case HUDDLE__V1__ENVELOPE__BODY_CONTENT_SUBMITTED:
@@ -385,7 +424,8 @@ const char *wf_decide_content_id(const hd_envelope_t *ev) {
     }
 }
 
-void wf_decide(wf_items_t *items, const wf_facts_t *facts, const hd_envelope_t *ev, wf_step_t *st) {
+void wf_decide(wf_items_t *items, wf_inbox_t *inbox, const wf_facts_t *facts,
+               const hd_envelope_t *ev, wf_step_t *st) {
     memset(st, 0, sizeof *st);
     st->department = str(ev->department);
     switch (ev->body_case) {
@@ -397,11 +437,13 @@ void wf_decide(wf_items_t *items, const wf_facts_t *facts, const hd_envelope_t *
         return on_decision(items, facts, ev, st);
     case HUDDLE__V1__ENVELOPE__BODY_PUBLISH_SUCCEEDED:
     case HUDDLE__V1__ENVELOPE__BODY_PUBLISH_FAILED:
-        return on_published(items, ev, st);
+        return on_published(items, inbox, facts, ev, st);
     case HUDDLE__V1__ENVELOPE__BODY_CONTENT_RELEASED:
         return on_released(items, facts, ev, st);
     case HUDDLE__V1__ENVELOPE__BODY_MENTION_RECEIVED:
-        return on_mention(facts, ev, st);
+        return wf_work_mention(inbox, facts, ev, st);
+    case HUDDLE__V1__ENVELOPE__BODY_INBOX_REQUESTED:
+        return wf_work_request(inbox, facts, ev, st);
     default:
         return; /* not ours: nothing to do */
     }

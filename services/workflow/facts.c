@@ -69,6 +69,17 @@ const hd_actor_t *wf_facts_actor(const wf_facts_t *f, const char *id) {
     return NULL;
 }
 
+int wf_facts_certified(const wf_facts_t *f, const char *person_id, const char *channel,
+                       const char *name) {
+    for (size_t i = 0; i < f->ncerts; i++) {
+        const wf_cert_t *c = &f->certs[i];
+        if (strcasecmp(c->person_id, person_id) == 0 && strcmp(c->name, name) == 0 &&
+            (!*c->channel || strcmp(c->channel, channel) == 0))
+            return 1;
+    }
+    return 0;
+}
+
 int wf_facts_applied(const wf_facts_t *f, const char *event_id) {
     for (size_t i = 0; i < f->napplied; i++)
         if (strcasecmp(f->applied[i], event_id) == 0)
@@ -77,7 +88,8 @@ int wf_facts_applied(const wf_facts_t *f, const char *event_id) {
 }
 
 void wf_facts_clear(wf_facts_t *f) {
-    f->nsteps = f->nreviews = f->nactors = f->napplied = 0;
+    f->nsteps = f->nreviews = f->nactors = f->napplied = f->ncerts = 0;
+    f->calendars = NULL;
     PQclear(f->rules_mem);
     free(f->rules);
     free(f->words);
@@ -93,6 +105,7 @@ void wf_facts_free(wf_facts_t *f) {
     free(f->reviews);
     free(f->actors);
     free(f->applied);
+    free(f->certs);
     const char *fallback = f->fallback_role;
     memset(f, 0, sizeof *f);
     f->fallback_role = fallback;

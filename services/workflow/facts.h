@@ -1,7 +1,9 @@
 /*  facts: what a workflow batch knows besides its items, read once per
     batch (read.h) and only when some event of the batch needs it: the
     approval chains and review roles, the people deciding, the routing
-    rules, and which decisions were already applied.
+    rules, which decisions and inbox requests were already applied, the
+    inbox settings and calendars, and the certifications of the authors
+    of replies (the skip-approval rule).
 
     The organization's tables may change while workflow runs; a change
     applies from the next batch, as if it had been made a moment later. */
@@ -23,6 +25,13 @@ typedef struct {
     int same_department;
 } wf_step_row_t;
 
+/* A certification in force (not expired when the batch read it). */
+typedef struct {
+    char person_id[HD_ID_LEN];
+    char channel[HD_DEPT_LEN]; /* "" every channel */
+    char name[HD_ROLE_LEN];
+} wf_cert_t;
+
 /* One review_role row: whether a role a verdict adds must be held by
    someone of the item's own department. */
 typedef struct {
@@ -41,10 +50,15 @@ typedef struct {
     size_t nrules;
     void *rules_mem;     /* owned (the rows the rules point into) */
     const char **words;  /* owned (the rules' keywords) */
-    char (*applied)[37]; /* decision event ids whose outputs are recorded */
+    char (*applied)[37]; /* decision and inbox request event ids whose outputs are recorded */
     size_t napplied, capapplied;
     const char *fallback_role; /* borrowed: role of an item no chain names */
     struct wf_watch *watch;    /* borrowed: the crises mentions reroute to (watch.h), or NULL */
+    /* borrowed: the inbox settings and calendars (calendar.h); NULL when
+       no event of the batch needs them */
+    const struct wf_calendars *calendars;
+    wf_cert_t *certs; /* the certifications of the batch's reply authors */
+    size_t ncerts, capcerts;
 } wf_facts_t;
 
 /* The roles an item of `department` needs after a verdict adding `extra`:
@@ -61,7 +75,12 @@ int wf_facts_chain(const wf_facts_t *f, const char *department, const char *cons
 /* The person with id, or NULL. Borrowed. */
 const hd_actor_t *wf_facts_actor(const wf_facts_t *f, const char *id);
 
-/* Whether decision event `event_id` was already applied. */
+/* 1 if person_id holds a certification named `name` for channel or for
+   every channel, else 0. */
+int wf_facts_certified(const wf_facts_t *f, const char *person_id, const char *channel,
+                       const char *name);
+
+/* Whether decision or inbox request event `event_id` was already applied. */
 int wf_facts_applied(const wf_facts_t *f, const char *event_id);
 
 /* Forgets everything read (a new batch); the memory is kept. */

@@ -15,7 +15,9 @@
 #include <stdint.h>
 
 #define WF_EMAIL_LEN 320
-#define WF_KIND_LEN 32 /* post, reply, share, statement */
+#define WF_KIND_LEN 32        /* post, reply, share, statement */
+#define WF_EXTERNAL_LEN 256   /* a channel's id of a post */
+#define WF_KIND_REPLY "reply" /* an answer to an inbox item's mention */
 
 /* What changed of an item during the batch (bits). */
 enum {
@@ -28,8 +30,10 @@ typedef struct {
     char author_email[WF_EMAIL_LEN];
     char channel[HD_DEPT_LEN];
     char kind[WF_KIND_LEN];
-    char crisis_id[HD_ID_LEN]; /* a holding statement's crisis; "" for none */
-    char *text;                /* owned by the set */
+    char crisis_id[HD_ID_LEN];                  /* a holding statement's crisis; "" for none */
+    char reply_to_mention_id[HD_ID_LEN];        /* a reply's mention; "" for none */
+    char reply_to_external_id[WF_EXTERNAL_LEN]; /* that mention's post on its channel */
+    char *text;                                 /* owned by the set */
     int64_t scheduled_ms, submitted_ms, requested_ms, decided_ms; /* 0: not set */
     int stored;  /* the row existed when the batch began */
     int changed; /* what the batch's end writes: WF_CHANGED_* */

@@ -9,16 +9,14 @@
     that side. The keyword "*" matches every text: an organization uses it
     for a catch-all rule.
 
-    Unrouted mentions are never lost: with no matching rule a mention goes
-    to the organization-wide inbox (WF_UNROUTED: inbox_item.department_id and
-    rule_id 'unrouted', mention.routed with department "" so that the hub's
-    orchestrators see it). */
+    Mentions no rule takes are never lost: they go to the triage queue,
+    worked by the information gatherers (work.h: inbox_item.department_id
+    '', triage true, rule_id ''; mention.routed with department "" and
+    triage set, so that the hub's orchestrators see it). */
 #ifndef WF_ROUTING_H
 #define WF_ROUTING_H
 
 #include <stddef.h>
-
-#define WF_UNROUTED "unrouted"
 
 typedef struct {
     const char *id;
@@ -35,7 +33,7 @@ int wf_routing_word_match(const char *text, const char *keyword);
    takes a mention on `channel` with `text`; -1 when none does. When
    departments[0..ndepartments) is given (the departments an integration
    token is limited to), only rules routing to one of them may take it:
-   others are passed over, and a mention none of them takes is unrouted. */
+   others are passed over, and a mention none of them takes goes to triage. */
 int wf_routing_match(const wf_rule_t *rules, size_t n, const char *channel, const char *text,
                      char *const *departments, size_t ndepartments);
 

@@ -124,7 +124,7 @@ int wf_watch_parse(wf_watch_t *w, PGresult *r);
 int wf_watch_scan(wf_watch_t *w, const hd_envelope_t *ev);
 
 /* The crisis in force that mention ev (scanned last), on channel and
-   routed by the rules to department (WF_UNROUTED when none took it),
+   routed by the rules to department ("" when none took it: triage),
    goes to instead, or NULL (also for a NULL w or another event's hits).
    Borrowed. Pure. */
 const wf_watch_crisis_t *wf_watch_reroute(const wf_watch_t *w, const hd_envelope_t *ev,

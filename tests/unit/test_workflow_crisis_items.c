@@ -12,6 +12,7 @@
 #define CRISIS "cccccccc-cccc-4ccc-8ccc-cccccccccccc"
 
 static wf_items_t s_items;
+static wf_inbox_t s_inbox;
 static wf_facts_t s_facts;
 static hd_actor_t s_coach;
 static wf_step_row_t s_steps[2];
@@ -60,7 +61,7 @@ static void submit(const char *dept, const char *kind, const char *crisis_id, wf
     b.crisis_id = (char *)crisis_id;
     hd_envelope_t e = envelope(HUDDLE__V1__ENVELOPE__BODY_CONTENT_SUBMITTED, dept, 1000);
     e.content_submitted = &b;
-    wf_decide(&s_items, &s_facts, &e, st);
+    wf_decide(&s_items, &s_inbox, &s_facts, &e, st);
 }
 
 static void verdict(const char *v, char **roles, size_t n, wf_step_t *st) {
@@ -71,7 +72,7 @@ static void verdict(const char *v, char **roles, size_t n, wf_step_t *st) {
     b.n_roles = n;
     hd_envelope_t e = envelope(HUDDLE__V1__ENVELOPE__BODY_POLICY_EVALUATED, "marketing", 2000);
     e.policy_evaluated = &b;
-    wf_decide(&s_items, &s_facts, &e, st);
+    wf_decide(&s_items, &s_inbox, &s_facts, &e, st);
 }
 
 static void approve(wf_step_t *st) {
@@ -82,7 +83,7 @@ static void approve(wf_step_t *st) {
     b.role = "coach";
     hd_envelope_t e = envelope(HUDDLE__V1__ENVELOPE__BODY_DECISION_RECORDED, "marketing", 3000);
     e.decision_recorded = &b;
-    wf_decide(&s_items, &s_facts, &e, st);
+    wf_decide(&s_items, &s_inbox, &s_facts, &e, st);
 }
 
 static void release(const char *outcome, wf_step_t *st) {
@@ -92,7 +93,7 @@ static void release(const char *outcome, wf_step_t *st) {
     b.outcome = (char *)outcome;
     hd_envelope_t e = envelope(HUDDLE__V1__ENVELOPE__BODY_CONTENT_RELEASED, "marketing", 4000);
     e.content_released = &b;
-    wf_decide(&s_items, &s_facts, &e, st);
+    wf_decide(&s_items, &s_inbox, &s_facts, &e, st);
 }
 
 static wf_item_t *item(void) { return wf_items_find(&s_items, ITEM); }
@@ -248,7 +249,7 @@ HD_TEST(releases_of_items_not_held_are_ignored_or_dead) {
     b.outcome = "expire";
     hd_envelope_t e = envelope(HUDDLE__V1__ENVELOPE__BODY_CONTENT_RELEASED, "marketing", 4000);
     e.content_released = &b;
-    wf_decide(&s_items, &s_facts, &e, &st);
+    wf_decide(&s_items, &s_inbox, &s_facts, &e, &st);
     ASSERT(st.dead);
     ASSERT_STR(wf_decide_content_id(&e), "nope");
     wf_items_free(&s_items);

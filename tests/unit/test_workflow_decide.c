@@ -1,6 +1,7 @@
 /*  workflow's state machine (services/workflow/decide.c) with values only:
     no database, no sockets. Every transition of every consumed event, with
     the items and facts a batch would have read. */
+#include "calendar.h"
 #include "decide.h"
 #include "hd_id.h"
 #include "hd_test.h"
@@ -9,8 +10,14 @@
 #define COACH "00000000-0000-4000-8000-00000000000b"
 #define LEGAL "00000000-0000-4000-8000-00000000000c"
 #define ITEM "11111111-1111-4111-8111-111111111111"
+#define SECOND "11111111-1111-4111-8111-111111111112"
+#define THIRD "11111111-1111-4111-8111-111111111113"
+#define FOURTH "11111111-1111-4111-8111-111111111114"
+#define FIFTH "11111111-1111-4111-8111-111111111115"
+#define MENTION "44444444-4444-4444-8444-444444444444"
 
 static wf_items_t s_items;
+static wf_inbox_t s_inbox;
 static wf_facts_t s_facts;
 static hd_actor_t s_actors[2];
 static wf_step_row_t s_steps[2];
@@ -66,7 +73,7 @@ static void submit(const char *dept, wf_step_t *st) {
     b.text = "hello";
     hd_envelope_t e = envelope(HUDDLE__V1__ENVELOPE__BODY_CONTENT_SUBMITTED, dept);
     e.content_submitted = &b;
-    wf_decide(&s_items, &s_facts, &e, st);
+    wf_decide(&s_items, &s_inbox, &s_facts, &e, st);
 }
 
 static void verdict(const char *v, char **roles, size_t n, wf_step_t *st) {
@@ -78,7 +85,7 @@ static void verdict(const char *v, char **roles, size_t n, wf_step_t *st) {
     hd_envelope_t e = envelope(HUDDLE__V1__ENVELOPE__BODY_POLICY_EVALUATED, "marketing");
     e.policy_evaluated = &b;
     e.occurred_at_ms = 2000;
-    wf_decide(&s_items, &s_facts, &e, st);
+    wf_decide(&s_items, &s_inbox, &s_facts, &e, st);
 }
 
 static void decision(const char *actor, const char *what, const char *role, wf_step_t *st) {
@@ -90,7 +97,7 @@ static void decision(const char *actor, const char *what, const char *role, wf_s
     hd_envelope_t e = envelope(HUDDLE__V1__ENVELOPE__BODY_DECISION_RECORDED, "marketing");
     e.decision_recorded = &b;
     e.occurred_at_ms = 3000;
-    wf_decide(&s_items, &s_facts, &e, st);
+    wf_decide(&s_items, &s_inbox, &s_facts, &e, st);
 }
 
 static void outcome(int ok, int permanent, wf_step_t *st) {
@@ -105,7 +112,7 @@ static void outcome(int ok, int permanent, wf_step_t *st) {
         e.publish_succeeded = &s;
     else
         e.publish_failed = &f;
-    wf_decide(&s_items, &s_facts, &e, st);
+    wf_decide(&s_items, &s_inbox, &s_facts, &e, st);
 }
 
 static hd_item_state_t state(void) { return wf_items_find(&s_items, ITEM)->a.state; }
@@ -262,8 +269,10 @@ HD_TEST(publish_outcomes_end_approved_items) {
     ASSERT_EQ(state(), HD_ITEM_PUBLISHED);
 }
 
-HD_TEST(mentions_are_routed_or_unrouted) {
+HD_TEST(mentions_are_routed_or_go_to_triage) {
     reset();
+    wf_calendars_t *cals = wf_calendars_new();
+    s_facts.calendars = cals;
     const char *words[] = {"refund"};
     wf_rule_t rule = {.id = "support",
                       .channel = NULL,
@@ -279,16 +288,93 @@ HD_TEST(mentions_are_routed_or_unrouted) {
     hd_envelope_t e = envelope(HUDDLE__V1__ENVELOPE__BODY_MENTION_RECEIVED, "");
     e.mention_received = &b;
     wf_step_t st;
-    wf_decide(&s_items, &s_facts, &e, &st);
+    wf_decide(&s_items, &s_inbox, &s_facts, &e, &st);
     ASSERT_EQ(st.out[0], WF_OUT_ROUTED);
-    ASSERT_STR(st.routed_to, "customer-care");
+    ASSERT_STR(st.inbox->department, "customer-care");
+    ASSERT_STR(st.inbox->rule_id, "support");
+    ASSERT_EQ(st.inbox->triage, 0);
     ASSERT_STR(st.department, "customer-care");
+    ASSERT_EQ(st.inbox->received_ms, 1000);
+    ASSERT(st.inbox->sla_due_ms > st.inbox->sla_warn_ms);
+    ASSERT(st.inbox->sla_warn_ms > 1000);
+    /* the same mention again: in the inbox already, nothing */
+    wf_decide(&s_items, &s_inbox, &s_facts, &e, &st);
+    ASSERT_EQ(st.nout, 0);
+    ASSERT_STR(st.log, "mention_replayed");
+    b.mention_id = "33333333-3333-4333-8333-333333333333";
     b.text = "lovely day";
-    wf_decide(&s_items, &s_facts, &e, &st);
-    ASSERT_STR(st.rule_id, WF_UNROUTED);
+    wf_decide(&s_items, &s_inbox, &s_facts, &e, &st);
+    ASSERT_STR(st.inbox->rule_id, "");
+    ASSERT_STR(st.inbox->department, "");
+    ASSERT_EQ(st.inbox->triage, 1);
     ASSERT_STR(st.department, "");
+    ASSERT_STR(st.log, "mention_triage");
     s_facts.rules = NULL;
     s_facts.nrules = 0;
+    wf_inbox_free(&s_inbox);
+    wf_calendars_destroy(&cals);
+}
+
+static void reply(const char *id, const char *supersedes, wf_step_t *st) {
+    Huddle__V1__ContentSubmitted b = HUDDLE__V1__CONTENT_SUBMITTED__INIT;
+    b.content_id = (char *)id;
+    b.author_id = AUTHOR;
+    b.author_email = "a@example.org";
+    b.channel = "sandbox";
+    b.text = "@fan sorry, we are on it";
+    b.kind = WF_KIND_REPLY;
+    b.reply_to_mention_id = MENTION;
+    b.reply_to_external_id = "109";
+    b.supersedes = (char *)supersedes;
+    hd_envelope_t e = envelope(HUDDLE__V1__ENVELOPE__BODY_CONTENT_SUBMITTED, "customer-care");
+    e.content_submitted = &b;
+    wf_decide(&s_items, &s_inbox, &s_facts, &e, st);
+}
+
+/* A reply keeps what it answers; superseding withdraws the pending reply
+   only before its approval is complete, and only of the same mention. */
+HD_TEST(a_reply_supersedes_a_pending_one_not_yet_approved) {
+    reset();
+    wf_step_t st;
+    reply(ITEM, NULL, &st);
+    wf_item_t *first = wf_items_find(&s_items, ITEM);
+    ASSERT_STR(first->reply_to_mention_id, MENTION);
+    ASSERT_STR(first->reply_to_external_id, "109");
+    ASSERT_STR(first->kind, "reply");
+    reply(SECOND, ITEM, &st);
+    ASSERT_EQ(st.nout, 1);
+    ASSERT_EQ(st.out[0], WF_OUT_SUPERSEDED);
+    ASSERT(st.other == wf_items_find(&s_items, ITEM));
+    ASSERT_EQ(state(), HD_ITEM_REJECTED);
+    ASSERT_STR(st.log, "reply_superseded");
+    /* the second, once approved, is not withdrawn by a third */
+    wf_items_find(&s_items, SECOND)->a.state = HD_ITEM_APPROVED;
+    reply(THIRD, SECOND, &st);
+    ASSERT_EQ(st.nout, 0);
+    ASSERT_STR(st.log, "supersede_ignored");
+    ASSERT_EQ(wf_items_find(&s_items, SECOND)->a.state, HD_ITEM_APPROVED);
+    /* nor is a reply to another mention */
+    wf_items_find(&s_items, SECOND)->a.state = HD_ITEM_EVALUATING;
+    snprintf(wf_items_find(&s_items, SECOND)->reply_to_mention_id, HD_ID_LEN, "%s", ITEM);
+    reply(FOURTH, SECOND, &st);
+    ASSERT_EQ(st.nout, 0);
+    ASSERT_EQ(wf_items_find(&s_items, SECOND)->a.state, HD_ITEM_EVALUATING);
+    /* malformed reply fields are dead */
+    reply(FIFTH, "not-a-uuid", &st);
+    ASSERT(st.dead);
+}
+
+/* A reply's pass goes through the chain when no setting lets it skip. */
+HD_TEST(a_reply_without_a_skip_setting_needs_the_chain) {
+    reset();
+    wf_calendars_t *cals = wf_calendars_new();
+    s_facts.calendars = cals;
+    wf_step_t st;
+    reply(ITEM, NULL, &st);
+    verdict("pass", NULL, 0, &st);
+    ASSERT_EQ(state(), HD_ITEM_AWAITING_APPROVAL);
+    ASSERT_EQ(st.approval, 0);
+    wf_calendars_destroy(&cals);
 }
 
 HD_TEST(malformed_events_are_dead) {
@@ -310,10 +396,10 @@ HD_TEST(malformed_events_are_dead) {
     m.mention_id = "nope";
     hd_envelope_t e = envelope(HUDDLE__V1__ENVELOPE__BODY_MENTION_RECEIVED, "");
     e.mention_received = &m;
-    wf_decide(&s_items, &s_facts, &e, &st);
+    wf_decide(&s_items, &s_inbox, &s_facts, &e, &st);
     ASSERT(st.dead);
     hd_envelope_t none = envelope(HUDDLE__V1__ENVELOPE__BODY_PUBLISH_FAILED, "x");
-    wf_decide(&s_items, &s_facts, &none, &st);
+    wf_decide(&s_items, &s_inbox, &s_facts, &none, &st);
     ASSERT(st.dead);
     wf_items_free(&s_items);
 }
@@ -323,5 +409,8 @@ HD_TEST_MAIN(HD_CASE(submitted_makes_an_evaluating_item_once),
              HD_CASE(auto_approves_a_pass_only), HD_CASE(no_chain_at_all_needs_the_fallback_role),
              HD_CASE(approvals_until_no_role_is_left), HD_CASE(a_rejection_is_final),
              HD_CASE(refusals_for_missing_items_and_replays),
-             HD_CASE(publish_outcomes_end_approved_items), HD_CASE(mentions_are_routed_or_unrouted),
+             HD_CASE(publish_outcomes_end_approved_items),
+             HD_CASE(mentions_are_routed_or_go_to_triage),
+             HD_CASE(a_reply_supersedes_a_pending_one_not_yet_approved),
+             HD_CASE(a_reply_without_a_skip_setting_needs_the_chain),
              HD_CASE(malformed_events_are_dead))

@@ -3,6 +3,7 @@
     scope against the channel and the routed department, the oldest
     first), the mention.routed step it gives, and how mentions are
     counted per playbook and minute. */
+#include "calendar.h"
 #include "decide.h"
 #include "hd_id.h"
 #include "hd_test.h"
@@ -82,7 +83,7 @@ HD_TEST(the_first_crisis_whose_terms_and_scope_match_takes_it) {
     /* the lawsuit crisis covers legal only: what routing gave legal */
     ASSERT_STR(rerouted(&w, "sandbox", "a lawsuit, I will sue", "legal"), "legal");
     ASSERT_STR(rerouted(&w, "sandbox", "a lawsuit about my refund", "customer-care"), "");
-    ASSERT_STR(rerouted(&w, "sandbox", "a lawsuit", WF_UNROUTED), "");
+    ASSERT_STR(rerouted(&w, "sandbox", "a lawsuit", ""), ""); /* triage */
     /* "leak" on channel other: both breach crises match, the older wins */
     ASSERT_STR(rerouted(&w, "other", "a leak", "customer-care"), "breach");
     ASSERT_STR(rerouted(&w, "other", "nothing", "customer-care"), "");
@@ -113,34 +114,45 @@ HD_TEST(decide_reroutes_to_the_crisis_team) {
     ASSERT_EQ(wf_watch_build(&w, why, sizeof why), 0);
     static const char *care_kw[] = {"refund", "lawsuit"};
     wf_rule_t rule = {"support", NULL, "customer-care", care_kw, 2};
-    wf_facts_t f = {.rules = &rule, .nrules = 1, .watch = &w};
+    wf_calendars_t *cals = wf_calendars_new();
+    wf_facts_t f = {.rules = &rule, .nrules = 1, .watch = &w, .calendars = cals};
     wf_items_t items = {0};
+    wf_inbox_t inbox = {0};
     wf_step_t st;
     mev_t m;
     mev(&m, "sandbox", "refund after the data leak?", MINUTE * 60000);
     ASSERT_EQ(wf_watch_scan(&w, &m.env), 0);
-    wf_decide(&items, &f, &m.env, &st);
+    wf_decide(&items, &inbox, &f, &m.env, &st);
     ASSERT_EQ(st.dead, 0);
     ASSERT_EQ(st.nout, 1);
     ASSERT_EQ(st.out[0], WF_OUT_ROUTED);
-    ASSERT_STR(st.rule_id, "crisis:data-breach");
-    ASSERT_STR(st.routed_to, "hub");
+    ASSERT_STR(st.inbox->rule_id, "crisis:data-breach");
+    ASSERT_STR(st.inbox->department, "hub");
     ASSERT_STR(st.department, "hub");
-    ASSERT_STR(st.crisis_id, BREACH_ID);
+    ASSERT_STR(st.inbox->crisis_id, BREACH_ID);
     ASSERT_STR(st.log, "mention_rerouted");
     /* not matching: the rule's, no crisis */
     mev(&m, "sandbox", "a refund please", MINUTE * 60000);
     ASSERT_EQ(wf_watch_scan(&w, &m.env), 0);
-    wf_decide(&items, &f, &m.env, &st);
-    ASSERT_STR(st.rule_id, "support");
+    wf_decide(&items, &inbox, &f, &m.env, &st);
+    ASSERT_STR(st.inbox->rule_id, "support");
     ASSERT_STR(st.department, "customer-care");
-    ASSERT_STR(st.crisis_id, "");
+    ASSERT_STR(st.inbox->crisis_id, "");
     /* without a watch (no crisis read): routing alone */
     f.watch = NULL;
     mev(&m, "sandbox", "refund after the data leak?", MINUTE * 60000);
-    wf_decide(&items, &f, &m.env, &st);
-    ASSERT_STR(st.rule_id, "support");
+    wf_decide(&items, &inbox, &f, &m.env, &st);
+    ASSERT_STR(st.inbox->rule_id, "support");
+    /* no rule: triage, which an organization-wide crisis still takes */
+    f.watch = &w;
+    mev(&m, "sandbox", "the data leak again", MINUTE * 60000);
+    ASSERT_EQ(wf_watch_scan(&w, &m.env), 0);
+    wf_decide(&items, &inbox, &f, &m.env, &st);
+    ASSERT_STR(st.inbox->department, "hub");
+    ASSERT_EQ(st.inbox->triage, 0);
     wf_items_free(&items);
+    wf_inbox_free(&inbox);
+    wf_calendars_destroy(&cals);
     wf_watch_free(&w);
 }
 
