@@ -108,10 +108,30 @@ static int read_body(ing_call_t *c, json_t *body, fields_t *f) {
     return ing_org_bool(c, body, "enabled", &f->enabled);
 }
 
+/* The feed's channel exists and, for a mastodon kind, is of kind
+   mastodon. 0, or -1 answered (rolled back). */
+static int check_channel(ing_call_t *c, const fields_t *f, int kind) {
+    const char *p[1] = {f->channel};
+    json_t *ch = NULL;
+    int got = ing_org_one(c, "SELECT json_build_object('kind', kind) FROM channel WHERE id = $1", 1,
+                          p, &ch);
+    char ck[64];
+    snprintf(ck, sizeof ck, "%s", got > 0 ? json_string_value(json_object_get(ch, "kind")) : "");
+    json_decref(ch);
+    if (got == 0)
+        ing_org_refuse(c, 422, "channel", "invalid", "no such channel '%s'", f->channel);
+    else if (got > 0 && kind != ING_FEED_RSS && strcmp(ck, "mastodon") != 0) {
+        ing_org_refuse(c, 422, "channel", "invalid",
+                       "a %s feed reads a channel of kind mastodon ('%s' is of kind '%s')", f->kind,
+                       f->channel, ck);
+        got = -1;
+    }
+    return got > 0 ? 0 : -1;
+}
+
 /* The kind's and the references' checks, in the open transaction: the
-   settings' shape (feed_plan.h), the channel (of kind mastodon for a
-   mastodon feed), the account, the departments. 0, or -1 answered
-   (rolled back). */
+   settings' shape (feed_plan.h), the channel, the account of a mentions
+   feed. 0, or -1 answered (rolled back). */
 static int check(ing_call_t *c, fields_t *f) {
     char why[300];
     const char *field, *p[2] = {f->channel, f->account};
@@ -121,18 +141,7 @@ static int check(ing_call_t *c, fields_t *f) {
         ing_org_refuse(c, 422, field, "invalid", "%s", why);
         return -1;
     }
-    json_t *ch = NULL;
-    int got = ing_org_one(c, "SELECT json_build_object('kind', kind) FROM channel WHERE id = $1", 1,
-                          p, &ch);
-    const char *ck = json_string_value(json_object_get(ch, "kind"));
-    if (got == 0)
-        ing_org_refuse(c, 422, "channel", "invalid", "no such channel '%s'", f->channel);
-    else if (got > 0 && kind != ING_FEED_RSS && strcmp(ck ? ck : "", "mastodon") != 0)
-        ing_org_refuse(c, 422, "channel", "invalid",
-                       "a %s feed reads a channel of kind mastodon ('%s' is of kind '%s')", f->kind,
-                       f->channel, ck ? ck : "");
-    json_decref(ch);
-    if (got <= 0 || (kind != ING_FEED_RSS && strcmp(ck ? ck : "", "mastodon") != 0))
+    if (check_channel(c, f, kind) < 0)
         return -1;
     long acct = kind == ING_FEED_MASTODON_MENTIONS
                     ? hd_db_count(c->db,
@@ -140,17 +149,14 @@ static int check(ing_call_t *c, fields_t *f) {
                                   "AND department_id = $2",
                                   2, p)
                     : 1;
-    if (acct <= 0) {
-        if (acct < 0)
-            ing_org_unavailable(c);
-        else
-            ing_org_refuse(c, 422, "account_department", "invalid",
-                           "department '%s' has no account on channel '%s' (PUT "
-                           "/v1/admin/channels/%s/accounts/%s)",
-                           f->account, f->channel, f->channel, f->account);
-        return -1;
-    }
-    return 0;
+    if (acct < 0)
+        ing_org_unavailable(c);
+    else if (acct == 0)
+        ing_org_refuse(c, 422, "account_department", "invalid",
+                       "department '%s' has no account on channel '%s' (PUT "
+                       "/v1/admin/channels/%s/accounts/%s)",
+                       f->account, f->channel, f->channel, f->account);
+    return acct > 0 ? 0 : -1;
 }
 
 /* Every department of f exists: 0, or -1 answered (rolled back). */
@@ -158,12 +164,12 @@ static int check_departments(ing_call_t *c, fields_t *f) {
     const char *p[1] = {hd_pgarray_str(&f->departments)};
     json_t *row = NULL;
     int got = ing_org_one(c,
-                          "SELECT to_json(x) FROM unnest($1::text[]) x WHERE NOT EXISTS "
-                          "(SELECT 1 FROM department WHERE id = x) LIMIT 1",
+                          "SELECT json_build_object('id', x) FROM unnest($1::text[]) x "
+                          "WHERE NOT EXISTS (SELECT 1 FROM department WHERE id = x) LIMIT 1",
                           1, p, &row);
     if (got > 0)
         ing_org_refuse(c, 422, "departments", "invalid", "no such department '%s'",
-                       json_string_value(row) ? json_string_value(row) : "");
+                       json_string_value(json_object_get(row, "id")));
     json_decref(row);
     return got == 0 ? 0 : -1;
 }
