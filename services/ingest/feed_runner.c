@@ -188,7 +188,9 @@ static ing_feed_outcome_t one_page(poll_t *p, int *more) {
     ing_feed_outcome_t o;
     ing_feed_page_t page = {0};
     p->pages++;
-    if (a.status < 0) {
+    if (a.status < 0 && hd_stop)
+        o = ING_FEED_LOST; /* abandoned by a stop: not the feed's failure */
+    else if (a.status < 0) {
         snprintf(p->error, sizeof p->error, "%s from %.200s", a.error, p->url);
         o = fail(p, ING_FEED_NO_ANSWER, NULL, 0);
     } else if (rss && a.status == 304)
