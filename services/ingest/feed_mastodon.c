@@ -144,3 +144,11 @@ int ing_feed_mastodon_parse(ing_feed_kind_t k, const char *body, size_t len, ing
     json_decref(j);
     return 0;
 }
+
+int ing_feed_mastodon_no_tag(int status, const char *body, size_t len) {
+    json_t *j = status == 404 && body ? json_loadb(body, len, 0, NULL) : NULL;
+    const char *e = json_string_value(json_object_get(j, "error"));
+    int none = e && strcmp(e, "Record not found") == 0;
+    json_decref(j);
+    return none;
+}

@@ -27,4 +27,10 @@
 int ing_feed_mastodon_parse(ing_feed_kind_t k, const char *body, size_t len, ing_feed_page_t *page,
                             char *why, size_t why_len);
 
+/* Whether an answer to a hashtag timeline says the hashtag does not exist
+   (yet): Mastodon's 404 {"error": "Record not found"}. Nobody has used it:
+   a page with nothing in it, not a failure. Any other 404 (a server that
+   is not Mastodon, a wrong base URL) is not this. */
+int ing_feed_mastodon_no_tag(int status, const char *body, size_t len);
+
 #endif

@@ -195,6 +195,9 @@ static ing_feed_outcome_t one_page(poll_t *p, int *more) {
         o = fail(p, ING_FEED_NO_ANSWER, NULL, 0);
     } else if (rss && a.status == 304)
         o = not_modified(p, &a);
+    else if (p->f.kind == ING_FEED_MASTODON_TAG &&
+             ing_feed_mastodon_no_tag(a.status, a.body, a.len))
+        o = record(p, &a, &page, more); /* nobody used the hashtag yet: an empty page */
     else if (a.status != 200) {
         snprintf(p->error, sizeof p->error, "HTTP %d from %.200s", a.status, p->url);
         o = fail(p, ING_FEED_HTTP_ERROR, a.body, a.len);

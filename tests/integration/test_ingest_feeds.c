@@ -502,6 +502,23 @@ HD_TEST(a_public_tag_feed_sends_no_credential) {
     ing_feed_runner_destroy(&r);
 }
 
+HD_TEST(a_hashtag_nobody_used_is_an_empty_page) {
+    ASSERT_EQ(setup(), 0);
+    fake_reset();
+    ASSERT_EQ(make_feed("mastodon-tag", "", ", tag", ", 'nobody'", "7"), 0);
+    ing_feed_runner_t *r = ing_feed_runner_new(s_url, TIMEOUT_MS);
+    ASSERT_EQ(poll_now(r), ING_FEED_OK); /* Mastodon's 404 "Record not found" */
+    char v[64];
+    value("SELECT cursor || '/' || failures || '/' || (last_ok_at IS NOT NULL) FROM feed", v,
+          sizeof v);
+    ASSERT_STR(v, "7/0/true");
+    ASSERT_EQ(count("SELECT count(*) FROM dead_letter"), 0);
+    /* another server's 404 is a failure */
+    sql("UPDATE feed SET kind = 'rss', tag = NULL, url = url || '/no-such-feed'");
+    ASSERT_EQ(poll_now(r), ING_FEED_HTTP_ERROR);
+    ing_feed_runner_destroy(&r);
+}
+
 HD_TEST(no_credential_asks_nobody) {
     ASSERT_EQ(setup(), 0);
     fake_reset();
@@ -568,5 +585,6 @@ HD_TEST_MAIN(HD_CASE(mentions_exactly_once_across_pages),
              HD_CASE(failures_keep_the_cursor_back_off_and_dead_letter),
              HD_CASE(a_bad_entry_is_dead_lettered_and_passed),
              HD_CASE(a_poller_that_lost_its_lease_writes_nothing),
-             HD_CASE(a_public_tag_feed_sends_no_credential), HD_CASE(no_credential_asks_nobody),
+             HD_CASE(a_public_tag_feed_sends_no_credential),
+             HD_CASE(a_hashtag_nobody_used_is_an_empty_page), HD_CASE(no_credential_asks_nobody),
              HD_CASE(rss_conditional_gets_and_its_cursor))

@@ -129,6 +129,15 @@ HD_TEST(mastodon_garbage_is_refused_whole) {
               -1);
 }
 
+HD_TEST(mastodon_hashtag_nobody_used) {
+    const char *none = "{\"error\":\"Record not found\"}";
+    ASSERT(ing_feed_mastodon_no_tag(404, none, strlen(none)));
+    ASSERT(!ing_feed_mastodon_no_tag(500, none, strlen(none)));
+    ASSERT(!ing_feed_mastodon_no_tag(404, "<html>Not Found</html>", 22)); /* not Mastodon */
+    ASSERT(!ing_feed_mastodon_no_tag(404, "{\"error\":\"gone\"}", 16));
+    ASSERT(!ing_feed_mastodon_no_tag(404, NULL, 0));
+}
+
 HD_TEST(mastodon_bad_entries_are_set_apart) {
     const char *body =
         "[{\"id\":\"50\",\"type\":\"mention\",\"status\":{\"id\":\"500\",\"content\":\"<p>ok</p>\","
@@ -383,7 +392,7 @@ HD_TEST(html_to_text) {
 }
 
 HD_TEST_MAIN(HD_CASE(mastodon_notifications), HD_CASE(mastodon_tag_timeline),
-             HD_CASE(mastodon_garbage_is_refused_whole),
+             HD_CASE(mastodon_garbage_is_refused_whole), HD_CASE(mastodon_hashtag_nobody_used),
              HD_CASE(mastodon_bad_entries_are_set_apart),
              HD_CASE(mastodon_long_text_is_cut_on_a_character), HD_CASE(rss_items),
              HD_CASE(atom_entries), HD_CASE(xml_garbage_is_refused_whole), HD_CASE(rfc822_dates),
