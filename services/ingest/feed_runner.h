@@ -16,13 +16,6 @@
 #include "feed_plan.h"
 #include "hd_secret.h"
 
-/* ingest's settings table entries (main.c's hd_config_var_t list; the
-   last ends with its comma). */
-#define ING_FEED_CONFIG_VARS                                                            \
-    {"HUDDLE_FEEDS", "on", "poll the listening feeds (docs/feeds.md) here: on or off"}, \
-        {"HUDDLE_FEED_TIMEOUT_MS", "10000",                                             \
-         "a feed request's whole time in ms (past it the poll fails and backs off)"},
-
 #define ING_FEED_MAX_PAGES 25 /* pages one poll records before the feed is due again */
 
 typedef struct ing_feed_runner ing_feed_runner_t;

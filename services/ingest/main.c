@@ -52,7 +52,10 @@ static const hd_config_var_t s_vars[] = {
     {"HUDDLE_RATE_TOKEN_PER_S", "50",
      "requests a second one API token may make (token bucket; 0: no limit; 429 beyond)"},
     {"HUDDLE_RATE_TOKEN_BURST", "100", "requests one API token may make at once"},
-    ING_FEED_CONFIG_VARS{NULL, NULL, NULL}};
+    {"HUDDLE_FEEDS", "on", "poll the listening feeds (docs/feeds.md) here: on or off"},
+    {"HUDDLE_FEED_TIMEOUT_MS", "10000",
+     "a feed request's whole time in ms (past it the poll fails and backs off)"},
+    {NULL, NULL, NULL}};
 
 /* HTTPS for the API when both HUDDLE_API_TLS_CERT and _KEY are set
    (*tls, the caller's), plain HTTP when neither is; -1 on an error, logged. */
