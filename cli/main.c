@@ -5,6 +5,7 @@
 #include "cmd_admin.h"
 #include "cmd_crisis.h"
 #include "cmd_deadletter.h"
+#include "cmd_feed.h"
 #include "cmd_playbook.h"
 #include "cmd_policy.h"
 #include "cmd_webhook.h"
@@ -42,6 +43,7 @@ static const char *USAGE =
     "  admin channel|account|routing|chain|review-role|policy-reviewer ...\n"
     "  admin certification|delegation|tokens|integration ...\n"
     "  admin webhook add|list|show|rotate|remove|test ...  crisis notifications' endpoints\n"
+    "  admin feed list|show|add|update|delete|poll ...     listening feeds (docs/feeds.md)\n"
     "  deadletter list|show|replay|stats ... what was refused, and re-sending it\n"
     "Crises:\n"
     "  playbook validate|apply|list|show|versions ...   crisis playbooks (docs/playbooks.md)\n"
@@ -352,6 +354,8 @@ int main(int argc, char **argv) {
             return cli_admin_config(argc - 2, argv + 2);
         if (!strcmp(noun, "webhook"))
             return cli_webhook(argc - 2, argv + 2);
+        if (!strcmp(noun, "feed"))
+            return cli_feed(argc - 2, argv + 2);
         if (!strcmp(noun, "integration") || !strcmp(noun, "tokens"))
             return cli_admin_tokens(argc - 2, argv + 2);
         return cli_admin(argc - 2, argv + 2);

@@ -47,6 +47,15 @@ INSERT INTO channel_account (channel_id, department_id, handle, token) VALUES
   ('sandbox', 'hr', 'example_careers', 'sbx-hr')
 ON CONFLICT DO NOTHING;
 
+-- Listening feeds (docs/feeds.md), polled by ingest: the sandbox's mentions
+-- of customer care's account (read with its credential), and its #example
+-- hashtag (public). url '' follows the channel's base URL; both route among
+-- any department.
+INSERT INTO feed (id, kind, channel_id, url, tag, account_department, interval_s) VALUES
+  ('care-mentions', 'mastodon-mentions', 'sandbox', '', NULL, 'customer-care', 5),
+  ('tag-example', 'mastodon-tag', 'sandbox', '', 'example', NULL, 15)
+ON CONFLICT DO NOTHING;
+
 INSERT INTO routing_rule (id, priority, keywords, channel_id, department_id) VALUES
   ('legal-threats', 10, '{lawsuit,lawyer,attorney,gdpr,sue}', NULL, 'legal'),
   ('support', 20, '{refund,broken,order,support,help,delivery,invoice}', NULL, 'customer-care'),

@@ -468,17 +468,10 @@ const ing_route_t ing_core_routes[] = {
     {"GET", "/v1/me", ING_SCOPE_NONE, me, "who the token belongs to"},
     {NULL, NULL, 0, NULL, NULL}};
 
-const ing_route_t *const ing_api_tables[] = {ing_core_routes,
-                                             ing_token_routes,
-                                             ing_admin_routes,
-                                             ing_config_routes,
-                                             ing_policy_routes,
-                                             ing_metrics_routes,
-                                             ing_deadletter_routes,
-                                             ing_playbook_routes,
-                                             ing_crisis_routes,
-                                             ing_webhook_routes,
-                                             NULL};
+const ing_route_t *const ing_api_tables[] = {
+    ing_core_routes,   ing_token_routes,   ing_admin_routes,      ing_config_routes,
+    ing_policy_routes, ing_metrics_routes, ing_deadletter_routes, ing_playbook_routes,
+    ing_crisis_routes, ing_webhook_routes, ing_feed_routes,       NULL};
 
 /* Authenticates c's caller into *who and checks the route's scope. 0, or
    -1 when refused (answered). ING_SCOPE_NONE on an authenticated route

@@ -1,6 +1,10 @@
-/*  inbound: mentions seen on a channel (listening, webhooks). A mention is
-    identified by its channel and the channel's own id, so a re-delivery is
-    answered with the original id instead of routing it twice. */
+/*  inbound: mentions seen on a channel (listening feeds, webhooks, the
+    ZeroMQ door). A mention is identified by its channel and the channel's
+    own id (hd_id_derive(channel, "mention:" + external_id)), so a
+    re-delivery, or the same post pulled by a feed and pushed by a webhook,
+    is answered with the original id instead of routing it twice. Every
+    door records through ing_inbound_record: one rule for what a mention
+    is and what its mention.received event carries. */
 #ifndef ING_INBOUND_H
 #define ING_INBOUND_H
 
@@ -12,6 +16,13 @@ typedef struct {
     const char *author_handle;
     const char *text;
     const char *url; /* may be NULL */
+    /* What a listening feed knows (NULL / 0 when the mention is pushed): */
+    const char *feed;        /* the feed that pulled it */
+    const char *in_reply_to; /* the channel's id of the post it answers */
+    long long posted_at_ms;  /* when its author posted it, by the channel (0: unknown) */
+    /* Routed only among these departments (comma-separated; NULL or "":
+       any). An integration token's own departments take its place. */
+    const char *departments;
 } ing_mention_t;
 
 /* Validates and records a mention and its mention.received event in one
@@ -20,5 +31,14 @@ typedef struct {
    200 already received, 4xx, 503. */
 void ing_inbound_receive(hd_db_t *db, const ing_person_t *by, const ing_mention_t *in,
                          ing_result_t *res);
+
+/* ing_inbound_receive inside the caller's open transaction on db (a feed
+   records a page's mentions with its cursor): nothing is committed or
+   rolled back here. res->status: 201 recorded, 200 already received
+   (nothing written), 422 invalid or unknown channel (nothing written: the
+   transaction goes on), 503 a database error (the transaction is lost:
+   the caller rolls back). */
+void ing_inbound_record(hd_db_t *db, const ing_person_t *by, const ing_mention_t *in,
+                        ing_result_t *res);
 
 #endif

@@ -9,6 +9,7 @@
 #include "admin_webhooks.h"
 #include "api.h"
 #include "batch.h"
+#include "feed_runner.h"
 #include "hd_config.h"
 #include "hd_db.h"
 #include "hd_dbrole.h"
@@ -51,6 +52,9 @@ static const hd_config_var_t s_vars[] = {
     {"HUDDLE_RATE_TOKEN_PER_S", "50",
      "requests a second one API token may make (token bucket; 0: no limit; 429 beyond)"},
     {"HUDDLE_RATE_TOKEN_BURST", "100", "requests one API token may make at once"},
+    {"HUDDLE_FEEDS", "on", "poll the listening feeds (docs/feeds.md) here: on or off"},
+    {"HUDDLE_FEED_TIMEOUT_MS", "10000",
+     "a feed request's whole time in ms (past it the poll fails and backs off)"},
     {NULL, NULL, NULL}};
 
 /* HTTPS for the API when both HUDDLE_API_TLS_CERT and _KEY are set
@@ -92,6 +96,7 @@ static void load_credentials_key(const char *keys) {
         hd_secret_load_key(path, key) == 0) {
         ing_config_set_key(key);
         ing_webhooks_set_key(key);
+        ing_feed_runner_set_key(key);
         return;
     }
     hd_log(HD_LOG_WARN, "credentials_key_missing", NULL, NULL,
@@ -125,6 +130,7 @@ int main(int argc, char **argv) {
     ing_batch_t *batch = NULL;
     hd_http_server_t *http = NULL;
     ing_zdoor_t *door = NULL;
+    ing_feed_runner_t *feeds = NULL;
     if (!zmq_db || !cert)
         goto out;
     batch = ing_batch_new(url, (int)hd_config_long("HUDDLE_INGEST_WRITERS", 2),
@@ -150,11 +156,13 @@ int main(int argc, char **argv) {
     door = ing_zdoor_new(ctx, hd_config_get("HUDDLE_INGEST_BIND"), cert, authorized, zmq_db, batch);
     if (!door)
         goto out;
+    feeds = ing_feed_runner_from_config(url); /* NULL: HUDDLE_FEEDS=off, or logged */
     hd_info("started", "API on %s%s, door on %s", hd_config_get("HUDDLE_API_ADDR"),
             tls ? " (HTTPS)" : "", hd_config_get("HUDDLE_INGEST_BIND"));
     ing_zdoor_run(door);
     rc = 0;
 out:
+    ing_feed_runner_destroy(&feeds);
     ing_batch_stop(batch); /* its last answers go out through the doors */
     if (door)
         ing_zdoor_flush(door);

@@ -1,6 +1,7 @@
 /*  metrics: ingest's counters and GET /metrics (see metrics.h). */
 #include "metrics.h"
 
+#include "feed_metrics.h"
 #include "hd_health.h"
 #include "hd_prom.h"
 
@@ -135,6 +136,7 @@ static void write_figures(FILE *out, ing_call_t *c) {
     hd_prom_hist_write(out, &s_commit_seconds, "huddle_ingest_commit_seconds",
                        "Time one group commit took, in seconds.");
     write_store(out, c->db);
+    ing_feed_metrics_write(out, c->db);
     write_http_server(out, c);
 }
 

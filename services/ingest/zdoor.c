@@ -116,7 +116,11 @@ static void job_work(void *arg) {
         if (ing_check_mention(&dm, &why) < 0) /* protobuf-c checks no UTF-8 */
             ing_result_from(&j->res, &why);
         else {
-            ing_mention_t in = {m->channel, m->external_id, m->author_handle, m->text, m->url};
+            ing_mention_t in = {.channel = m->channel,
+                                .external_id = m->external_id,
+                                .author_handle = m->author_handle,
+                                .text = m->text,
+                                .url = m->url};
             ing_inbound_receive(self->db, NULL, &in, &j->res);
         }
     }
