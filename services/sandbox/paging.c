@@ -116,8 +116,7 @@ static long long id_param(const sb_query_t *q, const char *name) {
     return errno ? -1 : n;
 }
 
-/* Ruby's String#to_i: leading blanks, a sign, digits; 0 when none. */
-static long ruby_to_i(const char *s) {
+long sb_query_to_i(const char *s) {
     while (isspace((unsigned char)*s))
         s++;
     int neg = *s == '-';
@@ -139,7 +138,7 @@ int sb_page_parse(const sb_query_t *q, long def, sb_page_t *p, const char **bad)
         }
     }
     const char *limit = sb_query_get(q, "limit");
-    long n = limit ? labs(ruby_to_i(limit)) : def;
+    long n = limit ? labs(sb_query_to_i(limit)) : def;
     p->limit = n < 2 * def ? n : 2 * def;
     return 0;
 }

@@ -37,6 +37,10 @@ int sb_query_has(const sb_query_t *q, const char *name, const char *value);
 /* Whether an array parameter was given at all. */
 int sb_query_given(const sb_query_t *q, const char *name);
 
+/* Ruby's String#to_i: leading blanks, a sign, digits; 0 when there are
+   none ("", "x"). Magnitudes stop growing past 10^9. */
+long sb_query_to_i(const char *s);
+
 typedef struct {
     long long max_id, since_id, min_id; /* 0: absent (ids start at 1) */
     long limit;

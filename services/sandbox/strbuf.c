@@ -55,6 +55,20 @@ void sb_strbuf_add_query(sb_strbuf_t *b, const char *p, size_t n) {
     }
 }
 
+void sb_strbuf_add_segment(sb_strbuf_t *b, const char *p, size_t n) {
+    static const char hex[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+            (c && strchr("-._~!$&'()*+,;=:@", c))) {
+            sb_strbuf_add(b, &p[i], 1);
+        } else {
+            char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
+            sb_strbuf_add(b, esc, 3);
+        }
+    }
+}
+
 char *sb_strbuf_take(sb_strbuf_t *b) {
     char *s = b->s ? b->s : hd_strdup("");
     b->s = NULL;

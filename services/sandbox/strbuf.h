@@ -27,6 +27,11 @@ void sb_strbuf_add_html(sb_strbuf_t *b, const char *p, size_t n);
    other byte as %XX (upper-case hex). */
 void sb_strbuf_add_query(sb_strbuf_t *b, const char *p, size_t n);
 
+/* Appends n bytes of p as a path segment, as Rails' route helpers write
+   one: letters, digits and - . _ ~ ! $ & ' ( ) * + , ; = : @ kept, every
+   other byte as %XX. */
+void sb_strbuf_add_segment(sb_strbuf_t *b, const char *p, size_t n);
+
 /* The string, handed to the caller (who frees it; "" when nothing was
    added); the buffer is empty again. */
 char *sb_strbuf_take(sb_strbuf_t *b);

@@ -271,21 +271,6 @@ static void link_html(sb_strbuf_t *b, const char *url, size_t n) {
     sb_strbuf_puts(b, "</span></a>");
 }
 
-/* A path segment as Rails' route helpers write it: unreserved characters
-   and sub-delimiters kept, other bytes %XX. */
-static void add_segment(sb_strbuf_t *b, const char *p, size_t n) {
-    static const char hex[] = "0123456789ABCDEF";
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)p[i];
-        if (ascii_alnum(c) || (c && strchr("-._~!$&'()*+,;=:@", c))) {
-            sb_strbuf_add(b, (const char *)&p[i], 1);
-        } else {
-            char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
-            sb_strbuf_add(b, esc, 3);
-        }
-    }
-}
-
 static void entity_html(sb_strbuf_t *b, const char *text, const sb_text_entity_t *e,
                         const char *base_url, sb_text_account_fn *account, void *arg) {
     const char *name = text + e->name;
@@ -295,7 +280,7 @@ static void entity_html(sb_strbuf_t *b, const char *text, const sb_text_entity_t
         sb_strbuf_puts(b, "<a href=\"");
         sb_strbuf_add_html(b, base_url, strlen(base_url));
         sb_strbuf_puts(b, "/tags/");
-        add_segment(b, name, e->name_len);
+        sb_strbuf_add_segment(b, name, e->name_len);
         sb_strbuf_puts(b, "\" class=\"mention hashtag\" rel=\"tag\">#<span>");
         sb_strbuf_add_html(b, name, e->name_len);
         sb_strbuf_puts(b, "</span></a>");
