@@ -25,6 +25,7 @@ typedef struct {
     char channel[128];
     char department[128];
     char statement_of[HD_ID_LEN]; /* a holding statement's crisis, or "" */
+    char in_reply_to_id[128];     /* a reply: the channel's id of the post it answers, or "" */
     char *text;                   /* owned */
     int attempts;                 /* including the one being made */
     int have_channel, have_account;
