@@ -102,18 +102,19 @@ int sb_query_given(const sb_query_t *q, const char *name) {
 
 /* ---- a page ---- */
 
-/* An id parameter: 0 when absent or empty, else its value; -1 when it is
-   not digits (or too large). */
-static long long id_param(const sb_query_t *q, const char *name) {
+/* An id parameter into *id: -1 when absent or empty, else its value. -1
+   when it is not digits (or too large). */
+static int id_param(const sb_query_t *q, const char *name, long long *id) {
     const char *v = sb_query_get(q, name);
+    *id = -1;
     if (!v || !*v)
         return 0;
     for (const char *c = v; *c; c++)
         if (!isdigit((unsigned char)*c))
             return -1;
     errno = 0;
-    long long n = strtoll(v, NULL, 10);
-    return errno ? -1 : n;
+    *id = strtoll(v, NULL, 10);
+    return errno ? -1 : 0;
 }
 
 long sb_query_to_i(const char *s) {
@@ -131,8 +132,7 @@ int sb_page_parse(const sb_query_t *q, long def, sb_page_t *p, const char **bad)
     static const char *const names[] = {"max_id", "since_id", "min_id"};
     long long *ids[] = {&p->max_id, &p->since_id, &p->min_id};
     for (size_t i = 0; i < 3; i++) {
-        *ids[i] = id_param(q, names[i]);
-        if (*ids[i] < 0) {
+        if (id_param(q, names[i], ids[i]) < 0) {
             *bad = names[i];
             return -1;
         }
@@ -159,8 +159,8 @@ static size_t above(size_t n, sb_page_id_fn *id, void *arg, long long x) {
 size_t sb_page_select(const sb_page_t *p, size_t n, sb_page_id_fn *id, sb_page_keep_fn *keep,
                       void *arg, size_t *out) {
     size_t got = 0;
-    size_t top = p->max_id ? above(n, id, arg, p->max_id - 1) : n; /* ids below max_id */
-    if (p->min_id) { /* paginate_by_min_id, then reversed */
+    size_t top = p->max_id >= 0 ? above(n, id, arg, p->max_id - 1) : n; /* below max_id */
+    if (p->min_id >= 0) { /* paginate_by_min_id, then reversed */
         for (size_t i = above(n, id, arg, p->min_id); i < top && got < (size_t)p->limit; i++)
             if (keep(arg, i))
                 out[got++] = i;
@@ -171,7 +171,7 @@ size_t sb_page_select(const sb_page_t *p, size_t n, sb_page_id_fn *id, sb_page_k
         }
         return got;
     }
-    size_t bottom = p->since_id ? above(n, id, arg, p->since_id) : 0;
+    size_t bottom = p->since_id >= 0 ? above(n, id, arg, p->since_id) : 0;
     for (size_t i = top; i-- > bottom && got < (size_t)p->limit;)
         if (keep(arg, i))
             out[got++] = i;

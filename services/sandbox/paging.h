@@ -42,13 +42,13 @@ int sb_query_given(const sb_query_t *q, const char *name);
 long sb_query_to_i(const char *s);
 
 typedef struct {
-    long long max_id, since_id, min_id; /* 0: absent (ids start at 1) */
+    long long max_id, since_id, min_id; /* -1: absent */
     long limit;
 } sb_page_t;
 
 /* Reads a page request. An id given empty is absent (Rails' present?);
-   one given must be digits (the sandbox's ids are numbers), else -1 with
-   *bad naming it. limit is Api::BaseController#limit_param: absent, def;
+   one given must be digits (the sandbox's ids are numbers; "0" is a
+   cursor before every status), else -1 with *bad naming it. limit is Api::BaseController#limit_param: absent, def;
    else the absolute value of its leading integer (Ruby's to_i: "" and
    "x" are 0) capped at 2 * def. */
 int sb_page_parse(const sb_query_t *q, long def, sb_page_t *p, const char **bad);

@@ -80,6 +80,8 @@ HD_TEST(pages_as_to_a_paginated_by_id) {
     ASSERT_STR(page("min_id=1&max_id=8", 20), "3 2");
     ASSERT_STR(page("min_id=2&since_id=8", 20), "13 8 3"); /* min_id wins */
     ASSERT_STR(page("min_id=13", 20), "");
+    ASSERT_STR(page("min_id=0&limit=2", 20), "2 1"); /* a cursor before everything */
+    ASSERT_STR(page("max_id=1", 20), "");
     ASSERT_STR(page("max_id=&min_id=&since_id=", 20), "13 8 3 2 1"); /* empty: absent */
     ASSERT_STR(page("max_id=x1", 20), "max_id");
     ASSERT_STR(page("min_id=-1", 20), "min_id");
