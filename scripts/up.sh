@@ -63,7 +63,12 @@ start() {
     env HUDDLE_DATABASE_URL="$svc_url" "$@" "$bin/huddle-$name" 2>>"$state/logs/$name.log" &
     pids+=($!)
 }
-start sandbox SANDBOX_ACCOUNTS="$accounts" SANDBOX_DATA="$state/sandbox/statuses.jsonl"
+# The public (docs/sandbox.md): sam and jo post as anyone would; with the
+# sample, a customer-like mention of customer care every 30 s (0: never).
+crowd_ms=${SANDBOX_CROWD_EVERY_MS-$([ "$seed" = sample ] && echo 30000 || echo 0)}
+start sandbox SANDBOX_ACCOUNTS="$accounts" SANDBOX_DATA="$state/sandbox/statuses.jsonl" \
+    SANDBOX_CROWD="${SANDBOX_CROWD-sam:sbx-public-sam,jo:sbx-public-jo}" SANDBOX_CROWD_EVERY_MS="$crowd_ms" \
+    SANDBOX_CROWD_TARGETS="${SANDBOX_CROWD_TARGETS-example_care}" SANDBOX_CROWD_TAG="${SANDBOX_CROWD_TAG-example}"
 start hub
 start ingest
 start policy
@@ -109,6 +114,8 @@ The tour (in another terminal, from $root):
   huddle approve \$id --as carl@example.org   # the marketing coach approves
   huddle status \$id                          # published, with the sandbox URL
   curl -s http://127.0.0.1:7700/api/v1/statuses   # what went out
+  # the public speaks on the sandbox too: sam mentions customer care
+  curl -s -H 'Authorization: Bearer sbx-public-sam' -d 'status=@example_care my order arrived broken' http://127.0.0.1:7700/api/v1/statuses
   # a banned term blocks, and the author sees exactly why
   huddle submit --as maya@example.org --channel sandbox "Guaranteed returns for everyone!"
   # a legal-risk phrase also needs legal: carl, then lena@example.org approve

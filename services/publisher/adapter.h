@@ -27,6 +27,8 @@ typedef struct {
     const char *token;           /* bearer token of the department's account */
     const char *idempotency_key; /* the content id */
     const char *text;            /* post only */
+    const char *in_reply_to_id;  /* post only: the channel's id of the post it answers, as a
+                                    reply in that thread; NULL or "": none */
     const char *post_id;         /* delete only: the channel's id of the post */
     long connect_timeout_ms;     /* 0: 2000 */
     long timeout_ms;             /* 0: 10000 */

@@ -213,6 +213,8 @@ static void mastodon_post(const pub_request_t *req, pub_result_t *res) {
         return;
     hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
     json_t *j = json_pack("{s:s}", "status", req->text ? req->text : "");
+    if (j && req->in_reply_to_id && *req->in_reply_to_id)
+        json_object_set_new(j, "in_reply_to_id", json_string(req->in_reply_to_id));
     char *payload = j ? json_dumps(j, JSON_COMPACT) : NULL;
     json_decref(j);
     CURL *c = acquire(req);

@@ -1,6 +1,8 @@
 /*  adapter_mastodon: delivery to a Mastodon-compatible server.
 
-      post:   POST {base}/api/v1/statuses  JSON {"status": text}
+      post:   POST {base}/api/v1/statuses  JSON {"status": text}, and
+              "in_reply_to_id" for a reply (Mastodon answers 404 when
+              that status is gone: a permanent failure)
               Authorization: Bearer <token>, Idempotency-Key: <content id>
               2xx with "id" and "url" in the JSON status = delivered.
       lookup: GET {base}/api/v1/statuses?idempotency_key=<key>

@@ -18,7 +18,7 @@
     "j.content_id, j.cause_event_id, j.channel_id, j.department_id, j.text, j.attempts, " \
     "c.id IS NOT NULL, a.channel_id IS NOT NULL, coalesce(c.kind, ''), "                  \
     "coalesce(c.base_url, ''), coalesce(encode(a.secret, 'hex'), ''), "                   \
-    "coalesce(j.statement_of::text, '') "
+    "coalesce(j.statement_of::text, ''), coalesce(j.in_reply_to_id, '') "
 #define JOB_JOINS                                                 \
     "LEFT JOIN channel c ON c.id = j.channel_id "                 \
     "LEFT JOIN channel_account a ON a.channel_id = j.channel_id " \
@@ -37,7 +37,7 @@ static const char *CLAIM_SQL =
     "  updated_at = now(), not_before = now() + make_interval(secs => $1::int) "
     "  FROM due WHERE p.content_id = due.content_id "
     "  RETURNING p.content_id, p.cause_event_id, p.channel_id, p.department_id, p.text, "
-    "    p.attempts, p.statement_of, due.due_at) "
+    "    p.attempts, p.statement_of, p.in_reply_to_id, due.due_at) "
     "SELECT " JOB_COLS "FROM j " JOB_JOINS "ORDER BY j.due_at";
 
 /* In-flight jobs by lease: the state a literal, for publish_job_due. */
@@ -88,6 +88,7 @@ static void read_job(PGresult *r, int row, pub_job_t *job) {
     copy(job->kind, sizeof job->kind, r, row, 8);
     copy(job->base_url, sizeof job->base_url, r, row, 9);
     copy(job->statement_of, sizeof job->statement_of, r, row, 11);
+    copy(job->in_reply_to_id, sizeof job->in_reply_to_id, r, row, 12);
     if (job->have_account)
         open_credential(job, PQgetvalue(r, row, 10));
 }

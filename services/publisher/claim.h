@@ -16,6 +16,7 @@
 
 #include "hd_db.h"
 #include "hd_id.h"
+#include "new_job.h"
 
 #include <stddef.h>
 
@@ -24,9 +25,11 @@ typedef struct {
     char cause[HD_ID_LEN]; /* the content.approved event: the events' causation */
     char channel[128];
     char department[128];
-    char statement_of[HD_ID_LEN]; /* a holding statement's crisis, or "" */
-    char *text;                   /* owned */
-    int attempts;                 /* including the one being made */
+    char statement_of[HD_ID_LEN];                 /* a holding statement's crisis, or "" */
+    char in_reply_to_id[PUB_IN_REPLY_TO_MAX + 1]; /* a reply: the channel's id of the post it
+                                                     answers (new_job.h), or "" */
+    char *text;                                   /* owned */
+    int attempts;                                 /* including the one being made */
     int have_channel, have_account;
     int have_credential; /* the account's sealed credential opened into token */
     char kind[64];

@@ -122,6 +122,7 @@ static pub_request_t request_of(const pub_jobs_t *self, const pub_job_t *job) {
                          .token = job->token,
                          .idempotency_key = job->content_id,
                          .text = job->text,
+                         .in_reply_to_id = job->in_reply_to_id,
                          .connect_timeout_ms = self->connect_timeout_ms,
                          .timeout_ms = self->timeout_ms};
     return req;

@@ -14,6 +14,17 @@
 
 static const char *str(const char *s) { return s ? s : ""; }
 
+/* An id the channel can be sent: it fits the job, and a header or a URL
+   cannot be smuggled through it. */
+static int reply_id_ok(const char *id) {
+    if (strlen(id) > PUB_IN_REPLY_TO_MAX)
+        return 0;
+    for (; *id; id++)
+        if ((unsigned char)*id < 0x20 || *id == 0x7f)
+            return 0;
+    return 1;
+}
+
 pub_new_job_verdict_t pub_new_job_of(const hd_envelope_t *ev, pub_new_job_t *job,
                                      const char **why) {
     if (ev->body_case != HUDDLE__V1__ENVELOPE__BODY_CONTENT_APPROVED)
@@ -27,6 +38,11 @@ pub_new_job_verdict_t pub_new_job_of(const hd_envelope_t *ev, pub_new_job_t *job
         *why = "content.approved: channel and department are required";
         return PUB_NEW_JOB_DEAD;
     }
+    if (!reply_id_ok(str(b->reply_to_external_id))) {
+        *why = "content.approved: reply_to_external_id is longer than 127 bytes or holds a "
+               "control character";
+        return PUB_NEW_JOB_DEAD;
+    }
     pub_new_job_t j = {.content_id = b->content_id,
                        .channel = b->channel,
                        .department = ev->department,
@@ -34,7 +50,9 @@ pub_new_job_verdict_t pub_new_job_of(const hd_envelope_t *ev, pub_new_job_t *job
                        .scheduled_ms = b->scheduled_at_ms,
                        .event_id = ev->id,
                        .author_email = str(b->author_email),
-                       .statement_of = NULL};
+                       .statement_of = NULL,
+                       .in_reply_to_id =
+                           *str(b->reply_to_external_id) ? b->reply_to_external_id : NULL};
     if (strcmp(str(b->kind), "statement") == 0 && hd_id_valid(str(b->crisis_id)))
         j.statement_of = b->crisis_id;
     *job = j;
@@ -72,9 +90,9 @@ static void log_jobs(const pub_new_job_t *jobs, size_t n, PGresult *made) {
 }
 
 /* content, channel, department, text, event, scheduled, state, author,
-   statement_of, and the one-element array of the state a job must be in
-   to be approved again. */
-enum { COLS = 10 };
+   statement_of, in_reply_to_id, and the one-element array of the state a
+   job must be in to be approved again. */
+enum { COLS = 11 };
 
 /* Of two jobs for one content in a batch the first is taken (DISTINCT ON
    the batch's order), as one INSERT per event did; the conflict update
@@ -82,21 +100,23 @@ enum { COLS = 10 };
    updated one. */
 static const char *INSERT_SQL =
     "INSERT INTO publish_job AS p (content_id, channel_id, department_id, text, state, "
-    "  not_before, cause_event_id, scheduled_at, author_email, statement_of) "
+    "  not_before, cause_event_id, scheduled_at, author_email, statement_of, in_reply_to_id) "
     "SELECT x.c, x.ch, x.d, x.t, x.st, "
     "  CASE WHEN x.s > 0 THEN to_timestamp(x.s / 1000.0) ELSE now() END, x.e, "
-    "  CASE WHEN x.s > 0 THEN to_timestamp(x.s / 1000.0) END, x.a, x.so "
+    "  CASE WHEN x.s > 0 THEN to_timestamp(x.s / 1000.0) END, x.a, x.so, x.r "
     "FROM (SELECT DISTINCT ON (u.c) u.* "
     "  FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::uuid[], $6::bigint[], "
-    "    $7::text[], $8::text[], $9::uuid[]) WITH ORDINALITY AS u(c, ch, d, t, e, s, st, a, so, i) "
+    "    $7::text[], $8::text[], $9::uuid[], $10::text[]) "
+    "    WITH ORDINALITY AS u(c, ch, d, t, e, s, st, a, so, r, i) "
     "  ORDER BY u.c, u.i) x "
     "ORDER BY x.i "
     "ON CONFLICT (content_id) DO UPDATE SET state = excluded.state, "
     "  not_before = greatest(excluded.not_before, now()), attempts = 0, held_by = NULL, "
     "  last_error = NULL, text = excluded.text, cause_event_id = excluded.cause_event_id, "
     "  scheduled_at = excluded.scheduled_at, author_email = excluded.author_email, "
-    "  statement_of = excluded.statement_of, updated_at = now() "
-    "  WHERE p.state = ($10::text[])[1] "
+    "  statement_of = excluded.statement_of, in_reply_to_id = excluded.in_reply_to_id, "
+    "  updated_at = now() "
+    "  WHERE p.state = ($11::text[])[1] "
     "RETURNING content_id, xmax = 0";
 
 int pub_new_job_insert(hd_db_t *db, const pub_new_job_t *jobs, size_t n) {
@@ -115,7 +135,8 @@ int pub_new_job_insert(hd_db_t *db, const pub_new_job_t *jobs, size_t n) {
                                    s,
                                    pub_job_state_name(PUB_JOB_PENDING),
                                    j->author_email ? j->author_email : "",
-                                   j->statement_of};
+                                   j->statement_of,
+                                   j->in_reply_to_id};
         for (int c = 0; c < COLS - 1; c++)
             hd_pgarray_add(&col[c], v[c]);
     }

@@ -19,11 +19,17 @@
 /* A job as content.approved asks for it. Strings borrowed from the event. */
 typedef struct {
     const char *content_id, *channel, *department, *text;
-    int64_t scheduled_ms;     /* 0: due now (scheduled_at NULL) */
-    const char *event_id;     /* the content.approved: cause_event_id */
-    const char *author_email; /* "" when the event has none */
-    const char *statement_of; /* a holding statement's crisis (kind "statement"), else NULL */
+    int64_t scheduled_ms;       /* 0: due now (scheduled_at NULL) */
+    const char *event_id;       /* the content.approved: cause_event_id */
+    const char *author_email;   /* "" when the event has none */
+    const char *statement_of;   /* a holding statement's crisis (kind "statement"), else NULL */
+    const char *in_reply_to_id; /* a reply's reply_to_external_id: the channel's id of the post
+                                   it answers; NULL for a post that answers none */
 } pub_new_job_t;
+
+/* The longest id of a post a reply may answer (publish_job.in_reply_to_id,
+   carried to the channel in pub_job_t). */
+#define PUB_IN_REPLY_TO_MAX 127
 
 typedef enum {
     PUB_NEW_JOB_NONE = 0, /* not a content.approved: nothing to do */
@@ -34,12 +40,16 @@ typedef enum {
 /* What event ev asks of the publisher (pure). On PUB_NEW_JOB_ROW *job
    borrows ev's strings (a missing text or author is ""; statement_of
    is the crisis_id of a kind "statement" approval when it is a UUID,
-   else NULL: a statement naming no crisis is held like any post); on PUB_NEW_JOB_DEAD *why
-   says what is wrong (content_id or event id not a UUID, channel or
-   department missing). ev is borrowed. */
+   else NULL: a statement naming no crisis is held like any post;
+   in_reply_to_id is reply_to_external_id when the event has one, else
+   NULL); on PUB_NEW_JOB_DEAD *why says what is wrong (content_id or event
+   id not a UUID, channel or department missing, reply_to_external_id
+   longer than PUB_IN_REPLY_TO_MAX bytes or holding a control character).
+   ev is borrowed. */
 pub_new_job_verdict_t pub_new_job_of(const hd_envelope_t *ev, pub_new_job_t *job, const char **why);
 
-/* Inserts the n jobs (state pending, not_before the scheduled time or now)
+/* Inserts the n jobs (state pending, not_before the scheduled time or now,
+   in_reply_to_id as decided)
    in one statement inside the caller's open transaction: a job whose
    content has an earlier one in jobs is skipped; one whose content
    already has a job leaves it as it is, unless that job is `returned`:

@@ -3,6 +3,7 @@
 #include "hd_mem.h"
 
 #include <ctype.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,3 +131,57 @@ int sb_accounts_has(const sb_accounts_t *self, const char *handle) {
 }
 
 size_t sb_accounts_count(const sb_accounts_t *self) { return self ? self->count : 0; }
+
+const char *sb_accounts_handle(const sb_accounts_t *self, size_t i) {
+    return self && i < self->count ? self->list[i].handle : NULL;
+}
+
+const char *sb_accounts_token(const sb_accounts_t *self, size_t i) {
+    return self && i < self->count ? self->list[i].token : NULL;
+}
+
+const char *sb_accounts_find(const sb_accounts_t *self, const char *name, size_t n) {
+    const char *folded = NULL;
+    for (size_t i = 0; self && i < self->count; i++) {
+        const char *h = self->list[i].handle;
+        if (strlen(h) != n)
+            continue;
+        if (strncmp(h, name, n) == 0)
+            return h;
+        if (!folded && strncasecmp(h, name, n) == 0)
+            folded = h;
+    }
+    return folded;
+}
+
+int sb_accounts_merge(sb_accounts_t *self, const sb_accounts_t *other, char *err, size_t err_len) {
+    for (size_t i = 0; other && i < other->count; i++) {
+        const account_t *a = &other->list[i];
+        int same = 0;
+        for (size_t k = 0; k < self->count && !same; k++) {
+            int handle = strcmp(self->list[k].handle, a->handle) == 0;
+            int token = strcmp(self->list[k].token, a->token) == 0;
+            if (handle != token) {
+                snprintf(err, err_len,
+                         "account '%s' is given twice with different tokens, or its "
+                         "token is another account's",
+                         a->handle);
+                return -1;
+            }
+            same = handle;
+        }
+        if (same)
+            continue;
+        self->list = hd_grow(self->list, &self->cap, self->count + 1, sizeof *self->list);
+        self->list[self->count++] = (account_t){hd_strdup(a->handle), hd_strdup(a->token)};
+    }
+    return 0;
+}
+
+void sb_account_id(const char *handle, char out[SB_ACCOUNT_ID_LEN]) {
+    uint64_t h = 0xCBF29CE484222325ULL; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)handle; *p; p++)
+        h = (h ^ *p) * 0x100000001B3ULL;
+    /* 52 bits: a number JavaScript clients read exactly; never 0. */
+    snprintf(out, SB_ACCOUNT_ID_LEN, "%" PRIu64, (h >> 12) + 1);
+}

@@ -1,6 +1,8 @@
 /*  accounts: who may post to the sandbox. Configured as
-    "handle:token,handle2:token2" (SANDBOX_ACCOUNTS); a request's
-    "Authorization: Bearer TOKEN" names its account. */
+    "handle:token,handle2:token2" (SANDBOX_ACCOUNTS, and the crowd's
+    SANDBOX_CROWD merged in); a request's "Authorization: Bearer TOKEN"
+    names its account. The organization's accounts and the public's are
+    alike: any of them posts, mentions and is mentioned. */
 #ifndef SB_ACCOUNTS_H
 #define SB_ACCOUNTS_H
 
@@ -23,5 +25,28 @@ const char *sb_accounts_authorize(const sb_accounts_t *self, const char *authori
 int sb_accounts_has(const sb_accounts_t *self, const char *handle);
 
 size_t sb_accounts_count(const sb_accounts_t *self);
+
+/* The i-th account's handle and token (i < count), in the order given.
+   Borrowed. */
+const char *sb_accounts_handle(const sb_accounts_t *self, size_t i);
+const char *sb_accounts_token(const sb_accounts_t *self, size_t i);
+
+/* The handle of the account a mention names (name, n bytes), matched as
+   Mastodon matches usernames, without regard to ASCII case (an exact
+   match first); NULL when there is none. Borrowed. */
+const char *sb_accounts_find(const sb_accounts_t *self, const char *name, size_t n);
+
+/* Adds other's accounts to self. A handle both hold must have the same
+   token, and a token may not name two handles: -1 with the reason in err
+   then (self unchanged by that entry). other is borrowed. */
+int sb_accounts_merge(sb_accounts_t *self, const sb_accounts_t *other, char *err, size_t err_len);
+
+/* An account's id as the API shows it (Mastodon's ids are strings of
+   digits): derived from the handle alone, so it stays the same across
+   restarts and whatever the order of the configuration, and every handle a
+   status names (its author, the one it replies to) has one even when it is
+   no longer configured. */
+#define SB_ACCOUNT_ID_LEN 24
+void sb_account_id(const char *handle, char out[SB_ACCOUNT_ID_LEN]);
 
 #endif

@@ -2,6 +2,8 @@
 #include "api.h"
 #include "hang.h"
 #include "hd_mem.h"
+#include "reads.h"
+#include "rss.h"
 #include "sink.h"
 
 #include "hd_health.h"
@@ -11,6 +13,8 @@
 #include "hd_signal.h"
 
 #include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -36,28 +40,33 @@ static int is_get(const char *method) {
     return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 }
 
-static json_t *opt_string(const char *s) { return s ? json_string(s) : json_null(); }
+void sb_api_error(hd_http_req_t *req, int status, const char *fmt, ...) {
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    json_t *m = json_string(msg);
+    hd_http_respond_json(req, status,
+                         json_pack("{s:o}", "error", m ? m : json_string("(not UTF-8)")));
+}
 
-/* The stored line's fields but "acct", in its order, then the url and the
-   account: the shape the API always had. */
-json_t *sb_api_status_json(const sb_api_t *api, const sb_post_t *post) {
-    json_t *s = json_object();
-    const char *acct = post->acct;
-    char profile[1024], url[sizeof profile + 40];
-    snprintf(profile, sizeof profile, "%s/@%s", api->public_url, acct);
-    snprintf(url, sizeof url, "%s/%s", profile, post->id);
-    json_object_set_new(s, "id", json_string(post->id));
-    json_object_set_new(s, "content", json_string(post->content));
-    if (post->visibility)
-        json_object_set_new(s, "visibility", json_string(post->visibility));
-    if (post->created_at)
-        json_object_set_new(s, "created_at", json_string(post->created_at));
-    json_object_set_new(s, "idempotency_key", opt_string(post->idempotency_key));
-    json_object_set_new(s, "in_reply_to_id", opt_string(post->in_reply_to_id));
-    json_object_set_new(s, "url", json_string(url));
-    json_object_set_new(s, "account",
-                        json_pack("{s:s,s:s,s:s}", "acct", acct, "username", acct, "url", profile));
-    return s;
+void sb_api_not_found(hd_http_req_t *req) { sb_api_error(req, 404, "Record not found"); }
+
+const char *sb_api_account(sb_api_t *api, hd_http_req_t *req) {
+    const char *acct =
+        sb_accounts_authorize(api->accounts, hd_http_req_header(req, "Authorization"));
+    if (!acct)
+        sb_api_error(req, 401, "The access token is invalid");
+    return acct;
+}
+
+int sb_api_viewer(sb_api_t *api, hd_http_req_t *req, const char **viewer) {
+    *viewer = NULL;
+    if (!hd_http_req_header(req, "Authorization"))
+        return 0;
+    *viewer = sb_api_account(api, req);
+    return *viewer ? 0 : -1;
 }
 
 /* Code points in s, or -1 if it is not valid UTF-8. */
@@ -175,14 +184,14 @@ static int read_fields(hd_http_req_t *req, post_fields_t *f) {
     int json = ctype ? strncasecmp(ctype, "application/json", 16) == 0
                      : len > 0 && body[strspn(body, " \t\r\n")] == '{';
     if (!json && ctype && strncasecmp(ctype, "application/x-www-form-urlencoded", 33) != 0) {
-        hd_http_respond_error(req, 415, "unsupported_media_type", "Content-Type",
-                              "send application/json or application/x-www-form-urlencoded");
+        sb_api_error(req, 415,
+                     "Content-Type must be application/json or application/x-www-form-urlencoded");
         return -1;
     }
     if (!json) {
         const char *why = NULL;
         if (parse_form(body, len, f, &why) < 0) {
-            hd_http_respond_error(req, 400, "bad_body", NULL, "%s", why);
+            sb_api_error(req, 400, "%s", why);
             return -1;
         }
         return 0;
@@ -190,8 +199,7 @@ static int read_fields(hd_http_req_t *req, post_fields_t *f) {
     json_error_t err;
     json_t *o = json_loadb(body, len, 0, &err);
     if (!json_is_object(o)) {
-        hd_http_respond_error(req, 400, "bad_json", NULL, "body is not a JSON object: %s",
-                              o ? "wrong type" : err.text);
+        sb_api_error(req, 400, "the body is not a JSON object: %s", o ? "wrong type" : err.text);
         json_decref(o);
         return -1;
     }
@@ -202,7 +210,7 @@ static int read_fields(hd_http_req_t *req, post_fields_t *f) {
                           : NULL;
     json_decref(o);
     if (bad) {
-        hd_http_respond_error(req, 422, "invalid", bad, "%s must be a string", bad);
+        sb_api_error(req, 422, "%s must be a string", bad);
         return -1;
     }
     return 0;
@@ -222,7 +230,7 @@ static void resume_post(hd_http_later_t *later, void *arg) {
     sb_api_t *api = arg;
     hd_http_req_t *req = hd_http_later_req(later);
     if (req && hd_stop) {
-        hd_http_respond_error(req, 503, "shutting_down", NULL, "sandbox is stopping");
+        sb_api_error(req, 503, "sandbox is stopping");
     } else if (req) {
         s_resumed = later;
         post_body(api, req);
@@ -241,10 +249,10 @@ static int inject_fault(sb_api_t *api, hd_http_req_t *req) {
     hd_info("fault_injected", "POST from %s: %s", hd_http_req_peer(req), sb_fault_name(fault));
     switch (fault) {
     case SB_FAULT_500:
-        hd_http_respond_error(req, 500, "injected_fault", NULL, "injected server error");
+        sb_api_error(req, 500, "injected server error");
         return 1;
     case SB_FAULT_429:
-        hd_http_respond_error(req, 429, "rate_limited", NULL, "injected rate limit");
+        sb_api_error(req, 429, "injected rate limit");
         return 1;
     case SB_FAULT_DROP:
         hd_http_respond(req, 0, NULL, NULL, 0);
@@ -256,66 +264,56 @@ static int inject_fault(sb_api_t *api, hd_http_req_t *req) {
     }
 }
 
-/* Validates the fields; answers 422 itself and returns -1. */
-static int validate(sb_api_t *api, hd_http_req_t *req, post_fields_t *f) {
+/* Validates the fields of acct's post; answers 422 (404 for a status to
+   reply to that acct cannot see, as Mastodon's set_thread) itself and
+   returns -1. */
+static int validate(sb_api_t *api, hd_http_req_t *req, const char *acct, post_fields_t *f) {
     static const char *visibilities[] = {"public", "unlisted", "private", "direct"};
     long n = f->status ? utf8_length(f->status) : 0;
     if (n < 0) {
-        hd_http_respond_error(req, 422, "invalid", "status", "status is not valid UTF-8");
+        sb_api_error(req, 422, "status is not valid UTF-8");
         return -1;
     }
     if (!f->status || blank(f->status)) {
-        hd_http_respond_error(req, 422, "invalid", "status", "status must not be empty");
+        sb_api_error(req, 422, "status must not be empty");
         return -1;
     }
     if (n > api->max_chars) {
-        hd_http_respond_error(req, 422, "too_long", "status",
-                              "status has %ld characters, the limit is %ld", n, api->max_chars);
+        sb_api_error(req, 422, "status has %ld characters, the limit is %ld", n, api->max_chars);
         return -1;
     }
     int ok = !f->visibility;
     for (size_t i = 0; !ok && i < 4; i++)
         ok = strcmp(f->visibility, visibilities[i]) == 0;
     if (!ok) {
-        hd_http_respond_error(req, 422, "invalid", "visibility",
-                              "visibility must be public, unlisted, private or direct");
+        sb_api_error(req, 422, "visibility must be public, unlisted, private or direct");
         return -1;
     }
-    if (f->in_reply_to_id &&
-        (utf8_length(f->in_reply_to_id) < 0 || strlen(f->in_reply_to_id) > 64)) {
-        hd_http_respond_error(req, 422, "invalid", "in_reply_to_id",
-                              "in_reply_to_id must be an id of at most 64 bytes");
+    if (f->in_reply_to_id && !*f->in_reply_to_id) { /* Rails' present?: none */
+        free(f->in_reply_to_id);
+        f->in_reply_to_id = NULL;
+    }
+    const sb_post_t *thread = f->in_reply_to_id ? sb_store_find(api->store, f->in_reply_to_id) : 0;
+    if (f->in_reply_to_id && !sb_entity_visible(&api->view, thread, acct)) {
+        sb_api_not_found(req);
         return -1;
     }
     return 0;
 }
 
-/* Mastodon answers 404 "Record not found" for a status that does not
-   exist and for one the token's account may not act on alike. */
-static void record_not_found(hd_http_req_t *req) {
-    hd_http_respond_error(req, 404, "not_found", "id", "Record not found");
-}
-
-/* A deleted status as Mastodon returns it: the status with its source
-   ("text"), for a delete-and-redraft. */
-static json_t *deleted_json(const sb_api_t *api, const sb_post_t *post) {
-    json_t *s = sb_api_status_json(api, post);
-    json_object_set_new(s, "text", json_string(post->content));
-    return s;
-}
-
 void sb_api_answer_post(hd_http_req_t *req, const sb_post_t *post, void *arg) {
     int deleting = strcmp(hd_http_req_method(req), "DELETE") == 0;
-    if (deleting && post)
-        hd_http_respond_json(req, 200, deleted_json(arg, post));
+    sb_api_t *api = arg;
+    if (deleting && post) /* the status with its source ("text"), as Mastodon */
+        hd_http_respond_json(req, 200, sb_entity_status(&api->view, post));
     else if (deleting)
-        hd_http_respond_error(req, 500, "store_failed", NULL, "the deletion was not stored");
+        sb_api_error(req, 500, "the deletion was not stored");
     else if (post && post->state == SB_POST_DELETED)
-        record_not_found(req);
+        sb_api_not_found(req);
     else if (post)
-        hd_http_respond_json(req, 200, sb_api_status_json(arg, post));
+        hd_http_respond_json(req, 200, sb_entity_status(&api->view, post));
     else
-        hd_http_respond_error(req, 500, "store_failed", NULL, "the post was not stored");
+        sb_api_error(req, 500, "the post was not stored");
 }
 
 /* Answers now if the post is on disk, else once the batch's fsync is done. */
@@ -334,7 +332,7 @@ static void answer_when_durable(sb_api_t *api, hd_http_req_t *req, const sb_post
     /* Not a sync here: a failed one would drop posts others wait for. The
        post is synced with the next batch; a retry with its key finds it. */
     hd_error("defer_failed", "status %s: the answer cannot wait for its fsync", post->id);
-    hd_http_respond_error(req, 500, "internal", NULL, "the answer could not wait for the disk");
+    sb_api_error(req, 500, "the answer could not wait for the disk");
 }
 
 static void create(sb_api_t *api, hd_http_req_t *req, const char *acct, const char *key,
@@ -342,7 +340,7 @@ static void create(sb_api_t *api, hd_http_req_t *req, const char *acct, const ch
     const sb_post_t *p =
         sb_store_append(api->store, acct, f->status, f->visibility, key, f->in_reply_to_id);
     if (!p) {
-        hd_http_respond_error(req, 500, "store_failed", NULL, "the post was not stored");
+        sb_api_error(req, 500, "the post was not stored");
         return;
     }
     api->created++;
@@ -365,25 +363,13 @@ static void post_status(sb_api_t *api, hd_http_req_t *req) {
         post_body(api, req);
 }
 
-/* The account of the request's bearer token, or NULL after answering 401
-   (as Mastodon does for a missing or unknown token). Borrowed. */
-static const char *authorized(sb_api_t *api, hd_http_req_t *req) {
-    const char *acct =
-        sb_accounts_authorize(api->accounts, hd_http_req_header(req, "Authorization"));
-    if (!acct)
-        hd_http_respond_error(req, 401, "unauthorized", "Authorization",
-                              "a known token is required: Authorization: Bearer TOKEN");
-    return acct;
-}
-
 static void post_body(sb_api_t *api, hd_http_req_t *req) {
-    const char *acct = authorized(api, req);
+    const char *acct = sb_api_account(api, req);
     if (!acct)
         return;
     const char *key = hd_http_req_header(req, "Idempotency-Key");
     if (key && (!*key || strlen(key) > MAX_KEY_BYTES || utf8_length(key) < 0)) {
-        hd_http_respond_error(req, 422, "invalid", "Idempotency-Key",
-                              "Idempotency-Key must be 1-%d bytes of UTF-8", MAX_KEY_BYTES);
+        sb_api_error(req, 422, "Idempotency-Key must be 1-%d bytes of UTF-8", MAX_KEY_BYTES);
         return;
     }
     /* A post still waiting for its fsync is found too: the repeat waits
@@ -393,7 +379,7 @@ static void post_body(sb_api_t *api, hd_http_req_t *req) {
         /* As Mastodon: the key names a status that no longer exists. */
         hd_info("status_replayed", "@%s repeated Idempotency-Key %s of deleted status %s", acct,
                 key, seen->id);
-        record_not_found(req);
+        sb_api_not_found(req);
         return;
     }
     if (seen) {
@@ -403,7 +389,7 @@ static void post_body(sb_api_t *api, hd_http_req_t *req) {
         return;
     }
     post_fields_t f = {0};
-    if (read_fields(req, &f) == 0 && validate(api, req, &f) == 0)
+    if (read_fields(req, &f) == 0 && validate(api, req, acct, &f) == 0)
         create(api, req, acct, key, &f);
     fields_free(&f);
 }
@@ -425,7 +411,7 @@ static const char *param(hd_http_req_t *req, const char *name, char *buf, int *b
     const char *v = hd_http_req_param(req, name, buf, PARAM_CAP);
     if (!v && param_given(hd_http_req_query(req), name) && !*bad) {
         *bad = 1;
-        hd_http_respond_error(req, 400, "bad_parameter", name, "%s cannot be decoded", name);
+        sb_api_error(req, 400, "%s cannot be decoded", name);
     }
     return v;
 }
@@ -438,7 +424,7 @@ static long number_param(hd_http_req_t *req, const char *name, const char *v) {
     char *end;
     long n = strtol(v, &end, 10);
     if (!*v || *end || n < 0) {
-        hd_http_respond_error(req, 400, "bad_parameter", name, "%s must be a number >= 0", name);
+        sb_api_error(req, 400, "%s must be a number >= 0", name);
         return -2;
     }
     return n;
@@ -472,36 +458,27 @@ static void list_statuses(sb_api_t *api, hd_http_req_t *req) {
             continue;
         if (key && (!k || strcmp(key, k) != 0))
             continue;
-        json_array_append_new(out, sb_api_status_json(api, s));
+        json_array_append_new(out, sb_entity_status(&api->view, s));
         if (limit > 0)
             limit--;
     }
     hd_http_respond_json(req, 200, out);
 }
 
-static void show_status(sb_api_t *api, hd_http_req_t *req, const char *id) {
-    const sb_post_t *s = sb_store_find(api->store, id);
-    if (!sb_store_visible(api->store, s)) {
-        hd_http_respond_error(req, 404, "not_found", "id", "no status with id %.64s", id);
-        return;
-    }
-    hd_http_respond_json(req, 200, sb_api_status_json(api, s));
-}
-
 /* ---- DELETE /api/v1/statuses/{id} ---- */
 
 static void delete_status(sb_api_t *api, hd_http_req_t *req, const char *id) {
-    const char *acct = authorized(api, req);
+    const char *acct = sb_api_account(api, req);
     if (!acct)
         return;
     const sb_post_t *s = sb_store_find(api->store, id);
     if (!sb_store_visible(api->store, s) || strcmp(s->acct, acct) != 0) {
-        record_not_found(req);
+        sb_api_not_found(req);
         return;
     }
     /* A repeat while the first deletion waits for its fsync waits with it. */
     if (s->state == SB_POST_LIVE && sb_store_delete(api->store, s) < 0) {
-        hd_http_respond_error(req, 500, "store_failed", NULL, "the deletion was not stored");
+        sb_api_error(req, 500, "the deletion was not stored");
         return;
     }
     hd_info("status_deleted", "@%s deleted status %s", acct, s->id);
@@ -509,15 +486,19 @@ static void delete_status(sb_api_t *api, hd_http_req_t *req, const char *id) {
         return;
     /* The deletion is synced with the next batch; a repeat answers then. */
     hd_error("defer_failed", "status %s: the answer cannot wait for its fsync", s->id);
-    hd_http_respond_error(req, 500, "internal", NULL, "the answer could not wait for the disk");
+    sb_api_error(req, 500, "the answer could not wait for the disk");
 }
 
+/* Mastodon's CredentialAccount: the Account and its source. */
 static void verify_credentials(sb_api_t *api, hd_http_req_t *req) {
-    const char *acct = authorized(api, req);
+    const char *acct = sb_api_account(api, req);
     if (!acct)
         return;
-    hd_http_respond_json(req, 200,
-                         json_pack("{s:s,s:s,s:s}", "id", acct, "acct", acct, "username", acct));
+    json_t *a = sb_entity_account(&api->view, acct);
+    json_object_set_new(a, "source",
+                        json_pack("{s:s,s:b,s:n,s:s,s:[],s:i}", "privacy", "public", "sensitive", 0,
+                                  "language", "note", "", "fields", "follow_requests_count", 0));
+    hd_http_respond_json(req, 200, a);
 }
 
 static void write_metrics(FILE *out, void *arg) {
@@ -541,8 +522,7 @@ static void write_metrics(FILE *out, void *arg) {
 }
 
 static void method_not_allowed(hd_http_req_t *req) {
-    hd_http_respond_error(req, 405, "method_not_allowed", "method", "%s does not accept %s",
-                          hd_http_req_path(req), hd_http_req_method(req));
+    sb_api_error(req, 405, "%s does not accept %s", hd_http_req_path(req), hd_http_req_method(req));
 }
 
 /* ---- the webhook sink: /webhooks/{name} (sink.h) ---- */
@@ -578,41 +558,88 @@ static void sink_route(sb_api_t *api, hd_http_req_t *req, const char *name) {
         method_not_allowed(req);
 }
 
+/* GET only: a read route answers HEAD too, any other method 405. */
+static int only_get(hd_http_req_t *req) {
+    if (is_get(hd_http_req_method(req)))
+        return 1;
+    method_not_allowed(req);
+    return 0;
+}
+
+/* /api/v1/statuses/{id} and /api/v1/statuses/{id}/context */
+static void status_route(sb_api_t *api, hd_http_req_t *req, const char *rest) {
+    const char *slash = strchr(rest, '/');
+    const char *method = hd_http_req_method(req);
+    char id[128];
+    snprintf(id, sizeof id, "%.*s", (int)(slash ? (size_t)(slash - rest) : strlen(rest)), rest);
+    if (slash && strcmp(slash, "/context") == 0) {
+        if (only_get(req))
+            sb_reads_context(api, req, id);
+    } else if (slash) {
+        sb_api_error(req, 404, "no route for %.200s", hd_http_req_path(req));
+    } else if (is_get(method)) {
+        sb_reads_status(api, req, id);
+    } else if (strcmp(method, "DELETE") == 0) {
+        delete_status(api, req, id);
+    } else {
+        method_not_allowed(req);
+    }
+}
+
+/* The part of path between prefix and suffix, when path is prefix, a
+   non-empty part without '/', then suffix; else NULL. Static: server
+   thread only. */
+static const char *between(const char *path, const char *prefix, const char *suffix) {
+    static char part[1024];
+    size_t p = strlen(prefix), s = strlen(suffix), n = strlen(path);
+    if (n <= p + s || strncmp(path, prefix, p) != 0 || strcmp(path + n - s, suffix) != 0 ||
+        n - p - s >= sizeof part || memchr(path + p, '/', n - p - s))
+        return NULL;
+    memcpy(part, path + p, n - p - s);
+    part[n - p - s] = '\0';
+    return part;
+}
+
 void sb_api_handle(hd_http_req_t *req, void *arg) {
     sb_api_t *api = arg;
     const char *path = hd_http_req_path(req);
     const char *method = hd_http_req_method(req);
-    static const char statuses[] = "/api/v1/statuses";
-    size_t sl = sizeof statuses - 1;
+    static const char statuses[] = "/api/v1/statuses/";
+    const char *part;
     if (hd_health_route(req, SERVICE, write_metrics, api))
         return;
-    if (strcmp(path, statuses) == 0 || strcmp(path, "/api/v1/statuses/") == 0) {
+    if (!api->view.base_url) { /* until main has set it, on this thread */
+        sb_api_error(req, 503, "the sandbox is starting");
+        return;
+    }
+    if (strcmp(path, "/api/v1/statuses") == 0 || strcmp(path, statuses) == 0) {
         if (strcmp(method, "POST") == 0)
             post_status(api, req);
-        else if (is_get(method))
+        else if (only_get(req))
             list_statuses(api, req);
-        else
-            method_not_allowed(req);
-    } else if (strncmp(path, statuses, sl) == 0 && path[sl] == '/' && !strchr(path + sl + 1, '/')) {
-        if (is_get(method))
-            show_status(api, req, path + sl + 1);
-        else if (strcmp(method, "DELETE") == 0)
-            delete_status(api, req, path + sl + 1);
-        else
-            method_not_allowed(req);
+    } else if (strncmp(path, statuses, sizeof statuses - 1) == 0) {
+        status_route(api, req, path + sizeof statuses - 1);
+    } else if (strcmp(path, "/api/v1/notifications") == 0) {
+        if (only_get(req))
+            sb_reads_notifications(api, req);
+    } else if ((part = between(path, "/api/v1/timelines/tag/", ""))) {
+        if (only_get(req))
+            sb_reads_tag(api, req, part);
+    } else if ((part = between(path, "/@", ".rss"))) {
+        if (only_get(req))
+            sb_rss_account(api, req, part);
+    } else if ((part = between(path, "/tags/", ".rss"))) {
+        if (only_get(req))
+            sb_rss_tag(api, req, part);
     } else if (strcmp(path, "/api/v1/stats") == 0) {
-        if (is_get(method))
+        if (only_get(req))
             hd_http_respond_json(req, 200, sb_store_stats(api->store));
-        else
-            method_not_allowed(req);
     } else if (strcmp(path, "/api/v1/accounts/verify_credentials") == 0) {
-        if (is_get(method))
+        if (only_get(req))
             verify_credentials(api, req);
-        else
-            method_not_allowed(req);
     } else if (strncmp(path, "/webhooks/", 10) == 0) {
         sink_route(api, req, path + 10);
     } else {
-        hd_http_respond_error(req, 404, "not_found", "path", "no route for %.200s", path);
+        sb_api_error(req, 404, "no route for %.200s", path);
     }
 }

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -311,6 +312,13 @@ const sb_post_t *sb_store_find(const sb_store_t *self, const char *id) {
         return NULL;
     uint32_t pos = sb_index_find(self->by_id, hash_id(id), match_id, id, (void *)self);
     return pos == SB_INDEX_NONE ? NULL : self->posts[pos];
+}
+
+size_t sb_store_pos(const sb_store_t *self, const sb_post_t *post) {
+    if (!self || !post)
+        return SIZE_MAX;
+    uint32_t pos = sb_index_find(self->by_id, hash_id(post->id), match_id, post->id, (void *)self);
+    return pos != SB_INDEX_NONE && self->posts[pos] == post ? pos : SIZE_MAX;
 }
 
 const sb_post_t *sb_store_find_key(const sb_store_t *self, const char *acct, const char *key) {

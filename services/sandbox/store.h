@@ -62,6 +62,10 @@ int sb_store_durable(const sb_store_t *self, const sb_post_t *post);
 /* The post with this id, or NULL. Borrowed. */
 const sb_post_t *sb_store_find(const sb_store_t *self, const char *id);
 
+/* The position of `post` in creation order (sb_store_at(self, pos) is
+   post), or SIZE_MAX when it is not one of the store's. */
+size_t sb_store_pos(const sb_store_t *self, const sb_post_t *post);
+
 /* The latest post this account created with this idempotency key, durable
    or not, or NULL. Borrowed. */
 const sb_post_t *sb_store_find_key(const sb_store_t *self, const char *acct, const char *key);

@@ -202,7 +202,7 @@ class Org:
 def sandbox_posts(text):
     st, body = http("GET", SANDBOX + "/api/v1/statuses")
     check(st == 200 and isinstance(body, list), f"sandbox statuses: {st} {body}")
-    return [p for p in body if p.get("content") == text]
+    return [p for p in body if p.get("text") == text]
 
 
 # ---------- the checks ----------

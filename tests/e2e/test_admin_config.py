@@ -113,7 +113,7 @@ def test_sealed_credential_publishes(s):
         s.wait_state(cid, "awaiting_approval")
         s.cli("approve", cid, "--as", CARL)
         s.wait_state(cid, "published")
-        check(any(p["content"] == text for p in s.sandbox()), f"not in the sandbox: {text}")
+        check(any(p["text"] == text for p in s.sandbox()), f"not in the sandbox: {text}")
     no_leak(s, "after publishing")
 
 

@@ -135,7 +135,7 @@ def resume(s, crisis_id):
 
 
 def posts(s):
-    return {p["content"]: p for p in s.sandbox()}
+    return {p["text"]: p for p in s.sandbox()}
 
 
 def test_hold_and_resume(s):
@@ -200,7 +200,7 @@ def test_reapprove(s):
     check("e2e-again: late during the hold" not in posts(s), "published before re-approval")
     approve(s, cid, CARL)
     s.wait_state(cid, "published", timeout=30)
-    texts = [p["content"] for p in s.sandbox()]
+    texts = [p["text"] for p in s.sandbox()]
     check(texts.count("e2e-again: late during the hold") == 1, "not published exactly once")
 
 

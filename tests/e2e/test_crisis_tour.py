@@ -68,7 +68,7 @@ def resume(s, cid, crisis):
     s.wait_state(cid, "approved")
     timeline = s.cli("crisis", "timeline", crisis, "--as", OLIVIA).stdout
     check("declared" in timeline and "resumed" in timeline, f"timeline: {timeline}")
-    check(TEXT not in [p["content"] for p in s.sandbox()], "published before its slot")
+    check(TEXT not in [p["text"] for p in s.sandbox()], "published before its slot")
 
 
 def figures(s):

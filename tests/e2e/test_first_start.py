@@ -154,7 +154,7 @@ def organization(s, tok):
         time.sleep(0.2)
     check(item["state"] == "published", f"published: {item}")
     posted = s.sandbox()
-    check(any("our first governed post" in p.get("content", "") for p in posted),
+    check(any("our first governed post" in p.get("text", "") for p in posted),
           f"on the channel: {posted}")
     hist = s.cli("admin", "history", "--json").stdout
     for t in ("org.department.created", "org.channel.created", "org.channel_account.created",

@@ -13,7 +13,7 @@ MAYA, CARL, RITA, CORA, LENA, OLIVIA = (f"{n}@example.org" for n in
 
 
 def sandbox_texts(s):
-    return [st["content"] for st in s.sandbox()]
+    return [st["text"] for st in s.sandbox()]
 
 
 def test_help(s):
@@ -45,7 +45,7 @@ def test_happy_path(s):
     check(text not in sandbox_texts(s), "published before approval")
     s.cli("approve", cid, "--as", CARL)
     item = s.wait_state(cid, "published")
-    posts = [p for p in s.sandbox() if p["content"] == text]
+    posts = [p for p in s.sandbox() if p["text"] == text]
     check(len(posts) == 1, f"expected exactly one post, got {len(posts)}")
     check(item["url"] == posts[0]["url"], f"recorded url {item['url']} != {posts[0]['url']}")
     check(item["post_id"] == posts[0]["id"], "recorded post id differs")

@@ -151,7 +151,7 @@ def test_system_as_roles(s):
     s.wait_state(cid, "awaiting_approval")
     s.cli("approve", cid, "--as", CARL)
     s.wait_state(cid, "published")
-    check(any(p["content"] == text for p in s.sandbox()), "not on the sandbox")
+    check(any(p["text"] == text for p in s.sandbox()), "not on the sandbox")
     st, body = s.api("GET", f"/v1/content/{cid}", as_=MAYA)  # the read side
     check(st == 200 and body["history"], f"read back: {st} {body}")
     users = s.db_users()

@@ -1,8 +1,9 @@
 /*  publisher against the real huddle-sandbox process (a fake Mastodon, from
     HUDDLE_BIN_DIR): deliveries through injected faults (500, 429, hangs,
     dropped connections), a channel that dies after storing a post but
-    before answering, and the reconciliation of an in-flight job. In every
-    case each content ends up posted exactly once. */
+    before answering, the reconciliation of an in-flight job, and a reply
+    published in the thread of the status it answers. In every case each
+    content ends up posted exactly once. */
 #include "claim.h"
 #include "hd_db.h"
 #include "hd_http.h"
@@ -82,7 +83,7 @@ static int sandbox_start(const char *fault_rate, const char *crash_after) {
     if (s_sandbox == 0) {
         setenv("SANDBOX_ADDR", addr, 1);
         setenv("SANDBOX_DATA", data, 1);
-        setenv("SANDBOX_ACCOUNTS", "acme:sbx-marketing", 1);
+        setenv("SANDBOX_ACCOUNTS", "acme:sbx-marketing,sam:sbx-public-sam", 1);
         setenv("SANDBOX_FAULT_RATE", fault_rate, 1);
         setenv("SANDBOX_FAULT_SEED", "7", 1);
         setenv("SANDBOX_FAULT_TIMEOUT_MS", "600", 1);
@@ -154,14 +155,18 @@ static int setup(void) {
     return ok ? seal_account() : -1;
 }
 
-static int approve(char *cid) {
+/* Approves a new content (its id into cid): a post, or a reply to the
+   sandbox's status in_reply_to (kind reply, reply_to_external_id). */
+static int approve_reply(char *cid, const char *in_reply_to) {
     char eid[HD_ID_LEN];
     hd_id_random(cid);
     hd_id_random(eid);
     Huddle__V1__ContentApproved b = HUDDLE__V1__CONTENT_APPROVED__INIT;
     b.content_id = cid;
     b.channel = "sandbox";
-    b.text = "Spring is here";
+    b.text = in_reply_to ? "@sam So sorry! A new one is on its way." : "Spring is here";
+    b.kind = in_reply_to ? "reply" : "post";
+    b.reply_to_external_id = (char *)in_reply_to;
     hd_envelope_t ev = HUDDLE__V1__ENVELOPE__INIT;
     ev.id = eid;
     ev.type = "content.approved";
@@ -176,6 +181,8 @@ static int approve(char *cid) {
     hd_batch_out_destroy(&out);
     return rc;
 }
+
+static int approve(char *cid) { return approve_reply(cid, NULL); }
 
 static long jobs_in(pub_job_state_t state) {
     const char *p[1] = {pub_job_state_name(state)};
@@ -280,6 +287,126 @@ HD_TEST(an_in_flight_job_is_reconciled_against_the_channel) {
               1);
 }
 
+/* The sandbox's answer to GET path as JSON (NULL unless 200). */
+static json_t *sandbox_get(const char *path) {
+    char url[512], *body = NULL;
+    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", s_port, path);
+    int st = hd_http_get(url, &body, 2000);
+    json_t *j = st == 200 && body ? json_loads(body, 0, NULL) : NULL;
+    free(body);
+    return j;
+}
+
+/* The public posts a status as sam; its id into id. 0 / -1. */
+static int public_posts(const char *text, char *id, size_t n) {
+    char url[256], *body = NULL;
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v1/statuses", s_port);
+    json_t *req = json_pack("{s:s}", "status", text);
+    char *payload = json_dumps(req, JSON_COMPACT);
+    const char *h[] = {"Authorization: Bearer sbx-public-sam", "Content-Type: application/json",
+                       NULL};
+    int st = hd_http_request("POST", url, h, payload, 2000, &body, NULL, 0);
+    json_t *j = st == 200 && body ? json_loads(body, 0, NULL) : NULL;
+    const char *got = json_string_value(json_object_get(j, "id"));
+    if (got)
+        snprintf(id, n, "%s", got);
+    json_decref(j);
+    json_decref(req);
+    free(payload);
+    free(body);
+    return got ? 0 : -1;
+}
+
+/* The ids of a context's list ("ancestors" or "descendants") of status
+   id, joined by ' ', with each one's in_reply_to_id and author checked:
+   a descendant must answer `id` as acme. */
+static const char *thread_of(const char *id, const char *which) {
+    static char out[256];
+    char path[128];
+    snprintf(path, sizeof path, "/api/v1/statuses/%s/context", id);
+    json_t *ctx = sandbox_get(path), *s;
+    size_t i;
+    snprintf(out, sizeof out, "%s", ctx ? "" : "no context");
+    json_array_foreach(json_object_get(ctx, which), i, s) {
+        size_t len = strlen(out);
+        const char *to = json_string_value(json_object_get(s, "in_reply_to_id"));
+        const char *who = json_string_value(json_object_get(json_object_get(s, "account"), "acct"));
+        int answers = strcmp(which, "ancestors") == 0 ||
+                      (to && strcmp(to, id) == 0 && who && strcmp(who, "acme") == 0);
+        snprintf(out + len, sizeof out - len, "%s%s%s", i ? " " : "",
+                 json_string_value(json_object_get(s, "id")), answers ? "" : "(elsewhere)");
+    }
+    json_decref(ctx);
+    return out;
+}
+
+HD_TEST(a_retried_reply_lands_once_in_its_thread) {
+    ASSERT_EQ(setup(), 0);
+    /* The sandbox stores the 2nd post it is sent (the reply), then dies
+       before answering: the publisher must retry, and the retry must be
+       the same post, in the same thread. */
+    ASSERT_EQ(sandbox_start("0", "2"), 0);
+    char mention[64], cid[HD_ID_LEN];
+    ASSERT_EQ(public_posts("@acme my parcel arrived broken", mention, sizeof mention), 0);
+    ASSERT_EQ(approve_reply(cid, mention), HD_APPLY_OK);
+    const char *p[1] = {cid};
+    ASSERT_EQ(hd_db_count(s_db,
+                          "SELECT 1 FROM publish_job WHERE content_id = $1 AND "
+                          "in_reply_to_id IS NOT NULL",
+                          1, p),
+              1);
+    pub_jobs_t jobs;
+    pub_jobs_init(&jobs, 8);
+    jobs.started = 1;
+    ASSERT_EQ(pub_jobs_run_due(s_db, &jobs, 1), 1);
+    ASSERT_EQ(sandbox_stop(), 137);
+    ASSERT_EQ(jobs_in(PUB_JOB_PENDING), 1); /* no answer: transient */
+    ASSERT_EQ(sandbox_start("0", "0"), 0);
+    int settled = run_until_settled(&jobs, 10000);
+    pub_jobs_destroy(&jobs);
+    long mine = count_statuses(cid);
+    json_t *reply = statuses(cid);
+    char reply_id[64] = "";
+    snprintf(reply_id, sizeof reply_id, "%s",
+             json_string_value(json_object_get(json_array_get(reply, 0), "id")));
+    json_decref(reply);
+    char down[256], up[256];
+    snprintf(down, sizeof down, "%s", thread_of(mention, "descendants"));
+    snprintf(up, sizeof up, "%s", thread_of(reply_id, "ancestors"));
+    ASSERT_EQ(sandbox_stop(), 0);
+    ASSERT_EQ(settled, 0);
+    ASSERT_EQ(mine, 1);
+    ASSERT_STR(down, reply_id); /* the thread shows it, once, answering the mention */
+    ASSERT_STR(up, mention);
+    const char *q[2] = {cid, mention};
+    ASSERT_EQ(hd_db_count(s_db,
+                          "SELECT 1 FROM publish_job WHERE content_id = $1 AND state = 'done' "
+                          "AND in_reply_to_id = $2 AND attempts = 2",
+                          2, q),
+              1);
+}
+
+HD_TEST(a_reply_to_a_status_that_is_gone_fails_for_good) {
+    ASSERT_EQ(setup(), 0);
+    ASSERT_EQ(sandbox_start("0", "0"), 0);
+    char cid[HD_ID_LEN];
+    ASSERT_EQ(approve_reply(cid, "987654321"), HD_APPLY_OK);
+    pub_jobs_t jobs;
+    pub_jobs_init(&jobs, 8);
+    int settled = run_until_settled(&jobs, 10000);
+    pub_jobs_destroy(&jobs);
+    long mine = count_statuses(cid);
+    ASSERT_EQ(sandbox_stop(), 0);
+    ASSERT_EQ(settled, 0);
+    ASSERT_EQ(mine, 0);
+    const char *p[1] = {cid};
+    ASSERT_EQ(hd_db_count(s_db,
+                          "SELECT 1 FROM publish_job WHERE content_id = $1 AND state = 'failed' "
+                          "AND attempts = 1 AND last_error LIKE '%404%Record not found%'",
+                          1, p),
+              1);
+}
+
 HD_TEST(cleanup) {
     sandbox_stop();
     hd_db_destroy(&s_db);
@@ -292,4 +419,6 @@ HD_TEST(cleanup) {
 
 HD_TEST_MAIN(HD_CASE(every_post_once_through_faults),
              HD_CASE(a_channel_that_dies_before_answering_gets_no_second_post),
-             HD_CASE(an_in_flight_job_is_reconciled_against_the_channel), HD_CASE(cleanup))
+             HD_CASE(an_in_flight_job_is_reconciled_against_the_channel),
+             HD_CASE(a_retried_reply_lands_once_in_its_thread),
+             HD_CASE(a_reply_to_a_status_that_is_gone_fails_for_good), HD_CASE(cleanup))

@@ -76,6 +76,36 @@ HD_TEST(a_statement_names_its_crisis) {
     ASSERT_STR(job.author_email, "");
 }
 
+HD_TEST(a_reply_names_the_post_it_answers) {
+    approval_t a;
+    pub_new_job_t job;
+    const char *why = NULL;
+    const hd_envelope_t *ev = approval(&a, CID, EID, "sandbox", "customer-care", "@sam sorry");
+    a.b.kind = "reply";
+    a.b.reply_to_external_id = "109";
+    ASSERT_EQ(pub_new_job_of(ev, &job, &why), PUB_NEW_JOB_ROW);
+    ASSERT_STR(job.in_reply_to_id, "109");
+    /* a post answers nothing; neither does an empty id */
+    a.b.reply_to_external_id = "";
+    ASSERT_EQ(pub_new_job_of(ev, &job, &why), PUB_NEW_JOB_ROW);
+    ASSERT(job.in_reply_to_id == NULL);
+    a.b.reply_to_external_id = NULL;
+    ASSERT_EQ(pub_new_job_of(ev, &job, &why), PUB_NEW_JOB_ROW);
+    ASSERT(job.in_reply_to_id == NULL);
+    /* an id that does not fit the job, or could smuggle a header: dead */
+    char longest[PUB_IN_REPLY_TO_MAX + 2];
+    memset(longest, '7', sizeof longest - 1);
+    longest[PUB_IN_REPLY_TO_MAX] = '\0';
+    a.b.reply_to_external_id = longest;
+    ASSERT_EQ(pub_new_job_of(ev, &job, &why), PUB_NEW_JOB_ROW);
+    longest[PUB_IN_REPLY_TO_MAX] = '7';
+    longest[PUB_IN_REPLY_TO_MAX + 1] = '\0';
+    ASSERT_EQ(pub_new_job_of(ev, &job, &why), PUB_NEW_JOB_DEAD);
+    ASSERT(why && strstr(why, "reply_to_external_id"));
+    a.b.reply_to_external_id = "1\r\nX-Evil: 1";
+    ASSERT_EQ(pub_new_job_of(ev, &job, &why), PUB_NEW_JOB_DEAD);
+}
+
 HD_TEST(other_events_are_nothing_to_do) {
     hd_envelope_t ev = HUDDLE__V1__ENVELOPE__INIT;
     ev.body_case = HUDDLE__V1__ENVELOPE__BODY_CONTENT_REJECTED;
@@ -131,5 +161,5 @@ HD_TEST(job_state_names_round_trip) {
 }
 
 HD_TEST_MAIN(HD_CASE(an_approval_is_a_job_row), HD_CASE(a_statement_names_its_crisis),
-             HD_CASE(other_events_are_nothing_to_do), HD_CASE(bad_approvals_are_dead_with_a_reason),
-             HD_CASE(job_state_names_round_trip))
+             HD_CASE(a_reply_names_the_post_it_answers), HD_CASE(other_events_are_nothing_to_do),
+             HD_CASE(bad_approvals_are_dead_with_a_reason), HD_CASE(job_state_names_round_trip))
