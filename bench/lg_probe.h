@@ -20,7 +20,7 @@
 
 #include "lg.h"
 
-#define LG_PROBE_LOOKUPS_PER_S 20000
+#define LG_PROBE_LOOKUPS_PER_S 5000
 #define LG_PROBE_MAX_INTERVAL_US 1000000
 
 /* Connects to url and starts the thread, polling at least every

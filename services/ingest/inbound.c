@@ -1,9 +1,10 @@
-/*  inbound: recording mentions. */
+/*  inbound: recording mentions (see inbound.h). */
 #include "inbound.h"
 
 #include "hd_envelope.h"
 #include "hd_log.h"
 #include "hd_outbox.h"
+#include "hd_pgarray.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,75 +40,171 @@ static size_t split(const char *list, char *buf, size_t len, char **out, size_t 
     return n;
 }
 
-static int emit(hd_db_t *db, const ing_person_t *by, const ing_mention_t *in, const char *id) {
-    Huddle__V1__MentionReceived body = HUDDLE__V1__MENTION_RECEIVED__INIT;
-    /* An integration limited to departments: routing stays among them. */
-    char buf[sizeof by->departments], *depts[MAX_DEPARTMENTS];
-    body.n_departments = by ? split(by->departments, buf, sizeof buf, depts, MAX_DEPARTMENTS) : 0;
-    body.departments = depts;
-    body.integration = (char *)(by ? by->integration : "");
-    body.mention_id = (char *)id;
-    body.channel = (char *)in->channel;
-    body.external_id = (char *)in->external_id;
-    body.author_handle = (char *)in->author_handle;
-    body.text = (char *)in->text;
-    body.url = (char *)(in->url ? in->url : "");
-    hd_envelope_t env = HUDDLE__V1__ENVELOPE__INIT;
-    env.body_case = HUDDLE__V1__ENVELOPE__BODY_MENTION_RECEIVED;
-    env.mention_received = &body;
-    env.correlation_id = (char *)id;
-    env.actor = (char *)in->author_handle;
-    env.token_id = (char *)(by ? by->token_id : "");
+/* A mention.received on storage of its own (the batch's events are
+   written together). */
+typedef struct {
+    Huddle__V1__MentionReceived body;
+    hd_envelope_t env;
+    char buf[sizeof(((ing_person_t *)0)->departments)];
+    char *depts[MAX_DEPARTMENTS];
     char eid[HD_ID_LEN];
-    hd_envelope_stamp(&env, eid, "ingest", id, "mention.received");
-    env.causation_id = "";
-    return hd_outbox_put(db, &env) < 0 ? -1 : 0;
+} event_t;
+
+static void event(event_t *e, const ing_person_t *by, const ing_mention_t *in, const char *id) {
+    Huddle__V1__MentionReceived *body = &e->body;
+    *body = (Huddle__V1__MentionReceived)HUDDLE__V1__MENTION_RECEIVED__INIT;
+    /* An integration limited to departments: routing stays among them. */
+    body->n_departments =
+        by ? split(by->departments, e->buf, sizeof e->buf, e->depts, MAX_DEPARTMENTS) : 0;
+    body->departments = e->depts;
+    body->integration = (char *)(by ? by->integration : "");
+    body->mention_id = (char *)id;
+    body->channel = (char *)in->channel;
+    body->external_id = (char *)in->external_id;
+    body->author_handle = (char *)in->author_handle;
+    body->text = (char *)in->text;
+    body->url = (char *)(in->url ? in->url : "");
+    hd_envelope_t *env = &e->env;
+    *env = (hd_envelope_t)HUDDLE__V1__ENVELOPE__INIT;
+    env->body_case = HUDDLE__V1__ENVELOPE__BODY_MENTION_RECEIVED;
+    env->mention_received = body;
+    env->correlation_id = (char *)id;
+    env->actor = (char *)in->author_handle;
+    env->token_id = (char *)(by ? by->token_id : "");
+    hd_envelope_stamp(env, e->eid, "ingest", id, "mention.received");
+    env->causation_id = "";
+}
+
+#define NCOLS 7
+
+/* Inserts the mentions not refused yet in one statement; the new ones get
+   201. Two with one id (the same post pushed twice at once) insert once:
+   the first is new. -1 on database error. */
+static int insert(hd_db_t *db, const ing_person_t *const *by, const ing_mention_t *in,
+                  ing_result_t *res, size_t n) {
+    hd_pgarray_t col[NCOLS] = {{0}};
+    for (size_t i = 0; i < n; i++) {
+        if (res[i].status)
+            continue;
+        const char *v[NCOLS] = {res[i].id,
+                                in[i].channel,
+                                in[i].external_id,
+                                in[i].author_handle,
+                                in[i].text,
+                                in[i].url ? in[i].url : "",
+                                by[i] && by[i]->token_id[0] ? by[i]->token_id : NULL};
+        for (int c = 0; c < NCOLS; c++)
+            hd_pgarray_add(&col[c], v[c]);
+    }
+    PGresult *r = hd_db_exec_arrays(
+        db,
+        "INSERT INTO mention (id, channel_id, external_id, author_handle, text, url, token_id) "
+        "SELECT x.id, x.ch, x.ext, x.a, x.t, x.u, x.tok "
+        "FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], "
+        "            $7::uuid[]) AS x(id, ch, ext, a, t, u, tok) "
+        "WHERE EXISTS (SELECT 1 FROM channel c WHERE c.id = x.ch) "
+        "ON CONFLICT (id) DO NOTHING RETURNING id",
+        col, NCOLS);
+    if (!r)
+        return -1;
+    for (int row = 0; row < PQntuples(r); row++) {
+        size_t i = 0;
+        while (i < n && (res[i].status || strcmp(res[i].id, PQgetvalue(r, row, 0))))
+            i++;
+        if (i < n)
+            res[i].status = 201;
+    }
+    PQclear(r);
+    return 0;
+}
+
+/* The mentions not inserted: known already (200), or their channel is
+   unknown (422). -1 on database error. */
+static int answer_known(hd_db_t *db, const ing_mention_t *in, ing_result_t *res, size_t n) {
+    hd_pgarray_t ids = {0};
+    for (size_t i = 0; i < n; i++)
+        if (!res[i].status)
+            hd_pgarray_add(&ids, res[i].id);
+    if (ids.n == 0)
+        return 0;
+    PGresult *r =
+        hd_db_exec_arrays(db, "SELECT id FROM mention WHERE id = ANY($1::uuid[])", &ids, 1);
+    if (!r)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (res[i].status)
+            continue;
+        int row = 0;
+        while (row < PQntuples(r) && strcmp(PQgetvalue(r, row, 0), res[i].id))
+            row++;
+        if (row < PQntuples(r))
+            res[i].status = 200;
+        else
+            ing_result_refuse(&res[i], 422, "channel", "unknown channel '%s'", in[i].channel);
+    }
+    PQclear(r);
+    return 0;
+}
+
+/* One mention.received per new mention, in one outbox statement. */
+static int emit(hd_db_t *db, const ing_person_t *const *by, const ing_mention_t *in,
+                const ing_result_t *res, size_t n) {
+    event_t *ev = calloc(n, sizeof *ev);
+    const hd_envelope_t **envs = calloc(n, sizeof *envs);
+    if (!ev || !envs)
+        abort();
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (res[i].status == 201) {
+            event(&ev[i], by[i], &in[i], res[i].id);
+            envs[k++] = &ev[i].env;
+        }
+    int rc = k ? hd_outbox_put_many(db, envs, k) : 0;
+    free(envs);
+    free(ev);
+    return rc < 0 ? -1 : 0;
+}
+
+void ing_inbound_record_many(hd_db_t *db, const ing_person_t *const *by, const ing_mention_t *in,
+                             ing_result_t *res, size_t n) {
+    size_t valid = 0;
+    for (size_t i = 0; i < n; i++) {
+        memset(&res[i], 0, sizeof res[i]);
+        if (validate(&in[i], &res[i]) < 0)
+            continue;
+        char label[256];
+        snprintf(label, sizeof label, "mention:%s", in[i].external_id);
+        hd_id_derive(res[i].id, in[i].channel, label);
+        valid++;
+    }
+    if (!valid)
+        return;
+    if (insert(db, by, in, res, n) < 0 || answer_known(db, in, res, n) < 0 ||
+        emit(db, by, in, res, n) < 0)
+        for (size_t i = 0; i < n; i++)
+            if (res[i].status < 400)
+                ing_result_refuse(&res[i], 503, NULL, "database unavailable, retry");
+}
+
+void ing_inbound_record(hd_db_t *db, const ing_person_t *by, const ing_mention_t *in,
+                        ing_result_t *res) {
+    ing_inbound_record_many(db, &by, in, res, 1);
 }
 
 void ing_inbound_receive(hd_db_t *db, const ing_person_t *by, const ing_mention_t *in,
                          ing_result_t *res) {
     memset(res, 0, sizeof *res);
-    if (validate(in, res) < 0)
-        return;
-    char label[256];
-    snprintf(label, sizeof label, "mention:%s", in->external_id);
-    hd_id_derive(res->id, in->channel, label);
     if (hd_db_begin(db) < 0) {
         ing_result_refuse(res, 503, NULL, "database unavailable, retry");
         return;
     }
-    const char *tok = by && by->token_id[0] ? by->token_id : NULL;
-    const char *p[7] = {
-        res->id, in->channel, in->external_id, in->author_handle, in->text, in->url ? in->url : "",
-        tok};
-    PGresult *r = hd_db_exec(db,
-                             "INSERT INTO mention (id, channel_id, external_id, author_handle, "
-                             "text, url, token_id) SELECT $1, $2, $3, $4, $5, $6, $7 "
-                             "WHERE EXISTS (SELECT 1 FROM channel WHERE id = $2) "
-                             "ON CONFLICT (id) DO NOTHING",
-                             7, p);
-    if (!r)
-        goto unavailable;
-    int inserted = atoi(PQcmdTuples(r));
-    PQclear(r);
-    if (!inserted) {
-        long known = hd_db_count(db, "SELECT 1 FROM mention WHERE id = $1", 1, p);
-        if (known < 0)
-            goto unavailable;
+    ing_inbound_record(db, by, in, res);
+    if (res->status == 201 && hd_db_commit(db) < 0)
+        ing_result_refuse(res, 503, NULL, "database unavailable, retry");
+    if (res->status != 201) {
         hd_db_rollback(db);
-        if (known == 0)
-            ing_result_refuse(res, 422, "channel", "unknown channel '%s'", in->channel);
-        else
-            res->status = 200;
         return;
     }
-    if (emit(db, by, in, res->id) < 0 || hd_db_commit(db) < 0)
-        goto unavailable;
-    res->status = 201;
     hd_log(HD_LOG_INFO, "mention_received", NULL, res->id, "channel=%s external_id=%s", in->channel,
            in->external_id);
-    return;
-unavailable:
-    hd_db_rollback(db);
-    ing_result_refuse(res, 503, NULL, "database unavailable, retry");
 }
