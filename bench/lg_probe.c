@@ -122,11 +122,13 @@ static int64_t interval_us(const lg_probe_t *self, size_t outstanding) {
    the stall time). */
 static int take_in(lg_probe_t *self, int64_t now) {
     pthread_mutex_lock(&self->mu);
-    self->pending =
-        grow(self->pending, &self->cappending, self->npending + self->nin, sizeof *self->pending);
-    memcpy(self->pending + self->npending, self->in, self->nin * sizeof *self->in);
-    self->npending += self->nin;
-    self->nin = 0;
+    if (self->nin) {
+        self->pending = grow(self->pending, &self->cappending, self->npending + self->nin,
+                             sizeof *self->pending);
+        memcpy(self->pending + self->npending, self->in, self->nin * sizeof *self->in);
+        self->npending += self->nin;
+        self->nin = 0;
+    }
     int finishing = self->finishing;
     int64_t since = self->finish_at_us, stall = self->stall_us;
     pthread_mutex_unlock(&self->mu);

@@ -769,7 +769,7 @@ class Bench:
         shown = r["visible"] / span if span > 0 else 0.0
         log(f"inbound: as fast as {CONNS} connections go for {INBOUND_SECONDS:.0f}s: "
             f"{self.inbound_line(r)}; the inbox showed {shown:.0f}/s")
-        step = lambda x: max(int(x) // 50 * 50, 50)  # noqa: E731
+        step = lambda x: max(int(x) // 25 * 25, 25)  # noqa: E731
         lo, hi, rate = 0, None, step(0.9 * min(r["acks_per_s"], shown))
         for k in range(INBOUND_TRIALS):
             r = self.inbound_load(f"r{rate}", rate=rate, duration=INBOUND_SECONDS)
@@ -781,7 +781,7 @@ class Bench:
             else:
                 lo = rate
             nxt = step(rate * 1.1) if hi is None else step((lo + hi) / 2) if lo else step(rate / 2)
-            if nxt in (lo, hi) or (lo and hi and hi - lo <= max(0.05 * hi, 50)):
+            if nxt in (lo, hi) or (lo and hi and hi - lo <= max(0.05 * hi, 25)):
                 break
             rate = nxt
         log(f"inbound: sustained {lo} mentions/s" + (f" ({hi}/s fell behind)" if hi else ""))
@@ -801,7 +801,7 @@ class Bench:
         self.waits(sampler, "inbound search")
         half = max(round(sustained / 2), 10)
         self.s.psql("SELECT pg_stat_statements_reset()")
-        cpu0, sampler = self.cpu_start(), WaitSampler(self.s.db_url)
+        pg0, cpu0, sampler = self.pg_counters(), self.cpu_start(), WaitSampler(self.s.db_url)
         sampler.start()
         r = self.inbound_load("half", rate=half, duration=INBOUND_LAT_SECONDS)
         self.cpu_report(cpu0, "inbound half")
@@ -809,6 +809,10 @@ class Bench:
         self.statements(max(r["acked"], 1), "inbound")
         log(f"inbound: half the sustained rate, {half}/s for {INBOUND_LAT_SECONDS:.0f}s: "
             f"{self.inbound_line(r)}")
+        commits, syncs, wal = [(b - a) / max(r["acked"], 1)
+                               for a, b in zip(pg0, self.pg_counters())]
+        log(f"inbound: per mention {commits:.2f} commits, {syncs:.2f} WAL fsyncs, "
+            f"{wal:.0f} WAL bytes (every service's, the probe's and the samplers' included)")
         self.inbound_stages(r["path"])
         self.figures.update(inbound=sustained, inbound_rate=half, inbound_p50=r["inbox_p50_ms"],
                             inbound_p99=r["inbox_p99_ms"], inbound_ack_p99=r["ack_p99_ms"])
