@@ -26,27 +26,28 @@ PostgreSQL and ZeroMQ set on this machine. Phases:
                  the hub (bench-fetch), alternating with a raw CURVE
                  DEALER/ROUTER pair with the same request / reply sizes
                  (bench-zmqraw); best of 5 rounds each.
+  3b. inbound    mentions through POST /v1/inbound by CONNS keep-alive
+                 connections (the sample's listening integration token),
+                 every service running, once what earlier phases left has
+                 drained (nothing moves for 2 s), each acknowledged mention
+                 watched until the read_inbox view (what GET /v1/inbox
+                 reads) shows it (bench-loadgen --probe, bench/lg_probe.h).
+                 First as fast as the connections go (the bounds), then a
+                 search at fixed rates for the highest rate that keeps up
+                 (every mention acknowledged, at 95% of the rate or more,
+                 and shown, 99% within INBOUND_KEEP_MS of being due):
+                 mentions/s. Then at half that rate for INBOUND_LAT_SECONDS:
+                 acknowledged -> visible p50 / p99 and where the time goes,
+                 stage by stage; and at INBOUND_TARGET_RATE (1,000/s, the
+                 issue's target) when half the sustained rate is not near
+                 it. A mention acknowledged but not in the inbox once, or
+                 recorded or routed twice, fails the bench.
   4. ingest      64 connections as fast as they go for ACK_SECONDS:
                  durable acknowledgements/s, with every service running
                  (the figure), then again with ingest alone.
   5. hol         head-of-line blocking: one connection pipelines
                  BENCH_HOL_COUNT (20000) GET /v1/me while another sends
                  GET /v1/me one at a time (bench-hol); the probe's p50/p99.
-  5b. inbound    mentions through POST /v1/inbound by CONNS keep-alive
-                 connections (the sample's listening integration token), every
-                 service running, each acknowledged mention watched until the
-                 read_inbox view (what GET /v1/inbox reads) shows it
-                 (bench-loadgen --probe, bench/lg_probe.h). First as fast as
-                 the connections go (the bounds), then a search at fixed
-                 rates for the highest rate that keeps up (every mention
-                 acknowledged, at 95% of the rate or more, and shown, 99%
-                 within INBOUND_KEEP_MS of being due): mentions/s. Then at half that rate for
-                 INBOUND_LAT_SECONDS: acknowledged -> visible p50 / p99 and
-                 where the time goes, stage by stage; and at
-                 INBOUND_TARGET_RATE (1,000/s, the issue's target) when half
-                 the sustained rate is not near it. A mention acknowledged
-                 but not in the inbox once, or recorded or routed twice,
-                 fails the bench.
   6. RSS         VmHWM of every service; then the services stop.
   7. db limit    pgbench replaying the statements one item causes
                  (bench/pgbench/item.sql, one transaction per item, prepared),
@@ -57,7 +58,8 @@ PostgreSQL and ZeroMQ set on this machine. Phases:
 Everything a run measured is kept under RESULTS (items.tsv files, the
 pg_stat_statements snapshot, CPU per process, the service logs on failure).
 The last lines are the figures; a broken guarantee (a post stored during a
-crisis hold) is printed after them and the run exits 1. Settings (environment):
+crisis hold, a mention lost or doubled) is printed after them and the run
+exits 1. Settings (environment):
   BENCH_CONNS=64 BENCH_ITEMS=20000 BENCH_ZMQ_ITEMS=4000 BENCH_E2E_SECONDS=30
   BENCH_LAT_SECONDS=15 BENCH_LAT_RATE=1000
   BENCH_ACK_SECONDS=10 BENCH_PGBENCH_SECONDS=20 BENCH_RESULTS=dir
@@ -65,8 +67,8 @@ crisis hold) is printed after them and the run exits 1. Settings (environment):
   BENCH_CRISIS_COUNT=20 BENCH_CRISIS_HOLD_SECONDS=0.5  (the crisis phase)
   BENCH_INBOUND_SECONDS=8 BENCH_INBOUND_TRIALS=5 BENCH_INBOUND_LAT_SECONDS=15
   BENCH_INBOUND_KEEP_MS=1000  (the inbound phase)
-  BENCH_PHASES=throughput,latency,crisis,fetch,acks,db,hol,inbound  (a subset, to look at one
-  stage; the figure lines then show only what was measured)
+  BENCH_PHASES=throughput,latency,crisis,fetch,inbound,acks,db,hol  (a subset, to look
+  at one stage; the figure lines then show only what was measured)
   BENCH_PG_OPTIONS="-c ..."  more server settings (auto_explain, say); the
   server log is kept as RESULTS/postgres.log
 """
@@ -787,12 +789,32 @@ class Bench:
         log(f"inbound: sustained {lo} mentions/s" + (f" ({hi}/s fell behind)" if hi else ""))
         return lo
 
+    def quiesce(self, what):
+        """Waits until nothing moves: no event sequenced, none waiting in
+        the outbox, no consumer's cursor moving, for 2 s (what earlier
+        phases left, the acks phase's items above all, flows on for a minute
+        or more after them); at most DRAIN_SECONDS."""
+        state, since, t0 = None, time.time(), time.time()
+        while time.time() - t0 < DRAIN_SECONDS:
+            now = self.s.psql("SELECT (SELECT coalesce(max(seq), 0) FROM event_log), "
+                              "(SELECT count(*) FROM outbox), "
+                              "(SELECT coalesce(sum(seq), 0) FROM consumer_cursor)")
+            if now != state:
+                state, since = now, time.time()
+            elif time.time() - since >= 2:
+                log(f"{what}: the system is quiet ({time.time() - t0:.0f}s after the last phase)")
+                return
+            time.sleep(0.5)
+        log(f"{what}: WARNING: the system was still busy after {DRAIN_SECONDS:.0f}s; "
+            "the figures include that work")
+
     def inbound(self):
         """Mentions through POST /v1/inbound with every service running: the
         sustained rate, then ack -> inbox latency at half of it, where that
         time goes, and (when half is not near it) at INBOUND_TARGET_RATE.
         Fails the run on a mention lost or doubled."""
         self.drain("inbound")
+        self.quiesce("inbound")
         self.inbound_stem, self.inbound_new = f"inb{os.getpid()}", 0
         cpu0, sampler = self.cpu_start(), WaitSampler(self.s.db_url)
         sampler.start()
@@ -952,7 +974,7 @@ def main():
                      HUDDLE_HTTP_MAX_CONNS_PER_ADDR="256")
         b = Bench(s, results)
         phases = os.environ.get("BENCH_PHASES",
-                                "throughput,latency,crisis,fetch,acks,db,hol,inbound").split(",")
+                                "throughput,latency,crisis,fetch,inbound,acks,db,hol").split(",")
         unknown = set(phases) - {"throughput", "latency", "crisis", "fetch", "acks", "db", "hol",
                                  "inbound"}
         if unknown:
@@ -967,12 +989,12 @@ def main():
             b.crisis()
         if "fetch" in phases:
             b.hub_fetch()
+        if "inbound" in phases:
+            b.inbound()
         if "acks" in phases:
             b.ingest_acks()
         if "hol" in phases:
             b.hol()
-        if "inbound" in phases:
-            b.inbound()
         b.rss()
         if "db" in phases:
             b.db_limit()
