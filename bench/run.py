@@ -742,7 +742,8 @@ class Bench:
         return (f"acknowledged {r['acked']} of {r['submitted']} ({r['acks_per_s']:.0f}/s, ack p50 "
                 f"{r['ack_p50_ms']:.1f} ms p99 {r['ack_p99_ms']:.1f} ms), ack->visible p50 "
                 f"{r['inbox_p50_ms']:.1f} ms p99 {r['inbox_p99_ms']:.1f} ms max "
-                f"{r['inbox_max_ms']:.1f} ms, due->visible p99 {r['submit_visible_p99_ms']:.1f} ms, "
+                f"{r['inbox_max_ms']:.1f} ms, due->visible p99 "
+                f"{r['submit_visible_p99_ms']:.1f} ms, "
                 f"{r['unseen']} never shown; probe every {r['probe_interval_ms']:.1f} ms "
                 f"({r['probe_polls']} polls)")
 
@@ -769,7 +770,8 @@ class Bench:
         pace is only a start: each waits for its answer, so their rate is
         CONNS over the answer's latency, which batching makes longer than
         the door needs; a rate that keeps up is raised by a quarter until
-        one falls behind, then the gap is halved."""
+        one falls behind (a first one that falls behind is lowered by 30 %
+        until one keeps up), then the gap is halved."""
         r = self.inbound_load("max", duration=INBOUND_SECONDS)
         span = (r["last_visible_us"] - r["first_submit_us"]) / 1e6
         shown = r["visible"] / span if span > 0 else 0.0
@@ -777,7 +779,7 @@ class Bench:
             f"{self.inbound_line(r)}; the inbox showed {shown:.0f}/s")
         step = lambda x: max(int(x) // 25 * 25, 25)  # noqa: E731
         lo, hi, rate = 0, None, step(0.9 * min(r["acks_per_s"], shown))
-        for k in range(INBOUND_TRIALS):
+        for _ in range(INBOUND_TRIALS):
             r = self.inbound_load(f"r{rate}", rate=rate, duration=INBOUND_SECONDS)
             why = self.inbound_keeps_up(r, rate)
             log(f"inbound: {rate}/s: {'keeps up' if not why else 'falls behind: ' + why}; "
@@ -786,7 +788,10 @@ class Bench:
                 hi = rate
             else:
                 lo = rate
-            nxt = step(rate * 1.25) if hi is None else step((lo + hi) / 2) if lo else step(rate / 2)
+            if hi is None:
+                nxt = step(rate * 1.25)
+            else:
+                nxt = step((lo + hi) / 2) if lo else step(rate * 0.7)
             if nxt in (lo, hi) or (lo and hi and hi - lo <= max(0.05 * hi, 25)):
                 break
             rate = nxt
