@@ -56,8 +56,7 @@ static void *grow(void *p, size_t *cap, size_t need, size_t size) {
     return q;
 }
 
-void lg_probe_watch(lg_probe_t *self, long item, const char *id, int64_t t_ack_us) {
-    (void)t_ack_us; /* the record keeps it; the probe only needs the item */
+void lg_probe_watch(lg_probe_t *self, long item, const char *id) {
     pthread_mutex_lock(&self->mu);
     self->in = grow(self->in, &self->capin, self->nin + 1, sizeof *self->in);
     watch_t *w = &self->in[self->nin++];

@@ -28,9 +28,9 @@
    on stderr). The caller owns the probe (lg_probe_finish). */
 lg_probe_t *lg_probe_start(const char *url, int min_interval_ms);
 
-/* Item `item`, answered as mention `id` at t_ack_us, is to be watched for.
-   Thread-safe; id is copied. */
-void lg_probe_watch(lg_probe_t *self, long item, const char *id, int64_t t_ack_us);
+/* Item `item`, answered as mention `id`, is to be watched for (its
+   record keeps when it was answered). Thread-safe; id is copied. */
+void lg_probe_watch(lg_probe_t *self, long item, const char *id);
 
 /* What the probe did (for the summary). */
 typedef struct {

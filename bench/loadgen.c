@@ -90,7 +90,7 @@ void lg_answer(lg_run_t *run, long i, int status, const char *id, int64_t now_us
     r->t_ack_us = now_us;
     snprintf(r->id, sizeof r->id, "%s", id ? id : "");
     if (run->probe && (status == 200 || status == 201) && r->id[0])
-        lg_probe_watch(run->probe, i, r->id, now_us);
+        lg_probe_watch(run->probe, i, r->id);
 }
 
 void lg_item_key(const lg_run_t *run, long i, char *buf, size_t n) {
