@@ -1,7 +1,9 @@
 /*  lg: what the load generator's two clients (lg_http.c, lg_zmq.c) share:
     the run's settings, the item schedule and the per-item records.
 
-    An item is one content submission. Items are numbered 0, 1, 2...; the
+    An item is one content submission, or with --inbound one mention posted
+    through POST /v1/inbound (HTTP only), which the inbox probe
+    (lg_probe.h) may then watch for in the inbox. Items are numbered 0, 1, 2...; the
     schedule hands out the next number when one is due: at once when the run
     goes as fast as it can, at t0 + i / rate when it runs at a fixed rate.
     In fixed-rate mode an item's submit time is the time it was due, not
@@ -18,11 +20,17 @@
 
 /* What became of one item. */
 typedef struct {
-    char id[LG_ID_LEN];  /* content id the door answered ("" if refused) */
-    int64_t t_submit_us; /* wall clock (CLOCK_REALTIME), comparable across processes */
-    int64_t t_ack_us;    /* 0 until answered */
-    int status;          /* HTTP-like status; 0 = no answer (connection lost) */
+    char id[LG_ID_LEN];   /* content id the door answered ("" if refused) */
+    int64_t t_submit_us;  /* wall clock (CLOCK_REALTIME), comparable across processes */
+    int64_t t_ack_us;     /* 0 until answered */
+    int status;           /* HTTP-like status; 0 = no answer (connection lost) */
+    int64_t t_visible_us; /* when the inbox probe first saw it (0: not seen, or no probe) */
 } lg_record_t;
+
+/* What an item is. */
+typedef enum { LG_CONTENT, LG_MENTION } lg_kind_t;
+
+typedef struct lg_probe lg_probe_t;
 
 typedef struct {
     /* settings */
@@ -41,7 +49,9 @@ typedef struct {
     const char *server;   /* ZeroMQ: the door's cert name ("ingest") */
     const char *channel;
     int text_bytes;
-    const char *key_prefix; /* Idempotency-Key prefix: unique per run */
+    const char *key_prefix; /* Idempotency-Key prefix (a mention's external_id): unique per run */
+    lg_kind_t kind;
+    lg_probe_t *probe; /* watches acknowledged mentions in the inbox, or NULL */
     /* state */
     lg_record_t *recs;
     size_t cap;
@@ -65,7 +75,12 @@ int64_t lg_due_in_us(const lg_run_t *run, int64_t now_us);
 void lg_item_key(const lg_run_t *run, long i, char *buf, size_t n);
 void lg_item_text(const lg_run_t *run, long i, char *buf, size_t n);
 
-/* Records the answer to item i. id may be NULL. */
+/* Item i's JSON request body into buf (n bytes): POST /v1/content's or
+   POST /v1/inbound's, by run->kind. Its length, or -1 if it does not fit. */
+int lg_item_body(const lg_run_t *run, long i, char *buf, size_t n);
+
+/* Records the answer to item i (and hands an accepted mention to the
+   probe). id may be NULL. */
 void lg_answer(lg_run_t *run, long i, int status, const char *id, int64_t now_us);
 
 /* The record of item i (valid until the next lg_take). */

@@ -1,7 +1,8 @@
 /*  lg_http: the load generator's HTTP client. N non-blocking keep-alive
     HTTP/1.1 connections on one epoll loop, one request in flight per
     connection (no pipelining), each POST /v1/content with a bearer token
-    and a unique Idempotency-Key. Answers are read by Content-Length; the
+    and a unique Idempotency-Key, or POST /v1/inbound with a mention of
+    its own external_id. Answers are read by Content-Length; the
     content id is taken from the JSON body's "id". A connection the server
     closes is opened again; its request in flight counts as lost. */
 #include "lg.h"
@@ -151,17 +152,23 @@ static int conn_start(client_t *cl, conn_t *c, int64_t now) {
     long i = lg_take(cl->run, now, &t_submit);
     if (i < 0)
         return 0;
-    char key[128], text[10240], body[10600];
-    lg_item_key(cl->run, i, key, sizeof key);
-    lg_item_text(cl->run, i, text, sizeof text);
-    /* The text is ours: letters, spaces and punctuation that need no JSON escape. */
-    int blen =
-        snprintf(body, sizeof body, "{\"channel\":\"%s\",\"text\":\"%s\"}", cl->run->channel, text);
-    int hlen = snprintf(c->out, sizeof c->out,
+    char key[128], body[10600];
+    int blen = lg_item_body(cl->run, i, body, sizeof body);
+    int hlen = -1;
+    if (blen >= 0 && cl->run->kind == LG_MENTION)
+        hlen = snprintf(c->out, sizeof c->out,
+                        "POST /v1/inbound HTTP/1.1\r\nHost: %s\r\n"
+                        "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
+                        "Content-Length: %d\r\n\r\n%s",
+                        cl->host, c->token, blen, body);
+    else if (blen >= 0) {
+        lg_item_key(cl->run, i, key, sizeof key);
+        hlen = snprintf(c->out, sizeof c->out,
                         "POST /v1/content HTTP/1.1\r\nHost: %s\r\n"
                         "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
                         "Idempotency-Key: %s\r\nContent-Length: %d\r\n\r\n%s",
                         cl->host, c->token, key, blen, body);
+    }
     if (hlen < 0 || (size_t)hlen >= sizeof c->out) {
         fprintf(stderr, "loadgen: request too large\n");
         exit(1);

@@ -26,6 +26,22 @@ PostgreSQL and ZeroMQ set on this machine. Phases:
                  the hub (bench-fetch), alternating with a raw CURVE
                  DEALER/ROUTER pair with the same request / reply sizes
                  (bench-zmqraw); best of 5 rounds each.
+  3b. inbound    mentions through POST /v1/inbound by CONNS keep-alive
+                 connections (the sample's listening integration token),
+                 every service running, once what earlier phases left has
+                 drained (nothing moves for 2 s), each acknowledged mention
+                 watched until the read_inbox view (what GET /v1/inbox
+                 reads) shows it (bench-loadgen --probe, bench/lg_probe.h).
+                 First as fast as the connections go (a start), then a
+                 search at fixed rates for the highest rate that keeps up
+                 (every mention acknowledged, at 95% of the rate or more,
+                 and shown, 99% within INBOUND_KEEP_MS of being due):
+                 mentions/s. Then at half that rate for INBOUND_LAT_SECONDS:
+                 acknowledged -> visible p50 / p99 and where the time goes,
+                 stage by stage; and at INBOUND_TARGET_RATE (1,000/s, the
+                 issue's target) when half the sustained rate is not near
+                 it. A mention acknowledged but not in the inbox once, or
+                 recorded or routed twice, fails the bench.
   4. ingest      64 connections as fast as they go for ACK_SECONDS:
                  durable acknowledgements/s, with every service running
                  (the figure), then again with ingest alone.
@@ -42,14 +58,17 @@ PostgreSQL and ZeroMQ set on this machine. Phases:
 Everything a run measured is kept under RESULTS (items.tsv files, the
 pg_stat_statements snapshot, CPU per process, the service logs on failure).
 The last lines are the figures; a broken guarantee (a post stored during a
-crisis hold) is printed after them and the run exits 1. Settings (environment):
+crisis hold, a mention lost or doubled) is printed after them and the run
+exits 1. Settings (environment):
   BENCH_CONNS=64 BENCH_ITEMS=20000 BENCH_ZMQ_ITEMS=4000 BENCH_E2E_SECONDS=30
   BENCH_LAT_SECONDS=15 BENCH_LAT_RATE=1000
   BENCH_ACK_SECONDS=10 BENCH_PGBENCH_SECONDS=20 BENCH_RESULTS=dir
   BENCH_HOL_COUNT=20000  (requests the hol phase pipelines)
   BENCH_CRISIS_COUNT=20 BENCH_CRISIS_HOLD_SECONDS=0.5  (the crisis phase)
-  BENCH_PHASES=throughput,latency,crisis,fetch,acks,db,hol  (a subset, to look at one
-  stage; the figure lines then show only what was measured)
+  BENCH_INBOUND_SECONDS=8 BENCH_INBOUND_TRIALS=6 BENCH_INBOUND_LAT_SECONDS=15
+  BENCH_INBOUND_KEEP_MS=1000  (the inbound phase)
+  BENCH_PHASES=throughput,latency,crisis,fetch,inbound,acks,db,hol  (a subset, to look
+  at one stage; the figure lines then show only what was measured)
   BENCH_PG_OPTIONS="-c ..."  more server settings (auto_explain, say); the
   server log is kept as RESULTS/postgres.log
 """
@@ -68,6 +87,7 @@ from datetime import datetime
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "e2e"))
 from crisis_sql import apply_playbook, crises, hold_breaches, items_scope  # noqa: E402
+import inbound_sql  # noqa: E402
 from huddle_system import SERVICES, System  # noqa: E402
 
 CONNS = int(os.environ.get("BENCH_CONNS", "64"))
@@ -85,6 +105,12 @@ CRISIS_COUNT = int(os.environ.get("BENCH_CRISIS_COUNT", "20"))
 CRISIS_HOLD_SECONDS = float(os.environ.get("BENCH_CRISIS_HOLD_SECONDS", "0.5"))
 ORCHESTRATOR = "olivia@example.org"  # the sample's orchestrator: declares and resumes
 BENCH_PLAYBOOK = "bench-hold"  # hold only; declared for marketing, publish on resume
+INBOUND_SECONDS = float(os.environ.get("BENCH_INBOUND_SECONDS", "8"))  # each search step
+INBOUND_TRIALS = int(os.environ.get("BENCH_INBOUND_TRIALS", "6"))  # fixed-rate steps at most
+INBOUND_LAT_SECONDS = float(os.environ.get("BENCH_INBOUND_LAT_SECONDS", "15"))
+INBOUND_KEEP_MS = float(os.environ.get("BENCH_INBOUND_KEEP_MS", "1000"))
+INBOUND_TARGET_RATE = 1000  # the issue's latency target is stated at this rate
+LISTENER = "integration:sample-listener"  # the sample's integration: scope inbound
 PG_OPTIONS = ("-c fsync=on -c synchronous_commit=on -c full_page_writes=on "
               "-c shared_preload_libraries=pg_stat_statements "
               "-c pg_stat_statements.track=all -c track_io_timing=on "
@@ -694,6 +720,171 @@ class Bench:
         log(line)
         self.figures["hol"] = line
 
+    # ---------- inbound ----------
+    def inbound_load(self, tag, **opts):
+        """bench-loadgen posting mentions as the sample's listening
+        integration, each acknowledged one watched until read_inbox shows
+        it; its summary (lg_probe.h). The probe reads as the API's read role,
+        as GET /v1/inbox does, on a connection of its own."""
+        path = os.path.join(self.results, f"inbound-{tag}.tsv")
+        args = ["--http", f"127.0.0.1:{self.s.ports['api']}", "--conns", CONNS, "--inbound",
+                "--token", self.s.token(LISTENER), "--key-prefix", f"{self.inbound_stem}-{tag}",
+                "--probe", self.s.db_url, "--out", path]
+        for k, v in opts.items():
+            args += [f"--{k.replace('_', '-')}", v]
+        r = self.finish(self.tool("bench-loadgen", *args), f"loadgen-inbound-{tag}")
+        self.inbound_new += sum(1 for x in inbound_sql.records(path) if x[4] == 201)
+        r["path"] = path
+        return r
+
+    @staticmethod
+    def inbound_line(r):
+        return (f"acknowledged {r['acked']} of {r['submitted']} ({r['acks_per_s']:.0f}/s, ack p50 "
+                f"{r['ack_p50_ms']:.1f} ms p99 {r['ack_p99_ms']:.1f} ms), ack->visible p50 "
+                f"{r['inbox_p50_ms']:.1f} ms p99 {r['inbox_p99_ms']:.1f} ms max "
+                f"{r['inbox_max_ms']:.1f} ms, due->visible p99 "
+                f"{r['submit_visible_p99_ms']:.1f} ms, "
+                f"{r['unseen']} never shown; probe every {r['probe_interval_ms']:.1f} ms "
+                f"({r['probe_polls']} polls)")
+
+    @staticmethod
+    def inbound_keeps_up(r, rate):
+        """Why a fixed-rate run fell behind, or None when it kept up: every
+        mention acknowledged, at 95% of the rate or more (first sent ->
+        last answered), and shown, 99% of them within INBOUND_KEEP_MS of
+        the time they were due (a backlog in ingest or in workflow grows
+        that figure with the run's length)."""
+        if r["acked"] < r["submitted"]:
+            return f"{r['submitted'] - r['acked']} not acknowledged"
+        if r["acks_per_s"] < 0.95 * rate:
+            return f"acknowledged at {r['acks_per_s']:.0f}/s"
+        if r["unseen"]:
+            return f"{r['unseen']} never shown"
+        if r["submit_visible_p99_ms"] > INBOUND_KEEP_MS:
+            return f"due->visible p99 {r['submit_visible_p99_ms']:.0f} ms > {INBOUND_KEEP_MS:.0f}"
+        return None
+
+    def inbound_search(self):
+        """The bounds as fast as CONNS connections go, then fixed rates:
+        the highest that kept up (0 if none did). The connections' own
+        pace is only a start: each waits for its answer, so their rate is
+        CONNS over the answer's latency, which batching makes longer than
+        the door needs; a rate that keeps up is raised by a quarter until
+        one falls behind (a first one that falls behind is lowered by 30 %
+        until one keeps up), then the gap is halved."""
+        r = self.inbound_load("max", duration=INBOUND_SECONDS)
+        span = (r["last_visible_us"] - r["first_submit_us"]) / 1e6
+        shown = r["visible"] / span if span > 0 else 0.0
+        log(f"inbound: as fast as {CONNS} connections go for {INBOUND_SECONDS:.0f}s: "
+            f"{self.inbound_line(r)}; the inbox showed {shown:.0f}/s")
+        step = lambda x: max(int(x) // 25 * 25, 25)  # noqa: E731
+        lo, hi, rate = 0, None, step(0.9 * min(r["acks_per_s"], shown))
+        for _ in range(INBOUND_TRIALS):
+            r = self.inbound_load(f"r{rate}", rate=rate, duration=INBOUND_SECONDS)
+            why = self.inbound_keeps_up(r, rate)
+            log(f"inbound: {rate}/s: {'keeps up' if not why else 'falls behind: ' + why}; "
+                f"{self.inbound_line(r)}")
+            if why:
+                hi = rate
+            else:
+                lo = rate
+            if hi is None:
+                nxt = step(rate * 1.25)
+            else:
+                nxt = step((lo + hi) / 2) if lo else step(rate * 0.7)
+            if nxt in (lo, hi) or (lo and hi and hi - lo <= max(0.05 * hi, 25)):
+                break
+            rate = nxt
+        log(f"inbound: sustained {lo} mentions/s" + (f" ({hi}/s fell behind)" if hi else ""))
+        return lo
+
+    def quiesce(self, what):
+        """Waits until nothing moves: no event sequenced, none waiting in
+        the outbox, no consumer's cursor moving, for 2 s (what earlier
+        phases left, the acks phase's items above all, flows on for a minute
+        or more after them); at most DRAIN_SECONDS."""
+        state, since, t0 = None, time.time(), time.time()
+        while time.time() - t0 < DRAIN_SECONDS:
+            now = self.s.psql("SELECT (SELECT coalesce(max(seq), 0) FROM event_log), "
+                              "(SELECT count(*) FROM outbox), "
+                              "(SELECT coalesce(sum(seq), 0) FROM consumer_cursor)")
+            if now != state:
+                state, since = now, time.time()
+            elif time.time() - since >= 2:
+                log(f"{what}: the system is quiet ({time.time() - t0:.0f}s after the last phase)")
+                return
+            time.sleep(0.5)
+        log(f"{what}: WARNING: the system was still busy after {DRAIN_SECONDS:.0f}s; "
+            "the figures include that work")
+
+    def inbound(self):
+        """Mentions through POST /v1/inbound with every service running: the
+        sustained rate, then ack -> inbox latency at half of it, where that
+        time goes, and (when half is not near it) at INBOUND_TARGET_RATE.
+        Fails the run on a mention lost or doubled."""
+        self.drain("inbound")
+        self.quiesce("inbound")
+        self.inbound_stem, self.inbound_new = f"inb{os.getpid()}", 0
+        cpu0, sampler = self.cpu_start(), WaitSampler(self.s.db_url)
+        sampler.start()
+        sustained = self.inbound_search()
+        self.cpu_report(cpu0, "inbound search")
+        self.waits(sampler, "inbound search")
+        half = max(round(sustained / 2), 10)
+        self.s.psql("SELECT pg_stat_statements_reset()")
+        pg0, cpu0, sampler = self.pg_counters(), self.cpu_start(), WaitSampler(self.s.db_url)
+        sampler.start()
+        r = self.inbound_load("half", rate=half, duration=INBOUND_LAT_SECONDS)
+        self.cpu_report(cpu0, "inbound half")
+        self.waits(sampler, "inbound half")
+        self.statements(max(r["acked"], 1), "inbound")
+        log(f"inbound: half the sustained rate, {half}/s for {INBOUND_LAT_SECONDS:.0f}s: "
+            f"{self.inbound_line(r)}")
+        commits, syncs, wal = [(b - a) / max(r["acked"], 1)
+                               for a, b in zip(pg0, self.pg_counters())]
+        log(f"inbound: per mention {commits:.2f} commits, {syncs:.2f} WAL fsyncs, "
+            f"{wal:.0f} WAL bytes (every service's, the probe's and the samplers' included)")
+        self.inbound_stages(r["path"])
+        self.figures.update(inbound=sustained, inbound_rate=half, inbound_p50=r["inbox_p50_ms"],
+                            inbound_p99=r["inbox_p99_ms"], inbound_ack_p99=r["ack_p99_ms"])
+        if abs(half - INBOUND_TARGET_RATE) > 0.1 * INBOUND_TARGET_RATE:
+            if sustained >= INBOUND_TARGET_RATE:
+                t = self.inbound_load("target", rate=INBOUND_TARGET_RATE,
+                                      duration=INBOUND_LAT_SECONDS)
+                log(f"inbound: at {INBOUND_TARGET_RATE}/s for {INBOUND_LAT_SECONDS:.0f}s: "
+                    f"{self.inbound_line(t)}")
+                self.figures.update(inbound_target_p99=t["inbox_p99_ms"])
+            else:
+                log(f"inbound: {INBOUND_TARGET_RATE}/s is above the sustained rate: not run")
+        self.inbound_check()
+
+    def inbound_stages(self, path):
+        log("inbound: where ack -> visible goes (ms, p50 / p99):")
+        with open(os.path.join(self.results, "inbound-stages.txt"), "w") as f:
+            for name, p50, p99, n in inbound_sql.stages(self.s, path, self.results):
+                text = f"  {name:26s} {p50:8.1f} {p99:8.1f}  (n={n})"
+                log(text)
+                f.write(text + "\n")
+
+    def inbound_check(self):
+        """Every mention acknowledged as new is in the inbox once, with one
+        mention.received and one mention.routed; waits for stragglers
+        (the probe gives up on a stall) as long as the inbox still moves."""
+        last, moved = -1, time.time()
+        while time.time() - moved < STALL_SECONDS:
+            n = inbound_sql.inbox_rows(self.s, self.inbound_stem)
+            if n >= self.inbound_new:
+                break
+            if n != last:
+                last, moved = n, time.time()
+            time.sleep(0.5)
+        bad = inbound_sql.exactly_once(self.s, self.inbound_stem, self.inbound_new)
+        log(f"inbound: {self.inbound_new} mentions acknowledged as new in the phase: "
+            + ("each in the inbox exactly once" if not bad else "; ".join(bad)))
+        self.figures["inbound_violations"] = len(bad)
+        for what in bad:
+            self.failures.append(f"inbound: {what}")
+
     def rss(self):
         peak = {}
         for name, p in self.s.procs.items():
@@ -762,6 +953,8 @@ class Bench:
             print(f"ingest acks/s={f['acks']:.0f}")
         if "hol" in f:
             print(f["hol"])
+        if "inbound" in f:
+            print(f"inbound mentions/s={f['inbound']} p99_inbox_ms={f['inbound_p99']:.1f}")
         if "crisis_p50" in f:
             print(f"crisis hold_ms p50={f['crisis_p50']:.1f} p99={f['crisis_p99']:.1f} "
                   f"declared={f['crisis_n']} held_items={f['crisis_held']} "
@@ -790,8 +983,9 @@ def main():
                      HUDDLE_HTTP_MAX_CONNS_PER_ADDR="256")
         b = Bench(s, results)
         phases = os.environ.get("BENCH_PHASES",
-                                "throughput,latency,crisis,fetch,acks,db,hol").split(",")
-        unknown = set(phases) - {"throughput", "latency", "crisis", "fetch", "acks", "db", "hol"}
+                                "throughput,latency,crisis,fetch,inbound,acks,db,hol").split(",")
+        unknown = set(phases) - {"throughput", "latency", "crisis", "fetch", "acks", "db", "hol",
+                                 "inbound"}
         if unknown:
             sys.exit(f"bench: BENCH_PHASES: unknown {sorted(unknown)}")
         b.setup()
@@ -804,6 +998,8 @@ def main():
             b.crisis()
         if "fetch" in phases:
             b.hub_fetch()
+        if "inbound" in phases:
+            b.inbound()
         if "acks" in phases:
             b.ingest_acks()
         if "hol" in phases:

@@ -8,7 +8,10 @@
 # BENCH_PHASES=hol runs only the head-of-line phase (bench/hol.c), which
 # prints `hol get_p99_ms=X get_p50_ms=Y pipelined=20000`; BENCH_PHASES=crisis
 # only the crisis holds under load, which print `crisis hold_ms p50=X p99=Y
-# ...` and make the run exit 1 if a post in scope was stored during a hold.
+# ...` and make the run exit 1 if a post in scope was stored during a hold;
+# BENCH_PHASES=inbound only the mentions through POST /v1/inbound, which print
+# `inbound mentions/s=N p99_inbox_ms=N` and make the run exit 1 if a mention
+# acknowledged is not in the inbox exactly once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)

@@ -239,7 +239,7 @@ static void content_answer(void *arg) {
     ing_metrics_request(it->route ? it->route : "/v1/content", "POST",
                         it->res.status); /* deferred: counted here */
     json_t *banner =
-        req && it->res.status < 300
+        req && it->res.status < 300 && !it->mention.channel
             ? ing_banner_for(api->banner, worker_db(), it->who.department, it->in.channel)
             : NULL;
     if (req)
@@ -345,6 +345,9 @@ static void post_decision(ing_call_t *c) {
     ing_dec_decision_clear(&d);
 }
 
+/* POST /v1/inbound: the integration is authenticated by the dispatcher;
+   the mention is recorded by the group commit (inbound_batch.h) and
+   answered once committed. */
 static void post_inbound(ing_call_t *c) {
     size_t len;
     const char *body = hd_http_req_body(c->req, &len);
@@ -354,20 +357,17 @@ static void post_inbound(ing_call_t *c) {
         refuse_decoded(c, &why);
         return;
     }
-    ing_mention_t in = {.channel = m.channel,
-                        .external_id = m.external_id,
-                        .author_handle = m.author,
-                        .text = m.text,
-                        .url = m.url};
-    ing_result_t res = {0};
-    if (!ing_auth_listed(c->who->channels, in.channel))
-        ing_result_refuse(&res, 403, "channel",
-                          "integration '%s' may post mentions only for channels %s",
-                          c->who->integration, c->who->channels);
-    else
-        ing_inbound_receive(c->db, c->who, &in, &res);
-    answer(c->api, c->req, &res, "id", NULL);
-    ing_dec_mention_clear(&m);
+    if (!ing_auth_listed(c->who->channels, m.channel)) {
+        ing_api_refuse(c, 403, "channel", code_of(403),
+                       "integration '%s' may post mentions only for channels %s",
+                       c->who->integration, c->who->channels);
+        ing_dec_mention_clear(&m);
+        return;
+    }
+    ing_item_t *it = ing_item_new(NULL);
+    it->mention = m; /* its strings are the item's now */
+    it->who = *c->who;
+    ing_api_submit(c, it, "/v1/inbound");
 }
 
 static void get_item(ing_call_t *c) {

@@ -73,7 +73,9 @@ int ing_api_limit(ing_call_t *c, int def, int max, int *limit);
    authenticates and checks it, the dispatcher has already rate-limited
    it) and answers when it has committed, as POST /v1/content does (with
    the crisis banner); route names the request in the metrics (static).
-   The answer is deferred: the handler returns at once. */
+   The answer is deferred: the handler returns at once. A mention (its
+   `mention` and `who` set by the handler) is recorded the same way
+   (inbound_batch.h), answered without the banner. */
 void ing_api_submit(ing_call_t *c, ing_item_t *it, const char *route);
 
 /* The crises-in-force cache of the API's answers (borrowed). */

@@ -55,6 +55,7 @@ void ing_item_free(ing_item_t **item_p) {
     if (!item_p || !*item_p)
         return;
     ing_item_t *it = *item_p;
+    ing_dec_mention_clear(&it->mention);
     free(it->token);
     free(it->email);
     free(it->only_department);

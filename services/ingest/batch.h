@@ -9,7 +9,13 @@
     recorded again by the same code as a batch of one, so one bad item
     never costs the others theirs and every refusal keeps its precise
     reason. There is no other path: a quiet door's batch is a batch of one.
-    Senders are still answered only after their item is committed. */
+    Senders are still answered only after their item is committed.
+
+    A mention pushed through POST /v1/inbound is an item too (its
+    `mention` set, its integration in `who`, authenticated by the door):
+    the batch's mentions are recorded in a transaction of their own
+    (inbound_batch.h), so a flood of mentions costs one commit per batch
+    instead of one per mention. */
 #ifndef ING_BATCH_H
 #define ING_BATCH_H
 
@@ -25,6 +31,8 @@ typedef struct ing_item ing_item_t;
 typedef void(ing_item_done_fn)(ing_item_t *item, void *arg);
 
 struct ing_item {
+    ing_dec_mention_t mention;    /* a mention when mention.channel is set: its strings
+                                     owned by the item, `who` set by the door */
     char *token;                  /* who: an API bearer token ... */
     char *email;                  /* ... or an author's email (the ZeroMQ door) */
     char *only_department;        /* a door peer restricted to one department; NULL: any */
@@ -33,7 +41,7 @@ struct ing_item {
                               once the caller is authenticated (status 0: none) */
     ing_ratelimit_t *token_limit; /* per token id, taken once the token is known
                                      (borrowed; NULL: none) */
-    ing_person_t who;             /* filled by the batch */
+    ing_person_t who;             /* filled by the batch (a mention's: by the door) */
     ing_result_t res;             /* the outcome */
     ing_item_done_fn *done;
     void *done_arg;

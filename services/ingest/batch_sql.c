@@ -4,6 +4,7 @@
 #include "batch_sql.h"
 
 #include "batch_statement.h"
+#include "inbound_batch.h"
 
 #include "hd_log.h"
 #include "hd_mem.h"
@@ -399,7 +400,8 @@ static size_t still_open(ing_item_t **items, size_t n, ing_item_t **open) {
     return k;
 }
 
-void ing_batch_record(hd_db_t *db, ing_item_t **items, size_t n) {
+/* The batch's content items (the mentions are inbound_batch.h's). */
+static void record_content(hd_db_t *db, ing_item_t **items, size_t n) {
     for (size_t i = 0; i < n; i++) {
         memset(&items[i]->res, 0, sizeof items[i]->res);
         memset(&items[i]->who, 0, sizeof items[i]->who);
@@ -422,4 +424,21 @@ void ing_batch_record(hd_db_t *db, ing_item_t **items, size_t n) {
     if (k)
         record_open(db, open, k);
     free(open);
+}
+
+void ing_batch_record(hd_db_t *db, ing_item_t **items, size_t n) {
+    ing_item_t **part = hd_calloc(n, sizeof *part);
+    size_t nc = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!items[i]->mention.channel)
+            part[nc++] = items[i];
+    size_t nm = nc;
+    for (size_t i = 0; i < n; i++)
+        if (items[i]->mention.channel)
+            part[nm++] = items[i];
+    if (nc)
+        record_content(db, part, nc);
+    if (nm > nc)
+        ing_inbound_record_batch(db, part + nc, nm - nc);
+    free(part);
 }

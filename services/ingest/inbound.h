@@ -33,12 +33,22 @@ void ing_inbound_receive(hd_db_t *db, const ing_person_t *by, const ing_mention_
                          ing_result_t *res);
 
 /* ing_inbound_receive inside the caller's open transaction on db (a feed
-   records a page's mentions with its cursor): nothing is committed or
-   rolled back here. res->status: 201 recorded, 200 already received
-   (nothing written), 422 invalid or unknown channel (nothing written: the
+   records a page's mentions with its cursor, a group commit many mentions
+   in one): nothing is committed or rolled back here. res->status: 201
+   recorded, 200 already received (nothing written), 422 invalid or
+   unknown channel (nothing written: the
    transaction goes on), 503 a database error (the transaction is lost:
    the caller rolls back). */
 void ing_inbound_record(hd_db_t *db, const ing_person_t *by, const ing_mention_t *in,
                         ing_result_t *res);
+
+/* ing_inbound_record for in[0..n) (by[i] the holder of mention i's token,
+   NULL entries allowed), each with its own res[i], in one statement per
+   step whatever n: what a group commit records in one transaction. Two
+   mentions with one id insert once (the first 201, the second 200). A
+   database error answers every mention not refused 503 (the transaction
+   is lost: the caller rolls back). */
+void ing_inbound_record_many(hd_db_t *db, const ing_person_t *const *by, const ing_mention_t *in,
+                             ing_result_t *res, size_t n);
 
 #endif
