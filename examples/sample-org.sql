@@ -17,7 +17,8 @@ INSERT INTO person (id, email, name, department_id) VALUES
   ('00000000-0000-4000-8000-000000000005', 'cora@example.org', 'Cora Kim', 'customer-care'),
   ('00000000-0000-4000-8000-000000000006', 'lena@example.org', 'Lena Fischer', 'legal'),
   ('00000000-0000-4000-8000-000000000007', 'hank@example.org', 'Hank Ito', 'hr'),
-  ('00000000-0000-4000-8000-000000000008', 'ben@example.org', 'Ben Novak', 'marketing')
+  ('00000000-0000-4000-8000-000000000008', 'ben@example.org', 'Ben Novak', 'marketing'),
+  ('00000000-0000-4000-8000-000000000009', 'ivy@example.org', 'Ivy Park', 'hub')
 ON CONFLICT DO NOTHING;
 
 INSERT INTO person_role (person_id, role) VALUES
@@ -32,7 +33,8 @@ INSERT INTO person_role (person_id, role) VALUES
   ('00000000-0000-4000-8000-000000000006', 'legal'),
   ('00000000-0000-4000-8000-000000000007', 'coach'),
   ('00000000-0000-4000-8000-000000000007', 'hr'),
-  ('00000000-0000-4000-8000-000000000008', 'player')
+  ('00000000-0000-4000-8000-000000000008', 'player'),
+  ('00000000-0000-4000-8000-000000000009', 'information-gatherer')
 ON CONFLICT DO NOTHING;
 
 INSERT INTO channel (id, kind, base_url, max_length) VALUES
@@ -60,8 +62,23 @@ INSERT INTO routing_rule (id, priority, keywords, channel_id, department_id) VAL
   ('legal-threats', 10, '{lawsuit,lawyer,attorney,gdpr,sue}', NULL, 'legal'),
   ('support', 20, '{refund,broken,order,support,help,delivery,invoice}', NULL, 'customer-care'),
   ('jobs', 30, '{job,jobs,hiring,career,careers,internship}', NULL, 'hr'),
-  ('partnerships', 40, '{partnership,collab,collaboration,sponsor,campaign}', NULL, 'marketing'),
-  ('everything-else', 1000, '{*}', NULL, 'customer-care')
+  ('partnerships', 40, '{partnership,collab,collaboration,sponsor,campaign}', NULL, 'marketing')
+ON CONFLICT DO NOTHING;
+-- What no rule takes goes to triage, where Ivy (information-gatherer)
+-- sends it on (docs/inbox-work.md).
+
+-- The inbox (docs/sla.md): customer care answers within 30 business
+-- minutes, Berlin office hours; everyone else on the organization's default
+-- (60 minutes, 09:00-17:00 UTC, Monday to Friday).
+INSERT INTO inbox_setting (department_id, time_zone, working_days, opens_at, closes_at,
+                           first_response_minutes, warn_minutes, assign_cap) VALUES
+  ('customer-care', 'Europe/Berlin', '{1,2,3,4,5}', '08:00', '18:00', 30, 10, 15)
+ON CONFLICT DO NOTHING;
+INSERT INTO business_holiday (department_id, day, name) VALUES
+  ('', '2026-12-24', 'Christmas Eve'),
+  ('', '2026-12-25', 'Christmas Day'),
+  ('', '2026-12-26', 'Boxing Day'),
+  ('', '2027-01-01', 'New Year''s Day')
 ON CONFLICT DO NOTHING;
 
 -- Every item needs a coach of its own department; findings may add legal.

@@ -59,7 +59,7 @@ size_t mx_aggregate_plan(const hd_envelope_t *ev, mx_bump_t *out, size_t max) {
     }
     case HUDDLE__V1__ENVELOPE__BODY_MENTION_ROUTED:
         return add1(out, k, max, "huddle_mentions_routed_total", "department",
-                    *dept ? dept : "unrouted");
+                    *dept ? dept : "triage");
     case HUDDLE__V1__ENVELOPE__BODY_ORG_CHANGED: {
         const char *on[3] = {"object", "action", "department"};
         const char *ov[3] = {str(ev->org_changed->object), str(ev->org_changed->action), dept};
