@@ -179,7 +179,7 @@ HD_TEST(counters_by_event_with_escaped_labels) {
         "huddle_items_published_total{department=\"marketing\",channel=\"sand\\\"box\\\\\\n\"} 2",
         "huddle_items_blocked_total{department=\"customer-care\"} 1",
         "huddle_policy_verdicts_total{verdict=\"review\"} 1",
-        "huddle_mentions_routed_total{department=\"unrouted\"} 1",
+        "huddle_mentions_routed_total{department=\"triage\"} 1",
         "huddle_decisions_total{decision=\"refused\"} 1",
         "huddle_events_total{type=\"publish.succeeded\",department=\"marketing\"} 2",
         "# HELP huddle_items_failed_total Items that could not be delivered, by department and "

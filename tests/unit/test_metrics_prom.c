@@ -46,7 +46,7 @@ HD_TEST(what_an_event_counts) {
     ev.body_case = HUDDLE__V1__ENVELOPE__BODY_MENTION_ROUTED;
     ev.mention_routed = &mr;
     ASSERT_EQ(mx_aggregate_plan(&ev, b, MX_MAX_BUMPS), 2);
-    ASSERT_STR(b[1].labels, "department=\"unrouted\"");
+    ASSERT_STR(b[1].labels, "department=\"triage\"");
 
     Huddle__V1__PolicyEvaluated pe = HUDDLE__V1__POLICY_EVALUATED__INIT;
     pe.verdict = "block";
