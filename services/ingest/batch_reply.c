@@ -11,15 +11,11 @@
 #include <string.h>
 #include <strings.h>
 
-#define STR_(x) #x
-#define STR(x) STR_(x)
-
 /* The locks in one order (the hashes sorted), so that two writers locking
    overlapping sets cannot deadlock. */
-static const char *LOCK_SQL = "SELECT count(pg_advisory_xact_lock(" STR(
-    ING_REPLY_LOCK_CLASS) ", s.h)) "
-                          "FROM (SELECT DISTINCT hashtext(x) AS h FROM unnest($1::text[]) AS x "
-                          "ORDER BY 1) s";
+static const char *LOCK_SQL =
+    "SELECT count(pg_advisory_xact_lock(" ING_REPLY_LOCK_CLASS ", s.h)) "
+    "FROM (SELECT DISTINCT hashtext(x) AS h FROM unnest($1::text[]) AS x ORDER BY 1) s";
 
 /* Per item (x.i): the mention's external id (NULL: no such mention), its
    owner and since when, whether the item's own id is recorded already (a

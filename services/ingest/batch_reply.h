@@ -16,7 +16,7 @@
 /* The advisory lock class of a mention's replies: pg_advisory_xact_lock
    (ING_REPLY_LOCK_CLASS, hashtext(mention id)) (the two-key space, apart
    from every one-key lock). */
-#define ING_REPLY_LOCK_CLASS 16016
+#define ING_REPLY_LOCK_CLASS "16016"
 
 /* In the open transaction: for every item with in.reply_to_mention_id and
    no outcome yet, locks its mention, reads the mention (its id on the
