@@ -348,10 +348,12 @@ int main(int argc, char **argv) {
         return cli_deadletter(argc - 1, argv + 1);
     if (!strcmp(cmd, "crisis"))
         return cli_crisis(argc - 1, argv + 1);
-    if (!strcmp(cmd, "inbox") || !strcmp(cmd, "reply") || !strcmp(cmd, "away"))
-        return (!strcmp(cmd, "inbox")   ? cli_inbox
-                : !strcmp(cmd, "reply") ? cli_reply
-                                        : cli_away)(argc - 1, argv + 1);
+    if (!strcmp(cmd, "inbox"))
+        return cli_inbox(argc - 1, argv + 1);
+    if (!strcmp(cmd, "reply"))
+        return cli_reply(argc - 1, argv + 1);
+    if (!strcmp(cmd, "away"))
+        return cli_away(argc - 1, argv + 1);
     if (!strcmp(cmd, "playbook"))
         return cli_playbook(argc - 1, argv + 1);
     if (!strcmp(cmd, "policy") || !strcmp(cmd, "check")) {
