@@ -10,66 +10,87 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* An item as the API shows it: every column of read_inbox. Triage is
-   flagged, or an item routed to no department. */
-#define INBOX_JSON                                                                             \
-    "json_build_object('mention_id', i.mention_id, 'department', i.department_id, "            \
-    "'triage', i.triage OR i.department_id = '', 'rule', i.rule_id, 'channel', i.channel_id, " \
-    "'author', i.author_handle, 'text', i.text, 'url', i.url, 'routed_at', i.routed_at, "      \
-    "'state', i.state, 'crisis', i.crisis_id, 'feed', i.feed_id, 'external_id', "              \
-    "i.external_id, 'received_at', i.received_at, 'assignee_id', i.assignee_id, "              \
-    "'assignee', i.assignee_email, 'assigned_at', i.assigned_at, 'state_at', i.state_at, "     \
-    "'escalated', i.escalated, 'sla_due_at', i.sla_due_at, 'sla_warn_at', i.sla_warn_at, "     \
-    "'sla_warned', i.sla_warned, 'sla_breached', i.sla_breached, 'first_response_at', "        \
-    "i.first_response_at, 'first_response_ms', i.first_response_ms, 'reply_content_id', "      \
-    "i.reply_content_id, 'replied_by', i.replied_by, 'conversation_of', i.conversation_of, "   \
+/* An item as the API shows it: every column of read_inbox. The triage
+   queue is the items routed to no department (inbox_item.triage says the
+   same). */
+#define INBOX_JSON                                                                           \
+    "json_build_object('mention_id', i.mention_id, 'department', i.department_id, "          \
+    "'triage', i.department_id = '', 'rule', i.rule_id, 'channel', i.channel_id, "           \
+    "'author', i.author_handle, 'text', i.text, 'url', i.url, 'routed_at', i.routed_at, "    \
+    "'state', i.state, 'crisis', i.crisis_id, 'feed', i.feed_id, 'external_id', "            \
+    "i.external_id, 'received_at', i.received_at, 'assignee_id', i.assignee_id, "            \
+    "'assignee', i.assignee_email, 'assigned_at', i.assigned_at, 'state_at', i.state_at, "   \
+    "'escalated', i.escalated, 'sla_due_at', i.sla_due_at, 'sla_warn_at', i.sla_warn_at, "   \
+    "'sla_warned', i.sla_warned, 'sla_breached', i.sla_breached, 'first_response_at', "      \
+    "i.first_response_at, 'first_response_ms', i.first_response_ms, 'reply_content_id', "    \
+    "i.reply_content_id, 'replied_by', i.replied_by, 'conversation_of', i.conversation_of, " \
     "'version', i.version)::text"
 
-/* The viewer's items ($1 sees all, $2 its department, $3 an information
-   gatherer) that the filters ask for ($4 state, $5 assignee, $6
-   department or '' triage, $7 breached, $8 before that mention), newest
-   routed first. */
-static const char *LIST_SQL =
-    "SELECT " INBOX_JSON ", i.mention_id FROM read_inbox i "
-    "WHERE ($1::boolean OR (i.department_id = $2 AND NOT i.triage AND i.department_id <> '') "
-    "       OR ($3::boolean AND (i.triage OR i.department_id = ''))) "
-    "  AND ($4::text IS NULL OR i.state = $4 OR ($4 = 'open' AND i.state <> 'resolved')) "
-    "  AND ($5::uuid IS NULL OR i.assignee_id = $5::uuid) "
-    "  AND ($6::text IS NULL OR CASE WHEN $6 = '' THEN i.triage OR i.department_id = '' "
-    "                                ELSE i.department_id = $6 AND NOT i.triage END) "
-    "  AND ($7::boolean IS NULL OR i.sla_breached = $7) "
-    "  AND ($8::uuid IS NULL OR (i.routed_at, i.mention_id) < "
-    "       (SELECT b.routed_at, b.mention_id FROM read_inbox b WHERE b.mention_id = $8::uuid)) "
-    "ORDER BY i.routed_at DESC, i.mention_id DESC LIMIT $9";
+/* Which items a list reads: decided in C from who asks and what (the
+   visibility rule, ing_inbox_visible), so that each statement is one
+   plain condition an index serves, newest first. */
+typedef enum { SCOPE_NONE = 0, SCOPE_ALL, SCOPE_DEPARTMENT, SCOPE_TRIAGE, SCOPE_BOTH } scope_t;
+
+/* The filters: $1 limit, $2 state, $3 assignee, $4 breached, $5 before
+   that mention; $6 the department (SCOPE_DEPARTMENT, SCOPE_BOTH). */
+#define LIST_FILTERS                                                                 \
+    "($2::text IS NULL OR i.state = $2 OR ($2 = 'open' AND i.state <> 'resolved')) " \
+    "AND ($3::uuid IS NULL OR i.assignee_id = $3::uuid) "                            \
+    "AND ($4::boolean IS NULL OR i.sla_breached = $4) "                              \
+    "AND ($5::uuid IS NULL OR (i.routed_at, i.mention_id) < "                        \
+    "     (SELECT b.routed_at, b.mention_id FROM read_inbox b WHERE b.mention_id = $5::uuid)) "
+#define LIST_SELECT \
+    "SELECT " INBOX_JSON " AS j, i.mention_id AS id, i.routed_at AS r FROM read_inbox i "
+#define LIST_PAGE "ORDER BY i.routed_at DESC, i.mention_id DESC LIMIT $1"
+
+static const char *const LIST_SQL[] = {
+    [SCOPE_ALL] = LIST_SELECT "WHERE " LIST_FILTERS LIST_PAGE,
+    [SCOPE_DEPARTMENT] = LIST_SELECT "WHERE i.department_id = $6 AND " LIST_FILTERS LIST_PAGE,
+    [SCOPE_TRIAGE] = LIST_SELECT "WHERE i.department_id = '' AND " LIST_FILTERS LIST_PAGE,
+    [SCOPE_BOTH] =
+        "SELECT j, id FROM ((" LIST_SELECT "WHERE i.department_id = $6 AND " LIST_FILTERS LIST_PAGE
+        ") UNION ALL (" LIST_SELECT "WHERE i.department_id = '' AND " LIST_FILTERS LIST_PAGE
+        ")) u ORDER BY r DESC, id DESC LIMIT $1"};
+
+/* What viewer reads when asking for department (NULL: every one it may
+   see; "": triage), and the department's id into *dept. */
+static scope_t scope_of(const ing_person_t *viewer, const char *asked, const char **dept) {
+    ing_inbox_item_t triage = {"", "", "", ""};
+    *dept = asked ? asked : viewer->department;
+    if (!asked && ing_read_sees_all(viewer))
+        return SCOPE_ALL;
+    if (!asked)
+        return ing_inbox_visible(viewer, &triage) ? SCOPE_BOTH : SCOPE_DEPARTMENT;
+    ing_inbox_item_t probe = {asked, "", "", ""};
+    if (!ing_inbox_visible(viewer, &probe))
+        return SCOPE_NONE;
+    return *asked ? SCOPE_DEPARTMENT : SCOPE_TRIAGE;
+}
 
 json_t *ing_inbox_list(hd_db_t *db, const ing_person_t *viewer, const ing_inbox_filter_t *f,
                        int *status) {
     char lim[16];
+    const char *dept;
     snprintf(lim, sizeof lim, "%d", f->limit);
+    scope_t scope = scope_of(viewer, f->department, &dept);
     const char *breached = f->breached < 0 ? NULL : f->breached ? "t" : "f";
-    const char *p[9] = {ing_read_sees_all(viewer) ? "t" : "f",
-                        viewer->department,
-                        ing_auth_has_role(viewer, "information-gatherer") ? "t" : "f",
-                        f->state,
-                        f->assignee,
-                        f->department,
-                        breached,
-                        f->before,
-                        lim};
-    PGresult *r = hd_db_exec(db, LIST_SQL, 9, p);
-    if (!r) {
+    const char *p[6] = {lim, f->state, f->assignee, breached, f->before, dept};
+    int uses_dept = scope == SCOPE_DEPARTMENT || scope == SCOPE_BOTH;
+    PGresult *r = scope ? hd_db_exec(db, LIST_SQL[scope], uses_dept ? 6 : 5, p) : NULL;
+    if (scope && !r) {
         *status = 503;
         return NULL;
     }
     json_t *items = json_array();
-    int rows = PQntuples(r);
+    int rows = r ? PQntuples(r) : 0;
     for (int i = 0; i < rows; i++) {
         json_t *o = json_loads(PQgetvalue(r, i, 0), 0, NULL);
         json_array_append_new(items, o ? o : json_null());
     }
     json_t *next =
         rows == f->limit && rows > 0 ? json_string(PQgetvalue(r, rows - 1, 1)) : json_null();
-    PQclear(r);
+    if (r)
+        PQclear(r);
     *status = 200;
     return json_pack("{s:o, s:o}", "items", items, "next_before", next);
 }
@@ -77,7 +98,7 @@ json_t *ing_inbox_list(hd_db_t *db, const ing_person_t *viewer, const ing_inbox_
 /* A true/false query parameter into *out (-1 when absent). 0, or -1 after
    answering 422 naming it. */
 static int bool_param(ing_call_t *c, const char *name, int *out) {
-    char buf[16];
+    char buf[256]; /* what the dispatcher lets through fits: none is cut to absent */
     const char *v = hd_http_req_param(c->req, name, buf, sizeof buf);
     *out = !v ? -1 : !strcmp(v, "true") ? 1 : !strcmp(v, "false") ? 0 : -2;
     if (*out == -2) {
@@ -135,7 +156,7 @@ static void get_inbox(ing_call_t *c) {
 /* ---------- one item ---------- */
 
 static const char *ITEM_SQL =
-    "SELECT " INBOX_JSON ", i.department_id, i.triage, i.state, coalesce(i.assignee_id::text, ''), "
+    "SELECT " INBOX_JSON ", i.department_id, i.state, coalesce(i.assignee_id::text, ''), "
     "coalesce(i.assignee_email, ''), i.version FROM read_inbox i WHERE i.mention_id = $1::uuid";
 
 int ing_inbox_load(ing_call_t *c, const char *id, ing_inbox_loaded_t *out) {
@@ -152,10 +173,9 @@ int ing_inbox_load(ing_call_t *c, const char *id, ing_inbox_loaded_t *out) {
     out->r = r;
     if (PQntuples(r) == 1) {
         out->json = PQgetvalue(r, 0, 0);
-        out->item =
-            (ing_inbox_item_t){PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2)[0] == 't',
-                               PQgetvalue(r, 0, 3), PQgetvalue(r, 0, 4), PQgetvalue(r, 0, 5)};
-        out->version = atoll(PQgetvalue(r, 0, 6));
+        out->item = (ing_inbox_item_t){PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2),
+                                       PQgetvalue(r, 0, 3), PQgetvalue(r, 0, 4)};
+        out->version = atoll(PQgetvalue(r, 0, 5));
         if (ing_inbox_visible(c->who, &out->item))
             return 1;
     }

@@ -13,9 +13,7 @@
 
 static const char *str(const char *s) { return s ? s : ""; }
 
-int ing_inbox_in_triage(const ing_inbox_item_t *item) {
-    return item->triage || !*str(item->department);
-}
+int ing_inbox_in_triage(const ing_inbox_item_t *item) { return !*str(item->department); }
 
 int ing_inbox_visible(const ing_person_t *viewer, const ing_inbox_item_t *item) {
     if (ing_read_sees_all(viewer))

@@ -18,14 +18,13 @@
 /* An inbox item as the door's rules need it (read_inbox's columns;
    strings borrowed, "" for none). */
 typedef struct {
-    const char *department; /* department_id: "" (or anything, with triage) in triage */
-    int triage;
-    const char *state; /* as stored: new, assigned, waiting, resolved (open reads as new) */
+    const char *department; /* department_id: "" in triage */
+    const char *state;      /* as stored: new, assigned, waiting, resolved (open reads as new) */
     const char *assignee_id, *assignee_email;
 } ing_inbox_item_t;
 
-/* 1 when the item is in the triage queue: flagged so, or routed to no
-   department (""). Pure. */
+/* 1 when the item is in the triage queue: routed to no department ("";
+   inbox_item.triage says the same, docs/inbox.md). Pure. */
 int ing_inbox_in_triage(const ing_inbox_item_t *item);
 
 /* Whether viewer may see the item: organization-wide readers
