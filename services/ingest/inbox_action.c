@@ -86,8 +86,10 @@ static int read_target(ing_call_t *c, request_t *q) {
         q->target_away = PQgetvalue(r, 0, 3)[0] == 't';
         json_t *roles = json_loads(PQgetvalue(r, 0, 4), 0, NULL), *role;
         size_t i;
-        json_array_foreach(roles, i, role) if (t->nroles < HD_MAX_ROLES)
-            snprintf(t->roles[t->nroles++], HD_ROLE_LEN, "%s", json_string_value(role));
+        json_array_foreach(roles, i, role) {
+            if (t->nroles < HD_MAX_ROLES) /* ignoring roles past it can only refuse */
+                snprintf(t->roles[t->nroles++], HD_ROLE_LEN, "%s", json_string_value(role));
+        }
         json_decref(roles);
         q->has_target = 1;
     }
