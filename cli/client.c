@@ -101,6 +101,21 @@ int cli_call(const char *method, const char *path, const char *as, json_t *body,
     return st;
 }
 
+void cli_query(char *buf, size_t n, const char *name, const char *value) {
+    if (!value)
+        return;
+    size_t used = strlen(buf);
+    used += (size_t)snprintf(buf + used, n - used, "%c%s=", strchr(buf, '?') ? '&' : '?', name);
+    for (const unsigned char *p = (const unsigned char *)value; *p && used + 4 < n; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr("-._~", *p))
+            buf[used++] = (char)*p;
+        else
+            used += (size_t)snprintf(buf + used, n - used, "%%%02X", *p);
+    }
+    buf[used] = 0;
+}
+
 void cli_print_json(json_t *j, int sorted) {
     json_dumpf(j, stdout, JSON_INDENT(2) | (sorted ? JSON_SORT_KEYS : 0));
     fputc('\n', stdout);

@@ -29,6 +29,10 @@ void cli_print_error(int status, json_t *answer);
 int cli_call(const char *method, const char *path, const char *as, json_t *body, const char *key,
              json_t **answer);
 
+/* Appends "&name=value" to the path in buf (n bytes; "?name=value" for
+   the first), value percent-encoded; nothing when value is NULL. */
+void cli_query(char *buf, size_t n, const char *name, const char *value);
+
 /* Prints j on stdout as indented JSON and a newline (sorted: keys in
    order). */
 void cli_print_json(json_t *j, int sorted);

@@ -88,22 +88,6 @@ static int parse(int argc, char **argv, crisis_opts_t *o) {
     return 0;
 }
 
-/* Appends "&name=value" (the first "?name=value"), value percent-encoded. */
-static void query(char *buf, size_t n, const char *name, const char *value) {
-    if (!value)
-        return;
-    size_t used = strlen(buf);
-    used += (size_t)snprintf(buf + used, n - used, "%c%s=", strchr(buf, '?') ? '&' : '?', name);
-    for (const unsigned char *p = (const unsigned char *)value; *p && used + 4 < n; p++) {
-        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-            strchr("-._~", *p))
-            buf[used++] = (char)*p;
-        else
-            used += (size_t)snprintf(buf + used, n - used, "%%%02X", *p);
-    }
-    buf[used] = 0;
-}
-
 static void print_list(const char *label, json_t *a, const char *none) {
     char buf[1024];
     printf("%-10s%s\n", label, cli_joined(a, ", ", none, buf, sizeof buf));
@@ -216,7 +200,7 @@ static int get(const char *id, const char *what, const crisis_opts_t *o, json_t 
     char path[512];
     snprintf(path, sizeof path, "/v1/crises/%s%s%s", id, what ? "/" : "", what ? what : "");
     if (what)
-        query(path, sizeof path, "limit", o->limit);
+        cli_query(path, sizeof path, "limit", o->limit);
     return cli_call("GET", path, o->as, NULL, NULL, ans);
 }
 
@@ -246,9 +230,9 @@ static int cmd_statement(const char *id, const crisis_opts_t *o) {
 
 static int cmd_list(const crisis_opts_t *o) {
     char path[1024] = "/v1/crises";
-    query(path, sizeof path, "state", o->state);
-    query(path, sizeof path, "playbook", o->playbook);
-    query(path, sizeof path, "limit", o->limit);
+    cli_query(path, sizeof path, "state", o->state);
+    cli_query(path, sizeof path, "playbook", o->playbook);
+    cli_query(path, sizeof path, "limit", o->limit);
     json_t *ans;
     int st = cli_call("GET", path, o->as, NULL, NULL, &ans);
     if (st == 200 && o->json)

@@ -6,6 +6,7 @@
 #include "cmd_crisis.h"
 #include "cmd_deadletter.h"
 #include "cmd_feed.h"
+#include "cmd_inbox.h"
 #include "cmd_playbook.h"
 #include "cmd_policy.h"
 #include "cmd_webhook.h"
@@ -25,7 +26,12 @@ static const char *USAGE =
     "  approve ID --as EMAIL [--role ROLE]   approve an item awaiting you\n"
     "  reject ID --as EMAIL --reason TEXT [--role ROLE]\n"
     "  status ID [--as EMAIL] [--json]       an item's state, findings and history\n"
-    "  inbox --as EMAIL [--json]             your department's inbound mentions\n"
+    "  inbox [--state S] [--mine] [--department D|triage] --as EMAIL [--json]\n"
+    "                                        the inbox items you may see\n"
+    "  inbox show|assign|unassign|escalate|wait|resolve|reopen|route ID ...\n"
+    "                                        work an item (huddle inbox help)\n"
+    "  reply MENTION_ID --as EMAIL [--supersede] TEXT   answer a mention\n"
+    "  away --as EMAIL [--until RFC3339 | --off]        no automatic assignment\n"
     "  queue --as EMAIL [--json]             items awaiting your decision\n"
     "  inbound --as integration:NAME --channel C --id EXTERNAL_ID --author HANDLE\n"
     "          [--url URL] TEXT              record a mention (an integration's token)\n"
@@ -252,26 +258,6 @@ static int cmd_status(int argc, char **argv, const opts_t *o) {
     return st == 200 ? 0 : 1;
 }
 
-static int cmd_inbox(const opts_t *o) {
-    json_t *ans;
-    int st = cli_call("GET", "/v1/inbox", o->as, NULL, NULL, &ans);
-    if (st == 200 && o->json) {
-        cli_print_json(ans, 0);
-    } else if (st == 200) {
-        printf("inbox of %s\n", json_string_value(json_object_get(ans, "department")));
-        size_t i;
-        json_t *m;
-        json_array_foreach(json_object_get(ans, "items"), i, m)
-            printf("  %s  %-10s %-16s %s: %s\n", json_string_value(json_object_get(m, "routed_at")),
-                   json_string_value(json_object_get(m, "channel")),
-                   json_string_value(json_object_get(m, "author")),
-                   json_string_value(json_object_get(m, "rule")),
-                   json_string_value(json_object_get(m, "text")));
-    }
-    json_decref(ans);
-    return st == 200 ? 0 : 1;
-}
-
 static int cmd_queue(const opts_t *o) {
     json_t *ans;
     int st = cli_call("GET", "/v1/queue", o->as, NULL, NULL, &ans);
@@ -366,6 +352,12 @@ int main(int argc, char **argv) {
         return cli_deadletter(argc - 1, argv + 1);
     if (!strcmp(cmd, "crisis"))
         return cli_crisis(argc - 1, argv + 1);
+    if (!strcmp(cmd, "inbox"))
+        return cli_inbox(argc - 1, argv + 1);
+    if (!strcmp(cmd, "reply"))
+        return cli_reply(argc - 1, argv + 1);
+    if (!strcmp(cmd, "away"))
+        return cli_away(argc - 1, argv + 1);
     if (!strcmp(cmd, "playbook"))
         return cli_playbook(argc - 1, argv + 1);
     if (!strcmp(cmd, "policy") || !strcmp(cmd, "check")) {
@@ -387,8 +379,6 @@ int main(int argc, char **argv) {
             rc = cmd_decide(argc, argv, &o, "reject");
         else if (!strcmp(cmd, "status"))
             rc = cmd_status(argc, argv, &o);
-        else if (!strcmp(cmd, "inbox"))
-            rc = cmd_inbox(&o);
         else if (!strcmp(cmd, "queue"))
             rc = cmd_queue(&o);
         else if (!strcmp(cmd, "inbound"))

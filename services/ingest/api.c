@@ -190,7 +190,9 @@ static void answer_with(ing_api_t *api, hd_http_req_t *req, const ing_result_t *
     }
     if (res->status >= 400) {
         json_t *extra =
-            !strcmp(res->code, "idempotency_key_reused") ? json_pack("{s:s}", "id", res->id) : NULL;
+            !strcmp(res->code, "idempotency_key_reused") ? json_pack("{s:s}", "id", res->id)
+            : res->by[0] ? json_pack("{s:s, s:s}", "by", res->by, "since", res->since) /* a reply */
+                         : NULL;
         refuse_with(api, req, res->status, res->field,
                     res->code[0] ? res->code : code_of(res->status), res->error, corr, extra);
         json_decref(banner);
@@ -402,17 +404,6 @@ int ing_api_limit(ing_call_t *c, int def, int max, int *limit) {
     return 0;
 }
 
-static void get_inbox(ing_call_t *c) {
-    int status, limit;
-    if (ing_api_limit(c, 50, 1000, &limit) < 0)
-        return;
-    json_t *box = ing_read_inbox(c->read_db, c->who, limit, &status);
-    if (box)
-        hd_http_respond_json(c->req, 200, box);
-    else
-        hd_http_respond_error(c->req, status, code_of(status), NULL, "database unavailable, retry");
-}
-
 static void get_queue(ing_call_t *c) {
     int status, limit;
     if (ing_api_limit(c, 100, 1000, &limit) < 0)
@@ -463,15 +454,23 @@ const ing_route_t ing_core_routes[] = {
     {"POST", "/v1/content/{id}/decisions", ING_SCOPE_DECIDE, post_decision, "approve or reject"},
     {"POST", "/v1/inbound", ING_SCOPE_INBOUND, post_inbound,
      "a mention seen on a channel (integration tokens)"},
-    {"GET", "/v1/inbox", ING_SCOPE_READ, get_inbox, "the caller's department's mentions"},
     {"GET", "/v1/queue", ING_SCOPE_READ, get_queue, "items awaiting the caller's decision"},
     {"GET", "/v1/me", ING_SCOPE_NONE, me, "who the token belongs to"},
     {NULL, NULL, 0, NULL, NULL}};
 
-const ing_route_t *const ing_api_tables[] = {
-    ing_core_routes,   ing_token_routes,   ing_admin_routes,      ing_config_routes,
-    ing_policy_routes, ing_metrics_routes, ing_deadletter_routes, ing_playbook_routes,
-    ing_crisis_routes, ing_webhook_routes, ing_feed_routes,       NULL};
+const ing_route_t *const ing_api_tables[] = {ing_core_routes,
+                                             ing_token_routes,
+                                             ing_admin_routes,
+                                             ing_config_routes,
+                                             ing_policy_routes,
+                                             ing_metrics_routes,
+                                             ing_deadletter_routes,
+                                             ing_playbook_routes,
+                                             ing_crisis_routes,
+                                             ing_webhook_routes,
+                                             ing_feed_routes,
+                                             ing_inbox_routes,
+                                             NULL};
 
 /* Authenticates c's caller into *who and checks the route's scope. 0, or
    -1 when refused (answered). ING_SCOPE_NONE on an authenticated route

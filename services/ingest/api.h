@@ -3,10 +3,10 @@
       GET  /v1/content/{id}             state, findings and whole history
       POST /v1/content/{id}/decisions   approve / reject
       POST /v1/inbound                  a mention seen on a channel
-      GET  /v1/inbox                    the caller's department's inbox
       GET  /v1/queue                    items awaiting a decision the caller may make
       GET  /v1/me, GET /healthz
-    and the routes of tokens.c, admin*.c and policy_api.c: every route is in
+    and the routes of tokens.c, admin*.c, policy_api.c and inbox_api.h (the
+    inbox, replies, inbox settings): every route is in
     a table (route.h); `huddle-ingest --routes` prints them. */
 #ifndef ING_API_H
 #define ING_API_H

@@ -47,6 +47,8 @@ ing_item_t *ing_item_new(const ing_submission_t *in) {
         it->in.key_field = in->key_field;
         it->in.scheduled_at_ms = in->scheduled_at_ms;
         it->in.crisis_id = dup_or_null(in->crisis_id);
+        it->in.reply_to_mention_id = dup_or_null(in->reply_to_mention_id);
+        it->in.supersede = in->supersede;
     }
     return it;
 }
@@ -64,6 +66,7 @@ void ing_item_free(ing_item_t **item_p) {
     free((char *)it->in.kind);
     free((char *)it->in.idempotency_key);
     free((char *)it->in.crisis_id);
+    free((char *)it->in.reply_to_mention_id);
     free(it);
     *item_p = NULL;
 }

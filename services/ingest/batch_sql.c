@@ -3,6 +3,7 @@
     round trips whether it holds one item or hundreds. */
 #include "batch_sql.h"
 
+#include "batch_reply.h"
 #include "batch_statement.h"
 #include "inbound_batch.h"
 
@@ -180,20 +181,23 @@ static int check_channels(hd_db_t *db, ing_item_t **items, size_t n) {
    ingest computed, never the client's text). */
 static const char *INSERT_SQL =
     "INSERT INTO content (id, author_id, department_id, channel_id, kind, text, "
-    "idempotency_key, scheduled_at, token_id, request_fingerprint, crisis_id) "
+    "idempotency_key, scheduled_at, token_id, request_fingerprint, crisis_id, "
+    "reply_to_mention_id, supersedes) "
     "SELECT x.id, x.a, x.d, x.c, x.k, x.t, x.key, "
-    "       timestamptz 'epoch' + x.ms * interval '1 millisecond', x.tok, x.fp, x.cr "
+    "       timestamptz 'epoch' + x.ms * interval '1 millisecond', x.tok, x.fp, x.cr, x.rm, x.sup "
     "FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], "
-    "$6::text[], $7::text[], $8::bigint[], $9::uuid[], $10::text[], $11::uuid[]) "
-    "AS x(id, a, d, c, k, t, key, ms, tok, fp, cr) "
+    "$6::text[], $7::text[], $8::bigint[], $9::uuid[], $10::text[], $11::uuid[], $12::uuid[], "
+    "$13::uuid[]) "
+    "AS x(id, a, d, c, k, t, key, ms, tok, fp, cr, rm, sup) "
     "ON CONFLICT (id) DO NOTHING RETURNING id";
 
-#define NCOLS 11
+#define NCOLS 13
 
 /* Inserts the items not refused yet (a statement may be: batch_statement.h);
    the new ones get 201. Two items with one id (a retry racing its original)
-   insert once: the first is new, the second a retry. -1 on database error. */
-static int insert_items(hd_db_t *db, ing_item_t **it, size_t n) {
+   insert once: the first is new, the second a retry. rp: what the batch
+   found about each reply (batch_reply.h). -1 on database error. */
+static int insert_items(hd_db_t *db, ing_item_t **it, size_t n, const ing_content_reply_t *rp) {
     hd_pgarray_t col[NCOLS] = {{0}};
     for (size_t i = 0; i < n; i++) {
         const ing_submission_t *in = &it[i]->in;
@@ -213,6 +217,8 @@ static int insert_items(hd_db_t *db, ing_item_t **it, size_t n) {
         hd_pgarray_add(&col[8], it[i]->who.token_id[0] ? it[i]->who.token_id : NULL);
         hd_pgarray_add(&col[9], in->idempotency_key ? fp : NULL);
         hd_pgarray_add(&col[10], in->crisis_id);
+        hd_pgarray_add(&col[11], in->reply_to_mention_id);
+        hd_pgarray_add(&col[12], rp[i].supersedes[0] ? rp[i].supersedes : NULL);
     }
     const char *p[NCOLS];
     for (int c = 0; c < NCOLS; c++)
@@ -292,8 +298,10 @@ static int answer_retries(hd_db_t *db, ing_item_t **it, size_t n) {
 
 /* One content.submitted per new item, in one outbox statement, stamped
    with the active policy version (policy's, read through its view), and
-   a new holding statement's crisis.statement after its content.submitted. */
-static int emit_events(hd_db_t *db, ing_item_t **it, size_t n, ing_statement_t *st) {
+   a new holding statement's crisis.statement after its content.submitted;
+   a reply to a mention carries what the batch found (rp). */
+static int emit_events(hd_db_t *db, ing_item_t **it, size_t n, ing_statement_t *st,
+                       const ing_content_reply_t *rp) {
     PGresult *r = hd_db_exec(db, "SELECT version FROM read_active_policy", 0, NULL);
     if (!r)
         return -1;
@@ -306,7 +314,7 @@ static int emit_events(hd_db_t *db, ing_item_t **it, size_t n, ing_statement_t *
         if (it[i]->res.status == 201) {
             ing_content_event_t *e = &ev[i];
             ing_content_event(e, &it[i]->who, &it[i]->in, it[i]->res.id, version,
-                              it[i]->in.scheduled_at_ms);
+                              it[i]->in.scheduled_at_ms, &rp[i]);
             envs[k++] = &e->env;
             if (it[i]->in.crisis_id)
                 envs[k++] = ing_statement_event(&st[i], it[i], e->id);
@@ -328,13 +336,15 @@ static int write_batch(hd_db_t *db, ing_item_t **it, size_t n) {
         ing_content_id(&it[i]->who, &it[i]->in, it[i]->res.id);
     }
     ing_statement_t *st = hd_calloc(n, sizeof *st);
+    ing_content_reply_t *rp = hd_calloc(n, sizeof *rp);
     int rc = hd_db_begin(db) < 0 || ing_statement_check(db, it, n, st) < 0 ||
-                     insert_items(db, it, n) < 0 || answer_retries(db, it, n) < 0 ||
-                     emit_events(db, it, n, st) < 0
+                     ing_reply_check(db, it, n, rp) < 0 || insert_items(db, it, n, rp) < 0 ||
+                     answer_retries(db, it, n) < 0 || emit_events(db, it, n, st, rp) < 0
                  ? -1
              : hd_db_commit(db) < 0 ? -2
                                     : 0;
     free(st);
+    free(rp);
     if (rc == -2)
         for (size_t i = 0; i < n; i++)
             ing_result_refuse(&it[i]->res, 503, NULL, "commit failed, retry");

@@ -50,12 +50,17 @@ void ing_content_fingerprint(const ing_submission_t *in, char out[ING_FINGERPRIN
     fp_add(&h, sched);
     if (in->crisis_id) /* only a statement: every other request's fingerprint stays as it was */
         fp_add(&h, in->crisis_id);
+    if (in->reply_to_mention_id) { /* likewise only a reply to a mention */
+        fp_add(&h, in->reply_to_mention_id);
+        fp_add(&h, in->supersede ? "supersede" : "");
+    }
     crypto_hash_sha256_final(&h, sum);
     sodium_bin2hex(out, ING_FINGERPRINT_LEN, sum, sizeof sum);
 }
 
 void ing_content_event(ing_content_event_t *ev, const ing_person_t *a, const ing_submission_t *in,
-                       const char *id, long long policy_version, long long scheduled_at_ms) {
+                       const char *id, long long policy_version, long long scheduled_at_ms,
+                       const ing_content_reply_t *reply) {
     Huddle__V1__ContentSubmitted init = HUDDLE__V1__CONTENT_SUBMITTED__INIT;
     hd_envelope_t env = HUDDLE__V1__ENVELOPE__INIT;
     ev->body = init;
@@ -69,6 +74,11 @@ void ing_content_event(ing_content_event_t *ev, const ing_person_t *a, const ing
     ev->body.policy_version = policy_version;
     ev->body.scheduled_at_ms = scheduled_at_ms;
     ev->body.crisis_id = (char *)(in->crisis_id ? in->crisis_id : "");
+    if (in->reply_to_mention_id && reply) {
+        ev->body.reply_to_mention_id = (char *)in->reply_to_mention_id;
+        ev->body.reply_to_external_id = (char *)reply->external_id;
+        ev->body.supersedes = (char *)reply->supersedes;
+    }
     ev->env = env;
     ev->env.body_case = HUDDLE__V1__ENVELOPE__BODY_CONTENT_SUBMITTED;
     ev->env.content_submitted = &ev->body;

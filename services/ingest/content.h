@@ -25,6 +25,8 @@ typedef struct {
     char field[64];
     char code[32];   /* the API's error code when not the status's usual one */
     int retry_after; /* 429: seconds until the sender may try again */
+    char by[256];    /* a reply's collision (409): who holds the mention ("" none) ... */
+    char since[40];  /* ... and since when (RFC 3339) */
 } ing_result_t;
 
 /* Sets a refusal on res. */
@@ -35,8 +37,9 @@ void ing_result_refuse(ing_result_t *res, int status, const char *field, const c
 void ing_result_from(ing_result_t *res, const ing_refusal_t *why);
 
 /* The request's fingerprint: SHA-256 (hex) of everything that makes the
-   request (channel, text, kind with its default, scheduled time, and a
-   statement's crisis), to which
+   request (channel, text, kind with its default, scheduled time, a
+   statement's crisis, a reply's mention and whether it supersedes), to
+   which
    an idempotency key is bound: the same key with another fingerprint is
    another request, refused. */
 void ing_content_fingerprint(const ing_submission_t *in, char out[ING_FINGERPRINT_LEN]);
@@ -44,14 +47,24 @@ void ing_content_fingerprint(const ing_submission_t *in, char out[ING_FINGERPRIN
 /* The item id: derived from author and idempotency key, random without one. */
 void ing_content_id(const ing_person_t *author, const ing_submission_t *in, char id[HD_ID_LEN]);
 
+/* What the group commit found out about a reply to a mention
+   (batch_reply.h): the mention's id on its channel (the reply's
+   in_reply_to_id) and the pending reply it withdraws ("" none). */
+typedef struct {
+    char external_id[ING_MAX_HANDLE + 1];
+    char supersedes[HD_ID_LEN];
+} ing_content_reply_t;
+
 /* A content.submitted event, stamped (id derived from the item id). Every
-   pointer in it borrows from the arguments, which must outlive it. */
+   pointer in it borrows from the arguments, which must outlive it. reply:
+   a reply to a mention's (NULL for every other item). */
 typedef struct {
     hd_envelope_t env;
     Huddle__V1__ContentSubmitted body;
     char id[HD_ID_LEN];
 } ing_content_event_t;
 void ing_content_event(ing_content_event_t *ev, const ing_person_t *a, const ing_submission_t *in,
-                       const char *id, long long policy_version, long long scheduled_at_ms);
+                       const char *id, long long policy_version, long long scheduled_at_ms,
+                       const ing_content_reply_t *reply);
 
 #endif

@@ -307,6 +307,9 @@ int ing_check_submission(const ing_submission_t *in, long long now_ms, ing_refus
                       "channel must be a channel id (^[a-z0-9][a-z0-9-]{0,62}$)");
     if ((in->kind || in->crisis_id) && !kind_valid(in->kind ? in->kind : "", in->crisis_id))
         return refuse(why, 422, "kind", "invalid", "kind must be post, reply or share");
+    if (in->reply_to_mention_id &&
+        (!in->kind || strcmp(in->kind, "reply") || !hd_id_valid(in->reply_to_mention_id)))
+        return refuse(why, 422, "kind", "invalid", "a reply to a mention is of kind reply");
     if (ing_decode_schedule(in->scheduled_at_ms, now_ms, "scheduled_at", why) < 0)
         return -1;
     if (in->idempotency_key)
@@ -365,6 +368,7 @@ void ing_submission_clear(ing_submission_t *s) {
     free((char *)s->kind);
     free((char *)s->idempotency_key);
     free((char *)s->crisis_id);
+    free((char *)s->reply_to_mention_id);
     memset(s, 0, sizeof *s);
 }
 

@@ -38,14 +38,19 @@ typedef struct {
 typedef struct {
     const char *channel;
     const char *text;
-    const char *kind;            /* NULL: post */
-    const char *idempotency_key; /* NULL: none (every call is a new item) */
-    const char *key_field;       /* where the key came from: "Idempotency-Key",
+    const char *kind;                /* NULL: post */
+    const char *idempotency_key;     /* NULL: none (every call is a new item) */
+    const char *key_field;           /* where the key came from: "Idempotency-Key",
                                     "idempotency_key" (static) */
-    long long scheduled_at_ms;   /* 0: as soon as approved; else UTC ms */
-    const char *crisis_id;       /* kind statement: the crisis whose holding statement it
+    long long scheduled_at_ms;       /* 0: as soon as approved; else UTC ms */
+    const char *crisis_id;           /* kind statement: the crisis whose holding statement it
                                     is (set by ingest itself, never read from a client's
                                     body); NULL: none */
+    const char *reply_to_mention_id; /* kind reply through POST /v1/inbox/{id}/replies: the
+                                        mention it answers (set by ingest itself, never read
+                                        from a client's body); NULL: none */
+    int supersede;                   /* with reply_to_mention_id: the author withdraws the
+                                        mention's pending reply (docs/inbox.md) */
 } ing_submission_t;
 
 /* A decision's body (POST /v1/content/{id}/decisions); strings owned. */
@@ -87,7 +92,8 @@ int ing_decode_schedule(long long ms, long long now_ms, const char *field, ing_r
    names, the scheduled time (0: none) within range of now_ms, the key (if
    any) as ing_decode_key, named by in->key_field. The kind statement goes
    with a crisis_id (a UUID) and only with one: a client's kind is post,
-   reply or share. 0, or -1 with *why. */
+   reply or share; a reply_to_mention_id (a UUID) goes with kind reply.
+   0, or -1 with *why. */
 int ing_check_submission(const ing_submission_t *in, long long now_ms, ing_refusal_t *why);
 
 /* 1 when e is an author's email the batch may look up (the ZeroMQ

@@ -93,7 +93,7 @@ int ing_read_item_visible(hd_db_t *db, const ing_person_t *viewer, const char *i
 
 /* ---------- GET /v1/content/{id} ---------- */
 
-static json_t *history(hd_db_t *db, const char *id) {
+json_t *ing_read_history(hd_db_t *db, const char *id) {
     const char *p[1] = {id};
     PGresult *r = hd_db_execv(db,
                               "SELECT seq, payload, to_char(created_at AT TIME ZONE 'UTC', "
@@ -169,39 +169,10 @@ json_t *ing_read_item(hd_db_t *db, const ing_person_t *viewer, const char *id, i
     }
     json_t *item = item_json(r);
     PQclear(r);
-    json_t *h = history(db, id);
+    json_t *h = ing_read_history(db, id);
     json_object_set_new(item, "history", h ? h : json_array());
     *status = 200;
     return item;
-}
-
-/* ---------- GET /v1/inbox ---------- */
-
-json_t *ing_read_inbox(hd_db_t *db, const ing_person_t *viewer, int limit, int *status) {
-    char lim[16];
-    snprintf(lim, sizeof lim, "%d", limit);
-    const char *p[2] = {viewer->department, lim};
-    PGresult *r = hd_db_exec(db,
-                             "SELECT mention_id, rule_id, channel_id, author_handle, text, url, "
-                             "routed_at, state, crisis_id FROM read_inbox WHERE department_id = $1 "
-                             "ORDER BY routed_at DESC LIMIT $2",
-                             2, p);
-    if (!r) {
-        *status = 503;
-        return NULL;
-    }
-    static const char *names[] = {"mention_id", "rule",      "channel", "author", "text",
-                                  "url",        "routed_at", "state",   "crisis"};
-    json_t *items = json_array();
-    for (int i = 0; i < PQntuples(r); i++) {
-        json_t *o = json_object();
-        for (int c = 0; c < 9; c++)
-            json_object_set_new(o, names[c], text_or_null(r, i, c));
-        json_array_append_new(items, o);
-    }
-    PQclear(r);
-    *status = 200;
-    return json_pack("{s:s, s:o}", "department", viewer->department, "items", items);
 }
 
 /* ---------- GET /v1/queue ---------- */

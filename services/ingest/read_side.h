@@ -1,5 +1,5 @@
 /*  read_side: what people read back through the API (an item's state and
-    whole history, a department's inbox, the approval queue) and what the
+    whole history, the approval queue; the inbox is inbox_api.h's) and what the
     early decision check needs (an item's approval state, a decider's
     roles). Every read goes through the views of migrations/008_read_side.sql,
     the contract between ingest and the services that own the tables behind
@@ -30,9 +30,10 @@ int ing_read_sees_all(const ing_person_t *v);
 json_t *ing_read_item(hd_db_t *db, const ing_person_t *viewer, const char *id, int *status,
                       char *why, size_t why_len);
 
-/* The open inbox of the viewer's department, newest first (at most limit).
-   JSON the caller owns, or NULL with *status 503. */
-json_t *ing_read_inbox(hd_db_t *db, const ing_person_t *viewer, int limit, int *status);
+/* Every sequenced event whose correlation id is `id` (an item's, a
+   mention's), oldest first, each as its JSON with "seq" and "at". A new
+   array, or NULL on a database error. */
+json_t *ing_read_history(hd_db_t *db, const char *id);
 
 /* Items awaiting a decision the viewer may make now (hd_approval's rule),
    oldest request first, at most limit candidates. JSON the caller owns, or

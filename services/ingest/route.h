@@ -78,5 +78,6 @@ extern const ing_route_t ing_playbook_routes[]; /* playbooks.c */
 extern const ing_route_t ing_crisis_routes[];   /* crisis_api.c */
 extern const ing_route_t ing_webhook_routes[];  /* admin_webhooks.c */
 extern const ing_route_t ing_feed_routes[];     /* admin_feeds.c: listening feeds */
+extern const ing_route_t ing_inbox_routes[];    /* inbox_api.c */
 
 #endif

@@ -8,6 +8,7 @@
 #include "hd_item_state.h"
 #include "hd_test.h"
 #include "hd_testdb.h"
+#include "inbox_api.h"
 #include "read_side.h"
 
 #include <stdio.h>
@@ -184,7 +185,8 @@ HD_TEST(reads_come_from_the_views) {
     ASSERT(q != NULL); /* Cora is a coach, but of another department */
     ASSERT_EQ(json_array_size(json_object_get(q, "items")), 0);
     json_decref(q);
-    json_t *box = ing_read_inbox(s_read, &carl, 10, &status);
+    ing_inbox_filter_t all = {.breached = -1, .limit = 10};
+    json_t *box = ing_inbox_list(s_read, &carl, &all, &status);
     ASSERT(box != NULL);
     json_decref(box);
 }
