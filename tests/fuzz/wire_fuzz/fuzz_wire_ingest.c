@@ -68,7 +68,7 @@ static void submission(const Huddle__V1__SubmitContent *sc, ing_result_t *res) {
     char id[HD_ID_LEN];
     ing_content_id(&author, &in, id);
     ing_content_event_t ev;
-    ing_content_event(&ev, &author, &in, id, 3, in.scheduled_at_ms);
+    ing_content_event(&ev, &author, &in, id, 3, in.scheduled_at_ms, NULL);
     size_t len;
     uint8_t *p = hd_envelope_pack(&ev.env, &len);
     hd_envelope_t *back = hd_envelope_unpack(p, len);

@@ -45,7 +45,7 @@ static uint8_t *ev_submitted(size_t *len) {
     char id[HD_ID_LEN];
     ing_content_id(author(), &in, id);
     ing_content_event_t ev;
-    ing_content_event(&ev, author(), &in, id, 3, 1772438400000LL);
+    ing_content_event(&ev, author(), &in, id, 3, 1772438400000LL, NULL);
     return hd_envelope_pack(&ev.env, len);
 }
 
