@@ -108,21 +108,6 @@ static int setting_load(ing_call_t *c, const char *dept, json_t **json, ing_inbo
     return found;
 }
 
-/* 1 if the time zone database knows zone. The calendar's verdict is ICU's
-   (hd_biz_zone_valid). PostgreSQL's is asked too only while hd_bizhours.c
-   is the contract's stub (it knows no zone until the business-hours part
-   lands): drop the second check then, so that a zone PostgreSQL knows and
-   ICU does not is refused. -1 after answering 503. */
-static int zone_known(ing_call_t *c, const char *zone) {
-    if (hd_biz_zone_valid(zone))
-        return 1;
-    long n = hd_db_count(c->db, "SELECT 1 FROM pg_timezone_names WHERE name = $1", 1,
-                         (const char *[]){zone});
-    if (n < 0)
-        ing_org_unavailable(c);
-    return n < 0 ? -1 : n > 0;
-}
-
 /* body merged over s and checked. 0, or -1 answered (rolled back). */
 static int setting_merge(ing_call_t *c, json_t *body, ing_inbox_setting_t *s) {
     const char *field;
@@ -132,11 +117,12 @@ static int setting_merge(ing_call_t *c, json_t *body, ing_inbox_setting_t *s) {
         ing_org_refuse(c, 422, field, "invalid", "%s", why);
         return -1;
     }
-    int known = zone_known(c, s->zone);
-    if (known == 0)
-        ing_org_refuse(c, 422, "time_zone", "invalid", "time_zone '%s' is not a time zone's name",
-                       s->zone);
-    return known == 1 ? 0 : -1;
+    /* the calendar's verdict: the SLA clock runs on ICU's zones */
+    if (hd_biz_zone_valid(s->zone))
+        return 0;
+    ing_org_refuse(c, 422, "time_zone", "invalid", "time_zone '%s' is not a time zone's name",
+                   s->zone);
+    return -1;
 }
 
 static const char *UPSERT_SQL =

@@ -446,7 +446,11 @@ def main():
         s.psql("INSERT INTO person_role (person_id, role) SELECT id, 'information-gatherer' "
                f"FROM person WHERE email = '{BEN}'")
         # nobody is assigned automatically: the test sets who owns what
-        s.psql("UPDATE inbox_setting SET auto_assign = false WHERE department_id = ''")
+        # the settings start from the default alone (the sample's own rows
+        # and holidays are set aside), and nobody is assigned automatically
+        s.psql("DELETE FROM inbox_setting WHERE department_id <> ''")
+        s.psql("DELETE FROM business_holiday")
+        s.psql("UPDATE inbox_setting SET auto_assign = false")
         s.start_all()
         care = [inbound(s, f"e2e-care-{i}", f"my order {i} arrived broken") for i in range(6)]
         other = inbound(s, "e2e-mk-1", "let us do a partnership campaign")

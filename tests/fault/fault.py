@@ -40,10 +40,17 @@ common/hd_crisis.h) and no earlier attempt that committed. The checks add:
     item's retry). Both kinds count in hold_left_before. No job is left
     held.
 
+And the frontline (frontline.py): the public posts mentions of customer
+care on the sandbox, the seed's Mastodon feed pulls them through the
+kills, and customer care's responder answers every third one through the
+inbox's replies, approved as any item: each status is one mention in the
+inbox, each reply one post, in the mention's thread.
+
 Last line: items=N acked=... published=... lost=0 duplicated=0 gaps=0
 dead_letters=... kills=... admin_once=K/K crisis_held=N crisis_outcomes=N/N
-hold_violations=0 hold_left_before=H elapsed=...s; exit 1 on any violation,
-printing the first offending item's history."""
+hold_violations=0 hold_left_before=H feed_mentions=M/M replies_in_thread=R/R
+elapsed=...s; exit 1 on any violation, printing the first offending item's
+history."""
 import argparse
 import json
 import os
@@ -59,6 +66,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "e2e"))
 from crisis_sql import (apply_playbook, crises, hold_breaches, items_scope,  # noqa: E402
                         sandbox_posts)
 from huddle_system import System  # noqa: E402
+
+from frontline import Frontline, sandbox_accounts  # noqa: E402
 
 KILLABLE = ["hub", "ingest", "policy", "workflow", "publisher", "metrics"]
 AUTHORS = ["maya@example.org", "rita@example.org"]       # marketing, customer-care players
@@ -479,7 +488,7 @@ class Run:
                 head = int(self.s.psql("SELECT coalesce(max(seq),0) FROM event_log"))
                 lag = self.s.psql(f"SELECT count(*) FROM consumer_cursor WHERE seq < {head}")
                 routed = int(self.s.psql("SELECT count(*) FROM inbox_item"))
-                if lag == "0" and routed >= len(self.mentions):
+                if lag == "0" and routed >= len(self.mentions) and self.front.quiet():
                     return True
             time.sleep(1)
         return False
@@ -522,6 +531,8 @@ class Run:
         routed = set(self.s.psql("SELECT mention_id FROM inbox_item").split())
         v["lost"] += sum(1 for m in self.mentions.values() if m not in routed)
         v["metrics"] = self.metrics_mismatch()
+        v["front"], front_errors = self.front.verify(stats)
+        self.errors += front_errors
         return v, published, first
 
     def metrics_mismatch(self):
@@ -556,11 +567,17 @@ def main():
         s.env["SANDBOX_FAULT_TIMEOUT_MS"] = "1500"
         s.env["HUDDLE_PUBLISH_TIMEOUT_MS"] = "1000"
         s.env["HUDDLE_LOG_LEVEL"] = "warn"
+        s.env["SANDBOX_ACCOUNTS"] += "," + sandbox_accounts()
+        # The feed reads from the start, every second: nothing the public
+        # posts while ingest is down may fall between two polls.
+        s.psql("UPDATE feed SET cursor = '0', interval_s = 1 WHERE id = 'care-mentions'")
         s.start_all()
         s.kill("sandbox")
         s.start("sandbox", SANDBOX_CRASH_AFTER_STORE=random.Random(args.seed).randint(20, 80))
         s.wait_healthy("sandbox")
         run = Run(s, args)
+        front = Frontline(s, run, max(args.items // 50, 10))
+        run.front = front
         nsub = 4
         threads = [threading.Thread(target=run.submitter, args=(w, nsub)) for w in range(nsub)]
         threads += [threading.Thread(target=run.approver, args=(a,), daemon=True)
@@ -573,6 +590,10 @@ def main():
                            departments=[CRISIS_DEPT], held="publish", late=late)
         crisis = threading.Thread(target=run.crisis_driver, daemon=True)
         threads += [crisis]
+        public = threading.Thread(target=front.public, args=(args.fault_seconds * 0.9,),
+                                  daemon=True)
+        responder = threading.Thread(target=front.responder, daemon=True)
+        threads += [public, responder]
         chaos = threading.Thread(target=run.chaos, daemon=True)
         for t in threads:
             t.start()
@@ -591,6 +612,11 @@ def main():
             run.errors.append("the crisis driver did not finish within 300 s of the faults")
         for pb, _, _, _ in CRISES:  # none may stay in force, whatever happened above
             run.crisis_resume(pb)
+        public.join(timeout=300)
+        responder.join(timeout=300)
+        if responder.is_alive():
+            run.errors.append("the responder did not answer every third mention in 300 s")
+        front.stop.set()
         ok_quiet = run.quiet(args.quiet_timeout)
         run.stop_approvers.set()
         v, published, first = run.verify()
@@ -618,12 +644,14 @@ def main():
             if first:
                 print("first offending item:\n" + run.first_history(first))
         held, reached, breaches = v["crisis"]
+        statuses, once, replies, in_thread = v["front"]
         print(f"items={args.items} acked={len(run.acked)} published={published} "
               f"lost={v['lost']} duplicated={v['duplicated']} gaps={v['gaps']} "
               f"dead_letters={dead} kills={run.kills} "
               f"admin_once={len(run.expect_events) - len(admin_bad)}/{len(run.expect_events)} "
               f"crisis_held={held} crisis_outcomes={reached}/{held} "
               f"hold_violations={breaches} hold_left_before={len(run.left_before)} "
+              f"feed_mentions={once}/{statuses} replies_in_thread={in_thread}/{replies} "
               f"elapsed={elapsed:.0f}s")
         if violations:
             raise SystemExit(1)
