@@ -13,9 +13,7 @@
 
 static const char *str(const char *s) { return s ? s : ""; }
 
-static void dead(wf_step_t *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void dead(wf_step_t *st, const char *fmt, ...) {
+void wf_step_dead(wf_step_t *st, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(st->why, sizeof st->why, fmt, ap);
@@ -50,16 +48,17 @@ static int kind_ok(const Huddle__V1__ContentSubmitted *b, wf_step_t *st) {
     const char *kind = *str(b->kind) ? b->kind : "post", *crisis = str(b->crisis_id);
     const char *mention = str(b->reply_to_mention_id), *old = str(b->supersedes);
     if (strlen(kind) >= WF_KIND_LEN)
-        dead(st, "content.submitted: kind is too long");
+        wf_step_dead(st, "content.submitted: kind is too long");
     else if (*crisis && !hd_id_valid(crisis))
-        dead(st, "content.submitted: crisis_id is not a UUID");
+        wf_step_dead(st, "content.submitted: crisis_id is not a UUID");
     else if (is_statement(kind) && !*crisis)
-        dead(st, "content.submitted: a statement needs the crisis it speaks for (crisis_id)");
+        wf_step_dead(st,
+                     "content.submitted: a statement needs the crisis it speaks for (crisis_id)");
     else if ((*mention && !hd_id_valid(mention)) || (*old && !hd_id_valid(old)))
-        dead(st, "content.submitted: reply_to_mention_id and supersedes must be UUIDs");
+        wf_step_dead(st, "content.submitted: reply_to_mention_id and supersedes must be UUIDs");
     else if (strlen(str(b->reply_to_external_id)) >= WF_EXTERNAL_LEN)
-        dead(st, "content.submitted: reply_to_external_id is longer than %d bytes",
-             WF_EXTERNAL_LEN - 1);
+        wf_step_dead(st, "content.submitted: reply_to_external_id is longer than %d bytes",
+                     WF_EXTERNAL_LEN - 1);
     return !st->dead;
 }
 
@@ -90,14 +89,15 @@ static void supersede(wf_items_t *items, wf_item_t *it, const char *old_id, int6
 static void on_submitted(wf_items_t *items, const hd_envelope_t *ev, wf_step_t *st) {
     const Huddle__V1__ContentSubmitted *b = ev->content_submitted;
     if (!b || !hd_id_valid(str(b->content_id)))
-        return dead(st, "content.submitted: content_id is not a UUID");
+        return wf_step_dead(st, "content.submitted: content_id is not a UUID");
     if (!hd_id_valid(str(b->author_id)))
-        return dead(st, "content.submitted: author_id is not a UUID");
+        return wf_step_dead(st, "content.submitted: author_id is not a UUID");
     if (!*str(ev->department) || !*str(b->channel))
-        return dead(st, "content.submitted: department and channel are required");
+        return wf_step_dead(st, "content.submitted: department and channel are required");
     if (strlen(ev->department) >= HD_DEPT_LEN || strlen(b->channel) >= HD_DEPT_LEN ||
         strlen(str(b->author_email)) >= WF_EMAIL_LEN)
-        return dead(st, "content.submitted: department, channel or author_email is too long");
+        return wf_step_dead(st,
+                            "content.submitted: department, channel or author_email is too long");
     if (!kind_ok(b, st))
         return;
     st->item = wf_items_find(items, b->content_id);
@@ -149,20 +149,27 @@ static void request(const wf_facts_t *f, wf_item_t *it, const hd_role_t *roles, 
     st->log = "item_awaiting_approval";
 }
 
-/* A holding statement policy did not block: its playbook, applied by
-   people allowed to, was its approval; what policy asked for besides is
-   not waited for. */
-static void approve_statement(wf_item_t *it, int64_t at, wf_step_t *st) {
+/* Approved by its author as `role` (a pseudo-role no person holds): the
+   one approval it needs, recorded so that the approvals say why no person
+   approved it. */
+static void approve_as(wf_item_t *it, const char *role, int64_t at, wf_step_t *st) {
     memset(&it->a.roles[0], 0, sizeof it->a.roles[0]);
-    snprintf(it->a.roles[0].name, HD_ROLE_LEN, "%s", WF_ROLE_PLAYBOOK);
+    snprintf(it->a.roles[0].name, HD_ROLE_LEN, "%s", role);
     it->a.roles[0].approved = 1;
     it->a.nroles = 1;
     it->requested_ms = at;
     st->approval = 1;
-    snprintf(st->role, sizeof st->role, "%s", WF_ROLE_PLAYBOOK);
+    snprintf(st->role, sizeof st->role, "%s", role);
     st->actor_id = it->a.author_id;
     move(it, HD_ITEM_APPROVED, at, 1);
     emit(st, WF_OUT_APPROVED);
+}
+
+/* A holding statement policy did not block: its playbook, applied by
+   people allowed to, was its approval; what policy asked for besides is
+   not waited for. */
+static void approve_statement(wf_item_t *it, int64_t at, wf_step_t *st) {
+    approve_as(it, WF_ROLE_PLAYBOOK, at, st);
     st->log = "statement_approved";
     snprintf(st->why, sizeof st->why, "holding statement of crisis %s", it->crisis_id);
 }
@@ -180,16 +187,7 @@ static int certified(const wf_facts_t *f, const wf_item_t *it, const char **cert
 /* Approved as WF_ROLE_CERTIFIED by its author: the approvals and the log
    say why no person approved it. */
 static void approve_certified(wf_item_t *it, const char *cert, int64_t at, wf_step_t *st) {
-    memset(&it->a.roles[0], 0, sizeof it->a.roles[0]);
-    snprintf(it->a.roles[0].name, HD_ROLE_LEN, "%s", WF_ROLE_CERTIFIED);
-    it->a.roles[0].approved = 1;
-    it->a.nroles = 1;
-    it->requested_ms = at;
-    st->approval = 1;
-    snprintf(st->role, sizeof st->role, "%s", WF_ROLE_CERTIFIED);
-    st->actor_id = it->a.author_id;
-    move(it, HD_ITEM_APPROVED, at, 1);
-    emit(st, WF_OUT_APPROVED);
+    approve_as(it, WF_ROLE_CERTIFIED, at, st);
     st->log = "reply_approved_certified";
     snprintf(st->why, sizeof st->why,
              "policy passed it and its author holds certification '%.63s', which department "
@@ -200,12 +198,12 @@ static void approve_certified(wf_item_t *it, const char *cert, int64_t at, wf_st
 static int verdict_ok(const Huddle__V1__PolicyEvaluated *b, wf_step_t *st) {
     const char *v = str(b->verdict);
     if (strcmp(v, "block") && strcmp(v, "pass") && strcmp(v, "review")) {
-        dead(st, "policy.evaluated: unknown verdict '%.40s'", v);
+        wf_step_dead(st, "policy.evaluated: unknown verdict '%.40s'", v);
         return 0;
     }
     for (size_t i = 0; i < b->n_roles; i++)
         if (!hd_approval_role_ok(b->roles[i])) {
-            dead(st, "policy.evaluated: role %zu is empty, too long or malformed", i);
+            wf_step_dead(st, "policy.evaluated: role %zu is empty, too long or malformed", i);
             return 0;
         }
     return 1;
@@ -215,15 +213,15 @@ static void on_evaluated(wf_items_t *items, const wf_facts_t *f, const hd_envelo
                          wf_step_t *st) {
     const Huddle__V1__PolicyEvaluated *b = ev->policy_evaluated;
     if (!b || !hd_id_valid(str(b->content_id)))
-        return dead(st, "policy.evaluated: content_id is not a UUID");
+        return wf_step_dead(st, "policy.evaluated: content_id is not a UUID");
     if (!verdict_ok(b, st))
         return;
     wf_item_t *it = st->item = wf_items_find(items, b->content_id);
     if (!it)
-        return dead(st,
-                    "policy.evaluated for content %s arrived before its content.submitted "
-                    "was applied",
-                    b->content_id);
+        return wf_step_dead(st,
+                            "policy.evaluated for content %s arrived before its content.submitted "
+                            "was applied",
+                            b->content_id);
     st->department = it->a.department;
     if (it->a.state != HD_ITEM_EVALUATING) {
         st->log = "verdict_ignored";
@@ -250,7 +248,7 @@ static void on_evaluated(wf_items_t *items, const wf_facts_t *f, const hd_envelo
     if (nroles < 0) {
         char reason[sizeof st->why];
         snprintf(reason, sizeof reason, "%s", st->why);
-        return dead(st, "policy.evaluated: %.200s", reason);
+        return wf_step_dead(st, "policy.evaluated: %.200s", reason);
     }
     if (strcmp(b->verdict, "pass") == 0 && auto_pass && b->n_roles == 0) {
         it->a.nroles = 0;
@@ -298,7 +296,7 @@ static void on_decision(wf_items_t *items, const wf_facts_t *f, const hd_envelop
                         wf_step_t *st) {
     const Huddle__V1__DecisionRecorded *b = ev->decision_recorded;
     if (!b || !hd_id_valid(str(b->content_id)) || !hd_id_valid(str(b->actor_id)))
-        return dead(st, "decision.recorded: content_id and actor_id must be UUIDs");
+        return wf_step_dead(st, "decision.recorded: content_id and actor_id must be UUIDs");
     if (wf_facts_applied(f, ev->id)) {
         st->log = "decision_replayed";
         snprintf(st->why, sizeof st->why, "already applied");
@@ -339,7 +337,7 @@ static void on_published(wf_items_t *items, wf_inbox_t *in, const wf_facts_t *f,
     int ok = ev->body_case == HUDDLE__V1__ENVELOPE__BODY_PUBLISH_SUCCEEDED;
     const char *cid = wf_decide_content_id(ev);
     if (!hd_id_valid(str(cid)))
-        return dead(st, "%s: content_id is not a UUID", ev->type);
+        return wf_step_dead(st, "%s: content_id is not a UUID", ev->type);
     if (!ok && !ev->publish_failed->permanent) {
         st->log = "publish_retrying";
         snprintf(st->why, sizeof st->why, "failure is not permanent");
@@ -380,10 +378,10 @@ static void on_released(wf_items_t *items, const wf_facts_t *f, const hd_envelop
                         wf_step_t *st) {
     const Huddle__V1__ContentReleased *b = ev->content_released;
     if (!b || !hd_id_valid(str(b->content_id)))
-        return dead(st, "content.released: content_id is not a UUID");
+        return wf_step_dead(st, "content.released: content_id is not a UUID");
     int outcome = hd_resume_parse(str(b->outcome));
     if (outcome < 0)
-        return dead(st, "content.released: unknown outcome '%.40s'", str(b->outcome));
+        return wf_step_dead(st, "content.released: unknown outcome '%.40s'", str(b->outcome));
     wf_item_t *it = st->item = wf_items_find(items, b->content_id);
     if (!it || it->a.state != HD_ITEM_APPROVED) {
         st->log = "release_ignored";

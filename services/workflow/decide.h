@@ -136,6 +136,10 @@ void wf_decide(wf_items_t *items, wf_inbox_t *inbox, const wf_facts_t *facts,
    mention, an inbox request, an event without one). Borrowed from ev. */
 const char *wf_decide_content_id(const hd_envelope_t *ev);
 
+/* Marks st dead (its event can never apply: the consumer dead-letters it)
+   with the reason, printf-style, in st->why. */
+void wf_step_dead(wf_step_t *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* The event's time: its occurred_at, or now when it has none. */
 int64_t wf_decide_when(const hd_envelope_t *ev);
 

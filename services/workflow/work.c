@@ -14,16 +14,6 @@
 
 static const char *str(const char *s) { return s ? s : ""; }
 
-static void dead(wf_step_t *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void dead(wf_step_t *st, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(st->why, sizeof st->why, fmt, ap);
-    va_end(ap);
-    st->dead = 1;
-}
-
 /* ---------- changes ---------- */
 
 static const char *email_of(wf_inbox_t *in, const char *id) {
@@ -185,10 +175,10 @@ static int conversation(wf_inbox_t *in, const wf_facts_t *f, wf_inbox_item_t *it
 void wf_work_mention(wf_inbox_t *in, const wf_facts_t *f, const hd_envelope_t *ev, wf_step_t *st) {
     const Huddle__V1__MentionReceived *b = ev->mention_received;
     if (!b || !hd_id_valid(str(b->mention_id)))
-        return dead(st, "mention.received: mention_id is not a UUID");
+        return wf_step_dead(st, "mention.received: mention_id is not a UUID");
     if (!*str(b->channel) || strlen(b->channel) >= HD_DEPT_LEN)
-        return dead(st, "mention.received: channel is required (and at most %d bytes)",
-                    HD_DEPT_LEN - 1);
+        return wf_step_dead(st, "mention.received: channel is required (and at most %d bytes)",
+                            HD_DEPT_LEN - 1);
     if (wf_inbox_find(in, b->mention_id)) {
         st->log = "mention_replayed";
         snprintf(st->why, sizeof st->why, "mention %s is in the inbox already", b->mention_id);
@@ -354,7 +344,7 @@ static int request_parts(req_t *q) {
 void wf_work_request(wf_inbox_t *in, const wf_facts_t *f, const hd_envelope_t *ev, wf_step_t *st) {
     const Huddle__V1__InboxRequested *b = ev->inbox_requested;
     if (!b || !hd_id_valid(str(b->mention_id)) || !hd_id_valid(str(b->actor_id)))
-        return dead(st, "inbox.requested: mention_id and actor_id must be UUIDs");
+        return wf_step_dead(st, "inbox.requested: mention_id and actor_id must be UUIDs");
     if (wf_facts_applied(f, ev->id)) {
         st->log = "request_replayed";
         snprintf(st->why, sizeof st->why, "already answered");

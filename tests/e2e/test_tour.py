@@ -1,9 +1,12 @@
 """End to end: the README tour against the real processes and a real
 PostgreSQL, every step asserted, the negative ones included."""
+import json
 import os
 import subprocess
 import sys
 import time
+import urllib.parse
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
 from huddle_system import SERVICES, System, check  # noqa: E402
@@ -149,6 +152,39 @@ def test_inbound(s):
     check(all(m["mention_id"] != body["id"] for m in mk), "mention leaked to marketing")
 
 
+def test_listening_reply(s):
+    """README's listening and reply lines, as written there."""
+    data = urllib.parse.urlencode({"status": "@example_care my parcel arrived broken"}).encode()
+    req = urllib.request.Request(f"http://127.0.0.1:{s.ports['sandbox']}/api/v1/statuses",
+                                 data=data, headers={"Authorization": "Bearer sbx-public-sam"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        status = json.load(r)
+    line = s.wait_for("the feed's mention in rita's list", lambda: next(
+        (x for x in s.cli("inbox", "--as", RITA, "--mine").stdout.splitlines()
+         if "parcel" in x), None), timeout=60)
+    m = line.split()[0]
+    check("assigned" in line, f"assigned to rita: {line}")
+    shown = s.cli("inbox", "show", m, "--as", RITA).stdout
+    check("sla" in shown and "due" in shown, f"inbox show: {shown}")
+    r = s.cli("reply", m, "--as", RITA, "So sorry! A new one ships today.").stdout.strip()
+    out = s.cli("reply", m, "--as", RITA, "Any news?", check_rc=False)
+    check(out.returncode != 0 and "409" in out.stderr and RITA in out.stderr,
+          f"a second reply while hers is pending: {out.stderr}")
+    s.wait_state(r, "awaiting_approval")
+    s.cli("approve", r, "--as", CORA)
+    s.wait_state(r, "published")
+    s.wait_for("the first response shown", lambda: (lambda o: o if "waiting" in o else None)(
+        s.cli("inbox", "show", m, "--as", RITA).stdout))
+    ext = json.loads(s.cli("inbox", "show", m, "--as", RITA, "--json").stdout)["external_id"]
+    check(ext == status["id"], f"the mention is the sandbox status: {ext} {status['id']}")
+    ctx = s.sandbox(f"/api/v1/statuses/{ext}/context")
+    check(any(d["text"].endswith("— Rita Reyes, Customer Care") for d in ctx["descendants"]),
+          f"the reply in the thread, signed: {ctx}")
+    out = s.cli("inbox", "--as", "ivy@example.org", "--department", "triage").stdout
+    check("MENTION" in out, f"ivy's triage list: {out}")
+    print("ok   tour: listening, a reply in the thread, triage")
+
+
 def test_bad_input(s):
     before = int(s.psql("SELECT count(*) FROM dead_letter WHERE source = 'ingest.http'"))
     st, b = s.api("POST", "/v1/content", as_=MAYA, raw=b"{not json", headers={})
@@ -228,6 +264,8 @@ def test_shutdown(s):
 def main():
     with System("e2e_tour") as s:
         test_help(s)
+        s.env["SANDBOX_ACCOUNTS"] += ",sam:sbx-public-sam"
+        s.psql("UPDATE feed SET interval_s = 1 WHERE id = 'care-mentions'")
         s.start_all()
         published = test_happy_path(s)
         test_blocked(s)
@@ -235,6 +273,7 @@ def main():
         test_reject(s)
         test_idempotency(s)
         test_inbound(s)
+        test_listening_reply(s)
         test_bad_input(s)
         test_curve(s)
         test_metrics(s, published)
