@@ -90,8 +90,9 @@ class Frontline:
             time.sleep(0.3)  # 404: not routed yet; 5xx, 429, no answer: again
 
     def wanted(self):
-        """Mentions of every third public status, once pulled: id -> status id."""
-        rows = self.run.sql("SELECT id, external_id FROM mention WHERE feed_id = 'care-mentions'")
+        """Mentions of every third public status, once routed: id -> status id."""
+        rows = self.run.sql("SELECT mention_id, external_id FROM inbox_item "
+                            "WHERE feed_id = 'care-mentions'")
         out = {}
         for line in rows.splitlines():
             mid, ext = line.split("|")
