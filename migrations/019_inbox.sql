@@ -97,8 +97,6 @@ ALTER TABLE inbox_item
   ADD COLUMN IF NOT EXISTS conversation_of   uuid,     -- the author's earlier mention it continued
   ADD COLUMN IF NOT EXISTS version           bigint NOT NULL DEFAULT 1;
 CREATE INDEX IF NOT EXISTS inbox_item_assignee ON inbox_item (assignee_id) WHERE state = 'assigned';
-CREATE INDEX IF NOT EXISTS inbox_item_sla ON inbox_item (sla_warn_at)
-  WHERE first_response_at IS NULL AND NOT sla_breached AND state <> 'resolved';
 CREATE INDEX IF NOT EXISTS inbox_item_author ON inbox_item (channel_id, author_handle, routed_at);
 CREATE INDEX IF NOT EXISTS inbox_item_state ON inbox_item (department_id, state, routed_at);
 
