@@ -5,6 +5,7 @@
 #include "hd_id.h"
 #include "hd_log.h"
 #include "hd_outbox.h"
+#include "hd_stmtcache.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -36,8 +37,9 @@ static const char *PASS_SQL =
     "  coalesce((SELECT p.email FROM person p WHERE p.id = i.assignee_id), ''), "
     "  i.sla_breached, " CEIL_MS("i.sla_due_at") ", i.channel_id, coalesce(i.feed_id, '')";
 
-/* The earliest deadline still ahead after the pass (NULL: none). */
-static const char *NEXT_SQL =
+/* The earliest deadline still ahead after the pass (NULL: none). Planned
+   at each call (HD_STMT_REPLAN): the table starts empty. */
+static const char *NEXT_SQL = HD_STMT_REPLAN
     "SELECT least("
     "  (SELECT " CEIL_MS(
         "min(sla_warn_at)") " FROM inbox_item WHERE NOT sla_warned AND " OPEN_ITEM

@@ -46,6 +46,7 @@ HD_TEST(forget_keeps_the_rest_reachable) {
 
 HD_TEST(only_repeatable_kinds_are_wanted) {
     ASSERT(hd_stmtcache_wanted("SELECT 1"));
+    ASSERT(!hd_stmtcache_wanted(HD_STMT_REPLAN "SELECT min(a) FROM t"));
     ASSERT(hd_stmtcache_wanted("  with x AS (SELECT 1) SELECT * FROM x"));
     ASSERT(hd_stmtcache_wanted("INSERT INTO t VALUES ($1)"));
     ASSERT(hd_stmtcache_wanted("update t set a = 1"));
