@@ -480,8 +480,8 @@ class Run:
     def quiet(self, timeout):
         deadline = time.time() + timeout
         while time.time() < deadline:
-            finals = self.s.psql(
-                "SELECT count(*) FROM workflow_item WHERE state IN "
+            finals = self.s.psql(  # the run's items: replies are the frontline's
+                "SELECT count(*) FROM workflow_item WHERE kind <> 'reply' AND state IN "
                 "('published','blocked','rejected','failed','expired')")
             pending = self.s.psql("SELECT count(*) FROM outbox")
             if int(finals) >= len(self.acked) and pending == "0":
