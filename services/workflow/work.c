@@ -7,6 +7,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -21,11 +22,21 @@ static const char *email_of(wf_inbox_t *in, const char *id) {
     return p ? p->email : "";
 }
 
+/* The next free change of st, zeroed. A step makes at most
+   WF_MAX_CHANGES (a reopen and an assignment; a route and an
+   assignment): more is a broken invariant. */
+static wf_change_t *next_change(wf_step_t *st) {
+    if (st->nchanges >= WF_MAX_CHANGES)
+        abort();
+    wf_change_t *c = &st->changes[st->nchanges++];
+    memset(c, 0, sizeof *c);
+    return c;
+}
+
 /* A change of it (as it now is) from state `from`, added to st. */
 static wf_change_t *change(wf_step_t *st, wf_inbox_t *in, const wf_inbox_item_t *it,
                            const char *what, hd_inbox_state_t from) {
-    wf_change_t *c = &st->changes[st->nchanges++];
-    memset(c, 0, sizeof *c);
+    wf_change_t *c = next_change(st);
     c->what = what;
     snprintf(c->mention_id, sizeof c->mention_id, "%s", it->mention_id);
     snprintf(c->department, sizeof c->department, "%s", it->department);
@@ -218,8 +229,7 @@ static void refuse(req_t *q, const char *fmt, ...) {
     if (q->it) {
         c = change(st, q->in, q->it, "refused", q->it->state);
     } else {
-        c = &st->changes[st->nchanges++];
-        memset(c, 0, sizeof *c);
+        c = next_change(st);
         c->what = "refused";
         snprintf(c->mention_id, sizeof c->mention_id, "%s", q->b->mention_id);
         snprintf(c->department, sizeof c->department, "%s", st->department);
